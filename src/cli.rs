@@ -1,0 +1,743 @@
+//! The command line: set-up, scripting and the way into the TUI. Every
+//! command goes through the same `store::Session` API as the TUI.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use age::secrecy::SecretString;
+use age::x25519;
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{NaiveDate, NaiveDateTime};
+use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::summary::age_label;
+use crate::domain::{CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency};
+use crate::store::{Session, Store, StoreError, TriageInput, identity};
+
+#[derive(Debug, Parser)]
+#[command(name = "casebook", version, about = "The Designated Safeguarding Lead's casebook", long_about = None)]
+pub struct Cli {
+    /// The store directory [default: the user's data directory]
+    #[arg(long, global = true, env = "CASEBOOK_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Your age identity file [default: identity.age in the data directory]
+    #[arg(long, global = true, env = "CASEBOOK_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store for a school with its first DSL
+    Init(InitArgs),
+    /// Manage who may use the casebook
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Record a concern from flags, or as JSON on standard input (--json)
+    #[command(subcommand)]
+    Concern(ConcernCommand),
+    /// List concerns, most urgent and newest first
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only concerns with this status (new, triaged, in-progress, awaiting-debrief, closed)
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show one concern with its triage and chronology
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a triage decision
+    Triage(TriageArgs),
+    /// Add a chronology entry (follow-up, phone call, meeting …)
+    Note {
+        reference: String,
+        /// follow-up, phone-call, meeting, parents-informed, advice-sought, referral, note
+        #[arg(long, default_value = "follow-up")]
+        kind: String,
+        #[arg(long)]
+        text: String,
+        /// When it happened [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Move a concern along its lifecycle
+    Status {
+        reference: String,
+        /// triaged, in-progress, awaiting-debrief, closed
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write a case file as a standard age file for `age -d -i KEY`
+    Export {
+        reference: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also encrypt to this age recipient (repeatable)
+        #[arg(long = "recipient", value_name = "AGE1…")]
+        recipients: Vec<String>,
+    },
+    /// Open the casebook on a throwaway store of fictional concerns
+    Demo(DemoArgs),
+    /// Print the policy catalogue (categories, locations, devices, pathways)
+    Catalogue,
+    /// Print where casebook looks for its store and identity
+    Paths,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub school: String,
+    /// The DSL's name
+    #[arg(long = "dsl-name")]
+    pub dsl_name: String,
+    /// The DSL's age recipient (age1…), e.g. from `age-keygen -y key.txt`
+    #[arg(long, conflicts_with = "new_identity")]
+    pub recipient: Option<String>,
+    /// Generate a new passphrase-protected identity for the DSL at FILE
+    #[arg(long = "new-identity", value_name = "FILE")]
+    pub new_identity: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member (DSL only)
+    Add {
+        #[arg(long)]
+        name: String,
+        /// dsl, deputy, leadership or reporter
+        #[arg(long)]
+        role: String,
+        /// Their age recipient (age1…)
+        #[arg(long)]
+        recipient: String,
+    },
+    /// List members and their roles
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConcernCommand {
+    /// Record a concern
+    Add(ConcernArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConcernArgs {
+    /// Read the concern as JSON from standard input
+    #[arg(long, conflicts_with_all = ["subject", "category", "description"])]
+    pub json: bool,
+    /// KIND:NAME[:DETAIL], e.g. "child:Pupil Name:Year 5" (repeatable)
+    #[arg(long)]
+    pub subject: Vec<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long, default_value = "classroom")]
+    pub location: String,
+    /// A device id from `casebook catalogue` (repeatable)
+    #[arg(long)]
+    pub device: Vec<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long = "action", default_value = "")]
+    pub immediate_action: String,
+    /// staff-report, monitoring-alert, complaint, whistleblowing
+    #[arg(long, default_value = "staff-report")]
+    pub source: String,
+    /// When it happened, "YYYY-MM-DD HH:MM" [default: now]
+    #[arg(long)]
+    pub occurred: Option<String>,
+    /// Who raised it, if not you ("Name, role")
+    #[arg(long = "reported-by", default_value = "")]
+    pub reported_by: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    pub reference: String,
+    #[arg(long)]
+    pub risk: String,
+    #[arg(long, default_value = "routine")]
+    pub urgency: String,
+    #[arg(long)]
+    pub pathway: String,
+    #[arg(long)]
+    pub policy: String,
+    /// A member's name or #id
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Next review date, YYYY-MM-DD
+    #[arg(long)]
+    pub review: Option<String>,
+    #[arg(long)]
+    pub reasoning: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many fictional concerns to generate
+    #[arg(long, default_value_t = crate::demo::DEFAULT_CONCERNS)]
+    pub concerns: usize,
+    /// Keep the demo store instead of deleting it on exit
+    #[arg(long)]
+    pub keep: bool,
+    /// Only generate the store; do not open the TUI
+    #[arg(long = "no-open")]
+    pub no_open: bool,
+}
+
+/// The JSON shape of `casebook concern add --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConcernJson {
+    occurred_at: Option<String>,
+    #[serde(default)]
+    reported_by: String,
+    subjects: Vec<SubjectJson>,
+    category: String,
+    location: String,
+    #[serde(default)]
+    devices: Vec<String>,
+    description: String,
+    #[serde(default)]
+    immediate_action: String,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectJson {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    detail: String,
+}
+
+fn now() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+/// Parses the date-times people type: "2026-03-10 14:05", ISO "T" form,
+/// a bare date (midnight), or "now".
+pub fn parse_when(text: &str) -> Result<NaiveDateTime> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(now());
+    }
+    for fmt in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(v) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(v);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    }
+    bail!("{t:?} is not a date and time; write it as YYYY-MM-DD HH:MM")
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| anyhow!("{:?} is not a date; write it as YYYY-MM-DD", text.trim()))
+}
+
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "casebook")
+}
+
+fn default_store() -> Result<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("store")).ok_or_else(|| anyhow!("no home directory: pass --store DIR"))
+}
+
+fn default_identity() -> Result<PathBuf> {
+    project_dirs()
+        .map(|d| d.data_dir().join("identity.age"))
+        .ok_or_else(|| anyhow!("no home directory: pass --identity FILE"))
+}
+
+/// Asks for a passphrase on the terminal, never echoed.
+pub fn prompt_passphrase(prompt: &str) -> Option<SecretString> {
+    rpassword::prompt_password(prompt).ok().map(SecretString::from)
+}
+
+impl Cli {
+    fn store_path(&self) -> Result<PathBuf> {
+        match &self.store {
+            Some(p) => Ok(p.clone()),
+            None => default_store(),
+        }
+    }
+
+    fn identity_path(&self) -> Result<PathBuf> {
+        match &self.identity {
+            Some(p) => Ok(p.clone()),
+            None => default_identity(),
+        }
+    }
+
+    /// Opens the store and unlocks it with the caller's key: the one place
+    /// the passphrase is asked for, once per run.
+    fn session(&self) -> Result<Session> {
+        let store = Store::open(&self.store_path()?)?;
+        let identity = self.load_identity()?;
+        Ok(store.unlock(identity)?)
+    }
+
+    fn load_identity(&self) -> Result<x25519::Identity> {
+        let path = self.identity_path()?;
+        let shown = path.display().to_string();
+        Ok(identity::load(&path, &mut || prompt_passphrase(&format!("Passphrase for {shown}: ")))?)
+    }
+}
+
+/// Runs the command line. Errors come back for `main` to print as one line.
+pub fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        None => {
+            let session = cli.session()?;
+            crate::tui::run(session, false)
+        }
+        Some(Command::Init(args)) => init(&cli, args),
+        Some(Command::Member(MemberCommand::Add { name, role, recipient })) => {
+            let role = Role::parse(role)
+                .ok_or_else(|| anyhow!("{role:?} is not a role; use dsl, deputy, leadership or reporter"))?;
+            let mut session = cli.session()?;
+            let m = session.add_member(name, role, recipient)?;
+            println!("Added {} as {} (member #{}).", m.name, m.role, m.id);
+            Ok(())
+        }
+        Some(Command::Member(MemberCommand::List)) => {
+            let session = cli.session()?;
+            println!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
+            for m in session.members() {
+                println!("{:<4} {:<11} {:<30} {}", m.id, m.role.label(), m.name, m.recipient);
+            }
+            Ok(())
+        }
+        Some(Command::Concern(ConcernCommand::Add(args))) => {
+            if args.json {
+                return add_json_concerns(&cli);
+            }
+            let new = concern_from_flags(args)?;
+            let mut session = cli.session()?;
+            let recorded = session.record_concern(new, now())?;
+            println!("Recorded {}.", recorded.reference);
+            Ok(())
+        }
+        Some(Command::List { json, status }) => {
+            let wanted = status
+                .as_deref()
+                .map(|s| {
+                    Status::parse(s).ok_or_else(|| {
+                        anyhow!("{s:?} is not a status; use new, triaged, in-progress, awaiting-debrief or closed")
+                    })
+                })
+                .transpose()?;
+            let mut session = cli.session()?;
+            let board = session.board()?;
+            for p in &board.problems {
+                eprintln!("casebook: warning: {p}");
+            }
+            let rows: Vec<&CaseSummary> = board.rows.iter().filter(|r| wanted.is_none_or(|w| r.status == w)).collect();
+            let out = std::io::stdout();
+            let mut out = std::io::BufWriter::new(out.lock());
+            if *json {
+                serde_json::to_writer(
+                    &mut out,
+                    &rows.iter().map(|r| SummaryJson::of(r, session.catalogue())).collect::<Vec<_>>(),
+                )?;
+                writeln!(out)?;
+            } else {
+                write_table(&mut out, &rows, &session)?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        Some(Command::Show { reference, json }) => {
+            let mut session = cli.session()?;
+            let id = session.find(reference)?;
+            let case = session.case(id)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&case)?);
+            } else {
+                print!("{}", crate::report::case_file_text(&case, session.catalogue()));
+            }
+            Ok(())
+        }
+        Some(Command::Triage(args)) => triage(&cli, args),
+        Some(Command::Note { reference, kind, text, at }) => {
+            let kind = EntryKind::parse(kind).ok_or_else(|| {
+                anyhow!("{kind:?} is not an entry kind; use follow-up, phone-call, meeting, parents-informed, advice-sought, referral or note")
+            })?;
+            let at = at.as_deref().map(parse_when).transpose()?.unwrap_or_else(now);
+            let mut session = cli.session()?;
+            let id = session.find(reference)?;
+            let seq = session.add_entry(id, kind, at, text, now())?;
+            println!("Added entry #{seq} to {}.", reference.to_ascii_uppercase());
+            Ok(())
+        }
+        Some(Command::Status { reference, to, reason }) => {
+            let to = Status::parse(to)
+                .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
+            let mut session = cli.session()?;
+            let id = session.find(reference)?;
+            session.transition(id, to, reason, now())?;
+            println!("{} is now {}.", reference.to_ascii_uppercase(), to.label());
+            Ok(())
+        }
+        Some(Command::Export { reference, out, recipients }) => {
+            let mut session = cli.session()?;
+            let id = session.find(reference)?;
+            let sealed = session.export_case(id, recipients)?;
+            identity::write_private(out, &sealed).map_err(|e| match e {
+                StoreError::Identity(m) => anyhow!(m.replace("key file", "file")),
+                other => other.into(),
+            })?;
+            println!(
+                "Wrote {} (age-encrypted to you{}).",
+                out.display(),
+                if recipients.is_empty() { "" } else { " and the given recipients" }
+            );
+            Ok(())
+        }
+        Some(Command::Demo(args)) => demo(&cli, args),
+        Some(Command::Catalogue) => {
+            let c = crate::domain::Catalogue::seed();
+            println!("{} ({})", c.policy.name, c.policy.version);
+            println!("\nCategories:");
+            for cat in &c.categories {
+                println!(
+                    "  {:<24} {:<7} {}{}",
+                    cat.id,
+                    cat.clause,
+                    cat.label,
+                    if cat.urgent { " [urgent]" } else { "" }
+                );
+            }
+            println!("\nLocations:");
+            for l in &c.locations {
+                println!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
+            }
+            println!("\nDevices:");
+            for d in &c.devices {
+                println!("  {:<24} {}", d.id, d.label);
+            }
+            println!("\nPathways:");
+            for p in &c.pathways {
+                println!("  {:<24} {}", p.id, p.label);
+            }
+            println!("\nLinked policies:");
+            for p in &c.linked_policies {
+                println!("  {:<24} {}", p.id, p.label);
+            }
+            Ok(())
+        }
+        Some(Command::Paths) => {
+            println!("store:    {}", cli.store_path()?.display());
+            println!("identity: {}", cli.identity_path()?.display());
+            Ok(())
+        }
+    }
+}
+
+fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
+    let store_path = cli.store_path()?;
+    if Store::exists(&store_path) {
+        bail!(StoreError::AlreadyExists(store_path.display().to_string()));
+    }
+    let recipient = match (&args.recipient, &args.new_identity) {
+        (Some(r), _) => r.clone(),
+        (None, Some(path)) => {
+            let pass = prompt_passphrase(&format!("New passphrase for {}: ", path.display())).ok_or_else(|| {
+                anyhow!("a new identity needs a passphrase, and no terminal is available to ask for one")
+            })?;
+            let again = prompt_passphrase("Repeat the passphrase: ")
+                .ok_or_else(|| anyhow!("no terminal to confirm the passphrase"))?;
+            use age::secrecy::ExposeSecret;
+            if pass.expose_secret() != again.expose_secret() {
+                bail!("the two passphrases differ; nothing was created");
+            }
+            if pass.expose_secret().chars().count() < 10 {
+                bail!("use a passphrase of at least 10 characters; nothing was created");
+            }
+            let id = x25519::Identity::generate();
+            identity::write(path, &id, Some(pass))?;
+            eprintln!(
+                "Wrote a passphrase-protected identity to {}. Back it up: without it the records cannot be read.",
+                path.display()
+            );
+            id.to_public().to_string()
+        }
+        // From an existing identity file (e.g. made by `age-keygen -o`).
+        (None, None) => cli
+            .load_identity()
+            .context("init needs --recipient, --new-identity FILE, or an existing --identity")?
+            .to_public()
+            .to_string(),
+    };
+    Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
+    println!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
+    println!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    Ok(())
+}
+
+fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
+    let risk = Risk::parse(&args.risk)
+        .ok_or_else(|| anyhow!("{:?} is not a risk level; use low, medium or high", args.risk))?;
+    let urgency = Urgency::parse(&args.urgency)
+        .ok_or_else(|| anyhow!("{:?} is not an urgency; use routine or urgent", args.urgency))?;
+    let review = args.review.as_deref().map(parse_date).transpose()?;
+    let mut session = cli.session()?;
+    let assignee = match &args.assignee {
+        None => None,
+        Some(who) => {
+            let who_l = who.trim().trim_start_matches('#').to_lowercase();
+            let m = session
+                .members()
+                .iter()
+                .find(|m| m.id.to_string() == who_l || m.name.to_lowercase() == who_l)
+                .ok_or_else(|| anyhow!("no member called {who:?}; see `casebook member list`"))?;
+            Some(m.id)
+        }
+    };
+    let id = session.find(&args.reference)?;
+    session.triage(
+        id,
+        TriageInput {
+            risk,
+            urgency,
+            pathway: args.pathway.clone(),
+            linked_policy: args.policy.clone(),
+            assignee,
+            next_review: review,
+            reasoning: args.reasoning.clone(),
+        },
+        now(),
+    )?;
+    println!("Triaged {}.", args.reference.to_ascii_uppercase());
+    Ok(())
+}
+
+fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
+    // A throwaway directory unless --store is given; kept only with --keep.
+    let (dir, _guard): (PathBuf, Option<tempfile::TempDir>) = match &cli.store {
+        Some(p) => (p.clone(), None),
+        None => {
+            let t = tempfile::Builder::new().prefix("casebook-demo-").tempdir()?;
+            let path = t.path().to_path_buf();
+            (
+                path,
+                if args.keep {
+                    std::mem::forget(t);
+                    None
+                } else {
+                    Some(t)
+                },
+            )
+        }
+    };
+    if Store::exists(&dir) {
+        bail!("{} already holds a store; the demo only creates new ones", dir.display());
+    }
+    if !args.no_open && !std::io::stdout().is_terminal() {
+        bail!("the demo opens a full-screen app and needs a terminal; use --no-open --keep to only generate a store");
+    }
+    eprintln!("Generating {} fictional concerns…", args.concerns);
+    let (mut session, keys) = crate::demo::create(&dir)?;
+    crate::demo::populate(&mut session, args.concerns, now(), 2024)?;
+    session.board()?;
+    if args.keep || cli.store.is_some() {
+        eprintln!("Demo store: {}", dir.display());
+        eprintln!("Open it again: casebook --store {} --identity {}", dir.display(), keys.dsl.display());
+        eprintln!("Other roles' keys (deputy, leadership, reporter) are in {}", keys.dir.display());
+    }
+    if args.no_open {
+        return Ok(());
+    }
+    crate::tui::run(session, true)
+}
+
+/// `list --json` rows: the board's fields with labels spelled out.
+#[derive(Debug, Serialize)]
+struct SummaryJson<'a> {
+    reference: &'a str,
+    reported_at: NaiveDateTime,
+    category: &'a str,
+    category_label: &'a str,
+    subject: &'a str,
+    subject_kind: &'static str,
+    risk: Option<&'static str>,
+    urgency: &'static str,
+    status: &'static str,
+    assignee: Option<&'a str>,
+    next_review: Option<NaiveDate>,
+}
+
+impl<'a> SummaryJson<'a> {
+    fn of(r: &'a CaseSummary, catalogue: &'a crate::domain::Catalogue) -> Self {
+        SummaryJson {
+            reference: &r.reference,
+            reported_at: r.reported_at,
+            category: &r.category,
+            category_label: catalogue.category_label(&r.category),
+            subject: &r.subject,
+            subject_kind: r.subject_kind.label(),
+            risk: r.risk.map(Risk::label),
+            urgency: r.urgency.label(),
+            status: r.status.label(),
+            assignee: r.assignee.as_deref(),
+            next_review: r.next_review,
+        }
+    }
+}
+
+fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -> Result<()> {
+    let now = now();
+    writeln!(
+        out,
+        "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} ASSIGNEE",
+        "REFERENCE", "AGE", "URGENCY", "CATEGORY", "SUBJECT", "RISK", "STATUS"
+    )?;
+    for r in rows {
+        let cat: String = session.catalogue().category_label(&r.category).chars().take(34).collect();
+        let subject: String = r.subject.chars().take(24).collect();
+        writeln!(
+            out,
+            "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} {}",
+            r.reference,
+            age_label(r.reported_at, now),
+            r.urgency.label(),
+            cat,
+            subject,
+            r.risk.map_or("-", Risk::label),
+            r.status.label(),
+            r.assignee.as_deref().unwrap_or("-")
+        )?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(no concerns)")?;
+    }
+    Ok(())
+}
+
+fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
+    let subjects = args.subject.iter().map(|s| parse_subject(s)).collect::<Result<Vec<_>>>()?;
+    Ok(NewConcern {
+        occurred_at: args.occurred.as_deref().map(parse_when).transpose()?.unwrap_or_else(now),
+        reported_by: args.reported_by.clone(),
+        subjects,
+        category: args.category.clone().ok_or_else(|| anyhow!("--category is needed; see `casebook catalogue`"))?,
+        location: args.location.clone(),
+        devices: args.device.clone(),
+        description: args
+            .description
+            .clone()
+            .ok_or_else(|| anyhow!("--description is needed: what happened, factually"))?,
+        immediate_action: args.immediate_action.clone(),
+        source: Source::parse(&args.source).ok_or_else(|| {
+            anyhow!(
+                "{:?} is not a source; use staff-report, monitoring-alert, complaint or whistleblowing",
+                args.source
+            )
+        })?,
+    })
+}
+
+fn parse_subject(text: &str) -> Result<Subject> {
+    let mut parts = text.splitn(3, ':');
+    let kind = parts.next().unwrap_or_default();
+    let kind = SubjectKind::parse(kind)
+        .ok_or_else(|| anyhow!("--subject {text:?}: start with child:, staff:, parent: or visitor:"))?;
+    let name = parts.next().unwrap_or_default().trim().to_string();
+    if name.is_empty() {
+        bail!("--subject {text:?}: give a name after the kind, e.g. child:Name:Year 5");
+    }
+    Ok(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
+}
+
+/// `concern add --json`: one JSON object, or JSON Lines (one concern per
+/// line, e.g. an import). Each concern is acknowledged only once it is on
+/// disk, so a caller knows exactly what was recorded if anything fails.
+fn add_json_concerns(cli: &Cli) -> Result<()> {
+    use std::io::BufRead;
+    let mut session = cli.session()?;
+    let mut lines = std::io::stdin().lock().lines().enumerate();
+    let mut done = 0;
+    let record = |session: &mut Session, n: usize, text: &str, done: &mut usize| -> Result<()> {
+        let context = || format!("line {n}: {done} concern(s) before it were recorded", done = *done);
+        let new = concern_from_json(text).with_context(context)?;
+        let recorded = session.record_concern(new, now()).with_context(context)?;
+        println!("Recorded {}.", recorded.reference);
+        std::io::stdout().flush()?;
+        *done += 1;
+        Ok(())
+    };
+    // The first line decides: a whole object on it means JSON Lines, read
+    // and acknowledged as they come; otherwise one (pretty-printed) object.
+    let first = loop {
+        match lines.next() {
+            None => bail!("malformed concern JSON: standard input held no concern; nothing was recorded"),
+            Some((_, line)) => {
+                let line = line.context("cannot read standard input")?;
+                if !line.trim().is_empty() {
+                    break line;
+                }
+            }
+        }
+    };
+    if serde_json::from_str::<serde_json::Value>(&first).is_err() {
+        let mut text = first;
+        for (_, line) in lines {
+            text.push('\n');
+            text.push_str(&line.context("cannot read standard input")?);
+        }
+        let recorded = session.record_concern(concern_from_json(&text)?, now())?;
+        println!("Recorded {}.", recorded.reference);
+        return Ok(());
+    }
+    record(&mut session, 1, &first, &mut done)?;
+    for (n, line) in lines {
+        let line = line.context("cannot read standard input")?;
+        if !line.trim().is_empty() {
+            record(&mut session, n + 1, &line, &mut done)?;
+        }
+    }
+    Ok(())
+}
+
+fn concern_from_json(text: &str) -> Result<NewConcern> {
+    let j: ConcernJson =
+        serde_json::from_str(text).map_err(|e| anyhow!("malformed concern JSON: {e}; nothing was recorded"))?;
+    let subjects = j
+        .subjects
+        .into_iter()
+        .map(|s| {
+            let kind = SubjectKind::parse(&s.kind).ok_or_else(|| {
+                anyhow!("malformed concern JSON: subject kind {:?} is not child, staff, parent or visitor", s.kind)
+            })?;
+            Ok(Subject { kind, name: s.name, detail: s.detail })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(NewConcern {
+        occurred_at: j.occurred_at.as_deref().map(parse_when).transpose()?.unwrap_or_else(now),
+        reported_by: j.reported_by,
+        subjects,
+        category: j.category,
+        location: j.location,
+        devices: j.devices,
+        description: j.description,
+        immediate_action: j.immediate_action,
+        source: match j.source {
+            None => Source::StaffReport,
+            Some(s) => Source::parse(&s).ok_or_else(|| anyhow!("malformed concern JSON: source {s:?} is not known"))?,
+        },
+    })
+}

@@ -1,0 +1,778 @@
+//! A case file: the concern as reported, its triage decisions, its
+//! chronology, and the status lifecycle. Pure rules, no I/O.
+//!
+//! Records are history (S-a, S-c): chronology entries are only ever
+//! appended; a correction is a new entry that supersedes an older one, and
+//! both stay. Triage decisions are kept as a list for the same reason.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::catalogue::Catalogue;
+use super::member::MemberId;
+
+/// Who did something, with their name as it was at the time (S-c: signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub member: MemberId,
+    pub name: String,
+}
+
+/// P1-a: the people a concern can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+pub enum SubjectKind {
+    Child,
+    /// Includes governors, leadership, teachers, support staff, contractors,
+    /// volunteers and anyone providing services (P1-a).
+    Staff,
+    ParentCarer,
+    Visitor,
+}
+
+impl SubjectKind {
+    pub const ALL: [SubjectKind; 4] =
+        [SubjectKind::Child, SubjectKind::Staff, SubjectKind::ParentCarer, SubjectKind::Visitor];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SubjectKind::Child => "child",
+            SubjectKind::Staff => "staff",
+            SubjectKind::ParentCarer => "parent/carer",
+            SubjectKind::Visitor => "visitor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "child" | "pupil" => Some(SubjectKind::Child),
+            "staff" => Some(SubjectKind::Staff),
+            "parent" | "carer" | "parent/carer" | "parent-carer" => Some(SubjectKind::ParentCarer),
+            "visitor" => Some(SubjectKind::Visitor),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub name: String,
+    /// Year group for a child ("Year 5"), job role for staff, relationship for
+    /// a parent/carer, organisation for a visitor.
+    pub detail: String,
+}
+
+impl Subject {
+    pub fn summary(&self) -> String {
+        if self.detail.is_empty() {
+            format!("{} ({})", self.name, self.kind.label())
+        } else {
+            format!("{} ({}, {})", self.name, self.kind.label(), self.detail)
+        }
+    }
+}
+
+/// Where a concern came from (P8-b monitoring, P9-f complaints and whistleblowing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    StaffReport,
+    MonitoringAlert,
+    Complaint,
+    Whistleblowing,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] =
+        [Source::StaffReport, Source::MonitoringAlert, Source::Complaint, Source::Whistleblowing];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::StaffReport => "staff report",
+            Source::MonitoringAlert => "monitoring/filtering alert",
+            Source::Complaint => "complaint",
+            Source::Whistleblowing => "whistleblowing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+            "staff-report" | "staff" => Some(Source::StaffReport),
+            "monitoring-alert" | "monitoring" | "filtering" => Some(Source::MonitoringAlert),
+            "complaint" => Some(Source::Complaint),
+            "whistleblowing" => Some(Source::Whistleblowing),
+            _ => None,
+        }
+    }
+}
+
+/// The concern as reported. Immutable once recorded: later facts go into
+/// the chronology.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Concern {
+    pub reference: String,
+    pub occurred_at: NaiveDateTime,
+    pub reported_at: NaiveDateTime,
+    /// Who raised the concern, in words ("Mr Name, lunchtime supervisor"):
+    /// often not a casebook member, e.g. a call taken by the DSL.
+    pub reported_by: String,
+    /// The member who wrote it down (S-c: signed).
+    pub recorded_by: Author,
+    pub subjects: Vec<Subject>,
+    /// A catalogue category id.
+    pub category: String,
+    /// A catalogue location id (P3-a).
+    pub location: String,
+    /// Catalogue device ids (P1-c).
+    pub devices: Vec<String>,
+    pub description: String,
+    pub immediate_action: String,
+    pub source: Source,
+}
+
+/// What a reporter supplies; the store adds the reference and the author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewConcern {
+    pub occurred_at: NaiveDateTime,
+    /// Who raised it; empty means the recording member.
+    pub reported_by: String,
+    pub subjects: Vec<Subject>,
+    pub category: String,
+    pub location: String,
+    pub devices: Vec<String>,
+    pub description: String,
+    pub immediate_action: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl NewConcern {
+    /// Every problem at once, each naming its field, so a form can show them
+    /// beside the fields and keep what was typed.
+    pub fn validate(&self, catalogue: &Catalogue, now: NaiveDateTime) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut err = |field, message: &str| errors.push(FieldError { field, message: message.to_string() });
+        if self.subjects.is_empty() {
+            err("subjects", "name at least one person the concern is about");
+        }
+        if self.subjects.iter().any(|s| s.name.trim().is_empty()) {
+            err("subjects", "every subject needs a name");
+        }
+        if catalogue.category(&self.category).is_none() {
+            err("category", "choose a category from the policy catalogue");
+        }
+        if catalogue.location(&self.location).is_none() {
+            err("location", "choose a location from the list");
+        }
+        for d in &self.devices {
+            if catalogue.device(d).is_none() {
+                err("devices", "a device is not in the catalogue");
+            }
+        }
+        if self.description.trim().is_empty() {
+            err("description", "describe what happened, factually");
+        }
+        if self.occurred_at > now + chrono::Duration::minutes(5) {
+            err("occurred_at", "cannot be in the future");
+        }
+        errors
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl Risk {
+    pub const ALL: [Risk; 3] = [Risk::Low, Risk::Medium, Risk::High];
+    pub fn label(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.label().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Urgency {
+    Routine,
+    Urgent,
+}
+
+impl Urgency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Urgency::Routine => "routine",
+            Urgency::Urgent => "URGENT",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "routine" => Some(Urgency::Routine),
+            "urgent" => Some(Urgency::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// A triage decision. KCSIE expects the reasoning to be recorded, including
+/// for a decision to take no further action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    pub risk: Risk,
+    pub urgency: Urgency,
+    /// Catalogue pathway id.
+    pub pathway: String,
+    /// P2-a: the linked policy the response is handled under.
+    pub linked_policy: String,
+    pub assignee: Option<Author>,
+    pub next_review: Option<NaiveDate>,
+    pub reasoning: String,
+    pub decided_by: Author,
+    pub decided_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+pub enum Status {
+    New,
+    Triaged,
+    InProgress,
+    AwaitingDebrief,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::New, Status::Triaged, Status::InProgress, Status::AwaitingDebrief, Status::Closed];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Triaged => "triaged",
+            Status::InProgress => "in progress",
+            Status::AwaitingDebrief => "awaiting debrief",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase().replace(['-', '_'], " ");
+        Self::ALL.into_iter().find(|s| s.label() == t)
+    }
+
+    pub fn is_open(self) -> bool {
+        self != Status::Closed
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryKind {
+    /// Written by casebook when the concern is recorded.
+    Reported,
+    /// Written by casebook for each triage decision.
+    Triage,
+    /// Written by casebook for each status transition.
+    StatusChange,
+    FollowUp,
+    PhoneCall,
+    Meeting,
+    /// P9-b: whether, when and by whom parents/carers were told.
+    ParentsInformed,
+    /// P9-g: advice sought from the Education Safeguarding Service or another agency.
+    AdviceSought,
+    Referral,
+    Note,
+    /// Replaces the text of an earlier entry, which stays (S-c).
+    Correction,
+}
+
+impl EntryKind {
+    /// The kinds a person may add by hand; the rest casebook writes itself.
+    pub const MANUAL: [EntryKind; 7] = [
+        EntryKind::FollowUp,
+        EntryKind::PhoneCall,
+        EntryKind::Meeting,
+        EntryKind::ParentsInformed,
+        EntryKind::AdviceSought,
+        EntryKind::Referral,
+        EntryKind::Note,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EntryKind::Reported => "reported",
+            EntryKind::Triage => "triage",
+            EntryKind::StatusChange => "status",
+            EntryKind::FollowUp => "follow-up",
+            EntryKind::PhoneCall => "phone call",
+            EntryKind::Meeting => "meeting",
+            EntryKind::ParentsInformed => "parents informed",
+            EntryKind::AdviceSought => "advice sought",
+            EntryKind::Referral => "referral",
+            EntryKind::Note => "note",
+            EntryKind::Correction => "correction",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        Self::MANUAL.into_iter().find(|k| k.label().replace('-', " ") == t)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChronologyEntry {
+    /// Position in the chronology, from 1; never reused.
+    pub seq: u32,
+    pub kind: EntryKind,
+    /// When the event happened (may be earlier than when it was written down).
+    pub at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub author: Author,
+    pub text: String,
+    /// For a correction: the entry it replaces.
+    pub supersedes: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("cannot {action}: {reason}")]
+    Refused { action: String, reason: String },
+    #[error("no chronology entry {0}")]
+    NoSuchEntry(u32),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn refused(action: &str, reason: impl Into<String>) -> CaseError {
+    CaseError::Refused { action: action.to_string(), reason: reason.into() }
+}
+
+/// The whole case: what the DSL opens, what an export contains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFile {
+    pub concern: Concern,
+    pub triage: Vec<Triage>,
+    pub chronology: Vec<ChronologyEntry>,
+    pub status: Status,
+}
+
+impl CaseFile {
+    pub fn open(concern: Concern) -> Self {
+        let reported = ChronologyEntry {
+            seq: 1,
+            kind: EntryKind::Reported,
+            at: concern.occurred_at,
+            recorded_at: concern.reported_at,
+            author: concern.recorded_by.clone(),
+            text: format!(
+                "Concern {} reported by {}; recorded by {}.",
+                concern.reference, concern.reported_by, concern.recorded_by.name
+            ),
+            supersedes: None,
+        };
+        CaseFile { concern, triage: Vec::new(), chronology: vec![reported], status: Status::New }
+    }
+
+    pub fn current_triage(&self) -> Option<&Triage> {
+        self.triage.last()
+    }
+
+    /// Urgency as the board shows it: the latest triage, or for an
+    /// untriaged concern the category's rule (P6.1-c is urgent from the start).
+    pub fn urgency(&self, catalogue: &Catalogue) -> Urgency {
+        match self.current_triage() {
+            Some(t) => t.urgency,
+            None if catalogue.category(&self.concern.category).is_some_and(|c| c.urgent) => Urgency::Urgent,
+            None => Urgency::Routine,
+        }
+    }
+
+    fn next_seq(&self) -> u32 {
+        self.chronology.last().map_or(1, |e| e.seq + 1)
+    }
+
+    fn append(
+        &mut self,
+        kind: EntryKind,
+        at: NaiveDateTime,
+        now: NaiveDateTime,
+        author: &Author,
+        text: String,
+        supersedes: Option<u32>,
+    ) -> u32 {
+        let seq = self.next_seq();
+        self.chronology.push(ChronologyEntry {
+            seq,
+            kind,
+            at,
+            recorded_at: now,
+            author: author.clone(),
+            text,
+            supersedes,
+        });
+        seq
+    }
+
+    /// Records a triage decision. The first moves a new concern to triaged;
+    /// later ones (re-triage) keep the status and the earlier decisions.
+    pub fn record_triage(&mut self, mut triage: Triage, catalogue: &Catalogue) -> Result<(), CaseError> {
+        if self.status == Status::Closed {
+            return Err(refused("triage", "the concern is closed; reopen it first"));
+        }
+        if triage.reasoning.trim().is_empty() {
+            return Err(refused("triage", "record the reasoning for the decision, even for no further action"));
+        }
+        if catalogue.pathway(&triage.pathway).is_none() {
+            return Err(refused("triage", format!("unknown pathway {}", triage.pathway)));
+        }
+        if catalogue.linked_policy(&triage.linked_policy).is_none() {
+            return Err(refused("triage", format!("unknown linked policy {}", triage.linked_policy)));
+        }
+        // P6.1-c and the other urgent categories cannot be downgraded to routine.
+        if catalogue.category(&self.concern.category).is_some_and(|c| c.urgent) {
+            triage.urgency = Urgency::Urgent;
+        }
+        let mut text = format!(
+            "Triage: risk {}, {}, pathway {}, under {}.",
+            triage.risk.label(),
+            triage.urgency.label(),
+            catalogue.pathway_label(&triage.pathway),
+            catalogue.policy_label(&triage.linked_policy)
+        );
+        if let Some(a) = &triage.assignee {
+            text.push_str(&format!(" Assigned to {}.", a.name));
+        }
+        if let Some(d) = triage.next_review {
+            text.push_str(&format!(" Next review {}.", d.format("%d %b %Y")));
+        }
+        text.push_str(&format!(" Reasoning: {}", triage.reasoning.trim()));
+        let (at, author) = (triage.decided_at, triage.decided_by.clone());
+        self.append(EntryKind::Triage, at, at, &author, text, None);
+        if self.status == Status::New {
+            self.append(EntryKind::StatusChange, at, at, &author, "Status: new → triaged.".into(), None);
+            self.status = Status::Triaged;
+        }
+        self.triage.push(triage);
+        Ok(())
+    }
+
+    /// Appends a hand-written entry (follow-up, call, meeting …).
+    pub fn add_entry(
+        &mut self,
+        kind: EntryKind,
+        at: NaiveDateTime,
+        text: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<u32, CaseError> {
+        if !EntryKind::MANUAL.contains(&kind) {
+            return Err(CaseError::Invalid(format!("{} entries are written by casebook itself", kind.label())));
+        }
+        if self.status == Status::Closed {
+            return Err(refused("add to the chronology", "the concern is closed; reopen it first"));
+        }
+        if text.trim().is_empty() {
+            return Err(CaseError::Invalid("the entry has no text".into()));
+        }
+        if at > now + chrono::Duration::minutes(5) {
+            return Err(CaseError::Invalid("an entry cannot be dated in the future".into()));
+        }
+        Ok(self.append(kind, at, now, author, text.trim().to_string(), None))
+    }
+
+    /// Corrects an entry by superseding it; the original stays (S-c).
+    pub fn correct_entry(
+        &mut self,
+        seq: u32,
+        text: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<u32, CaseError> {
+        let original = self.chronology.iter().find(|e| e.seq == seq).ok_or(CaseError::NoSuchEntry(seq))?;
+        if !EntryKind::MANUAL.contains(&original.kind) && original.kind != EntryKind::Correction {
+            return Err(refused("correct this entry", "casebook's own entries are corrected by a new decision"));
+        }
+        if self.is_superseded(seq) {
+            return Err(refused("correct this entry", "it has already been corrected; correct the latest version"));
+        }
+        if text.trim().is_empty() {
+            return Err(CaseError::Invalid("the correction has no text".into()));
+        }
+        let at = original.at;
+        Ok(self.append(EntryKind::Correction, at, now, author, text.trim().to_string(), Some(seq)))
+    }
+
+    pub fn is_superseded(&self, seq: u32) -> bool {
+        self.chronology.iter().any(|e| e.supersedes == Some(seq))
+    }
+
+    /// Whether the lifecycle allows `to` from the current status, and if
+    /// not, why not, in words a DSL understands.
+    pub fn check_transition(&self, to: Status, catalogue: &Catalogue) -> Result<(), CaseError> {
+        use Status::*;
+        let action = match to {
+            Closed => "close",
+            InProgress if matches!(self.status, Closed | AwaitingDebrief) => "reopen",
+            _ => "change status",
+        };
+        let action = format!("{action} {}", self.concern.reference);
+        let no = |reason: &str| Err(refused(&action, reason));
+        if to == self.status {
+            return no(&format!("it is already {}", to.label()));
+        }
+        match (self.status, to) {
+            (_, New) => no("a concern never returns to new"),
+            (New, _) => no("triage it first: record risk, pathway and reasoning"),
+            (_, Triaged) => no("record a new triage decision instead"),
+            (Triaged, InProgress) => Ok(()),
+            (Triaged, Closed) => {
+                let nfa = self
+                    .current_triage()
+                    .and_then(|t| catalogue.pathway(&t.pathway))
+                    .is_some_and(|p| p.closes_without_investigation);
+                if nfa {
+                    Ok(())
+                } else {
+                    no("it has not been investigated; start it, or triage it as no further action")
+                }
+            }
+            (Triaged, AwaitingDebrief) => no("start the investigation first"),
+            (InProgress, AwaitingDebrief | Closed) => Ok(()),
+            (AwaitingDebrief, Closed | InProgress) => Ok(()),
+            (Closed, InProgress) => Ok(()),
+            (Closed, AwaitingDebrief) => no("reopen it first"),
+            (InProgress | AwaitingDebrief, _) | (Closed, _) => no("that change is not part of the lifecycle"),
+        }
+    }
+
+    /// Moves the case along its lifecycle and records why in the chronology.
+    pub fn transition(
+        &mut self,
+        to: Status,
+        reason: &str,
+        author: &Author,
+        now: NaiveDateTime,
+        catalogue: &Catalogue,
+    ) -> Result<(), CaseError> {
+        self.check_transition(to, catalogue)?;
+        if reason.trim().is_empty() {
+            return Err(refused(
+                &format!("change the status of {}", self.concern.reference),
+                "give a reason; it goes in the chronology",
+            ));
+        }
+        let from = self.status;
+        let text = format!("Status: {} → {}. {}", from.label(), to.label(), reason.trim());
+        self.append(EntryKind::StatusChange, now, now, author, text, None);
+        self.status = to;
+        Ok(())
+    }
+
+    pub fn last_activity(&self) -> NaiveDateTime {
+        self.chronology.iter().map(|e| e.recorded_at).max().unwrap_or(self.concern.reported_at)
+    }
+
+    /// Every piece of text in the case, for search (issue 4) and leak tests.
+    pub fn searchable_text(&self) -> String {
+        let c = &self.concern;
+        let mut out = format!("{} {} {} {} {}", c.reference, c.category, c.location, c.description, c.immediate_action);
+        for s in &c.subjects {
+            out.push(' ');
+            out.push_str(&s.summary());
+        }
+        for t in &self.triage {
+            out.push(' ');
+            out.push_str(&t.reasoning);
+        }
+        for e in &self.chronology {
+            out.push(' ');
+            out.push_str(&e.text);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 10).unwrap().and_hms_opt(h, 0, 0).unwrap()
+    }
+    fn dsl() -> Author {
+        Author { member: 1, name: "Ms Example DSL".into() }
+    }
+    fn case(category: &str) -> CaseFile {
+        CaseFile::open(Concern {
+            reference: "C-2026-0001".into(),
+            occurred_at: at(9),
+            reported_at: at(10),
+            reported_by: "Mr Reporter, Year 5 teacher".into(),
+            recorded_by: Author { member: 3, name: "Mr Reporter".into() },
+            subjects: vec![Subject { kind: SubjectKind::Child, name: "Pupil Zed".into(), detail: "Year 5".into() }],
+            category: category.into(),
+            location: "toilets".into(),
+            devices: vec!["mobile-phone".into()],
+            description: "Seen filming in the toilets.".into(),
+            immediate_action: "Phone taken to the office.".into(),
+            source: Source::StaffReport,
+        })
+    }
+    fn triage(pathway: &str, urgency: Urgency) -> Triage {
+        Triage {
+            risk: Risk::Medium,
+            urgency,
+            pathway: pathway.into(),
+            linked_policy: "behaviour".into(),
+            assignee: Some(Author { member: 2, name: "Deputy Dee".into() }),
+            next_review: NaiveDate::from_ymd_opt(2026, 3, 17),
+            reasoning: "Filming in a restricted area (P3-a).".into(),
+            decided_by: dsl(),
+            decided_at: at(11),
+        }
+    }
+
+    #[test]
+    fn opening_writes_the_first_chronology_entry() {
+        let c = case("restricted-area");
+        assert_eq!(c.status, Status::New);
+        assert_eq!(c.chronology.len(), 1);
+        assert_eq!(c.chronology[0].kind, EntryKind::Reported);
+    }
+
+    #[test]
+    fn full_lifecycle_is_recorded_in_the_chronology() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        assert_eq!(c.status, Status::Triaged);
+        c.transition(Status::InProgress, "Meeting with parents booked.", &dsl(), at(12), &cat).unwrap();
+        c.transition(Status::AwaitingDebrief, "Sanction applied.", &dsl(), at(13), &cat).unwrap();
+        c.transition(Status::Closed, "Debrief held.", &dsl(), at(14), &cat).unwrap();
+        let changes = c.chronology.iter().filter(|e| e.kind == EntryKind::StatusChange).count();
+        assert_eq!(changes, 4, "new→triaged, →in progress, →awaiting debrief, →closed");
+        c.transition(Status::InProgress, "New evidence from a parent.", &dsl(), at(15), &cat).unwrap();
+        assert_eq!(c.status, Status::InProgress);
+    }
+
+    #[test]
+    fn untriaged_concern_cannot_close() {
+        let cat = Catalogue::seed();
+        let c = case("restricted-area");
+        let err = c.check_transition(Status::Closed, &cat).unwrap_err();
+        assert_eq!(err.to_string(), "cannot close C-2026-0001: triage it first: record risk, pathway and reasoning");
+    }
+
+    #[test]
+    fn triaged_concern_closes_only_as_no_further_action() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        assert!(
+            c.check_transition(Status::Closed, &cat).unwrap_err().to_string().contains("has not been investigated")
+        );
+        c.record_triage(triage("no-further-action", Urgency::Routine), &cat).unwrap();
+        c.check_transition(Status::Closed, &cat).unwrap();
+    }
+
+    #[test]
+    fn transition_needs_a_reason() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        assert!(c.transition(Status::InProgress, "  ", &dsl(), at(12), &cat).is_err());
+        assert_eq!(c.status, Status::Triaged);
+    }
+
+    #[test]
+    fn triage_without_reasoning_is_refused() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        let mut t = triage("no-further-action", Urgency::Routine);
+        t.reasoning = String::new();
+        assert!(c.record_triage(t, &cat).unwrap_err().to_string().contains("reasoning"));
+        assert!(c.triage.is_empty());
+    }
+
+    #[test]
+    fn indecent_image_is_urgent_before_and_after_triage() {
+        // P6.1-c: refer urgently; a routine triage cannot downgrade it.
+        let cat = Catalogue::seed();
+        let mut c = case("indecent-image");
+        assert_eq!(c.urgency(&cat), Urgency::Urgent);
+        c.record_triage(triage("child-protection", Urgency::Routine), &cat).unwrap();
+        assert_eq!(c.urgency(&cat), Urgency::Urgent);
+    }
+
+    #[test]
+    fn corrections_supersede_and_keep_the_original() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        let seq = c.add_entry(EntryKind::PhoneCall, at(12), "Called mum at 12:00.", &dsl(), at(12)).unwrap();
+        let fix = c.correct_entry(seq, "Called dad at 12:00.", &dsl(), at(13)).unwrap();
+        assert!(c.is_superseded(seq));
+        assert_eq!(c.chronology.iter().find(|e| e.seq == seq).unwrap().text, "Called mum at 12:00.");
+        assert_eq!(c.chronology.iter().find(|e| e.seq == fix).unwrap().supersedes, Some(seq));
+        assert!(c.correct_entry(seq, "again", &dsl(), at(14)).is_err(), "correct the latest version");
+        assert!(c.correct_entry(1, "rewrite history", &dsl(), at(14)).is_err(), "system entries are not corrected");
+    }
+
+    #[test]
+    fn closed_concern_takes_no_entries_until_reopened() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("no-further-action", Urgency::Routine), &cat).unwrap();
+        c.transition(Status::Closed, "NFA", &dsl(), at(12), &cat).unwrap();
+        assert!(c.add_entry(EntryKind::Note, at(13), "late note", &dsl(), at(13)).is_err());
+        assert!(c.check_transition(Status::AwaitingDebrief, &cat).unwrap_err().to_string().contains("reopen"));
+    }
+
+    #[test]
+    fn future_entries_and_system_kinds_are_refused() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        assert!(c.add_entry(EntryKind::Note, at(20), "x", &dsl(), at(12)).is_err());
+        assert!(c.add_entry(EntryKind::StatusChange, at(12), "x", &dsl(), at(12)).is_err());
+    }
+
+    #[test]
+    fn new_concern_validation_names_each_field() {
+        let cat = Catalogue::seed();
+        let n = NewConcern {
+            occurred_at: at(9),
+            reported_by: String::new(),
+            subjects: vec![],
+            category: "nope".into(),
+            location: "toilets".into(),
+            devices: vec!["pager".into()],
+            description: " ".into(),
+            immediate_action: String::new(),
+            source: Source::StaffReport,
+        };
+        let fields: Vec<&str> = n.validate(&cat, at(10)).iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["subjects", "category", "devices", "description"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure types and rules of the school's safeguarding world. No I/O, and no
+//! ratatui or crossterm: the CLI, the TUI and any future server share these.
+
+pub mod catalogue;
+pub mod concern;
+pub mod member;
+pub mod summary;
+
+pub use catalogue::Catalogue;
+pub use concern::{
+    Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, Risk, Source, Status,
+    Subject, SubjectKind, Triage, Urgency,
+};
+pub use member::{AccessClass, Member, MemberId, Role};
+pub use summary::CaseSummary;

@@ -1,0 +1,139 @@
+//! The versioned envelope every record's plaintext is wrapped in.
+//!
+//! bincode 2's layout is positional: an appended field fails to decode and
+//! two swapped fields of one type decode silently into each other. So each
+//! plaintext is `Envelope { format, kind, body }`, the body is decoded by the
+//! code for exactly that format version, and older versions are migrated
+//! forward in `Record::from_version`. Golden-bytes tests in
+//! `tests/golden.rs` pin every kind at every version.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::domain::{CaseFile, CaseSummary};
+
+/// The format version written today.
+pub const FORMAT: u16 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordKind {
+    Case,
+    CaseIndex,
+    MemberName,
+    School,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    format: u16,
+    kind: RecordKind,
+    body: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CodecError {
+    #[error("the record is damaged ({0})")]
+    Damaged(String),
+    #[error("expected a {expected:?} record, found {found:?}")]
+    WrongKind { expected: RecordKind, found: RecordKind },
+    #[error("the record was written by a newer casebook (format {0}); upgrade casebook to read it")]
+    TooNew(u16),
+    #[error("format {0} of this record is not known")]
+    UnknownVersion(u16),
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain data types into a Vec cannot fail.
+    bincode::serde::encode_to_vec(value, config()).expect("bincode encodes plain data")
+}
+
+pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (value, used) =
+        bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Damaged(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Damaged(format!("{} trailing bytes", bytes.len() - used)));
+    }
+    Ok(value)
+}
+
+/// A type stored as a record. `from_version` is the migration path.
+pub trait Record: Serialize + DeserializeOwned {
+    const KIND: RecordKind;
+
+    fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            FORMAT => from_bytes(body),
+            newer if newer > FORMAT => Err(CodecError::TooNew(newer)),
+            older => Err(CodecError::UnknownVersion(older)),
+        }
+    }
+}
+
+impl Record for CaseFile {
+    const KIND: RecordKind = RecordKind::Case;
+}
+
+impl Record for Vec<CaseSummary> {
+    const KIND: RecordKind = RecordKind::CaseIndex;
+}
+
+/// A member's display name (Directory class).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberName(pub String);
+impl Record for MemberName {
+    const KIND: RecordKind = RecordKind::MemberName;
+}
+
+/// The school's name (Directory class).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct School {
+    pub name: String,
+}
+impl Record for School {
+    const KIND: RecordKind = RecordKind::School;
+}
+
+pub fn encode<T: Record>(value: &T) -> Vec<u8> {
+    to_bytes(&Envelope { format: FORMAT, kind: T::KIND, body: to_bytes(value) })
+}
+
+pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, CodecError> {
+    let envelope: Envelope = from_bytes(bytes)?;
+    if envelope.kind != T::KIND {
+        return Err(CodecError::WrongKind { expected: T::KIND, found: envelope.kind });
+    }
+    T::from_version(envelope.format, &envelope.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_kind_check() {
+        let bytes = encode(&School { name: "Fictional Primary".into() });
+        assert_eq!(decode::<School>(&bytes).unwrap().name, "Fictional Primary");
+        assert_eq!(
+            decode::<MemberName>(&bytes).unwrap_err(),
+            CodecError::WrongKind { expected: RecordKind::MemberName, found: RecordKind::School }
+        );
+    }
+
+    #[test]
+    fn newer_format_is_refused_with_advice() {
+        let bytes = to_bytes(&Envelope { format: FORMAT + 1, kind: RecordKind::School, body: vec![] });
+        assert!(decode::<School>(&bytes).unwrap_err().to_string().contains("upgrade casebook"));
+    }
+
+    #[test]
+    fn truncated_and_padded_bytes_are_damaged() {
+        let bytes = encode(&School { name: "Fictional Primary".into() });
+        assert!(matches!(decode::<School>(&bytes[..bytes.len() - 3]), Err(CodecError::Damaged(_))));
+        let mut padded = bytes.clone();
+        padded.push(0);
+        assert!(matches!(decode::<School>(&padded), Err(CodecError::Damaged(_))));
+    }
+}

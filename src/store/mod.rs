@@ -1,0 +1,778 @@
+//! The encrypted case store: sled on disk, age inside every value.
+//!
+//! sled holds only ciphertext plus the minimum needed to find records:
+//! numeric ids, revisions, roles and members' public keys. Every name,
+//! description and free-text field is inside an age file (PRODUCT.md
+//! principle 1). One API, [`Session`], serves the CLI, the TUI and any
+//! future server; it never imports ratatui.
+
+pub mod codec;
+pub mod crypto;
+pub mod identity;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use age::x25519;
+use chrono::{Datelike, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+
+use crate::domain::summary::board_order;
+use crate::domain::{
+    AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
+    NewConcern, Role, Status, Triage,
+};
+use codec::{CodecError, MemberName, Record, School};
+use crypto::{ClassKey, CryptoError};
+
+/// sled's page cache: a school's store is tens of MiB, not sled's 1 GiB default.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// Format of the clear metadata (settings, members, case meta).
+const STORE_FORMAT: u16 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no casebook store at {0}: run `casebook init` first, or pass --store DIR")]
+    NotFound(String),
+    #[error("a casebook store already exists at {0}; nothing was changed")]
+    AlreadyExists(String),
+    #[error(
+        "the store at {0} is in use by another casebook process; close that one first (only one process can hold a store)"
+    )]
+    InUse(String),
+    #[error("{0}")]
+    Identity(String),
+    #[error("wrong passphrase for {0}; nothing was opened")]
+    WrongPassphrase(String),
+    #[error("this key ({0}) is not a member of this store; ask the DSL to add you with `casebook member add`")]
+    NotMember(String),
+    #[error("your role ({role}) cannot {action}")]
+    Forbidden { role: Role, action: String },
+    #[error("no concern {0} in this store")]
+    NoSuchCase(String),
+    #[error(
+        "{what} could not be read: {detail}. Nothing was changed; keep a copy of the store and restore from backup if this persists"
+    )]
+    Corrupt { what: String, detail: String },
+    #[error("{0}")]
+    Case(#[from] CaseError),
+    #[error("the concern is not complete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Input(String),
+    #[error("{0} changed while you were editing it; reload and try again (nothing was lost)")]
+    Conflict(String),
+    #[error("the store's database failed: {0}")]
+    Db(#[from] sled::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+}
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(inner) => inner,
+            sled::transaction::TransactionError::Storage(s) => StoreError::Db(s),
+        }
+    }
+}
+
+fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
+    StoreError::Corrupt { what: what.into(), detail: detail.to_string() }
+}
+
+/// Creates a directory readable only by its owner (sled's own files are
+/// 0644, so the directory is what keeps other users out).
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Clear, per-member metadata: what is needed to encrypt to a member and to
+/// know what their key may open. The name is sealed (Directory class).
+#[derive(Debug, Serialize, Deserialize)]
+struct MemberRecord {
+    format: u16,
+    role: Role,
+    recipient: String,
+    authorised_to_erase: bool,
+    sealed_name: Vec<u8>,
+}
+
+/// Clear, per-case metadata: enough to tell a stale board index.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+struct CaseMeta {
+    format: u16,
+    revision: u64,
+}
+
+fn be(id: u32) -> [u8; 4] {
+    id.to_be_bytes()
+}
+
+fn id_of(key: &[u8]) -> Result<u32, StoreError> {
+    key.try_into().map(u32::from_be_bytes).map_err(|_| corrupt("a record key", "wrong length"))
+}
+
+/// An open store, not yet unlocked by anyone's key.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    settings: sled::Tree,
+    members: sled::Tree,
+    class_keys: sled::Tree,
+    cases: sled::Tree,
+    case_meta: sled::Tree,
+    index: sled::Tree,
+    counters: sled::Tree,
+    catalogue: Catalogue,
+}
+
+impl Store {
+    fn open_db(path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        // After a SIGKILL the file lock can linger for a moment: retry
+        // briefly before saying the store is in use.
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
+                {
+                    attempts += 1;
+                    if attempts >= 15 {
+                        return Err(StoreError::InUse(shown));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return Err(StoreError::Identity(format!("cannot open the store at {shown}: permission denied")));
+                }
+                Err(e) => return Err(corrupt(format!("the store at {shown}"), e)),
+            }
+        };
+        Ok(Store {
+            path: path.to_path_buf(),
+            settings: db.open_tree("settings")?,
+            members: db.open_tree("members")?,
+            class_keys: db.open_tree("class_keys")?,
+            cases: db.open_tree("cases")?,
+            case_meta: db.open_tree("case_meta")?,
+            index: db.open_tree("index")?,
+            counters: db.open_tree("counters")?,
+            db,
+            catalogue: Catalogue::seed(),
+        })
+    }
+
+    pub fn exists(path: &Path) -> bool {
+        path.join("conf").exists() && path.join("db").exists()
+    }
+
+    /// Creates a store for a school with its first DSL. Only the DSL's
+    /// public recipient is needed: their key never touches this code.
+    pub fn create(path: &Path, school: &str, dsl_name: &str, dsl_recipient: &str) -> Result<Store, StoreError> {
+        if Self::exists(path) {
+            return Err(StoreError::AlreadyExists(path.display().to_string()));
+        }
+        if school.trim().is_empty() || dsl_name.trim().is_empty() {
+            return Err(StoreError::Input("the school's name and the DSL's name are both needed".into()));
+        }
+        let recipient = parse_recipient(dsl_recipient)?;
+        create_private_dir(path)?;
+        let store = Self::open_db(path)?;
+        store.settings.insert("format", &STORE_FORMAT.to_be_bytes())?;
+        let keys: Vec<ClassKey> = AccessClass::ALL.into_iter().map(ClassKey::generate).collect();
+        for key in &keys {
+            let sealed = crypto::seal(key.expose(), std::slice::from_ref(&recipient), None)?;
+            store.class_keys.insert(key.class().tag(), sealed)?;
+        }
+        let directory = &keys[2];
+        debug_assert_eq!(directory.class(), AccessClass::Directory);
+        let school_sealed = crypto::seal(
+            &codec::encode(&School { name: school.trim().to_string() }),
+            std::slice::from_ref(&recipient),
+            Some(directory),
+        )?;
+        store.settings.insert("school", school_sealed)?;
+        let record = MemberRecord {
+            format: STORE_FORMAT,
+            role: Role::Dsl,
+            recipient: recipient.to_string(),
+            authorised_to_erase: true,
+            sealed_name: crypto::seal(
+                &codec::encode(&MemberName(dsl_name.trim().to_string())),
+                &[recipient],
+                Some(directory),
+            )?,
+        };
+        let id = store.next_counter("member")?;
+        store.members.insert(be(id), codec_clear(&record))?;
+        store.db.flush()?;
+        Ok(store)
+    }
+
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !Self::exists(path) {
+            return Err(StoreError::NotFound(path.display().to_string()));
+        }
+        let store = Self::open_db(path)?;
+        match store.settings.get("format")? {
+            Some(v) if v.as_ref() == STORE_FORMAT.to_be_bytes() => Ok(store),
+            Some(v) => Err(corrupt(
+                "the store's format marker",
+                format!("format {:?} is not known to this casebook", v.as_ref()),
+            )),
+            None => Err(corrupt("the store", "it has no format marker (not a casebook store?)")),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        let v = self.counters.update_and_fetch(name, |old| {
+            let n = old.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0);
+            Some((n + 1).to_be_bytes().to_vec())
+        })?;
+        id_of(&v.expect("update_and_fetch returns the new value"))
+    }
+
+    fn member_records(&self) -> Result<Vec<(MemberId, MemberRecord)>, StoreError> {
+        self.members
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                let id = id_of(&k)?;
+                let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
+                Ok((id, rec))
+            })
+            .collect()
+    }
+
+    /// Unlocks the store with a member's key: finds the member, unwraps the
+    /// class keys their role may hold (one X25519 operation each).
+    pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
+        let mine = identity.to_public().to_string();
+        let records = self.member_records()?;
+        let (my_id, my_role) = records
+            .iter()
+            .find(|(_, r)| r.recipient == mine)
+            .map(|(id, r)| (*id, r.role))
+            .ok_or_else(|| StoreError::NotMember(mine.clone()))?;
+        let mut keys = Vec::new();
+        for &class in my_role.classes() {
+            let sealed = self
+                .class_keys
+                .get(class.tag())?
+                .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "it is missing"))?;
+            let plain = crypto::open(&sealed, &[&identity]).map_err(|e| {
+                corrupt(format!("the {} class key", class.tag()), format!("{e} (was your membership changed?)"))
+            })?;
+            keys.push(
+                ClassKey::from_bytes(class, &plain)
+                    .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "wrong length"))?,
+            );
+        }
+        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, index: None };
+        session.members = session.load_members(records)?;
+        Ok(session)
+    }
+}
+
+fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, bincode::config::standard()).expect("bincode encodes plain data")
+}
+
+pub fn parse_recipient(text: &str) -> Result<x25519::Recipient, StoreError> {
+    text.trim().parse::<x25519::Recipient>().map_err(|_| {
+        StoreError::Input(format!(
+            "{:?} is not an age X25519 recipient (it should start with age1…; run `age-keygen -y KEYFILE` to print one)",
+            text.trim()
+        ))
+    })
+}
+
+/// What the board shows, plus any record that could not be read: one bad
+/// record never hides the rest.
+#[derive(Debug, Default, Clone)]
+pub struct Board {
+    pub rows: Vec<CaseSummary>,
+    pub problems: Vec<String>,
+}
+
+/// One case from a bulk load: its id and the case, or why it could not be read.
+pub type LoadedCase = (u32, Result<CaseFile, StoreError>);
+
+/// A store unlocked by one member. Everything the CLI and TUI do goes here.
+pub struct Session {
+    store: Store,
+    identity: x25519::Identity,
+    keys: Vec<ClassKey>,
+    members: Vec<Member>,
+    me: MemberId,
+    /// The decrypted board index, once loaded.
+    index: Option<BTreeMap<u32, CaseSummary>>,
+}
+
+/// A concern just recorded: its store id and its reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: u32,
+    pub reference: String,
+}
+
+/// What a triage form supplies; the session adds who and when.
+#[derive(Debug, Clone)]
+pub struct TriageInput {
+    pub risk: crate::domain::Risk,
+    pub urgency: crate::domain::Urgency,
+    pub pathway: String,
+    pub linked_policy: String,
+    pub assignee: Option<MemberId>,
+    pub next_review: Option<chrono::NaiveDate>,
+    pub reasoning: String,
+}
+
+impl Session {
+    fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> Result<Vec<Member>, StoreError> {
+        records
+            .into_iter()
+            .map(|(id, r)| {
+                let name: MemberName =
+                    self.open_record(AccessClass::Directory, &r.sealed_name).map_err(|e| match e {
+                        StoreError::Corrupt { detail, .. } => corrupt(format!("member {id}'s name"), detail),
+                        other => other,
+                    })?;
+                Ok(Member {
+                    id,
+                    name: name.0,
+                    role: r.role,
+                    recipient: r.recipient,
+                    authorised_to_erase: r.authorised_to_erase,
+                })
+            })
+            .collect()
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.store.catalogue
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.store.path
+    }
+
+    pub fn me(&self) -> &Member {
+        self.members.iter().find(|m| m.id == self.me).expect("the unlocking member is in the member list")
+    }
+
+    pub fn author(&self) -> Author {
+        Author { member: self.me, name: self.me().name.clone() }
+    }
+
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    pub fn member(&self, id: MemberId) -> Option<&Member> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// Whether this session's key opens `class` records.
+    pub fn can_read(&self, class: AccessClass) -> bool {
+        self.class_key(class).is_some()
+    }
+
+    /// Checks that the unlocking key is still the one this session was
+    /// opened with (the idle lock asks for it again).
+    pub fn verify_identity(&self, identity: &x25519::Identity) -> bool {
+        identity.to_public().to_string() == self.identity.to_public().to_string()
+    }
+
+    pub fn school(&self) -> Result<String, StoreError> {
+        let sealed = self.store.settings.get("school")?.ok_or_else(|| corrupt("the school's name", "it is missing"))?;
+        Ok(self.open_record::<School>(AccessClass::Directory, &sealed)?.name)
+    }
+
+    fn class_key(&self, class: AccessClass) -> Option<&ClassKey> {
+        self.keys.iter().find(|k| k.class() == class)
+    }
+
+    fn require(&self, class: AccessClass, action: &str) -> Result<&ClassKey, StoreError> {
+        self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.me().role, action: action.to_string() })
+    }
+
+    fn recipients_for(&self, class: AccessClass) -> Result<Vec<x25519::Recipient>, StoreError> {
+        self.members.iter().filter(|m| m.role.reads(class)).map(|m| parse_recipient(&m.recipient)).collect()
+    }
+
+    /// Seals a record to every member of `class`, plus the class stanza if
+    /// this session holds the class key.
+    fn seal<T: Record>(&self, class: AccessClass, value: &T) -> Result<Vec<u8>, StoreError> {
+        let plain = zeroize::Zeroizing::new(codec::encode(value));
+        Ok(crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?)
+    }
+
+    fn open_record<T: Record>(&self, class: AccessClass, sealed: &[u8]) -> Result<T, StoreError> {
+        let mut ids: Vec<&dyn age::Identity> = Vec::with_capacity(2);
+        if let Some(k) = self.class_key(class) {
+            ids.push(k);
+        }
+        ids.push(&self.identity);
+        let plain = crypto::open(sealed, &ids).map_err(|e| match e {
+            CryptoError::NoMatchingKey => {
+                StoreError::Forbidden { role: self.me().role, action: format!("read {} records", class.tag()) }
+            }
+            other => corrupt("a record", other),
+        })?;
+        codec::decode(&plain).map_err(|e: CodecError| corrupt("a record", e))
+    }
+
+    // ---- members ----------------------------------------------------------
+
+    /// Adds a member (DSL only) and re-wraps the class keys of their role
+    /// so that they can read what their role may read, and nothing more.
+    pub fn add_member(&mut self, name: &str, role: Role, recipient: &str) -> Result<Member, StoreError> {
+        if !self.me().role.manages_members() {
+            return Err(StoreError::Forbidden { role: self.me().role, action: "add members".into() });
+        }
+        if name.trim().is_empty() {
+            return Err(StoreError::Input("the member needs a name".into()));
+        }
+        let parsed = parse_recipient(recipient)?;
+        if self.members.iter().any(|m| m.recipient == parsed.to_string()) {
+            return Err(StoreError::Input(format!("{parsed} is already a member")));
+        }
+        let id = self.store.next_counter("member")?;
+        let member = Member {
+            id,
+            name: name.trim().to_string(),
+            role,
+            recipient: parsed.to_string(),
+            authorised_to_erase: false,
+        };
+        self.members.push(member.clone());
+        let record = MemberRecord {
+            format: STORE_FORMAT,
+            role,
+            recipient: member.recipient.clone(),
+            authorised_to_erase: false,
+            sealed_name: self.seal(AccessClass::Directory, &MemberName(member.name.clone()))?,
+        };
+        let mut batch_keys = Vec::new();
+        for &class in role.classes() {
+            let key = self.require(class, "share a class key")?;
+            batch_keys.push((class, crypto::seal(key.expose(), &self.recipients_for(class)?, None)?));
+        }
+        (&self.store.members, &self.store.class_keys).transaction(|(members, class_keys)| {
+            members.insert(&be(id), codec_clear(&record))?;
+            for (class, sealed) in &batch_keys {
+                class_keys.insert(class.tag(), sealed.as_slice())?;
+            }
+            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.store.db.flush()?;
+        Ok(member)
+    }
+
+    // ---- concerns ---------------------------------------------------------
+
+    /// Records a concern. Any member may; a reporter's record is sealed to
+    /// the DSL and deputies only, so they cannot read it back (P9-a, P9-e).
+    pub fn record_concern(&mut self, new: NewConcern, now: NaiveDateTime) -> Result<Recorded, StoreError> {
+        let errors = new.validate(self.catalogue(), now);
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let id = self.store.next_counter("case")?;
+        let seq = self.store.next_counter(&format!("case-ref-{}", now.year()))?;
+        let reference = format!("C-{}-{:04}", now.year(), seq);
+        let concern = Concern {
+            reference: reference.clone(),
+            occurred_at: new.occurred_at,
+            reported_at: now,
+            reported_by: if new.reported_by.trim().is_empty() {
+                self.me().name.clone()
+            } else {
+                new.reported_by.trim().to_string()
+            },
+            recorded_by: self.author(),
+            subjects: new.subjects,
+            category: new.category,
+            location: new.location,
+            devices: new.devices,
+            description: new.description,
+            immediate_action: new.immediate_action,
+            source: new.source,
+        };
+        let case = CaseFile::open(concern);
+        self.write_case(id, None, &case)?;
+        Ok(Recorded { id, reference })
+    }
+
+    /// Writes a case record and its revision atomically, then fsyncs: once
+    /// this returns, the write survives a crash.
+    fn write_case(&mut self, id: u32, expected: Option<CaseMeta>, case: &CaseFile) -> Result<u64, StoreError> {
+        let sealed = self.seal(AccessClass::Case, case)?;
+        let meta = CaseMeta { format: STORE_FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
+        let reference = case.concern.reference.clone();
+        (&self.store.cases, &self.store.case_meta).transaction(|(cases, metas)| {
+            let current = metas.get(be(id))?;
+            let current: Option<CaseMeta> = current.and_then(|v| codec::from_bytes(v.as_ref()).ok());
+            if current != expected {
+                return sled::transaction::abort(StoreError::Conflict(reference.clone()));
+            }
+            cases.insert(&be(id), sealed.as_slice())?;
+            metas.insert(&be(id), codec_clear(&meta))?;
+            Ok(())
+        })?;
+        self.store.db.flush()?;
+        if self.can_read(AccessClass::Case) {
+            let summary = CaseSummary::of(id, meta.revision, case, self.catalogue());
+            if let Some(index) = self.index.as_mut() {
+                index.insert(id, summary);
+                self.save_index()?;
+            }
+        }
+        Ok(meta.revision)
+    }
+
+    fn case_meta(&self, id: u32) -> Result<Option<CaseMeta>, StoreError> {
+        match self.store.case_meta.get(be(id))? {
+            None => Ok(None),
+            Some(v) => codec::from_bytes(&v).map(Some).map_err(|e| corrupt(format!("case {id}'s metadata"), e)),
+        }
+    }
+
+    /// Loads one case by its store id.
+    pub fn case(&self, id: u32) -> Result<CaseFile, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
+        let sealed = self.store.cases.get(be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
+            StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
+            other => other,
+        })
+    }
+
+    /// Finds a case's store id by its reference (e.g. `C-2026-0001`).
+    pub fn find(&mut self, reference: &str) -> Result<u32, StoreError> {
+        let wanted = reference.trim().to_ascii_uppercase();
+        self.board()?
+            .rows
+            .iter()
+            .find(|r| r.reference == wanted)
+            .map(|r| r.id)
+            .ok_or_else(|| StoreError::NoSuchCase(reference.trim().to_string()))
+    }
+
+    /// Loads, changes and saves a case; `change` follows the domain's
+    /// lifecycle rules, and a refusal leaves the store untouched.
+    pub fn update_case<T>(
+        &mut self,
+        id: u32,
+        change: impl FnOnce(&mut CaseFile, &Catalogue, &Author) -> Result<T, CaseError>,
+    ) -> Result<T, StoreError> {
+        let meta = self.case_meta(id)?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        let mut case = self.case(id)?;
+        let out = change(&mut case, &self.store.catalogue, &self.author())?;
+        self.write_case(id, Some(meta), &case)?;
+        Ok(out)
+    }
+
+    pub fn triage(&mut self, id: u32, input: TriageInput, now: NaiveDateTime) -> Result<(), StoreError> {
+        let assignee = match input.assignee {
+            None => None,
+            Some(mid) => {
+                let m = self.member(mid).ok_or_else(|| StoreError::Input(format!("no member #{mid}")))?;
+                if !m.role.reads(AccessClass::Case) {
+                    return Err(StoreError::Input(format!(
+                        "{} ({}) cannot read concerns, so cannot be assigned one",
+                        m.name, m.role
+                    )));
+                }
+                Some(Author { member: m.id, name: m.name.clone() })
+            }
+        };
+        self.update_case(id, |case, catalogue, me| {
+            case.record_triage(
+                Triage {
+                    risk: input.risk,
+                    urgency: input.urgency,
+                    pathway: input.pathway,
+                    linked_policy: input.linked_policy,
+                    assignee,
+                    next_review: input.next_review,
+                    reasoning: input.reasoning,
+                    decided_by: me.clone(),
+                    decided_at: now,
+                },
+                catalogue,
+            )
+        })
+    }
+
+    pub fn add_entry(
+        &mut self,
+        id: u32,
+        kind: EntryKind,
+        at: NaiveDateTime,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<u32, StoreError> {
+        self.update_case(id, |case, _, me| case.add_entry(kind, at, text, me, now))
+    }
+
+    pub fn correct_entry(&mut self, id: u32, seq: u32, text: &str, now: NaiveDateTime) -> Result<u32, StoreError> {
+        self.update_case(id, |case, _, me| case.correct_entry(seq, text, me, now))
+    }
+
+    pub fn transition(&mut self, id: u32, to: Status, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
+    }
+
+    // ---- the board --------------------------------------------------------
+
+    fn save_index(&self) -> Result<(), StoreError> {
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        let key = self.require(AccessClass::Case, "index concerns")?;
+        let rows: Vec<CaseSummary> = index.values().cloned().collect();
+        // The index is a cache: sealed to the class key alone. Losing it
+        // costs one slow start, never a record.
+        let sealed = crypto::seal(&zeroize::Zeroizing::new(codec::encode(&rows)), &[], Some(key))?;
+        self.store.index.insert("cases", sealed)?;
+        Ok(())
+    }
+
+    fn load_index(&self) -> BTreeMap<u32, CaseSummary> {
+        let Ok(Some(sealed)) = self.store.index.get("cases") else {
+            return BTreeMap::new();
+        };
+        // A damaged or foreign index is rebuilt from the records.
+        match self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &sealed) {
+            Ok(rows) => rows.into_iter().map(|r| (r.id, r)).collect(),
+            Err(_) => BTreeMap::new(),
+        }
+    }
+
+    /// The triage board: a summary of every case, sorted for triage.
+    ///
+    /// Reads the encrypted index, then decrypts only the cases whose
+    /// revision moved since (written by a reporter, or before a crash).
+    /// Cases a reporter wrote without the class stanza gain it here.
+    pub fn board(&mut self) -> Result<Board, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
+        let mut index = match self.index.take() {
+            Some(index) => index,
+            None => self.load_index(),
+        };
+        let mut revisions = HashMap::new();
+        for kv in self.store.case_meta.iter() {
+            let (k, v) = kv?;
+            let id = id_of(&k)?;
+            let meta: CaseMeta = codec::from_bytes(&v).map_err(|e| corrupt(format!("case {id}'s metadata"), e))?;
+            revisions.insert(id, meta.revision);
+        }
+        let before = index.len();
+        index.retain(|id, row| revisions.get(id) == Some(&row.revision));
+        let mut changed = index.len() != before;
+        let stale: Vec<u32> = revisions.keys().copied().filter(|id| !index.contains_key(id)).collect();
+        let mut problems = Vec::new();
+        let loaded = self.load_cases(&stale);
+        for (id, result) in stale.iter().zip(loaded) {
+            match result {
+                Ok((case, sealed_has_class)) => {
+                    let rev = revisions[id];
+                    index.insert(*id, CaseSummary::of(*id, rev, &case, self.catalogue()));
+                    changed = true;
+                    if !sealed_has_class {
+                        // A reporter's record: re-seal with the class stanza
+                        // so later opens are cheap. Same revision, same text.
+                        let sealed = self.seal(AccessClass::Case, &case)?;
+                        self.store.cases.insert(be(*id), sealed)?;
+                    }
+                }
+                Err(e) => problems.push(format!("case #{id}: {e}")),
+            }
+        }
+        self.index = Some(index);
+        if changed {
+            self.save_index()?;
+        }
+        let mut rows: Vec<CaseSummary> = self.index.as_ref().map(|i| i.values().cloned().collect()).unwrap_or_default();
+        rows.sort_by(board_order);
+        Ok(Board { rows, problems })
+    }
+
+    /// Decrypts many cases on all cores (search, export, index rebuild).
+    /// Each result says whether the record already had its class stanza.
+    fn load_cases(&self, ids: &[u32]) -> Vec<Result<(CaseFile, bool), StoreError>> {
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let one = |id: &u32| -> Result<(CaseFile, bool), StoreError> {
+            let sealed = self.store.cases.get(be(*id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+            let case = self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
+                StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
+                other => other,
+            })?;
+            Ok((case, crypto::has_class_stanza(&sealed)))
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if ids.len() < 64 || threads == 1 {
+            return ids.iter().map(one).collect();
+        }
+        let chunk = ids.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                ids.chunks(chunk).map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
+            handles.into_iter().flat_map(|h| h.join().expect("decrypt worker does not panic")).collect()
+        })
+    }
+
+    /// Every case, decrypted (for search across all text).
+    pub fn all_cases(&mut self) -> Result<Vec<LoadedCase>, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
+        let ids: Vec<u32> = self
+            .store
+            .cases
+            .iter()
+            .keys()
+            .map(|k| k.map_err(StoreError::from).and_then(|k| id_of(&k)))
+            .collect::<Result<_, _>>()?;
+        let loaded = self.load_cases(&ids);
+        Ok(ids.into_iter().zip(loaded.into_iter().map(|r| r.map(|(c, _)| c))).collect())
+    }
+
+    // ---- export -----------------------------------------------------------
+
+    /// An ordinary age file holding the readable case file, encrypted to
+    /// the caller and to any extra recipients (e.g. for a transfer, S-b).
+    pub fn export_case(&self, id: u32, extra: &[String]) -> Result<Vec<u8>, StoreError> {
+        let case = self.case(id)?;
+        let text = zeroize::Zeroizing::new(crate::report::case_file_text(&case, self.catalogue()));
+        let mut recipients = vec![self.identity.to_public()];
+        for r in extra {
+            recipients.push(parse_recipient(r)?);
+        }
+        Ok(crypto::seal(text.as_bytes(), &recipients, None)?)
+    }
+}

@@ -1,0 +1,304 @@
+//! One list of key bindings. Input handling, the help overlay and the
+//! footer all read this list, so what the screen says is what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    Board,
+    Concern,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Board => "Triage board",
+            Context::Concern => "Concern",
+        }
+    }
+}
+
+/// Everything a key can ask for. Names are what a user config file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Help,
+    Quit,
+    Refresh,
+}
+
+impl Action {
+    pub fn describe(self, ctx: Context) -> &'static str {
+        match (self, ctx) {
+            (Action::Up, Context::Board) => "previous concern",
+            (Action::Down, Context::Board) => "next concern",
+            (Action::Up, _) => "scroll up",
+            (Action::Down, _) => "scroll down",
+            (Action::PageUp, _) => "page up",
+            (Action::PageDown, _) => "page down",
+            (Action::Top, _) => "first",
+            (Action::Bottom, _) => "last",
+            (Action::Open, _) => "open the concern",
+            (Action::Back, _) => "back",
+            (Action::Help, _) => "help: every key here",
+            (Action::Quit, _) => "quit",
+            (Action::Refresh, _) => "reload from the store",
+        }
+    }
+
+    /// The short word the footer uses.
+    pub fn footer_word(self) -> &'static str {
+        match self {
+            Action::Up | Action::Down => "move",
+            Action::Open => "open",
+            Action::Back => "back",
+            Action::Help => "help",
+            Action::Quit => "quit",
+            Action::Refresh => "reload",
+            Action::PageUp | Action::PageDown => "page",
+            Action::Top | Action::Bottom => "jump",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Self {
+        Key { code, modifiers: KeyModifiers::NONE }
+    }
+
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        // Shift is part of the character for letters ('G' vs 'g').
+        let mods = event.modifiers - KeyModifiers::SHIFT;
+        event.code == self.code && mods == self.modifiers - KeyModifiers::SHIFT
+    }
+
+    /// How the key is written on screen and in the config file.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.modifiers.contains(KeyModifiers::CONTROL) { format!("Ctrl-{base}") } else { base }
+    }
+
+    /// Parses "j", "Enter", "Ctrl-r", "PgDn", "F1" … as written by `label`.
+    pub fn parse(text: &str) -> Option<Key> {
+        let (modifiers, rest) = match text.strip_prefix("Ctrl-").or_else(|| text.strip_prefix("ctrl-")) {
+            Some(r) => (KeyModifiers::CONTROL, r),
+            None => (KeyModifiers::NONE, text),
+        };
+        let code = match rest {
+            "Enter" | "enter" => KeyCode::Enter,
+            "Esc" | "esc" => KeyCode::Esc,
+            "Up" | "up" | "↑" => KeyCode::Up,
+            "Down" | "down" | "↓" => KeyCode::Down,
+            "Left" | "left" | "←" => KeyCode::Left,
+            "Right" | "right" | "→" => KeyCode::Right,
+            "PgUp" | "pageup" => KeyCode::PageUp,
+            "PgDn" | "pagedown" => KeyCode::PageDown,
+            "Home" | "home" => KeyCode::Home,
+            "End" | "end" => KeyCode::End,
+            "Tab" | "tab" => KeyCode::Tab,
+            "Space" | "space" => KeyCode::Char(' '),
+            f if f.len() >= 2 && f.starts_with('F') && f[1..].parse::<u8>().is_ok() => KeyCode::F(f[1..].parse().ok()?),
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
+            _ => return None,
+        };
+        Some(Key { code, modifiers })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub context: Context,
+    pub key: Key,
+    pub action: Action,
+    /// Shown in the footer (the few keys that matter here).
+    pub footer: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    bindings: Vec<Binding>,
+}
+
+/// A user's remap file (TOML): `[board] open = ["Enter", "l"]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    #[serde(default)]
+    pub board: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub concern: std::collections::HashMap<Action, Vec<String>>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        use Action::*;
+        use Context::*;
+        use KeyCode as K;
+        let mut b = Vec::new();
+        let mut add =
+            |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
+        for ctx in [Board, Concern] {
+            add(ctx, K::Up, Up, false);
+            add(ctx, K::Char('k'), Up, false);
+            add(ctx, K::Down, Down, true);
+            add(ctx, K::Char('j'), Down, false);
+            add(ctx, K::PageUp, PageUp, false);
+            add(ctx, K::PageDown, PageDown, false);
+            add(ctx, K::Home, Top, false);
+            add(ctx, K::Char('g'), Top, false);
+            add(ctx, K::End, Bottom, false);
+            add(ctx, K::Char('G'), Bottom, false);
+            add(ctx, K::Char('?'), Help, true);
+        }
+        add(Board, K::Enter, Open, true);
+        add(Board, K::Char('r'), Refresh, false);
+        add(Board, K::Char('q'), Quit, true);
+        add(Concern, K::Esc, Back, true);
+        add(Concern, K::Char('q'), Back, false);
+        KeyMap { bindings: b }
+    }
+}
+
+impl KeyMap {
+    /// Defaults patched by a user's file: each action named replaces all of
+    /// that action's keys in that context.
+    pub fn with_config(config: &KeyConfig) -> Result<Self, String> {
+        let mut map = KeyMap::default();
+        for (ctx, table) in [(Context::Board, &config.board), (Context::Concern, &config.concern)] {
+            for (action, keys) in table {
+                let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
+                map.bindings.retain(|b| !(b.context == ctx && b.action == *action));
+                for (i, k) in keys.iter().enumerate() {
+                    let key =
+                        Key::parse(k).ok_or_else(|| format!("key {k:?} in the key map is not a key casebook knows"))?;
+                    map.bindings.push(Binding { context: ctx, key, action: *action, footer: footer && i == 0 });
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// Loads `keys.toml` from the config directory if there is one.
+    pub fn load_user() -> Result<Self, String> {
+        let Some(dirs) = crate::cli::project_dirs() else {
+            return Ok(KeyMap::default());
+        };
+        let path = dirs.config_dir().join("keys.toml");
+        match std::fs::read_to_string(&path) {
+            Err(_) => Ok(KeyMap::default()),
+            Ok(text) => {
+                let config: KeyConfig =
+                    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+                Self::with_config(&config)
+            }
+        }
+    }
+
+    pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
+        self.bindings.iter().find(|b| b.context == context && b.key.matches(event)).map(|b| b.action)
+    }
+
+    /// Every action in a context with all its keys, in binding order: the
+    /// help overlay.
+    pub fn help(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.context == context) {
+            match rows.iter_mut().find(|(a, _)| *a == b.action) {
+                Some((_, keys)) => keys.push(b.key.label()),
+                None => rows.push((b.action, vec![b.key.label()])),
+            }
+        }
+        rows.into_iter().map(|(a, keys)| (keys.join(" "), a.describe(context))).collect()
+    }
+
+    /// The few keys that matter here: the footer line.
+    pub fn footer(&self, context: Context) -> Vec<(String, &'static str)> {
+        self.bindings
+            .iter()
+            .filter(|b| b.context == context && b.footer)
+            .map(|b| (b.key.label(), b.action.footer_word()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn defaults_are_conventional() {
+        let m = KeyMap::default();
+        assert_eq!(m.action(Context::Board, &press(KeyCode::Char('j'))), Some(Action::Down));
+        assert_eq!(m.action(Context::Board, &press(KeyCode::Enter)), Some(Action::Open));
+        assert_eq!(m.action(Context::Concern, &press(KeyCode::Esc)), Some(Action::Back));
+        assert_eq!(
+            m.action(Context::Board, &KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+    }
+
+    #[test]
+    fn remap_changes_keys_help_and_footer_together() {
+        let config: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
+        let m = KeyMap::with_config(&config).unwrap();
+        assert_eq!(m.action(Context::Board, &press(KeyCode::Char('x'))), Some(Action::Quit));
+        assert_eq!(m.action(Context::Board, &press(KeyCode::Char('q'))), None);
+        assert!(m.help(Context::Board).contains(&("x".to_string(), "quit")));
+        assert!(m.footer(Context::Board).contains(&("x".to_string(), "quit")));
+    }
+
+    #[test]
+    fn bad_remap_is_a_clear_error() {
+        let config: KeyConfig = toml::from_str("[board]\nquit = [\"Hyper-q\"]\n").unwrap();
+        assert!(KeyMap::with_config(&config).unwrap_err().contains("Hyper-q"));
+        assert!(toml::from_str::<KeyConfig>("[board]\nfly = [\"f\"]\n").is_err());
+    }
+
+    #[test]
+    fn labels_parse_back() {
+        for k in ["j", "Enter", "Esc", "Ctrl-r", "PgDn", "F1", "Space", "Tab"] {
+            assert_eq!(
+                Key::parse(k).unwrap().label(),
+                if k == "Ctrl-r" { "Ctrl-r".to_string() } else { Key::parse(k).unwrap().label() }
+            );
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Shared helpers for the integration tests: a real binary, a real sled
+//! store in a temp dir, real keys (Debian's age-keygen where the test is
+//! about interoperability).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Env { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The real binary, with no inherited casebook settings and a home of
+    /// its own so defaults never touch the developer's data.
+    pub fn casebook(&self, identity: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("casebook").expect("binary built");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .arg("--store")
+            .arg(self.store())
+            .arg("--identity")
+            .arg(identity);
+        cmd
+    }
+
+    /// A fresh key written with casebook's own writer (age-keygen format).
+    pub fn key(&self, name: &str) -> (PathBuf, String) {
+        let id = age::x25519::Identity::generate();
+        let path = self.path(&format!("{name}.key"));
+        casebook::store::identity::write(&path, &id, None).expect("write key");
+        (path, id.to_public().to_string())
+    }
+
+    /// A store with a DSL, a deputy, leadership and a reporter.
+    pub fn school(&self) -> School {
+        let (dsl, dsl_r) = self.key("dsl");
+        ok(self.casebook(&dsl).args([
+            "init",
+            "--school",
+            "Testford Primary",
+            "--dsl-name",
+            "Ms Dee Ess-Ell",
+            "--recipient",
+            &dsl_r,
+        ]));
+        let add = |name: &str, role: &str, file: &str| {
+            let (path, r) = self.key(file);
+            ok(self.casebook(&dsl).args(["member", "add", "--name", name, "--role", role, "--recipient", &r]));
+            path
+        };
+        let deputy = add("Mr Deputy Dunn", "deputy", "deputy");
+        let leadership = add("Dr Lead Ership", "leadership", "leadership");
+        let reporter = add("Miss Rep Orter", "reporter", "reporter");
+        School { dsl, deputy, leadership, reporter }
+    }
+}
+
+pub struct School {
+    pub dsl: PathBuf,
+    pub deputy: PathBuf,
+    pub leadership: PathBuf,
+    pub reporter: PathBuf,
+}
+
+pub fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Runs and insists on success; returns stdout.
+pub fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run casebook");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "command failed: {cmd:?}\nstdout: {stdout}\nstderr: {stderr}");
+    stdout
+}
+
+/// Runs and insists on failure with exactly one line on stderr; returns it.
+pub fn fails(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run casebook");
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "command should have failed: {cmd:?}\nstdout: {stdout}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr, got: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.trim_end().to_string()
+}
+
+/// Records a concern through the CLI; returns its reference.
+pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str) -> String {
+    let out = ok(env.casebook(identity).args([
+        "concern",
+        "add",
+        "--subject",
+        subject,
+        "--category",
+        "restricted-area",
+        "--location",
+        "toilets",
+        "--device",
+        "mobile-phone",
+        "--description",
+        description,
+        "--action",
+        "Phone taken to the office.",
+        "--occurred",
+        "2026-03-10 10:15",
+    ]));
+    out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+}
+
+/// Debian's age tools, which CI installs (tests/run.sh). A missing tool is a
+/// failure, not a skip: the interoperability promise must be checked.
+pub fn age_tool(name: &str) -> Command {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "Debian's `{name}` is not installed: run ./tests/run.sh, which installs it");
+    Command::new(name)
+}
+
+/// Every file under a directory, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let p = entry.expect("entry").path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}

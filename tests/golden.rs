@@ -1,0 +1,93 @@
+//! Golden bytes: a committed record of each kind at each format version must
+//! keep decoding to the same value. bincode is positional, so a reordered
+//! or appended field shows up here first. After a deliberate format change,
+//! add a new version's files (GOLDEN_WRITE=1 writes missing ones) and keep
+//! the old ones decoding through the migration path.
+
+use std::path::PathBuf;
+
+use casebook::domain::{
+    Author, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, Risk, Source, Status, Subject, SubjectKind, Triage,
+    Urgency,
+};
+use casebook::store::codec::{self, FORMAT, MemberName, Record, School};
+use chrono::{NaiveDate, NaiveDateTime};
+
+fn at(day: u32, h: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, day).unwrap().and_hms_opt(h, 0, 0).unwrap()
+}
+
+fn sample_case() -> CaseFile {
+    let cat = Catalogue::seed();
+    let dsl = Author { member: 1, name: "Ms Golden Sample".into() };
+    let mut case = CaseFile::open(Concern {
+        reference: "C-2026-0007".into(),
+        occurred_at: at(9, 9),
+        reported_at: at(9, 10),
+        reported_by: "Mr Fixture, class teacher".into(),
+        recorded_by: dsl.clone(),
+        subjects: vec![
+            Subject { kind: SubjectKind::Child, name: "Pupil Golden".into(), detail: "Year 5".into() },
+            Subject { kind: SubjectKind::Visitor, name: "Visitor Golden".into(), detail: String::new() },
+        ],
+        category: "device-in-exam".into(),
+        location: "exam-room".into(),
+        devices: vec!["smart-watch".into()],
+        description: "A smart watch lit up during the reading paper.".into(),
+        immediate_action: "Watch removed by the invigilator.".into(),
+        source: Source::StaffReport,
+    });
+    case.record_triage(
+        Triage {
+            risk: Risk::Low,
+            urgency: Urgency::Routine,
+            pathway: "exam-body".into(),
+            linked_policy: "behaviour".into(),
+            assignee: Some(Author { member: 2, name: "Mr Deputy Golden".into() }),
+            next_review: NaiveDate::from_ymd_opt(2026, 3, 16),
+            reasoning: "P6-b: report to the examining body.".into(),
+            decided_by: dsl.clone(),
+            decided_at: at(9, 11),
+        },
+        &cat,
+    )
+    .unwrap();
+    case.transition(Status::InProgress, "Exams officer informed.", &dsl, at(9, 12), &cat).unwrap();
+    let seq = case.add_entry(EntryKind::Referral, at(9, 13), "Referred to the board.", &dsl, at(9, 13)).unwrap();
+    case.correct_entry(seq, "Referred to the examining body.", &dsl, at(10, 9)).unwrap();
+    case
+}
+
+fn golden<T: Record + PartialEq + std::fmt::Debug>(name: &str, value: &T) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/golden/{name}-v{FORMAT}.bin"));
+    if !path.exists() && std::env::var_os("GOLDEN_WRITE").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, codec::encode(value)).unwrap();
+    }
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with GOLDEN_WRITE=1 once, and commit it", path.display()));
+    let decoded: T = codec::decode(&bytes).unwrap_or_else(|e| panic!("{name} v{FORMAT} no longer decodes: {e}"));
+    assert_eq!(&decoded, value, "{name} v{FORMAT} decodes to a different value");
+    assert_eq!(codec::encode(value), bytes, "{name}: today's encoding differs from the golden bytes");
+}
+
+#[test]
+fn case_file_v1() {
+    golden("case", &sample_case());
+}
+
+#[test]
+fn case_index_v1() {
+    let case = sample_case();
+    golden("case-index", &vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())]);
+}
+
+#[test]
+fn member_name_v1() {
+    golden("member-name", &MemberName("Ms Golden Sample".into()));
+}
+
+#[test]
+fn school_v1() {
+    golden("school", &School { name: "Golden Fixture Primary".into() });
+}
