@@ -37,6 +37,8 @@ pub struct App {
     pub quit: bool,
     /// Rows visible in the board's table at the last draw (for paging).
     pub page: usize,
+    /// The first board row on screen: only visible rows are built each frame.
+    pub board_offset: usize,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             message,
             quit: false,
             page: 10,
+            board_offset: 0,
         }
     }
 

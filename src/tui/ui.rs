@@ -65,9 +65,17 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     let wide = area.width >= 110;
     let header =
         Row::new(["Reference", "Age", "Urgency", "Category", "Subject", "Risk", "Status", "Assignee"]).style(t.title());
-    let rows: Vec<Row> = app
-        .board
-        .rows
+    // Build only the rows on screen: 10,000 rows a frame would be felt.
+    let visible = area.height.saturating_sub(2).max(1) as usize;
+    app.page = visible;
+    if app.selected < app.board_offset {
+        app.board_offset = app.selected;
+    } else if app.selected >= app.board_offset + visible {
+        app.board_offset = app.selected + 1 - visible;
+    }
+    let offset = app.board_offset.min(app.board.rows.len().saturating_sub(1));
+    let end = (offset + visible).min(app.board.rows.len());
+    let rows: Vec<Row> = app.board.rows[offset..end]
         .iter()
         .map(|r| {
             let urgency =
@@ -116,14 +124,13 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         .row_highlight_style(t.selected())
         .highlight_symbol("▶ ")
         .column_spacing(1);
-    app.page = area.height.saturating_sub(3) as usize;
     if app.board.rows.is_empty() {
         let empty = Paragraph::new("No concerns recorded yet.")
             .block(Block::default().borders(Borders::TOP).title(" Triage board "));
         frame.render_widget(empty, area);
         return;
     }
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default().with_selected(Some(app.selected - offset));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
