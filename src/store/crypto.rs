@@ -68,6 +68,11 @@ impl ClassKey {
         ClassKey { class, key }
     }
 
+    /// A second handle on the same key, for a background worker.
+    pub fn duplicate(&self) -> Self {
+        ClassKey { class: self.class, key: self.key.clone() }
+    }
+
     pub fn class(&self) -> AccessClass {
         self.class
     }

@@ -722,43 +722,32 @@ impl Session {
         Ok(Board { rows, problems })
     }
 
-    /// Decrypts many cases on all cores (search, export, index rebuild).
+    /// Decrypts many cases on all cores (index rebuild).
     /// Each result says whether the record already had its class stanza.
     fn load_cases(&self, ids: &[u32]) -> Vec<Result<(CaseFile, bool), StoreError>> {
-        if ids.is_empty() {
-            return Vec::new();
+        match self.case_reader() {
+            Ok(reader) => reader.load(ids, &|_, _| ()),
+            Err(e) => ids.iter().map(|_| Err(StoreError::Input(e.to_string()))).collect(),
         }
-        let one = |id: &u32| -> Result<(CaseFile, bool), StoreError> {
-            let sealed = self.store.cases.get(be(*id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
-            let case = self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
-                StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
-                other => other,
-            })?;
-            Ok((case, crypto::has_class_stanza(&sealed)))
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        if ids.len() < 64 || threads == 1 {
-            return ids.iter().map(one).collect();
-        }
-        let chunk = ids.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> =
-                ids.chunks(chunk).map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
-            handles.into_iter().flat_map(|h| h.join().expect("decrypt worker does not panic")).collect()
+    }
+
+    /// A handle that decrypts cases on another thread (search and other
+    /// slow work stays off the TUI's input loop).
+    pub fn case_reader(&self) -> Result<CaseReader, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
+        let key = self.class_key(AccessClass::Case).map(ClassKey::duplicate);
+        Ok(CaseReader {
+            cases: self.store.cases.clone(),
+            key: key.map(std::sync::Arc::new),
+            identity: self.identity.clone(),
         })
     }
 
     /// Every case, decrypted (for search across all text).
-    pub fn all_cases(&mut self) -> Result<Vec<LoadedCase>, StoreError> {
-        self.require(AccessClass::Case, "read concerns")?;
-        let ids: Vec<u32> = self
-            .store
-            .cases
-            .iter()
-            .keys()
-            .map(|k| k.map_err(StoreError::from).and_then(|k| id_of(&k)))
-            .collect::<Result<_, _>>()?;
-        let loaded = self.load_cases(&ids);
+    pub fn all_cases(&self) -> Result<Vec<LoadedCase>, StoreError> {
+        let reader = self.case_reader()?;
+        let ids = reader.ids()?;
+        let loaded = reader.load(&ids, &|_, _| ());
         Ok(ids.into_iter().zip(loaded.into_iter().map(|r| r.map(|(c, _)| c))).collect())
     }
 
@@ -774,5 +763,68 @@ impl Session {
             recipients.push(parse_recipient(r)?);
         }
         Ok(crypto::seal(text.as_bytes(), &recipients, None)?)
+    }
+}
+
+/// Decrypts case records without the rest of the session: `Send` and cheap
+/// to clone, for background work.
+#[derive(Clone)]
+pub struct CaseReader {
+    cases: sled::Tree,
+    key: Option<std::sync::Arc<ClassKey>>,
+    identity: x25519::Identity,
+}
+
+impl CaseReader {
+    pub fn ids(&self) -> Result<Vec<u32>, StoreError> {
+        self.cases.iter().keys().map(|k| k.map_err(StoreError::from).and_then(|k| id_of(&k))).collect()
+    }
+
+    /// One case, and whether its record already carries the class stanza.
+    pub fn load_one(&self, id: u32) -> Result<(CaseFile, bool), StoreError> {
+        let sealed = self.cases.get(be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        let mut ids: Vec<&dyn age::Identity> = Vec::with_capacity(2);
+        if let Some(k) = &self.key {
+            ids.push(k.as_ref());
+        }
+        ids.push(&self.identity);
+        let plain = crypto::open(&sealed, &ids).map_err(|e| corrupt(format!("case #{id}"), e))?;
+        let case = codec::decode(&plain).map_err(|e| corrupt(format!("case #{id}"), e))?;
+        Ok((case, crypto::has_class_stanza(&sealed)))
+    }
+
+    /// Many cases on all cores, in the order of `ids`. `progress(done,
+    /// total)` is called now and then from the worker threads.
+    pub fn load(
+        &self,
+        ids: &[u32],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Vec<Result<(CaseFile, bool), StoreError>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if ids.len() < 64 || threads == 1 {
+            return ids.iter().map(|id| self.load_one(*id)).collect();
+        }
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let chunk = ids.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = ids
+                .chunks(chunk)
+                .map(|part| {
+                    let done = &done;
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|id| {
+                                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                                if n % 256 == 0 {
+                                    progress(n, ids.len());
+                                }
+                                self.load_one(*id)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("decrypt worker does not panic")).collect()
+        })
     }
 }
