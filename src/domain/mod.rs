@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod concern;
+pub mod debrief;
 pub mod member;
 pub mod summary;
 
@@ -10,6 +11,11 @@ pub use catalogue::Catalogue;
 pub use concern::{
     Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, Risk, Source, Status,
     Subject, SubjectKind, Triage, Urgency,
+};
+pub use debrief::{
+    Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, AwaitingDebrief, CategoryCount,
+    ConcernLink, Dashboard, Debrief, DebriefId, Figures, Lesson, NewAction, NewDebrief, PolicyId, PolicyStatus, Review,
+    ReviewTrigger, StatusChange, Term, TrackedPolicy, TriggerKind,
 };
 pub use member::{AccessClass, Member, MemberId, Role};
 pub use summary::CaseSummary;
