@@ -24,6 +24,9 @@ pub struct Cli {
     /// Your age identity file [default: identity.age in the data directory]
     #[arg(long, global = true, env = "CASEBOOK_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
+    /// Lock the screen after this many idle minutes (0: never)
+    #[arg(long = "idle-minutes", global = true, env = "CASEBOOK_IDLE_MINUTES", default_value_t = 5)]
+    pub idle_minutes: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -226,27 +229,12 @@ fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()
 }
 
-/// Parses the date-times people type: "2026-03-10 14:05", ISO "T" form,
-/// a bare date (midnight), or "now".
-pub fn parse_when(text: &str) -> Result<NaiveDateTime> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("now") {
-        return Ok(now());
-    }
-    for fmt in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(v) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(v);
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
-    }
-    bail!("{t:?} is not a date and time; write it as YYYY-MM-DD HH:MM")
+fn parse_when(text: &str) -> Result<NaiveDateTime> {
+    crate::domain::when::parse_when(text, now()).map_err(|e| anyhow!(e))
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| anyhow!("{:?} is not a date; write it as YYYY-MM-DD", text.trim()))
+    crate::domain::when::parse_date(text).map_err(|e| anyhow!(e))
 }
 
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -291,6 +279,11 @@ impl Cli {
         Ok(store.unlock(identity)?)
     }
 
+    fn tui_options(&self, demo: bool, identity: Option<PathBuf>) -> crate::tui::Options {
+        let idle = (self.idle_minutes > 0).then(|| std::time::Duration::from_secs(self.idle_minutes * 60));
+        crate::tui::Options { demo, identity, idle }
+    }
+
     fn load_identity(&self) -> Result<x25519::Identity> {
         let path = self.identity_path()?;
         let shown = path.display().to_string();
@@ -303,7 +296,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
             let session = cli.session()?;
-            crate::tui::run(session, false)
+            crate::tui::run(session, cli.tui_options(false, Some(cli.identity_path()?)))
         }
         Some(Command::Init(args)) => init(&cli, args),
         Some(Command::Member(MemberCommand::Add { name, role, recipient })) => {
@@ -562,7 +555,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     if args.no_open {
         return Ok(());
     }
-    crate::tui::run(session, true)
+    crate::tui::run(session, cli.tui_options(true, Some(keys.dsl)))
 }
 
 /// `list --json` rows: the board's fields with labels spelled out.

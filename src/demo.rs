@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use age::x25519;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use crate::domain::{EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Triage, Urgency};
 use crate::store::{Session, Store, StoreError, identity};
 
-pub const SCHOOL: &str = "Hollybrook Primary School (DEMO)";
+pub const SCHOOL: &str = "Hollybrook Primary School";
 pub const DEFAULT_CONCERNS: usize = 48;
 
 const FIRST: &[&str] = &[
@@ -353,7 +353,11 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
     // Reported during the school day (08:00–17:00), newest within the hour.
     let mut reported: Vec<NaiveDateTime> = (0..count)
         .map(|_| {
-            let day = (now - Duration::minutes(rng.gen_range(60..span_minutes))).date();
+            let mut day = (now - Duration::minutes(rng.gen_range(60..span_minutes))).date();
+            // Concerns come in on school days.
+            while day.weekday().number_from_monday() > 5 {
+                day = day.pred_opt().expect("a day before");
+            }
             day.and_hms_opt(8, 0, 0).expect("08:00 exists") + Duration::minutes(rng.gen_range(0..540))
         })
         .map(|t| if t >= now { now - Duration::minutes(30) } else { t })

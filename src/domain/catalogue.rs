@@ -9,6 +9,7 @@ use serde::Deserialize;
 const SEED: &str = include_str!("seed_catalogue.toml");
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Catalogue {
     pub policy: PolicyInfo,
     pub linked_policies: Vec<Choice>,
@@ -20,6 +21,7 @@ pub struct Catalogue {
 
 /// The policy the catalogue was drawn from (P8-a tracks its review).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyInfo {
     pub name: String,
     pub version: String,
@@ -29,12 +31,14 @@ pub struct PolicyInfo {
 
 /// A plain id + label pick-list entry (linked policies P2-a, devices P1-c).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Choice {
     pub id: String,
     pub label: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pathway {
     pub id: String,
     pub label: String,
@@ -46,6 +50,7 @@ pub struct Pathway {
 
 /// P3-a: a school-editable location, flagged restricted or not.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
     pub id: String,
     pub label: String,
@@ -53,9 +58,13 @@ pub struct Location {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Category {
     pub id: String,
     pub label: String,
+    /// For narrow screens (80 columns over SSH); defaults to the label.
+    #[serde(default)]
+    pub short: Option<String>,
     /// The REQUIREMENTS.md clause the category comes from, e.g. "P6.1-c".
     pub clause: String,
     pub guidance: String,
@@ -137,6 +146,9 @@ impl Catalogue {
     /// edited it) is shown as itself rather than hidden.
     pub fn category_label<'a>(&'a self, id: &'a str) -> &'a str {
         self.category(id).map_or(id, |c| c.label.as_str())
+    }
+    pub fn category_short<'a>(&'a self, id: &'a str) -> &'a str {
+        self.category(id).map_or(id, |c| c.short.as_deref().unwrap_or(&c.label))
     }
     pub fn location_label<'a>(&'a self, id: &'a str) -> &'a str {
         self.location(id).map_or(id, |c| c.label.as_str())

@@ -6,6 +6,7 @@ pub mod concern;
 pub mod debrief;
 pub mod member;
 pub mod summary;
+pub mod when;
 
 pub use catalogue::Catalogue;
 pub use concern::{

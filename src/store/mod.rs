@@ -400,10 +400,10 @@ impl Session {
         self.class_key(class).is_some()
     }
 
-    /// Checks that the unlocking key is still the one this session was
-    /// opened with (the idle lock asks for it again).
-    pub fn verify_identity(&self, identity: &x25519::Identity) -> bool {
-        identity.to_public().to_string() == self.identity.to_public().to_string()
+    /// The member's public recipient (the idle lock checks a re-entered
+    /// key against it).
+    pub fn public_key(&self) -> String {
+        self.identity.to_public().to_string()
     }
 
     pub fn school(&self) -> Result<String, StoreError> {
@@ -815,7 +815,7 @@ impl CaseReader {
                         part.iter()
                             .map(|id| {
                                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                                if n % 256 == 0 {
+                                if n.is_multiple_of(256) {
                                     progress(n, ids.len());
                                 }
                                 self.load_one(*id)

@@ -1,13 +1,21 @@
 //! The app's state and how keys change it. Drawing lives in `ui`, as a
-//! function of this state, so tests can drive the app on a TestBackend.
+//! function of this state, so tests drive the app on a TestBackend.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::form::{Form, Outcome};
+use super::forms::{self, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
 use super::theme::Theme;
-use crate::domain::CaseFile;
-use crate::store::{Board, Session};
+use super::worker::{self, JobEvent};
+use crate::domain::{AccessClass, CaseFile, CaseSummary};
+use crate::store::{Board, Session, StoreError};
 
 pub struct ConcernView {
     pub id: u32,
@@ -20,18 +28,81 @@ pub enum Screen {
     Concern(Box<ConcernView>),
 }
 
+pub struct OpenForm {
+    pub kind: FormKind,
+    pub form: Form,
+    /// The case the form acts on, for guidance beside it.
+    pub case: Option<Box<CaseFile>>,
+}
+
+/// A question that needs y/n before something is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    Quit,
+    DiscardForm,
+}
+
+impl Confirm {
+    pub fn question(self) -> &'static str {
+        match self {
+            Confirm::Quit => "Quit casebook? What you typed in the open form will be lost.",
+            Confirm::DiscardForm => "Discard what you typed in this form?",
+        }
+    }
+}
+
+/// The idle lock: while set, nothing of any case is drawn (P9-e; shoulder
+/// surfing in a staff room).
+pub struct Lock {
+    pub input: String,
+    pub error: Option<String>,
+    /// A passphrase check running on another thread (scrypt takes ~1 s).
+    pub checking: Option<Receiver<Result<(), String>>>,
+}
+
+/// How the TUI was started: the demo banner, the key to re-check at the
+/// idle lock, and how long idle is.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub demo: bool,
+    pub identity: Option<PathBuf>,
+    pub idle: Option<Duration>,
+}
+
+/// Full-text search over every decrypted case, built off the input loop.
+#[derive(Default)]
+pub struct Search {
+    pub query: String,
+    /// Typing into the search line.
+    pub editing: bool,
+    /// Lower-cased text of each case, once the background job delivers it.
+    pub text: Option<HashMap<u32, String>>,
+    pub progress: Option<(usize, usize)>,
+    pub job: Option<Receiver<JobEvent>>,
+}
+
 pub struct App {
     pub session: Session,
-    pub demo: bool,
+    pub options: Options,
     pub keys: KeyMap,
     pub theme: Theme,
     /// A fixed clock for tests and screenshots; `None` is the wall clock.
     pub clock: Option<NaiveDateTime>,
     pub school: String,
     pub board: Board,
+    /// Indices into `board.rows` that pass the filter, search and Mine view.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
     pub selected: usize,
+    pub filter: Filter,
+    pub mine: bool,
+    pub search: Search,
     pub screen: Screen,
+    pub form: Option<OpenForm>,
     pub help: bool,
+    pub confirm: Option<Confirm>,
+    pub lock: Option<Lock>,
+    pub last_input: Instant,
     /// A one-line message for the footer, and whether it is an error.
     pub message: Option<(String, bool)>,
     pub quit: bool,
@@ -39,35 +110,50 @@ pub struct App {
     pub page: usize,
     /// The first board row on screen: only visible rows are built each frame.
     pub board_offset: usize,
+    /// Why this member sees no board (their role cannot read concerns).
+    pub role_notice: Option<String>,
 }
 
 impl App {
-    pub fn new(mut session: Session, demo: bool, keys: KeyMap, theme: Theme) -> Self {
+    pub fn new(session: Session, options: Options, keys: KeyMap, theme: Theme) -> Self {
         let school = session.school().unwrap_or_else(|e| format!("(school name unreadable: {e})"));
-        let (board, message) = match session.board() {
-            Ok(b) => {
-                let msg = (!b.problems.is_empty())
-                    .then(|| (format!("{} record(s) could not be read: {}", b.problems.len(), b.problems[0]), true));
-                (b, msg)
-            }
-            Err(e) => (Board::default(), Some((e.to_string(), true))),
-        };
-        App {
+        let mut app = App {
             session,
-            demo,
+            options,
             keys,
             theme,
             clock: None,
             school,
-            board,
+            board: Board::default(),
+            visible: Vec::new(),
             selected: 0,
+            filter: Filter::default(),
+            mine: false,
+            search: Search::default(),
             screen: Screen::Board,
+            form: None,
             help: false,
-            message,
+            confirm: None,
+            lock: None,
+            last_input: Instant::now(),
+            message: None,
             quit: false,
             page: 10,
             board_offset: 0,
+            role_notice: None,
+        };
+        if app.session.can_read(AccessClass::Case) {
+            app.load_board();
+        } else {
+            let role = app.session.me().role;
+            app.role_notice = Some(format!(
+                "You are signed in as {} ({role}). Your key cannot open concerns, so none are listed (P9-e). \
+                 Press {} to record a new concern for the DSL; you will not be able to read it back.",
+                app.session.me().name,
+                app.keys.key_for(Context::Board, Action::NewConcern)
+            ));
         }
+        app
     }
 
     pub fn now(&self) -> NaiveDateTime {
@@ -75,9 +161,196 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
-        match self.screen {
-            Screen::Board => Context::Board,
-            Screen::Concern(_) => Context::Concern,
+        match (&self.form, &self.screen) {
+            (Some(_), _) => Context::Form,
+            (None, Screen::Board) => Context::Board,
+            (None, Screen::Concern(_)) => Context::Concern,
+        }
+    }
+
+    fn note(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), false));
+    }
+
+    fn fail(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), true));
+    }
+
+    // ---- board data -------------------------------------------------------
+
+    fn load_board(&mut self) {
+        match self.session.board() {
+            Ok(b) => {
+                if let Some(p) = b.problems.first() {
+                    self.fail(format!(
+                        "{} record(s) could not be read; the rest are shown. First: {p}",
+                        b.problems.len()
+                    ));
+                }
+                self.board = b;
+            }
+            Err(e) => self.fail(e.to_string()),
+        }
+        self.apply_view();
+    }
+
+    pub fn selected_row(&self) -> Option<&CaseSummary> {
+        self.visible.get(self.selected).map(|&i| &self.board.rows[i])
+    }
+
+    /// Recomputes which rows show, keeping the selected case if it still does.
+    pub fn apply_view(&mut self) {
+        let keep = self.selected_row().map(|r| r.id);
+        let me = self.session.me().id;
+        let today = self.now().date();
+        let query = self.search.query.trim().to_lowercase();
+        let catalogue = self.session.catalogue();
+        self.visible = self
+            .board
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| self.filter.matches(r))
+            .filter(|(_, r)| !self.mine || (r.status.is_open() && (r.assignee_id == Some(me) || r.is_due(today))))
+            .filter(|(_, r)| {
+                if query.is_empty() {
+                    return true;
+                }
+                let quick = format!(
+                    "{} {} {} {}",
+                    r.reference,
+                    r.subject,
+                    catalogue.category_label(&r.category),
+                    r.assignee.as_deref().unwrap_or("")
+                )
+                .to_lowercase();
+                quick.contains(&query)
+                    || self.search.text.as_ref().and_then(|t| t.get(&r.id)).is_some_and(|t| t.contains(&query))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.selected = keep
+            .and_then(|id| self.visible.iter().position(|&i| self.board.rows[i].id == id))
+            .unwrap_or(0)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Starts decrypting every case for search, unless done or under way.
+    fn start_search_index(&mut self) {
+        if self.search.text.is_some() || self.search.job.is_some() {
+            return;
+        }
+        match self.session.case_reader() {
+            Ok(reader) => self.search.job = Some(worker::build_search_index(reader)),
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// Collects what background jobs have finished. Called every loop turn.
+    pub fn poll_jobs(&mut self) {
+        if let Some(rx) = &self.search.job {
+            loop {
+                match rx.try_recv() {
+                    Ok(JobEvent::Progress(done, total)) => self.search.progress = Some((done, total)),
+                    Ok(JobEvent::SearchIndex { text, problems }) => {
+                        self.search.text = Some(text);
+                        self.search.progress = None;
+                        self.search.job = None;
+                        if let Some(p) = problems.first() {
+                            self.fail(format!("search skipped {} unreadable record(s): {p}", problems.len()));
+                        }
+                        self.apply_view();
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.search.job = None;
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(lock) = &mut self.lock
+            && let Some(rx) = &lock.checking
+        {
+            match rx.try_recv() {
+                Ok(Ok(())) => {
+                    self.lock = None;
+                    self.last_input = Instant::now();
+                }
+                Ok(Err(e)) => {
+                    lock.error = Some(e);
+                    lock.checking = None;
+                    lock.input.clear();
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => lock.checking = None,
+            }
+        }
+    }
+
+    /// Waits for background work to finish (tests, like csvlens's hook).
+    pub fn wait_idle(&mut self) {
+        while self.search.job.is_some() || self.lock.as_ref().is_some_and(|l| l.checking.is_some()) {
+            self.poll_jobs();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether slow work is running (the loop polls faster and shows progress).
+    pub fn busy(&self) -> bool {
+        self.search.job.is_some() || self.lock.as_ref().is_some_and(|l| l.checking.is_some())
+    }
+
+    // ---- idle lock --------------------------------------------------------
+
+    /// Locks if the idle time has passed. Called every loop turn.
+    pub fn tick(&mut self, now: Instant) {
+        if let Some(idle) = self.options.idle
+            && self.lock.is_none()
+            && now.duration_since(self.last_input) >= idle
+        {
+            self.lock_now();
+        }
+    }
+
+    pub fn lock_now(&mut self) {
+        self.help = false;
+        self.lock = Some(Lock { input: String::new(), error: None, checking: None });
+    }
+
+    fn lock_key(&mut self, key: KeyEvent) {
+        let Some(lock) = &mut self.lock else { return };
+        if lock.checking.is_some() {
+            return;
+        }
+        match key.code {
+            KeyCode::Enter => {
+                let entered = std::mem::take(&mut lock.input);
+                lock.checking =
+                    Some(worker::check_unlock(self.options.identity.clone(), entered, self.session.public_key()));
+            }
+            KeyCode::Backspace => {
+                lock.input.pop();
+            }
+            KeyCode::Esc => lock.input.clear(),
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => lock.input.push(c),
+            _ => {}
+        }
+    }
+
+    // ---- input ------------------------------------------------------------
+
+    pub fn handle_paste(&mut self, text: &str) {
+        self.last_input = Instant::now();
+        if self.lock.is_some() {
+            return;
+        }
+        if let Some(open) = &mut self.form {
+            open.form.paste(text);
+        } else if self.search.editing {
+            self.search.query.push_str(&text.replace(['\n', '\r'], " "));
+            self.apply_view();
         }
     }
 
@@ -86,24 +359,148 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return;
         }
+        self.last_input = Instant::now();
+        if self.lock.is_some() {
+            return self.lock_key(key);
+        }
+        if let Some(question) = self.confirm {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.confirm = None;
+                    match question {
+                        Confirm::Quit => self.quit = true,
+                        Confirm::DiscardForm => {
+                            self.form = None;
+                            self.note("Discarded.");
+                        }
+                    }
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.confirm = None,
+                _ => {}
+            }
+            return;
+        }
         if self.help {
             self.help = false;
             return;
         }
+        // Ctrl-C anywhere: quit, asking first if a form holds typing.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.request_quit();
+        }
+        if self.search.editing {
+            return self.search_key(key);
+        }
         let ctx = self.context();
-        let Some(action) = self.keys.action(ctx, &key) else {
-            return;
-        };
+        match self.keys.action(ctx, &key) {
+            Some(action) => self.act(action),
+            None => {
+                if let Some(open) = &mut self.form
+                    && open.form.input(key) == Outcome::Changed
+                {
+                    open.form.error = None;
+                }
+            }
+        }
+    }
+
+    fn search_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.search.editing = false,
+            KeyCode::Esc => {
+                self.search.editing = false;
+                self.search.query.clear();
+            }
+            KeyCode::Backspace => {
+                self.search.query.pop();
+            }
+            KeyCode::Up | KeyCode::Down => {
+                self.search.editing = false;
+                return self.handle_key(key);
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.search.query.push(c),
+            _ => return,
+        }
+        self.apply_view();
+    }
+
+    fn request_quit(&mut self) {
+        if self.form.as_ref().is_some_and(|f| f.form.dirty) {
+            self.confirm = Some(Confirm::Quit);
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn act(&mut self, action: Action) {
         self.message = None;
+        // A reporter or leader has no board: only recording, help and quit.
+        if self.role_notice.is_some()
+            && self.form.is_none()
+            && !matches!(action, Action::NewConcern | Action::Help | Action::Quit)
+        {
+            return;
+        }
         match action {
             Action::Help => self.help = true,
-            Action::Quit => self.quit = true,
-            Action::Refresh => self.reload(),
+            Action::Quit => self.request_quit(),
+            Action::Refresh => {
+                self.load_board();
+                self.search.text = None;
+                self.note(format!("Reloaded {} concerns.", self.board.rows.len()));
+            }
             Action::Open => self.open_selected(),
             Action::Back => self.screen = Screen::Board,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.motion(action)
             }
+            Action::NewConcern => {
+                let form = forms::new_concern(self.session.catalogue(), self.now());
+                self.form = Some(OpenForm { kind: FormKind::NewConcern, form, case: None });
+            }
+            Action::Triage | Action::FollowUp | Action::Status => self.open_case_form(action),
+            Action::Search => {
+                if self.session.can_read(AccessClass::Case) {
+                    self.search.editing = true;
+                    self.start_search_index();
+                }
+            }
+            Action::Filter => {
+                let form = forms::filter(&self.filter, self.session.catalogue(), self.session.members());
+                self.form = Some(OpenForm { kind: FormKind::Filter, form, case: None });
+            }
+            Action::Mine => {
+                self.mine = !self.mine;
+                self.apply_view();
+                self.note(if self.mine {
+                    "Mine: assigned to me, and reviews due or overdue."
+                } else {
+                    "Showing every concern."
+                });
+            }
+            Action::ClearFilters => {
+                self.filter = Filter::default();
+                self.mine = false;
+                self.search.query.clear();
+                self.apply_view();
+                self.note("Filters and search cleared.");
+            }
+            Action::NextField => self.with_form(Form::next),
+            Action::PrevField => self.with_form(Form::prev),
+            Action::Save => self.save_form(),
+            Action::Cancel => {
+                if self.form.as_ref().is_some_and(|f| f.form.dirty) {
+                    self.confirm = Some(Confirm::DiscardForm);
+                } else {
+                    self.form = None;
+                }
+            }
+        }
+    }
+
+    fn with_form(&mut self, f: impl FnOnce(&mut Form)) {
+        if let Some(open) = &mut self.form {
+            f(&mut open.form);
         }
     }
 
@@ -111,7 +508,7 @@ impl App {
         let page = self.page.max(1);
         match &mut self.screen {
             Screen::Board => {
-                let last = self.board.rows.len().saturating_sub(1);
+                let last = self.visible.len().saturating_sub(1);
                 self.selected = match action {
                     Action::Up => self.selected.saturating_sub(1),
                     Action::Down => (self.selected + 1).min(last),
@@ -135,24 +532,116 @@ impl App {
         }
     }
 
-    fn open_selected(&mut self) {
-        let Some(row) = self.board.rows.get(self.selected) else {
-            return;
-        };
-        match self.session.case(row.id) {
-            Ok(case) => self.screen = Screen::Concern(Box::new(ConcernView { id: row.id, case, scroll: 0 })),
-            Err(e) => self.message = Some((e.to_string(), true)),
+    /// The case a form or view acts on: the open one, or the board's selection.
+    fn current_case(&mut self) -> Option<(u32, CaseFile)> {
+        match &self.screen {
+            Screen::Concern(view) => Some((view.id, view.case.clone())),
+            Screen::Board => {
+                let id = self.selected_row()?.id;
+                match self.session.case(id) {
+                    Ok(case) => Some((id, case)),
+                    Err(e) => {
+                        self.fail(e.to_string());
+                        None
+                    }
+                }
+            }
         }
     }
 
-    pub fn reload(&mut self) {
-        match self.session.board() {
-            Ok(b) => {
-                self.board = b;
-                self.selected = self.selected.min(self.board.rows.len().saturating_sub(1));
-                self.message = Some((format!("Reloaded {} concerns.", self.board.rows.len()), false));
+    fn open_selected(&mut self) {
+        let Some(row) = self.selected_row() else { return };
+        let id = row.id;
+        match self.session.case(id) {
+            Ok(case) => self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 })),
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    fn open_case_form(&mut self, action: Action) {
+        let Some((id, case)) = self.current_case() else { return };
+        let now = self.now();
+        let (kind, form) = match action {
+            Action::Triage => {
+                (FormKind::Triage { id }, forms::triage(&case, self.session.catalogue(), self.session.members(), now))
             }
-            Err(e) => self.message = Some((e.to_string(), true)),
+            Action::FollowUp => (FormKind::FollowUp { id }, forms::follow_up(&case.concern.reference, now)),
+            _ => (FormKind::Status { id }, forms::status(&case)),
+        };
+        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)) });
+    }
+
+    /// Saves the open form through the store. On any problem the form stays
+    /// open with everything typed and the reason shown at the field.
+    fn save_form(&mut self) {
+        let Some(mut open) = self.form.take() else { return };
+        let now = self.now();
+        let result: Result<Option<String>, StoreError> = match open.kind {
+            FormKind::NewConcern => match forms::read_new_concern(&mut open.form, self.session.catalogue(), now) {
+                None => Ok(None),
+                Some(new) => self.session.record_concern(new, now).map(|r| Some(format!("Recorded {}.", r.reference))),
+            },
+            FormKind::Triage { id } => match forms::read_triage(&mut open.form) {
+                None => Ok(None),
+                Some(input) => self.session.triage(id, input, now).map(|()| Some("Triage recorded.".into())),
+            },
+            FormKind::FollowUp { id } => match forms::read_follow_up(&mut open.form, now) {
+                None => Ok(None),
+                Some((kind, at, text)) => {
+                    self.session.add_entry(id, kind, at, &text, now).map(|seq| Some(format!("Added entry #{seq}.")))
+                }
+            },
+            FormKind::Status { id } => match forms::read_status(&mut open.form) {
+                None => Ok(None),
+                Some((to, reason)) => {
+                    self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
+                }
+            },
+            FormKind::Filter => {
+                self.filter = forms::read_filter(&open.form);
+                self.apply_view();
+                let what = self.filter.describe(self.session.catalogue(), self.session.members());
+                Ok(Some(if what.is_empty() { "Showing every concern.".into() } else { format!("Filter: {what}.") }))
+            }
+        };
+        match result {
+            Ok(None) => self.form = Some(open),
+            Ok(Some(done)) => {
+                if open.kind != FormKind::Filter {
+                    self.after_write(open.kind);
+                }
+                self.note(done);
+            }
+            Err(e) => {
+                open.form.error = Some(e.to_string());
+                self.form = Some(open);
+            }
+        }
+    }
+
+    /// Refreshes the board, the search text and the open case after a save.
+    fn after_write(&mut self, kind: FormKind) {
+        if !self.session.can_read(AccessClass::Case) {
+            return;
+        }
+        self.load_board();
+        let id = match kind {
+            FormKind::Triage { id } | FormKind::FollowUp { id } | FormKind::Status { id } => Some(id),
+            _ => self.board.rows.iter().max_by_key(|r| r.id).map(|r| r.id),
+        };
+        let Some(id) = id else { return };
+        if let Ok(case) = self.session.case(id) {
+            if let Some(text) = &mut self.search.text {
+                text.insert(id, case.searchable_text().to_lowercase());
+            }
+            if let Screen::Concern(view) = &mut self.screen
+                && view.id == id
+            {
+                view.case = case;
+            }
+        }
+        if let Some(pos) = self.visible.iter().position(|&i| self.board.rows[i].id == id) {
+            self.selected = pos;
         }
     }
 }

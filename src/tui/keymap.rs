@@ -10,13 +10,17 @@ use serde::Deserialize;
 pub enum Context {
     Board,
     Concern,
+    Form,
 }
 
 impl Context {
+    pub const ALL: [Context; 3] = [Context::Board, Context::Concern, Context::Form];
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Board => "Triage board",
             Context::Concern => "Concern",
+            Context::Form => "Form",
         }
     }
 }
@@ -36,6 +40,18 @@ pub enum Action {
     Help,
     Quit,
     Refresh,
+    NewConcern,
+    Triage,
+    FollowUp,
+    Status,
+    Search,
+    Filter,
+    Mine,
+    ClearFilters,
+    NextField,
+    PrevField,
+    Save,
+    Cancel,
 }
 
 impl Action {
@@ -50,10 +66,22 @@ impl Action {
             (Action::Top, _) => "first",
             (Action::Bottom, _) => "last",
             (Action::Open, _) => "open the concern",
-            (Action::Back, _) => "back",
+            (Action::Back, _) => "back to the board",
             (Action::Help, _) => "help: every key here",
             (Action::Quit, _) => "quit",
             (Action::Refresh, _) => "reload from the store",
+            (Action::NewConcern, _) => "record a new concern",
+            (Action::Triage, _) => "triage: risk, pathway, assignee, reasoning",
+            (Action::FollowUp, _) => "add a follow-up to the chronology",
+            (Action::Status, _) => "change status (in progress, closed …)",
+            (Action::Search, _) => "search all text (names, descriptions …)",
+            (Action::Filter, _) => "filter by status, category, subject, assignee, risk",
+            (Action::Mine, _) => "mine: assigned to me, and reviews due",
+            (Action::ClearFilters, _) => "clear search and filters",
+            (Action::NextField, _) => "next field",
+            (Action::PrevField, _) => "previous field",
+            (Action::Save, _) => "save",
+            (Action::Cancel, _) => "cancel (asks if anything was typed)",
         }
     }
 
@@ -68,6 +96,18 @@ impl Action {
             Action::Refresh => "reload",
             Action::PageUp | Action::PageDown => "page",
             Action::Top | Action::Bottom => "jump",
+            Action::NewConcern => "new",
+            Action::Triage => "triage",
+            Action::FollowUp => "follow-up",
+            Action::Status => "status",
+            Action::Search => "search",
+            Action::Filter => "filter",
+            Action::Mine => "mine",
+            Action::ClearFilters => "clear",
+            Action::NextField => "next",
+            Action::PrevField => "previous",
+            Action::Save => "save",
+            Action::Cancel => "cancel",
         }
     }
 }
@@ -161,6 +201,8 @@ pub struct KeyConfig {
     pub board: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub concern: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub form: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -185,10 +227,28 @@ impl Default for KeyMap {
             add(ctx, K::Char('?'), Help, true);
         }
         add(Board, K::Enter, Open, true);
+        add(Board, K::Char('n'), NewConcern, true);
+        add(Board, K::Char('t'), Triage, true);
+        add(Board, K::Char('a'), FollowUp, true);
+        add(Board, K::Char('s'), Status, false);
+        add(Board, K::Char('/'), Search, true);
+        add(Board, K::Char('f'), Filter, false);
+        add(Board, K::Char('m'), Mine, false);
+        add(Board, K::Char('x'), ClearFilters, false);
         add(Board, K::Char('r'), Refresh, false);
         add(Board, K::Char('q'), Quit, true);
+        add(Concern, K::Char('t'), Triage, true);
+        add(Concern, K::Char('a'), FollowUp, true);
+        add(Concern, K::Char('s'), Status, true);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
+        add(Form, K::Tab, NextField, true);
+        add(Form, K::BackTab, PrevField, false);
+        add(Form, K::Esc, Cancel, true);
+        add(Form, K::F(1), Help, true);
+        let ctrl_s = Key { code: K::Char('s'), modifiers: KeyModifiers::CONTROL };
+        b.push(Binding { context: Form, key: ctrl_s, action: Save, footer: true });
+        b.push(Binding { context: Form, key: Key::plain(K::F(2)), action: Save, footer: false });
         KeyMap { bindings: b }
     }
 }
@@ -198,13 +258,18 @@ impl KeyMap {
     /// that action's keys in that context.
     pub fn with_config(config: &KeyConfig) -> Result<Self, String> {
         let mut map = KeyMap::default();
-        for (ctx, table) in [(Context::Board, &config.board), (Context::Concern, &config.concern)] {
+        for (ctx, table) in
+            [(Context::Board, &config.board), (Context::Concern, &config.concern), (Context::Form, &config.form)]
+        {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
                 map.bindings.retain(|b| !(b.context == ctx && b.action == *action));
                 for (i, k) in keys.iter().enumerate() {
                     let key =
                         Key::parse(k).ok_or_else(|| format!("key {k:?} in the key map is not a key casebook knows"))?;
+                    if let Some(other) = map.bindings.iter().find(|b| b.context == ctx && b.key == key) {
+                        return Err(format!("key {k:?} is already bound to {:?} in {}", other.action, ctx.title()));
+                    }
                     map.bindings.push(Binding { context: ctx, key, action: *action, footer: footer && i == 0 });
                 }
             }
@@ -226,6 +291,11 @@ impl KeyMap {
                 Self::with_config(&config)
             }
         }
+    }
+
+    /// The first key bound to an action, as the screen should name it.
+    pub fn key_for(&self, context: Context, action: Action) -> String {
+        self.bindings.iter().find(|b| b.context == context && b.action == action).map_or("?".into(), |b| b.key.label())
     }
 
     pub fn action(&self, context: Context, event: &KeyEvent) -> Option<Action> {
@@ -277,12 +347,14 @@ mod tests {
 
     #[test]
     fn remap_changes_keys_help_and_footer_together() {
-        let config: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
+        let config: KeyConfig = toml::from_str("[board]\nquit = [\"F10\"]\n").unwrap();
         let m = KeyMap::with_config(&config).unwrap();
-        assert_eq!(m.action(Context::Board, &press(KeyCode::Char('x'))), Some(Action::Quit));
+        assert_eq!(m.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
         assert_eq!(m.action(Context::Board, &press(KeyCode::Char('q'))), None);
-        assert!(m.help(Context::Board).contains(&("x".to_string(), "quit")));
-        assert!(m.footer(Context::Board).contains(&("x".to_string(), "quit")));
+        assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit")));
+        assert!(m.footer(Context::Board).contains(&("F10".to_string(), "quit")));
+        let clash: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
+        assert!(KeyMap::with_config(&clash).unwrap_err().contains("already bound to ClearFilters"));
     }
 
     #[test]

@@ -6,8 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, ConcernView, Screen};
-use super::keymap::Context;
+use super::app::{App, ConcernView, Confirm, Screen};
+use super::forms::FormKind;
+use super::keymap::{Action, Context};
 use crate::domain::summary::age_label;
 use crate::domain::{Risk, Status, Urgency};
 
@@ -25,46 +26,131 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).alignment(Alignment::Center), area);
         return;
     }
+    // Locked: nothing of any case is drawn, only the prompt.
+    if app.lock.is_some() {
+        return draw_lock(frame, app, area);
+    }
     let [header, body, footer] =
         Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     draw_header(frame, app, header);
-    match &app.screen {
-        Screen::Board => draw_board(frame, app, body),
-        Screen::Concern(view) => draw_concern(frame, app, view, body),
+    if app.form.is_some() {
+        draw_form(frame, app, body);
+    } else {
+        match &app.screen {
+            Screen::Board => draw_board(frame, app, body),
+            Screen::Concern(view) => draw_concern(frame, app, view, body),
+        }
     }
     draw_footer(frame, app, footer);
     if app.help {
         draw_help(frame, app, area);
     }
+    if let Some(question) = app.confirm {
+        draw_confirm(frame, app, question, area);
+    }
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let mut first = vec![Span::styled(format!(" casebook · {} ", app.school), t.title())];
-    if app.demo {
-        first.push(Span::styled(" DEMO: fictional data, throwaway store ", t.banner()));
+    let mut first = Vec::new();
+    if app.options.demo {
+        first.push(Span::styled(" DEMO · fictional data ", t.banner()));
+    } else {
+        first.push(Span::styled(" casebook", t.title()));
     }
+    first.push(Span::styled(format!(" {} ", app.school), t.title()));
     let me = app.session.me();
-    first.push(Span::styled(format!("  {} ({})", me.name, me.role), t.muted()));
+    first.push(Span::styled(format!("· {} ({})", me.name, me.role), t.muted()));
     let mut counts = vec![Span::raw(" ")];
     for s in Status::ALL {
         let n = app.board.rows.iter().filter(|r| r.status == s).count();
         let style = if s == Status::New && n > 0 { t.new_status() } else { Style::default() };
-        counts.push(Span::styled(format!("{} {}", s.label(), n), style));
-        counts.push(Span::styled("  ·  ", t.muted()));
+        counts.push(Span::styled(format!("{} {n}", s.label()), style));
+        counts.push(Span::styled(" · ", t.muted()));
     }
     let urgent = app.board.rows.iter().filter(|r| r.urgency == Urgency::Urgent && r.status.is_open()).count();
-    counts.push(Span::styled(format!("URGENT open {urgent}"), if urgent > 0 { t.urgent() } else { Style::default() }));
+    counts.push(Span::styled(format!("URGENT {urgent}"), if urgent > 0 { t.urgent() } else { Style::default() }));
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(counts)]), area);
+}
+
+/// The line above the table: search, filters, Mine, and search progress.
+fn view_line(app: &App) -> Option<Line<'static>> {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    if app.search.editing || !app.search.query.is_empty() {
+        spans.push(Span::styled("Search: ", t.key()));
+        spans.push(Span::raw(app.search.query.clone()));
+        if app.search.editing {
+            spans.push(Span::styled("█", t.key()));
+        }
+        match (app.search.progress, &app.search.text) {
+            (Some((done, total)), _) => {
+                spans.push(Span::styled(format!("  searching all text… {}%", done * 100 / total.max(1)), t.muted()))
+            }
+            (None, None) => spans.push(Span::styled("  searching all text…", t.muted())),
+            (None, Some(_)) => {}
+        }
+        spans.push(Span::raw("  "));
+    }
+    if !app.filter.is_empty() {
+        spans.push(Span::styled("Filter: ", t.key()));
+        spans.push(Span::raw(format!("{}  ", app.filter.describe(app.session.catalogue(), app.session.members()))));
+    }
+    if app.mine {
+        spans.push(Span::styled("Mine: assigned to me or review due  ", t.key()));
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    spans.push(Span::styled(format!("({} shown; x clears)", app.visible.len()), t.muted()));
+    Some(Line::from(spans))
 }
 
 fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     let t = app.theme;
+    if let Some(notice) = &app.role_notice {
+        let p = Paragraph::new(notice.clone())
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::TOP).title(" Your access "));
+        frame.render_widget(p, area);
+        return;
+    }
+    let area = match view_line(app) {
+        Some(line) => {
+            let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+            frame.render_widget(Paragraph::new(line), top);
+            rest
+        }
+        None => area,
+    };
+    let title =
+        format!(" Triage board: {} of {} concerns, urgent and new first ", app.visible.len(), app.board.rows.len());
+    if app.visible.is_empty() {
+        let text = if app.board.rows.is_empty() {
+            format!(
+                "No concerns recorded yet. Press {} to record one.",
+                app.keys.key_for(Context::Board, Action::NewConcern)
+            )
+        } else {
+            "No concern matches the search and filters.".to_string()
+        };
+        frame.render_widget(Paragraph::new(text).block(Block::default().borders(Borders::TOP).title(title)), area);
+        return;
+    }
     let now = app.now();
     let catalogue = app.session.catalogue();
     let wide = area.width >= 110;
-    let header =
-        Row::new(["Reference", "Age", "Urgency", "Category", "Subject", "Risk", "Status", "Assignee"]).style(t.title());
+    let header = Row::new([
+        "Reference",
+        "Age",
+        if wide { "Urgency" } else { "Urgent" },
+        "Category",
+        "Subject",
+        "Risk",
+        "Status",
+        "Assignee",
+    ])
+    .style(t.title());
     // Build only the rows on screen: 10,000 rows a frame would be felt.
     let visible = area.height.saturating_sub(2).max(1) as usize;
     app.page = visible;
@@ -73,63 +159,82 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     } else if app.selected >= app.board_offset + visible {
         app.board_offset = app.selected + 1 - visible;
     }
-    let offset = app.board_offset.min(app.board.rows.len().saturating_sub(1));
-    let end = (offset + visible).min(app.board.rows.len());
-    let rows: Vec<Row> = app.board.rows[offset..end]
+    let offset = app.board_offset.min(app.visible.len() - 1);
+    let end = (offset + visible).min(app.visible.len());
+    let rows: Vec<Row> = app.visible[offset..end]
         .iter()
-        .map(|r| {
-            let urgency =
-                if r.urgency == Urgency::Urgent { Span::styled("URGENT", t.urgent()) } else { Span::raw("routine") };
-            let risk = match r.risk {
-                None => Span::styled("-", t.muted()),
-                Some(Risk::High) => Span::styled("high", t.high()),
-                Some(Risk::Medium) => Span::styled("medium", t.medium()),
-                Some(Risk::Low) => Span::raw("low"),
+        .map(|&i| {
+            let r = &app.board.rows[i];
+            let urgency = match (r.urgency, wide) {
+                (Urgency::Urgent, _) => Span::styled("URGENT", t.urgent()),
+                (Urgency::Routine, true) => Span::raw("routine"),
+                (Urgency::Routine, false) => Span::raw(""),
+            };
+            let risk = match (r.risk, wide) {
+                (None, _) => Span::styled("-", t.muted()),
+                (Some(Risk::High), _) => Span::styled("high", t.high()),
+                (Some(Risk::Medium), true) => Span::styled("medium", t.medium()),
+                (Some(Risk::Medium), false) => Span::styled("med", t.medium()),
+                (Some(Risk::Low), _) => Span::raw("low"),
             };
             let status_style = match r.status {
                 Status::New => t.new_status(),
                 Status::Closed => t.muted(),
                 _ => Style::default(),
             };
-            let mut category = catalogue.category_label(&r.category).to_string();
-            if r.restricted_location && wide {
-                category.push_str(" (restricted area)");
-            }
+            let (category, subject, assignee) = if wide {
+                let mut category = catalogue.category_label(&r.category).to_string();
+                if r.restricted_location {
+                    category.push_str(" (restricted area)");
+                }
+                (category, format!("{} ({})", r.subject, r.subject_kind.label()), r.assignee.clone())
+            } else {
+                // 80 columns: short category, surname of the assignee.
+                let surname = r.assignee.as_deref().map(|a| a.rsplit(' ').next().unwrap_or(a).to_string());
+                (catalogue.category_short(&r.category).to_string(), r.subject.clone(), surname)
+            };
+            let due = if wide && r.is_due(now.date()) { " DUE" } else { "" };
             Row::new(vec![
                 Cell::from(r.reference.clone()),
                 Cell::from(age_label(r.reported_at, now)),
                 Cell::from(urgency),
                 Cell::from(category),
-                Cell::from(format!("{} ({})", r.subject, r.subject_kind.label())),
+                Cell::from(subject),
                 Cell::from(risk),
-                Cell::from(Span::styled(r.status.label(), status_style)),
-                Cell::from(r.assignee.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(Span::styled(format!("{}{due}", r.status.label()), status_style)),
+                Cell::from(assignee.unwrap_or_else(|| "-".into())),
             ])
         })
         .collect();
-    let widths = [
-        Constraint::Length(11),
-        Constraint::Length(4),
-        Constraint::Length(7),
-        Constraint::Fill(3),
-        Constraint::Fill(2),
-        Constraint::Length(6),
-        Constraint::Length(if wide { 16 } else { 11 }),
-        Constraint::Fill(1),
-    ];
-    let title = format!(" Triage board: {} concerns, urgent and new first ", app.board.rows.len());
+    let widths = if wide {
+        [
+            Constraint::Length(11),
+            Constraint::Length(3),
+            Constraint::Length(7),
+            Constraint::Fill(4),
+            Constraint::Fill(3),
+            Constraint::Length(6),
+            Constraint::Length(20),
+            Constraint::Fill(2),
+        ]
+    } else {
+        [
+            Constraint::Length(11),
+            Constraint::Length(3),
+            Constraint::Length(6),
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+            Constraint::Length(4),
+            Constraint::Length(16),
+            Constraint::Fill(2),
+        ]
+    };
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::default().borders(Borders::TOP).title(title))
         .row_highlight_style(t.selected())
-        .highlight_symbol("▶ ")
+        .highlight_symbol("▶")
         .column_spacing(1);
-    if app.board.rows.is_empty() {
-        let empty = Paragraph::new("No concerns recorded yet.")
-            .block(Block::default().borders(Borders::TOP).title(" Triage board "));
-        frame.render_widget(empty, area);
-        return;
-    }
     let mut state = TableState::default().with_selected(Some(app.selected - offset));
     frame.render_stateful_widget(table, area, &mut state);
 }
@@ -264,25 +369,190 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(format!(" {msg} "), if *error { t.error() } else { t.title() }));
         spans.push(Span::raw(" "));
     }
-    for (key, word) in app.keys.footer(app.context()) {
-        spans.push(Span::styled(key, t.key()));
-        spans.push(Span::raw(format!(" {word}  ")));
+    let ctx = if app.search.editing { None } else { Some(app.context()) };
+    match ctx {
+        None => spans.push(Span::styled("type to search · Enter keep · Esc clear", t.muted())),
+        Some(ctx) => {
+            // A member who cannot read concerns is shown only what they can do.
+            let limited = app.role_notice.is_some() && ctx == Context::Board;
+            for (key, word) in app.keys.footer(ctx) {
+                if limited && !matches!(word, "new" | "help" | "quit") {
+                    continue;
+                }
+                spans.push(Span::styled(key, t.key()));
+                spans.push(Span::raw(format!(" {word}  ")));
+            }
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Keys a form's fields handle themselves; shown under the key map's rows.
+const FIELD_KEYS: &[(&str, &str)] = &[
+    ("typing", "edits the field; arrows move in text"),
+    ("Enter", "next field (a new line in long text)"),
+    ("← →", "choose in a list; a letter jumps"),
+    ("Space", "tick or untick a device"),
+    ("paste", "pastes into the field"),
+];
+
 fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
     let ctx: Context = app.context();
-    let rows = app.keys.help(ctx);
-    let height = (rows.len() as u16 + 4).min(area.height);
-    let width = 56.min(area.width);
-    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
-    let table = Table::new(
-        rows.into_iter()
-            .map(|(keys, what)| Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(what)])),
-        [Constraint::Length(18), Constraint::Fill(1)],
-    )
-    .block(Block::bordered().title(format!(" Keys: {} ", ctx.title())).title_bottom(" any key closes "));
+    let mut rows: Vec<Row> = app
+        .keys
+        .help(ctx)
+        .into_iter()
+        .map(|(keys, what)| Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(what)]))
+        .collect();
+    if ctx == Context::Form {
+        rows.extend(
+            FIELD_KEYS
+                .iter()
+                .map(|(k, what)| Row::new(vec![Cell::from(Span::styled(*k, app.theme.key())), Cell::from(*what)])),
+        );
+    }
+    let height = (rows.len() as u16 + 2).min(area.height);
+    let width = 66.min(area.width);
+    let popup = centered(area, width, height);
+    let table = Table::new(rows, [Constraint::Length(16), Constraint::Fill(1)])
+        .block(Block::bordered().title(format!(" Keys: {} ", ctx.title())).title_bottom(" any key closes "));
     frame.render_widget(Clear, popup);
     frame.render_widget(table, popup);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+}
+
+fn draw_confirm(frame: &mut Frame, app: &App, question: Confirm, area: Rect) {
+    let popup = centered(area, 52, 5);
+    let text = vec![
+        Line::raw(question.question()),
+        Line::from(vec![
+            Span::styled("y", app.theme.key()),
+            Span::raw(" yes   "),
+            Span::styled("n", app.theme.key()),
+            Span::raw(" no, go back"),
+        ]),
+    ];
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(Block::bordered().title(" Are you sure? ")),
+        popup,
+    );
+}
+
+fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(lock) = &app.lock else { return };
+    let t = &app.theme;
+    let passphrase = app
+        .options
+        .identity
+        .as_ref()
+        .is_some_and(|p| std::fs::read(p).map(|b| crate::store::identity::is_encrypted(&b)).unwrap_or(false));
+    let mut lines = vec![
+        Line::styled("casebook is locked", t.title()),
+        Line::raw(""),
+        Line::raw("The screen was cleared after a period without a key press."),
+        Line::raw("Anything you were typing is kept."),
+        Line::raw(""),
+    ];
+    if passphrase {
+        lines.push(Line::from(vec![
+            Span::raw("Passphrase: "),
+            Span::raw("•".repeat(lock.input.chars().count())),
+            Span::styled("█", t.key()),
+        ]));
+        lines.push(Line::styled("Enter to unlock", t.muted()));
+    } else {
+        lines.push(Line::raw("Your key has no passphrase. Press Enter to unlock."));
+    }
+    if lock.checking.is_some() {
+        lines.push(Line::styled("checking…", t.muted()));
+    }
+    if let Some(e) = &lock.error {
+        lines.push(Line::styled(e.clone(), t.error()));
+    }
+    let popup = centered(area, 64, lines.len() as u16 + 2);
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).block(Block::bordered()), popup);
+}
+
+/// The open form, with what helps beside it: policy guidance for the
+/// chosen category, or whether a status change is allowed.
+fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
+    let side = side_panel(app);
+    let Some(open) = app.form.as_mut() else { return };
+    let block = Block::default().borders(Borders::TOP).title(format!(" {} ", open.form.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (form_area, side_area) = match &side {
+        Some(_) => {
+            let side_width = if inner.width >= 110 { 44 } else { 28 };
+            let [f, s] =
+                Layout::horizontal([Constraint::Min(30), Constraint::Length(side_width)]).spacing(1).areas(inner);
+            (f, Some(s))
+        }
+        None => (inner, None),
+    };
+    open.form.draw(frame, form_area, &app.theme);
+    if let (Some((title, lines)), Some(area)) = (side, side_area) {
+        let p = Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {title} ")));
+        frame.render_widget(p, area);
+    }
+}
+
+fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
+    let open = app.form.as_ref()?;
+    let t = &app.theme;
+    let catalogue = app.session.catalogue();
+    match open.kind {
+        FormKind::NewConcern => {
+            let mut lines = Vec::new();
+            match catalogue.category(&open.form.choice("category")) {
+                None => lines.push(Line::raw("Choose a category: its policy guidance shows here.")),
+                Some(cat) => {
+                    if cat.urgent {
+                        lines.push(Line::styled("URGENT", t.urgent()));
+                    }
+                    lines.push(Line::styled(cat.guidance.clone(), t.guidance()));
+                    lines.push(Line::styled(format!("Policy {}", cat.clause), t.muted()));
+                }
+            }
+            if catalogue.location(&open.form.choice("location")).is_some_and(|l| l.restricted) {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw("Restricted area: devices may not be used here (P3-a)."));
+            }
+            Some(("Policy guidance".into(), lines))
+        }
+        FormKind::Status { .. } => {
+            let case = open.case.as_ref()?;
+            let to = Status::parse(&open.form.choice("to"))?;
+            let verdict = match case.check_transition(to, catalogue) {
+                Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
+                Err(e) => Line::styled(format!("{e}."), t.error()),
+            };
+            Some((
+                "Lifecycle".into(),
+                vec![
+                    verdict,
+                    Line::raw(""),
+                    Line::raw(
+                        "new → triaged → in progress → awaiting debrief → closed; a closed concern can be reopened.",
+                    ),
+                ],
+            ))
+        }
+        FormKind::Triage { .. } => {
+            let pathway = catalogue.pathway(&open.form.choice("pathway"));
+            let mut lines = vec![Line::raw("Record the reasoning, including for no further action (KCSIE).")];
+            if pathway.is_some_and(|p| p.closes_without_investigation) {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw("No further action: the concern can then be closed straight away."));
+            }
+            Some(("Triage".into(), lines))
+        }
+        FormKind::FollowUp { .. } | FormKind::Filter => None,
+    }
 }

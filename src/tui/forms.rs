@@ -1,0 +1,330 @@
+//! The DSL's forms, built from the policy catalogue (never from literals),
+//! and what each turns into when saved.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::form::{Field, Form};
+use crate::domain::when::{DATE_TIME_INPUT, parse_date, parse_when};
+use crate::domain::{
+    CaseFile, Catalogue, EntryKind, Member, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency,
+};
+use crate::store::TriageInput;
+
+/// Which form is open, and the case it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    NewConcern,
+    Triage { id: u32 },
+    FollowUp { id: u32 },
+    Status { id: u32 },
+    Filter,
+}
+
+fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    items.map(|(id, label)| (id.to_string(), label.to_string())).collect()
+}
+
+pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
+    let kinds = pairs(SubjectKind::ALL.iter().map(|k| (k.label(), k.label())));
+    // No category is preselected: the reporter must choose one (its guidance
+    // then shows beside the form).
+    let mut categories = vec![(String::new(), "— choose a category —".to_string())];
+    categories.extend(pairs(catalogue.categories.iter().map(|c| (c.id.as_str(), c.label.as_str()))));
+    let locations: Vec<(String, String)> = catalogue
+        .locations
+        .iter()
+        .map(|l| (l.id.clone(), if l.restricted { format!("{} (restricted)", l.label) } else { l.label.clone() }))
+        .collect();
+    let devices = pairs(catalogue.devices.iter().map(|d| (d.id.as_str(), d.label.as_str())));
+    let sources = pairs(Source::ALL.iter().map(|s| (s.label(), s.label())));
+    Form::new(
+        "New concern",
+        vec![
+            Field::choice("kind", "About a", kinds, "child"),
+            Field::line("name", "Name", "", "the person the concern is about"),
+            Field::line("detail", "Year / role", "", "e.g. Year 5, or teaching assistant"),
+            Field::line("others", "Others", "", "more people: kind:Name:detail; …"),
+            Field::choice("category", "Category", categories, ""),
+            Field::choice("location", "Where", locations, "classroom"),
+            Field::multi("devices", "Devices", devices, 2),
+            Field::line("occurred", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
+            Field::line("reported_by", "Reported by", "", "name, role (empty: you)"),
+            Field::choice("source", "Source", sources, "staff report"),
+            Field::text("description", "What happened", "", "facts only: what, who, where, what was said", 4),
+            Field::text("action", "Action taken", "", "e.g. phone taken to the office", 2),
+        ],
+    )
+}
+
+/// Reads the new-concern form, putting every problem at its field.
+pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTime) -> Option<NewConcern> {
+    form.clear_errors();
+    let kind = SubjectKind::parse(&form.choice("kind")).unwrap_or(SubjectKind::Child);
+    let mut subjects = vec![Subject {
+        kind,
+        name: form.text("name").trim().to_string(),
+        detail: form.text("detail").trim().to_string(),
+    }];
+    for other in form.text("others").split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let mut parts = other.splitn(3, ':');
+        let kind = parts.next().and_then(SubjectKind::parse);
+        let name = parts.next().unwrap_or_default().trim().to_string();
+        match kind {
+            Some(kind) if !name.is_empty() => {
+                subjects.push(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
+            }
+            _ => form.set_error("others", format!("{other:?}: write kind:Name:detail, e.g. child:Sam Example:Year 4")),
+        }
+    }
+    let occurred = match parse_when(&form.text("occurred"), now) {
+        Ok(t) => t,
+        Err(e) => {
+            form.set_error("occurred", e);
+            now
+        }
+    };
+    let new = NewConcern {
+        occurred_at: occurred,
+        reported_by: form.text("reported_by").trim().to_string(),
+        subjects,
+        category: form.choice("category"),
+        location: form.choice("location"),
+        devices: form.ticked("devices"),
+        description: form.text("description"),
+        immediate_action: form.text("action"),
+        source: Source::ALL.into_iter().find(|s| s.label() == form.choice("source")).unwrap_or(Source::StaffReport),
+    };
+    for e in new.validate(catalogue, now) {
+        let field = match e.field {
+            "subjects" => "name",
+            "occurred_at" => "occurred",
+            other => other,
+        };
+        form.set_error(field, e.message);
+    }
+    (!form.has_errors()).then_some(new)
+}
+
+/// Members a case can be assigned to: those whose key opens concerns.
+fn assignees(members: &[Member]) -> Vec<(String, String)> {
+    let mut out = vec![("none".to_string(), "nobody yet".to_string())];
+    out.extend(
+        members
+            .iter()
+            .filter(|m| matches!(m.role, Role::Dsl | Role::Deputy))
+            .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.role))),
+    );
+    out
+}
+
+pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: NaiveDateTime) -> Form {
+    let category = catalogue.category(&case.concern.category);
+    let current = case.current_triage();
+    let risk = current.map_or("medium", |t| t.risk.label());
+    let urgency = match (current, category) {
+        (Some(t), _) => t.urgency,
+        (None, Some(c)) if c.urgent => Urgency::Urgent,
+        _ => Urgency::Routine,
+    };
+    let pathway =
+        current.map(|t| t.pathway.clone()).or(category.map(|c| c.default_pathway.clone())).unwrap_or_default();
+    let policy =
+        current.map(|t| t.linked_policy.clone()).or(category.map(|c| c.default_policy.clone())).unwrap_or_default();
+    let assignee = current.and_then(|t| t.assignee.as_ref()).map_or("none".to_string(), |a| a.member.to_string());
+    let review = current.and_then(|t| t.next_review).unwrap_or((now + Duration::days(7)).date());
+    let mut form = Form::new(
+        format!("Triage {}", case.concern.reference),
+        vec![
+            Field::choice("risk", "Risk", pairs(Risk::ALL.iter().map(|r| (r.label(), r.label()))), risk),
+            Field::choice("urgency", "Urgency", pairs([("routine", "routine"), ("urgent", "URGENT")].into_iter()), ""),
+            Field::choice(
+                "pathway",
+                "Pathway",
+                pairs(catalogue.pathways.iter().map(|p| (p.id.as_str(), p.label.as_str()))),
+                &pathway,
+            ),
+            Field::choice(
+                "policy",
+                "Under policy",
+                pairs(catalogue.linked_policies.iter().map(|p| (p.id.as_str(), p.label.as_str()))),
+                &policy,
+            ),
+            Field::choice("assignee", "Assign to", assignees(members), &assignee),
+            Field::line("review", "Next review", &review.format("%Y-%m-%d").to_string(), "YYYY-MM-DD, or empty"),
+            Field::text(
+                "reasoning",
+                "Reasoning",
+                "",
+                "why this decision (KCSIE: record it, even for no further action)",
+                4,
+            ),
+        ],
+    );
+    form.set_choice("urgency", if urgency == Urgency::Urgent { "urgent" } else { "routine" });
+    form
+}
+
+pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
+    form.clear_errors();
+    let review = form.text("review");
+    let next_review = if review.trim().is_empty() {
+        None
+    } else {
+        match parse_date(&review) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                form.set_error("review", e);
+                None
+            }
+        }
+    };
+    if form.text("reasoning").trim().is_empty() {
+        form.set_error("reasoning", "record the reasoning for the decision, even for no further action");
+    }
+    let input = TriageInput {
+        risk: Risk::parse(&form.choice("risk")).unwrap_or(Risk::Medium),
+        urgency: Urgency::parse(&form.choice("urgency")).unwrap_or(Urgency::Routine),
+        pathway: form.choice("pathway"),
+        linked_policy: form.choice("policy"),
+        assignee: form.choice("assignee").parse().ok(),
+        next_review,
+        reasoning: form.text("reasoning"),
+    };
+    (!form.has_errors()).then_some(input)
+}
+
+pub fn follow_up(reference: &str, now: NaiveDateTime) -> Form {
+    Form::new(
+        format!("Follow-up for {reference}"),
+        vec![
+            Field::choice("kind", "Kind", pairs(EntryKind::MANUAL.iter().map(|k| (k.label(), k.label()))), "follow-up"),
+            Field::line("at", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
+            Field::text("text", "What happened", "", "facts: who, what was said, what was agreed", 6),
+        ],
+    )
+}
+
+pub fn read_follow_up(form: &mut Form, now: NaiveDateTime) -> Option<(EntryKind, NaiveDateTime, String)> {
+    form.clear_errors();
+    let kind = EntryKind::MANUAL.into_iter().find(|k| k.label() == form.choice("kind")).unwrap_or(EntryKind::FollowUp);
+    let at = parse_when(&form.text("at"), now).map_err(|e| form.set_error("at", e)).ok();
+    let text = form.text("text");
+    if text.trim().is_empty() {
+        form.set_error("text", "write what happened");
+    }
+    if at.is_some_and(|at| at > now + Duration::minutes(5)) {
+        form.set_error("at", "cannot be in the future");
+    }
+    (!form.has_errors()).then(|| (kind, at.unwrap_or(now), text))
+}
+
+pub fn status(case: &CaseFile) -> Form {
+    let options: Vec<(String, String)> = Status::ALL
+        .iter()
+        .filter(|s| **s != case.status && **s != Status::New)
+        .map(|s| (s.label().into(), s.label().into()))
+        .collect();
+    Form::new(
+        format!("Status of {} (now {})", case.concern.reference, case.status.label()),
+        vec![
+            Field::choice("to", "Move to", options, Status::InProgress.label()),
+            Field::text("reason", "Reason", "", "why; it goes in the chronology", 3),
+        ],
+    )
+}
+
+pub fn read_status(form: &mut Form) -> Option<(Status, String)> {
+    form.clear_errors();
+    let to = Status::parse(&form.choice("to"))?;
+    let reason = form.text("reason");
+    if reason.trim().is_empty() {
+        form.set_error("reason", "give a reason; it goes in the chronology");
+    }
+    (!form.has_errors()).then_some((to, reason))
+}
+
+/// The board's filter: every choice has an "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub subject: Option<SubjectKind>,
+    pub assignee: Option<u32>,
+    pub risk: Option<Risk>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    pub fn describe(&self, catalogue: &Catalogue, members: &[Member]) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.status {
+            parts.push(format!("status {s}"));
+        }
+        if let Some(c) = &self.category {
+            parts.push(catalogue.category_label(c).to_string());
+        }
+        if let Some(k) = self.subject {
+            parts.push(format!("subject {}", k.label()));
+        }
+        if let Some(a) = self.assignee {
+            parts.push(format!("assigned to {}", members.iter().find(|m| m.id == a).map_or("?", |m| m.name.as_str())));
+        }
+        if let Some(r) = self.risk {
+            parts.push(format!("risk {}", r.label()));
+        }
+        parts.join(", ")
+    }
+
+    pub fn matches(&self, row: &crate::domain::CaseSummary) -> bool {
+        let status_ok = match self.status.as_deref() {
+            None => true,
+            Some("open") => row.status.is_open(),
+            Some(s) => Status::parse(s) == Some(row.status),
+        };
+        status_ok
+            && self.category.as_ref().is_none_or(|c| *c == row.category)
+            && self.subject.is_none_or(|k| k == row.subject_kind)
+            && self.assignee.is_none_or(|a| row.assignee_id == Some(a))
+            && self.risk.is_none_or(|r| row.risk == Some(r))
+    }
+}
+
+pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Form {
+    let any = || vec![("any".to_string(), "any".to_string())];
+    let mut statuses = any();
+    statuses.push(("open".into(), "open (not closed)".into()));
+    statuses.extend(Status::ALL.iter().map(|s| (s.label().to_string(), s.label().to_string())));
+    let mut categories = any();
+    categories.extend(pairs(catalogue.categories.iter().map(|c| (c.id.as_str(), c.label.as_str()))));
+    let mut subjects = any();
+    subjects.extend(pairs(SubjectKind::ALL.iter().map(|k| (k.label(), k.label()))));
+    let mut people = any();
+    people.extend(assignees(members).into_iter().skip(1));
+    let mut risks = any();
+    risks.extend(pairs(Risk::ALL.iter().map(|r| (r.label(), r.label()))));
+    let or_any = |v: Option<String>| v.unwrap_or_else(|| "any".into());
+    Form::new(
+        "Filter the board",
+        vec![
+            Field::choice("status", "Status", statuses, &or_any(current.status.clone())),
+            Field::choice("category", "Category", categories, &or_any(current.category.clone())),
+            Field::choice("subject", "Subject", subjects, &or_any(current.subject.map(|k| k.label().to_string()))),
+            Field::choice("assignee", "Assigned to", people, &or_any(current.assignee.map(|a| a.to_string()))),
+            Field::choice("risk", "Risk", risks, &or_any(current.risk.map(|r| r.label().to_string()))),
+        ],
+    )
+}
+
+pub fn read_filter(form: &Form) -> Filter {
+    let pick = |k: &str| Some(form.choice(k)).filter(|v| v != "any");
+    Filter {
+        status: pick("status"),
+        category: pick("category"),
+        subject: pick("subject").and_then(|s| SubjectKind::parse(&s)),
+        assignee: pick("assignee").and_then(|a| a.parse().ok()),
+        risk: pick("risk").and_then(|r| Risk::parse(&r)),
+    }
+}

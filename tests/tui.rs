@@ -1,0 +1,391 @@
+//! The TUI on ratatui's TestBackend over a real store: snapshots of every
+//! screen at 80×24 and a wide size, and whole flows driven by key events.
+
+use casebook::domain::{Status, Urgency};
+use casebook::store::{Session, Store, identity};
+use casebook::tui::keymap::KeyMap;
+use casebook::tui::theme::Theme;
+use casebook::tui::{App, Options, ui};
+use chrono::{NaiveDate, NaiveDateTime};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn fixed_now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(10, 30, 0).unwrap()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new(concerns: usize) -> (Self, App) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut session, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+        casebook::demo::populate(&mut session, concerns, fixed_now(), 7).unwrap();
+        let app = app(session);
+        (Fixture { dir }, app)
+    }
+
+    fn reopen(&self, key: &str) -> App {
+        let id = identity::load(&self.dir.path().join("store/demo-keys").join(key), &mut || None).unwrap();
+        app(Store::open(&self.dir.path().join("store")).unwrap().unlock(id).unwrap())
+    }
+}
+
+fn app(session: Session) -> App {
+    let mut app = App::new(
+        session,
+        Options { demo: true, identity: None, idle: None },
+        KeyMap::default(),
+        Theme { color: false },
+    );
+    app.clock = Some(fixed_now());
+    app
+}
+
+/// The screen as text, one line per row, trailing spaces trimmed.
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Moves the focus of the open form to the field with this key.
+fn focus(app: &mut App, key: &str) {
+    for _ in 0..20 {
+        if app.form.as_ref().unwrap().form.focused_key() == key {
+            return;
+        }
+        press(app, KeyCode::Tab);
+    }
+    panic!("no field {key}");
+}
+
+/// Chooses an option in a pick list by pressing → until its label shows.
+fn choose(app: &mut App, key: &str, id: &str) {
+    focus(app, key);
+    for _ in 0..40 {
+        if app.form.as_ref().unwrap().form.choice(key) == id {
+            return;
+        }
+        press(app, KeyCode::Right);
+    }
+    panic!("no option {id} in {key}");
+}
+
+#[test]
+fn board_snapshots() {
+    let (_f, mut app) = Fixture::new(30);
+    insta::assert_snapshot!("board_80x24", screen(&mut app, 80, 24));
+    insta::assert_snapshot!("board_120x40", screen(&mut app, 120, 40));
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_key_map() {
+    let (_f, mut app) = Fixture::new(5);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    for expected in ["Keys: Triage board", "record a new concern", "search all text", "q", "quit"] {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    insta::assert_snapshot!("help_board_80x24", s);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.help);
+}
+
+#[test]
+fn too_small_says_so() {
+    let (_f, mut app) = Fixture::new(3);
+    let s = screen(&mut app, 50, 12);
+    assert!(s.contains("too small"), "{s}");
+    insta::assert_snapshot!("too_small_50x12", s);
+}
+
+#[test]
+fn concern_view_shows_triage_and_chronology() {
+    let (_f, mut app) = Fixture::new(30);
+    // The oldest concerns have the longest chronologies.
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Policy guidance"), "{s}");
+    insta::assert_snapshot!("concern_80x24", s);
+    press(&mut app, KeyCode::PageDown);
+    insta::assert_snapshot!("concern_120x40_scrolled", screen(&mut app, 120, 40));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+}
+
+#[test]
+fn new_concern_form_shows_p6_1_c_guidance() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('n'));
+    choose(&mut app, "category", "indecent-image");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Do not look at the"), "{s}");
+    assert!(s.contains("URGENT"), "{s}");
+    insta::assert_snapshot!("new_concern_80x24", s);
+    insta::assert_snapshot!("new_concern_120x40", screen(&mut app, 120, 40));
+}
+
+#[test]
+fn validation_keeps_everything_typed() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Pupil Keepme");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("form stays open");
+    assert_eq!(open.form.text("name"), "Pupil Keepme");
+    assert!(open.form.field("category").error.is_some());
+    assert!(open.form.field("description").error.is_some());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("⚠ choose a category"), "{s}");
+    insta::assert_snapshot!("new_concern_errors_80x24", s);
+}
+
+#[test]
+fn leaving_a_form_with_typing_asks_first() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Someone");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.confirm.is_some());
+    insta::assert_snapshot!("confirm_discard_80x24", screen(&mut app, 80, 24));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("name"), "Someone", "n keeps the form");
+    ctrl(&mut app, 'c');
+    assert!(app.confirm.is_some() && !app.quit, "quitting with typing asks too");
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+}
+
+#[test]
+fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
+    let (fixture, mut app) = Fixture::new(0);
+    // Record.
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Pupil Flowtest");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Year 6");
+    choose(&mut app, "category", "indecent-image");
+    choose(&mut app, "location", "toilets");
+    focus(&mut app, "devices");
+    press(&mut app, KeyCode::Char(' '));
+    focus(&mut app, "description");
+    app.handle_paste("A pupil said an image is being shared.\nNo one looked at the phone.");
+    focus(&mut app, "action");
+    type_text(&mut app, "Phone sealed in an envelope in the office.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "saved: {:?}", app.form.as_ref().map(|f| f.form.error.clone()));
+    assert_eq!(app.board.rows.len(), 1);
+    assert_eq!(app.board.rows[0].urgency, Urgency::Urgent, "P6.1-c is urgent at once");
+
+    // Triage from the board.
+    press(&mut app, KeyCode::Char('t'));
+    choose(&mut app, "risk", "high");
+    let tobias = app.session.members().iter().find(|m| m.name.starts_with("Mr Tobias")).unwrap().id.to_string();
+    choose(&mut app, "assignee", &tobias);
+    focus(&mut app, "reasoning");
+    type_text(&mut app, "Possible indecent image: child protection response (P6.1-c).");
+    insta::assert_snapshot!("triage_80x24", screen(&mut app, 80, 24));
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none());
+    assert_eq!(app.board.rows[0].status, Status::Triaged);
+
+    // Open, start, two follow-ups, close.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('s'));
+    choose(&mut app, "to", "in progress");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Strategy discussion booked.");
+    ctrl(&mut app, 's');
+    for text in ["Called the designated officer for advice.", "Parents informed in person by the DSL."] {
+        press(&mut app, KeyCode::Char('a'));
+        focus(&mut app, "text");
+        type_text(&mut app, text);
+        ctrl(&mut app, 's');
+        assert!(app.form.is_none());
+    }
+    press(&mut app, KeyCode::Char('s'));
+    choose(&mut app, "to", "closed");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Allowed: in progress →"), "{s}");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Police took the device; school actions complete.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none());
+    insta::assert_snapshot!("concern_after_flow_120x40", screen(&mut app, 120, 40));
+
+    // Everything is in the store for the next person.
+    drop(app);
+    let mut deputy = fixture.reopen("deputy.txt");
+    let row = deputy.board.rows[0].clone();
+    assert_eq!(row.status, Status::Closed);
+    let case = deputy.session.case(row.id).unwrap();
+    let texts: Vec<&str> = case.chronology.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.iter().any(|t| t.contains("designated officer")));
+    assert!(texts.iter().any(|t| t.contains("Parents informed in person")));
+    assert!(case.concern.description.contains("No one looked at the phone."), "paste kept the newline");
+    assert_eq!(case.concern.devices, vec!["mobile-phone"]);
+    press(&mut deputy, KeyCode::Char('q'));
+    assert!(deputy.quit);
+}
+
+#[test]
+fn refused_transition_explains_itself_and_keeps_the_form() {
+    let (_f, mut app) = Fixture::new(0);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Pupil Refusal");
+    choose(&mut app, "category", "child-device-on-site");
+    focus(&mut app, "description");
+    type_text(&mut app, "Texting in class.");
+    ctrl(&mut app, 's');
+    press(&mut app, KeyCode::Char('s'));
+    choose(&mut app, "to", "closed");
+    focus(&mut app, "reason");
+    type_text(&mut app, "done");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("form kept");
+    assert!(open.form.error.as_deref().unwrap_or("").contains("cannot close"), "{:?}", open.form.error);
+    assert_eq!(open.form.text("reason"), "done");
+}
+
+#[test]
+fn search_finds_text_inside_descriptions_off_the_input_loop() {
+    let (_f, mut app) = Fixture::new(40);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "invigilator");
+    app.wait_idle();
+    assert!(app.search.text.is_some());
+    assert!(
+        !app.visible.is_empty() && app.visible.len() < app.board.rows.len(),
+        "{} of {}",
+        app.visible.len(),
+        app.board.rows.len()
+    );
+    for &i in &app.visible {
+        let case = app.session.case(app.board.rows[i].id).unwrap();
+        assert!(case.searchable_text().to_lowercase().contains("invigilator"));
+    }
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("search_80x24", screen(&mut app, 80, 24));
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.visible.len(), app.board.rows.len());
+}
+
+#[test]
+fn filter_and_mine_views() {
+    let (_f, mut app) = Fixture::new(40);
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "status", "awaiting debrief");
+    ctrl(&mut app, 's');
+    assert!(!app.visible.is_empty());
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::AwaitingDebrief));
+    insta::assert_snapshot!("filter_80x24", screen(&mut app, 80, 24));
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('m'));
+    let me = app.session.me().id;
+    let today = fixed_now().date();
+    assert!(app.visible.iter().all(|&i| {
+        let r = &app.board.rows[i];
+        r.assignee_id == Some(me) || r.is_due(today)
+    }));
+}
+
+#[test]
+fn idle_lock_hides_every_case_detail_and_keeps_the_form() {
+    let (f, mut app) = Fixture::new(10);
+    let subject = app.board.rows[0].subject.clone();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Half typed");
+    app.options.idle = Some(std::time::Duration::from_secs(60));
+    app.tick(std::time::Instant::now() + std::time::Duration::from_secs(61));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("casebook is locked"), "{s}");
+    assert!(
+        !s.contains(&subject) && !s.contains("Half typed") && !s.contains("C-20"),
+        "locked screen shows nothing of a case:\n{s}"
+    );
+    insta::assert_snapshot!("locked_80x24", s);
+    // A plain key (the demo's) unlocks with Enter; the form is still there.
+    app.options.identity = Some(f.dir.path().join("store/demo-keys/dsl.txt"));
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.is_none());
+    assert_eq!(app.form.as_ref().unwrap().form.text("name"), "Half typed");
+}
+
+#[test]
+fn idle_lock_with_a_passphrase_key_needs_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let key_file = dir.path().join("dsl.age");
+    identity::write(&key_file, &key, Some(age::secrecy::SecretString::from("staff room secret".to_string()))).unwrap();
+    Store::create(&dir.path().join("store"), "Lockford Primary", "Ms Lock", &key.to_public().to_string()).unwrap();
+    let session = Store::open(&dir.path().join("store")).unwrap().unlock(key).unwrap();
+    let mut app = app(session);
+    app.options.identity = Some(key_file);
+    app.lock_now();
+    type_text(&mut app, "wrong guess");
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.as_ref().unwrap().error.as_deref().unwrap().contains("wrong passphrase"));
+    type_text(&mut app, "staff room secret");
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.is_none());
+}
+
+#[test]
+fn reporters_see_no_board_but_can_record() {
+    let (f, _) = Fixture::new(5);
+    let mut reporter = f.reopen("reporter.txt");
+    let s = screen(&mut reporter, 80, 24);
+    assert!(s.contains("Your key cannot open"), "{s}");
+    assert!(!s.contains("C-2026"), "{s}");
+    insta::assert_snapshot!("reporter_80x24", s);
+    press(&mut reporter, KeyCode::Char('n'));
+    focus(&mut reporter, "name");
+    type_text(&mut reporter, "Pupil Reported");
+    choose(&mut reporter, "category", "abusive-messages");
+    focus(&mut reporter, "description");
+    type_text(&mut reporter, "Messages shown to me at break.");
+    ctrl(&mut reporter, 's');
+    assert!(reporter.form.is_none(), "{:?}", reporter.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(reporter.message.as_ref().unwrap().0.starts_with("Recorded C-2026-0006"));
+}
+
+#[test]
+fn no_color_keeps_meaning_in_words() {
+    let (_f, mut app) = Fixture::new(30);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("URGENT"), "urgent rows say so without colour:\n{s}");
+}
