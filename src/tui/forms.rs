@@ -46,7 +46,7 @@ pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
             Field::line("others", "Others", "", "more people: kind:Name:detail; …"),
             Field::choice("category", "Category", categories, ""),
             Field::choice("location", "Where", locations, "classroom"),
-            Field::multi("devices", "Devices", devices, 2),
+            Field::multi("devices", "Devices", devices, 3),
             Field::line("occurred", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
             Field::line("reported_by", "Reported by", "", "name, role (empty: you)"),
             Field::choice("source", "Source", sources, "staff report"),

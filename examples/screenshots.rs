@@ -1,0 +1,122 @@
+//! Renders the main screens from a demo store to SVG, one file a screen,
+//! for `scripts/screenshots.sh` to turn into the PNGs in screenshots/.
+//!
+//! The screens are drawn on ratatui's TestBackend exactly as the snapshot
+//! tests draw them, with a fixed clock and seed so they only change when
+//! what a user sees changes.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use casebook::tui::keymap::KeyMap;
+use casebook::tui::theme::Theme;
+use casebook::tui::{App, Options, ui};
+use chrono::NaiveDate;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+const CELL_W: f32 = 9.0;
+const CELL_H: f32 = 18.0;
+const BG: &str = "#1d1f21";
+const FG: &str = "#d8dee9";
+
+fn hex(color: Color, default: &str) -> String {
+    match color {
+        Color::Reset => default.to_string(),
+        Color::Black => "#1d1f21".into(),
+        Color::Red => "#e06c75".into(),
+        Color::Green => "#98c379".into(),
+        Color::Yellow => "#e5c07b".into(),
+        Color::Blue => "#61afef".into(),
+        Color::Magenta => "#c678dd".into(),
+        Color::Cyan => "#56b6c2".into(),
+        Color::Gray | Color::White => "#d8dee9".into(),
+        Color::DarkGray => "#5c6370".into(),
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        _ => default.to_string(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn svg(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let (w, h) = (area.width as f32 * CELL_W + 16.0, area.height as f32 * CELL_H + 16.0);
+    let mut out = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>\n<rect width='100%' height='100%' fill='{BG}'/>\n\
+         <g font-family='DejaVu Sans Mono, monospace' font-size='14px' transform='translate(8,8)'>\n"
+    );
+    for y in 0..area.height {
+        for x in 0..area.width {
+            let cell = &buffer[(x, y)];
+            let mut fg = hex(cell.fg, FG);
+            let mut bg = hex(cell.bg, BG);
+            if cell.modifier.contains(Modifier::REVERSED) {
+                std::mem::swap(&mut fg, &mut bg);
+            }
+            let (px, py) = (x as f32 * CELL_W, y as f32 * CELL_H);
+            if bg != BG {
+                let _ = writeln!(out, "<rect x='{px}' y='{py}' width='{CELL_W}' height='{CELL_H}' fill='{bg}'/>");
+            }
+            let symbol = cell.symbol();
+            if symbol.trim().is_empty() {
+                continue;
+            }
+            let weight = if cell.modifier.contains(Modifier::BOLD) { " font-weight='bold'" } else { "" };
+            let opacity = if cell.modifier.contains(Modifier::DIM) { " opacity='0.6'" } else { "" };
+            let _ = writeln!(
+                out,
+                "<text x='{px}' y='{}' fill='{fg}'{weight}{opacity} xml:space='preserve'>{}</text>",
+                py + CELL_H - 5.0,
+                escape(symbol)
+            );
+        }
+    }
+    out.push_str("</g>\n</svg>\n");
+    out
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn main() {
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "screenshots".into()));
+    std::fs::create_dir_all(&out).expect("output directory");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(10, 30, 0).unwrap();
+    let (mut session, _) = casebook::demo::create(&dir.path().join("store")).expect("demo store");
+    casebook::demo::populate(&mut session, 60, now, 7).expect("demo concerns");
+    let mut app =
+        App::new(session, Options { demo: true, identity: None, idle: None }, KeyMap::default(), Theme { color: true });
+    app.clock = Some(now);
+    let mut shoot = |app: &mut App, name: &str, width: u16, height: u16| {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal.draw(|f| ui::draw(f, app)).expect("draw");
+        let path = out.join(format!("{name}.svg"));
+        std::fs::write(&path, svg(terminal.backend().buffer())).expect("write svg");
+        println!("{}", path.display());
+    };
+    shoot(&mut app, "board", 120, 34);
+    press(&mut app, KeyCode::Char('?'));
+    shoot(&mut app, "help", 100, 30);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::PageDown);
+    shoot(&mut app, "concern", 110, 40);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    let form = &mut app.form.as_mut().expect("form").form;
+    form.set_choice("category", "indecent-image");
+    form.set_choice("location", "toilets");
+    form.focus = 4;
+    shoot(&mut app, "new-concern", 110, 30);
+    press(&mut app, KeyCode::Esc);
+    shoot(&mut app, "board-80x24", 80, 24);
+}

@@ -1,0 +1,161 @@
+//! End to end: the real `casebook` binary in a real pseudo-terminal (tmux),
+//! typed at like a person would, then the store checked from the CLI.
+
+mod common;
+use common::*;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Tmux {
+        let found = Command::new("sh").args(["-c", "command -v tmux"]).output().is_ok_and(|o| o.status.success());
+        assert!(found, "tmux is not installed: run ./tests/run.sh, which installs it");
+        let socket = format!("casebook-e2e-{}-{}", std::process::id(), width);
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status =
+            Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "t"]).args(keys).status().unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn type_text(&self, text: &str) {
+        let status =
+            Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text]).status().unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (bounded) until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {text:?}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["-L", &self.socket, "has-session", "-t", "t"]).status().is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+fn launch(env: &Env, key: &std::path::Path, extra: &str) -> Tmux {
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    let command = format!(
+        "env NO_COLOR=1 HOME={} {} --store {} --identity {} {extra}; sleep 30",
+        env.dir.path().display(),
+        bin.display(),
+        env.store().display(),
+        key.display()
+    );
+    Tmux::start(&command, 100, 30)
+}
+
+#[test]
+fn type_a_concern_through_the_form_quit_and_find_it_from_the_cli() {
+    let env = Env::new();
+    let school = env.school();
+    let tmux = launch(&env, &school.dsl, "");
+    tmux.wait_for("No concerns recorded yet");
+    tmux.keys(&["n"]);
+    tmux.wait_for("New concern");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Pupil Tmuxley");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Year 4");
+    tmux.keys(&["Tab", "Tab"]);
+    // Category: the first letter jumps; "d" is "Device used in a restricted area".
+    tmux.keys(&["d"]);
+    tmux.wait_for("Device used in a restricted area");
+    tmux.keys(&["Tab", "t"]);
+    tmux.wait_for("Toilets (restricted)");
+    tmux.keys(&["Tab", "Space", "Tab", "Tab", "Tab", "Tab"]);
+    tmux.type_text("Seen filming over the cubicle wall at break.");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Phone taken to the office.");
+    tmux.keys(&["C-s"]);
+    let board = tmux.wait_for("Recorded C-");
+    assert!(board.contains("Pupil Tmuxley"), "{board}");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux.screen().contains("Triage board") {
+        assert!(start.elapsed() < Duration::from_secs(10), "q did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(tmux.alive());
+
+    let shown =
+        ok(env.casebook(&school.deputy).args(["show", &format!("C-{}-0001", chrono::Local::now().format("%Y"))]));
+    for expected in [
+        "Pupil Tmuxley (child, Year 4)",
+        "Toilets (restricted area, P3-a)",
+        "Mobile phone",
+        "Seen filming over the cubicle wall",
+        "Phone taken to the office.",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} missing:\n{shown}");
+    }
+}
+
+#[test]
+fn terminal_is_restored_and_a_too_small_terminal_is_told() {
+    let env = Env::new();
+    let school = env.school();
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    let command = format!(
+        "env NO_COLOR=1 HOME={} {} --store {} --identity {}; echo EXITED=$?; sleep 30",
+        env.dir.path().display(),
+        bin.display(),
+        env.store().display(),
+        school.dsl.display()
+    );
+    let tmux = Tmux::start(&command, 50, 12);
+    tmux.wait_for("too small");
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("EXITED=0");
+    // Back on the normal screen: the app's alternate screen is gone.
+    assert!(!after.contains("too small"), "{after}");
+}
