@@ -95,7 +95,7 @@ fn main() {
     let mut app =
         App::new(session, Options { demo: true, identity: None, idle: None }, KeyMap::default(), Theme { color: true });
     app.clock = Some(now);
-    let mut shoot = |app: &mut App, name: &str, width: u16, height: u16| {
+    let shoot = |app: &mut App, name: &str, width: u16, height: u16| {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         terminal.draw(|f| ui::draw(f, app)).expect("draw");
         let path = out.join(format!("{name}.svg"));
