@@ -293,3 +293,30 @@ fn store_directory_is_private() {
     let mode = std::fs::metadata(env.store()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
 }
+
+#[test]
+fn a_damaged_record_is_named_and_the_rest_still_open() {
+    let env = Env::new();
+    let school = env.school();
+    let first = add_concern(&env, &school.dsl, "child:Pupil Intact:Year 2", "Intact record.");
+    let second = add_concern(&env, &school.dsl, "child:Pupil Damaged:Year 2", "This record will be damaged.");
+    ok(env.casebook(&school.dsl).arg("list"));
+    {
+        // Flip bytes in the middle of the second record's ciphertext.
+        let db = sled::open(env.store()).unwrap();
+        let cases = db.open_tree("cases").unwrap();
+        let key = 2u32.to_be_bytes();
+        let mut value = cases.get(key).unwrap().unwrap().to_vec();
+        let n = value.len();
+        for b in &mut value[n - 40..n - 20] {
+            *b ^= 0x55;
+        }
+        cases.insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let err = fails(env.casebook(&school.dsl).args(["show", &second]));
+    assert!(err.contains("case #2 could not be read") && err.contains("Nothing was changed"), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["show", &first])).contains("Intact record."));
+    let list = ok(env.casebook(&school.dsl).arg("list"));
+    assert!(list.contains(&first), "{list}");
+}

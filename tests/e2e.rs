@@ -159,3 +159,43 @@ fn terminal_is_restored_and_a_too_small_terminal_is_told() {
     // Back on the normal screen: the app's alternate screen is gone.
     assert!(!after.contains("too small"), "{after}");
 }
+
+#[test]
+fn passphrase_identity_prompts_without_echo_and_refuses_a_wrong_one() {
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    let key = env.path("dsl.age");
+    let base = format!(
+        "env HOME={} {} --store {} --identity {}",
+        env.dir.path().display(),
+        bin.display(),
+        env.store().display(),
+        key.display()
+    );
+    let command = format!(
+        "{base} init --school 'Passford Primary' --dsl-name 'Ms Pass' --new-identity {key}; echo INIT=$?; \
+         {base} list; echo WRONG=$?; {base} list; echo RIGHT=$?; sleep 30",
+        key = key.display()
+    );
+    let tmux = Tmux::start(&command, 120, 30);
+    tmux.wait_for("New passphrase for");
+    tmux.type_text("a long staff room passphrase");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Repeat the passphrase");
+    tmux.type_text("a long staff room passphrase");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("INIT=0");
+    tmux.wait_for("Passphrase for");
+    tmux.type_text("not the passphrase");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("WRONG=1");
+    assert!(s.contains("casebook: wrong passphrase for"), "{s}");
+    tmux.type_text("a long staff room passphrase");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("RIGHT=0");
+    assert!(s.contains("(no concerns)"), "{s}");
+    assert!(!s.contains("staff room passphrase"), "the passphrase is never echoed:\n{s}");
+    // The identity file is an ordinary passphrase-protected age file.
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "{text}");
+}
