@@ -69,6 +69,15 @@ pub enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Correct a chronology entry: the new text supersedes it, both are kept
+    Correct {
+        reference: String,
+        /// The entry's number (#N in `casebook show`)
+        #[arg(long)]
+        entry: u32,
+        #[arg(long)]
+        text: String,
+    },
     /// Move a concern along its lifecycle
     Status {
         reference: String,
@@ -377,6 +386,13 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("Added entry #{seq} to {}.", reference.to_ascii_uppercase());
             Ok(())
         }
+        Some(Command::Correct { reference, entry, text }) => {
+            let mut session = cli.session()?;
+            let id = session.find(reference)?;
+            let seq = session.correct_entry(id, *entry, text, now())?;
+            println!("Entry #{entry} of {} corrected by #{seq}; the original is kept.", reference.to_ascii_uppercase());
+            Ok(())
+        }
         Some(Command::Status { reference, to, reason }) => {
             let to = Status::parse(to)
                 .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
@@ -390,10 +406,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let id = session.find(reference)?;
             let sealed = session.export_case(id, recipients)?;
-            identity::write_private(out, &sealed).map_err(|e| match e {
-                StoreError::Identity(m) => anyhow!(m.replace("key file", "file")),
-                other => other.into(),
-            })?;
+            identity::write_private(out, &sealed)?;
             println!(
                 "Wrote {} (age-encrypted to you{}).",
                 out.display(),

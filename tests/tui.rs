@@ -389,3 +389,43 @@ fn no_color_keeps_meaning_in_words() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("URGENT"), "urgent rows say so without colour:\n{s}");
 }
+
+#[test]
+fn correct_an_entry_and_export_from_the_concern_view() {
+    let (f, mut app) = Fixture::new(30);
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('c'));
+    let open = app.form.as_ref().expect("correction form");
+    let seq: u32 = open.form.choice("entry").parse().unwrap();
+    focus(&mut app, "text");
+    type_text(&mut app, "Corrected: the call was with the father.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none());
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("still on the concern") };
+    assert!(view.case.is_superseded(seq));
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("[SUPERSEDED]") && s.contains(&format!("(corrects #{seq})")), "{s}");
+
+    press(&mut app, KeyCode::Char('e'));
+    focus(&mut app, "path");
+    let path = f.dir.path().join("export.age");
+    let form = &mut app.form.as_mut().unwrap().form;
+    form.focus = 0;
+    for _ in 0..200 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, &path.display().to_string());
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(std::fs::read(&path).unwrap().starts_with(b"age-encryption.org/v1"));
+    // Exporting again never overwrites: the form stays with the reason.
+    press(&mut app, KeyCode::Char('e'));
+    focus(&mut app, "path");
+    for _ in 0..200 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, &path.display().to_string());
+    ctrl(&mut app, 's');
+    assert!(app.form.as_ref().unwrap().form.error.as_deref().unwrap().contains("already exists"));
+}

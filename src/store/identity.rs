@@ -107,7 +107,8 @@ pub fn write(path: &Path, identity: &x25519::Identity, passphrase: Option<Secret
 }
 
 /// Creates `path` with mode 0600, refusing to overwrite an existing file
-/// (a lost key would lock the school out of its records).
+/// (a lost key would lock the school out of its records; an overwritten
+/// export could be someone else's case file).
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -118,7 +119,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     }
     let mut file = options.open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
-            StoreError::Identity(format!("{} already exists; casebook never overwrites a key file", path.display()))
+            StoreError::Identity(format!("{} already exists; casebook never overwrites a file", path.display()))
         }
         _ => StoreError::Identity(format!("cannot write {}: {e}", path.display())),
     })?;

@@ -458,7 +458,9 @@ impl App {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
                 self.form = Some(OpenForm { kind: FormKind::NewConcern, form, case: None });
             }
-            Action::Triage | Action::FollowUp | Action::Status => self.open_case_form(action),
+            Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
+                self.open_case_form(action)
+            }
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -566,6 +568,16 @@ impl App {
                 (FormKind::Triage { id }, forms::triage(&case, self.session.catalogue(), self.session.members(), now))
             }
             Action::FollowUp => (FormKind::FollowUp { id }, forms::follow_up(&case.concern.reference, now)),
+            Action::Correct => match forms::correct(&case) {
+                Some(form) => (FormKind::Correct { id }, form),
+                None => {
+                    return self.fail("Nothing to correct: casebook's own entries are corrected by a new decision.");
+                }
+            },
+            Action::Export => {
+                let dir = std::env::current_dir().unwrap_or_default();
+                (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
+            }
             _ => (FormKind::Status { id }, forms::status(&case)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)) });
@@ -597,6 +609,25 @@ impl App {
                     self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
                 }
             },
+            FormKind::Correct { id } => match forms::read_correct(&mut open.form) {
+                None => Ok(None),
+                Some((seq, text)) => self
+                    .session
+                    .correct_entry(id, seq, &text, now)
+                    .map(|new| Some(format!("Entry #{seq} corrected by #{new}; the original is kept."))),
+            },
+            FormKind::Export { id } => {
+                let path = std::path::PathBuf::from(open.form.text("path").trim());
+                let extra: Vec<String> = Some(open.form.text("recipient").trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .into_iter()
+                    .collect();
+                // One case seals in well under a millisecond: no need to leave the loop.
+                self.session
+                    .export_case(id, &extra)
+                    .and_then(|sealed| crate::store::identity::write_private(&path, &sealed))
+                    .map(|()| Some(format!("Wrote {} (age-encrypted; open with age -d -i YOUR-KEY).", path.display())))
+            }
             FormKind::Filter => {
                 self.filter = forms::read_filter(&open.form);
                 self.apply_view();
@@ -607,7 +638,7 @@ impl App {
         match result {
             Ok(None) => self.form = Some(open),
             Ok(Some(done)) => {
-                if open.kind != FormKind::Filter {
+                if !matches!(open.kind, FormKind::Filter | FormKind::Export { .. }) {
                     self.after_write(open.kind);
                 }
                 self.note(done);
@@ -626,7 +657,10 @@ impl App {
         }
         self.load_board();
         let id = match kind {
-            FormKind::Triage { id } | FormKind::FollowUp { id } | FormKind::Status { id } => Some(id),
+            FormKind::Triage { id }
+            | FormKind::FollowUp { id }
+            | FormKind::Status { id }
+            | FormKind::Correct { id } => Some(id),
             _ => self.board.rows.iter().max_by_key(|r| r.id).map(|r| r.id),
         };
         let Some(id) = id else { return };

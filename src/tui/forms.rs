@@ -17,6 +17,8 @@ pub enum FormKind {
     Triage { id: u32 },
     FollowUp { id: u32 },
     Status { id: u32 },
+    Correct { id: u32 },
+    Export { id: u32 },
     Filter,
 }
 
@@ -241,6 +243,51 @@ pub fn read_status(form: &mut Form) -> Option<(Status, String)> {
         form.set_error("reason", "give a reason; it goes in the chronology");
     }
     (!form.has_errors()).then_some((to, reason))
+}
+
+/// Corrects a chronology entry: the new text supersedes it; both stay (S-c).
+pub fn correct(case: &CaseFile) -> Option<Form> {
+    let entries: Vec<(String, String)> = case
+        .chronology
+        .iter()
+        .filter(|e| {
+            (EntryKind::MANUAL.contains(&e.kind) || e.kind == EntryKind::Correction) && !case.is_superseded(e.seq)
+        })
+        .map(|e| {
+            let preview: String = e.text.chars().take(40).collect();
+            (e.seq.to_string(), format!("#{} {} {}: {preview}", e.seq, e.at.format("%d %b"), e.kind.label()))
+        })
+        .collect();
+    let latest = entries.last()?.0.clone();
+    Some(Form::new(
+        format!("Correct an entry of {}", case.concern.reference),
+        vec![
+            Field::choice("entry", "Entry", entries, &latest),
+            Field::text("text", "Corrected text", "", "the whole entry as it should read; the original stays", 5),
+        ],
+    ))
+}
+
+pub fn read_correct(form: &mut Form) -> Option<(u32, String)> {
+    form.clear_errors();
+    let seq = form.choice("entry").parse().ok()?;
+    let text = form.text("text");
+    if text.trim().is_empty() {
+        form.set_error("text", "write the corrected text");
+    }
+    (!form.has_errors()).then_some((seq, text))
+}
+
+/// Exports a case file as an ordinary age file, encrypted to the member.
+pub fn export(reference: &str, dir: &std::path::Path) -> Form {
+    let path = dir.join(format!("{reference}.age"));
+    Form::new(
+        format!("Export {reference}"),
+        vec![
+            Field::line("path", "Write to", &path.display().to_string(), "a file that does not exist yet"),
+            Field::line("recipient", "Also for", "", "optional: another age1… recipient"),
+        ],
+    )
 }
 
 /// The board's filter: every choice has an "any".

@@ -48,6 +48,8 @@ pub enum Action {
     Filter,
     Mine,
     ClearFilters,
+    Correct,
+    Export,
     NextField,
     PrevField,
     Save,
@@ -78,6 +80,8 @@ impl Action {
             (Action::Filter, _) => "filter by status, category, subject, assignee, risk",
             (Action::Mine, _) => "mine: assigned to me, and reviews due",
             (Action::ClearFilters, _) => "clear search and filters",
+            (Action::Correct, _) => "correct an entry (the original is kept)",
+            (Action::Export, _) => "export the case file as an age file",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -104,6 +108,8 @@ impl Action {
             Action::Filter => "filter",
             Action::Mine => "mine",
             Action::ClearFilters => "clear",
+            Action::Correct => "correct",
+            Action::Export => "export",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -240,6 +246,8 @@ impl Default for KeyMap {
         add(Concern, K::Char('t'), Triage, true);
         add(Concern, K::Char('a'), FollowUp, true);
         add(Concern, K::Char('s'), Status, true);
+        add(Concern, K::Char('c'), Correct, false);
+        add(Concern, K::Char('e'), Export, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);

@@ -553,6 +553,18 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             }
             Some(("Triage".into(), lines))
         }
+        FormKind::Correct { .. } => Some((
+            "Corrections".into(),
+            vec![Line::raw(
+                "The original entry stays in the chronology, marked superseded, with who corrected it and when (S-c).",
+            )],
+        )),
+        FormKind::Export { .. } => Some((
+            "Export".into(),
+            vec![Line::raw(
+                "An ordinary age file of the whole case file, encrypted to you (and the recipient, if given). Open it with: age -d -i YOUR-KEY FILE",
+            )],
+        )),
         FormKind::FollowUp { .. } | FormKind::Filter => None,
     }
 }
