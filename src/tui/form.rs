@@ -192,10 +192,9 @@ impl Form {
 
     /// A key for the focused field (keys the key map did not claim).
     pub fn input(&mut self, key: KeyEvent) -> Outcome {
-        let field = &mut self.fields[self.focus];
-        let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let outcome = match &mut field.input {
-            Input::Line(t) => match key.code {
+        // Outside long text, Enter and ↓ move on and ↑ moves back.
+        if !matches!(self.fields[self.focus].input, Input::Text(_)) {
+            match key.code {
                 KeyCode::Enter | KeyCode::Down => {
                     self.next();
                     return Outcome::Moved;
@@ -204,10 +203,12 @@ impl Form {
                     self.prev();
                     return Outcome::Moved;
                 }
-                _ if t.input(key) => Outcome::Changed,
-                _ => Outcome::Ignored,
-            },
-            Input::Text(t) => {
+                _ => {}
+            }
+        }
+        let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let outcome = match &mut self.fields[self.focus].input {
+            Input::Line(t) | Input::Text(t) => {
                 if t.input(key) {
                     Outcome::Changed
                 } else {
@@ -222,14 +223,6 @@ impl Form {
                 KeyCode::Right | KeyCode::Char(' ') => {
                     *index = (*index + 1) % options.len();
                     Outcome::Changed
-                }
-                KeyCode::Enter | KeyCode::Down => {
-                    self.next();
-                    return Outcome::Moved;
-                }
-                KeyCode::Up => {
-                    self.prev();
-                    return Outcome::Moved;
                 }
                 KeyCode::Char(c) if plain => {
                     // Jump to the next option starting with the letter typed.
@@ -258,14 +251,6 @@ impl Form {
                 KeyCode::Char(' ') | KeyCode::Char('x') => {
                     checked[*cursor] = !checked[*cursor];
                     Outcome::Changed
-                }
-                KeyCode::Enter | KeyCode::Down => {
-                    self.next();
-                    return Outcome::Moved;
-                }
-                KeyCode::Up => {
-                    self.prev();
-                    return Outcome::Moved;
                 }
                 _ => Outcome::Ignored,
             },
