@@ -7,8 +7,9 @@
 use std::path::PathBuf;
 
 use casebook::domain::{
-    Author, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, Risk, Source, Status, Subject, SubjectKind, Triage,
-    Urgency,
+    Action, ActionKind, ActionStatus, Author, CaseFile, CaseSummary, Catalogue, Concern, ConcernLink, Debrief,
+    EntryKind, Figures, Lesson, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
+    Triage, TriggerKind, Urgency,
 };
 use casebook::store::codec::{self, FORMAT, MemberName, Record, School};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -90,4 +91,90 @@ fn member_name_v1() {
 #[test]
 fn school_v1() {
     golden("school", &School { name: "Golden Fixture Primary".into() });
+}
+
+// ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
+
+fn golden_dsl() -> Author {
+    Author { member: 1, name: "Ms Golden Sample".into() }
+}
+
+#[test]
+fn debrief_v1() {
+    golden(
+        "debrief",
+        &Debrief {
+            id: 2,
+            reference: "D-2026-0002".into(),
+            concerns: vec![
+                ConcernLink { case_id: 7, reference: "C-2026-0007".into() },
+                ConcernLink { case_id: 9, reference: "C-2026-0009".into() },
+            ],
+            held_on: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            attendees: vec![golden_dsl(), Author { member: 3, name: "Dr Golden Governor".into() }],
+            other_attendees: vec!["Ms Golden Adviser, LA".into()],
+            summary: "A device was used during an exam.".into(),
+            what_worked: "The invigilator acted at once.".into(),
+            what_did_not: "Watches were not on the kit list.".into(),
+            lessons: vec![
+                Lesson { seq: 1, text: "Name smart watches in exam rules.".into() },
+                Lesson { seq: 2, text: "Brief invigilators each term.".into() },
+            ],
+            changes_needed: "Add smart watches to section 6.".into(),
+            recorded_by: golden_dsl(),
+            recorded_at: at(20, 15),
+        },
+    );
+}
+
+#[test]
+fn action_v1() {
+    let mut action = Action {
+        id: 4,
+        debrief: 2,
+        debrief_reference: "D-2026-0002".into(),
+        lesson: 1,
+        description: "Redraft the exam rules.".into(),
+        kind: ActionKind::PolicyChange,
+        owner: Author { member: 3, name: "Dr Golden Governor".into() },
+        due: NaiveDate::from_ymd_opt(2026, 4, 30).unwrap(),
+        created_by: golden_dsl(),
+        created_at: at(20, 16),
+        history: vec![],
+    };
+    action.change_status(ActionStatus::InProgress, "Draft started.", &golden_dsl(), at(23, 9)).unwrap();
+    action.change_status(ActionStatus::Done, "Adopted by governors.", &golden_dsl(), at(27, 9)).unwrap();
+    golden("action", &action);
+}
+
+#[test]
+fn policy_v1() {
+    let mut policy = TrackedPolicy::from_catalogue(1, &Catalogue::seed().policy);
+    policy
+        .log_trigger(ReviewTrigger {
+            kind: TriggerKind::ActionPolicyChange,
+            note: "A-0004 asks for it.".into(),
+            action: Some(4),
+            by: golden_dsl(),
+            at: at(20, 16),
+        })
+        .unwrap();
+    policy
+        .record_review(Review {
+            date: NaiveDate::from_ymd_opt(2026, 3, 27).unwrap(),
+            version: "March 2026".into(),
+            note: "Smart watches added.".into(),
+            closed_actions: vec![4],
+            by: golden_dsl(),
+            recorded_at: at(27, 10),
+        })
+        .unwrap();
+    golden("policy", &policy);
+}
+
+#[test]
+fn figures_v1() {
+    let case = sample_case();
+    let rows = vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())];
+    golden("figures", &Figures::from_rows(&rows, at(27, 11)));
 }

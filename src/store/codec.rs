@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{CaseFile, CaseSummary};
+use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, TrackedPolicy};
 
 /// The format version written today.
 pub const FORMAT: u16 = 1;
@@ -20,6 +20,12 @@ pub enum RecordKind {
     CaseIndex,
     MemberName,
     School,
+    // Appended for issue 5 (P9-c, P9-d, P8-a, P9-e): new kinds go at the
+    // end, so the variant numbers in existing golden bytes stay valid.
+    Debrief,
+    Action,
+    Policy,
+    Figures,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,6 +84,26 @@ impl Record for CaseFile {
 
 impl Record for Vec<CaseSummary> {
     const KIND: RecordKind = RecordKind::CaseIndex;
+}
+
+/// P9-c: a debrief (Oversight class: DSL, deputies, leadership).
+impl Record for Debrief {
+    const KIND: RecordKind = RecordKind::Debrief;
+}
+
+/// P9-d: a lessons-learned action and its status history (Oversight class).
+impl Record for Action {
+    const KIND: RecordKind = RecordKind::Action;
+}
+
+/// P8-a: a tracked policy with its review triggers and reviews (Oversight class).
+impl Record for TrackedPolicy {
+    const KIND: RecordKind = RecordKind::Policy;
+}
+
+/// P9-e: anonymised counts of concerns (Oversight class).
+impl Record for Figures {
+    const KIND: RecordKind = RecordKind::Figures;
 }
 
 /// A member's display name (Directory class).

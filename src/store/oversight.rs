@@ -1,0 +1,509 @@
+//! Leadership's records: debriefs (P9-c), lessons-learned actions (P9-d),
+//! tracked policies and their reviews (P8-a) and anonymised figures (P9-e).
+//!
+//! Every value in these trees is an age record sealed to the Oversight
+//! class: the DSL, deputies and leadership. Concerns stay in the Case class
+//! (DSL and deputies only), so a leadership key opens every record here and
+//! not one concern: the boundary is the encryption, not a menu (P9-e).
+//! sled holds only the numeric ids as keys.
+//!
+//! Writing is the DSL's and deputies' (they run debriefs and own the policy
+//! review); an action's owner may also move their own action along, so
+//! leadership can close the actions they own.
+
+use chrono::{Datelike, NaiveDateTime};
+use sled::Transactional;
+
+use super::codec::Record;
+use super::{Session, StoreError, be, corrupt, id_of};
+use crate::domain::debrief::{action_label, action_order, awaiting_since, names_mentioned};
+use crate::domain::{
+    AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
+    Dashboard, Debrief, DebriefId, FieldError, Figures, NewAction, NewDebrief, PolicyId, Review, ReviewTrigger, Role,
+    Status, TrackedPolicy, TriggerKind,
+};
+
+const DEBRIEFS: &str = "debriefs";
+const ACTIONS: &str = "actions";
+const POLICIES: &str = "policies";
+/// One record, under [`FIGURES_KEY`]: the latest anonymised counts.
+const FIGURES: &str = "figures";
+const FIGURES_KEY: &str = "cases";
+/// The catalogue's own policy is tracked under this id.
+const SEED_POLICY: PolicyId = 1;
+
+/// A debrief just recorded, and the concerns it moved from "awaiting
+/// debrief" to closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedDebrief {
+    pub debrief: Debrief,
+    pub closed: Vec<String>,
+}
+
+/// What the policy review form supplies; the session adds who and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewInput {
+    pub date: chrono::NaiveDate,
+    /// The version after the review; empty keeps the current one.
+    pub version: String,
+    pub note: String,
+    /// Policy-change actions this review completes (P8-a).
+    pub close_actions: Vec<ActionId>,
+}
+
+fn incomplete(what: &str, errors: &[FieldError]) -> StoreError {
+    StoreError::Input(format!(
+        "the {what} is not complete: {}",
+        errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+    ))
+}
+
+impl Session {
+    fn oversight_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.store.db.open_tree(name)?)
+    }
+
+    /// P9-c: debriefs, actions and policy reviews are recorded by the DSL
+    /// and deputies; leadership reads them.
+    fn require_lead(&self, action: &str) -> Result<(), StoreError> {
+        match self.me().role {
+            Role::Dsl | Role::Deputy => Ok(()),
+            role => Err(StoreError::Forbidden { role, action: action.to_string() }),
+        }
+    }
+
+    fn open_oversight<T: Record>(&self, what: &str, id: u32, sealed: &[u8]) -> Result<T, StoreError> {
+        self.open_record(AccessClass::Oversight, sealed).map_err(|e| match e {
+            StoreError::Corrupt { detail, .. } => corrupt(format!("{what} #{id}"), detail),
+            other => other,
+        })
+    }
+
+    fn load_all<T: Record>(&self, tree: &str, what: &str) -> Result<Vec<T>, StoreError> {
+        self.require(AccessClass::Oversight, &format!("read {what}s"))?;
+        let mut out = Vec::new();
+        for kv in self.oversight_tree(tree)?.iter() {
+            let (k, v) = kv?;
+            let id = id_of(&k)?;
+            out.push(self.open_oversight(what, id, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// One record and its sealed bytes (for a compare-and-swap update).
+    fn load_one<T: Record>(&self, tree: &str, what: &str, id: u32) -> Result<(T, sled::IVec), StoreError> {
+        self.require(AccessClass::Oversight, &format!("read {what}s"))?;
+        let sealed =
+            self.oversight_tree(tree)?.get(be(id))?.ok_or_else(|| StoreError::Input(format!("no {what} #{id}")))?;
+        Ok((self.open_oversight(what, id, &sealed)?, sealed))
+    }
+
+    /// Writes a new record and fsyncs: once this returns it survives a crash.
+    fn insert_new<T: Record>(&self, tree: &str, id: u32, value: &T, label: &str) -> Result<(), StoreError> {
+        let sealed = self.seal(AccessClass::Oversight, value)?;
+        self.oversight_tree(tree)?
+            .compare_and_swap(be(id), None as Option<&[u8]>, Some(sealed))?
+            .map_err(|_| StoreError::Conflict(label.to_string()))?;
+        self.store.db.flush()?;
+        Ok(())
+    }
+
+    /// Replaces a record only if nobody changed it since it was read.
+    fn replace<T: Record>(
+        &self,
+        tree: &str,
+        id: u32,
+        old: &sled::IVec,
+        value: &T,
+        label: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.seal(AccessClass::Oversight, value)?;
+        self.oversight_tree(tree)?
+            .compare_and_swap(be(id), Some(old), Some(sealed))?
+            .map_err(|_| StoreError::Conflict(label.to_string()))?;
+        self.store.db.flush()?;
+        Ok(())
+    }
+
+    // ---- debriefs (P9-c) --------------------------------------------------
+
+    /// Records a debrief (DSL or deputy). Its concerns are linked by
+    /// reference only; those awaiting a debrief move to closed, with a
+    /// chronology entry naming the debrief. Validate with
+    /// [`NewDebrief::validate`] and warn with [`Session::debrief_name_warnings`]
+    /// first: this refuses an incomplete debrief but not one naming someone.
+    pub fn record_debrief(&mut self, new: NewDebrief, now: NaiveDateTime) -> Result<RecordedDebrief, StoreError> {
+        self.require_lead("record debriefs")?;
+        self.require(AccessClass::Case, "record debriefs")?;
+        let errors = new.validate(now.date());
+        if !errors.is_empty() {
+            return Err(incomplete("debrief", &errors));
+        }
+        let board = self.board()?;
+        let mut links: Vec<(ConcernLink, Status)> = Vec::new();
+        for reference in new.concerns.iter().map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()) {
+            let row = board
+                .rows
+                .iter()
+                .find(|r| r.reference == reference)
+                .ok_or_else(|| StoreError::NoSuchCase(reference.clone()))?;
+            if !links.iter().any(|(l, _)| l.case_id == row.id) {
+                links.push((ConcernLink { case_id: row.id, reference: row.reference.clone() }, row.status));
+            }
+        }
+        let attendees = new
+            .attendees
+            .iter()
+            .map(|&id| {
+                self.member(id)
+                    .map(|m| Author { member: m.id, name: m.name.clone() })
+                    .ok_or_else(|| StoreError::Input(format!("no member #{id}; see `casebook member list`")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = self.store.next_counter("debrief")?;
+        let seq = self.store.next_counter(&format!("debrief-ref-{}", new.held_on.year()))?;
+        let reference = format!("D-{}-{:04}", new.held_on.year(), seq);
+        let debrief = Debrief {
+            id,
+            reference: reference.clone(),
+            concerns: links.iter().map(|(l, _)| l.clone()).collect(),
+            held_on: new.held_on,
+            attendees,
+            other_attendees: new
+                .other_attendees
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            summary: new.summary.trim().to_string(),
+            what_worked: new.what_worked.trim().to_string(),
+            what_did_not: new.what_did_not.trim().to_string(),
+            lessons: new.numbered_lessons(),
+            changes_needed: new.changes_needed.trim().to_string(),
+            recorded_by: self.author(),
+            recorded_at: now,
+        };
+        self.insert_new(DEBRIEFS, id, &debrief, &reference)?;
+        // The debrief is on disk first: a failure below leaves a concern
+        // awaiting debrief (visible, and closable by hand), never a closed
+        // concern without its debrief.
+        let mut closed = Vec::new();
+        for (link, status) in &links {
+            if *status != Status::AwaitingDebrief {
+                continue;
+            }
+            let reason = format!("Debrief {reference} recorded (P9-c).");
+            self.transition(link.case_id, Status::Closed, &reason, now).map_err(|e| {
+                StoreError::Input(format!("{reference} was recorded, but {} could not be closed: {e}", link.reference))
+            })?;
+            closed.push(link.reference.clone());
+        }
+        Ok(RecordedDebrief { debrief, closed })
+    }
+
+    /// Every debrief, most recently held first (DSL, deputies, leadership).
+    pub fn debriefs(&self) -> Result<Vec<Debrief>, StoreError> {
+        let mut all: Vec<Debrief> = self.load_all(DEBRIEFS, "debrief")?;
+        all.sort_by(|a, b| b.held_on.cmp(&a.held_on).then(b.id.cmp(&a.id)));
+        Ok(all)
+    }
+
+    pub fn debrief(&self, id: DebriefId) -> Result<Debrief, StoreError> {
+        Ok(self.load_one(DEBRIEFS, "debrief", id)?.0)
+    }
+
+    /// A debrief's id from its reference ("D-2026-0001") or its number.
+    pub fn find_debrief(&self, reference: &str) -> Result<DebriefId, StoreError> {
+        let wanted = reference.trim().to_ascii_uppercase();
+        self.debriefs()?
+            .into_iter()
+            .find(|d| d.reference == wanted || wanted.trim_start_matches('#') == d.id.to_string())
+            .map(|d| d.id)
+            .ok_or_else(|| StoreError::Input(format!("no debrief {}; see `casebook debrief list`", reference.trim())))
+    }
+
+    /// Concerns still waiting for a debrief, longest waiting first (DSL and
+    /// deputies: the references are case detail leadership does not need).
+    pub fn awaiting_debrief(&mut self) -> Result<Vec<AwaitingDebrief>, StoreError> {
+        self.require(AccessClass::Case, "see concerns awaiting debrief")?;
+        let rows: Vec<CaseSummary> =
+            self.board()?.rows.into_iter().filter(|r| r.status == Status::AwaitingDebrief).collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let case = self.case(row.id)?;
+            out.push(AwaitingDebrief {
+                case_id: row.id,
+                reference: row.reference,
+                category: row.category,
+                since: awaiting_since(&case).unwrap_or(row.reported_at),
+            });
+        }
+        out.sort_by(|a, b| a.since.cmp(&b.since).then(a.reference.cmp(&b.reference)));
+        Ok(out)
+    }
+
+    /// P9-e: the subject names a debrief's text mentions, for the form's
+    /// warning before leadership can read it. Checks every subject of the
+    /// linked concerns, and the board's subject of every other concern
+    /// (the index holds each case's first subject, so no bulk decryption).
+    pub fn debrief_name_warnings(&mut self, new: &NewDebrief) -> Result<Vec<String>, StoreError> {
+        self.require_lead("record debriefs")?;
+        self.require(AccessClass::Case, "record debriefs")?;
+        let board = self.board()?;
+        let mut names: Vec<String> = Vec::new();
+        for reference in &new.concerns {
+            let wanted = reference.trim().to_ascii_uppercase();
+            if let Some(row) = board.rows.iter().find(|r| r.reference == wanted) {
+                names.extend(self.case(row.id)?.concern.subjects.into_iter().map(|s| s.name));
+            }
+        }
+        for row in &board.rows {
+            // The board shows "Name +2" for several subjects.
+            let first = match row.subject.rsplit_once(" +") {
+                Some((name, more)) if more.chars().all(|c| c.is_ascii_digit()) => name,
+                _ => row.subject.as_str(),
+            };
+            names.push(first.to_string());
+        }
+        names.retain(|n| !n.trim().is_empty());
+        names.sort();
+        names.dedup();
+        Ok(names_mentioned(&new.text(), &names))
+    }
+
+    // ---- actions (P9-d) ---------------------------------------------------
+
+    /// Adds an action for a lesson of a debrief (DSL or deputy). Its owner
+    /// must be able to read it (DSL, deputy or leadership). A policy-change
+    /// action also logs a review trigger on the policy (P8-a).
+    pub fn add_action(&mut self, new: NewAction, now: NaiveDateTime) -> Result<Action, StoreError> {
+        self.require_lead("add actions")?;
+        let debrief = self.debrief(new.debrief)?;
+        let errors = new.validate(&debrief);
+        if !errors.is_empty() {
+            return Err(incomplete("action", &errors));
+        }
+        let owner = self
+            .member(new.owner)
+            .ok_or_else(|| StoreError::Input(format!("no member #{}; see `casebook member list`", new.owner)))?;
+        if !owner.role.reads(AccessClass::Oversight) {
+            return Err(StoreError::Input(format!(
+                "{} ({}) cannot read actions, so cannot own one; give it to a DSL, deputy or leadership member",
+                owner.name, owner.role
+            )));
+        }
+        let owner = Author { member: owner.id, name: owner.name.clone() };
+        let id = self.store.next_counter("action")?;
+        let action = Action {
+            id,
+            debrief: debrief.id,
+            debrief_reference: debrief.reference.clone(),
+            lesson: new.lesson,
+            description: new.description.trim().to_string(),
+            kind: new.kind,
+            owner,
+            due: new.due,
+            created_by: self.author(),
+            created_at: now,
+            history: Vec::new(),
+        };
+        self.insert_new(ACTIONS, id, &action, &action.label())?;
+        if action.kind == ActionKind::PolicyChange {
+            let note = format!("{} ({}): {}", action.label(), action.source_label(), action.description);
+            self.log_review_trigger(SEED_POLICY, TriggerKind::ActionPolicyChange, &note, Some(id), now)?;
+        }
+        Ok(action)
+    }
+
+    /// Every action, still-to-do first and by due date (DSL, deputies,
+    /// leadership). Filter with [`crate::domain::ActionFilter`].
+    pub fn actions(&self) -> Result<Vec<Action>, StoreError> {
+        let mut all: Vec<Action> = self.load_all(ACTIONS, "action")?;
+        all.sort_by(action_order);
+        Ok(all)
+    }
+
+    pub fn action(&self, id: ActionId) -> Result<Action, StoreError> {
+        Ok(self.load_one(ACTIONS, "action", id)?.0)
+    }
+
+    /// Moves an action along its lifecycle; the change is appended to its
+    /// history with who and when (P9-d). The DSL, deputies and the action's
+    /// owner may do this.
+    pub fn change_action_status(
+        &mut self,
+        id: ActionId,
+        to: ActionStatus,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> Result<Action, StoreError> {
+        let (mut action, old) = self.load_one::<Action>(ACTIONS, "action", id)?;
+        let me = self.me();
+        if !matches!(me.role, Role::Dsl | Role::Deputy) && action.owner.member != me.id {
+            return Err(StoreError::Forbidden {
+                role: me.role,
+                action: format!("update {} (it is {}'s)", action.label(), action.owner.name),
+            });
+        }
+        action.change_status(to, note, &self.author(), now)?;
+        self.replace(ACTIONS, id, &old, &action, &action.label())?;
+        Ok(action)
+    }
+
+    // ---- policy review (P8-a) ---------------------------------------------
+
+    /// The tracked policies. On first use the catalogue's policy is added
+    /// (the seed: written June 2024, so overdue since June 2025).
+    pub fn policies(&self) -> Result<Vec<TrackedPolicy>, StoreError> {
+        self.require(AccessClass::Oversight, "read policy reviews")?;
+        let tree = self.oversight_tree(POLICIES)?;
+        if tree.is_empty() {
+            let seed = TrackedPolicy::from_catalogue(SEED_POLICY, &self.catalogue().policy);
+            let sealed = self.seal(AccessClass::Oversight, &seed)?;
+            // Another writer may have seeded it a moment ago: theirs stands.
+            let _ = tree.compare_and_swap(be(SEED_POLICY), None as Option<&[u8]>, Some(sealed))?;
+            self.store.db.flush()?;
+        }
+        self.load_all(POLICIES, "policy")
+    }
+
+    pub fn policy(&self, id: PolicyId) -> Result<TrackedPolicy, StoreError> {
+        Ok(self.load_policy(id)?.0)
+    }
+
+    fn load_policy(&self, id: PolicyId) -> Result<(TrackedPolicy, sled::IVec), StoreError> {
+        if id == SEED_POLICY {
+            self.policies()?;
+        }
+        self.load_one(POLICIES, "policy", id)
+    }
+
+    /// Logs something that asks for a review before the calendar does
+    /// (P8-a): a national or local update, a local concern, an
+    /// infrastructure change, or a policy-change action.
+    pub fn log_review_trigger(
+        &mut self,
+        policy: PolicyId,
+        kind: TriggerKind,
+        note: &str,
+        action: Option<ActionId>,
+        now: NaiveDateTime,
+    ) -> Result<TrackedPolicy, StoreError> {
+        self.require_lead("log review triggers")?;
+        if let Some(a) = action {
+            self.action(a)?;
+        }
+        let (mut p, old) = self.load_policy(policy)?;
+        p.log_trigger(ReviewTrigger { kind, note: note.to_string(), action, by: self.author(), at: now })?;
+        self.replace(POLICIES, policy, &old, &p, &p.name)?;
+        Ok(p)
+    }
+
+    /// Records a review: the next due date runs from it, and the named
+    /// policy-change actions are marked done with the review as their
+    /// evidence, in the same transaction (P8-a, P9-d).
+    pub fn record_policy_review(
+        &mut self,
+        policy: PolicyId,
+        input: ReviewInput,
+        now: NaiveDateTime,
+    ) -> Result<TrackedPolicy, StoreError> {
+        self.require_lead("record policy reviews")?;
+        let (mut p, old_policy) = self.load_policy(policy)?;
+        let mut closing: Vec<(Action, sled::IVec)> = Vec::new();
+        for &id in &input.close_actions {
+            if closing.iter().any(|(a, _)| a.id == id) {
+                continue;
+            }
+            let (action, old) = self.load_one::<Action>(ACTIONS, "action", id)?;
+            if action.kind != ActionKind::PolicyChange {
+                return Err(StoreError::Input(format!(
+                    "{} is a {} action; a policy review closes only policy-change actions",
+                    action.label(),
+                    action.kind.label()
+                )));
+            }
+            if !action.status().is_live() {
+                return Err(StoreError::Input(format!("{} is already {}", action.label(), action.status().label())));
+            }
+            closing.push((action, old));
+        }
+        let me = self.author();
+        p.record_review(Review {
+            date: input.date,
+            version: input.version,
+            note: input.note,
+            closed_actions: closing.iter().map(|(a, _)| a.id).collect(),
+            by: me.clone(),
+            recorded_at: now,
+        })?;
+        let review = p.reviews.last().expect("just recorded");
+        let evidence = format!("Closed by the review of the {} on {}: {}", p.name, review.date, review.note);
+        for (action, _) in &mut closing {
+            action.change_status(ActionStatus::Done, &evidence, &me, now)?;
+        }
+        let sealed_policy = self.seal(AccessClass::Oversight, &p)?;
+        let sealed_actions = closing
+            .iter()
+            .map(|(a, old)| Ok((a.id, old.clone(), self.seal(AccessClass::Oversight, a)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let (policies, actions) = (self.oversight_tree(POLICIES)?, self.oversight_tree(ACTIONS)?);
+        let name = p.name.clone();
+        (&policies, &actions).transaction(|(pt, at)| {
+            if pt.get(be(policy))?.as_ref() != Some(&old_policy) {
+                return sled::transaction::abort(StoreError::Conflict(name.clone()));
+            }
+            for (id, old, _) in &sealed_actions {
+                if at.get(be(*id))?.as_ref() != Some(old) {
+                    return sled::transaction::abort(StoreError::Conflict(action_label(*id)));
+                }
+            }
+            pt.insert(&be(policy), sealed_policy.as_slice())?;
+            for (id, _, sealed) in &sealed_actions {
+                at.insert(&be(*id), sealed.as_slice())?;
+            }
+            Ok(())
+        })?;
+        self.store.db.flush()?;
+        Ok(p)
+    }
+
+    // ---- figures and the dashboard (P9-e) ---------------------------------
+
+    /// Called whenever a Case-class session saves the board index: the
+    /// counts, with no names, references or dates, sealed to Oversight so
+    /// leadership can read them without the index.
+    pub(super) fn save_figures(&self, rows: &[CaseSummary]) -> Result<(), StoreError> {
+        let figures = Figures::from_rows(rows, chrono::Local::now().naive_local());
+        let sealed = self.seal(AccessClass::Oversight, &figures)?;
+        self.oversight_tree(FIGURES)?.insert(FIGURES_KEY, sealed)?;
+        Ok(())
+    }
+
+    /// Anonymised counts of concerns by category and status. The DSL and
+    /// deputies get them fresh from the board; leadership reads the copy
+    /// written at the DSL's or a deputy's last save (`None` before the
+    /// first one; `computed_at` says how fresh it is).
+    pub fn figures(&mut self, now: NaiveDateTime) -> Result<Option<Figures>, StoreError> {
+        self.require(AccessClass::Oversight, "read figures")?;
+        if self.can_read(AccessClass::Case) {
+            let rows = self.board()?.rows;
+            return Ok(Some(Figures::from_rows(&rows, now)));
+        }
+        match self.oversight_tree(FIGURES)?.get(FIGURES_KEY)? {
+            None => Ok(None),
+            Some(sealed) => self.open_oversight("figures", 0, &sealed).map(Some),
+        }
+    }
+
+    /// Everything the leadership dashboard shows: action counts and the
+    /// overdue ones, debriefs this term, concerns as counts only, and the
+    /// policy review status (P9-d, P9-e, P8-a).
+    pub fn dashboard(&mut self, now: NaiveDateTime) -> Result<Dashboard, StoreError> {
+        let debriefs = self.debriefs()?;
+        let actions = self.actions()?;
+        let policies = self.policies()?;
+        let figures = self.figures(now)?;
+        Ok(Dashboard::compute(now.date(), &debriefs, &actions, &policies, figures))
+    }
+}
