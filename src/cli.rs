@@ -15,6 +15,9 @@ use crate::domain::summary::age_label;
 use crate::domain::{CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency};
 use crate::store::{Session, Store, StoreError, TriageInput, identity};
 
+/// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
+mod oversight;
+
 #[derive(Debug, Parser)]
 #[command(name = "casebook", version, about = "The Designated Safeguarding Lead's casebook", long_about = None)]
 pub struct Cli {
@@ -95,6 +98,20 @@ pub enum Command {
         /// Also encrypt to this age recipient (repeatable)
         #[arg(long = "recipient", value_name = "AGE1…")]
         recipients: Vec<String>,
+    },
+    /// Debriefs after an investigation (P9-c): add, list, show, awaiting
+    #[command(subcommand)]
+    Debrief(oversight::DebriefCommand),
+    /// Lessons-learned actions (P9-d): add, list, show, status
+    #[command(subcommand)]
+    Action(oversight::ActionCommand),
+    /// The policy's review cycle (P8-a): list, review, trigger
+    #[command(subcommand)]
+    Policy(oversight::PolicyCommand),
+    /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
+    Figures {
+        #[arg(long)]
+        json: bool,
     },
     /// Open the casebook on a throwaway store of fictional concerns
     Demo(DemoArgs),
@@ -414,6 +431,10 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Some(Command::Debrief(c)) => oversight::debrief(&cli, c),
+        Some(Command::Action(c)) => oversight::action(&cli, c),
+        Some(Command::Policy(c)) => oversight::policy(&cli, c),
+        Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();
