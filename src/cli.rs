@@ -580,6 +580,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     eprintln!("Generating {} fictional concerns…", args.concerns);
     let (mut session, keys) = crate::demo::create(&dir)?;
     crate::demo::populate(&mut session, args.concerns, now(), 2024)?;
+    crate::demo::populate_oversight(&mut session, now())?;
     session.board()?;
     if args.keep || cli.store.is_some() {
         eprintln!("Demo store: {}", dir.display());

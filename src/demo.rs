@@ -479,3 +479,104 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
 fn rng_free_nfa(age_days: i64) -> bool {
     age_days % 5 == 0
 }
+
+/// Fictional debriefs, lessons-learned actions in every state and a policy
+/// review trigger, for the leadership screens (issue 5: P9-c, P9-d, P8-a).
+/// Debriefs link only concerns that are already closed, so the board is
+/// unchanged; dates run back from `now`, so the same `now` gives the same
+/// store. Does nothing if no concern is closed yet.
+pub fn populate_oversight(session: &mut Session, now: NaiveDateTime) -> Result<(), StoreError> {
+    use crate::domain::{ActionKind, ActionStatus, NewAction, NewDebrief, TriggerKind};
+    let closed: Vec<String> =
+        session.board()?.rows.iter().filter(|r| r.status == Status::Closed).map(|r| r.reference.clone()).collect();
+    if closed.is_empty() {
+        return Ok(());
+    }
+    let first = |role: Role| session.members().iter().find(|m| m.role == role).map(|m| m.id);
+    let dsl = first(Role::Dsl).expect("the demo has a DSL");
+    let deputy = first(Role::Deputy).unwrap_or(dsl);
+    let lead = first(Role::Leadership).unwrap_or(dsl);
+    let day = |days: i64| (now - Duration::days(days)).date();
+    let at = |days: i64| now - Duration::days(days);
+
+    let older = session
+        .record_debrief(
+            NewDebrief {
+                concerns: closed.iter().take(2).cloned().collect(),
+                held_on: day(40),
+                attendees: vec![dsl, deputy, lead],
+                other_attendees: vec!["Ms Rowena Ashdown, Education Safeguarding Service".into()],
+                summary: "Two pupils used phones in the toilets at lunchtime; one recorded another. \
+                          Phones were confiscated and parents informed the same day."
+                    .into(),
+                what_worked: "Staff challenged the pupils at once and the office held the phones securely.".into(),
+                what_did_not: "Nobody was stationed near the toilets at lunch, and the sign by the \
+                               cloakroom had fallen down."
+                    .into(),
+                lessons: vec![
+                    "The toilets need an adult presence at lunch.".into(),
+                    "Staff were unsure whether they could look at the phone (they may not: P6.1-c).".into(),
+                    "Restricted-area signs need checking each half term.".into(),
+                ],
+                changes_needed: "Name the lunchtime rota in section 3 of the policy.".into(),
+            },
+            at(40),
+        )?
+        .debrief;
+    let newer = session
+        .record_debrief(
+            NewDebrief {
+                concerns: vec![closed.get(2).or(closed.last()).cloned().expect("checked not empty")],
+                held_on: day(12),
+                attendees: vec![dsl, lead],
+                other_attendees: Vec::new(),
+                summary: "A filtering alert showed a pupil reaching a gaming site on a school tablet.".into(),
+                what_worked: "The monitoring alert reached the DSL within the hour (P8-b).".into(),
+                what_did_not: "The tablet's filtering profile was out of date.".into(),
+                lessons: vec![
+                    "Tablet filtering profiles must update with the rest of the network.".into(),
+                    "Year 6 online-safety lessons should cover what filtering is for.".into(),
+                ],
+                changes_needed: "Curriculum: add filtering to the Year 6 online-safety unit.".into(),
+            },
+            at(12),
+        )?
+        .debrief;
+
+    let mut action = |debrief: u32, lesson, kind, owner, due: i64, description: &str, created: i64| {
+        session.add_action(
+            NewAction { debrief, lesson, description: description.into(), kind, owner, due: day(due) },
+            at(created),
+        )
+    };
+    action(older.id, 1, ActionKind::PolicyChange, dsl, 10, "Add the lunchtime rota to section 3.", 40)?;
+    let training =
+        action(older.id, 2, ActionKind::StaffTraining, lead, -20, "Staff briefing on searching and P6.1-c.", 40)?;
+    let signs = action(older.id, 3, ActionKind::Signage, deputy, 30, "Replace and check restricted-area signs.", 40)?;
+    let tablets =
+        action(newer.id, 1, ActionKind::Technical, lead, -5, "Move tablets onto the central filtering profile.", 12)?;
+    action(newer.id, 2, ActionKind::CurriculumChange, deputy, -40, "Add filtering to the Year 6 unit.", 12)?;
+    let poster = action(newer.id, 2, ActionKind::Other, deputy, -10, "Filtering poster for the ICT suite.", 12)?;
+    session.change_action_status(training.id, ActionStatus::InProgress, "Booked for the next INSET day.", at(20))?;
+    session.change_action_status(
+        signs.id,
+        ActionStatus::Done,
+        "New signs on both toilet doors and the cloakroom; checked by the site manager.",
+        at(31),
+    )?;
+    session.change_action_status(tablets.id, ActionStatus::InProgress, "Supplier contacted.", at(8))?;
+    session.change_action_status(
+        poster.id,
+        ActionStatus::Dropped,
+        "The Year 6 unit covers it; a poster adds nothing.",
+        at(6),
+    )?;
+    session.log_review_trigger(
+        1,
+        TriggerKind::InfrastructureChange,
+        "Tablets are moving to the central filtering profile.",
+        None,
+        at(12),
+    )?;
+    Ok(())
+}

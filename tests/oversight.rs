@@ -870,3 +870,24 @@ fn bad_oversight_input_gets_one_clear_line() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_demo_fills_every_leadership_panel_without_touching_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t(20, 12);
+    let (mut s, keys) = casebook::demo::create(&dir.path().join("store")).unwrap();
+    casebook::demo::populate(&mut s, 48, now, 7).unwrap();
+    let before: Vec<(String, Status)> = s.board().unwrap().rows.into_iter().map(|r| (r.reference, r.status)).collect();
+    casebook::demo::populate_oversight(&mut s, now).unwrap();
+    let after: Vec<(String, Status)> = s.board().unwrap().rows.into_iter().map(|r| (r.reference, r.status)).collect();
+    assert_eq!(before, after, "debriefs link only concerns already closed");
+    drop(s);
+    let lead = casebook::store::identity::load(&keys.dir.join("leadership.txt"), &mut || None).unwrap();
+    let mut lead = Store::open(&dir.path().join("store")).unwrap().unlock(lead).unwrap();
+    let dash = lead.dashboard(now).unwrap();
+    assert_eq!(dash.debriefs_total, 2);
+    let a = dash.actions;
+    assert!(a.open > 0 && a.in_progress > 0 && a.done > 0 && a.dropped > 0 && a.overdue > 0, "{a:?}");
+    assert_eq!(dash.policies[0].pending_triggers, 2);
+    assert!(dash.figures.is_some());
+}

@@ -505,14 +505,14 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             let mut out = std::io::BufWriter::new(out.lock());
             writeln!(
                 out,
-                "{:<7} {:<22} {:<10} {:<18} {:<24} {:<22} DESCRIPTION",
+                "{:<7} {:<22} {:<10} {:<24} {:<24} {:<22} DESCRIPTION",
                 "ACTION", "STATUS", "DUE", "KIND", "OWNER", "FROM"
             )?;
             for a in &actions {
                 let owner: String = a.owner.name.chars().take(24).collect();
                 writeln!(
                     out,
-                    "{:<7} {:<22} {:<10} {:<18} {:<24} {:<22} {}",
+                    "{:<7} {:<22} {:<10} {:<24} {:<24} {:<22} {}",
                     a.label(),
                     status_text(a, today),
                     a.due,
