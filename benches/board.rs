@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     let session = Store::open(&dir).unwrap().unlock(id).unwrap();
     let mut app = casebook::tui::App::new(
         session,
-        casebook::tui::Options { demo: true, identity: None, idle: None },
+        casebook::tui::Options { demo: true, ..Default::default() },
         casebook::tui::keymap::KeyMap::default(),
         casebook::tui::theme::Theme { color: true },
     );

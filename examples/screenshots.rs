@@ -92,9 +92,13 @@ fn main() {
     let now = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(10, 30, 0).unwrap();
     let (mut session, _) = casebook::demo::create(&dir.path().join("store")).expect("demo store");
     casebook::demo::populate(&mut session, 60, now, 7).expect("demo concerns");
-    let mut app =
-        App::new(session, Options { demo: true, identity: None, idle: None }, KeyMap::default(), Theme { color: true });
-    app.clock = Some(now);
+    casebook::demo::populate_oversight(&mut session, now).expect("demo debriefs and actions");
+    let mut app = App::new(
+        session,
+        Options { demo: true, clock: Some(now), ..Default::default() },
+        KeyMap::default(),
+        Theme { color: true },
+    );
     let shoot = |app: &mut App, name: &str, width: u16, height: u16| {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         terminal.draw(|f| ui::draw(f, app)).expect("draw");
@@ -119,4 +123,11 @@ fn main() {
     shoot(&mut app, "new-concern", 110, 30);
     press(&mut app, KeyCode::Esc);
     shoot(&mut app, "board-80x24", 80, 24);
+    app.load_oversight();
+    press(&mut app, KeyCode::Char('2'));
+    shoot(&mut app, "actions", 120, 30);
+    press(&mut app, KeyCode::Char('3'));
+    shoot(&mut app, "debriefs", 110, 36);
+    press(&mut app, KeyCode::Char('4'));
+    shoot(&mut app, "dashboard", 100, 30);
 }

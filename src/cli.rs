@@ -307,7 +307,7 @@ impl Cli {
 
     fn tui_options(&self, demo: bool, identity: Option<PathBuf>) -> crate::tui::Options {
         let idle = (self.idle_minutes > 0).then(|| std::time::Duration::from_secs(self.idle_minutes * 60));
-        crate::tui::Options { demo, identity, idle }
+        crate::tui::Options { demo, identity, idle, clock: None }
     }
 
     fn load_identity(&self) -> Result<x25519::Identity> {

@@ -35,14 +35,23 @@ impl Fixture {
 }
 
 fn app(session: Session) -> App {
-    let mut app = App::new(
+    App::new(
         session,
-        Options { demo: true, identity: None, idle: None },
+        Options { demo: true, clock: Some(fixed_now()), ..Default::default() },
         KeyMap::default(),
         Theme { color: false },
-    );
-    app.clock = Some(fixed_now());
-    app
+    )
+}
+
+/// Masks the one wall-clock time on screen: when the figures were counted.
+fn mask_clock(s: String) -> String {
+    s.lines()
+        .map(|l| match (l.find("as of "), l.find(" ago)")) {
+            (Some(a), Some(b)) => format!("{}as of [time]{}", &l[..a], &l[b + " ago)".len()..]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The screen as text, one line per row, trailing spaces trimmed.
@@ -428,4 +437,125 @@ fn correct_an_entry_and_export_from_the_concern_view() {
     type_text(&mut app, &path.display().to_string());
     ctrl(&mut app, 's');
     assert!(app.form.as_ref().unwrap().form.error.as_deref().unwrap().contains("already exists"));
+}
+
+fn with_oversight(concerns: usize) -> (Fixture, App) {
+    let (f, mut app) = Fixture::new(concerns);
+    casebook::demo::populate_oversight(&mut app.session, fixed_now()).unwrap();
+    app.load_oversight();
+    (f, app)
+}
+
+#[test]
+fn leadership_sees_the_dashboard_and_actions_but_no_concern() {
+    let (f, app) = with_oversight(40);
+    drop(app);
+    let mut leader = f.reopen("leadership.txt");
+    assert!(matches!(leader.screen, casebook::tui::app::Screen::Dashboard));
+    let s = screen(&mut leader, 80, 24);
+    assert!(s.contains("REVIEW OVERDUE"), "the seed policy (June 2024) is overdue:\n{s}");
+    assert!(s.contains("counts only"), "{s}");
+    assert!(!s.contains("C-2026-"), "no concern reference on leadership's dashboard:\n{s}");
+    insta::assert_snapshot!("dashboard_80x24", mask_clock(s));
+    insta::assert_snapshot!("dashboard_120x40", mask_clock(screen(&mut leader, 120, 40)));
+    press(&mut leader, KeyCode::Char('2'));
+    let s = screen(&mut leader, 80, 24);
+    assert!(s.contains("OVERDUE"), "overdue actions say so in words:\n{s}");
+    insta::assert_snapshot!("actions_80x24", s);
+    insta::assert_snapshot!("actions_120x40", screen(&mut leader, 120, 40));
+    press(&mut leader, KeyCode::Char('3'));
+    let s = screen(&mut leader, 120, 40);
+    assert!(s.contains("Lessons learnt"), "{s}");
+    insta::assert_snapshot!("debriefs_120x40", s);
+    // The board is a notice, not a list: their key cannot open a case.
+    press(&mut leader, KeyCode::Char('1'));
+    let s = screen(&mut leader, 80, 24);
+    assert!(s.contains("Your key cannot open"), "{s}");
+    assert!(leader.board.rows.is_empty());
+    press(&mut leader, KeyCode::Char('t'));
+    assert!(leader.form.is_none(), "no triage for leadership");
+}
+
+#[test]
+fn the_dsl_runs_the_whole_section_9_loop_in_the_tui() {
+    let (f, mut app) = with_oversight(40);
+    let before = app.oversight.dashboard.clone().unwrap();
+    // A concern awaiting a debrief, selected on the board.
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "status", "awaiting debrief");
+    ctrl(&mut app, 's');
+    let reference = app.selected_row().unwrap().reference.clone();
+    let subject = app.selected_row().unwrap().subject.clone();
+    press(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("concerns"), reference);
+    focus(&mut app, "attendees");
+    press(&mut app, KeyCode::Char(' '));
+    focus(&mut app, "summary");
+    // A subject's name in the text draws a warning first (P9-e).
+    type_text(&mut app, &format!("Incident involving {subject} handled."));
+    focus(&mut app, "lessons");
+    app.handle_paste("Signage in the toilets was missing.\nStaff were unsure who to tell.");
+    insta::assert_snapshot!("debrief_form_80x24", screen(&mut app, 80, 24));
+    ctrl(&mut app, 's');
+    let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
+    assert!(warning.contains("These names appear") && warning.contains("Leadership will read"), "{warning}");
+    // Take the name out and save.
+    focus(&mut app, "summary");
+    for _ in 0..80 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "A device was used in a restricted area; handled under the behaviour policy.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.message.as_ref().unwrap().0.contains(&format!("Closed {reference}")), "{:?}", app.message);
+
+    // Two actions from the lessons; complete one with evidence.
+    press(&mut app, KeyCode::Char('2'));
+    for (text, lesson_key) in [
+        ("Put up signage in both toilet corridors.", KeyCode::Right),
+        ("Brief all staff at Monday's meeting.", KeyCode::Right),
+    ] {
+        press(&mut app, KeyCode::Char('n'));
+        let form = &app.form.as_ref().unwrap().form;
+        assert!(form.choice("lesson").contains(':'));
+        let _ = lesson_key;
+        focus(&mut app, "description");
+        type_text(&mut app, text);
+        ctrl(&mut app, 's');
+        assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    }
+    let signage = app.shown_actions().iter().position(|a| a.description.starts_with("Put up signage")).unwrap();
+    app.actions_list.selected = signage;
+    press(&mut app, KeyCode::Char('u'));
+    choose(&mut app, "to", "done");
+    focus(&mut app, "note");
+    type_text(&mut app, "Signs up on 20 Nov; photographed for the governors.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+
+    press(&mut app, KeyCode::Char('4'));
+    let after = app.oversight.dashboard.clone().unwrap();
+    assert_eq!(after.debriefs_total, before.debriefs_total + 1);
+    assert_eq!(after.actions.done, before.actions.done + 1);
+    assert_eq!(after.actions.open, before.actions.open + 1);
+    // Record the policy review: the overdue warning goes.
+    press(&mut app, KeyCode::Char('p'));
+    focus(&mut app, "note");
+    type_text(&mut app, "Annual review after the toilets incident.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(!screen(&mut app, 120, 40).contains("REVIEW OVERDUE"));
+
+    // Leadership sees the same, from their own key.
+    drop(app);
+    let leader = f.reopen("leadership.txt");
+    let dash = leader.oversight.dashboard.clone().unwrap();
+    assert_eq!(dash.debriefs_total, after.debriefs_total);
+    assert!(
+        leader
+            .oversight
+            .actions
+            .iter()
+            .any(|a| a.description.starts_with("Put up signage") && a.completion().is_some())
+    );
 }

@@ -12,9 +12,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::form::{Form, Outcome};
 use super::forms::{self, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
+use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
-use crate::domain::{AccessClass, CaseFile, CaseSummary};
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role, Status};
 use crate::store::{Board, Session, StoreError};
 
 pub struct ConcernView {
@@ -26,11 +27,17 @@ pub struct ConcernView {
 pub enum Screen {
     Board,
     Concern(Box<ConcernView>),
+    Actions,
+    Debriefs,
+    Dashboard,
 }
 
 pub struct OpenForm {
     pub kind: FormKind,
     pub form: Form,
+    /// A debrief form has shown its names warning once (P9-e); the next
+    /// save goes ahead.
+    pub warned: bool,
     /// The case the form acts on, for guidance beside it.
     pub case: Option<Box<CaseFile>>,
 }
@@ -67,6 +74,8 @@ pub struct Options {
     pub demo: bool,
     pub identity: Option<PathBuf>,
     pub idle: Option<Duration>,
+    /// A fixed clock for tests and screenshots; `None` is the wall clock.
+    pub clock: Option<NaiveDateTime>,
 }
 
 /// Full-text search over every decrypted case, built off the input loop.
@@ -86,8 +95,6 @@ pub struct App {
     pub options: Options,
     pub keys: KeyMap,
     pub theme: Theme,
-    /// A fixed clock for tests and screenshots; `None` is the wall clock.
-    pub clock: Option<NaiveDateTime>,
     pub school: String,
     pub board: Board,
     /// Indices into `board.rows` that pass the filter, search and Mine view.
@@ -112,6 +119,11 @@ pub struct App {
     pub board_offset: usize,
     /// Why this member sees no board (their role cannot read concerns).
     pub role_notice: Option<String>,
+    /// Debriefs, actions and the dashboard (P9-c, P9-d, P8-a).
+    pub oversight: OversightData,
+    pub actions_list: ListState,
+    pub debriefs_list: ListState,
+    pub action_filter: ActionFilter,
 }
 
 impl App {
@@ -122,7 +134,6 @@ impl App {
             options,
             keys,
             theme,
-            clock: None,
             school,
             board: Board::default(),
             visible: Vec::new(),
@@ -141,6 +152,10 @@ impl App {
             page: 10,
             board_offset: 0,
             role_notice: None,
+            oversight: OversightData::default(),
+            actions_list: ListState::default(),
+            debriefs_list: ListState::default(),
+            action_filter: ActionFilter::default(),
         };
         if app.session.can_read(AccessClass::Case) {
             app.load_board();
@@ -148,16 +163,72 @@ impl App {
             let role = app.session.me().role;
             app.role_notice = Some(format!(
                 "You are signed in as {} ({role}). Your key cannot open concerns, so none are listed (P9-e). \
-                 Press {} to record a new concern for the DSL; you will not be able to read it back.",
+                 Press {} to record a new concern for the DSL; you will not be able to read it back.{}",
                 app.session.me().name,
-                app.keys.key_for(Context::Board, Action::NewConcern)
+                app.keys.key_for(Context::Board, Action::NewConcern),
+                if app.session.can_read(AccessClass::Oversight) {
+                    format!(
+                        " Debriefs, actions and the dashboard are on screens {}, {} and {}.",
+                        app.keys.key_for(Context::Board, Action::GoActions),
+                        app.keys.key_for(Context::Board, Action::GoDebriefs),
+                        app.keys.key_for(Context::Board, Action::GoDashboard)
+                    )
+                } else {
+                    String::new()
+                }
             ));
+        }
+        // Leadership's own view: the dashboard (P9-d, P9-e).
+        if app.session.me().role == Role::Leadership {
+            app.screen = Screen::Dashboard;
+            app.load_oversight();
         }
         app
     }
 
+    /// Loads debriefs, actions and the dashboard (all Oversight class).
+    pub fn load_oversight(&mut self) {
+        if !self.session.can_read(AccessClass::Oversight) {
+            return;
+        }
+        let now = self.now();
+        let mut problems = Vec::new();
+        match self.session.debriefs() {
+            Ok(d) => self.oversight.debriefs = d,
+            Err(e) => problems.push(e.to_string()),
+        }
+        match self.session.actions() {
+            Ok(a) => self.oversight.actions = a,
+            Err(e) => problems.push(e.to_string()),
+        }
+        match self.session.dashboard(now) {
+            Ok(d) => self.oversight.dashboard = Some(d),
+            Err(e) => problems.push(e.to_string()),
+        }
+        self.oversight.awaiting = if self.session.can_read(AccessClass::Case) {
+            match self.session.awaiting_debrief() {
+                Ok(list) => list.into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect(),
+                Err(e) => {
+                    problems.push(e.to_string());
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        if let Some(p) = problems.first() {
+            self.fail(p.clone());
+        }
+    }
+
+    /// The actions that pass the actions screen's filter, in its order.
+    pub fn shown_actions(&self) -> Vec<&crate::domain::Action> {
+        let today = self.now().date();
+        self.oversight.actions.iter().filter(|a| self.action_filter.matches(a, today)).collect()
+    }
+
     pub fn now(&self) -> NaiveDateTime {
-        self.clock.unwrap_or_else(|| chrono::Local::now().naive_local())
+        self.options.clock.unwrap_or_else(|| chrono::Local::now().naive_local())
     }
 
     pub fn context(&self) -> Context {
@@ -165,6 +236,9 @@ impl App {
             (Some(_), _) => Context::Form,
             (None, Screen::Board) => Context::Board,
             (None, Screen::Concern(_)) => Context::Concern,
+            (None, Screen::Actions) => Context::Actions,
+            (None, Screen::Debriefs) => Context::Debriefs,
+            (None, Screen::Dashboard) => Context::Dashboard,
         }
     }
 
@@ -434,10 +508,19 @@ impl App {
 
     fn act(&mut self, action: Action) {
         self.message = None;
-        // A reporter or leader has no board: only recording, help and quit.
+        // A reporter or leader has no board: only recording, moving to
+        // their own screens, help and quit.
         if self.role_notice.is_some()
-            && self.form.is_none()
-            && !matches!(action, Action::NewConcern | Action::Help | Action::Quit)
+            && self.context() == Context::Board
+            && !matches!(
+                action,
+                Action::NewConcern
+                    | Action::Help
+                    | Action::Quit
+                    | Action::GoActions
+                    | Action::GoDebriefs
+                    | Action::GoDashboard
+            )
         {
             return;
         }
@@ -445,10 +528,45 @@ impl App {
             Action::Help => self.help = true,
             Action::Quit => self.request_quit(),
             Action::Refresh => {
-                self.load_board();
+                if self.session.can_read(AccessClass::Case) {
+                    self.load_board();
+                }
                 self.search.text = None;
-                self.note(format!("Reloaded {} concerns.", self.board.rows.len()));
+                self.load_oversight();
+                self.note("Reloaded from the store.");
             }
+            Action::GoBoard => self.screen = Screen::Board,
+            Action::GoActions | Action::GoDebriefs | Action::GoDashboard => {
+                if !self.session.can_read(AccessClass::Oversight) {
+                    return self.fail("Your key cannot open debriefs or actions (P9-e).");
+                }
+                self.load_oversight();
+                self.screen = match action {
+                    Action::GoActions => Screen::Actions,
+                    Action::GoDebriefs => Screen::Debriefs,
+                    _ => Screen::Dashboard,
+                };
+            }
+            Action::NewDebrief => self.open_debrief_form(),
+            Action::NewAction => {
+                let today = self.now().date();
+                match oversight::action_form(&self.oversight.debriefs, self.session.members(), today) {
+                    Some(form) => self.open(FormKind::Action, form),
+                    None => self.fail("Record a debrief first: actions come from its lessons."),
+                }
+            }
+            Action::UpdateAction => {
+                let Some(action) = self.shown_actions().get(self.actions_list.selected).map(|a| (*a).clone()) else {
+                    return;
+                };
+                self.open(FormKind::ActionStatus { id: action.id }, oversight::action_status_form(&action));
+            }
+            Action::RecordReview => {
+                let version =
+                    self.oversight.dashboard.as_ref().and_then(|d| d.policies.first()).map(|p| p.version.clone());
+                self.open(FormKind::Review, oversight::review_form(self.now().date(), &version.unwrap_or_default()));
+            }
+            Action::LogTrigger => self.open(FormKind::Trigger, oversight::trigger_form()),
             Action::Open => self.open_selected(),
             Action::Back => self.screen = Screen::Board,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -456,7 +574,7 @@ impl App {
             }
             Action::NewConcern => {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
-                self.form = Some(OpenForm { kind: FormKind::NewConcern, form, case: None });
+                self.form = Some(OpenForm { kind: FormKind::NewConcern, form, case: None, warned: false });
             }
             Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
                 self.open_case_form(action)
@@ -467,9 +585,17 @@ impl App {
                     self.start_search_index();
                 }
             }
+            Action::Filter if matches!(self.screen, Screen::Actions) => {
+                let form = oversight::action_filter_form(&self.action_filter, self.session.members());
+                self.open(FormKind::ActionFilter, form);
+            }
+            Action::ClearFilters if matches!(self.screen, Screen::Actions) => {
+                self.action_filter = ActionFilter::default();
+                self.note("Showing every action.");
+            }
             Action::Filter => {
                 let form = forms::filter(&self.filter, self.session.catalogue(), self.session.members());
-                self.form = Some(OpenForm { kind: FormKind::Filter, form, case: None });
+                self.open(FormKind::Filter, form);
             }
             Action::Mine => {
                 self.mine = !self.mine;
@@ -500,6 +626,25 @@ impl App {
         }
     }
 
+    fn open(&mut self, kind: FormKind, form: Form) {
+        self.form = Some(OpenForm { kind, form, case: None, warned: false });
+    }
+
+    /// A debrief for the selected concern if it awaits one, else blank.
+    fn open_debrief_form(&mut self) {
+        if !self.session.can_read(AccessClass::Case) {
+            return self.fail("Only the DSL and deputies record debriefs.");
+        }
+        let concerns = match (&self.screen, self.selected_row()) {
+            (Screen::Board, Some(r)) if matches!(r.status, Status::AwaitingDebrief | Status::Closed) => {
+                r.reference.clone()
+            }
+            _ => self.oversight.awaiting.first().map(|(r, _)| r.clone()).unwrap_or_default(),
+        };
+        let form = oversight::debrief_form(&concerns, self.session.members(), self.now().date());
+        self.open(FormKind::Debrief, form);
+    }
+
     fn with_form(&mut self, f: impl FnOnce(&mut Form)) {
         if let Some(open) = &mut self.form {
             f(&mut open.form);
@@ -520,6 +665,12 @@ impl App {
                     _ => last,
                 };
             }
+            Screen::Actions => {
+                let len = self.shown_actions().len();
+                self.actions_list.step(len, list_delta(action, page));
+            }
+            Screen::Debriefs => self.debriefs_list.step(self.oversight.debriefs.len(), list_delta(action, page)),
+            Screen::Dashboard => {}
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -538,6 +689,7 @@ impl App {
     fn current_case(&mut self) -> Option<(u32, CaseFile)> {
         match &self.screen {
             Screen::Concern(view) => Some((view.id, view.case.clone())),
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard => None,
             Screen::Board => {
                 let id = self.selected_row()?.id;
                 match self.session.case(id) {
@@ -580,7 +732,7 @@ impl App {
             }
             _ => (FormKind::Status { id }, forms::status(&case)),
         };
-        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)) });
+        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
     }
 
     /// Saves the open form through the store. On any problem the form stays
@@ -628,6 +780,62 @@ impl App {
                     .and_then(|sealed| crate::store::identity::write_private(&path, &sealed))
                     .map(|()| Some(format!("Wrote {} (age-encrypted; open with age -d -i YOUR-KEY).", path.display())))
             }
+            FormKind::Debrief => match oversight::read_debrief(&mut open.form, now.date()) {
+                None => Ok(None),
+                Some(new) => {
+                    let names = if open.warned { Ok(Vec::new()) } else { self.session.debrief_name_warnings(&new) };
+                    match names {
+                        Ok(names) if !names.is_empty() => {
+                            open.warned = true;
+                            open.form.error = Some(format!(
+                                "These names appear in the text: {}. Leadership will read this debrief (P9-e): remove them, or press {} again to save anyway.",
+                                names.join(", "),
+                                self.keys.key_for(Context::Form, Action::Save)
+                            ));
+                            Ok(None)
+                        }
+                        Err(e) => Err(e),
+                        Ok(_) => self.session.record_debrief(new, now).map(|r| {
+                            let closed = if r.closed.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" Closed {}.", r.closed.join(", "))
+                            };
+                            Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
+                        }),
+                    }
+                }
+            },
+            FormKind::Action => match oversight::read_action(&mut open.form) {
+                None => Ok(None),
+                Some(new) => self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label()))),
+            },
+            FormKind::ActionStatus { id } => match oversight::read_action_status(&mut open.form) {
+                None => Ok(None),
+                Some((to, note)) => self
+                    .session
+                    .change_action_status(id, to, &note, now)
+                    .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
+            },
+            FormKind::Review => match oversight::read_review(&mut open.form) {
+                None => Ok(None),
+                Some(input) => self
+                    .session
+                    .record_policy_review(1, input, now)
+                    .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
+            },
+            FormKind::Trigger => match oversight::read_trigger(&mut open.form) {
+                None => Ok(None),
+                Some((kind, note)) => self
+                    .session
+                    .log_review_trigger(1, kind, &note, None, now)
+                    .map(|_| Some("Review trigger logged.".into())),
+            },
+            FormKind::ActionFilter => {
+                self.action_filter = oversight::read_action_filter(&open.form);
+                self.actions_list.selected = 0;
+                Ok(Some("Filter applied.".into()))
+            }
             FormKind::Filter => {
                 self.filter = forms::read_filter(&open.form);
                 self.apply_view();
@@ -638,8 +846,19 @@ impl App {
         match result {
             Ok(None) => self.form = Some(open),
             Ok(Some(done)) => {
-                if !matches!(open.kind, FormKind::Filter | FormKind::Export { .. }) {
-                    self.after_write(open.kind);
+                match open.kind {
+                    FormKind::Filter | FormKind::Export { .. } | FormKind::ActionFilter => {}
+                    FormKind::Debrief
+                    | FormKind::Action
+                    | FormKind::ActionStatus { .. }
+                    | FormKind::Review
+                    | FormKind::Trigger => {
+                        if self.session.can_read(AccessClass::Case) {
+                            self.load_board();
+                        }
+                        self.load_oversight();
+                    }
+                    _ => self.after_write(open.kind),
                 }
                 self.note(done);
             }
@@ -677,5 +896,17 @@ impl App {
         if let Some(pos) = self.visible.iter().position(|&i| self.board.rows[i].id == id) {
             self.selected = pos;
         }
+    }
+}
+
+/// How far a motion key moves in a list.
+fn list_delta(action: Action, page: usize) -> isize {
+    match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -(page as isize),
+        Action::PageDown => page as isize,
+        Action::Top => isize::MIN / 2,
+        _ => isize::MAX / 2,
     }
 }

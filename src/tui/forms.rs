@@ -20,6 +20,12 @@ pub enum FormKind {
     Correct { id: u32 },
     Export { id: u32 },
     Filter,
+    Debrief,
+    Action,
+    ActionStatus { id: u32 },
+    Review,
+    Trigger,
+    ActionFilter,
 }
 
 fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

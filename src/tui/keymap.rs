@@ -11,16 +11,23 @@ pub enum Context {
     Board,
     Concern,
     Form,
+    Actions,
+    Debriefs,
+    Dashboard,
 }
 
 impl Context {
-    pub const ALL: [Context; 3] = [Context::Board, Context::Concern, Context::Form];
+    pub const ALL: [Context; 6] =
+        [Context::Board, Context::Concern, Context::Form, Context::Actions, Context::Debriefs, Context::Dashboard];
 
     pub fn title(self) -> &'static str {
         match self {
             Context::Board => "Triage board",
             Context::Concern => "Concern",
             Context::Form => "Form",
+            Context::Actions => "Actions",
+            Context::Debriefs => "Debriefs",
+            Context::Dashboard => "Dashboard",
         }
     }
 }
@@ -50,6 +57,15 @@ pub enum Action {
     ClearFilters,
     Correct,
     Export,
+    GoBoard,
+    GoActions,
+    GoDebriefs,
+    GoDashboard,
+    NewDebrief,
+    NewAction,
+    UpdateAction,
+    RecordReview,
+    LogTrigger,
     NextField,
     PrevField,
     Save,
@@ -61,6 +77,11 @@ impl Action {
         match (self, ctx) {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
+            (Action::Up, Context::Actions | Context::Debriefs) => "previous",
+            (Action::Down, Context::Actions | Context::Debriefs) => "next",
+            (Action::NewConcern, _) => "record a new concern",
+            (Action::Filter, Context::Actions) => "filter by owner, status, kind, overdue",
+            (Action::ClearFilters, Context::Actions) => "clear the filter",
             (Action::Up, _) => "scroll up",
             (Action::Down, _) => "scroll down",
             (Action::PageUp, _) => "page up",
@@ -72,7 +93,6 @@ impl Action {
             (Action::Help, _) => "help: every key here",
             (Action::Quit, _) => "quit",
             (Action::Refresh, _) => "reload from the store",
-            (Action::NewConcern, _) => "record a new concern",
             (Action::Triage, _) => "triage: risk, pathway, assignee, reasoning",
             (Action::FollowUp, _) => "add a follow-up to the chronology",
             (Action::Status, _) => "change status (in progress, closed …)",
@@ -82,6 +102,15 @@ impl Action {
             (Action::ClearFilters, _) => "clear search and filters",
             (Action::Correct, _) => "correct an entry (the original is kept)",
             (Action::Export, _) => "export the case file as an age file",
+            (Action::GoBoard, _) => "screen 1: the triage board",
+            (Action::GoActions, _) => "screen 2: lessons-learned actions",
+            (Action::GoDebriefs, _) => "screen 3: debriefs",
+            (Action::GoDashboard, _) => "screen 4: leadership dashboard",
+            (Action::NewDebrief, _) => "record a debrief (P9-c)",
+            (Action::NewAction, _) => "new action from a lesson (P9-d)",
+            (Action::UpdateAction, _) => "update the action: in progress, done, dropped",
+            (Action::RecordReview, _) => "record a policy review (P8-a)",
+            (Action::LogTrigger, _) => "log a review trigger (P8-a)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -110,6 +139,15 @@ impl Action {
             Action::ClearFilters => "clear",
             Action::Correct => "correct",
             Action::Export => "export",
+            Action::GoBoard => "board",
+            Action::GoActions => "actions",
+            Action::GoDebriefs => "debriefs",
+            Action::GoDashboard => "dashboard",
+            Action::NewDebrief => "debrief",
+            Action::NewAction => "new",
+            Action::UpdateAction => "update",
+            Action::RecordReview => "review",
+            Action::LogTrigger => "trigger",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -209,6 +247,12 @@ pub struct KeyConfig {
     pub concern: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub form: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub actions: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub debriefs: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub dashboard: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -219,7 +263,8 @@ impl Default for KeyMap {
         let mut b = Vec::new();
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
-        for ctx in [Board, Concern] {
+        add(Dashboard, K::Char('?'), Help, true);
+        for ctx in [Board, Concern, Actions, Debriefs] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -232,6 +277,14 @@ impl Default for KeyMap {
             add(ctx, K::Char('G'), Bottom, false);
             add(ctx, K::Char('?'), Help, true);
         }
+        for ctx in [Board, Actions, Debriefs, Dashboard] {
+            add(ctx, K::Char('1'), GoBoard, false);
+            add(ctx, K::Char('2'), GoActions, false);
+            add(ctx, K::Char('3'), GoDebriefs, false);
+            add(ctx, K::Char('4'), GoDashboard, false);
+            add(ctx, K::Char('r'), Refresh, false);
+            add(ctx, K::Char('q'), Quit, true);
+        }
         add(Board, K::Enter, Open, true);
         add(Board, K::Char('n'), NewConcern, true);
         add(Board, K::Char('t'), Triage, true);
@@ -241,8 +294,14 @@ impl Default for KeyMap {
         add(Board, K::Char('f'), Filter, false);
         add(Board, K::Char('m'), Mine, false);
         add(Board, K::Char('x'), ClearFilters, false);
-        add(Board, K::Char('r'), Refresh, false);
-        add(Board, K::Char('q'), Quit, true);
+        add(Board, K::Char('b'), NewDebrief, false);
+        add(Actions, K::Char('n'), NewAction, true);
+        add(Actions, K::Char('u'), UpdateAction, true);
+        add(Actions, K::Char('f'), Filter, true);
+        add(Actions, K::Char('x'), ClearFilters, false);
+        add(Debriefs, K::Char('n'), NewDebrief, true);
+        add(Dashboard, K::Char('p'), RecordReview, true);
+        add(Dashboard, K::Char('l'), LogTrigger, true);
         add(Concern, K::Char('t'), Triage, true);
         add(Concern, K::Char('a'), FollowUp, true);
         add(Concern, K::Char('s'), Status, true);
@@ -266,9 +325,14 @@ impl KeyMap {
     /// that action's keys in that context.
     pub fn with_config(config: &KeyConfig) -> Result<Self, String> {
         let mut map = KeyMap::default();
-        for (ctx, table) in
-            [(Context::Board, &config.board), (Context::Concern, &config.concern), (Context::Form, &config.form)]
-        {
+        for (ctx, table) in [
+            (Context::Board, &config.board),
+            (Context::Concern, &config.concern),
+            (Context::Form, &config.form),
+            (Context::Actions, &config.actions),
+            (Context::Debriefs, &config.debriefs),
+            (Context::Dashboard, &config.dashboard),
+        ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
                 map.bindings.retain(|b| !(b.context == ctx && b.action == *action));

@@ -5,6 +5,7 @@ pub mod app;
 pub mod form;
 pub mod forms;
 pub mod keymap;
+pub mod oversight;
 pub mod theme;
 pub mod ui;
 pub mod worker;

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 use super::app::{App, ConcernView, Confirm, Screen};
 use super::forms::FormKind;
 use super::keymap::{Action, Context};
+use super::oversight;
 use crate::domain::summary::age_label;
 use crate::domain::{Risk, Status, Urgency};
 
@@ -31,14 +32,37 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         return draw_lock(frame, app, area);
     }
     let [header, body, footer] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     draw_header(frame, app, header);
     if app.form.is_some() {
         draw_form(frame, app, body);
     } else {
+        let now = app.now();
         match &app.screen {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
+            Screen::Actions => {
+                let shown = app.shown_actions();
+                let title = if app.action_filter == Default::default() {
+                    format!(" Lessons-learned actions: {} (due first; f filters) ", shown.len())
+                } else {
+                    format!(
+                        " Lessons-learned actions: {} of {} (filtered; x clears) ",
+                        shown.len(),
+                        app.oversight.actions.len()
+                    )
+                };
+                oversight::draw_actions(frame, body, &shown, &app.actions_list, now.date(), &app.theme, title)
+            }
+            Screen::Debriefs => oversight::draw_debriefs(frame, body, &app.oversight, &app.debriefs_list, &app.theme),
+            Screen::Dashboard => oversight::draw_dashboard(
+                frame,
+                body,
+                app.oversight.dashboard.as_ref(),
+                app.session.catalogue(),
+                &app.theme,
+                now,
+            ),
         }
     }
     draw_footer(frame, app, footer);
@@ -61,6 +85,18 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     first.push(Span::styled(format!(" {} ", app.school), t.title()));
     let me = app.session.me();
     first.push(Span::styled(format!("· {} ({})", me.name, me.role), t.muted()));
+    // The screens, as numbered tabs; the current one stands out.
+    let mut tabs = vec![Span::raw(" ")];
+    for (n, name, here) in [
+        ("1", "Board", matches!(app.screen, Screen::Board | Screen::Concern(_))),
+        ("2", "Actions", matches!(app.screen, Screen::Actions)),
+        ("3", "Debriefs", matches!(app.screen, Screen::Debriefs)),
+        ("4", "Dashboard", matches!(app.screen, Screen::Dashboard)),
+    ] {
+        let style = if here { t.selected() } else { Style::default() };
+        tabs.push(Span::styled(format!(" {n} {name} "), style));
+        tabs.push(Span::raw(" "));
+    }
     let mut counts = vec![Span::raw(" ")];
     for s in Status::ALL {
         let n = app.board.rows.iter().filter(|r| r.status == s).count();
@@ -70,7 +106,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     }
     let urgent = app.board.rows.iter().filter(|r| r.urgency == Urgency::Urgent && r.status.is_open()).count();
     counts.push(Span::styled(format!("URGENT {urgent}"), if urgent > 0 { t.urgent() } else { Style::default() }));
-    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(counts)]), area);
+    let third = if matches!(app.screen, Screen::Board | Screen::Concern(_)) && app.role_notice.is_none() {
+        Line::from(counts)
+    } else {
+        Line::raw("")
+    };
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(tabs), third]), area);
 }
 
 /// The line above the table: search, filters, Mine, and search progress.
@@ -565,6 +606,36 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 "An ordinary age file of the whole case file, encrypted to you (and the recipient, if given). Open it with: age -d -i YOUR-KEY FILE",
             )],
         )),
-        FormKind::FollowUp { .. } | FormKind::Filter => None,
+        FormKind::Debrief => Some((
+            "Leadership reads this".into(),
+            vec![
+                Line::raw("Debriefs are encrypted to the DSL, deputies and leadership (P9-e)."),
+                Line::raw(""),
+                Line::raw(
+                    "Refer to concerns by reference only; write no names. casebook warns before saving if a subject's name appears.",
+                ),
+                Line::raw(""),
+                Line::raw("Concerns awaiting a debrief are closed when it is recorded."),
+            ],
+        )),
+        FormKind::Action => Some((
+            "Actions".into(),
+            vec![Line::raw(
+                "Each lesson can produce actions with an owner and a due date, tracked to done (P9-d). A policy change also logs a review trigger (P8-a).",
+            )],
+        )),
+        FormKind::ActionStatus { .. } => Some((
+            "Action status".into(),
+            vec![Line::raw(
+                "open → in progress → done (with evidence), or dropped (with a reason). Every change is kept with who and when.",
+            )],
+        )),
+        FormKind::Review | FormKind::Trigger => Some((
+            "Policy review".into(),
+            vec![Line::raw(
+                "The policy is reviewed at least annually, and after national or local updates, local concerns, or changes to technical infrastructure (P8-a).",
+            )],
+        )),
+        FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }
