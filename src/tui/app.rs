@@ -61,6 +61,9 @@ impl Confirm {
 /// The idle lock: while set, nothing of any case is drawn (P9-e; shoulder
 /// surfing in a staff room).
 pub struct Lock {
+    /// Whether the key needs a passphrase; read once when locking, never
+    /// in the draw loop.
+    pub passphrase: bool,
     pub input: String,
     pub error: Option<String>,
     /// A passphrase check running on another thread (scrypt takes ~1 s).
@@ -390,7 +393,12 @@ impl App {
 
     pub fn lock_now(&mut self) {
         self.help = false;
-        self.lock = Some(Lock { input: String::new(), error: None, checking: None });
+        let passphrase = self
+            .options
+            .identity
+            .as_ref()
+            .is_some_and(|p| std::fs::read(p).map(|b| crate::store::identity::is_encrypted(&b)).unwrap_or(false));
+        self.lock = Some(Lock { passphrase, input: String::new(), error: None, checking: None });
     }
 
     fn lock_key(&mut self, key: KeyEvent) {

@@ -488,11 +488,7 @@ fn draw_confirm(frame: &mut Frame, app: &App, question: Confirm, area: Rect) {
 fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
     let Some(lock) = &app.lock else { return };
     let t = &app.theme;
-    let passphrase = app
-        .options
-        .identity
-        .as_ref()
-        .is_some_and(|p| std::fs::read(p).map(|b| crate::store::identity::is_encrypted(&b)).unwrap_or(false));
+    let passphrase = lock.passphrase;
     let mut lines = vec![
         Line::styled("casebook is locked", t.title()),
         Line::raw(""),
