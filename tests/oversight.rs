@@ -674,22 +674,8 @@ fn age_decrypt(key: &Path, file: &Path) -> Result<String, String> {
 fn no_planted_debrief_or_action_text_appears_in_any_store_file() {
     let env = Env::new();
     planted_loop(&env);
-    let files = files_under(&env.store());
-    let mut scanned = 0;
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap();
-        scanned += bytes.len();
-        let lower = bytes.to_ascii_lowercase();
-        for p in PLANTED.iter().chain(&["Zephyrine Quackenbush"]) {
-            let needle = p.to_ascii_lowercase();
-            assert!(
-                !lower.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                "{p:?} found in clear in {}",
-                file.display()
-            );
-        }
-    }
-    assert!(scanned > 1000, "scanned {scanned} bytes");
+    let planted: Vec<&str> = PLANTED.iter().copied().chain(["Zephyrine Quackenbush"]).collect();
+    assert_no_plaintext(&env.store(), &planted);
     // And the planted text is really there, behind encryption.
     let leadership = env.path("leadership.key");
     let year = chrono::Local::now().format("%Y").to_string();

@@ -149,3 +149,26 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Scans every file under `dir` for each planted phrase, case-insensitively,
+/// and fails naming the file if one is found in clear. Returns the bytes
+/// scanned, so a caller can check the scan really read the store.
+pub fn assert_no_plaintext(dir: &Path, planted: &[&str]) -> usize {
+    let files = files_under(dir);
+    assert!(files.len() >= 2, "sled wrote files: {files:?}");
+    let mut scanned = 0;
+    for file in files {
+        let lower = std::fs::read(&file).expect("read store file").to_ascii_lowercase();
+        scanned += lower.len();
+        for p in planted {
+            let needle = p.to_ascii_lowercase();
+            assert!(
+                !lower.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{p:?} found in clear in {}",
+                file.display()
+            );
+        }
+    }
+    assert!(scanned > 1000, "scanned only {scanned} bytes");
+    scanned
+}
