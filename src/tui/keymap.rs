@@ -384,7 +384,39 @@ impl KeyMap {
                 None => rows.push((b.action, vec![b.key.label()])),
             }
         }
-        rows.into_iter().map(|(a, keys)| (keys.join(" "), a.describe(context))).collect()
+        // Paired actions share a row, so the whole list fits on 80×24.
+        const GROUPS: [(&[Action], &str); 4] = [
+            (&[Action::Up, Action::Down], "previous / next"),
+            (&[Action::PageUp, Action::PageDown], "page up / down"),
+            (&[Action::Top, Action::Bottom], "first / last"),
+            (
+                &[Action::GoBoard, Action::GoActions, Action::GoDebriefs, Action::GoDashboard],
+                "screens: board, actions, debriefs, dashboard",
+            ),
+        ];
+        let mut out = Vec::new();
+        let mut done: Vec<Action> = Vec::new();
+        for (action, keys) in &rows {
+            if done.contains(action) {
+                continue;
+            }
+            let group = GROUPS
+                .iter()
+                .find(|(members, _)| members.contains(action))
+                .filter(|(members, _)| members.iter().all(|m| rows.iter().any(|(a, _)| a == m)));
+            match group {
+                Some((members, what)) => {
+                    let keys: Vec<String> = members
+                        .iter()
+                        .map(|m| rows.iter().find(|(a, _)| a == m).map(|(_, k)| k.join(" ")).unwrap_or_default())
+                        .collect();
+                    out.push((keys.join(" / "), *what));
+                    done.extend_from_slice(members);
+                }
+                None => out.push((keys.join(" "), action.describe(context))),
+            }
+        }
+        out
     }
 
     /// The few keys that matter here: the footer line.
@@ -424,6 +456,7 @@ mod tests {
         assert_eq!(m.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
         assert_eq!(m.action(Context::Board, &press(KeyCode::Char('q'))), None);
         assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit")));
+        assert!(m.help(Context::Board).contains(&("↑ k / ↓ j".to_string(), "previous / next")));
         assert!(m.footer(Context::Board).contains(&("F10".to_string(), "quit")));
         let clash: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
         assert!(KeyMap::with_config(&clash).unwrap_err().contains("already bound to ClearFilters"));
