@@ -396,7 +396,10 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
         let id = session.record_concern(new, reported_at)?.id;
         // Older concerns have moved further along the lifecycle.
         let age_days = (now - reported_at).num_days();
+        // The newest few are still waiting for triage, as on a real morning.
+        let newest = i + 4 > count;
         let stage = match age_days {
+            _ if newest => 0,
             0..=1 => rng.gen_range(0..=1),
             2..=14 => rng.gen_range(1..=3),
             _ => rng.gen_range(2..=4),

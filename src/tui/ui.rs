@@ -583,7 +583,21 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Triage { .. } => {
             let pathway = catalogue.pathway(&open.form.choice("pathway"));
-            let mut lines = vec![Line::raw("Record the reasoning, including for no further action (KCSIE).")];
+            let mut lines = Vec::new();
+            // What is being triaged, so the decision is made with the facts in view.
+            if let Some(case) = &open.case {
+                let c = &case.concern;
+                lines.push(Line::styled(catalogue.category_label(&c.category).to_string(), t.title()));
+                if let Some(cat) = catalogue.category(&c.category) {
+                    lines.push(Line::styled(cat.guidance.clone(), t.guidance()));
+                }
+                for s in &c.subjects {
+                    lines.push(Line::raw(s.summary()));
+                }
+                lines.extend(c.description.lines().map(|l| Line::raw(l.to_string())));
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::raw("Record the reasoning, including for no further action (KCSIE)."));
             if pathway.is_some_and(|p| p.closes_without_investigation) {
                 lines.push(Line::raw(""));
                 lines.push(Line::raw("No further action: the concern can then be closed straight away."));
