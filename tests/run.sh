@@ -16,5 +16,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# Two cores: keep the build and the test threads to what the machine has.
-exec cargo test --locked "$@"
+# Unit, binary and integration tests (the crate has no doctests), then one
+# closing line with the totals across every test binary.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --locked --lib --bins --tests "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ { p += $4; f += $6 } END { printf "casebook: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
