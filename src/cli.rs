@@ -590,7 +590,11 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     if args.no_open {
         return Ok(());
     }
-    crate::tui::run(session, cli.tui_options(true, Some(keys.dsl)))
+    crate::tui::run(session, cli.tui_options(true, Some(keys.dsl)))?;
+    if !(args.keep || cli.store.is_some()) {
+        eprintln!("The demo store and its keys were deleted. `casebook demo --keep` keeps them.");
+    }
+    Ok(())
 }
 
 /// `list --json` rows: the board's fields with labels spelled out.

@@ -241,12 +241,22 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
         ctrl(&mut app, 's');
         assert!(app.form.is_none());
     }
+    // Straight to closed is refused: an investigated concern is debriefed first (P9-c).
     press(&mut app, KeyCode::Char('s'));
     choose(&mut app, "to", "closed");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("debriefed first"), "{s}");
+    choose(&mut app, "to", "awaiting debrief");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Allowed: in progress →"), "{s}");
     focus(&mut app, "reason");
     type_text(&mut app, "Police took the device; school actions complete.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none());
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "closed", "the next allowed step is offered first");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Debriefed with the headteacher.");
     ctrl(&mut app, 's');
     assert!(app.form.is_none());
     insta::assert_snapshot!("concern_after_flow_120x40", screen(&mut app, 120, 40));
@@ -558,4 +568,40 @@ fn the_dsl_runs_the_whole_section_9_loop_in_the_tui() {
             .iter()
             .any(|a| a.description.starts_with("Put up signage") && a.completion().is_some())
     );
+}
+
+#[test]
+fn an_empty_follow_up_says_what_is_missing() {
+    let (_f, mut app) = Fixture::new(5);
+    press(&mut app, KeyCode::Char('a'));
+    ctrl(&mut app, 's');
+    assert!(app.form.is_some());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("⚠ write what happened"), "{s}");
+}
+
+#[test]
+fn a_bad_date_shows_the_whole_instruction() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "occurred");
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "yesterday");
+    ctrl(&mut app, 's');
+    focus(&mut app, "occurred");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("YYYY-MM-DD"), "the format is on screen:\n{s}");
+}
+
+#[test]
+fn enter_on_the_last_field_of_the_filter_applies_it() {
+    let (_f, mut app) = Fixture::new(20);
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "status", "closed");
+    focus(&mut app, "risk");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_none());
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::Closed));
 }

@@ -80,11 +80,22 @@ pub enum Source {
     MonitoringAlert,
     Complaint,
     Whistleblowing,
+    // Appended, so records written before them still decode (bincode
+    // numbers variants by position).
+    /// A child told a member of staff.
+    Disclosure,
+    ParentCarerReport,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] =
-        [Source::StaffReport, Source::MonitoringAlert, Source::Complaint, Source::Whistleblowing];
+    pub const ALL: [Source; 6] = [
+        Source::StaffReport,
+        Source::Disclosure,
+        Source::ParentCarerReport,
+        Source::MonitoringAlert,
+        Source::Complaint,
+        Source::Whistleblowing,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -92,6 +103,8 @@ impl Source {
             Source::MonitoringAlert => "monitoring/filtering alert",
             Source::Complaint => "complaint",
             Source::Whistleblowing => "whistleblowing",
+            Source::Disclosure => "disclosure by a child",
+            Source::ParentCarerReport => "parent/carer report",
         }
     }
 
@@ -101,6 +114,10 @@ impl Source {
             "monitoring-alert" | "monitoring" | "filtering" => Some(Source::MonitoringAlert),
             "complaint" => Some(Source::Complaint),
             "whistleblowing" => Some(Source::Whistleblowing),
+            "disclosure" | "disclosure-by-a-child" => Some(Source::Disclosure),
+            "parent" | "parent-report" | "parent/carer-report" | "parent-carer-report" => {
+                Some(Source::ParentCarerReport)
+            }
             _ => None,
         }
     }
@@ -557,7 +574,9 @@ impl CaseFile {
                 }
             }
             (Triaged, AwaitingDebrief) => no("start the investigation first"),
-            (InProgress, AwaitingDebrief | Closed) => Ok(()),
+            (InProgress, AwaitingDebrief) => Ok(()),
+            // Policy §9 (P9-c): after an investigation, leadership debriefs.
+            (InProgress, Closed) => no("an investigated concern is debriefed first: move it to awaiting debrief"),
             (AwaitingDebrief, Closed | InProgress) => Ok(()),
             (Closed, InProgress) => Ok(()),
             (Closed, AwaitingDebrief) => no("reopen it first"),
@@ -737,6 +756,16 @@ mod tests {
         assert_eq!(c.chronology.iter().find(|e| e.seq == fix).unwrap().supersedes, Some(seq));
         assert!(c.correct_entry(seq, "again", &dsl(), at(14)).is_err(), "correct the latest version");
         assert!(c.correct_entry(1, "rewrite history", &dsl(), at(14)).is_err(), "system entries are not corrected");
+    }
+
+    #[test]
+    fn an_investigated_concern_is_debriefed_before_it_closes() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        c.transition(Status::InProgress, "Started.", &dsl(), at(12), &cat).unwrap();
+        let err = c.check_transition(Status::Closed, &cat).unwrap_err().to_string();
+        assert!(err.contains("debriefed first"), "{err}");
     }
 
     #[test]

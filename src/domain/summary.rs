@@ -73,10 +73,11 @@ pub fn age_label(from: NaiveDateTime, now: NaiveDateTime) -> String {
     }
 }
 
-/// The board's order: open before closed, urgent before routine, untriaged
-/// before triaged, then newest first.
+/// The board's order: open before closed, untriaged before triaged (a new
+/// concern has had nobody's eyes on it yet), urgent before routine, then
+/// newest first.
 pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
-    let key = |s: &CaseSummary| (!s.status.is_open(), s.urgency != Urgency::Urgent, s.status != Status::New);
+    let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
     key(a).cmp(&key(b)).then(b.reported_at.cmp(&a.reported_at)).then(b.reference.cmp(&a.reference))
 }
 
@@ -115,7 +116,7 @@ mod tests {
     }
 
     #[test]
-    fn urgent_and_new_come_first_closed_last() {
+    fn new_then_urgent_come_first_closed_last() {
         let mut rows = [
             row("old-routine", 1, Urgency::Routine, Status::Triaged),
             row("closed-urgent", 9, Urgency::Urgent, Status::Closed),
@@ -125,6 +126,6 @@ mod tests {
         ];
         rows.sort_by(board_order);
         let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-        assert_eq!(order, vec!["urgent", "new-routine", "newer-routine", "old-routine", "closed-urgent"]);
+        assert_eq!(order, vec!["new-routine", "urgent", "newer-routine", "old-routine", "closed-urgent"]);
     }
 }

@@ -474,6 +474,14 @@ impl App {
             return self.search_key(key);
         }
         let ctx = self.context();
+        // Enter on a form's last field saves, unless it is long text.
+        if key.code == KeyCode::Enter
+            && let Some(open) = &self.form
+            && open.form.focus + 1 == open.form.fields.len()
+            && !matches!(open.form.fields[open.form.focus].input, super::form::Input::Text(_))
+        {
+            return self.act(Action::Save);
+        }
         match self.keys.action(ctx, &key) {
             Some(action) => self.act(action),
             None => {
@@ -738,7 +746,7 @@ impl App {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
             }
-            _ => (FormKind::Status { id }, forms::status(&case)),
+            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue())),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
     }

@@ -66,8 +66,10 @@ impl Field {
         Field { key, label, input: Input::Multi { options, checked, cursor: 0 }, error: None, rows }
     }
 
-    fn height(&self) -> u16 {
-        self.rows + u16::from(self.error.is_some())
+    /// Rows on screen: the input, plus its error wrapped to `width`, so the
+    /// whole instruction shows ("…; write it as YYYY-MM-DD HH:MM").
+    fn height(&self, width: u16) -> u16 {
+        self.rows + self.error.as_deref().map_or(0, |e| wrapped_rows(e, width))
     }
 
     fn textarea_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -76,6 +78,12 @@ impl Field {
             _ => None,
         }
     }
+}
+
+/// Rows a message of `text` takes wrapped at `width` (roughly: by characters).
+fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let chars = text.chars().count() as u16 + 2;
+    chars.div_ceil(width.max(10)).clamp(1, 4)
 }
 
 /// What a key did to the form.
@@ -265,21 +273,22 @@ impl Form {
     /// Draws the form into `area`, scrolled so the focused field shows.
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: &Theme) {
         const LABEL: u16 = 16;
+        let value_width = area.width.saturating_sub(LABEL);
         let mut y_of = Vec::with_capacity(self.fields.len());
         let mut y = 0u16;
         for f in &self.fields {
             y_of.push(y);
-            y += f.height();
+            y += f.height(value_width);
         }
-        let msg_rows = u16::from(self.error.is_some()) * 2;
+        let msg_rows = self.error.as_deref().map_or(0, |e| wrapped_rows(e, area.width) + 1);
         let avail = area.height.saturating_sub(msg_rows).max(1);
-        let focus_bottom = y_of[self.focus] + self.fields[self.focus].height();
+        let focus_bottom = y_of[self.focus] + self.fields[self.focus].height(value_width);
         let scroll = focus_bottom.saturating_sub(avail);
         let mut row = area.y;
         if let Some(e) = &self.error {
             let p = Paragraph::new(Line::from(Span::styled(format!("⚠ {e}"), theme.error()))).wrap(Wrap { trim: true });
-            frame.render_widget(p, Rect { x: area.x, y: row, width: area.width, height: 2 });
-            row += 2;
+            frame.render_widget(p, Rect { x: area.x, y: row, width: area.width, height: msg_rows - 1 });
+            row += msg_rows;
         }
         let bottom = area.y + area.height;
         for (i, f) in self.fields.iter_mut().enumerate() {
@@ -331,8 +340,10 @@ impl Form {
             if let Some(e) = &f.error
                 && top + f.rows < bottom
             {
-                let r = Rect { x: area.x + LABEL, y: top + f.rows, width: area.width.saturating_sub(LABEL), height: 1 };
-                frame.render_widget(Paragraph::new(Span::styled(format!("⚠ {e}"), theme.error())), r);
+                let height = wrapped_rows(e, value_width).min(bottom - top - f.rows);
+                let r = Rect { x: area.x + LABEL, y: top + f.rows, width: value_width, height };
+                let p = Paragraph::new(Span::styled(format!("⚠ {e}"), theme.error())).wrap(Wrap { trim: true });
+                frame.render_widget(p, r);
             }
         }
     }

@@ -51,10 +51,10 @@ pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
             Field::choice("kind", "About a", kinds, "child"),
             Field::line("name", "Name", "", "the person the concern is about"),
             Field::line("detail", "Year / role", "", "e.g. Year 5, or teaching assistant"),
-            Field::line("others", "Others", "", "more people: kind:Name:detail; …"),
+            Field::line("others", "Others", "", "e.g. child:Sam Example:Year 4; staff:…"),
             Field::choice("category", "Category", categories, ""),
             Field::choice("location", "Where", locations, "classroom"),
-            Field::multi("devices", "Devices", devices, 3),
+            Field::multi("devices", "Devices", devices, 4),
             Field::line("occurred", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
             Field::line("reported_by", "Reported by", "", "name, role (empty: you)"),
             Field::choice("source", "Source", sources, "staff report"),
@@ -226,7 +226,7 @@ pub fn read_follow_up(form: &mut Form, now: NaiveDateTime) -> Option<(EntryKind,
     (!form.has_errors()).then(|| (kind, at.unwrap_or(now), text))
 }
 
-pub fn status(case: &CaseFile) -> Form {
+pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
     let options: Vec<(String, String)> = Status::ALL
         .iter()
         .filter(|s| **s != case.status && **s != Status::New)
@@ -235,7 +235,18 @@ pub fn status(case: &CaseFile) -> Form {
     Form::new(
         format!("Status of {} (now {})", case.concern.reference, case.status.label()),
         vec![
-            Field::choice("to", "Move to", options, Status::InProgress.label()),
+            // Start on the next step the lifecycle allows.
+            Field::choice(
+                "to",
+                "Move to",
+                options,
+                Status::ALL
+                    .into_iter()
+                    .filter(|s| *s > case.status)
+                    .chain(Status::ALL.into_iter().filter(|s| *s < case.status))
+                    .find(|s| case.check_transition(*s, catalogue).is_ok())
+                    .map_or("", Status::label),
+            ),
             Field::text("reason", "Reason", "", "why; it goes in the chronology", 3),
         ],
     )
@@ -265,11 +276,13 @@ pub fn correct(case: &CaseFile) -> Option<Form> {
         })
         .collect();
     let latest = entries.last()?.0.clone();
+    // Start from the entry's own words, so only the mistake is retyped.
+    let original = case.chronology.iter().find(|e| e.seq.to_string() == latest).map_or("", |e| e.text.as_str());
     Some(Form::new(
         format!("Correct an entry of {}", case.concern.reference),
         vec![
             Field::choice("entry", "Entry", entries, &latest),
-            Field::text("text", "Corrected text", "", "the whole entry as it should read; the original stays", 5),
+            Field::text("text", "Corrected text", original, "the whole entry as it should read; the original stays", 5),
         ],
     ))
 }

@@ -307,6 +307,7 @@ impl Default for KeyMap {
         add(Concern, K::Char('s'), Status, true);
         add(Concern, K::Char('c'), Correct, false);
         add(Concern, K::Char('e'), Export, false);
+        add(Concern, K::Char('b'), NewDebrief, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);
@@ -385,8 +386,9 @@ impl KeyMap {
             }
         }
         // Paired actions share a row, so the whole list fits on 80×24.
-        const GROUPS: [(&[Action], &str); 4] = [
-            (&[Action::Up, Action::Down], "previous / next"),
+        let up_down = if context == Context::Concern { "scroll up / down" } else { "previous / next" };
+        let groups: [(&[Action], &str); 4] = [
+            (&[Action::Up, Action::Down], up_down),
             (&[Action::PageUp, Action::PageDown], "page up / down"),
             (&[Action::Top, Action::Bottom], "first / last"),
             (
@@ -400,7 +402,7 @@ impl KeyMap {
             if done.contains(action) {
                 continue;
             }
-            let group = GROUPS
+            let group = groups
                 .iter()
                 .find(|(members, _)| members.contains(action))
                 .filter(|(members, _)| members.iter().all(|m| rows.iter().any(|(a, _)| a == m)));

@@ -97,21 +97,32 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         tabs.push(Span::styled(format!(" {n} {name} "), style));
         tabs.push(Span::raw(" "));
     }
-    let mut counts = vec![Span::raw(" ")];
+    // Urgent first: on a narrow screen the end of the line may be cut.
+    let urgent = app.board.rows.iter().filter(|r| r.urgency == Urgency::Urgent && r.status.is_open()).count();
+    let mut counts = vec![
+        Span::raw(" "),
+        Span::styled(format!("URGENT {urgent}"), if urgent > 0 { t.urgent() } else { Style::default() }),
+    ];
     for s in Status::ALL {
         let n = app.board.rows.iter().filter(|r| r.status == s).count();
         let style = if s == Status::New && n > 0 { t.new_status() } else { Style::default() };
-        counts.push(Span::styled(format!("{} {n}", s.label()), style));
         counts.push(Span::styled(" · ", t.muted()));
+        counts.push(Span::styled(format!("{} {n}", status_label(s, area.width >= 100)), style));
     }
-    let urgent = app.board.rows.iter().filter(|r| r.urgency == Urgency::Urgent && r.status.is_open()).count();
-    counts.push(Span::styled(format!("URGENT {urgent}"), if urgent > 0 { t.urgent() } else { Style::default() }));
     let third = if matches!(app.screen, Screen::Board | Screen::Concern(_)) && app.role_notice.is_none() {
         Line::from(counts)
     } else {
         Line::raw("")
     };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(tabs), third]), area);
+}
+
+/// A status as the board writes it; 80 columns get the short form.
+fn status_label(s: Status, wide: bool) -> &'static str {
+    match s {
+        Status::AwaitingDebrief if !wide => "await debrief",
+        other => other.label(),
+    }
 }
 
 /// The line above the table: search, filters, Mine, and search progress.
@@ -165,7 +176,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         None => area,
     };
     let title =
-        format!(" Triage board: {} of {} concerns, urgent and new first ", app.visible.len(), app.board.rows.len());
+        format!(" Triage board: {} of {} concerns, new and urgent first ", app.visible.len(), app.board.rows.len());
     if app.visible.is_empty() {
         let text = if app.board.rows.is_empty() {
             format!(
@@ -234,7 +245,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 let surname = r.assignee.as_deref().map(|a| a.rsplit(' ').next().unwrap_or(a).to_string());
                 (catalogue.category_short(&r.category).to_string(), r.subject.clone(), surname)
             };
-            let due = if wide && r.is_due(now.date()) { " DUE" } else { "" };
+            let due = if r.is_due(now.date()) { " DUE" } else { "" };
             Row::new(vec![
                 Cell::from(r.reference.clone()),
                 Cell::from(age_label(r.reported_at, now)),
@@ -242,7 +253,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 Cell::from(category),
                 Cell::from(subject),
                 Cell::from(risk),
-                Cell::from(Span::styled(format!("{}{due}", r.status.label()), status_style)),
+                Cell::from(Span::styled(format!("{}{due}", status_label(r.status, wide)), status_style)),
                 Cell::from(assignee.unwrap_or_else(|| "-".into())),
             ])
         })
@@ -266,7 +277,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
             Constraint::Fill(3),
             Constraint::Fill(3),
             Constraint::Length(4),
-            Constraint::Length(16),
+            Constraint::Length(17),
             Constraint::Fill(2),
         ]
     };
@@ -375,7 +386,7 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         let mut head = vec![
             Span::styled(format!("#{:<3}", e.seq), t.muted()),
             Span::styled(e.at.format("%d %b %Y %H:%M ").to_string(), style),
-            Span::styled(format!("{:<16}", e.kind.label()), t.key()),
+            Span::styled(format!("{:<17}", e.kind.label()), t.key()),
             Span::styled(e.author.name.clone(), style),
         ];
         if let Some(s) = e.supersedes {
@@ -416,8 +427,14 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Some(ctx) => {
             // A member who cannot read concerns is shown only what they can do.
             let limited = app.role_notice.is_some() && ctx == Context::Board;
+            // Leadership reviews; the DSL and deputies write debriefs,
+            // actions and policy reviews.
+            let reviewer = !app.session.can_read(crate::domain::AccessClass::Case);
             for (key, word) in app.keys.footer(ctx) {
                 if limited && !matches!(word, "new" | "help" | "quit") {
+                    continue;
+                }
+                if reviewer && ctx != Context::Board && matches!(word, "new" | "debrief" | "review" | "trigger") {
                     continue;
                 }
                 spans.push(Span::styled(key, t.key()));
@@ -453,7 +470,7 @@ fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
         );
     }
     let height = (rows.len() as u16 + 2).min(area.height);
-    let width = 66.min(area.width);
+    let width = 90.min(area.width.saturating_sub(2));
     let popup = centered(area, width, height);
     let table = Table::new(rows, [Constraint::Length(16), Constraint::Fill(1)])
         .block(Block::bordered().title(format!(" Keys: {} ", ctx.title())).title_bottom(" any key closes "));
@@ -526,7 +543,7 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(block, area);
     let (form_area, side_area) = match &side {
         Some(_) => {
-            let side_width = if inner.width >= 110 { 44 } else { 28 };
+            let side_width = if inner.width >= 110 { 44 } else { 30 };
             let [f, s] =
                 Layout::horizontal([Constraint::Min(30), Constraint::Length(side_width)]).spacing(1).areas(inner);
             (f, Some(s))
