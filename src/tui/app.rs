@@ -124,6 +124,9 @@ pub struct App {
     pub role_notice: Option<String>,
     /// Debriefs, actions and the dashboard (P9-c, P9-d, P8-a).
     pub oversight: OversightData,
+    /// Set when a write may have changed what the oversight screens show;
+    /// moving between them reloads only then, not on every key.
+    pub oversight_stale: bool,
     pub actions_list: ListState,
     pub debriefs_list: ListState,
     pub action_filter: ActionFilter,
@@ -156,6 +159,7 @@ impl App {
             board_offset: 0,
             role_notice: None,
             oversight: OversightData::default(),
+            oversight_stale: true,
             actions_list: ListState::default(),
             debriefs_list: ListState::default(),
             action_filter: ActionFilter::default(),
@@ -194,6 +198,7 @@ impl App {
         if !self.session.can_read(AccessClass::Oversight) {
             return;
         }
+        self.oversight_stale = false;
         let now = self.now();
         let mut problems = Vec::new();
         match self.session.debriefs() {
@@ -524,20 +529,7 @@ impl App {
 
     fn act(&mut self, action: Action) {
         self.message = None;
-        // A reporter or leader has no board: only recording, moving to
-        // their own screens, help and quit.
-        if self.role_notice.is_some()
-            && self.context() == Context::Board
-            && !matches!(
-                action,
-                Action::NewConcern
-                    | Action::Help
-                    | Action::Quit
-                    | Action::GoActions
-                    | Action::GoDebriefs
-                    | Action::GoDashboard
-            )
-        {
+        if self.role_notice.is_some() && self.context() == Context::Board && !self.offers(action) {
             return;
         }
         match action {
@@ -556,7 +548,9 @@ impl App {
                 if !self.session.can_read(AccessClass::Oversight) {
                     return self.fail("Your key cannot open debriefs or actions (P9-e).");
                 }
-                self.load_oversight();
+                if self.oversight_stale {
+                    self.load_oversight();
+                }
                 self.screen = match action {
                     Action::GoActions => Screen::Actions,
                     Action::GoDebriefs => Screen::Debriefs,
@@ -659,6 +653,29 @@ impl App {
         };
         let form = oversight::debrief_form(&concerns, self.session.members(), self.now().date());
         self.open(FormKind::Debrief, form);
+    }
+
+    /// Whether this member's role can use `action` on the current screen:
+    /// the footer offers only these, and the board acts on no other.
+    pub fn offers(&self, action: Action) -> bool {
+        // A reporter or leader has no board: only recording, moving to
+        // their own screens, help and quit.
+        if self.role_notice.is_some() && self.context() == Context::Board {
+            return matches!(
+                action,
+                Action::NewConcern
+                    | Action::Help
+                    | Action::Quit
+                    | Action::GoActions
+                    | Action::GoDebriefs
+                    | Action::GoDashboard
+            );
+        }
+        // Leadership reviews; the DSL and deputies write debriefs, actions
+        // and policy reviews.
+        let writes_oversight =
+            matches!(action, Action::NewDebrief | Action::NewAction | Action::RecordReview | Action::LogTrigger);
+        self.session.can_read(AccessClass::Case) || !writes_oversight
     }
 
     fn with_form(&mut self, f: impl FnOnce(&mut Form)) {
@@ -887,6 +904,8 @@ impl App {
 
     /// Refreshes the board, the search text and the open case after a save.
     fn after_write(&mut self, kind: FormKind) {
+        // Figures and the concerns awaiting a debrief may have moved.
+        self.oversight_stale = true;
         if !self.session.can_read(AccessClass::Case) {
             return;
         }

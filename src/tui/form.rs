@@ -125,6 +125,16 @@ impl Form {
         }
     }
 
+    /// The text of a field that must not be blank; a blank one gets
+    /// `message` at the field.
+    pub fn required(&mut self, key: &str, message: &str) -> String {
+        let text = self.text(key);
+        if text.trim().is_empty() {
+            self.set_error(key, message);
+        }
+        text
+    }
+
     /// The chosen id of a Choice field.
     pub fn choice(&self, key: &str) -> String {
         match &self.field(key).input {

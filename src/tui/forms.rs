@@ -28,7 +28,7 @@ pub enum FormKind {
     ActionFilter,
 }
 
-fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
     items.map(|(id, label)| (id.to_string(), label.to_string())).collect()
 }
 
@@ -113,15 +113,19 @@ pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTi
     (!form.has_errors()).then_some(new)
 }
 
+/// Members with one of `roles`, as pick-list options (id, "Name (role)").
+pub(super) fn members_for(members: &[Member], roles: &[Role]) -> Vec<(String, String)> {
+    members
+        .iter()
+        .filter(|m| roles.contains(&m.role))
+        .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.role)))
+        .collect()
+}
+
 /// Members a case can be assigned to: those whose key opens concerns.
 fn assignees(members: &[Member]) -> Vec<(String, String)> {
     let mut out = vec![("none".to_string(), "nobody yet".to_string())];
-    out.extend(
-        members
-            .iter()
-            .filter(|m| matches!(m.role, Role::Dsl | Role::Deputy))
-            .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.role))),
-    );
+    out.extend(members_for(members, &[Role::Dsl, Role::Deputy]));
     out
 }
 
@@ -186,9 +190,7 @@ pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
             }
         }
     };
-    if form.text("reasoning").trim().is_empty() {
-        form.set_error("reasoning", "record the reasoning for the decision, even for no further action");
-    }
+    form.required("reasoning", "record the reasoning for the decision, even for no further action");
     let input = TriageInput {
         risk: Risk::parse(&form.choice("risk")).unwrap_or(Risk::Medium),
         urgency: Urgency::parse(&form.choice("urgency")).unwrap_or(Urgency::Routine),
@@ -216,10 +218,7 @@ pub fn read_follow_up(form: &mut Form, now: NaiveDateTime) -> Option<(EntryKind,
     form.clear_errors();
     let kind = EntryKind::MANUAL.into_iter().find(|k| k.label() == form.choice("kind")).unwrap_or(EntryKind::FollowUp);
     let at = parse_when(&form.text("at"), now).map_err(|e| form.set_error("at", e)).ok();
-    let text = form.text("text");
-    if text.trim().is_empty() {
-        form.set_error("text", "write what happened");
-    }
+    let text = form.required("text", "write what happened");
     if at.is_some_and(|at| at > now + Duration::minutes(5)) {
         form.set_error("at", "cannot be in the future");
     }
@@ -255,10 +254,7 @@ pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
 pub fn read_status(form: &mut Form) -> Option<(Status, String)> {
     form.clear_errors();
     let to = Status::parse(&form.choice("to"))?;
-    let reason = form.text("reason");
-    if reason.trim().is_empty() {
-        form.set_error("reason", "give a reason; it goes in the chronology");
-    }
+    let reason = form.required("reason", "give a reason; it goes in the chronology");
     (!form.has_errors()).then_some((to, reason))
 }
 
@@ -290,10 +286,7 @@ pub fn correct(case: &CaseFile) -> Option<Form> {
 pub fn read_correct(form: &mut Form) -> Option<(u32, String)> {
     form.clear_errors();
     let seq = form.choice("entry").parse().ok()?;
-    let text = form.text("text");
-    if text.trim().is_empty() {
-        form.set_error("text", "write the corrected text");
-    }
+    let text = form.required("text", "write the corrected text");
     (!form.has_errors()).then_some((seq, text))
 }
 

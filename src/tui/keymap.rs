@@ -423,11 +423,13 @@ impl KeyMap {
 
     /// The few keys that matter here: the footer line.
     pub fn footer(&self, context: Context) -> Vec<(String, &'static str)> {
-        self.bindings
-            .iter()
-            .filter(|b| b.context == context && b.footer)
-            .map(|b| (b.key.label(), b.action.footer_word()))
-            .collect()
+        self.footer_actions(context).into_iter().map(|(key, action)| (key, action.footer_word())).collect()
+    }
+
+    /// The footer's keys with their actions, for screens that leave out
+    /// what the member's role cannot do.
+    pub fn footer_actions(&self, context: Context) -> Vec<(String, Action)> {
+        self.bindings.iter().filter(|b| b.context == context && b.footer).map(|b| (b.key.label(), b.action)).collect()
     }
 }
 

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::form::{Field, Form};
+use super::forms::{members_for, pairs};
 use super::theme::Theme;
 use crate::domain::when::parse_date;
 use crate::domain::{
@@ -38,18 +39,6 @@ impl ListState {
         let last = len.saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
     }
-}
-
-fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
-    items.map(|(id, label)| (id.to_string(), label.to_string())).collect()
-}
-
-fn members_for(members: &[Member], roles: &[Role]) -> Vec<(String, String)> {
-    members
-        .iter()
-        .filter(|m| roles.contains(&m.role))
-        .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.role)))
-        .collect()
 }
 
 // ---- forms ----------------------------------------------------------------
@@ -153,9 +142,7 @@ pub fn read_action(form: &mut Form) -> Option<NewAction> {
     let (debrief, lesson) =
         form.choice("lesson").split_once(':').and_then(|(d, l)| Some((d.parse().ok()?, l.parse().ok()?)))?;
     let due = parse_date(&form.text("due")).map_err(|e| form.set_error("due", e)).ok();
-    if form.text("description").trim().is_empty() {
-        form.set_error("description", "say what will be done");
-    }
+    form.required("description", "say what will be done");
     let new = NewAction {
         debrief,
         lesson,
@@ -214,9 +201,7 @@ pub fn read_review(form: &mut Form) -> Option<ReviewInput> {
             None => form.set_error("close", format!("{word:?} is not an action, e.g. A-0003")),
         }
     }
-    if form.text("note").trim().is_empty() {
-        form.set_error("note", "summarise the review");
-    }
+    form.required("note", "summarise the review");
     let input = ReviewInput {
         date: date?,
         version: form.text("version").trim().to_string(),
@@ -239,10 +224,7 @@ pub fn trigger_form() -> Form {
 pub fn read_trigger(form: &mut Form) -> Option<(TriggerKind, String)> {
     form.clear_errors();
     let kind = TriggerKind::parse(&form.choice("kind"))?;
-    let note = form.text("note");
-    if note.trim().is_empty() {
-        form.set_error("note", "say what prompted the review");
-    }
+    let note = form.required("note", "say what prompted the review");
     (!form.has_errors()).then_some((kind, note))
 }
 

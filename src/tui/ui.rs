@@ -425,20 +425,10 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     match ctx {
         None => spans.push(Span::styled("type to search · Enter keep · Esc clear", t.muted())),
         Some(ctx) => {
-            // A member who cannot read concerns is shown only what they can do.
-            let limited = app.role_notice.is_some() && ctx == Context::Board;
-            // Leadership reviews; the DSL and deputies write debriefs,
-            // actions and policy reviews.
-            let reviewer = !app.session.can_read(crate::domain::AccessClass::Case);
-            for (key, word) in app.keys.footer(ctx) {
-                if limited && !matches!(word, "new" | "help" | "quit") {
-                    continue;
-                }
-                if reviewer && ctx != Context::Board && matches!(word, "new" | "debrief" | "review" | "trigger") {
-                    continue;
-                }
+            // Only what this member's role can do here.
+            for (key, action) in app.keys.footer_actions(ctx).into_iter().filter(|(_, a)| app.offers(*a)) {
                 spans.push(Span::styled(key, t.key()));
-                spans.push(Span::raw(format!(" {word}  ")));
+                spans.push(Span::raw(format!(" {}  ", action.footer_word())));
             }
         }
     }
