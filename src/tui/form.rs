@@ -11,6 +11,9 @@ use ratatui_textarea::{TextArea, WrapMode};
 
 use super::theme::Theme;
 
+/// The option of a filter that leaves it open.
+const ANY: &str = "any";
+
 pub enum Input {
     /// One line of text; Enter moves on.
     Line(TextArea<'static>),
@@ -59,6 +62,19 @@ impl Field {
     pub fn choice(key: &'static str, label: &'static str, options: Vec<(String, String)>, selected: &str) -> Self {
         let index = options.iter().position(|(id, _)| id == selected).unwrap_or(0);
         Field { key, label, input: Input::Choice { options, index }, error: None, rows: 1 }
+    }
+
+    /// A filter's pick list: "any" first, then `options`; `current` (an
+    /// option id) is chosen, or "any" when there is none.
+    pub fn any_of(
+        key: &'static str,
+        label: &'static str,
+        options: Vec<(String, String)>,
+        current: Option<String>,
+    ) -> Self {
+        let mut all = vec![(ANY.to_string(), ANY.to_string())];
+        all.extend(options);
+        Self::choice(key, label, all, current.as_deref().unwrap_or(ANY))
     }
 
     pub fn multi(key: &'static str, label: &'static str, options: Vec<(String, String)>, rows: u16) -> Self {
@@ -149,6 +165,11 @@ impl Form {
         {
             *index = i;
         }
+    }
+
+    /// The chosen id of an `any_of` field, or `None` for "any".
+    pub fn picked(&self, key: &str) -> Option<String> {
+        Some(self.choice(key)).filter(|v| v != ANY)
     }
 
     /// The ticked ids of a Multi field.

@@ -352,38 +352,46 @@ impl Filter {
 }
 
 pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Form {
-    let any = || vec![("any".to_string(), "any".to_string())];
-    let mut statuses = any();
-    statuses.push(("open".into(), "open (not closed)".into()));
-    statuses.extend(Status::ALL.iter().map(|s| (s.label().to_string(), s.label().to_string())));
-    let mut categories = any();
-    categories.extend(pairs(catalogue.categories.iter().map(|c| (c.id.as_str(), c.label.as_str()))));
-    let mut subjects = any();
-    subjects.extend(pairs(SubjectKind::ALL.iter().map(|k| (k.label(), k.label()))));
-    let mut people = any();
-    people.extend(assignees(members).into_iter().skip(1));
-    let mut risks = any();
-    risks.extend(pairs(Risk::ALL.iter().map(|r| (r.label(), r.label()))));
-    let or_any = |v: Option<String>| v.unwrap_or_else(|| "any".into());
+    let mut statuses = vec![("open".to_string(), "open (not closed)".to_string())];
+    statuses.extend(pairs(Status::ALL.iter().map(|s| (s.label(), s.label()))));
     Form::new(
         "Filter the board",
         vec![
-            Field::choice("status", "Status", statuses, &or_any(current.status.clone())),
-            Field::choice("category", "Category", categories, &or_any(current.category.clone())),
-            Field::choice("subject", "Subject", subjects, &or_any(current.subject.map(|k| k.label().to_string()))),
-            Field::choice("assignee", "Assigned to", people, &or_any(current.assignee.map(|a| a.to_string()))),
-            Field::choice("risk", "Risk", risks, &or_any(current.risk.map(|r| r.label().to_string()))),
+            Field::any_of("status", "Status", statuses, current.status.clone()),
+            Field::any_of(
+                "category",
+                "Category",
+                pairs(catalogue.categories.iter().map(|c| (c.id.as_str(), c.label.as_str()))),
+                current.category.clone(),
+            ),
+            Field::any_of(
+                "subject",
+                "Subject",
+                pairs(SubjectKind::ALL.iter().map(|k| (k.label(), k.label()))),
+                current.subject.map(|k| k.label().to_string()),
+            ),
+            Field::any_of(
+                "assignee",
+                "Assigned to",
+                members_for(members, &[Role::Dsl, Role::Deputy]),
+                current.assignee.map(|a| a.to_string()),
+            ),
+            Field::any_of(
+                "risk",
+                "Risk",
+                pairs(Risk::ALL.iter().map(|r| (r.label(), r.label()))),
+                current.risk.map(|r| r.label().to_string()),
+            ),
         ],
     )
 }
 
 pub fn read_filter(form: &Form) -> Filter {
-    let pick = |k: &str| Some(form.choice(k)).filter(|v| v != "any");
     Filter {
-        status: pick("status"),
-        category: pick("category"),
-        subject: pick("subject").and_then(|s| SubjectKind::parse(&s)),
-        assignee: pick("assignee").and_then(|a| a.parse().ok()),
-        risk: pick("risk").and_then(|r| Risk::parse(&r)),
+        status: form.picked("status"),
+        category: form.picked("category"),
+        subject: form.picked("subject").and_then(|s| SubjectKind::parse(&s)),
+        assignee: form.picked("assignee").and_then(|a| a.parse().ok()),
+        risk: form.picked("risk").and_then(|r| Risk::parse(&r)),
     }
 }

@@ -229,20 +229,27 @@ pub fn read_trigger(form: &mut Form) -> Option<(TriggerKind, String)> {
 }
 
 pub fn action_filter_form(current: &ActionFilter, members: &[Member]) -> Form {
-    let any = || vec![("any".to_string(), "any".to_string())];
-    let mut owners = any();
-    owners.extend(members_for(members, &[Role::Dsl, Role::Deputy, Role::Leadership]));
-    let mut statuses = any();
-    statuses.extend(pairs(ActionStatus::ALL.iter().map(|s| (s.label(), s.label()))));
-    let mut kinds = any();
-    kinds.extend(pairs(ActionKind::ALL.iter().map(|k| (k.label(), k.label()))));
-    let or_any = |v: Option<String>| v.unwrap_or_else(|| "any".into());
     Form::new(
         "Filter actions",
         vec![
-            Field::choice("owner", "Owner", owners, &or_any(current.owner.map(|o| o.to_string()))),
-            Field::choice("status", "Status", statuses, &or_any(current.status.map(|s| s.label().to_string()))),
-            Field::choice("kind", "Kind", kinds, &or_any(current.kind.map(|k| k.label().to_string()))),
+            Field::any_of(
+                "owner",
+                "Owner",
+                members_for(members, &[Role::Dsl, Role::Deputy, Role::Leadership]),
+                current.owner.map(|o| o.to_string()),
+            ),
+            Field::any_of(
+                "status",
+                "Status",
+                pairs(ActionStatus::ALL.iter().map(|s| (s.label(), s.label()))),
+                current.status.map(|s| s.label().to_string()),
+            ),
+            Field::any_of(
+                "kind",
+                "Kind",
+                pairs(ActionKind::ALL.iter().map(|k| (k.label(), k.label()))),
+                current.kind.map(|k| k.label().to_string()),
+            ),
             Field::choice(
                 "overdue",
                 "Overdue only",
@@ -254,11 +261,10 @@ pub fn action_filter_form(current: &ActionFilter, members: &[Member]) -> Form {
 }
 
 pub fn read_action_filter(form: &Form) -> ActionFilter {
-    let pick = |k: &str| Some(form.choice(k)).filter(|v| v != "any");
     ActionFilter {
-        owner: pick("owner").and_then(|o| o.parse().ok()),
-        status: pick("status").and_then(|s| ActionStatus::parse(&s)),
-        kind: pick("kind").and_then(|k| ActionKind::parse(&k)),
+        owner: form.picked("owner").and_then(|o| o.parse().ok()),
+        status: form.picked("status").and_then(|s| ActionStatus::parse(&s)),
+        kind: form.picked("kind").and_then(|k| ActionKind::parse(&k)),
         overdue_only: form.choice("overdue") == "yes",
     }
 }
