@@ -27,6 +27,9 @@ pub struct Cli {
     /// Your age identity file [default: identity.age in the data directory]
     #[arg(long, global = true, env = "CASEBOOK_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,
+    /// The socket of the school's `casebook serve` [default: casebook.sock beside the store]
+    #[arg(long, global = true, env = "CASEBOOK_SOCKET", value_name = "FILE")]
+    pub socket: Option<PathBuf>,
     /// Lock the screen after this many idle minutes (0: never)
     #[arg(long = "idle-minutes", global = true, env = "CASEBOOK_IDLE_MINUTES", default_value_t = 5)]
     pub idle_minutes: u64,
@@ -117,8 +120,24 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the policy catalogue (categories, locations, devices, pathways)
     Catalogue,
-    /// Print where casebook looks for its store and identity
+    /// Print where casebook looks for its store and identity, and which is in use
     Paths,
+    /// Serve the store to everyone at once over a Unix socket (holds no key)
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The socket file's mode (octal): 660 lets the owner and the group in
+    #[arg(long, default_value = "660", value_parser = parse_mode)]
+    pub mode: u32,
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not a file mode; use octal digits such as 660"))
 }
 
 #[derive(Debug, Args)]
@@ -297,10 +316,23 @@ impl Cli {
         }
     }
 
-    /// Opens the store and unlocks it with the caller's key: the one place
-    /// the passphrase is asked for, once per run.
+    /// The school server's socket: `--socket`, or casebook.sock beside the
+    /// store directory (the store itself is private to its owner).
+    fn socket_path(&self) -> Result<PathBuf> {
+        match &self.socket {
+            Some(p) => Ok(p.clone()),
+            None => {
+                let store = self.store_path()?;
+                Ok(store.parent().map_or_else(|| PathBuf::from("casebook.sock"), |d| d.join("casebook.sock")))
+            }
+        }
+    }
+
+    /// Opens the store (through `casebook serve` when one is listening,
+    /// directly otherwise) and unlocks it with the caller's key: the one
+    /// place the passphrase is asked for, once per run.
     fn session(&self) -> Result<Session> {
-        let store = Store::open(&self.store_path()?)?;
+        let store = crate::server::open_store(&self.store_path()?, &self.socket_path()?)?;
         let identity = self.load_identity()?;
         Ok(store.unlock(identity)?)
     }
@@ -468,8 +500,29 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Paths) => {
+            let socket = cli.socket_path()?;
             println!("store:    {}", cli.store_path()?.display());
             println!("identity: {}", cli.identity_path()?.display());
+            println!("socket:   {}", socket.display());
+            if crate::server::listening(&socket) {
+                println!("in use:   casebook serve on {} (the store is shared)", socket.display());
+            } else {
+                println!("in use:   the store directly (no casebook serve is listening; one person at a time)");
+            }
+            Ok(())
+        }
+        Some(Command::Serve(args)) => {
+            let options =
+                crate::server::ServeOptions { store: cli.store_path()?, socket: cli.socket_path()?, mode: args.mode };
+            crate::server::serve(&options, || {
+                eprintln!(
+                    "casebook serve: serving {} on {} (mode {:o}); it holds no key. Stop with SIGTERM or Ctrl-C.",
+                    options.store.display(),
+                    options.socket.display(),
+                    options.mode
+                )
+            })?;
+            eprintln!("casebook serve: stopped; every acknowledged write is on disk.");
             Ok(())
         }
     }

@@ -7,5 +7,6 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod report;
+pub mod server;
 pub mod store;
 pub mod tui;

@@ -336,14 +336,19 @@ fn a_policy_change_action_triggers_a_review_and_the_review_closes_it() {
 }
 
 #[test]
-fn figures_reach_leadership_as_counts_written_when_the_dsl_saves_the_board() {
+fn figures_reach_leadership_as_counts_written_with_every_case_write() {
     let lib = Lib::new();
+    let mut lead = lib.open(&lib.lead);
+    assert_eq!(lead.figures(t(20, 9)).unwrap(), None, "no concern recorded yet");
+    drop(lead);
     let mut s = lib.open(&lib.dsl);
     concern(&mut s, "Pupil Fictional One", Status::AwaitingDebrief);
     concern(&mut s, "Pupil Fictional Two", Status::InProgress);
     drop(s);
+    // Each write re-counts its shard of the index, so leadership's figures
+    // follow without anyone opening the board.
     let mut lead = lib.open(&lib.lead);
-    assert_eq!(lead.figures(t(20, 9)).unwrap(), None, "no board saved yet");
+    assert_eq!(lead.figures(t(20, 9)).unwrap().unwrap().total(), 2);
     drop(lead);
 
     let mut s = lib.open(&lib.dsl);

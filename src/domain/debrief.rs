@@ -717,7 +717,7 @@ pub struct Figures {
 }
 
 impl Figures {
-    pub fn from_rows(rows: &[CaseSummary], computed_at: NaiveDateTime) -> Self {
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a CaseSummary>, computed_at: NaiveDateTime) -> Self {
         let mut counts: BTreeMap<(&str, Status), u32> = BTreeMap::new();
         for r in rows {
             *counts.entry((r.category.as_str(), r.status)).or_default() += 1;
@@ -729,6 +729,26 @@ impl Figures {
                 .map(|((category, status), count)| CategoryCount { category: category.to_string(), status, count })
                 .collect(),
         }
+    }
+
+    /// Adds up figures kept in parts (one per shard of the board index, so
+    /// one write re-counts one shard). Fresh as of the latest part.
+    pub fn merge(parts: impl IntoIterator<Item = Figures>) -> Option<Figures> {
+        let mut counts: BTreeMap<(String, Status), u32> = BTreeMap::new();
+        let mut computed_at: Option<NaiveDateTime> = None;
+        for part in parts {
+            computed_at = computed_at.max(Some(part.computed_at));
+            for c in part.counts {
+                *counts.entry((c.category, c.status)).or_default() += c.count;
+            }
+        }
+        Some(Figures {
+            computed_at: computed_at?,
+            counts: counts
+                .into_iter()
+                .map(|((category, status), count)| CategoryCount { category, status, count })
+                .collect(),
+        })
     }
 
     pub fn total(&self) -> u32 {

@@ -6,31 +6,81 @@
 //! principle 1). One API, [`Session`], serves the CLI, the TUI and any
 //! future server; it never imports ratatui.
 
+pub mod backend;
+pub mod client;
 pub mod codec;
 pub mod crypto;
 pub mod identity;
 pub mod oversight;
+pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
 
 use age::x25519;
 use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
 
 use crate::domain::summary::board_order;
 use crate::domain::{
     AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
     NewConcern, Role, Status, Triage,
 };
+pub use backend::{Backend, Batch, Location};
 use codec::{CodecError, MemberName, Record, School};
+pub(crate) use trees::SHARD_PREFIX;
 use crypto::{ClassKey, CryptoError};
 
-/// sled's page cache: a school's store is tens of MiB, not sled's 1 GiB default.
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// The named trees of a store. Keys are numeric ids (big-endian), a
+/// reference, or a setting's name; values are ciphertext or clear metadata.
+pub(crate) mod trees {
+    pub const SETTINGS: &str = "settings";
+    pub const MEMBERS: &str = "members";
+    pub const CLASS_KEYS: &str = "class_keys";
+    pub const CASES: &str = "cases";
+    pub const CASE_META: &str = "case_meta";
+    /// A concern's reference ("C-2026-0001") to its id: `show REF` finds one
+    /// concern without reading the board. References are sequence numbers,
+    /// no more telling than the counters beside them.
+    pub const CASE_REFS: &str = "case_refs";
+    pub const INDEX: &str = "index";
+    pub const COUNTERS: &str = "counters";
+    // Leadership's records (oversight.rs), sealed to the Oversight class.
+    pub const DEBRIEFS: &str = "debriefs";
+    pub const ACTIONS: &str = "actions";
+    pub const POLICIES: &str = "policies";
+    pub const FIGURES: &str = "figures";
+    /// Connections `casebook serve` refused (clear: time, OS user, key).
+    pub const REFUSALS: &str = "refusals";
+    /// Keys of the sharded board index and its figures.
+    pub const SHARD_PREFIX: &[u8] = b"shard-";
+
+    /// Every tree a store has; a served client may name no other.
+    pub const ALL: [&str; 13] = [
+        SETTINGS, MEMBERS, CLASS_KEYS, CASES, CASE_META, CASE_REFS, INDEX, COUNTERS, DEBRIEFS, ACTIONS, POLICIES,
+        FIGURES, REFUSALS,
+    ];
+}
+use trees::*;
+
+/// Rows per board-index shard (see [`Session::board`]).
+const INDEX_SHARD_ROWS: u32 = 512;
+
+fn shard_of(id: u32) -> u32 {
+    id / INDEX_SHARD_ROWS
+}
+
+fn shard_key(shard: u32) -> Vec<u8> {
+    [SHARD_PREFIX, &shard.to_be_bytes()].concat()
+}
+
+fn shard_rows(index: &BTreeMap<u32, CaseSummary>, shard: u32) -> Vec<CaseSummary> {
+    let lo = shard.saturating_mul(INDEX_SHARD_ROWS);
+    index.range(lo..lo.saturating_add(INDEX_SHARD_ROWS)).map(|(_, r)| r.clone()).collect()
+}
+
 /// Format of the clear metadata (settings, members, case meta).
 const STORE_FORMAT: u16 = 1;
 
@@ -66,6 +116,11 @@ pub enum StoreError {
     Input(String),
     #[error("{0} changed while you were editing it; reload and try again (nothing was lost)")]
     Conflict(String),
+    /// A batch's check failed: the record moved since it was read.
+    #[error("a record in {tree} changed since it was read; reload and try again (nothing was lost)")]
+    Stale { tree: String, key: Vec<u8> },
+    #[error("{0}")]
+    Served(String),
     #[error("the store's database failed: {0}")]
     Db(#[from] sled::Error),
     #[error("file error: {0}")]
@@ -127,54 +182,18 @@ fn id_of(key: &[u8]) -> Result<u32, StoreError> {
 
 /// An open store, not yet unlocked by anyone's key.
 pub struct Store {
-    path: PathBuf,
-    db: sled::Db,
-    settings: sled::Tree,
-    members: sled::Tree,
-    class_keys: sled::Tree,
-    cases: sled::Tree,
-    case_meta: sled::Tree,
-    index: sled::Tree,
-    counters: sled::Tree,
+    backend: Arc<dyn Backend>,
     catalogue: Catalogue,
 }
 
 impl Store {
+    /// A store over any backend (sled here, or a served one).
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Store {
+        Store { backend, catalogue: Catalogue::seed() }
+    }
+
     fn open_db(path: &Path) -> Result<Store, StoreError> {
-        let shown = path.display().to_string();
-        // After a SIGKILL the file lock can linger for a moment: retry
-        // briefly before saying the store is in use.
-        let mut attempts = 0;
-        let db = loop {
-            match sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open() {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
-                {
-                    attempts += 1;
-                    if attempts >= 15 {
-                        return Err(StoreError::InUse(shown));
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    return Err(StoreError::Identity(format!("cannot open the store at {shown}: permission denied")));
-                }
-                Err(e) => return Err(corrupt(format!("the store at {shown}"), e)),
-            }
-        };
-        Ok(Store {
-            path: path.to_path_buf(),
-            settings: db.open_tree("settings")?,
-            members: db.open_tree("members")?,
-            class_keys: db.open_tree("class_keys")?,
-            cases: db.open_tree("cases")?,
-            case_meta: db.open_tree("case_meta")?,
-            index: db.open_tree("index")?,
-            counters: db.open_tree("counters")?,
-            db,
-            catalogue: Catalogue::seed(),
-        })
+        Ok(Store::with_backend(Arc::new(backend::SledBackend::open(path)?)))
     }
 
     pub fn exists(path: &Path) -> bool {
@@ -193,11 +212,11 @@ impl Store {
         let recipient = parse_recipient(dsl_recipient)?;
         create_private_dir(path)?;
         let store = Self::open_db(path)?;
-        store.settings.insert("format", &STORE_FORMAT.to_be_bytes())?;
+        let mut batch = Batch::new().put(SETTINGS, "format", STORE_FORMAT.to_be_bytes());
         let keys: Vec<ClassKey> = AccessClass::ALL.into_iter().map(ClassKey::generate).collect();
         for key in &keys {
             let sealed = crypto::seal(key.expose(), std::slice::from_ref(&recipient), None)?;
-            store.class_keys.insert(key.class().tag(), sealed)?;
+            batch = batch.put(CLASS_KEYS, key.class().tag(), sealed);
         }
         let directory = &keys[2];
         debug_assert_eq!(directory.class(), AccessClass::Directory);
@@ -206,7 +225,7 @@ impl Store {
             std::slice::from_ref(&recipient),
             Some(directory),
         )?;
-        store.settings.insert("school", school_sealed)?;
+        batch = batch.put(SETTINGS, "school", school_sealed);
         let record = MemberRecord {
             format: STORE_FORMAT,
             role: Role::Dsl,
@@ -218,9 +237,8 @@ impl Store {
                 Some(directory),
             )?,
         };
-        let id = store.next_counter("member")?;
-        store.members.insert(be(id), codec_clear(&record))?;
-        store.db.flush()?;
+        let id = store.backend.next_counter("member")?;
+        store.backend.apply(batch.put(MEMBERS, be(id), codec_clear(&record)))?;
         Ok(store)
     }
 
@@ -228,19 +246,41 @@ impl Store {
         if !Self::exists(path) {
             return Err(StoreError::NotFound(path.display().to_string()));
         }
-        let store = Self::open_db(path)?;
-        match store.settings.get("format")? {
-            Some(v) if v.as_ref() == STORE_FORMAT.to_be_bytes() => Ok(store),
+        Self::checked(Self::open_db(path)?)
+    }
+
+    /// The sled files of an existing casebook store, for `casebook serve`.
+    pub fn open_backend(path: &Path) -> Result<backend::SledBackend, StoreError> {
+        if !Self::exists(path) {
+            return Err(StoreError::NotFound(path.display().to_string()));
+        }
+        let backend = Arc::new(backend::SledBackend::open(path)?);
+        Self::checked(Store::with_backend(backend.clone()))?;
+        Arc::try_unwrap(backend).map_err(|_| corrupt("the store", "it is still in use by this process"))
+    }
+
+    /// A store served by `casebook serve` on `socket`.
+    pub fn connect(socket: &Path) -> Result<Store, StoreError> {
+        Self::checked(Store::with_backend(Arc::new(client::ServedBackend::connect(socket)?)))
+    }
+
+    fn checked(store: Store) -> Result<Store, StoreError> {
+        match store.backend.get(SETTINGS, b"format")? {
+            Some(v) if v.as_slice() == STORE_FORMAT.to_be_bytes() => Ok(store),
             Some(v) => Err(corrupt(
                 "the store's format marker",
-                format!("format {:?} is not known to this casebook", v.as_ref()),
+                format!("format {:?} is not known to this casebook", v.as_slice()),
             )),
             None => Err(corrupt("the store", "it has no format marker (not a casebook store?)")),
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn location(&self) -> Location {
+        self.backend.location()
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -248,18 +288,14 @@ impl Store {
     }
 
     fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
-        let v = self.counters.update_and_fetch(name, |old| {
-            let n = old.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
-        })?;
-        id_of(&v.expect("update_and_fetch returns the new value"))
+        self.backend.next_counter(name)
     }
 
     fn member_records(&self) -> Result<Vec<(MemberId, MemberRecord)>, StoreError> {
-        self.members
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
+        self.backend
+            .scan(MEMBERS)?
+            .into_iter()
+            .map(|(k, v)| {
                 let id = id_of(&k)?;
                 let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
                 Ok((id, rec))
@@ -271,6 +307,7 @@ impl Store {
     /// class keys their role may hold (one X25519 operation each).
     pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
         let mine = identity.to_public().to_string();
+        self.backend.authenticate(&identity)?;
         let records = self.member_records()?;
         let (my_id, my_role) = records
             .iter()
@@ -280,8 +317,8 @@ impl Store {
         let mut keys = Vec::new();
         for &class in my_role.classes() {
             let sealed = self
-                .class_keys
-                .get(class.tag())?
+                .backend
+                .get(CLASS_KEYS, class.tag().as_bytes())?
                 .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "it is missing"))?;
             let plain = crypto::open(&sealed, &[&identity]).map_err(|e| {
                 corrupt(format!("the {} class key", class.tag()), format!("{e} (was your membership changed?)"))
@@ -295,6 +332,19 @@ impl Store {
         session.members = session.load_members(records)?;
         Ok(session)
     }
+}
+
+/// The member whose public key is `recipient`, and their role, from the
+/// clear member records (the server's view: it holds no key to read names).
+pub fn member_by_recipient(backend: &dyn Backend, recipient: &str) -> Result<Option<(MemberId, Role)>, StoreError> {
+    for (k, v) in backend.scan(MEMBERS)? {
+        let id = id_of(&k)?;
+        let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
+        if rec.recipient == recipient {
+            return Ok(Some((id, rec.role)));
+        }
+    }
+    Ok(None)
 }
 
 fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
@@ -376,8 +426,13 @@ impl Session {
         &self.store.catalogue
     }
 
-    pub fn path(&self) -> &Path {
-        &self.store.path
+    pub fn location(&self) -> Location {
+        self.store.location()
+    }
+
+    /// The record backend below this session (for change notifications).
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        self.store.backend()
     }
 
     pub fn me(&self) -> &Member {
@@ -408,7 +463,7 @@ impl Session {
     }
 
     pub fn school(&self) -> Result<String, StoreError> {
-        let sealed = self.store.settings.get("school")?.ok_or_else(|| corrupt("the school's name", "it is missing"))?;
+        let sealed = self.store.backend.get(SETTINGS, b"school")?.ok_or_else(|| corrupt("the school's name", "it is missing"))?;
         Ok(self.open_record::<School>(AccessClass::Directory, &sealed)?.name)
     }
 
@@ -482,14 +537,11 @@ impl Session {
             let key = self.require(class, "share a class key")?;
             batch_keys.push((class, crypto::seal(key.expose(), &self.recipients_for(class)?, None)?));
         }
-        (&self.store.members, &self.store.class_keys).transaction(|(members, class_keys)| {
-            members.insert(&be(id), codec_clear(&record))?;
-            for (class, sealed) in &batch_keys {
-                class_keys.insert(class.tag(), sealed.as_slice())?;
-            }
-            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
-        })?;
-        self.store.db.flush()?;
+        let mut batch = Batch::new().check(MEMBERS, be(id), None::<Vec<u8>>).put(MEMBERS, be(id), codec_clear(&record));
+        for (class, sealed) in batch_keys {
+            batch = batch.put(CLASS_KEYS, class.tag(), sealed);
+        }
+        self.store.backend.apply(batch)?;
         Ok(member)
     }
 
@@ -529,34 +581,31 @@ impl Session {
     }
 
     /// Writes a case record and its revision atomically, then fsyncs: once
-    /// this returns, the write survives a crash.
+    /// this returns, the write survives a crash. A new case also records its
+    /// reference, so `show REF` finds it without the board.
     fn write_case(&mut self, id: u32, expected: Option<CaseMeta>, case: &CaseFile) -> Result<u64, StoreError> {
         let sealed = self.seal(AccessClass::Case, case)?;
         let meta = CaseMeta { format: STORE_FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
-        let reference = case.concern.reference.clone();
-        (&self.store.cases, &self.store.case_meta).transaction(|(cases, metas)| {
-            let current = metas.get(be(id))?;
-            let current: Option<CaseMeta> = current.and_then(|v| codec::from_bytes(v.as_ref()).ok());
-            if current != expected {
-                return sled::transaction::abort(StoreError::Conflict(reference.clone()));
-            }
-            cases.insert(&be(id), sealed.as_slice())?;
-            metas.insert(&be(id), codec_clear(&meta))?;
-            Ok(())
+        let mut batch = Batch::new()
+            .check(CASE_META, be(id), expected.map(|m| codec_clear(&m)))
+            .put(CASES, be(id), sealed)
+            .put(CASE_META, be(id), codec_clear(&meta));
+        if expected.is_none() {
+            let reference = case.concern.reference.as_bytes();
+            batch = batch.check(CASE_REFS, reference, None::<Vec<u8>>).put(CASE_REFS, reference, be(id));
+        }
+        self.store.backend.apply(batch).map_err(|e| match e {
+            StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
+            other => other,
         })?;
-        self.store.db.flush()?;
         if self.can_read(AccessClass::Case) {
-            let summary = CaseSummary::of(id, meta.revision, case, self.catalogue());
-            if let Some(index) = self.index.as_mut() {
-                index.insert(id, summary);
-                self.save_index()?;
-            }
+            self.index_case(CaseSummary::of(id, meta.revision, case, self.catalogue()))?;
         }
         Ok(meta.revision)
     }
 
     fn case_meta(&self, id: u32) -> Result<Option<CaseMeta>, StoreError> {
-        match self.store.case_meta.get(be(id))? {
+        match self.store.backend.get(CASE_META, &be(id))? {
             None => Ok(None),
             Some(v) => codec::from_bytes(&v).map(Some).map_err(|e| corrupt(format!("case {id}'s metadata"), e)),
         }
@@ -565,16 +614,22 @@ impl Session {
     /// Loads one case by its store id.
     pub fn case(&self, id: u32) -> Result<CaseFile, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
-        let sealed = self.store.cases.get(be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        let sealed =
+            self.store.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
         self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
             StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
             other => other,
         })
     }
 
-    /// Finds a case's store id by its reference (e.g. `C-2026-0001`).
+    /// Finds a case's store id by its reference (e.g. `C-2026-0001`): one
+    /// lookup, then the board only for a store written before references
+    /// were kept.
     pub fn find(&mut self, reference: &str) -> Result<u32, StoreError> {
         let wanted = reference.trim().to_ascii_uppercase();
+        if let Some(id) = self.store.backend.get(CASE_REFS, wanted.as_bytes())? {
+            return id_of(&id);
+        }
         self.board()?
             .rows
             .iter()
@@ -650,77 +705,127 @@ impl Session {
 
     // ---- the board --------------------------------------------------------
 
-    fn save_index(&self) -> Result<(), StoreError> {
-        let Some(index) = &self.index else {
-            return Ok(());
-        };
+    /// Seals one shard of the board index, with its anonymised figures.
+    /// The index is a cache, sealed to the class key alone: losing it costs
+    /// one slower start, never a record. Sharding keeps a write's cost flat
+    /// as the store grows: one follow-up re-seals the few hundred rows beside
+    /// it, not the board. P9-e: leadership cannot open the index, so the
+    /// shard's counts (and only its counts) go to an Oversight record too.
+    fn save_index_shard(&self, shard: u32, rows: &[CaseSummary]) -> Result<(), StoreError> {
         let key = self.require(AccessClass::Case, "index concerns")?;
-        let rows: Vec<CaseSummary> = index.values().cloned().collect();
-        // The index is a cache: sealed to the class key alone. Losing it
-        // costs one slow start, never a record.
-        let sealed = crypto::seal(&zeroize::Zeroizing::new(codec::encode(&rows)), &[], Some(key))?;
-        self.store.index.insert("cases", sealed)?;
-        // P9-e: leadership cannot open the index, so its counts (and only
-        // its counts) go to an Oversight record too; see oversight.rs.
-        self.save_figures(&rows)?;
+        let name = shard_key(shard);
+        let batch = if rows.is_empty() {
+            Batch::new().delete(INDEX, name.clone()).delete(FIGURES, name)
+        } else {
+            let sealed = crypto::seal(&zeroize::Zeroizing::new(codec::encode(&rows.to_vec())), &[], Some(key))?;
+            let figures = crate::domain::Figures::from_rows(rows, chrono::Local::now().naive_local());
+            Batch::new().put(INDEX, name.clone(), sealed).put(FIGURES, name, self.seal(AccessClass::Oversight, &figures)?)
+        };
+        self.store.backend.apply(batch)?;
         Ok(())
     }
 
-    fn load_index(&self) -> BTreeMap<u32, CaseSummary> {
-        let Ok(Some(sealed)) = self.store.index.get("cases") else {
-            return BTreeMap::new();
+    /// The rows of one index shard as stored (empty when it is missing or
+    /// does not open: the next board load rebuilds it from the records).
+    fn stored_shard(&self, shard: u32) -> Result<Vec<CaseSummary>, StoreError> {
+        Ok(match self.store.backend.get(INDEX, &shard_key(shard))? {
+            Some(sealed) => self.open_record(AccessClass::Case, &sealed).unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+
+    /// Puts a case's new summary into its index shard, loaded or not.
+    fn index_case(&mut self, summary: CaseSummary) -> Result<(), StoreError> {
+        let shard = shard_of(summary.id);
+        let rows: Vec<CaseSummary> = match self.index.as_mut() {
+            Some(index) => {
+                index.insert(summary.id, summary);
+                shard_rows(index, shard)
+            }
+            None => {
+                let mut rows = self.stored_shard(shard)?;
+                rows.retain(|r| r.id != summary.id);
+                rows.push(summary);
+                rows.sort_by_key(|r| r.id);
+                rows
+            }
         };
-        // A damaged or foreign index is rebuilt from the records.
-        match self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &sealed) {
-            Ok(rows) => rows.into_iter().map(|r| (r.id, r)).collect(),
-            Err(_) => BTreeMap::new(),
+        self.save_index_shard(shard, &rows)
+    }
+
+    /// The index's shards that open; a damaged or foreign shard is left out
+    /// and its rows are rebuilt from the records.
+    fn load_index(&self) -> Result<BTreeMap<u32, CaseSummary>, StoreError> {
+        let mut index = BTreeMap::new();
+        for (name, sealed) in self.store.backend.scan(INDEX)? {
+            if !name.starts_with(SHARD_PREFIX) {
+                continue;
+            }
+            if let Ok(rows) = self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &sealed) {
+                index.extend(rows.into_iter().map(|r| (r.id, r)));
+            }
         }
+        Ok(index)
     }
 
     /// The triage board: a summary of every case, sorted for triage.
     ///
     /// Reads the encrypted index, then decrypts only the cases whose
-    /// revision moved since (written by a reporter, or before a crash).
-    /// Cases a reporter wrote without the class stanza gain it here.
+    /// revision moved since (written by a reporter or another member, or
+    /// before a crash). Cases a reporter wrote without the class stanza gain
+    /// it here.
     pub fn board(&mut self) -> Result<Board, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
         let mut index = match self.index.take() {
             Some(index) => index,
-            None => self.load_index(),
+            None => self.load_index()?,
         };
-        let mut revisions = HashMap::new();
-        for kv in self.store.case_meta.iter() {
-            let (k, v) = kv?;
+        let mut revisions: HashMap<u32, (u64, Vec<u8>)> = HashMap::new();
+        for (k, v) in self.store.backend.scan(CASE_META)? {
             let id = id_of(&k)?;
             let meta: CaseMeta = codec::from_bytes(&v).map_err(|e| corrupt(format!("case {id}'s metadata"), e))?;
-            revisions.insert(id, meta.revision);
+            revisions.insert(id, (meta.revision, v));
         }
-        let before = index.len();
-        index.retain(|id, row| revisions.get(id) == Some(&row.revision));
-        let mut changed = index.len() != before;
+        let mut dirty: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+        index.retain(|id, row| {
+            let keep = revisions.get(id).map(|r| r.0) == Some(row.revision);
+            if !keep {
+                dirty.insert(shard_of(*id));
+            }
+            keep
+        });
         let stale: Vec<u32> = revisions.keys().copied().filter(|id| !index.contains_key(id)).collect();
         let mut problems = Vec::new();
         let loaded = self.load_cases(&stale);
         for (id, result) in stale.iter().zip(loaded) {
             match result {
                 Ok((case, sealed_has_class)) => {
-                    let rev = revisions[id];
-                    index.insert(*id, CaseSummary::of(*id, rev, &case, self.catalogue()));
-                    changed = true;
+                    let (rev, meta) = &revisions[id];
+                    index.insert(*id, CaseSummary::of(*id, *rev, &case, self.catalogue()));
+                    dirty.insert(shard_of(*id));
                     if !sealed_has_class {
                         // A reporter's record: re-seal with the class stanza
-                        // so later opens are cheap. Same revision, same text.
+                        // so later opens are cheap. Same revision, same text;
+                        // if it moved meanwhile, the newer record stands.
                         let sealed = self.seal(AccessClass::Case, &case)?;
-                        self.store.cases.insert(be(*id), sealed)?;
+                        let batch = Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(
+                            CASES,
+                            be(*id),
+                            sealed,
+                        );
+                        match self.store.backend.apply(batch) {
+                            Ok(_) | Err(StoreError::Stale { .. }) => {}
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
                 Err(e) => problems.push(format!("case #{id}: {e}")),
             }
         }
-        self.index = Some(index);
-        if changed {
-            self.save_index()?;
+        for &shard in &dirty {
+            self.save_index_shard(shard, &shard_rows(&index, shard))?;
         }
+        self.index = Some(index);
         let mut rows: Vec<CaseSummary> = self.index.as_ref().map(|i| i.values().cloned().collect()).unwrap_or_default();
         rows.sort_by(board_order);
         Ok(Board { rows, problems })
@@ -741,7 +846,7 @@ impl Session {
         self.require(AccessClass::Case, "read concerns")?;
         let key = self.class_key(AccessClass::Case).map(ClassKey::duplicate);
         Ok(CaseReader {
-            cases: self.store.cases.clone(),
+            backend: self.store.backend.clone(),
             key: key.map(std::sync::Arc::new),
             identity: self.identity.clone(),
         })
@@ -774,19 +879,19 @@ impl Session {
 /// to clone, for background work.
 #[derive(Clone)]
 pub struct CaseReader {
-    cases: sled::Tree,
+    backend: Arc<dyn Backend>,
     key: Option<std::sync::Arc<ClassKey>>,
     identity: x25519::Identity,
 }
 
 impl CaseReader {
     pub fn ids(&self) -> Result<Vec<u32>, StoreError> {
-        self.cases.iter().keys().map(|k| k.map_err(StoreError::from).and_then(|k| id_of(&k))).collect()
+        self.backend.scan(CASE_META)?.into_iter().map(|(k, _)| id_of(&k)).collect()
     }
 
     /// One case, and whether its record already carries the class stanza.
     pub fn load_one(&self, id: u32) -> Result<(CaseFile, bool), StoreError> {
-        let sealed = self.cases.get(be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        let sealed = self.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
         let mut ids: Vec<&dyn age::Identity> = Vec::with_capacity(2);
         if let Some(k) = &self.key {
             ids.push(k.as_ref());

@@ -12,10 +12,9 @@
 //! leadership can close the actions they own.
 
 use chrono::{Datelike, NaiveDateTime};
-use sled::Transactional;
 
 use super::codec::Record;
-use super::{Session, StoreError, be, corrupt, id_of};
+use super::{Batch, Session, StoreError, be, corrupt, id_of};
 use crate::domain::debrief::{action_label, action_order, awaiting_since, names_mentioned};
 use crate::domain::{
     AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
@@ -23,11 +22,8 @@ use crate::domain::{
     Status, TrackedPolicy, TriggerKind,
 };
 
-const DEBRIEFS: &str = "debriefs";
-const ACTIONS: &str = "actions";
-const POLICIES: &str = "policies";
-/// One record, under [`FIGURES_KEY`]: the latest anonymised counts.
-const FIGURES: &str = "figures";
+use super::trees::{ACTIONS, DEBRIEFS, FIGURES, POLICIES};
+/// The one figures record (the latest anonymised counts) is under this key.
 const FIGURES_KEY: &str = "cases";
 /// The catalogue's own policy is tracked under this id.
 const SEED_POLICY: PolicyId = 1;
@@ -59,10 +55,6 @@ fn incomplete(what: &str, errors: &[FieldError]) -> StoreError {
 }
 
 impl Session {
-    fn oversight_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        Ok(self.store.db.open_tree(name)?)
-    }
-
     /// P9-c: debriefs, actions and policy reviews are recorded by the DSL
     /// and deputies; leadership reads them.
     fn require_lead(&self, action: &str) -> Result<(), StoreError> {
@@ -82,8 +74,7 @@ impl Session {
     fn load_all<T: Record>(&self, tree: &str, what: &str) -> Result<Vec<T>, StoreError> {
         self.require(AccessClass::Oversight, &format!("read {what}s"))?;
         let mut out = Vec::new();
-        for kv in self.oversight_tree(tree)?.iter() {
-            let (k, v) = kv?;
+        for (k, v) in self.store.backend.scan(tree)? {
             let id = id_of(&k)?;
             out.push(self.open_oversight(what, id, &v)?);
         }
@@ -91,21 +82,17 @@ impl Session {
     }
 
     /// One record and its sealed bytes (for a compare-and-swap update).
-    fn load_one<T: Record>(&self, tree: &str, what: &str, id: u32) -> Result<(T, sled::IVec), StoreError> {
+    fn load_one<T: Record>(&self, tree: &str, what: &str, id: u32) -> Result<(T, Vec<u8>), StoreError> {
         self.require(AccessClass::Oversight, &format!("read {what}s"))?;
         let sealed =
-            self.oversight_tree(tree)?.get(be(id))?.ok_or_else(|| StoreError::Input(format!("no {what} #{id}")))?;
+            self.store.backend.get(tree, &be(id))?.ok_or_else(|| StoreError::Input(format!("no {what} #{id}")))?;
         Ok((self.open_oversight(what, id, &sealed)?, sealed))
     }
 
     /// Writes a new record and fsyncs: once this returns it survives a crash.
     fn insert_new<T: Record>(&self, tree: &str, id: u32, value: &T, label: &str) -> Result<(), StoreError> {
         let sealed = self.seal(AccessClass::Oversight, value)?;
-        self.oversight_tree(tree)?
-            .compare_and_swap(be(id), None as Option<&[u8]>, Some(sealed))?
-            .map_err(|_| StoreError::Conflict(label.to_string()))?;
-        self.store.db.flush()?;
-        Ok(())
+        self.apply_labelled(Batch::new().check(tree, be(id), None::<Vec<u8>>).put(tree, be(id), sealed), label)
     }
 
     /// Replaces a record only if nobody changed it since it was read.
@@ -113,16 +100,22 @@ impl Session {
         &self,
         tree: &str,
         id: u32,
-        old: &sled::IVec,
+        old: &[u8],
         value: &T,
         label: &str,
     ) -> Result<(), StoreError> {
         let sealed = self.seal(AccessClass::Oversight, value)?;
-        self.oversight_tree(tree)?
-            .compare_and_swap(be(id), Some(old), Some(sealed))?
-            .map_err(|_| StoreError::Conflict(label.to_string()))?;
-        self.store.db.flush()?;
-        Ok(())
+        self.apply_labelled(Batch::new().check(tree, be(id), Some(old.to_vec())).put(tree, be(id), sealed), label)
+    }
+
+    /// Applies a batch; a record that moved since it was read is a conflict
+    /// named by `label`, and nothing is written.
+    fn apply_labelled(&self, batch: Batch, label: &str) -> Result<(), StoreError> {
+        match self.store.backend.apply(batch) {
+            Ok(_) => Ok(()),
+            Err(StoreError::Stale { .. }) => Err(StoreError::Conflict(label.to_string())),
+            Err(e) => Err(e),
+        }
     }
 
     // ---- debriefs (P9-c) --------------------------------------------------
@@ -356,13 +349,16 @@ impl Session {
     /// (the seed: written June 2024, so overdue since June 2025).
     pub fn policies(&self) -> Result<Vec<TrackedPolicy>, StoreError> {
         self.require(AccessClass::Oversight, "read policy reviews")?;
-        let tree = self.oversight_tree(POLICIES)?;
-        if tree.is_empty() {
+        if self.store.backend.scan_page(POLICIES, None, 1)?.is_empty() {
             let seed = TrackedPolicy::from_catalogue(SEED_POLICY, &self.catalogue().policy);
             let sealed = self.seal(AccessClass::Oversight, &seed)?;
             // Another writer may have seeded it a moment ago: theirs stands.
-            let _ = tree.compare_and_swap(be(SEED_POLICY), None as Option<&[u8]>, Some(sealed))?;
-            self.store.db.flush()?;
+            let batch =
+                Batch::new().check(POLICIES, be(SEED_POLICY), None::<Vec<u8>>).put(POLICIES, be(SEED_POLICY), sealed);
+            match self.store.backend.apply(batch) {
+                Ok(_) | Err(StoreError::Stale { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         self.load_all(POLICIES, "policy")
     }
@@ -371,7 +367,7 @@ impl Session {
         Ok(self.load_policy(id)?.0)
     }
 
-    fn load_policy(&self, id: PolicyId) -> Result<(TrackedPolicy, sled::IVec), StoreError> {
+    fn load_policy(&self, id: PolicyId) -> Result<(TrackedPolicy, Vec<u8>), StoreError> {
         if id == SEED_POLICY {
             self.policies()?;
         }
@@ -410,7 +406,7 @@ impl Session {
     ) -> Result<TrackedPolicy, StoreError> {
         self.require_lead("record policy reviews")?;
         let (mut p, old_policy) = self.load_policy(policy)?;
-        let mut closing: Vec<(Action, sled::IVec)> = Vec::new();
+        let mut closing: Vec<(Action, Vec<u8>)> = Vec::new();
         for &id in &input.close_actions {
             if closing.iter().any(|(a, _)| a.id == id) {
                 continue;
@@ -447,24 +443,18 @@ impl Session {
             .iter()
             .map(|(a, old)| Ok((a.id, old.clone(), self.seal(AccessClass::Oversight, a)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let (policies, actions) = (self.oversight_tree(POLICIES)?, self.oversight_tree(ACTIONS)?);
-        let name = p.name.clone();
-        (&policies, &actions).transaction(|(pt, at)| {
-            if pt.get(be(policy))?.as_ref() != Some(&old_policy) {
-                return sled::transaction::abort(StoreError::Conflict(name.clone()));
+        let mut batch = Batch::new().check(POLICIES, be(policy), Some(old_policy)).put(POLICIES, be(policy), sealed_policy);
+        for (id, old, sealed) in sealed_actions {
+            batch = batch.check(ACTIONS, be(id), Some(old)).put(ACTIONS, be(id), sealed);
+        }
+        match self.store.backend.apply(batch) {
+            Ok(_) => {}
+            Err(StoreError::Stale { tree, key }) => {
+                let what = if tree == ACTIONS { id_of(&key).map(action_label).unwrap_or_default() } else { p.name.clone() };
+                return Err(StoreError::Conflict(what));
             }
-            for (id, old, _) in &sealed_actions {
-                if at.get(be(*id))?.as_ref() != Some(old) {
-                    return sled::transaction::abort(StoreError::Conflict(action_label(*id)));
-                }
-            }
-            pt.insert(&be(policy), sealed_policy.as_slice())?;
-            for (id, _, sealed) in &sealed_actions {
-                at.insert(&be(*id), sealed.as_slice())?;
-            }
-            Ok(())
-        })?;
-        self.store.db.flush()?;
+            Err(e) => return Err(e),
+        }
         Ok(p)
     }
 
@@ -473,12 +463,6 @@ impl Session {
     /// Called whenever a Case-class session saves the board index: the
     /// counts, with no names, references or dates, sealed to Oversight so
     /// leadership can read them without the index.
-    pub(super) fn save_figures(&self, rows: &[CaseSummary]) -> Result<(), StoreError> {
-        let figures = Figures::from_rows(rows, chrono::Local::now().naive_local());
-        let sealed = self.seal(AccessClass::Oversight, &figures)?;
-        self.oversight_tree(FIGURES)?.insert(FIGURES_KEY, sealed)?;
-        Ok(())
-    }
 
     /// Anonymised counts of concerns by category and status. The DSL and
     /// deputies get them fresh from the board; leadership reads the copy
@@ -490,10 +474,19 @@ impl Session {
             let rows = self.board()?.rows;
             return Ok(Some(Figures::from_rows(&rows, now)));
         }
-        match self.oversight_tree(FIGURES)?.get(FIGURES_KEY)? {
-            None => Ok(None),
-            Some(sealed) => self.open_oversight("figures", 0, &sealed).map(Some),
+        // One record per shard of the board index (see Session::board); a
+        // store from before sharding has one record under FIGURES_KEY.
+        let mut parts = Vec::new();
+        let mut legacy = None;
+        for (key, sealed) in self.store.backend.scan(FIGURES)? {
+            let figures: Figures = self.open_oversight("figures", 0, &sealed)?;
+            if key.starts_with(super::SHARD_PREFIX) {
+                parts.push(figures);
+            } else if key == FIGURES_KEY.as_bytes() {
+                legacy = Some(figures);
+            }
         }
+        Ok(if parts.is_empty() { legacy } else { Figures::merge(parts) })
     }
 
     /// Everything the leadership dashboard shows: action counts and the

@@ -1,0 +1,414 @@
+//! `casebook serve`: one process owns the sled store and serves it over a
+//! Unix socket, so the DSL, deputies and staff use one store at once over
+//! SSH (PRODUCT.md principle 8; sled lets one process hold a store).
+//!
+//! The server never holds a key. It stores and serves ciphertext and clear
+//! metadata; clients hold their keys, seal, open and apply the domain's
+//! rules. Who may connect is set by the socket's owner, group and mode; each
+//! connection then proves it holds a member's key by opening a challenge
+//! sealed to that key, and its role sets what it may touch: a reporter can
+//! only add new concerns, leadership can only move actions along, and only
+//! the DSL writes members and class keys. The crypto stops a member reading
+//! beyond their role; these rules stop them writing beyond it too.
+
+use std::io::{BufReader, BufWriter};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::RngCore;
+
+use crate::domain::{MemberId, Role};
+use crate::store::backend::{Backend, Batch, SledBackend, Write};
+use crate::store::trees::*;
+use crate::store::wire::{self, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
+use crate::store::{Store, StoreError, crypto, member_by_recipient, parse_recipient};
+
+/// More connections than a school has staff at once is a fault somewhere:
+/// refuse the extra ones rather than run out of threads.
+const MAX_CONNECTIONS: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub store: PathBuf,
+    pub socket: PathBuf,
+    /// The socket file's mode: 0660 lets the owner and the casebook group in.
+    pub mode: u32,
+}
+
+/// A connection's standing: nothing but Hello until it has proven a key.
+enum Standing {
+    Stranger,
+    Challenged { nonce: [u8; 32], member: MemberId, recipient: String },
+    Member { recipient: String, role: Role },
+}
+
+/// Who is on the other end of the socket, from the kernel (for the log).
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    rustix::net::sockopt::socket_peercred(stream).ok().map(|c| c.uid.as_raw())
+}
+
+/// Runs until SIGTERM, SIGINT or SIGHUP, then stops accepting, lets each
+/// connection finish the request it is on, flushes and removes the socket.
+/// `ready` is called once the socket is listening.
+pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreError> {
+    // Check it is a casebook store before taking the socket.
+    let backend = Arc::new(Store::open_backend(&options.store)?);
+    let listener = bind(&options.socket, options.mode)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, stop.clone())?;
+    }
+    listener.set_nonblocking(true)?;
+    ready();
+    let live = Arc::new(AtomicUsize::new(0));
+    let open: Arc<Mutex<Vec<UnixStream>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut workers = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false)?;
+                if live.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
+                    let _ = wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
+                    continue;
+                }
+                if let Ok(handle) = stream.try_clone() {
+                    open.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
+                }
+                live.fetch_add(1, Ordering::Relaxed);
+                let (backend, live) = (backend.clone(), live.clone());
+                workers.push(std::thread::spawn(move || {
+                    let uid = peer_uid(&stream);
+                    if let Err(e) = connection(&*backend, stream, uid) {
+                        eprintln!("casebook serve: connection from uid {uid:?} ended: {e}");
+                    }
+                    live.fetch_sub(1, Ordering::Relaxed);
+                }));
+                workers.retain(|w| !w.is_finished());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(25)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Drain: no new connections; each open one finishes the request it is
+    // on (a request is applied whole or not at all) and then sees EOF.
+    drop(listener);
+    for stream in open.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let _ = stream.shutdown(std::net::Shutdown::Read);
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+    backend.flush()?;
+    let _ = std::fs::remove_file(&options.socket);
+    Ok(())
+}
+
+/// Binds the socket, replacing a stale one a killed server left behind,
+/// and refusing to take over one a live server still answers on.
+fn bind(socket: &Path, mode: u32) -> Result<UnixListener, StoreError> {
+    if socket.exists() {
+        if UnixStream::connect(socket).is_ok() {
+            return Err(StoreError::InUse(format!(
+                "{} (another casebook serve is already listening there)",
+                socket.display()
+            )));
+        }
+        std::fs::remove_file(socket)?;
+    }
+    let listener = UnixListener::bind(socket).map_err(|e| {
+        StoreError::Input(format!("cannot listen on {}: {e}", socket.display()))
+    })?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(mode))?;
+    Ok(listener)
+}
+
+fn connection(backend: &SledBackend, stream: UnixStream, uid: Option<u32>) -> Result<(), WireError> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = BufWriter::new(stream);
+    let mut standing = Standing::Stranger;
+    loop {
+        let request: Request = match wire::receive(&mut reader) {
+            Ok(r) => r,
+            Err(WireError::Closed) => return Ok(()),
+            Err(e @ (WireError::Malformed(_) | WireError::TooLarge(_))) => {
+                // Say why, then hang up: the stream is out of step.
+                let _ = wire::send(&mut writer, &Response::Failed(e.to_string()));
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let response = answer(backend, &mut standing, request, uid);
+        wire::send(&mut writer, &response)?;
+    }
+}
+
+fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid: Option<u32>) -> Response {
+    match (&*standing, request) {
+        (_, Request::Hello { protocol, recipient }) => {
+            if protocol != PROTOCOL {
+                return Response::Refused(format!(
+                    "this server speaks protocol {PROTOCOL}, the client {protocol}: use the same casebook version"
+                ));
+            }
+            match hello(backend, &recipient) {
+                Ok((member, nonce, challenge)) => {
+                    *standing = Standing::Challenged { nonce, member, recipient };
+                    Response::Challenge(challenge)
+                }
+                Err(why) => {
+                    refuse(backend, uid, &recipient, &why);
+                    Response::Refused(why)
+                }
+            }
+        }
+        (Standing::Challenged { nonce, member, recipient }, Request::Prove { nonce: answer }) => {
+            // Compare in constant time: how much matched must not leak.
+            let same = answer.len() == nonce.len() && answer.iter().zip(nonce).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            let (member, recipient) = (*member, recipient.clone());
+            if !same {
+                refuse(backend, uid, &recipient, "wrong answer to the key challenge");
+                *standing = Standing::Stranger;
+                return Response::Refused("that key did not answer the challenge".into());
+            }
+            match member_by_recipient(backend, &recipient) {
+                Ok(Some((id, role))) if id == member => {
+                    *standing = Standing::Member { recipient, role };
+                    Response::Welcome { role, member }
+                }
+                _ => Response::Refused("not a member of this store".into()),
+            }
+        }
+        (Standing::Member { recipient, role, .. }, request) => {
+            // The role is read again for writes: a member removed or
+            // changed while connected is held to what they are now.
+            let role = if matches!(request, Request::Apply(_) | Request::NextCounter(_)) {
+                match member_by_recipient(backend, recipient) {
+                    Ok(Some((_, role))) => role,
+                    Ok(None) => return Response::Refused("you are no longer a member of this store".into()),
+                    Err(e) => return Response::Failed(e.to_string()),
+                }
+            } else {
+                *role
+            };
+            if let Err(why) = permits(role, &request) {
+                return Response::Refused(why);
+            }
+            carry_out(backend, request)
+        }
+        // The format marker is public: a client checks it is talking to a
+        // casebook store before it offers a key.
+        (_, Request::Get { tree, key }) if tree == SETTINGS && key == b"format" => {
+            carry_out(backend, Request::Get { tree, key })
+        }
+        (_, _) => Response::Refused("prove a member's key first (hello)".into()),
+    }
+}
+
+fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], Vec<u8>), String> {
+    let parsed = parse_recipient(recipient).map_err(|e| e.to_string())?;
+    let member = match member_by_recipient(backend, &parsed.to_string()) {
+        Ok(Some((id, _))) => id,
+        Ok(None) => return Err("this key is not a member of this store; ask the DSL to add you".into()),
+        Err(e) => return Err(format!("the member list could not be read: {e}")),
+    };
+    let mut nonce = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let challenge = crypto::seal(&nonce, &[parsed], None).map_err(|e| e.to_string())?;
+    Ok((member, nonce, challenge))
+}
+
+/// Keeps a refused connection for the audit log: when, which OS account,
+/// which key. None of it is a secret (a public key, a uid).
+fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
+    let when = chrono::Utc::now();
+    eprintln!("casebook serve: refused uid {uid:?} key {recipient:.80}: {why}");
+    let line = format!("{} uid={} key={recipient:.80} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
+    let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
+    let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
+}
+
+/// Trees whose contents are case detail (even as ciphertext) or its index.
+const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
+
+/// The coarse rules the server enforces on top of the crypto.
+pub fn permits(role: Role, request: &Request) -> Result<(), String> {
+    let known = |tree: &str| {
+        if ALL.contains(&tree) { Ok(()) } else { Err(format!("there is no {tree:?} in a casebook store")) }
+    };
+    match request {
+        Request::Hello { .. } | Request::Prove { .. } | Request::Changes => Ok(()),
+        Request::Get { tree, .. } | Request::Scan { tree, .. } => {
+            known(tree)?;
+            let readable = match role {
+                Role::Dsl | Role::Deputy => true,
+                Role::Leadership => !CASE_TREES.contains(&tree.as_str()),
+                Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree.as_str()),
+            };
+            if readable { Ok(()) } else { Err(format!("a {role} cannot read {tree}")) }
+        }
+        Request::NextCounter(name) => {
+            let ok = match role {
+                Role::Dsl => true,
+                Role::Deputy => name != "member",
+                Role::Reporter => name == "case" || name.starts_with("case-ref-"),
+                Role::Leadership => false,
+            };
+            if ok { Ok(()) } else { Err(format!("a {role} cannot number a new {name}")) }
+        }
+        Request::Apply(batch) => {
+            for tree in batch.trees() {
+                known(tree)?;
+            }
+            match role {
+                Role::Dsl => Ok(()),
+                Role::Deputy => match batch.writes.iter().find(|w| [MEMBERS, CLASS_KEYS, SETTINGS].contains(&w.tree())) {
+                    Some(w) => Err(format!("only the DSL changes {}", w.tree())),
+                    None => Ok(()),
+                },
+                Role::Leadership => {
+                    // Moving their own action along (P9-d): a replace of an
+                    // existing action record, nothing else.
+                    let ok = batch.writes.iter().all(|w| {
+                        matches!(w, Write::Put { tree, key, .. } if tree == ACTIONS
+                            && batch.checks.iter().any(|c| c.tree == ACTIONS && &c.key == key && c.expected.is_some()))
+                    });
+                    if ok { Ok(()) } else { Err("leadership can only update actions".into()) }
+                }
+                Role::Reporter => {
+                    // A new concern and nothing else: every write creates a
+                    // record that the same batch checks does not exist yet.
+                    let new_only = |w: &Write| match w {
+                        Write::Put { tree, key, .. } if tree == CASES || tree == CASE_META => batch
+                            .checks
+                            .iter()
+                            .any(|c| c.tree == CASE_META && &c.key == key && c.expected.is_none()),
+                        Write::Put { tree, key, .. } if tree == CASE_REFS => batch
+                            .checks
+                            .iter()
+                            .any(|c| c.tree == CASE_REFS && &c.key == key && c.expected.is_none()),
+                        _ => false,
+                    };
+                    if batch.writes.iter().all(new_only) {
+                        Ok(())
+                    } else {
+                        Err("a reporter can only record new concerns".into())
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn carry_out(backend: &SledBackend, request: Request) -> Response {
+    let failed = |e: StoreError| match e {
+        StoreError::Stale { tree, key } => Response::Stale { tree, key },
+        other => Response::Failed(other.to_string()),
+    };
+    match request {
+        Request::Get { tree, key } => backend.get(&tree, &key).map(Response::Value).unwrap_or_else(failed),
+        Request::Scan { tree, after, limit } => {
+            let limit = (limit as usize).clamp(1, crate::store::backend::SCAN_PAGE);
+            match backend.scan_page(&tree, after.as_deref(), limit) {
+                Ok(mut entries) => {
+                    // Bound the page in bytes too, keeping at least one entry.
+                    let mut bytes = 0;
+                    let keep = entries
+                        .iter()
+                        .position(|(k, v)| {
+                            bytes += k.len() + v.len();
+                            bytes > PAGE_BYTES
+                        })
+                        .map_or(entries.len(), |i| i.max(1));
+                    entries.truncate(keep);
+                    debug_assert!(bytes <= MAX_FRAME || keep == 1);
+                    Response::Entries(entries)
+                }
+                Err(e) => failed(e),
+            }
+        }
+        Request::Apply(batch) => backend.apply(batch).map(Response::Applied).unwrap_or_else(failed),
+        Request::NextCounter(name) => backend.next_counter(&name).map(Response::Counter).unwrap_or_else(failed),
+        Request::Changes => backend.changes().map(Response::Changes).unwrap_or_else(failed),
+        Request::Hello { .. } | Request::Prove { .. } => Response::Failed("already a member".into()),
+    }
+}
+
+/// Whether a server answers on `socket` (for `casebook paths` and for
+/// choosing between a served and an embedded store).
+pub fn listening(socket: &Path) -> bool {
+    UnixStream::connect(socket).is_ok()
+}
+
+/// Opens the store the way a member's casebook should: through the server
+/// when one is listening on `socket`, directly otherwise.
+pub fn open_store(store: &Path, socket: &Path) -> Result<Store, StoreError> {
+    if socket.exists() {
+        match Store::connect(socket) {
+            Ok(s) => return Ok(s),
+            // A socket file no server answers on: a server that was
+            // stopped or killed. Open the store directly instead.
+            Err(_) if !listening(socket) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Store::open(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_case_batch() -> Batch {
+        Batch::new()
+            .check(CASE_META, vec![0, 0, 0, 9], None::<Vec<u8>>)
+            .check(CASE_REFS, b"C-2026-0009".to_vec(), None::<Vec<u8>>)
+            .put(CASES, vec![0, 0, 0, 9], b"sealed".to_vec())
+            .put(CASE_META, vec![0, 0, 0, 9], b"meta".to_vec())
+            .put(CASE_REFS, b"C-2026-0009".to_vec(), vec![0, 0, 0, 9])
+    }
+
+    #[test]
+    fn a_reporter_may_only_add_new_concerns() {
+        assert!(permits(Role::Reporter, &Request::Apply(new_case_batch())).is_ok());
+        let overwrite = Batch::new()
+            .check(CASE_META, vec![0, 0, 0, 1], Some(b"old".to_vec()))
+            .put(CASES, vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(permits(Role::Reporter, &Request::Apply(overwrite)).is_err());
+        let blind = Batch::new().put(CASES, vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(permits(Role::Reporter, &Request::Apply(blind)).is_err());
+        let member = Batch::new().put(MEMBERS, vec![0, 0, 0, 5], b"x".to_vec());
+        assert!(permits(Role::Reporter, &Request::Apply(member)).is_err());
+        let read = Request::Get { tree: CASES.into(), key: vec![0, 0, 0, 1] };
+        assert!(permits(Role::Reporter, &read).is_err());
+        assert!(permits(Role::Reporter, &Request::NextCounter("member".into())).is_err());
+        assert!(permits(Role::Reporter, &Request::NextCounter("case".into())).is_ok());
+    }
+
+    #[test]
+    fn leadership_cannot_touch_case_records() {
+        assert!(permits(Role::Leadership, &Request::Apply(new_case_batch())).is_err());
+        let read = Request::Scan { tree: CASES.into(), after: None, limit: 10 };
+        assert!(permits(Role::Leadership, &read).is_err());
+        let move_action = Batch::new()
+            .check(ACTIONS, vec![0, 0, 0, 1], Some(b"old".to_vec()))
+            .put(ACTIONS, vec![0, 0, 0, 1], b"new".to_vec());
+        assert!(permits(Role::Leadership, &Request::Apply(move_action)).is_ok());
+        let debriefs = Request::Scan { tree: DEBRIEFS.into(), after: None, limit: 10 };
+        assert!(permits(Role::Leadership, &debriefs).is_ok());
+    }
+
+    #[test]
+    fn only_the_dsl_changes_members_and_no_one_names_a_strange_tree() {
+        let member = Batch::new().put(MEMBERS, vec![0, 0, 0, 5], b"x".to_vec());
+        assert!(permits(Role::Deputy, &Request::Apply(member.clone())).is_err());
+        assert!(permits(Role::Dsl, &Request::Apply(member)).is_ok());
+        assert!(permits(Role::Deputy, &Request::Apply(new_case_batch())).is_ok());
+        let odd = Request::Get { tree: "__sled__default".into(), key: vec![] };
+        assert!(permits(Role::Dsl, &odd).is_err());
+    }
+}

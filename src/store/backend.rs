@@ -1,0 +1,374 @@
+//! The record backend: the one seam between the session (keys, crypto,
+//! domain rules) and where the bytes live (PRODUCT.md principle 8).
+//!
+//! It knows nothing of concerns or keys: named trees of opaque values, a
+//! conditional batch write (compare-and-swap over several records at once),
+//! counters and a change sequence. Two implementations: [`SledBackend`], sled
+//! opened in this process (the laptop, and the server's own store), and
+//! [`super::client::ServedBackend`], a client of `casebook serve`. Everything
+//! the session sends through it is ciphertext or clear metadata, so a server
+//! that implements it never holds a key.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+
+pub type Bytes = Vec<u8>;
+
+/// How many entries one page of a scan holds: bounded, so a served scan is
+/// many bounded messages rather than one huge one.
+pub const SCAN_PAGE: usize = 512;
+
+/// A condition a batch checks before it writes anything: the value under
+/// `tree`/`key` is exactly `expected` (`None`: no such record yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub tree: String,
+    pub key: Bytes,
+    pub expected: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Write {
+    Put { tree: String, key: Bytes, value: Bytes },
+    Delete { tree: String, key: Bytes },
+}
+
+impl Write {
+    pub fn tree(&self) -> &str {
+        match self {
+            Write::Put { tree, .. } | Write::Delete { tree, .. } => tree,
+        }
+    }
+
+    pub fn key(&self) -> &[u8] {
+        match self {
+            Write::Put { key, .. } | Write::Delete { key, .. } => key,
+        }
+    }
+}
+
+/// Writes applied together or not at all, after every check held. Once
+/// [`Backend::apply`] returns `Ok`, the batch is on disk (fsynced).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    pub checks: Vec<Check>,
+    pub writes: Vec<Write>,
+}
+
+impl Batch {
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Requires the record to hold `expected` (None: to be absent).
+    pub fn check(mut self, tree: &str, key: impl Into<Bytes>, expected: Option<impl Into<Bytes>>) -> Batch {
+        self.checks.push(Check { tree: tree.to_string(), key: key.into(), expected: expected.map(Into::into) });
+        self
+    }
+
+    pub fn put(mut self, tree: &str, key: impl Into<Bytes>, value: impl Into<Bytes>) -> Batch {
+        self.writes.push(Write::Put { tree: tree.to_string(), key: key.into(), value: value.into() });
+        self
+    }
+
+    pub fn delete(mut self, tree: &str, key: impl Into<Bytes>) -> Batch {
+        self.writes.push(Write::Delete { tree: tree.to_string(), key: key.into() });
+        self
+    }
+
+    /// Every tree the batch reads or writes, once each.
+    pub fn trees(&self) -> Vec<&str> {
+        let mut trees: Vec<&str> =
+            self.checks.iter().map(|c| c.tree.as_str()).chain(self.writes.iter().map(Write::tree)).collect();
+        trees.sort_unstable();
+        trees.dedup();
+        trees
+    }
+}
+
+/// Where a session's records live, for `casebook paths` and messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// sled opened by this process.
+    Embedded(PathBuf),
+    /// A `casebook serve` on this Unix socket.
+    Served(PathBuf),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Embedded(p) => write!(f, "the store at {} (opened directly)", p.display()),
+            Location::Served(p) => write!(f, "casebook serve on {}", p.display()),
+        }
+    }
+}
+
+/// The record-level store. Implementations are shared between threads.
+pub trait Backend: Send + Sync {
+    fn location(&self) -> Location;
+
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Bytes>, StoreError>;
+
+    /// Up to `limit` entries of `tree` in key order, starting after `after`
+    /// (from the start when `None`).
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Bytes, Bytes)>, StoreError>;
+
+    /// Checks, then writes, atomically and durably. A failed check is
+    /// [`StoreError::Stale`] naming the record, and nothing is written.
+    /// Returns the change sequence number of this write.
+    fn apply(&self, batch: Batch) -> Result<u64, StoreError>;
+
+    /// Adds one to a named counter and returns the new value, durably: two
+    /// writers never get the same number.
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError>;
+
+    /// The change sequence: it moves on every write anyone makes.
+    fn changes(&self) -> Result<u64, StoreError>;
+
+    /// Waits until the change sequence passes `since`, or `timeout`.
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError>;
+
+    /// Proves to the store that this process holds a member's key (a served
+    /// store asks a challenge only that key can answer; an embedded one is
+    /// the member's own files and needs nothing).
+    fn authenticate(&self, _identity: &age::x25519::Identity) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Every entry of a tree, page by page.
+    fn scan(&self, tree: &str) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
+        let mut out: Vec<(Bytes, Bytes)> = Vec::new();
+        loop {
+            let after = out.last().map(|(k, _)| k.clone());
+            // A page may stop short of the limit (a served page is also
+            // bounded in bytes), so only an empty page ends the scan.
+            let page = self.scan_page(tree, after.as_deref(), SCAN_PAGE)?;
+            if page.is_empty() {
+                return Ok(out);
+            }
+            out.extend(page);
+        }
+    }
+}
+
+/// The change sequence and its waiters (one per process for an embedded
+/// store; the server's for a served one).
+#[derive(Default)]
+pub struct ChangeFeed {
+    seq: Mutex<u64>,
+    moved: Condvar,
+}
+
+impl ChangeFeed {
+    pub fn bump(&self) -> u64 {
+        let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
+        *seq += 1;
+        self.moved.notify_all();
+        *seq
+    }
+
+    pub fn current(&self) -> u64 {
+        *self.seq.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn wait(&self, since: u64, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
+        while *seq <= since {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            seq = self.moved.wait_timeout(seq, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        *seq
+    }
+}
+
+/// sled's page cache: a school's store is tens of MiB, not sled's 1 GiB default.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// sled opened in this process.
+pub struct SledBackend {
+    path: PathBuf,
+    db: sled::Db,
+    trees: Mutex<HashMap<String, sled::Tree>>,
+    feed: ChangeFeed,
+}
+
+impl SledBackend {
+    /// Opens (or creates) the sled files. After a SIGKILL the file lock can
+    /// linger for a moment: retry briefly before saying the store is in use.
+    pub fn open(path: &Path) -> Result<SledBackend, StoreError> {
+        let shown = path.display().to_string();
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
+                {
+                    attempts += 1;
+                    if attempts >= 15 {
+                        return Err(StoreError::InUse(shown));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return Err(StoreError::Identity(format!("cannot open the store at {shown}: permission denied")));
+                }
+                Err(e) => return Err(super::corrupt(format!("the store at {shown}"), e)),
+            }
+        };
+        Ok(SledBackend { path: path.to_path_buf(), db, trees: Mutex::new(HashMap::new()), feed: ChangeFeed::default() })
+    }
+
+    fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = trees.get(name) {
+            return Ok(t.clone());
+        }
+        let t = self.db.open_tree(name)?;
+        trees.insert(name.to_string(), t.clone());
+        Ok(t)
+    }
+
+    /// Flushes everything to disk (the server's drain on SIGTERM).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+impl Backend for SledBackend {
+    fn location(&self) -> Location {
+        Location::Embedded(self.path.clone())
+    }
+
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Bytes>, StoreError> {
+        Ok(self.tree(tree)?.get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
+        let t = self.tree(tree)?;
+        let iter = match after {
+            None => t.iter(),
+            Some(k) => t.range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
+        };
+        iter.take(limit).map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(StoreError::from)).collect()
+    }
+
+    fn apply(&self, batch: Batch) -> Result<u64, StoreError> {
+        use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, abort};
+        if batch.writes.is_empty() && batch.checks.is_empty() {
+            return Ok(self.feed.current());
+        }
+        let names = batch.trees();
+        let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
+        let slot = |name: &str| names.iter().position(|n| *n == name).expect("every tree of the batch was opened");
+        trees.as_slice().transaction(|txs| {
+            for c in &batch.checks {
+                let now = txs[slot(&c.tree)].get(&c.key)?;
+                if now.as_deref() != c.expected.as_deref() {
+                    return abort(StoreError::Stale { tree: c.tree.clone(), key: c.key.clone() });
+                }
+            }
+            for w in &batch.writes {
+                match w {
+                    Write::Put { tree, key, value } => {
+                        txs[slot(tree)].insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Write::Delete { tree, key } => {
+                        txs[slot(tree)].remove(key.as_slice())?;
+                    }
+                }
+            }
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.db.flush()?;
+        Ok(self.feed.bump())
+    }
+
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        let v = self.tree("counters")?.update_and_fetch(name, |old| {
+            let n = old.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0);
+            Some(n.saturating_add(1).to_be_bytes().to_vec())
+        })?;
+        self.db.flush()?;
+        self.feed.bump();
+        let v = v.ok_or_else(|| super::corrupt(format!("the {name} counter"), "it vanished while being updated"))?;
+        super::id_of(&v)
+    }
+
+    fn changes(&self) -> Result<u64, StoreError> {
+        Ok(self.feed.current())
+    }
+
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        Ok(self.feed.wait(since, timeout))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend() -> (tempfile::TempDir, SledBackend) {
+        let dir = tempfile::tempdir().unwrap();
+        let b = SledBackend::open(&dir.path().join("db")).unwrap();
+        (dir, b)
+    }
+
+    #[test]
+    fn batch_checks_then_writes_all_or_nothing() {
+        let (_d, b) = backend();
+        b.apply(Batch::new().check("a", b"k".to_vec(), None::<Bytes>).put("a", b"k".to_vec(), b"1".to_vec()))
+            .unwrap();
+        // A stale expectation writes nothing, not even to another tree.
+        let err = b
+            .apply(
+                Batch::new()
+                    .check("a", b"k".to_vec(), None::<Bytes>)
+                    .put("a", b"k".to_vec(), b"2".to_vec())
+                    .put("b", b"x".to_vec(), b"y".to_vec()),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale { ref tree, .. } if tree == "a"), "{err:?}");
+        assert_eq!(b.get("a", b"k").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(b.get("b", b"x").unwrap(), None);
+        b.apply(Batch::new().check("a", b"k".to_vec(), Some(b"1".to_vec())).delete("a", b"k".to_vec())).unwrap();
+        assert_eq!(b.get("a", b"k").unwrap(), None);
+    }
+
+    #[test]
+    fn scan_pages_through_a_large_tree() {
+        let (_d, b) = backend();
+        let mut batch = Batch::new();
+        for i in 0u32..1300 {
+            batch = batch.put("t", i.to_be_bytes().to_vec(), vec![1u8; 3]);
+        }
+        b.apply(batch).unwrap();
+        let all = b.scan("t").unwrap();
+        assert_eq!(all.len(), 1300);
+        assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn counters_and_changes_move() {
+        let (_d, b) = backend();
+        let before = b.changes().unwrap();
+        assert_eq!(b.next_counter("case").unwrap(), 1);
+        assert_eq!(b.next_counter("case").unwrap(), 2);
+        assert!(b.changes().unwrap() > before);
+        let now = b.changes().unwrap();
+        assert_eq!(b.wait_change(now, Duration::from_millis(10)).unwrap(), now);
+    }
+}

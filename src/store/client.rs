@@ -1,0 +1,133 @@
+//! A client of `casebook serve`: the same [`Backend`] the session uses for
+//! an embedded store, over a Unix socket. The session above it keeps the
+//! keys, encrypts, decrypts and applies the rules; this only moves bytes.
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::backend::{Backend, Batch, Bytes, Location};
+use super::wire::{self, PROTOCOL, Request, Response, WireError};
+use super::{StoreError, crypto};
+
+/// How often a waiting client asks the server whether anything changed:
+/// well inside the one second in which others' work should appear.
+const POLL: Duration = Duration::from_millis(200);
+
+pub struct ServedBackend {
+    socket: PathBuf,
+    stream: Mutex<UnixStream>,
+}
+
+impl ServedBackend {
+    pub fn connect(socket: &Path) -> Result<ServedBackend, StoreError> {
+        let stream = UnixStream::connect(socket).map_err(|e| connect_error(socket, &e))?;
+        Ok(ServedBackend { socket: socket.to_path_buf(), stream: Mutex::new(stream) })
+    }
+
+    fn call(&self, request: &Request) -> Result<Response, StoreError> {
+        let mut stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let lost = |e: WireError| {
+            StoreError::Served(format!(
+                "lost the connection to casebook serve on {} ({e}); nothing more was written — start casebook again",
+                self.socket.display()
+            ))
+        };
+        wire::send(&mut *stream, request).map_err(lost)?;
+        let response = wire::receive(&mut *stream).map_err(lost)?;
+        match response {
+            Response::Stale { tree, key } => Err(StoreError::Stale { tree, key }),
+            Response::Refused(why) => Err(StoreError::Served(format!("casebook serve refused: {why}"))),
+            Response::Failed(why) => Err(StoreError::Served(format!("casebook serve: {why}"))),
+            other => Ok(other),
+        }
+    }
+
+    fn unexpected(&self, what: &str, got: Response) -> StoreError {
+        StoreError::Served(format!("casebook serve answered {what} with {:?}", std::mem::discriminant(&got)))
+    }
+}
+
+/// Says why a socket could not be reached, in words a member can act on.
+pub fn connect_error(socket: &Path, e: &std::io::Error) -> StoreError {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => StoreError::Served(format!(
+            "permission denied on {}: your account must be in the casebook group to reach the school's server",
+            socket.display()
+        )),
+        _ => StoreError::Served(format!("cannot reach casebook serve on {}: {e}", socket.display())),
+    }
+}
+
+impl Backend for ServedBackend {
+    fn location(&self) -> Location {
+        Location::Served(self.socket.clone())
+    }
+
+    fn authenticate(&self, identity: &age::x25519::Identity) -> Result<(), StoreError> {
+        let recipient = identity.to_public().to_string();
+        let challenge = match self.call(&Request::Hello { protocol: PROTOCOL, recipient: recipient.clone() })? {
+            Response::Challenge(c) => c,
+            other => return Err(self.unexpected("hello", other)),
+        };
+        let nonce = crypto::open(&challenge, &[identity as &dyn age::Identity]).map_err(|_| {
+            StoreError::Served("casebook serve sent a challenge this key cannot open; is it the school's server?".into())
+        })?;
+        match self.call(&Request::Prove { nonce: nonce.to_vec() })? {
+            Response::Welcome { .. } => Ok(()),
+            other => Err(self.unexpected("the proof", other)),
+        }
+    }
+
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Bytes>, StoreError> {
+        match self.call(&Request::Get { tree: tree.to_string(), key: key.to_vec() })? {
+            Response::Value(v) => Ok(v),
+            other => Err(self.unexpected("get", other)),
+        }
+    }
+
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
+        let request = Request::Scan {
+            tree: tree.to_string(),
+            after: after.map(<[u8]>::to_vec),
+            limit: u32::try_from(limit).unwrap_or(u32::MAX),
+        };
+        match self.call(&request)? {
+            Response::Entries(e) => Ok(e),
+            other => Err(self.unexpected("scan", other)),
+        }
+    }
+
+    fn apply(&self, batch: Batch) -> Result<u64, StoreError> {
+        match self.call(&Request::Apply(batch))? {
+            Response::Applied(seq) => Ok(seq),
+            other => Err(self.unexpected("apply", other)),
+        }
+    }
+
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        match self.call(&Request::NextCounter(name.to_string()))? {
+            Response::Counter(n) => Ok(n),
+            other => Err(self.unexpected("next counter", other)),
+        }
+    }
+
+    fn changes(&self) -> Result<u64, StoreError> {
+        match self.call(&Request::Changes)? {
+            Response::Changes(n) => Ok(n),
+            other => Err(self.unexpected("changes", other)),
+        }
+    }
+
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let now = self.changes()?;
+            if now != since || Instant::now() >= deadline {
+                return Ok(now);
+            }
+            std::thread::sleep(POLL.min(deadline.saturating_duration_since(Instant::now())));
+        }
+    }
+}

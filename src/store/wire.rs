@@ -1,0 +1,133 @@
+//! The messages between a client and `casebook serve` over a Unix socket.
+//!
+//! Each message is a frame: a 4-byte big-endian length, then the message in
+//! bincode 2. Frames are bounded ([`MAX_FRAME`]) both ways, so a hostile or
+//! broken peer cannot make the other side allocate without limit. Nothing
+//! here is a key: requests carry ciphertext and clear metadata only.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::backend::{Batch, Bytes};
+use crate::domain::Role;
+
+/// The protocol spoken today; a server refuses any other with a message.
+pub const PROTOCOL: u16 = 1;
+
+/// The largest frame either side sends or accepts. A record is far smaller
+/// (see the record cap); a scan page stops well below this.
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+/// A scan page stops growing past this many bytes of values.
+pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// First message: who the client says it is (a member's public key).
+    Hello { protocol: u16, recipient: String },
+    /// The challenge's plaintext, proving the client holds that key.
+    Prove { nonce: Bytes },
+    Get { tree: String, key: Bytes },
+    Scan { tree: String, after: Option<Bytes>, limit: u32 },
+    Apply(Batch),
+    NextCounter(String),
+    Changes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// An age file, encrypted to the claimed member's key, holding a nonce.
+    Challenge(Bytes),
+    Welcome { role: Role, member: u32 },
+    Value(Option<Bytes>),
+    Entries(Vec<(Bytes, Bytes)>),
+    Applied(u64),
+    Counter(u32),
+    Changes(u64),
+    /// A batch check failed: this record moved since it was read.
+    Stale { tree: String, key: Bytes },
+    /// Not allowed: not a member, not proven, or not this role's to do.
+    Refused(String),
+    /// The request could not be carried out; nothing was written.
+    Failed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("the connection closed")]
+    Closed,
+    #[error("a message of {0} bytes is larger than the limit of {MAX_FRAME}")]
+    TooLarge(usize),
+    #[error("a malformed message: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn config() -> bincode::config::Configuration<bincode::config::BigEndian, bincode::config::Varint, bincode::config::Limit<MAX_FRAME>> {
+    bincode::config::standard().with_big_endian().with_limit::<MAX_FRAME>()
+}
+
+pub fn send<T: Serialize>(out: &mut impl std::io::Write, message: &T) -> Result<(), WireError> {
+    let body = bincode::serde::encode_to_vec(message, config()).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if body.len() > MAX_FRAME {
+        return Err(WireError::TooLarge(body.len()));
+    }
+    let mut frame = Vec::with_capacity(4 + body.len());
+    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&body);
+    out.write_all(&frame)?;
+    out.flush()?;
+    Ok(())
+}
+
+pub fn receive<T: DeserializeOwned>(input: &mut impl Read) -> Result<T, WireError> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(WireError::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(WireError::TooLarge(len));
+    }
+    let mut body = vec![0u8; len];
+    input.read_exact(&mut body).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => WireError::Malformed("the message was cut short".into()),
+        _ => e.into(),
+    })?;
+    let (value, used) =
+        bincode::serde::decode_from_slice(&body, config()).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if used != body.len() {
+        return Err(WireError::Malformed("trailing bytes after the message".into()));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_refuse_oversize_and_garbage() {
+        let mut buf = Vec::new();
+        let req = Request::Scan { tree: "cases".into(), after: Some(vec![0, 0, 0, 7]), limit: 10 };
+        send(&mut buf, &req).unwrap();
+        assert_eq!(receive::<Request>(&mut buf.as_slice()).unwrap(), req);
+
+        let huge = ((MAX_FRAME + 1) as u32).to_be_bytes();
+        assert!(matches!(receive::<Request>(&mut huge.as_slice()), Err(WireError::TooLarge(_))));
+
+        let mut cut = buf.clone();
+        cut.truncate(buf.len() - 2);
+        assert!(matches!(receive::<Request>(&mut cut.as_slice()), Err(WireError::Malformed(_))));
+
+        let mut garbage = 5u32.to_be_bytes().to_vec();
+        garbage.extend_from_slice(&[0xff; 5]);
+        assert!(matches!(receive::<Request>(&mut garbage.as_slice()), Err(WireError::Malformed(_))));
+
+        assert!(matches!(receive::<Request>(&mut [].as_slice()), Err(WireError::Closed)));
+    }
+}
