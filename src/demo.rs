@@ -422,7 +422,7 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
                     urgency: if risk == Risk::High { Urgency::Urgent } else { Urgency::Routine },
                     pathway: if nfa { "no-further-action".into() } else { cat.default_pathway.clone() },
                     linked_policy: cat.default_policy.clone(),
-                    assignee,
+                    assignee: assignee.clone(),
                     next_review: Some((t + Duration::days(7)).date()),
                     reasoning: format!(
                         "Handled under the {} in line with {}. {}",

@@ -11,6 +11,7 @@
 //! the DSL writes members and class keys. The crypto stops a member reading
 //! beyond their role; these rules stop them writing beyond it too.
 
+use std::collections::HashMap;
 use std::io::{BufReader, BufWriter};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -64,26 +65,34 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     listener.set_nonblocking(true)?;
     ready();
     let live = Arc::new(AtomicUsize::new(0));
-    let open: Arc<Mutex<Vec<UnixStream>>> = Arc::new(Mutex::new(Vec::new()));
+    // Each open connection, so a drain can end their reads.
+    let open: Arc<Mutex<HashMap<u64, UnixStream>>> = Arc::new(Mutex::new(HashMap::new()));
+    let mut next_id = 0u64;
     let mut workers = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false)?;
                 if live.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
-                    let _ = wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
+                    let _ =
+                        wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
                     continue;
                 }
+                next_id += 1;
+                let id = next_id;
                 if let Ok(handle) = stream.try_clone() {
-                    open.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
+                    open.lock().unwrap_or_else(|p| p.into_inner()).insert(id, handle);
                 }
                 live.fetch_add(1, Ordering::Relaxed);
-                let (backend, live) = (backend.clone(), live.clone());
+                let (backend, live, open) = (backend.clone(), live.clone(), open.clone());
                 workers.push(std::thread::spawn(move || {
                     let uid = peer_uid(&stream);
-                    if let Err(e) = connection(&*backend, stream, uid) {
+                    if let Err(e) = connection(&*backend, &stream, uid) {
                         eprintln!("casebook serve: connection from uid {uid:?} ended: {e}");
                     }
+                    // Hang up for sure: the drain's handle shares the socket.
+                    let _ = stream.shutdown(std::net::Shutdown::Both);
+                    open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
                     live.fetch_sub(1, Ordering::Relaxed);
                 }));
                 workers.retain(|w| !w.is_finished());
@@ -96,7 +105,7 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     // Drain: no new connections; each open one finishes the request it is
     // on (a request is applied whole or not at all) and then sees EOF.
     drop(listener);
-    for stream in open.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+    for stream in open.lock().unwrap_or_else(|p| p.into_inner()).values() {
         let _ = stream.shutdown(std::net::Shutdown::Read);
     }
     for worker in workers {
@@ -119,16 +128,15 @@ fn bind(socket: &Path, mode: u32) -> Result<UnixListener, StoreError> {
         }
         std::fs::remove_file(socket)?;
     }
-    let listener = UnixListener::bind(socket).map_err(|e| {
-        StoreError::Input(format!("cannot listen on {}: {e}", socket.display()))
-    })?;
+    let listener = UnixListener::bind(socket)
+        .map_err(|e| StoreError::Input(format!("cannot listen on {}: {e}", socket.display())))?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(mode))?;
     Ok(listener)
 }
 
-fn connection(backend: &SledBackend, stream: UnixStream, uid: Option<u32>) -> Result<(), WireError> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> Result<(), WireError> {
+    let mut reader = BufReader::new(stream);
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
     loop {
@@ -168,7 +176,8 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
         }
         (Standing::Challenged { nonce, member, recipient }, Request::Prove { nonce: answer }) => {
             // Compare in constant time: how much matched must not leak.
-            let same = answer.len() == nonce.len() && answer.iter().zip(nonce).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            let same =
+                answer.len() == nonce.len() && answer.iter().zip(nonce).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
             let (member, recipient) = (*member, recipient.clone());
             if !same {
                 refuse(backend, uid, &recipient, "wrong answer to the key challenge");
@@ -227,7 +236,8 @@ fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], 
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let when = chrono::Utc::now();
     eprintln!("casebook serve: refused uid {uid:?} key {recipient:.80}: {why}");
-    let line = format!("{} uid={} key={recipient:.80} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
+    let line =
+        format!("{} uid={} key={recipient:.80} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
@@ -266,7 +276,8 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
             }
             match role {
                 Role::Dsl => Ok(()),
-                Role::Deputy => match batch.writes.iter().find(|w| [MEMBERS, CLASS_KEYS, SETTINGS].contains(&w.tree())) {
+                Role::Deputy => match batch.writes.iter().find(|w| [MEMBERS, CLASS_KEYS, SETTINGS].contains(&w.tree()))
+                {
                     Some(w) => Err(format!("only the DSL changes {}", w.tree())),
                     None => Ok(()),
                 },
@@ -283,14 +294,12 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                     // A new concern and nothing else: every write creates a
                     // record that the same batch checks does not exist yet.
                     let new_only = |w: &Write| match w {
-                        Write::Put { tree, key, .. } if tree == CASES || tree == CASE_META => batch
-                            .checks
-                            .iter()
-                            .any(|c| c.tree == CASE_META && &c.key == key && c.expected.is_none()),
-                        Write::Put { tree, key, .. } if tree == CASE_REFS => batch
-                            .checks
-                            .iter()
-                            .any(|c| c.tree == CASE_REFS && &c.key == key && c.expected.is_none()),
+                        Write::Put { tree, key, .. } if tree == CASES || tree == CASE_META => {
+                            batch.checks.iter().any(|c| c.tree == CASE_META && &c.key == key && c.expected.is_none())
+                        }
+                        Write::Put { tree, key, .. } if tree == CASE_REFS => {
+                            batch.checks.iter().any(|c| c.tree == CASE_REFS && &c.key == key && c.expected.is_none())
+                        }
                         _ => false,
                     };
                     if batch.writes.iter().all(new_only) {
@@ -375,9 +384,11 @@ mod tests {
     #[test]
     fn a_reporter_may_only_add_new_concerns() {
         assert!(permits(Role::Reporter, &Request::Apply(new_case_batch())).is_ok());
-        let overwrite = Batch::new()
-            .check(CASE_META, vec![0, 0, 0, 1], Some(b"old".to_vec()))
-            .put(CASES, vec![0, 0, 0, 1], b"x".to_vec());
+        let overwrite = Batch::new().check(CASE_META, vec![0, 0, 0, 1], Some(b"old".to_vec())).put(
+            CASES,
+            vec![0, 0, 0, 1],
+            b"x".to_vec(),
+        );
         assert!(permits(Role::Reporter, &Request::Apply(overwrite)).is_err());
         let blind = Batch::new().put(CASES, vec![0, 0, 0, 1], b"x".to_vec());
         assert!(permits(Role::Reporter, &Request::Apply(blind)).is_err());
@@ -394,9 +405,11 @@ mod tests {
         assert!(permits(Role::Leadership, &Request::Apply(new_case_batch())).is_err());
         let read = Request::Scan { tree: CASES.into(), after: None, limit: 10 };
         assert!(permits(Role::Leadership, &read).is_err());
-        let move_action = Batch::new()
-            .check(ACTIONS, vec![0, 0, 0, 1], Some(b"old".to_vec()))
-            .put(ACTIONS, vec![0, 0, 0, 1], b"new".to_vec());
+        let move_action = Batch::new().check(ACTIONS, vec![0, 0, 0, 1], Some(b"old".to_vec())).put(
+            ACTIONS,
+            vec![0, 0, 0, 1],
+            b"new".to_vec(),
+        );
         assert!(permits(Role::Leadership, &Request::Apply(move_action)).is_ok());
         let debriefs = Request::Scan { tree: DEBRIEFS.into(), after: None, limit: 10 };
         assert!(permits(Role::Leadership, &debriefs).is_ok());

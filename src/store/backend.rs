@@ -330,16 +330,14 @@ mod tests {
     #[test]
     fn batch_checks_then_writes_all_or_nothing() {
         let (_d, b) = backend();
-        b.apply(Batch::new().check("a", b"k".to_vec(), None::<Bytes>).put("a", b"k".to_vec(), b"1".to_vec()))
-            .unwrap();
+        b.apply(Batch::new().check("a", b"k".to_vec(), None::<Bytes>).put("a", b"k".to_vec(), b"1".to_vec())).unwrap();
         // A stale expectation writes nothing, not even to another tree.
         let err = b
-            .apply(
-                Batch::new()
-                    .check("a", b"k".to_vec(), None::<Bytes>)
-                    .put("a", b"k".to_vec(), b"2".to_vec())
-                    .put("b", b"x".to_vec(), b"y".to_vec()),
-            )
+            .apply(Batch::new().check("a", b"k".to_vec(), None::<Bytes>).put("a", b"k".to_vec(), b"2".to_vec()).put(
+                "b",
+                b"x".to_vec(),
+                b"y".to_vec(),
+            ))
             .unwrap_err();
         assert!(matches!(err, StoreError::Stale { ref tree, .. } if tree == "a"), "{err:?}");
         assert_eq!(b.get("a", b"k").unwrap(), Some(b"1".to_vec()));

@@ -72,7 +72,9 @@ impl Backend for ServedBackend {
             other => return Err(self.unexpected("hello", other)),
         };
         let nonce = crypto::open(&challenge, &[identity as &dyn age::Identity]).map_err(|_| {
-            StoreError::Served("casebook serve sent a challenge this key cannot open; is it the school's server?".into())
+            StoreError::Served(
+                "casebook serve sent a challenge this key cannot open; is it the school's server?".into(),
+            )
         })?;
         match self.call(&Request::Prove { nonce: nonce.to_vec() })? {
             Response::Welcome { .. } => Ok(()),

@@ -30,8 +30,8 @@ use crate::domain::{
 };
 pub use backend::{Backend, Batch, Location};
 use codec::{CodecError, MemberName, Record, School};
-pub(crate) use trees::SHARD_PREFIX;
 use crypto::{ClassKey, CryptoError};
+pub(crate) use trees::SHARD_PREFIX;
 
 /// The named trees of a store. Keys are numeric ids (big-endian), a
 /// reference, or a setting's name; values are ciphertext or clear metadata.
@@ -64,6 +64,10 @@ pub(crate) mod trees {
     ];
 }
 use trees::*;
+
+/// How often a case update is re-applied to a newer record before giving
+/// up (only under a storm of writes to one case).
+const UPDATE_ATTEMPTS: u32 = 16;
 
 /// Rows per board-index shard (see [`Session::board`]).
 const INDEX_SHARD_ROWS: u32 = 512;
@@ -121,6 +125,9 @@ pub enum StoreError {
     Stale { tree: String, key: Vec<u8> },
     #[error("{0}")]
     Served(String),
+    /// Someone else changed what a form was based on; names who and when.
+    #[error("{0}")]
+    ChangedSince(String),
     #[error("the store's database failed: {0}")]
     Db(#[from] sled::Error),
     #[error("file error: {0}")]
@@ -463,7 +470,11 @@ impl Session {
     }
 
     pub fn school(&self) -> Result<String, StoreError> {
-        let sealed = self.store.backend.get(SETTINGS, b"school")?.ok_or_else(|| corrupt("the school's name", "it is missing"))?;
+        let sealed = self
+            .store
+            .backend
+            .get(SETTINGS, b"school")?
+            .ok_or_else(|| corrupt("the school's name", "it is missing"))?;
         Ok(self.open_record::<School>(AccessClass::Directory, &sealed)?.name)
     }
 
@@ -614,8 +625,7 @@ impl Session {
     /// Loads one case by its store id.
     pub fn case(&self, id: u32) -> Result<CaseFile, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
-        let sealed =
-            self.store.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+        let sealed = self.store.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
         self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
             StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
             other => other,
@@ -626,6 +636,7 @@ impl Session {
     /// lookup, then the board only for a store written before references
     /// were kept.
     pub fn find(&mut self, reference: &str) -> Result<u32, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
         let wanted = reference.trim().to_ascii_uppercase();
         if let Some(id) = self.store.backend.get(CASE_REFS, wanted.as_bytes())? {
             return id_of(&id);
@@ -640,16 +651,53 @@ impl Session {
 
     /// Loads, changes and saves a case; `change` follows the domain's
     /// lifecycle rules, and a refusal leaves the store untouched.
+    ///
+    /// When someone else wrote the case in between (two people adding
+    /// follow-ups at once), the change is applied again to their newer
+    /// record and checked by the same rules: an append never conflicts, and
+    /// nothing anyone wrote is lost.
     pub fn update_case<T>(
         &mut self,
         id: u32,
-        change: impl FnOnce(&mut CaseFile, &Catalogue, &Author) -> Result<T, CaseError>,
+        mut change: impl FnMut(&mut CaseFile, &Catalogue, &Author) -> Result<T, CaseError>,
     ) -> Result<T, StoreError> {
-        let meta = self.case_meta(id)?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
-        let mut case = self.case(id)?;
-        let out = change(&mut case, &self.store.catalogue, &self.author())?;
-        self.write_case(id, Some(meta), &case)?;
-        Ok(out)
+        let mut attempt = 0;
+        loop {
+            let meta = self.case_meta(id)?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+            let mut case = self.case(id)?;
+            let out = change(&mut case, &self.store.catalogue, &self.author())?;
+            match self.write_case(id, Some(meta), &case) {
+                Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => attempt += 1,
+                Err(e) => return Err(e),
+                Ok(_) => return Ok(out),
+            }
+        }
+    }
+
+    /// Records a triage decided on what the member saw when they opened the
+    /// form (`seen`: how many triage decisions the case had then). If
+    /// someone triaged it since, nothing is saved and the refusal names who
+    /// and when, so the member can read theirs first.
+    pub fn triage_seen(
+        &mut self,
+        id: u32,
+        seen: usize,
+        input: TriageInput,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let case = self.case(id)?;
+        if case.triage.len() != seen
+            && let Some(last) = case.triage.last()
+        {
+            return Err(StoreError::ChangedSince(format!(
+                "{} was triaged by {} at {} since you opened it; yours was not saved (it is still in the form). \
+                 Press Esc and reopen to read theirs first",
+                case.concern.reference,
+                last.decided_by.name,
+                last.decided_at.format("%H:%M on %-d %b")
+            )));
+        }
+        self.triage(id, input, now)
     }
 
     pub fn triage(&mut self, id: u32, input: TriageInput, now: NaiveDateTime) -> Result<(), StoreError> {
@@ -671,11 +719,11 @@ impl Session {
                 Triage {
                     risk: input.risk,
                     urgency: input.urgency,
-                    pathway: input.pathway,
-                    linked_policy: input.linked_policy,
-                    assignee,
+                    pathway: input.pathway.clone(),
+                    linked_policy: input.linked_policy.clone(),
+                    assignee: assignee.clone(),
                     next_review: input.next_review,
-                    reasoning: input.reasoning,
+                    reasoning: input.reasoning.clone(),
                     decided_by: me.clone(),
                     decided_at: now,
                 },
@@ -719,7 +767,11 @@ impl Session {
         } else {
             let sealed = crypto::seal(&zeroize::Zeroizing::new(codec::encode(&rows.to_vec())), &[], Some(key))?;
             let figures = crate::domain::Figures::from_rows(rows, chrono::Local::now().naive_local());
-            Batch::new().put(INDEX, name.clone(), sealed).put(FIGURES, name, self.seal(AccessClass::Oversight, &figures)?)
+            Batch::new().put(INDEX, name.clone(), sealed).put(
+                FIGURES,
+                name,
+                self.seal(AccessClass::Oversight, &figures)?,
+            )
         };
         self.store.backend.apply(batch)?;
         Ok(())
@@ -808,11 +860,8 @@ impl Session {
                         // so later opens are cheap. Same revision, same text;
                         // if it moved meanwhile, the newer record stands.
                         let sealed = self.seal(AccessClass::Case, &case)?;
-                        let batch = Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(
-                            CASES,
-                            be(*id),
-                            sealed,
-                        );
+                        let batch =
+                            Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(CASES, be(*id), sealed);
                         match self.store.backend.apply(batch) {
                             Ok(_) | Err(StoreError::Stale { .. }) => {}
                             Err(e) => return Err(e),

@@ -96,14 +96,7 @@ impl Session {
     }
 
     /// Replaces a record only if nobody changed it since it was read.
-    fn replace<T: Record>(
-        &self,
-        tree: &str,
-        id: u32,
-        old: &[u8],
-        value: &T,
-        label: &str,
-    ) -> Result<(), StoreError> {
+    fn replace<T: Record>(&self, tree: &str, id: u32, old: &[u8], value: &T, label: &str) -> Result<(), StoreError> {
         let sealed = self.seal(AccessClass::Oversight, value)?;
         self.apply_labelled(Batch::new().check(tree, be(id), Some(old.to_vec())).put(tree, be(id), sealed), label)
     }
@@ -443,14 +436,16 @@ impl Session {
             .iter()
             .map(|(a, old)| Ok((a.id, old.clone(), self.seal(AccessClass::Oversight, a)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut batch = Batch::new().check(POLICIES, be(policy), Some(old_policy)).put(POLICIES, be(policy), sealed_policy);
+        let mut batch =
+            Batch::new().check(POLICIES, be(policy), Some(old_policy)).put(POLICIES, be(policy), sealed_policy);
         for (id, old, sealed) in sealed_actions {
             batch = batch.check(ACTIONS, be(id), Some(old)).put(ACTIONS, be(id), sealed);
         }
         match self.store.backend.apply(batch) {
             Ok(_) => {}
             Err(StoreError::Stale { tree, key }) => {
-                let what = if tree == ACTIONS { id_of(&key).map(action_label).unwrap_or_default() } else { p.name.clone() };
+                let what =
+                    if tree == ACTIONS { id_of(&key).map(action_label).unwrap_or_default() } else { p.name.clone() };
                 return Err(StoreError::Conflict(what));
             }
             Err(e) => return Err(e),

@@ -25,11 +25,23 @@ pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// First message: who the client says it is (a member's public key).
-    Hello { protocol: u16, recipient: String },
+    Hello {
+        protocol: u16,
+        recipient: String,
+    },
     /// The challenge's plaintext, proving the client holds that key.
-    Prove { nonce: Bytes },
-    Get { tree: String, key: Bytes },
-    Scan { tree: String, after: Option<Bytes>, limit: u32 },
+    Prove {
+        nonce: Bytes,
+    },
+    Get {
+        tree: String,
+        key: Bytes,
+    },
+    Scan {
+        tree: String,
+        after: Option<Bytes>,
+        limit: u32,
+    },
     Apply(Batch),
     NextCounter(String),
     Changes,
@@ -39,14 +51,20 @@ pub enum Request {
 pub enum Response {
     /// An age file, encrypted to the claimed member's key, holding a nonce.
     Challenge(Bytes),
-    Welcome { role: Role, member: u32 },
+    Welcome {
+        role: Role,
+        member: u32,
+    },
     Value(Option<Bytes>),
     Entries(Vec<(Bytes, Bytes)>),
     Applied(u64),
     Counter(u32),
     Changes(u64),
     /// A batch check failed: this record moved since it was read.
-    Stale { tree: String, key: Bytes },
+    Stale {
+        tree: String,
+        key: Bytes,
+    },
     /// Not allowed: not a member, not proven, or not this role's to do.
     Refused(String),
     /// The request could not be carried out; nothing was written.
@@ -65,7 +83,11 @@ pub enum WireError {
     Io(#[from] std::io::Error),
 }
 
-fn config() -> bincode::config::Configuration<bincode::config::BigEndian, bincode::config::Varint, bincode::config::Limit<MAX_FRAME>> {
+fn config() -> bincode::config::Configuration<
+    bincode::config::BigEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<MAX_FRAME>,
+> {
     bincode::config::standard().with_big_endian().with_limit::<MAX_FRAME>()
 }
 

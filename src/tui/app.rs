@@ -130,6 +130,10 @@ pub struct App {
     pub actions_list: ListState,
     pub debriefs_list: ListState,
     pub action_filter: ActionFilter,
+    /// Change numbers from the store watcher: others' writes (principle 8).
+    pub changes: Option<Receiver<u64>>,
+    /// The store's change number this app last showed.
+    pub seen_change: u64,
 }
 
 impl App {
@@ -163,7 +167,10 @@ impl App {
             actions_list: ListState::default(),
             debriefs_list: ListState::default(),
             action_filter: ActionFilter::default(),
+            changes: None,
+            seen_change: 0,
         };
+        app.seen_change = app.session.backend().changes().unwrap_or(0);
         if app.session.can_read(AccessClass::Case) {
             app.load_board();
         } else {
@@ -328,8 +335,62 @@ impl App {
         }
     }
 
+    /// Starts watching the store for colleagues' writes (the event loop
+    /// does; tests call [`App::refresh_from_store`] themselves).
+    pub fn watch_store(&mut self) {
+        self.changes = Some(worker::watch_changes(self.session.backend().clone()));
+    }
+
+    /// Shows what others wrote since this app last looked: the board (the
+    /// selection stays on its case), the open concern, and the oversight
+    /// screens. An open form and what is typed in it are left alone.
+    pub fn refresh_from_store(&mut self) {
+        let Ok(now) = self.session.backend().changes() else { return };
+        if now == self.seen_change {
+            return;
+        }
+        self.seen_change = now;
+        if self.session.can_read(AccessClass::Case) {
+            self.load_board();
+            if let Screen::Concern(view) = &mut self.screen
+                && let Ok(case) = self.session.case(view.id)
+            {
+                view.case = case;
+            }
+            if self.search.text.is_some() {
+                // New text to search: rebuild in the background.
+                self.search.text = None;
+                if !self.search.query.trim().is_empty() {
+                    self.start_search_index();
+                }
+            }
+        }
+        self.oversight_stale = true;
+        if matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard) {
+            self.load_oversight();
+        }
+    }
+
     /// Collects what background jobs have finished. Called every loop turn.
     pub fn poll_jobs(&mut self) {
+        // While locked, others' writes wait in the channel: nothing of a
+        // case is loaded for a locked screen.
+        if let Some(rx) = self.changes.as_ref().filter(|_| self.lock.is_none()) {
+            let mut moved = false;
+            loop {
+                match rx.try_recv() {
+                    Ok(seq) => moved |= seq != self.seen_change,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.changes = None;
+                        break;
+                    }
+                }
+            }
+            if moved {
+                self.refresh_from_store();
+            }
+        }
         if let Some(rx) = &self.search.job {
             loop {
                 match rx.try_recv() {
@@ -780,7 +841,11 @@ impl App {
             },
             FormKind::Triage { id } => match forms::read_triage(&mut open.form) {
                 None => Ok(None),
-                Some(input) => self.session.triage(id, input, now).map(|()| Some("Triage recorded.".into())),
+                Some(input) => {
+                    // Saved only if nobody triaged it since the form opened.
+                    let seen = open.case.as_ref().map_or(0, |c| c.triage.len());
+                    self.session.triage_seen(id, seen, input, now).map(|()| Some("Triage recorded.".into()))
+                }
             },
             FormKind::FollowUp { id } => match forms::read_follow_up(&mut open.form, now) {
                 None => Ok(None),

@@ -24,6 +24,7 @@ pub use app::{App, Options};
 pub fn run(session: Session, options: Options) -> Result<()> {
     let keys = keymap::KeyMap::load_user().map_err(|e| anyhow!("the key map file is not valid: {e}"))?;
     let mut app = App::new(session, options, keys, theme::Theme::from_env());
+    app.watch_store();
     let mut terminal = ratatui::init();
     // Bracketed paste: a pasted paragraph arrives as one event, not as
     // keys that could trigger actions.
@@ -39,8 +40,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<
         app.poll_jobs();
         app.tick(Instant::now());
         terminal.draw(|f| ui::draw(f, app))?;
-        // Poll briefly while background work reports progress.
-        let wait = if app.busy() { Duration::from_millis(50) } else { Duration::from_millis(500) };
+        // Poll briefly while background work reports progress; otherwise
+        // often enough that a colleague's write shows within a second.
+        let wait = if app.busy() { Duration::from_millis(50) } else { Duration::from_millis(250) };
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(key) => app.handle_key(key),

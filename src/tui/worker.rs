@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver};
 
 use age::secrecy::SecretString;
 
-use crate::store::{CaseReader, identity};
+use crate::store::{Backend, CaseReader, identity};
 
 pub enum JobEvent {
     Progress(usize, usize),
@@ -69,6 +69,36 @@ pub fn check_unlock(
             }
         };
         let _ = tx.send(result);
+    });
+    rx
+}
+
+/// Watches the store for anyone's writes (PRODUCT.md principle 8): sends the
+/// new change number whenever it moves, so an open board, concern or
+/// dashboard shows a colleague's work within a second. Ends when the app
+/// drops the receiver.
+pub fn watch_changes(backend: std::sync::Arc<dyn Backend>) -> Receiver<u64> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok(mut seen) = backend.changes() else { return };
+        loop {
+            match backend.wait_change(seen, std::time::Duration::from_millis(500)) {
+                Ok(now) if now != seen => {
+                    seen = now;
+                    if tx.send(now).is_err() {
+                        return;
+                    }
+                }
+                // Nothing new: check the app still listens, then wait again.
+                Ok(_) => {
+                    if tx.send(seen).is_err() {
+                        return;
+                    }
+                }
+                // The connection is gone; the app's next request says so.
+                Err(_) => return,
+            }
+        }
     });
     rx
 }

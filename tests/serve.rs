@@ -1,0 +1,359 @@
+//! `casebook serve`: many people, one store (PRODUCT.md principle 8).
+//! The real binary serves a real sled store on a real Unix socket; clients
+//! are library sessions and CLI processes with real age keys.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use casebook::domain::{EntryKind, NewConcern, Risk, Source, Subject, SubjectKind, Urgency};
+use casebook::store::{Backend, Session, Store, StoreError, TriageInput, identity};
+use chrono::NaiveDateTime;
+use common::{Env, School, add_concern, fails, ok};
+
+struct Server {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Server {
+    fn start(env: &Env) -> Server {
+        let socket = env.path("casebook.sock");
+        let child = Command::cargo_bin("casebook")
+            .unwrap()
+            .env_clear()
+            .env("HOME", env.dir.path())
+            .arg("--store")
+            .arg(env.store())
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start casebook serve");
+        let server = Server { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !casebook::server::listening(&server.socket) {
+            assert!(Instant::now() < deadline, "casebook serve did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn session(&self, key: &Path) -> Session {
+        let id = identity::load(key, &mut || None).unwrap();
+        Store::connect(&self.socket).unwrap().unlock(id).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn now() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+fn new_concern(name: &str, description: &str) -> NewConcern {
+    NewConcern {
+        occurred_at: now() - chrono::Duration::hours(1),
+        reported_by: String::new(),
+        subjects: vec![Subject { kind: SubjectKind::Child, name: name.into(), detail: "Year 4".into() }],
+        category: "restricted-area".into(),
+        location: "toilets".into(),
+        devices: vec!["mobile-phone".into()],
+        description: description.into(),
+        immediate_action: "Phone taken to the office.".into(),
+        source: Source::StaffReport,
+    }
+}
+
+fn triage(reasoning: &str) -> TriageInput {
+    TriageInput {
+        risk: Risk::Medium,
+        urgency: Urgency::Routine,
+        pathway: "pastoral-support".into(),
+        linked_policy: "behaviour".into(),
+        assignee: None,
+        next_review: None,
+        reasoning: reasoning.into(),
+    }
+}
+
+fn setup() -> (Env, School, Server) {
+    let env = Env::new();
+    let school = env.school();
+    let server = Server::start(&env);
+    (env, school, server)
+}
+
+#[test]
+fn with_a_server_running_everyone_uses_the_store_at_once() {
+    let (env, school, server) = setup();
+    // The DSL holds a session open all morning...
+    let mut dsl = server.session(&school.dsl);
+    assert!(dsl.location().to_string().contains("casebook serve"), "{}", dsl.location());
+    // ...and a reporter's CLI still records an urgent concern.
+    let r = add_concern(&env, &school.reporter, "child:Pupil Orrin Fable:Year 6", "Filming in the toilets.");
+    let paths = ok(env.casebook(&school.dsl).arg("paths"));
+    assert!(paths.contains("in use:   casebook serve on"), "{paths}");
+    // The DSL's open session sees it, and a deputy's CLI too.
+    assert!(dsl.board().unwrap().rows.iter().any(|row| row.reference == r));
+    assert!(ok(env.casebook(&school.deputy).args(["show", &r])).contains("Pupil Orrin Fable"));
+    // The reporter cannot read it back, through the server either.
+    let refused = fails(env.casebook(&school.reporter).args(["show", &r]));
+    assert!(refused.contains("reporter"), "{refused}");
+}
+
+#[test]
+fn ten_sessions_adding_follow_ups_to_one_concern_all_keep_theirs() {
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let recorded =
+        dsl.record_concern(new_concern("Pupil Tamsin Quill", "A phone out in the cloakroom."), now()).unwrap();
+    let keys = [&school.dsl, &school.deputy];
+    std::thread::scope(|s| {
+        for n in 0..10 {
+            let (server, key, id) = (&server, keys[n % 2], recorded.id);
+            s.spawn(move || {
+                let mut session = server.session(key);
+                for k in 0..5 {
+                    session.add_entry(id, EntryKind::FollowUp, now(), &format!("follow-up {n}.{k}"), now()).unwrap();
+                }
+            });
+        }
+    });
+    let case = dsl.case(recorded.id).unwrap();
+    for n in 0..10 {
+        for k in 0..5 {
+            let wanted = format!("follow-up {n}.{k}");
+            assert_eq!(case.chronology.iter().filter(|e| e.text == wanted).count(), 1, "{wanted} kept once");
+        }
+    }
+    let mut seqs: Vec<u32> = case.chronology.iter().map(|e| e.seq).collect();
+    seqs.dedup();
+    assert_eq!(seqs.len(), case.chronology.len(), "every entry has its own number");
+    assert_eq!(case.chronology.len(), 51);
+}
+
+#[test]
+fn a_triage_changed_since_the_form_opened_is_refused_naming_who() {
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let mut deputy = server.session(&school.deputy);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    // The DSL opens the triage form (no decision yet) ...
+    let seen = dsl.case(r.id).unwrap().triage.len();
+    // ... while the deputy triages it.
+    deputy.triage_seen(r.id, 0, triage("Deputy's view: pastoral."), now()).unwrap();
+    let err = dsl.triage_seen(r.id, seen, triage("DSL's view."), now()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::ChangedSince(_)), "{err:?}");
+    assert!(msg.contains("Mr Deputy Dunn") && msg.contains("since you opened it"), "{msg}");
+    let case = dsl.case(r.id).unwrap();
+    assert_eq!(case.triage.len(), 1);
+    assert_eq!(case.triage[0].reasoning, "Deputy's view: pastoral.");
+}
+
+#[test]
+fn another_session_hears_of_a_write_within_a_second() {
+    let (env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let before = dsl.backend().changes().unwrap();
+    let watcher = dsl.backend().clone();
+    let waiting = std::thread::spawn(move || {
+        let start = Instant::now();
+        let seq = watcher.wait_change(before, Duration::from_secs(10)).unwrap();
+        (seq, start.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let r = add_concern(&env, &school.reporter, "child:Pupil Juniper Vale:Year 3", "Photo taken at break.");
+    let (seq, _took) = waiting.join().unwrap();
+    assert_ne!(seq, before);
+    assert!(dsl.board().unwrap().rows.iter().any(|row| row.reference == r));
+}
+
+#[test]
+fn roles_are_held_by_the_server_too() {
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Ivo Marsh", "Images shared in a group chat."), now()).unwrap();
+
+    // A reporter's connection reads no case record, even as ciphertext.
+    let reporter = server.session(&school.reporter);
+    let err = reporter.backend().get("cases", &r.id.to_be_bytes()).unwrap_err().to_string();
+    assert!(err.contains("refused") && err.contains("reporter cannot read cases"), "{err}");
+    // Nor can it overwrite one, or promote itself.
+    let overwrite = casebook::store::Batch::new().put("cases", r.id.to_be_bytes().to_vec(), b"x".to_vec());
+    assert!(reporter.backend().apply(overwrite).unwrap_err().to_string().contains("only record new concerns"));
+    let promote = casebook::store::Batch::new().put("members", 2u32.to_be_bytes().to_vec(), b"x".to_vec());
+    assert!(reporter.backend().apply(promote).is_err());
+    // Leadership writes no case record.
+    let lead = server.session(&school.leadership);
+    let blind = casebook::store::Batch::new().put("case_meta", r.id.to_be_bytes().to_vec(), b"x".to_vec());
+    assert!(lead.backend().apply(blind).unwrap_err().to_string().contains("leadership can only update actions"));
+    // The case is untouched.
+    assert_eq!(dsl.case(r.id).unwrap().concern.description, "Images shared in a group chat.");
+}
+
+#[test]
+fn a_key_that_is_not_a_member_is_refused_and_the_refusal_kept() {
+    let (env, _school, mut server) = setup();
+    let stranger = age::x25519::Identity::generate();
+    let err = Store::connect(&server.socket).unwrap().unlock(stranger.clone()).err().unwrap().to_string();
+    assert!(err.contains("not a member"), "{err}");
+    // Nothing but the public format marker before a key is proven.
+    let raw = Store::connect(&server.socket).unwrap();
+    let err = raw.backend().get("members", &1u32.to_be_bytes()).unwrap_err().to_string();
+    assert!(err.contains("prove a member's key first"), "{err}");
+    server.kill();
+    let backend = Store::open_backend(&env.store()).unwrap();
+    let refusals = backend.scan("refusals").unwrap();
+    assert_eq!(refusals.len(), 1, "one refusal kept");
+    let line = String::from_utf8(refusals[0].1.clone()).unwrap();
+    assert!(line.contains(&stranger.to_public().to_string()[..40]) && line.contains("uid="), "{line}");
+}
+
+#[test]
+fn broken_requests_and_vanishing_clients_leave_nothing_half_written() {
+    let (env, school, server) = setup();
+    let r = add_concern(&env, &school.dsl, "child:Pupil Bram Oakes:Year 2", "Phone in the cloakroom.");
+    let before = ok(env.casebook(&school.dsl).arg("list"));
+    // A length larger than the limit: told why, then hung up on.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).contains("larger than the limit"), "{answer:?}");
+    // Garbage of the right length.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.write_all(&8u32.to_be_bytes()).unwrap();
+    s.write_all(&[0xff; 8]).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).contains("malformed"), "{answer:?}");
+    // Half a request, then the client vanishes.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.write_all(&1000u32.to_be_bytes()).unwrap();
+    s.write_all(&[1; 10]).unwrap();
+    drop(s);
+    // A member's write cut off mid-request: a whole Apply frame, truncated.
+    let mut dsl = server.session(&school.dsl);
+    let id = dsl.find(&r).unwrap();
+    drop(dsl);
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    let batch = casebook::store::Batch::new().put("cases", id.to_be_bytes().to_vec(), vec![7; 4000]);
+    let mut frame = Vec::new();
+    casebook::store::wire::send(&mut frame, &casebook::store::wire::Request::Apply(batch)).unwrap();
+    s.write_all(&frame[..frame.len() / 2]).unwrap();
+    drop(s);
+    // The server still serves, and nothing changed.
+    assert_eq!(ok(env.casebook(&school.dsl).arg("list")), before);
+    assert!(ok(env.casebook(&school.dsl).args(["show", &r])).contains("Phone in the cloakroom."));
+}
+
+#[test]
+fn a_killed_server_restarts_with_every_acknowledged_write() {
+    let (env, school, mut server) = setup();
+    let mut refs = Vec::new();
+    for n in 0..12 {
+        refs.push(add_concern(&env, &school.reporter, &format!("child:Pupil Number{n} Kestrel:Year 5"), "Phone seen."));
+    }
+    // SIGKILL: no drain, no flush beyond what each write already did.
+    server.kill();
+    let server = Server::start(&env);
+    let mut dsl = server.session(&school.dsl);
+    let board = dsl.board().unwrap();
+    for r in &refs {
+        assert!(board.rows.iter().any(|row| &row.reference == r), "{r} survived the kill");
+    }
+    assert!(board.problems.is_empty(), "{:?}", board.problems);
+}
+
+#[test]
+fn sigterm_drains_flushes_and_removes_the_socket() {
+    let (env, school, mut server) = setup();
+    let r = add_concern(&env, &school.deputy, "child:Pupil Sol Ferris:Year 1", "Tablet in the toilets.");
+    let dsl = server.session(&school.dsl);
+    let status = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(!server.socket.exists(), "the socket is removed");
+    // A client left connected is told plainly, not hung.
+    let err = dsl.case(1).unwrap_err().to_string();
+    assert!(err.contains("lost the connection to casebook serve"), "{err}");
+    // With no server, casebook opens the store directly again.
+    assert!(ok(env.casebook(&school.dsl).args(["show", &r])).contains("Tablet in the toilets."));
+    assert!(ok(env.casebook(&school.dsl).arg("paths")).contains("in use:   the store directly"));
+}
+
+/// Reads every writable mapping of a process's memory.
+fn process_memory(pid: i32) -> Vec<u8> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut out = Vec::new();
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else { continue };
+        if !perms.starts_with("rw") {
+            continue;
+        }
+        let (lo, hi) = range.split_once('-').unwrap();
+        let (lo, hi) = (u64::from_str_radix(lo, 16).unwrap(), u64::from_str_radix(hi, 16).unwrap());
+        if hi - lo > 1 << 30 {
+            continue;
+        }
+        use std::io::Seek;
+        let mut buf = vec![0u8; (hi - lo) as usize];
+        if mem.seek(std::io::SeekFrom::Start(lo)).is_ok() && mem.read_exact(&mut buf).is_ok() {
+            out.extend_from_slice(&buf);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_server_holds_no_key_and_no_plaintext() {
+    let (env, school, server) = setup();
+    const PLANTED: [&str; 3] = ["Zebulon Quartermaine", "PLANTED-DESCRIPTION-7731", "PLANTED-FOLLOWUP-5520"];
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern(PLANTED[0], PLANTED[1]), now()).unwrap();
+    dsl.add_entry(r.id, EntryKind::FollowUp, now(), PLANTED[2], now()).unwrap();
+    // Read it back through the server, so the plaintext crossed every path.
+    let case = dsl.case(r.id).unwrap();
+    assert!(case.chronology.iter().any(|e| e.text == PLANTED[2]));
+    dsl.board().unwrap();
+    let memory = process_memory(server.pid());
+    assert!(memory.len() > 100_000, "read {} bytes of the server's memory", memory.len());
+    let secret = std::fs::read_to_string(&school.dsl).unwrap();
+    let secret = secret.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap();
+    for needle in PLANTED.iter().copied().chain([secret]) {
+        let found = memory.windows(needle.len()).any(|w| w == needle.as_bytes());
+        assert!(!found, "{:.20}… found in the server's memory", needle);
+    }
+    common::assert_no_plaintext(&env.store(), &PLANTED);
+}
