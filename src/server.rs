@@ -62,7 +62,18 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, stop.clone())?;
     }
-    listener.set_nonblocking(true)?;
+    // Accept blocks (a new connection is served at once); a signal sets
+    // `stop`, and this watcher then wakes the accept with a connection of
+    // its own so the loop can see it.
+    let waker = {
+        let (stop, socket) = (stop.clone(), options.socket.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = UnixStream::connect(&socket);
+        })
+    };
     ready();
     let live = Arc::new(AtomicUsize::new(0));
     // Each open connection, so a drain can end their reads.
@@ -71,8 +82,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     let mut workers = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
+            Ok(_) if stop.load(Ordering::Relaxed) => break,
             Ok((stream, _)) => {
-                stream.set_nonblocking(false)?;
                 if live.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
                     let _ =
                         wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
@@ -97,7 +108,6 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                 }));
                 workers.retain(|w| !w.is_finished());
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(25)),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.into()),
         }
@@ -105,6 +115,7 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     // Drain: no new connections; each open one finishes the request it is
     // on (a request is applied whole or not at all) and then sees EOF.
     drop(listener);
+    let _ = waker.join();
     for stream in open.lock().unwrap_or_else(|p| p.into_inner()).values() {
         let _ = stream.shutdown(std::net::Shutdown::Read);
     }
