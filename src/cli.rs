@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 use crate::domain::summary::age_label;
 use crate::domain::{CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency};
 use crate::store::{Session, Store, StoreError, TriageInput, identity};
+use crate::text::{fit, safe};
+
+/// Prints one line of human-readable output. Everything printed goes
+/// through [`crate::text::safe`], so no control character or escape
+/// sequence a member typed reaches a terminal raw (PRODUCT.md 7d, issue 8).
+/// JSON output is printed as serde writes it.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::text::safe(&format!($($arg)*)))
+    };
+}
 
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
@@ -330,14 +341,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 .ok_or_else(|| anyhow!("{role:?} is not a role; use dsl, deputy, leadership or reporter"))?;
             let mut session = cli.session()?;
             let m = session.add_member(name, role, recipient)?;
-            println!("Added {} as {} (member #{}).", m.name, m.role, m.id);
+            say!("Added {} as {} (member #{}).", m.name, m.role, m.id);
             Ok(())
         }
         Some(Command::Member(MemberCommand::List)) => {
             let session = cli.session()?;
             println!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
-                println!("{:<4} {:<11} {:<30} {}", m.id, m.role.label(), m.name, m.recipient);
+                say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
             }
             Ok(())
         }
@@ -348,7 +359,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let new = concern_from_flags(args)?;
             let mut session = cli.session()?;
             let recorded = session.record_concern(new, now())?;
-            println!("Recorded {}.", recorded.reference);
+            say!("Recorded {}.", recorded.reference);
             Ok(())
         }
         Some(Command::List { json, status }) => {
@@ -363,7 +374,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let board = session.board()?;
             for p in &board.problems {
-                eprintln!("casebook: warning: {p}");
+                eprintln!("casebook: warning: {}", crate::text::one_line(p));
             }
             let rows: Vec<&CaseSummary> = board.rows.iter().filter(|r| wanted.is_none_or(|w| r.status == w)).collect();
             let out = std::io::stdout();
@@ -387,6 +398,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&case)?);
             } else {
+                // The report is made safe for a terminal where it is written.
                 print!("{}", crate::report::case_file_text(&case, session.catalogue()));
             }
             Ok(())
@@ -424,7 +436,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = session.find(reference)?;
             let sealed = session.export_case(id, recipients)?;
             identity::write_private(out, &sealed)?;
-            println!(
+            say!(
                 "Wrote {} (age-encrypted to you{}).",
                 out.display(),
                 if recipients.is_empty() { "" } else { " and the given recipients" }
@@ -468,8 +480,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Paths) => {
-            println!("store:    {}", cli.store_path()?.display());
-            println!("identity: {}", cli.identity_path()?.display());
+            say!("store:    {}", cli.store_path()?.display());
+            say!("identity: {}", cli.identity_path()?.display());
             Ok(())
         }
     }
@@ -511,8 +523,8 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
             .to_string(),
     };
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
-    println!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
-    println!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
+    say!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
     Ok(())
 }
 
@@ -638,20 +650,20 @@ fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -
         "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} ASSIGNEE",
         "REFERENCE", "AGE", "URGENCY", "CATEGORY", "SUBJECT", "RISK", "STATUS"
     )?;
+    // Cells are made safe and padded by display width (issue 8): a CJK
+    // name or an emoji takes two columns.
     for r in rows {
-        let cat: String = session.catalogue().category_label(&r.category).chars().take(34).collect();
-        let subject: String = r.subject.chars().take(24).collect();
         writeln!(
             out,
-            "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} {}",
-            r.reference,
+            "{:<12} {:>4} {:<8} {} {} {:<7} {:<16} {}",
+            fit(&r.reference, 12),
             age_label(r.reported_at, now),
             r.urgency.label(),
-            cat,
-            subject,
+            fit(session.catalogue().category_label(&r.category), 34),
+            fit(&r.subject, 24),
             r.risk.map_or("-", Risk::label),
             r.status.label(),
-            r.assignee.as_deref().unwrap_or("-")
+            safe(r.assignee.as_deref().unwrap_or("-"))
         )?;
     }
     if rows.is_empty() {
@@ -707,7 +719,7 @@ fn add_json_concerns(cli: &Cli) -> Result<()> {
         let context = || format!("line {n}: {done} concern(s) before it were recorded", done = *done);
         let new = concern_from_json(text).with_context(context)?;
         let recorded = session.record_concern(new, now()).with_context(context)?;
-        println!("Recorded {}.", recorded.reference);
+        say!("Recorded {}.", recorded.reference);
         std::io::stdout().flush()?;
         *done += 1;
         Ok(())
@@ -732,7 +744,7 @@ fn add_json_concerns(cli: &Cli) -> Result<()> {
             text.push_str(&line.context("cannot read standard input")?);
         }
         let recorded = session.record_concern(concern_from_json(&text)?, now())?;
-        println!("Recorded {}.", recorded.reference);
+        say!("Recorded {}.", recorded.reference);
         return Ok(());
     }
     record(&mut session, 1, &first, &mut done)?;

@@ -8,4 +8,5 @@ pub mod demo;
 pub mod domain;
 pub mod report;
 pub mod store;
+pub mod text;
 pub mod tui;

@@ -320,3 +320,29 @@ fn a_damaged_record_is_named_and_the_rest_still_open() {
     let list = ok(env.casebook(&school.dsl).arg("list"));
     assert!(list.contains(&first), "{list}");
 }
+
+// ---- issue 8: defects found trying casebook as a new user would ----------
+
+#[test]
+fn list_lines_up_wide_names_by_display_width() {
+    // Issue 8 item 20: CJK names and emoji misaligned the rows.
+    use unicode_width::UnicodeWidthStr;
+    let env = Env::new();
+    let school = env.school();
+    for subject in [
+        "child:Pupil Zed:Year 4",
+        "child:山田太郎:Year 4",
+        "child:👍 Émile Ångström:Year 4",
+        "child:長い名前の生徒さん長い名前の生徒さん:Year 4",
+    ] {
+        add_concern(&env, &school.dsl, subject, "Phone in the toilets.");
+    }
+    let table = ok(env.casebook(&school.dsl).arg("list"));
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    let status_column = |row: &str| row[..row.find(" new ").unwrap_or_else(|| panic!("{row}"))].width();
+    let header_column = table.lines().next().unwrap().find("STATUS").unwrap();
+    for row in &rows {
+        assert_eq!(status_column(row) + 1, header_column, "misaligned:\n{table}");
+    }
+}

@@ -605,3 +605,39 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
     assert!(app.form.is_none());
     assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::Closed));
 }
+
+// ---- issue 8 -------------------------------------------------------------
+
+#[test]
+fn control_characters_in_a_record_never_reach_the_screen() {
+    // Issue 8 item 1 (PRODUCT.md 7d): what a reporter typed, as the DSL sees it.
+    let (_f, mut app) = Fixture::new(0);
+    let hostile = "Filmed\u{1b}]0;pwned\u{7}\u{1b}[2J\rX\u{9b}2J\u{202e}evil\u{2066}";
+    let new = casebook::domain::NewConcern {
+        occurred_at: fixed_now(),
+        reported_by: hostile.into(),
+        subjects: vec![casebook::domain::Subject {
+            kind: casebook::domain::SubjectKind::Child,
+            name: format!("Pupil {hostile}"),
+            detail: hostile.into(),
+        }],
+        category: "restricted-area".into(),
+        location: "toilets".into(),
+        devices: vec![],
+        description: hostile.into(),
+        immediate_action: hostile.into(),
+        source: casebook::domain::Source::StaffReport,
+    };
+    app.session.record_concern(new, fixed_now()).unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    let board = screen(&mut app, 120, 40);
+    press(&mut app, KeyCode::Enter);
+    let concern = screen(&mut app, 120, 40);
+    for (what, s) in [("board", &board), ("concern", &concern)] {
+        assert!(s.contains("pwned"), "{what} shows the text:\n{s}");
+        for c in s.chars() {
+            let bidi = ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c);
+            assert!(!bidi && (!c.is_control() || c == '\n'), "{what}: raw {c:?} on screen:\n{s:?}");
+        }
+    }
+}

@@ -18,6 +18,7 @@ use crate::domain::{
 };
 use crate::store::Session;
 use crate::store::oversight::ReviewInput;
+use crate::text::{fit, safe};
 
 const KINDS: &str = "policy-change, curriculum-change, staff-training, signage, technical or other";
 const STATUSES: &str = "open, in-progress, done or dropped";
@@ -251,14 +252,13 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             );
             for d in &debriefs {
                 let n = actions.iter().filter(|a| a.debrief == d.id).count();
-                let by: String = d.recorded_by.name.chars().take(28).collect();
-                println!(
-                    "{:<12} {:<10} {:>7} {:>7} {:<28} {}",
-                    d.reference,
+                say!(
+                    "{} {:<10} {:>7} {:>7} {} {}",
+                    fit(&d.reference, 12),
                     d.held_on,
                     d.lessons.len(),
                     n,
-                    by,
+                    fit(&d.recorded_by.name, 28),
                     d.concern_references()
                 );
             }
@@ -274,7 +274,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             if *json {
                 return print_json(&serde_json::json!({ "debrief": d, "actions": actions }));
             }
-            print!("{}", debrief_text(&d, &actions, now().date()));
+            print!("{}", safe(&debrief_text(&d, &actions, now().date())));
             Ok(())
         }
         DebriefCommand::Awaiting { json } => {
@@ -295,7 +295,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             }
             println!("{:<12} {:>8} {:<17} CATEGORY", "REFERENCE", "WAITING", "SINCE");
             for r in &rows {
-                println!(
+                say!(
                     "{:<12} {:>7}d {:<17} {}",
                     r.reference,
                     r.days_waiting(now),
@@ -370,11 +370,14 @@ fn add_debrief(cli: &Cli, args: &DebriefArgs) -> Result<()> {
     }
     let recorded = session.record_debrief(new, now())?;
     let d = &recorded.debrief;
-    print!("Recorded {} ({} lesson{}).", d.reference, d.lessons.len(), if d.lessons.len() == 1 { "" } else { "s" });
-    if !recorded.closed.is_empty() {
-        print!(" Closed {}.", recorded.closed.join(", "));
-    }
-    println!();
+    let closed =
+        if recorded.closed.is_empty() { String::new() } else { format!(" Closed {}.", recorded.closed.join(", ")) };
+    say!(
+        "Recorded {} ({} lesson{}).{closed}",
+        d.reference,
+        d.lessons.len(),
+        if d.lessons.len() == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
@@ -478,7 +481,7 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 due,
             };
             let a = session.add_action(new, now())?;
-            println!(
+            say!(
                 "Added {} for {}: {}, owned by {}, due {}.",
                 a.label(),
                 a.source_label(),
@@ -509,17 +512,16 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 "ACTION", "STATUS", "DUE", "KIND", "OWNER", "FROM"
             )?;
             for a in &actions {
-                let owner: String = a.owner.name.chars().take(24).collect();
                 writeln!(
                     out,
-                    "{:<7} {:<22} {:<10} {:<24} {:<24} {:<22} {}",
+                    "{:<7} {:<22} {:<10} {:<24} {} {} {}",
                     a.label(),
                     status_text(a, today),
                     a.due,
                     a.kind.label(),
-                    owner,
-                    a.source_label(),
-                    a.description
+                    fit(&a.owner.name, 24),
+                    fit(&a.source_label(), 22),
+                    crate::text::one_line(&a.description)
                 )?;
             }
             if actions.is_empty() {
@@ -534,19 +536,19 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             if *json {
                 return print_json(&ActionJson::of(&a, today));
             }
-            println!("{} [{}] {}", a.label(), status_text(&a, today), a.description);
-            println!("From:   {}", a.source_label());
-            println!("Kind:   {}", a.kind.label());
-            println!("Owner:  {}", a.owner.name);
-            println!("Due:    {}", a.due);
-            println!("Added:  {} by {}", a.created_at.format("%Y-%m-%d %H:%M"), a.created_by.name);
-            println!("History:");
+            say!("{} [{}] {}", a.label(), status_text(&a, today), a.description);
+            say!("From:   {}", a.source_label());
+            say!("Kind:   {}", a.kind.label());
+            say!("Owner:  {}", a.owner.name);
+            say!("Due:    {}", a.due);
+            say!("Added:  {} by {}", a.created_at.format("%Y-%m-%d %H:%M"), a.created_by.name);
+            say!("History:");
             if a.history.is_empty() {
-                println!("  (no changes yet)");
+                say!("  (no changes yet)");
             }
             for c in &a.history {
                 let note = if c.note.is_empty() { String::new() } else { format!(": {}", c.note) };
-                println!(
+                say!(
                     "  {} {} → {} by {}{}",
                     c.at.format("%Y-%m-%d %H:%M"),
                     c.from.label(),
@@ -562,7 +564,7 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             let to = parse_status(to)?;
             let mut session = cli.session()?;
             let a = session.change_action_status(id, to, note, now())?;
-            println!("{} is now {}.", a.label(), a.status().label());
+            say!("{} is now {}.", a.label(), a.status().label());
             Ok(())
         }
     }
@@ -601,21 +603,22 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
             }
             for p in &policies {
                 let s = p.status(today);
-                println!("#{} {} ({})", p.id, p.name, s.version);
+                say!("#{} {} ({})", p.id, p.name, s.version);
                 if p.reviews.is_empty() {
-                    println!(
+                    say!(
                         "   written {}, not reviewed since; reviewed every {} months",
-                        p.written, p.review_interval_months
+                        p.written,
+                        p.review_interval_months
                     );
                 } else {
-                    println!("   last reviewed {}, every {} months", s.last_reviewed, p.review_interval_months);
+                    say!("   last reviewed {}, every {} months", s.last_reviewed, p.review_interval_months);
                 }
-                println!("   review: {}", policy_state(&s));
+                say!("   review: {}", policy_state(&s));
                 for t in p.pending_triggers() {
-                    println!("   trigger {}: {}: {} ({})", t.at.format("%Y-%m-%d"), t.kind.label(), t.note, t.by.name);
+                    say!("   trigger {}: {}: {} ({})", t.at.format("%Y-%m-%d"), t.kind.label(), t.note, t.by.name);
                 }
                 if let Some(r) = p.reviews.last() {
-                    println!("   last review by {}: {}", r.by.name, r.note);
+                    say!("   last review by {}: {}", r.by.name, r.note);
                 }
             }
             Ok(())
@@ -630,13 +633,14 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
                 ReviewInput { date, version: version.clone(), note: note.clone(), close_actions },
                 now(),
             )?;
-            print!("Recorded the review of the {} ({}); next due {}.", p.name, p.current_version(), p.next_due());
-            if closing > 0 {
+            let closed = if closing > 0 {
                 let closed =
                     p.reviews.last().map(|r| r.closed_actions.iter().map(|&id| action_label(id)).collect::<Vec<_>>());
-                print!(" Closed {}.", closed.unwrap_or_default().join(", "));
-            }
-            println!();
+                format!(" Closed {}.", closed.unwrap_or_default().join(", "))
+            } else {
+                String::new()
+            };
+            say!("Recorded the review of the {} ({}); next due {}.{closed}", p.name, p.current_version(), p.next_due());
             Ok(())
         }
         PolicyCommand::Trigger { policy, kind, note, action } => {
@@ -645,7 +649,7 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
             let action = action.as_deref().map(action_id).transpose()?;
             let mut session = cli.session()?;
             let p = session.log_review_trigger(*policy, kind, note, action, now())?;
-            println!("Logged a review trigger ({}) for the {}.", kind.label(), p.name);
+            say!("Logged a review trigger ({}) for the {}.", kind.label(), p.name);
             Ok(())
         }
     }
@@ -661,7 +665,7 @@ pub fn figures(cli: &Cli, json: bool) -> Result<()> {
     if json {
         return print_json(&dash);
     }
-    print!("{}", dashboard_text(&dash, session.catalogue()));
+    print!("{}", safe(&dashboard_text(&dash, session.catalogue())));
     Ok(())
 }
 
