@@ -12,7 +12,10 @@ use clap::{Args, Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::summary::age_label;
-use crate::domain::{CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency};
+use crate::domain::when::{DueDate, check_due_date, far_date_question};
+use crate::domain::{
+    CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency, limits,
+};
 use crate::store::{Session, Store, StoreError, TriageInput, identity};
 use crate::text::{fit, safe};
 
@@ -214,9 +217,12 @@ pub struct TriageArgs {
     /// A member's name or #id
     #[arg(long)]
     pub assignee: Option<String>,
-    /// Next review date, YYYY-MM-DD
+    /// Next review date, YYYY-MM-DD: today or later
     #[arg(long)]
     pub review: Option<String>,
+    /// Save a review date more than a year away (a check against typing slips)
+    #[arg(long = "confirm-far-date")]
+    pub confirm_far_date: bool,
     #[arg(long)]
     pub reasoning: String,
 }
@@ -534,6 +540,9 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
     let urgency = Urgency::parse(&args.urgency)
         .ok_or_else(|| anyhow!("{:?} is not an urgency; use routine or urgent", args.urgency))?;
     let review = args.review.as_deref().map(parse_date).transpose()?;
+    if let Some(date) = review {
+        check_due("the review date", date, args.confirm_far_date)?;
+    }
     let mut session = cli.session()?;
     let assignee = match &args.assignee {
         None => None,
@@ -563,6 +572,18 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
     )?;
     println!("Triaged {}.", args.reference.to_ascii_uppercase());
     Ok(())
+}
+
+/// A review or due date typed on the command line: today or later, and one
+/// more than a year away only with --confirm-far-date (issue 8).
+fn check_due(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
+    match check_due_date(what, date, now().date()) {
+        Err(e) => bail!("{e}; nothing was recorded"),
+        Ok(DueDate::Far) if !confirmed => {
+            bail!("{}; nothing was recorded", far_date_question(what, date, "pass --confirm-far-date"))
+        }
+        Ok(_) => Ok(()),
+    }
 }
 
 fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
@@ -707,16 +728,49 @@ fn parse_subject(text: &str) -> Result<Subject> {
     Ok(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
 }
 
+/// Reads one line of at most `limit` bytes, without its line end; `None`
+/// at the end of the input. A longer line is refused before it is read
+/// whole (PRODUCT.md 7e: a 50 MB line must not be taken into memory).
+fn read_line_within(input: &mut impl std::io::BufRead, limit: usize) -> Result<Option<String>, String> {
+    use std::io::{BufRead, Read};
+    let mut line = Vec::new();
+    let n = input
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > limit {
+        return Err(format!("it is over the limit of {} for one concern", limits::size(limit)));
+    }
+    String::from_utf8(line).map(Some).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
 /// `concern add --json`: one JSON object, or JSON Lines (one concern per
 /// line, e.g. an import). Each concern is acknowledged only once it is on
 /// disk, so a caller knows exactly what was recorded if anything fails.
 fn add_json_concerns(cli: &Cli) -> Result<()> {
-    use std::io::BufRead;
     let mut session = cli.session()?;
-    let mut lines = std::io::stdin().lock().lines().enumerate();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let limit = limits::JSON_INPUT_BYTES;
+    let mut n = 0;
     let mut done = 0;
+    let mut next_line = |done: usize| -> Result<Option<(usize, String)>> {
+        n += 1;
+        let line = read_line_within(&mut input, limit)
+            .map_err(|e| anyhow!("line {n} of the concern JSON: {e}; {}", recorded_before(done)))?;
+        Ok(line.map(|l| (n, l)))
+    };
     let record = |session: &mut Session, n: usize, text: &str, done: &mut usize| -> Result<()> {
-        let context = || format!("line {n}: {done} concern(s) before it were recorded", done = *done);
+        let context = || format!("line {n}: {}", recorded_before(*done));
         let new = concern_from_json(text).with_context(context)?;
         let recorded = session.record_concern(new, now()).with_context(context)?;
         say!("Recorded {}.", recorded.reference);
@@ -727,34 +781,39 @@ fn add_json_concerns(cli: &Cli) -> Result<()> {
     // The first line decides: a whole object on it means JSON Lines, read
     // and acknowledged as they come; otherwise one (pretty-printed) object.
     let first = loop {
-        match lines.next() {
+        match next_line(0)? {
             None => bail!("malformed concern JSON: standard input held no concern; nothing was recorded"),
-            Some((_, line)) => {
-                let line = line.context("cannot read standard input")?;
-                if !line.trim().is_empty() {
-                    break line;
-                }
-            }
+            Some((_, line)) if !line.trim().is_empty() => break line,
+            Some(_) => {}
         }
     };
     if serde_json::from_str::<serde_json::Value>(&first).is_err() {
         let mut text = first;
-        for (_, line) in lines {
+        while let Some((_, line)) = next_line(0)? {
             text.push('\n');
-            text.push_str(&line.context("cannot read standard input")?);
+            text.push_str(&line);
+            if text.len() > limit {
+                bail!(
+                    "the concern JSON is over the limit of {} for one concern; nothing was recorded",
+                    limits::size(limit)
+                );
+            }
         }
         let recorded = session.record_concern(concern_from_json(&text)?, now())?;
         say!("Recorded {}.", recorded.reference);
         return Ok(());
     }
     record(&mut session, 1, &first, &mut done)?;
-    for (n, line) in lines {
-        let line = line.context("cannot read standard input")?;
+    while let Some((n, line)) = next_line(done)? {
         if !line.trim().is_empty() {
-            record(&mut session, n + 1, &line, &mut done)?;
+            record(&mut session, n, &line, &mut done)?;
         }
     }
     Ok(())
+}
+
+fn recorded_before(done: usize) -> String {
+    if done == 0 { "nothing was recorded".into() } else { format!("{done} concern(s) before it were recorded") }
 }
 
 fn concern_from_json(text: &str) -> Result<NewConcern> {

@@ -31,7 +31,7 @@ fn record_triage_follow_up_and_close_from_the_command_line() {
         "--assignee",
         "Mr Deputy Dunn",
         "--review",
-        "2030-01-01",
+        &today_plus(30),
         "--reasoning",
         "Restricted area breach (P3-a).",
     ]));
@@ -322,6 +322,74 @@ fn a_damaged_record_is_named_and_the_rest_still_open() {
 }
 
 // ---- issue 8: defects found trying casebook as a new user would ----------
+
+fn today_plus(days: i64) -> String {
+    (chrono::Local::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+fn triage_args<'a>(reference: &'a str, review: &'a str) -> Vec<&'a str> {
+    vec![
+        "triage",
+        reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "behaviour-sanctions",
+        "--policy",
+        "behaviour",
+        "--review",
+        review,
+        "--reasoning",
+        "Restricted area (P3-a).",
+    ]
+}
+
+#[test]
+fn a_review_date_is_today_or_later_and_a_far_one_is_confirmed() {
+    // Issue 8 item 4.
+    let env = Env::new();
+    let school = env.school();
+    let r = add_concern(&env, &school.dsl, "child:Pupil Calendar:Year 4", "Phone in the toilets.");
+    let err = fails(env.casebook(&school.dsl).args(triage_args(&r, "1999-01-01")));
+    assert!(err.contains("the review date 1999-01-01 is in the past; choose today"), "{err}");
+    let far = today_plus(400);
+    let err = fails(env.casebook(&school.dsl).args(triage_args(&r, &far)));
+    assert!(err.contains(&format!("the review date {far} is more than a year away")), "{err}");
+    assert!(err.contains("--confirm-far-date"), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["show", &r])).contains("not yet triaged"), "nothing was recorded");
+    ok(env.casebook(&school.dsl).args(triage_args(&r, &far)).arg("--confirm-far-date"));
+    ok(env.casebook(&school.dsl).args(triage_args(&r, &today_plus(0))));
+
+    // The same rule for an action's due date.
+    ok(env.casebook(&school.dsl).args(["status", &r, "--to", "in-progress", "--reason", "Started."]));
+    ok(env.casebook(&school.dsl).args(["status", &r, "--to", "awaiting-debrief", "--reason", "Done."]));
+    ok(env.casebook(&school.dsl).args(["debrief", "add", "--concern", &r, "--summary", "A phone.", "--lesson", "L."]));
+    let debrief = format!("D-{}-0001", chrono::Local::now().format("%Y"));
+    let action = |due: &str| {
+        vec![
+            "action".to_string(),
+            "add".into(),
+            "--debrief".into(),
+            debrief.clone(),
+            "--lesson".into(),
+            "1".into(),
+            "--kind".into(),
+            "signage".into(),
+            "--owner".into(),
+            "me".into(),
+            "--due".into(),
+            due.to_string(),
+            "--description".into(),
+            "Signs.".into(),
+        ]
+    };
+    let err = fails(env.casebook(&school.dsl).args(action("2001-01-01")));
+    assert!(err.contains("the due date 2001-01-01 is in the past"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args(action(&far)));
+    assert!(err.contains("more than a year away") && err.contains("--confirm-far-date"), "{err}");
+    ok(env.casebook(&school.dsl).args(action(&far)).arg("--confirm-far-date"));
+    ok(env.casebook(&school.dsl).args(action(&today_plus(10))));
+}
 
 #[test]
 fn list_lines_up_wide_names_by_display_width() {

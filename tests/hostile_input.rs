@@ -189,3 +189,91 @@ fn control_characters_never_reach_the_terminal_from_any_output() {
     let err = fails(env.casebook(&dsl).args(["note", &r, "--kind", &h("call"), "--text", "x"]));
     assert_safe("an error echoing a kind", &err);
 }
+
+#[test]
+fn oversized_text_is_refused_with_the_limit_and_records_nothing() {
+    let env = Env::new();
+    let school = env.school();
+    let concern = |description: String| {
+        serde_json::json!({
+            "subjects": [{"kind": "child", "name": "Pupil Sizewell"}],
+            "category": "restricted-area", "location": "toilets", "description": description,
+        })
+        .to_string()
+    };
+    // A description over 64 KiB.
+    let out = with_stdin(
+        env.casebook(&school.reporter).args(["concern", "add", "--json"]),
+        concern("x".repeat(64 * 1024 + 1)).as_bytes(),
+    );
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("description: 64.1 KiB is over the limit of 64 KiB"), "{err}");
+    // A 50 MB JSON line is refused before it is read whole.
+    let out = with_stdin(
+        env.casebook(&school.reporter).args(["concern", "add", "--json"]),
+        concern("x".repeat(50 * 1024 * 1024)).as_bytes(),
+    );
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("over the limit of 1 MiB"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(ok(env.casebook(&school.dsl).arg("list")).contains("(no concerns)"));
+
+    // A chronology entry over 16 KiB, a name over 200 characters.
+    let r = add_concern(&env, &school.dsl, "child:Pupil Sizewell:Year 4", "Phone in the toilets.");
+    let long = "y".repeat(16 * 1024 + 1);
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &r,
+        "--risk",
+        "low",
+        "--pathway",
+        "behaviour-sanctions",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "P3-a.",
+    ]));
+    let err = fails(env.casebook(&school.dsl).args(["note", &r, "--text", &long]));
+    assert!(err.contains("the entry: 16.1 KiB is over the limit of 16 KiB"), "{err}");
+    let (_, recipient) = env.key("newcomer");
+    let err = fails(env.casebook(&school.dsl).args([
+        "member",
+        "add",
+        "--name",
+        &"n".repeat(201),
+        "--role",
+        "deputy",
+        "--recipient",
+        &recipient,
+    ]));
+    assert!(err.contains("201 characters is over the limit of 200"), "{err}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &r, "--json"]));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap()["chronology"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_case_stops_growing_at_the_record_limit_and_keeps_what_it_has() {
+    let env = Env::new();
+    let school = env.school();
+    let r = add_concern(&env, &school.dsl, "child:Pupil Growing:Year 4", "Phone in the toilets.");
+    let store = casebook::store::Store::open(&env.store()).unwrap();
+    let key = casebook::store::identity::load(&school.dsl, &mut || None).unwrap();
+    let mut session = store.unlock(key).unwrap();
+    let id = session.find(&r).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let entry = "z".repeat(16 * 1024);
+    let mut added = 0;
+    let err = loop {
+        match session.add_entry(id, casebook::domain::EntryKind::Note, now, &entry, now) {
+            Ok(_) => added += 1,
+            Err(e) => break e.to_string(),
+        }
+        assert!(added < 200, "a case grew past {added} entries of 16 KiB");
+    };
+    assert!(err.contains("over casebook's limit of 2 MiB for one record; nothing was saved"), "{err}");
+    assert!((100..130).contains(&added), "{added} entries of 16 KiB before the 2 MiB limit");
+    let case = session.case(id).unwrap();
+    assert_eq!(case.chronology.len(), added + 1, "every entry before the limit is kept");
+}

@@ -608,6 +608,63 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
 
 // ---- issue 8 -------------------------------------------------------------
 
+fn field_error(app: &App, key: &str) -> String {
+    app.form.as_ref().expect("the form stays open").form.field(key).error.clone().unwrap_or_default()
+}
+
+fn retype(app: &mut App, key: &str, text: &str) {
+    focus(app, key);
+    for _ in 0..30 {
+        press(app, KeyCode::Backspace);
+    }
+    type_text(app, text);
+}
+
+#[test]
+fn a_past_review_date_is_refused_and_a_far_one_asked_about_at_the_field() {
+    // Issue 8 item 4: the first save asks, the second confirms.
+    let (_f, mut app) = Fixture::new(3);
+    assert_eq!(app.board.rows[0].status, Status::New);
+    press(&mut app, KeyCode::Char('t'));
+    focus(&mut app, "reasoning");
+    type_text(&mut app, "Restricted area (P3-a).");
+    retype(&mut app, "review", "1999-01-01");
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "review");
+    assert!(err.contains("1999-01-01 is in the past"), "{err}");
+    retype(&mut app, "review", "2062-01-01");
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "review");
+    assert!(err.contains("2062-01-01 is more than a year away") && err.contains("save again to keep it"), "{err}");
+    assert_eq!(app.form.as_ref().unwrap().form.text("reasoning"), "Restricted area (P3-a).", "nothing lost");
+    // Changing the date asks again; saving again as it is confirms.
+    retype(&mut app, "review", "2063-01-01");
+    ctrl(&mut app, 's');
+    assert!(field_error(&app, "review").contains("2063-01-01 is more than a year away"));
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "confirmed: {:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let case = app.session.case(app.board.rows.iter().find(|r| r.status == Status::Triaged).unwrap().id).unwrap();
+    assert_eq!(case.current_triage().unwrap().next_review, NaiveDate::from_ymd_opt(2063, 1, 1));
+}
+
+#[test]
+fn an_oversized_description_is_refused_at_its_field_and_kept() {
+    // Issue 8 item 6: the limit is said, and nothing typed is lost.
+    let (_f, mut app) = Fixture::new(0);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Pupil Longwinded");
+    choose(&mut app, "category", "child-device-on-site");
+    focus(&mut app, "description");
+    let long = "A very long account. ".repeat(3500);
+    app.handle_paste(&long);
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "description");
+    assert!(err.contains("is over the limit of 64 KiB"), "{err}");
+    assert_eq!(app.form.as_ref().unwrap().form.text("description"), long);
+    assert!(app.board.rows.is_empty(), "nothing recorded");
+}
+
 #[test]
 fn control_characters_in_a_record_never_reach_the_screen() {
     // Issue 8 item 1 (PRODUCT.md 7d): what a reporter typed, as the DSL sees it.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use super::{Cli, now, parse_date};
+use super::{Cli, check_due, now, parse_date};
 use crate::domain::debrief::{action_label, parse_action_label};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, MemberId, NewAction, NewDebrief,
@@ -100,9 +100,12 @@ pub enum ActionCommand {
         /// A member's name or #id (DSL, deputy or leadership)
         #[arg(long)]
         owner: String,
-        /// YYYY-MM-DD
+        /// YYYY-MM-DD: today or later
         #[arg(long)]
         due: String,
+        /// Save a due date more than a year away (a check against typing slips)
+        #[arg(long = "confirm-far-date")]
+        confirm_far_date: bool,
         #[arg(long)]
         description: String,
     },
@@ -314,7 +317,15 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
 fn add_debrief(cli: &Cli, args: &DebriefArgs) -> Result<()> {
     let mut j = if args.json {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| anyhow!("cannot read standard input: {e}"))?;
+        let limit = crate::domain::limits::JSON_INPUT_BYTES;
+        // Read at most one byte past the limit (PRODUCT.md 7e).
+        std::io::stdin()
+            .take(limit as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
+        if text.len() > limit {
+            bail!("the debrief JSON is over the limit of {}; nothing was recorded", crate::domain::limits::size(limit));
+        }
         serde_json::from_str::<DebriefJson>(&text)
             .map_err(|e| anyhow!("malformed debrief JSON: {e}; nothing was recorded"))?
     } else {
@@ -468,9 +479,10 @@ fn parse_status(text: &str) -> Result<ActionStatus> {
 pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
     let today = now().date();
     match command {
-        ActionCommand::Add { debrief, lesson, kind, owner, due, description } => {
+        ActionCommand::Add { debrief, lesson, kind, owner, due, confirm_far_date, description } => {
             let kind = parse_kind(kind)?;
             let due = parse_date(due)?;
+            check_due("the due date", due, *confirm_far_date)?;
             let mut session = cli.session()?;
             let new = NewAction {
                 debrief: session.find_debrief(debrief)?,

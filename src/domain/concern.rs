@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::catalogue::Catalogue;
+use super::limits::{self, DESCRIPTION_BYTES, ENTRY_BYTES, NAME_CHARS};
 use super::member::MemberId;
 
 /// Who did something, with their name as it was at the time (S-c: signed).
@@ -198,6 +199,21 @@ impl NewConcern {
         if self.occurred_at > now + chrono::Duration::minutes(5) {
             err("occurred_at", "cannot be in the future");
         }
+        // Size limits (PRODUCT.md principle 7e; domain::limits).
+        let mut over = |field, problem: Option<String>| {
+            if let Some(message) = problem {
+                errors.push(FieldError { field, message });
+            }
+        };
+        over("subjects", limits::over_items(self.subjects.len(), "subjects"));
+        for s in &self.subjects {
+            over("subjects", limits::over_chars(&s.name, NAME_CHARS).map(|p| format!("a name: {p}")));
+            over("detail", limits::over_chars(&s.detail, NAME_CHARS));
+        }
+        over("devices", limits::over_items(self.devices.len(), "devices"));
+        over("reported_by", limits::over_chars(&self.reported_by, NAME_CHARS));
+        over("description", limits::over_bytes(&self.description, DESCRIPTION_BYTES));
+        over("immediate_action", limits::over_bytes(&self.immediate_action, DESCRIPTION_BYTES));
         errors
     }
 }
@@ -459,6 +475,15 @@ impl CaseFile {
         if triage.reasoning.trim().is_empty() {
             return Err(refused("triage", "record the reasoning for the decision, even for no further action"));
         }
+        if let Some(problem) = limits::over_bytes(&triage.reasoning, ENTRY_BYTES) {
+            return Err(refused("triage", format!("the reasoning: {problem}")));
+        }
+        // A review date is today or later (issue 8): a past one would sit in
+        // the chronology forever. The far-date question is the caller's.
+        if let Some(d) = triage.next_review {
+            super::when::check_due_date("the review date", d, triage.decided_at.date())
+                .map_err(|e| refused("triage", e))?;
+        }
         if catalogue.pathway(&triage.pathway).is_none() {
             return Err(refused("triage", format!("unknown pathway {}", triage.pathway)));
         }
@@ -511,6 +536,9 @@ impl CaseFile {
         if text.trim().is_empty() {
             return Err(CaseError::Invalid("the entry has no text".into()));
         }
+        if let Some(problem) = limits::over_bytes(text.trim(), ENTRY_BYTES) {
+            return Err(CaseError::Invalid(format!("the entry: {problem}")));
+        }
         if at > now + chrono::Duration::minutes(5) {
             return Err(CaseError::Invalid("an entry cannot be dated in the future".into()));
         }
@@ -534,6 +562,9 @@ impl CaseFile {
         }
         if text.trim().is_empty() {
             return Err(CaseError::Invalid("the correction has no text".into()));
+        }
+        if let Some(problem) = limits::over_bytes(text.trim(), ENTRY_BYTES) {
+            return Err(CaseError::Invalid(format!("the correction: {problem}")));
         }
         let at = original.at;
         Ok(self.append(EntryKind::Correction, at, now, author, text.trim().to_string(), Some(seq)))
@@ -598,6 +629,12 @@ impl CaseFile {
             return Err(refused(
                 &format!("change the status of {}", self.concern.reference),
                 "give a reason; it goes in the chronology",
+            ));
+        }
+        if let Some(problem) = limits::over_bytes(reason.trim(), ENTRY_BYTES) {
+            return Err(refused(
+                &format!("change the status of {}", self.concern.reference),
+                format!("the reason: {problem}"),
             ));
         }
         let from = self.status;
@@ -785,6 +822,70 @@ mod tests {
         c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
         assert!(c.add_entry(EntryKind::Note, at(20), "x", &dsl(), at(12)).is_err());
         assert!(c.add_entry(EntryKind::StatusChange, at(12), "x", &dsl(), at(12)).is_err());
+    }
+
+    #[test]
+    fn every_text_has_a_size_limit() {
+        // Issue 8 item 6, PRODUCT.md principle 7e.
+        let cat = Catalogue::seed();
+        let mut n = NewConcern {
+            occurred_at: at(9),
+            reported_by: "r".repeat(NAME_CHARS + 1),
+            subjects: vec![Subject {
+                kind: SubjectKind::Child,
+                name: "n".repeat(NAME_CHARS + 1),
+                detail: String::new(),
+            }],
+            category: "restricted-area".into(),
+            location: "toilets".into(),
+            devices: vec!["mobile-phone".into(); 51],
+            description: "d".repeat(DESCRIPTION_BYTES + 1),
+            immediate_action: "a".repeat(DESCRIPTION_BYTES + 1),
+            source: Source::StaffReport,
+        };
+        let errors = n.validate(&cat, at(10));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["subjects", "devices", "reported_by", "description", "immediate_action"]);
+        assert_eq!(errors[0].message, "a name: 201 characters is over the limit of 200; shorten it");
+        let description = errors.iter().find(|e| e.field == "description").unwrap().to_string();
+        assert_eq!(description, "description: 64.1 KiB is over the limit of 64 KiB; shorten it");
+        n.reported_by.clear();
+        n.subjects[0].name = "Pupil Zed".into();
+        n.devices.truncate(1);
+        n.description = "d".repeat(DESCRIPTION_BYTES);
+        n.immediate_action.clear();
+        assert!(n.validate(&cat, at(10)).is_empty(), "exactly at the limit is fine");
+
+        let mut c = case("restricted-area");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.reasoning = "r".repeat(ENTRY_BYTES + 1);
+        assert!(c.record_triage(t, &cat).unwrap_err().to_string().contains("over the limit of 16 KiB"));
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        let long = "e".repeat(ENTRY_BYTES + 1);
+        assert!(
+            c.add_entry(EntryKind::Note, at(12), &long, &dsl(), at(12)).unwrap_err().to_string().contains("16 KiB")
+        );
+        let seq = c.add_entry(EntryKind::Note, at(12), "short", &dsl(), at(12)).unwrap();
+        assert!(c.correct_entry(seq, &long, &dsl(), at(13)).unwrap_err().to_string().contains("16 KiB"));
+        assert!(
+            c.transition(Status::InProgress, &long, &dsl(), at(13), &cat).unwrap_err().to_string().contains("16 KiB")
+        );
+        assert_eq!(c.status, Status::Triaged);
+    }
+
+    #[test]
+    fn a_review_date_in_the_past_is_refused() {
+        // Issue 8 item 4: triage with --review 1999-01-01 was kept forever.
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.next_review = NaiveDate::from_ymd_opt(1999, 1, 1);
+        let err = c.record_triage(t, &cat).unwrap_err().to_string();
+        assert_eq!(err, "cannot triage: the review date 1999-01-01 is in the past; choose today (2026-03-10) or later");
+        assert!(c.triage.is_empty() && c.chronology.len() == 1, "nothing recorded");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.next_review = Some(at(11).date());
+        c.record_triage(t, &cat).unwrap();
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::PolicyInfo;
 use super::concern::{Author, CaseError, CaseFile, EntryKind, FieldError, Status};
+use super::limits::{self, LESSON_BYTES, NAME_CHARS, NOTE_BYTES};
 use super::member::MemberId;
 use super::summary::CaseSummary;
 
@@ -130,6 +131,29 @@ impl NewDebrief {
         if self.lessons.iter().any(|l| l.trim().is_empty()) {
             err("lessons", "a lesson has no text; remove it or write it");
         }
+        // Size limits (PRODUCT.md principle 7e; domain::limits).
+        let mut over = |field, problem: Option<String>| {
+            if let Some(message) = problem {
+                errors.push(FieldError { field, message });
+            }
+        };
+        over("concerns", limits::over_items(self.concerns.len(), "concerns"));
+        for c in &self.concerns {
+            over("concerns", limits::over_chars(c, NAME_CHARS).map(|p| format!("a reference: {p}")));
+        }
+        over("attendees", limits::over_items(self.attendees.len(), "attendees"));
+        over("others", limits::over_items(self.other_attendees.len(), "other attendees"));
+        for o in &self.other_attendees {
+            over("others", limits::over_chars(o, NAME_CHARS).map(|p| format!("a name: {p}")));
+        }
+        over("summary", limits::over_bytes(&self.summary, NOTE_BYTES));
+        over("what_worked", limits::over_bytes(&self.what_worked, NOTE_BYTES));
+        over("what_did_not", limits::over_bytes(&self.what_did_not, NOTE_BYTES));
+        over("lessons", limits::over_items(self.lessons.len(), "lessons"));
+        for (n, l) in self.lessons.iter().enumerate() {
+            over("lessons", limits::over_bytes(l, LESSON_BYTES).map(|p| format!("lesson {}: {p}", n + 1)));
+        }
+        over("changes_needed", limits::over_bytes(&self.changes_needed, NOTE_BYTES));
         errors
     }
 
@@ -370,6 +394,9 @@ impl Action {
         if from == to {
             return no(&format!("it is already {}", to.label()));
         }
+        if let Some(problem) = limits::over_bytes(note.trim(), NOTE_BYTES) {
+            return no(&format!("the note: {problem}"));
+        }
         let blank = note.trim().is_empty();
         match (from, to) {
             (Open, InProgress) => Ok(()),
@@ -425,8 +452,9 @@ pub struct NewAction {
 }
 
 impl NewAction {
-    /// Every problem at once, checked against the debrief it comes from.
-    pub fn validate(&self, debrief: &Debrief) -> Vec<FieldError> {
+    /// Every problem at once, checked against the debrief it comes from;
+    /// the due date is today or later (issue 8: as a triage's review date).
+    pub fn validate(&self, debrief: &Debrief, today: NaiveDate) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut err = |field, message: String| errors.push(FieldError { field, message });
         if debrief.lesson(self.lesson).is_none() {
@@ -438,7 +466,12 @@ impl NewAction {
         if self.description.trim().is_empty() {
             err("description", "say what will be done".into());
         }
-        if self.due < debrief.held_on {
+        if let Some(problem) = limits::over_bytes(&self.description, LESSON_BYTES) {
+            err("description", problem);
+        }
+        if let Err(e) = super::when::check_due_date("the due date", self.due, today) {
+            err("due", e);
+        } else if self.due < debrief.held_on {
             err("due", format!("the due date is before the debrief was held ({})", debrief.held_on));
         }
         errors
@@ -638,6 +671,12 @@ impl TrackedPolicy {
         if trigger.note.trim().is_empty() {
             return Err(refused(&format!("log a review trigger for the {}", self.name), "say what happened"));
         }
+        if let Some(problem) = limits::over_bytes(trigger.note.trim(), NOTE_BYTES) {
+            return Err(refused(
+                &format!("log a review trigger for the {}", self.name),
+                format!("the note: {problem}"),
+            ));
+        }
         self.triggers.push(ReviewTrigger { note: trigger.note.trim().to_string(), ..trigger });
         Ok(())
     }
@@ -648,6 +687,12 @@ impl TrackedPolicy {
         let action = format!("record a review of the {}", self.name);
         if review.note.trim().is_empty() {
             return Err(refused(&action, "say what was reviewed and what changed"));
+        }
+        if let Some(problem) = limits::over_bytes(review.note.trim(), NOTE_BYTES) {
+            return Err(refused(&action, format!("the note: {problem}")));
+        }
+        if let Some(problem) = limits::over_chars(review.version.trim(), NAME_CHARS) {
+            return Err(refused(&action, format!("the version: {problem}")));
         }
         if review.date > review.recorded_at.date() {
             return Err(refused(&action, "a review cannot be dated in the future"));
@@ -1104,14 +1149,69 @@ mod tests {
             owner: 3,
             due: d(2026, 3, 1),
         };
-        let errors = new.validate(&db);
+        let today = d(2026, 3, 20);
+        let errors = new.validate(&db, today);
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["lesson", "description", "due"]);
         assert_eq!(errors[0].message, "D-2026-0001 has no lesson 3 (it has 2)");
         new.lesson = 1;
         new.description = "Sign on the cloakroom door.".into();
         new.due = d(2026, 3, 20);
-        assert!(new.validate(&db).is_empty());
+        assert!(new.validate(&db, today).is_empty());
+    }
+
+    #[test]
+    fn an_action_due_in_the_past_is_refused() {
+        // Issue 8 item 4: the same rule as a triage's review date.
+        let new = NewAction {
+            debrief: 1,
+            lesson: 1,
+            description: "Sign on the cloakroom door.".into(),
+            kind: ActionKind::Signage,
+            owner: 3,
+            due: d(2026, 3, 25),
+        };
+        let errors = new.validate(&debrief(), d(2026, 4, 1));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].to_string(),
+            "due: the due date 2026-03-25 is in the past; choose today (2026-04-01) or later"
+        );
+    }
+
+    #[test]
+    fn debrief_and_action_texts_have_size_limits() {
+        // Issue 8 item 6, PRODUCT.md principle 7e.
+        let long = "x".repeat(NOTE_BYTES + 1);
+        let new = NewDebrief {
+            concerns: vec!["C-2026-0004".into()],
+            held_on: d(2026, 3, 20),
+            attendees: vec![1],
+            other_attendees: vec!["o".repeat(NAME_CHARS + 1)],
+            summary: long.clone(),
+            what_worked: long.clone(),
+            what_did_not: long.clone(),
+            lessons: vec!["fine".into(), "l".repeat(LESSON_BYTES + 1)],
+            changes_needed: long.clone(),
+        };
+        let errors = new.validate(d(2026, 3, 20));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["others", "summary", "what_worked", "what_did_not", "lessons", "changes_needed"]);
+        assert_eq!(errors[4].message, "lesson 2: 4.1 KiB is over the limit of 4 KiB; shorten it");
+
+        let mut a = action(d(2026, 4, 30));
+        let err = a.change_status(ActionStatus::Done, &long, &dsl(), at(2026, 4, 1, 9)).unwrap_err().to_string();
+        assert!(err.contains("the note: 16.1 KiB is over the limit of 16 KiB"), "{err}");
+        assert!(a.history.is_empty());
+        let new_action = NewAction {
+            debrief: 1,
+            lesson: 1,
+            description: "d".repeat(LESSON_BYTES + 1),
+            kind: ActionKind::Signage,
+            owner: 3,
+            due: d(2026, 4, 30),
+        };
+        assert_eq!(new_action.validate(&debrief(), d(2026, 3, 20))[0].field, "description");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use sled::Transactional;
 use crate::domain::summary::board_order;
 use crate::domain::{
     AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
-    NewConcern, Role, Status, Triage,
+    NewConcern, Role, Status, Triage, limits,
 };
 use codec::{CodecError, MemberName, Record, School};
 use crypto::{ClassKey, CryptoError};
@@ -189,6 +189,11 @@ impl Store {
         }
         if school.trim().is_empty() || dsl_name.trim().is_empty() {
             return Err(StoreError::Input("the school's name and the DSL's name are both needed".into()));
+        }
+        for (what, name) in [("the school's name", school), ("the DSL's name", dsl_name)] {
+            if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
+                return Err(StoreError::Input(format!("{what}: {problem}")));
+            }
         }
         let recipient = parse_recipient(dsl_recipient)?;
         create_private_dir(path)?;
@@ -425,9 +430,18 @@ impl Session {
     }
 
     /// Seals a record to every member of `class`, plus the class stanza if
-    /// this session holds the class key.
+    /// this session holds the class key. A record larger than
+    /// [`limits::RECORD_BYTES`] is refused (PRODUCT.md principle 7e): every
+    /// later change re-writes the whole record.
     fn seal<T: Record>(&self, class: AccessClass, value: &T) -> Result<Vec<u8>, StoreError> {
         let plain = zeroize::Zeroizing::new(codec::encode(value));
+        if plain.len() > limits::RECORD_BYTES {
+            return Err(StoreError::Input(format!(
+                "the record would be {}, over casebook's limit of {} for one record; nothing was saved",
+                limits::size(plain.len()),
+                limits::size(limits::RECORD_BYTES)
+            )));
+        }
         Ok(crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?)
     }
 
@@ -456,6 +470,9 @@ impl Session {
         }
         if name.trim().is_empty() {
             return Err(StoreError::Input("the member needs a name".into()));
+        }
+        if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
+            return Err(StoreError::Input(format!("the member's name: {problem}")));
         }
         let parsed = parse_recipient(recipient)?;
         if self.members.iter().any(|m| m.recipient == parsed.to_string()) {

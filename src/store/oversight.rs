@@ -279,7 +279,7 @@ impl Session {
     pub fn add_action(&mut self, new: NewAction, now: NaiveDateTime) -> Result<Action, StoreError> {
         self.require_lead("add actions")?;
         let debrief = self.debrief(new.debrief)?;
-        let errors = new.validate(&debrief);
+        let errors = new.validate(&debrief, now.date());
         if !errors.is_empty() {
             return Err(incomplete("action", &errors));
         }

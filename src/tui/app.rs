@@ -778,7 +778,7 @@ impl App {
                 None => Ok(None),
                 Some(new) => self.session.record_concern(new, now).map(|r| Some(format!("Recorded {}.", r.reference))),
             },
-            FormKind::Triage { id } => match forms::read_triage(&mut open.form) {
+            FormKind::Triage { id } => match forms::read_triage(&mut open.form, now.date()) {
                 None => Ok(None),
                 Some(input) => self.session.triage(id, input, now).map(|()| Some("Triage recorded.".into())),
             },
@@ -839,7 +839,7 @@ impl App {
                     }
                 }
             },
-            FormKind::Action => match oversight::read_action(&mut open.form) {
+            FormKind::Action => match oversight::read_action(&mut open.form, now.date()) {
                 None => Ok(None),
                 Some(new) => self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label()))),
             },

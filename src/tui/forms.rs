@@ -1,10 +1,10 @@
 //! The DSL's forms, built from the policy catalogue (never from literals),
 //! and what each turns into when saved.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::form::{Field, Form};
-use crate::domain::when::{DATE_TIME_INPUT, parse_date, parse_when};
+use crate::domain::when::{DATE_TIME_INPUT, DueDate, check_due_date, far_date_question, parse_date, parse_when};
 use crate::domain::{
     CaseFile, Catalogue, EntryKind, Member, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency,
 };
@@ -106,6 +106,7 @@ pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTi
         let field = match e.field {
             "subjects" => "name",
             "occurred_at" => "occurred",
+            "immediate_action" => "action",
             other => other,
         };
         form.set_error(field, e.message);
@@ -176,7 +177,8 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
     form
 }
 
-pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
+pub fn read_triage(form: &mut Form, today: NaiveDate) -> Option<TriageInput> {
+    let asked = form.field("review").error.clone();
     form.clear_errors();
     let review = form.text("review");
     let next_review = if review.trim().is_empty() {
@@ -190,6 +192,9 @@ pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
             }
         }
     };
+    if let Some(d) = next_review {
+        check_due_at_field(form, "review", "the review date", d, today, asked);
+    }
     form.required("reasoning", "record the reasoning for the decision, even for no further action");
     let input = TriageInput {
         risk: Risk::parse(&form.choice("risk")).unwrap_or(Risk::Medium),
@@ -201,6 +206,33 @@ pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
         reasoning: form.text("reasoning"),
     };
     (!form.has_errors()).then_some(input)
+}
+
+/// The question a far date gets at its field before it is saved.
+fn far_question(what: &str, date: NaiveDate) -> String {
+    far_date_question(what, date, "save again to keep it")
+}
+
+/// A review or due date at its form field (issue 8): a past one is refused
+/// there; one more than a year away gets a question there on the first
+/// save, and the next save keeps it. `asked` is the field's message before
+/// this save: the question still showing means the date is unchanged since
+/// it was asked (typing in a field clears its message).
+pub(super) fn check_due_at_field(
+    form: &mut Form,
+    key: &str,
+    what: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+    asked: Option<String>,
+) {
+    match check_due_date(what, date, today) {
+        Err(e) => form.set_error(key, e),
+        Ok(DueDate::Far) if asked.as_deref() != Some(far_question(what, date).as_str()) => {
+            form.set_error(key, far_question(what, date))
+        }
+        Ok(_) => {}
+    }
 }
 
 pub fn follow_up(reference: &str, now: NaiveDateTime) -> Form {

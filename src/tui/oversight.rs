@@ -97,6 +97,10 @@ pub fn read_debrief(form: &mut Form, today: NaiveDate) -> Option<NewDebrief> {
             "attendees" => "attendees",
             "lessons" => "lessons",
             "summary" => "summary",
+            "others" => "others",
+            "what_worked" => "worked",
+            "what_did_not" => "did_not",
+            "changes_needed" => "changes",
             _ => "concerns",
         };
         form.set_error(field, e.message);
@@ -137,11 +141,15 @@ pub fn action_form(debriefs: &[Debrief], members: &[Member], today: NaiveDate) -
     ))
 }
 
-pub fn read_action(form: &mut Form) -> Option<NewAction> {
+pub fn read_action(form: &mut Form, today: NaiveDate) -> Option<NewAction> {
+    let asked = form.field("due").error.clone();
     form.clear_errors();
     let (debrief, lesson) =
         form.choice("lesson").split_once(':').and_then(|(d, l)| Some((d.parse().ok()?, l.parse().ok()?)))?;
     let due = parse_date(&form.text("due")).map_err(|e| form.set_error("due", e)).ok();
+    if let Some(d) = due {
+        super::forms::check_due_at_field(form, "due", "the due date", d, today, asked);
+    }
     form.required("description", "say what will be done");
     let new = NewAction {
         debrief,
