@@ -592,6 +592,12 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
         Some(p) => (p.clone(), None),
         None => {
             let t = tempfile::Builder::new().prefix("casebook-demo-").tempdir()?;
+            // casebook made it, so it is private like every directory casebook makes.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o700))?;
+            }
             let path = t.path().to_path_buf();
             (
                 path,

@@ -5,7 +5,9 @@ mod common;
 use common::*;
 
 use std::io::Write;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
 
 #[test]
 fn record_triage_follow_up_and_close_from_the_command_line() {
@@ -389,6 +391,106 @@ fn a_review_date_is_today_or_later_and_a_far_one_is_confirmed() {
     assert!(err.contains("more than a year away") && err.contains("--confirm-far-date"), "{err}");
     ok(env.casebook(&school.dsl).args(action(&far)).arg("--confirm-far-date"));
     ok(env.casebook(&school.dsl).args(action(&today_plus(10))));
+}
+
+#[test]
+fn a_member_record_copied_from_another_store_is_named_not_a_panic() {
+    // Issue 8 item 7: this panicked (exit 101) in every session.
+    let (a, b) = (Env::new(), Env::new());
+    let (school_a, school_b) = (a.school(), b.school());
+    let copied = {
+        let db = sled::open(a.store()).unwrap();
+        db.open_tree("members").unwrap().get(2u32.to_be_bytes()).unwrap().unwrap()
+    };
+    {
+        let db = sled::open(b.store()).unwrap();
+        db.open_tree("members").unwrap().insert(9u32.to_be_bytes(), copied).unwrap();
+        db.flush().unwrap();
+    }
+    for key in [&school_b.dsl, &school_b.reporter, &school_a.deputy] {
+        let out = b.casebook(key).arg("list").output().unwrap();
+        assert_ne!(out.status.code(), Some(101), "panicked: {}", text(&out).1);
+    }
+    let err = fails(b.casebook(&school_b.dsl).arg("list"));
+    assert!(err.contains("member #9's record could not be read"), "{err}");
+    assert!(err.contains("not sealed for this store"), "{err}");
+}
+
+#[test]
+fn a_forged_member_record_is_named_not_an_abort() {
+    // Issue 8 item 7: a length prefix of 2^62 in a member record's clear
+    // metadata aborted every session ("memory allocation … failed").
+    let env = Env::new();
+    let school = env.school();
+    let mut forged = vec![1u8, 0, 0xfd];
+    forged.extend((u64::MAX >> 2).to_le_bytes());
+    {
+        let db = sled::open(env.store()).unwrap();
+        db.open_tree("members").unwrap().insert(10u32.to_be_bytes(), forged).unwrap();
+        db.flush().unwrap();
+    }
+    let err = fails(env.casebook(&school.dsl).arg("list"));
+    assert!(err.contains("member #10's record could not be read: the record is damaged"), "{err}");
+}
+
+#[test]
+fn a_damaged_counter_is_an_error_not_a_fresh_start() {
+    // Issue 8 item 7: a counter of the wrong length restarted numbering at
+    // 1, handing out an id already in use.
+    let env = Env::new();
+    let school = env.school();
+    add_concern(&env, &school.dsl, "child:Pupil Counted:Year 4", "Phone in the toilets.");
+    {
+        let db = sled::open(env.store()).unwrap();
+        db.open_tree("counters").unwrap().insert("case", &b"xx"[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let err = fails(env.casebook(&school.dsl).args([
+        "concern",
+        "add",
+        "--subject",
+        "child:Pupil Second:Year 4",
+        "--category",
+        "restricted-area",
+        "--description",
+        "Another.",
+    ]));
+    assert!(err.contains("the case counter could not be read"), "{err}");
+    assert!(ok(env.casebook(&school.dsl).arg("list")).contains("Pupil Counted"), "the first concern stands");
+}
+
+#[test]
+fn writing_a_key_into_an_existing_directory_keeps_its_permissions() {
+    // Issue 8 item 16: a shared 1777 directory lost its sticky bit.
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let shared = env.path("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let id = age::x25519::Identity::generate();
+    casebook::store::identity::write(&shared.join("dsl.age"), &id, None).unwrap();
+    assert_eq!(mode(&shared), 0o1777, "an existing directory keeps its mode");
+    let fresh = env.path("made/by/casebook");
+    casebook::store::identity::write(&fresh.join("dsl.age"), &id, None).unwrap();
+    for dir in [env.path("made"), env.path("made/by"), fresh] {
+        assert_eq!(mode(&dir), 0o700, "{} was created by casebook", dir.display());
+    }
+    assert_eq!(mode(&shared.join("dsl.age")), 0o600);
+
+    // The demo's throwaway directory is casebook's own: private.
+    let out = Command::cargo_bin("casebook")
+        .unwrap()
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("TMPDIR", env.dir.path())
+        .args(["demo", "--keep", "--no-open", "--concerns", "2"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let demo = stderr.lines().find_map(|l| l.strip_prefix("Demo store: ")).expect("the demo names its store");
+    assert_eq!(mode(std::path::Path::new(demo)), 0o700, "{stderr}");
 }
 
 #[test]

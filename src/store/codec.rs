@@ -56,9 +56,16 @@ fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, config()).expect("bincode encodes plain data")
 }
 
+/// Decoding never believes a length beyond this. A damaged or forged
+/// length prefix (anyone who can write the store directory can put bytes
+/// in it, PRODUCT.md 7b) must be an error, not an attempt to allocate
+/// exabytes that aborts the process (issue 8). Far above any record: they
+/// are capped at 2 MiB when written, and older ones were never near this.
+const DECODE_LIMIT: usize = 256 * 1024 * 1024;
+
 pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used) =
-        bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Damaged(e.to_string()))?;
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config().with_limit::<DECODE_LIMIT>())
+        .map_err(|e| CodecError::Damaged(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Damaged(format!("{} trailing bytes", bytes.len() - used)));
     }
@@ -152,6 +159,15 @@ mod tests {
     fn newer_format_is_refused_with_advice() {
         let bytes = to_bytes(&Envelope { format: FORMAT + 1, kind: RecordKind::School, body: vec![] });
         assert!(decode::<School>(&bytes).unwrap_err().to_string().contains("upgrade casebook"));
+    }
+
+    #[test]
+    fn a_forged_length_is_damage_not_an_abort() {
+        // Issue 8: a length prefix of 2^62 made bincode try to allocate it.
+        let mut bytes = vec![1u8, 4, 0xfd];
+        bytes.extend((u64::MAX >> 2).to_le_bytes());
+        assert!(matches!(decode::<School>(&bytes), Err(CodecError::Damaged(_))));
+        assert!(matches!(from_bytes::<Vec<String>>(&bytes[2..]), Err(CodecError::Damaged(_))));
     }
 
     #[test]

@@ -87,14 +87,37 @@ fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
     StoreError::Corrupt { what: what.into(), detail: detail.to_string() }
 }
 
-/// Creates a directory readable only by its owner (sled's own files are
-/// 0644, so the directory is what keeps other users out).
+/// Creates a directory, and any missing parents, readable only by its
+/// owner (sled's own files are 0644, so the directory is what keeps other
+/// users out). Only directories created here get 0700: an existing one
+/// keeps its permissions (issue 8: a shared 1777 directory lost its sticky
+/// bit when a key was written into it).
 pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).collect();
+    for d in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        match builder.create(d) {
+            Ok(()) => {
+                // The umask may have taken bits away, never added any; set
+                // 0700 exactly, on the directory just created.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(d, fs::Permissions::from_mode(0o700))?;
+                }
+            }
+            // Someone else made it a moment ago: theirs stands, as it is.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !dir.is_dir() {
+        return Err(StoreError::Input(format!("{} exists and is not a directory", dir.display())));
     }
     Ok(())
 }
@@ -253,11 +276,17 @@ impl Store {
     }
 
     fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
-        let v = self.counters.update_and_fetch(name, |old| {
-            let n = old.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
+        // A damaged counter is left as it is and reported: starting again
+        // from 1 would hand out ids already in use and overwrite records.
+        let damaged = || corrupt(format!("the {name} counter"), "it is not a 4-byte number");
+        let v = self.counters.update_and_fetch(name, |old| match old {
+            None => Some(1u32.to_be_bytes().to_vec()),
+            Some(b) => match <[u8; 4]>::try_from(b).map(u32::from_be_bytes) {
+                Ok(n) => Some(n.saturating_add(1).to_be_bytes().to_vec()),
+                Err(_) => Some(b.to_vec()),
+            },
         })?;
-        id_of(&v.expect("update_and_fetch returns the new value"))
+        v.as_deref().ok_or_else(damaged).and_then(|b| id_of(b).map_err(|_| damaged()))
     }
 
     fn member_records(&self) -> Result<Vec<(MemberId, MemberRecord)>, StoreError> {
@@ -266,7 +295,8 @@ impl Store {
             .map(|kv| {
                 let (k, v) = kv?;
                 let id = id_of(&k)?;
-                let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
+                let rec: MemberRecord =
+                    codec::from_bytes(&v).map_err(|e| corrupt(format!("member #{id}'s record"), e))?;
                 Ok((id, rec))
             })
             .collect()
@@ -296,7 +326,7 @@ impl Store {
                     .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "wrong length"))?,
             );
         }
-        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, index: None };
+        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, my_role, index: None };
         session.members = session.load_members(records)?;
         Ok(session)
     }
@@ -333,6 +363,9 @@ pub struct Session {
     keys: Vec<ClassKey>,
     members: Vec<Member>,
     me: MemberId,
+    /// The role of the unlocking member, known before the member list is
+    /// decrypted (a refusal while loading it names the role).
+    my_role: Role,
     /// The decrypted board index, once loaded.
     index: Option<BTreeMap<u32, CaseSummary>>,
 }
@@ -357,14 +390,16 @@ pub struct TriageInput {
 }
 
 impl Session {
+    /// Decrypts every member's name. A record that does not open (damaged,
+    /// or copied in from another store) is named, never a panic (issue 8).
     fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> Result<Vec<Member>, StoreError> {
         records
             .into_iter()
             .map(|(id, r)| {
                 let name: MemberName =
                     self.open_record(AccessClass::Directory, &r.sealed_name).map_err(|e| match e {
-                        StoreError::Corrupt { detail, .. } => corrupt(format!("member {id}'s name"), detail),
-                        other => other,
+                        StoreError::Corrupt { detail, .. } => corrupt(format!("member #{id}'s record"), detail),
+                        other => corrupt(format!("member #{id}'s record"), other),
                     })?;
                 Ok(Member {
                     id,
@@ -422,11 +457,15 @@ impl Session {
     }
 
     fn require(&self, class: AccessClass, action: &str) -> Result<&ClassKey, StoreError> {
-        self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.me().role, action: action.to_string() })
+        self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.my_role, action: action.to_string() })
     }
 
     fn recipients_for(&self, class: AccessClass) -> Result<Vec<x25519::Recipient>, StoreError> {
-        self.members.iter().filter(|m| m.role.reads(class)).map(|m| parse_recipient(&m.recipient)).collect()
+        self.members
+            .iter()
+            .filter(|m| m.role.reads(class))
+            .map(|m| parse_recipient(&m.recipient).map_err(|e| corrupt(format!("member #{}'s record", m.id), e)))
+            .collect()
     }
 
     /// Seals a record to every member of `class`, plus the class stanza if
@@ -452,8 +491,14 @@ impl Session {
         }
         ids.push(&self.identity);
         let plain = crypto::open(sealed, &ids).map_err(|e| match e {
+            // Holding the class key, this session should open every record
+            // of the class: one that does not was not sealed in this store.
+            CryptoError::NoMatchingKey if self.can_read(class) => corrupt(
+                "a record",
+                "none of your keys opens it; it was not sealed for this store (copied from another one?)",
+            ),
             CryptoError::NoMatchingKey => {
-                StoreError::Forbidden { role: self.me().role, action: format!("read {} records", class.tag()) }
+                StoreError::Forbidden { role: self.my_role, action: format!("read {} records", class.tag()) }
             }
             other => corrupt("a record", other),
         })?;
