@@ -32,6 +32,89 @@ macro_rules! say {
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
 
+/// A value whose allowed values `--help` lists (issue 8). The command
+/// checks the value itself, so the aliases the domain accepts still work
+/// and a wrong value gets casebook's one-line message rather than clap's.
+#[derive(Clone)]
+struct Listed(fn() -> Vec<String>);
+
+impl clap::builder::TypedValueParser for Listed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(clap::builder::PossibleValue::new)))
+    }
+}
+
+/// The values each option takes, as `--help` lists them.
+mod values {
+    use crate::domain::{Catalogue, EntryKind, Risk, Role, Status};
+
+    fn dashed(label: &str) -> String {
+        label.to_ascii_lowercase().replace(' ', "-")
+    }
+    pub fn roles() -> Vec<String> {
+        Role::ALL.iter().map(|r| dashed(r.label())).collect()
+    }
+    pub fn statuses() -> Vec<String> {
+        Status::ALL.iter().map(|s| dashed(s.label())).collect()
+    }
+    /// The statuses a concern can be moved to by hand.
+    pub fn moves() -> Vec<String> {
+        [Status::InProgress, Status::AwaitingDebrief, Status::Closed].iter().map(|s| dashed(s.label())).collect()
+    }
+    pub fn entry_kinds() -> Vec<String> {
+        EntryKind::MANUAL.iter().map(|k| dashed(k.label())).collect()
+    }
+    pub fn risks() -> Vec<String> {
+        Risk::ALL.iter().map(|r| r.label().to_string()).collect()
+    }
+    pub fn urgencies() -> Vec<String> {
+        vec!["routine".into(), "urgent".into()]
+    }
+    pub fn sources() -> Vec<String> {
+        SOURCES.iter().map(|s| s.to_string()).collect()
+    }
+    /// What `Source::parse` reads, one spelling for each source.
+    pub const SOURCES: [&str; 6] =
+        ["staff-report", "disclosure", "parent-carer-report", "monitoring-alert", "complaint", "whistleblowing"];
+    pub fn categories() -> Vec<String> {
+        Catalogue::seed().categories.into_iter().map(|c| c.id).collect()
+    }
+    pub fn locations() -> Vec<String> {
+        Catalogue::seed().locations.into_iter().map(|l| l.id).collect()
+    }
+    pub fn devices() -> Vec<String> {
+        Catalogue::seed().devices.into_iter().map(|d| d.id).collect()
+    }
+    pub fn pathways() -> Vec<String> {
+        Catalogue::seed().pathways.into_iter().map(|p| p.id).collect()
+    }
+    pub fn policies() -> Vec<String> {
+        Catalogue::seed().linked_policies.into_iter().map(|p| p.id).collect()
+    }
+    pub fn action_kinds() -> Vec<String> {
+        ["policy-change", "curriculum-change", "staff-training", "signage", "technical", "other"]
+            .map(String::from)
+            .into()
+    }
+    pub fn action_statuses() -> Vec<String> {
+        ["open", "in-progress", "done", "dropped"].map(String::from).into()
+    }
+    pub fn triggers() -> Vec<String> {
+        ["update", "local-concern", "infrastructure", "action"].map(String::from).into()
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "casebook", version, about = "The Designated Safeguarding Lead's casebook", long_about = None)]
 pub struct Cli {
@@ -62,12 +145,13 @@ pub enum Command {
     List {
         #[arg(long)]
         json: bool,
-        /// Only concerns with this status (new, triaged, in-progress, awaiting-debrief, closed)
-        #[arg(long)]
+        /// Only concerns with this status
+        #[arg(long, value_parser = Listed(values::statuses))]
         status: Option<String>,
     },
     /// Show one concern with its triage and chronology
     Show {
+        /// C-2026-0001, or a shorthand: 2026-1, or 1 if only one year has a concern 1
         reference: String,
         #[arg(long)]
         json: bool,
@@ -77,8 +161,8 @@ pub enum Command {
     /// Add a chronology entry (follow-up, phone call, meeting …)
     Note {
         reference: String,
-        /// follow-up, phone-call, meeting, parents-informed, advice-sought, referral, note
-        #[arg(long, default_value = "follow-up")]
+        /// What kind of entry
+        #[arg(long, default_value = "follow-up", value_parser = Listed(values::entry_kinds))]
         kind: String,
         #[arg(long)]
         text: String,
@@ -98,8 +182,8 @@ pub enum Command {
     /// Move a concern along its lifecycle
     Status {
         reference: String,
-        /// triaged, in-progress, awaiting-debrief, closed
-        #[arg(long)]
+        /// The status to move to
+        #[arg(long, value_parser = Listed(values::moves))]
         to: String,
         #[arg(long)]
         reason: String,
@@ -156,8 +240,8 @@ pub enum MemberCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// dsl, deputy, leadership or reporter
-        #[arg(long)]
+        /// Their role: what they may read and do
+        #[arg(long, value_parser = Listed(values::roles))]
         role: String,
         /// Their age recipient (age1…)
         #[arg(long)]
@@ -170,30 +254,44 @@ pub enum MemberCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConcernCommand {
     /// Record a concern
+    #[command(after_long_help = CONCERN_JSON_HELP)]
     Add(ConcernArgs),
 }
 
+/// `concern add --help`: the JSON input format, documented in full in the
+/// README ("`concern add --json`").
+const CONCERN_JSON_HELP: &str = "\
+With --json, standard input holds one JSON object, or one object per line (JSON Lines):
+  {\"subjects\": [{\"kind\": \"child\", \"name\": \"Pupil Name\", \"detail\": \"Year 5\"}],
+   \"category\": \"restricted-area\", \"location\": \"toilets\", \"devices\": [\"mobile-phone\"],
+   \"description\": \"What happened, factually.\", \"immediate_action\": \"Phone taken to the office.\",
+   \"source\": \"staff-report\", \"occurred_at\": \"2026-03-10 10:15\", \"reported_by\": \"Mr Name, TA\"}
+Needed: subjects (kind child, staff, parent or visitor; name; detail optional), category, location and
+description. The values are those listed above; see README.md for every field.";
+
 #[derive(Debug, Args)]
 pub struct ConcernArgs {
-    /// Read the concern as JSON from standard input
+    /// Read the concern as JSON from standard input (the format is below)
     #[arg(long, conflicts_with_all = ["subject", "category", "description"])]
     pub json: bool,
-    /// KIND:NAME[:DETAIL], e.g. "child:Pupil Name:Year 5" (repeatable)
+    /// KIND:NAME[:DETAIL], KIND one of child, staff, parent, visitor; e.g. "child:Pupil Name:Year 5" (repeatable)
     #[arg(long)]
     pub subject: Vec<String>,
-    #[arg(long)]
+    /// The policy's category (`casebook catalogue` describes each)
+    #[arg(long, value_parser = Listed(values::categories))]
     pub category: Option<String>,
-    #[arg(long, default_value = "classroom")]
+    /// Where it happened
+    #[arg(long, default_value = "classroom", value_parser = Listed(values::locations))]
     pub location: String,
-    /// A device id from `casebook catalogue` (repeatable)
-    #[arg(long)]
+    /// A device involved (repeatable)
+    #[arg(long, value_parser = Listed(values::devices))]
     pub device: Vec<String>,
     #[arg(long)]
     pub description: Option<String>,
     #[arg(long = "action", default_value = "")]
     pub immediate_action: String,
-    /// staff-report, monitoring-alert, complaint, whistleblowing
-    #[arg(long, default_value = "staff-report")]
+    /// Where the concern came from
+    #[arg(long, default_value = "staff-report", value_parser = Listed(values::sources))]
     pub source: String,
     /// When it happened, "YYYY-MM-DD HH:MM" [default: now]
     #[arg(long)]
@@ -205,14 +303,17 @@ pub struct ConcernArgs {
 
 #[derive(Debug, Args)]
 pub struct TriageArgs {
+    /// C-2026-0001, or a shorthand: 2026-1, or 1
     pub reference: String,
-    #[arg(long)]
+    #[arg(long, value_parser = Listed(values::risks))]
     pub risk: String,
-    #[arg(long, default_value = "routine")]
+    #[arg(long, default_value = "routine", value_parser = Listed(values::urgencies))]
     pub urgency: String,
-    #[arg(long)]
+    /// The response pathway
+    #[arg(long, value_parser = Listed(values::pathways))]
     pub pathway: String,
-    #[arg(long)]
+    /// The linked policy it is handled under (P2-a)
+    #[arg(long, value_parser = Listed(values::policies))]
     pub policy: String,
     /// A member's name or #id
     #[arg(long)]
@@ -416,25 +517,25 @@ pub fn run(cli: Cli) -> Result<()> {
             })?;
             let at = at.as_deref().map(parse_when).transpose()?.unwrap_or_else(now);
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
             let seq = session.add_entry(id, kind, at, text, now())?;
-            println!("Added entry #{seq} to {}.", reference.to_ascii_uppercase());
+            say!("Added entry #{seq} to {reference}.");
             Ok(())
         }
         Some(Command::Correct { reference, entry, text }) => {
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
             let seq = session.correct_entry(id, *entry, text, now())?;
-            println!("Entry #{entry} of {} corrected by #{seq}; the original is kept.", reference.to_ascii_uppercase());
+            say!("Entry #{entry} of {reference} corrected by #{seq}; the original is kept.");
             Ok(())
         }
         Some(Command::Status { reference, to, reason }) => {
             let to = Status::parse(to)
                 .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
             session.transition(id, to, reason, now())?;
-            println!("{} is now {}.", reference.to_ascii_uppercase(), to.label());
+            say!("{reference} is now {}.", to.label());
             Ok(())
         }
         Some(Command::Export { reference, out, recipients }) => {
@@ -556,7 +657,7 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
             Some(m.id)
         }
     };
-    let id = session.find(&args.reference)?;
+    let (id, reference) = session.resolve(&args.reference)?;
     session.triage(
         id,
         TriageInput {
@@ -570,7 +671,7 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
         },
         now(),
     )?;
-    println!("Triaged {}.", args.reference.to_ascii_uppercase());
+    say!("Triaged {reference}.");
     Ok(())
 }
 
@@ -762,6 +863,7 @@ fn read_line_within(input: &mut impl std::io::BufRead, limit: usize) -> Result<O
 /// `concern add --json`: one JSON object, or JSON Lines (one concern per
 /// line, e.g. an import). Each concern is acknowledged only once it is on
 /// disk, so a caller knows exactly what was recorded if anything fails.
+/// The format is in the README ("`concern add --json`").
 fn add_json_concerns(cli: &Cli) -> Result<()> {
     let mut session = cli.session()?;
     let stdin = std::io::stdin();
@@ -849,4 +951,33 @@ fn concern_from_json(text: &str) -> Result<NewConcern> {
             Some(s) => Source::parse(&s).ok_or_else(|| anyhow!("malformed concern JSON: source {s:?} is not known"))?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values;
+    use crate::domain::{ActionKind, ActionStatus, EntryKind, Risk, Role, Source, Status, TriggerKind, Urgency};
+
+    #[test]
+    fn every_value_help_lists_is_one_the_command_accepts() {
+        let all = |list: Vec<String>, parses: &dyn Fn(&str) -> bool| {
+            assert!(!list.is_empty());
+            for v in list {
+                assert!(parses(&v), "--help lists {v:?}, which is refused");
+            }
+        };
+        all(values::roles(), &|v| Role::parse(v).is_some());
+        all(values::statuses(), &|v| Status::parse(v).is_some());
+        all(values::moves(), &|v| Status::parse(v).is_some());
+        all(values::entry_kinds(), &|v| EntryKind::parse(v).is_some());
+        all(values::risks(), &|v| Risk::parse(v).is_some());
+        all(values::urgencies(), &|v| Urgency::parse(v).is_some());
+        all(values::sources(), &|v| Source::parse(v).is_some());
+        all(values::action_kinds(), &|v| ActionKind::parse(v).is_some());
+        all(values::action_statuses(), &|v| ActionStatus::parse(v).is_some());
+        all(values::triggers(), &|v| TriggerKind::parse(v).is_some());
+        assert_eq!(values::sources().len(), Source::ALL.len(), "every source is listed");
+        assert_eq!(values::action_kinds().len(), ActionKind::ALL.len());
+        assert_eq!(values::triggers().len(), TriggerKind::ALL.len());
+    }
 }

@@ -494,6 +494,72 @@ fn writing_a_key_into_an_existing_directory_keeps_its_permissions() {
 }
 
 #[test]
+fn help_lists_the_allowed_values() {
+    // Issue 8 item 19.
+    let env = Env::new();
+    let (key, _) = env.key("anyone");
+    let help = |args: &[&str]| ok(env.casebook(&key).args(args).arg("--help"));
+    let triage = help(&["triage"]);
+    for value in ["low, medium, high", "routine, urgent", "no-further-action", "child-protection", "behaviour"] {
+        assert!(triage.contains(value), "{value:?} missing from triage --help:\n{triage}");
+    }
+    let status = help(&["status"]);
+    assert!(status.contains("in-progress, awaiting-debrief, closed"), "{status}");
+    let note = help(&["note"]);
+    assert!(note.contains("follow-up, phone-call, meeting, parents-informed, advice-sought, referral, note"), "{note}");
+    let add = help(&["concern", "add"]);
+    for value in ["staff-report", "whistleblowing", "restricted-area", "toilets", "mobile-phone"] {
+        assert!(add.contains(value), "{value:?} missing from concern add --help:\n{add}");
+    }
+    assert!(help(&["member", "add"]).contains("dsl, deputy, leadership, reporter"));
+    assert!(help(&["list"]).contains("new, triaged, in-progress, awaiting-debrief, closed"));
+    assert!(help(&["action", "add"]).contains("policy-change, curriculum-change"));
+    assert!(help(&["action", "status"]).contains("open, in-progress, done, dropped"));
+    assert!(help(&["policy", "trigger"]).contains("update, local-concern, infrastructure, action"));
+    // An alias the values do not list still works, with our one-line message for a wrong one.
+    let school = env.school();
+    let err = fails(env.casebook(&school.dsl).args(["list", "--status", "sleeping"]));
+    assert!(err.contains("is not a status"), "{err}");
+}
+
+#[test]
+fn the_readme_documents_concern_json_with_an_example_that_works() {
+    // Issue 8 item 19: `concern add --json`'s input format was undocumented.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("### `concern add --json`").nth(1).expect("a README section on concern add --json");
+    for field in [
+        "occurred_at",
+        "reported_by",
+        "subjects",
+        "kind",
+        "name",
+        "detail",
+        "category",
+        "location",
+        "devices",
+        "description",
+        "immediate_action",
+        "source",
+    ] {
+        assert!(section.contains(&format!("`{field}`")), "{field} is not documented");
+    }
+    let example = section.split("```json\n").nth(1).and_then(|s| s.split("```").next()).expect("a JSON example");
+    let env = Env::new();
+    let school = env.school();
+    let mut child = env
+        .casebook(&school.reporter)
+        .args(["concern", "add", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(example.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the README's example is refused: {}", text(&out).1);
+}
+
+#[test]
 fn list_lines_up_wide_names_by_display_width() {
     // Issue 8 item 20: CJK names and emoji misaligned the rows.
     use unicode_width::UnicodeWidthStr;
@@ -515,4 +581,54 @@ fn list_lines_up_wide_names_by_display_width() {
     for row in &rows {
         assert_eq!(status_column(row) + 1, header_column, "misaligned:\n{table}");
     }
+}
+
+#[test]
+fn a_concern_reference_can_be_shortened_where_it_is_unambiguous() {
+    // Issue 8 item 21.
+    let env = Env::new();
+    let school = env.school();
+    let r = add_concern(&env, &school.dsl, "child:Pupil Shorthand:Year 4", "Phone in the toilets.");
+    let year = chrono::Local::now().format("%Y").to_string();
+    assert_eq!(r, format!("C-{year}-0001"));
+    let full = ok(env.casebook(&school.dsl).args(["show", &r]));
+    for short in ["1", &format!("C-{year}-1"), &format!("{year}-0001"), &format!("c-{year}-01")] {
+        assert_eq!(ok(env.casebook(&school.dsl).args(["show", short])), full, "show {short}");
+    }
+    let out = ok(env.casebook(&school.dsl).args(triage_args("1", &today_plus(7))));
+    assert_eq!(out.trim(), format!("Triaged {r}."), "the full reference is echoed");
+    let out = ok(env.casebook(&school.dsl).args(["note", &format!("{year}-1"), "--text", "Called home."]));
+    assert!(out.contains(&r), "{out}");
+    let err = fails(env.casebook(&school.dsl).args(["show", &format!("{year}-42")]));
+    assert!(err.contains(&format!("no concern C-{year}-0042")), "{err}");
+    let err = fails(env.casebook(&school.dsl).args(["show", "9"]));
+    assert!(err.contains("no concern numbered 9"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args(["show", "the toilets one"]));
+    assert!(err.contains("is not a concern reference; write it as C-2026-0001"), "{err}");
+
+    // The same number in two years is ambiguous without the year.
+    {
+        let key = casebook::store::identity::load(&school.dsl, &mut || None).unwrap();
+        let mut s = casebook::store::Store::open(&env.store()).unwrap().unlock(key).unwrap();
+        let then = chrono::NaiveDate::from_ymd_opt(2019, 6, 3).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let new = casebook::domain::NewConcern {
+            occurred_at: then,
+            reported_by: String::new(),
+            subjects: vec![casebook::domain::Subject {
+                kind: casebook::domain::SubjectKind::Child,
+                name: "Pupil Olden".into(),
+                detail: String::new(),
+            }],
+            category: "restricted-area".into(),
+            location: "toilets".into(),
+            devices: vec![],
+            description: "An old concern.".into(),
+            immediate_action: String::new(),
+            source: casebook::domain::Source::StaffReport,
+        };
+        assert_eq!(s.record_concern(new, then).unwrap().reference, "C-2019-0001");
+    }
+    let err = fails(env.casebook(&school.dsl).args(["show", "1"]));
+    assert!(err.contains(&format!("could be C-2019-0001 or C-{year}-0001; give the year")), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["show", "2019-1"])).contains("Pupil Olden"));
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use super::{Cli, check_due, now, parse_date};
+use super::{Cli, Listed, check_due, now, parse_date, values};
 use crate::domain::debrief::{action_label, parse_action_label};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, MemberId, NewAction, NewDebrief,
@@ -94,8 +94,8 @@ pub enum ActionCommand {
         /// The lesson's number within the debrief
         #[arg(long)]
         lesson: u32,
-        /// policy-change, curriculum-change, staff-training, signage, technical, other
-        #[arg(long)]
+        /// What kind of action
+        #[arg(long, value_parser = Listed(values::action_kinds))]
         kind: String,
         /// A member's name or #id (DSL, deputy or leadership)
         #[arg(long)]
@@ -114,10 +114,9 @@ pub enum ActionCommand {
         /// A member's name, #id, or "me"
         #[arg(long)]
         owner: Option<String>,
-        /// open, in-progress, done, dropped
-        #[arg(long)]
+        #[arg(long, value_parser = Listed(values::action_statuses))]
         status: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = Listed(values::action_kinds))]
         kind: Option<String>,
         #[arg(long)]
         overdue: bool,
@@ -135,8 +134,8 @@ pub enum ActionCommand {
     Status {
         /// A-NNNN
         action: String,
-        /// in-progress, done, dropped, or open (to reopen)
-        #[arg(long)]
+        /// The status to move to (open reopens)
+        #[arg(long, value_parser = Listed(values::action_statuses))]
         to: String,
         /// Evidence of completion, or the reason
         #[arg(long, default_value = "")]
@@ -172,8 +171,8 @@ pub enum PolicyCommand {
     Trigger {
         #[arg(long, default_value_t = 1)]
         policy: u32,
-        /// update, local-concern, infrastructure, action
-        #[arg(long)]
+        /// What asks for the review: a national or local update, a local concern, an infrastructure change, an action
+        #[arg(long, value_parser = Listed(values::triggers))]
         kind: String,
         #[arg(long)]
         note: String,

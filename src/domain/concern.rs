@@ -218,6 +218,45 @@ impl NewConcern {
     }
 }
 
+/// A concern reference as people type it: "C-2026-0001", "c-2026-1",
+/// "2026-0001", or the number alone ("1"), which stands for that number in
+/// whichever year has it, when only one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceQuery {
+    pub year: Option<i32>,
+    pub number: u32,
+}
+
+impl ReferenceQuery {
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let t = t.strip_prefix(['C', 'c']).map_or(t, |rest| rest.strip_prefix('-').unwrap_or(rest));
+        let digits = |s: &str| !s.is_empty() && s.len() <= 9 && s.chars().all(|c| c.is_ascii_digit());
+        let (year, number) = match t.split_once('-') {
+            Some((y, n)) if digits(y) && y.len() == 4 && digits(n) => (Some(y.parse().ok()?), n),
+            None if digits(t) => (None, t),
+            _ => return None,
+        };
+        Some(ReferenceQuery { year, number: number.parse().ok().filter(|&n| n > 0)? })
+    }
+
+    /// Whether a stored reference ("C-2026-0001") is this one.
+    pub fn matches(&self, reference: &str) -> bool {
+        let Some((year, number)) = reference.strip_prefix("C-").and_then(|r| r.split_once('-')) else {
+            return false;
+        };
+        self.year.is_none_or(|y| year.parse() == Ok(y)) && number.parse() == Ok(self.number)
+    }
+
+    /// What was looked for, for a message: "C-2026-0001", or "numbered 1".
+    pub fn describe(&self) -> String {
+        match self.year {
+            Some(y) => format!("C-{y}-{:04}", self.number),
+            None => format!("numbered {}", self.number),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
 pub enum Risk {
     Low,
@@ -886,6 +925,27 @@ mod tests {
         let mut t = triage("behaviour-sanctions", Urgency::Routine);
         t.next_review = Some(at(11).date());
         c.record_triage(t, &cat).unwrap();
+    }
+
+    #[test]
+    fn references_are_read_as_people_type_them() {
+        let q = |t: &str| ReferenceQuery::parse(t);
+        let full = ReferenceQuery { year: Some(2026), number: 1 };
+        for text in ["C-2026-0001", "c-2026-0001", "C-2026-1", "2026-0001", "2026-1", " C2026-01 "] {
+            assert_eq!(q(text), Some(full), "{text}");
+        }
+        assert_eq!(q("1"), Some(ReferenceQuery { year: None, number: 1 }));
+        assert_eq!(q("0001"), Some(ReferenceQuery { year: None, number: 1 }));
+        for bad in ["", "C-", "0", "C-2026-0", "D-2026-0001", "26-1", "C-2026-x", "one", "C-2026-0001-2"] {
+            assert_eq!(q(bad), None, "{bad}");
+        }
+        assert!(full.matches("C-2026-0001"));
+        assert!(!full.matches("C-2025-0001"));
+        assert!(q("1").unwrap().matches("C-2025-0001"));
+        assert!(!q("1").unwrap().matches("C-2025-0010"));
+        assert!(q("12345").unwrap().matches("C-2026-12345"), "past 9999");
+        assert_eq!(full.describe(), "C-2026-0001");
+        assert_eq!(q("7").unwrap().describe(), "numbered 7");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use sled::Transactional;
 use crate::domain::summary::board_order;
 use crate::domain::{
     AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
-    NewConcern, Role, Status, Triage, limits,
+    NewConcern, ReferenceQuery, Role, Status, Triage, limits,
 };
 use codec::{CodecError, MemberName, Record, School};
 use crypto::{ClassKey, CryptoError};
@@ -332,6 +332,28 @@ impl Store {
     }
 }
 
+/// The one row `typed` names among the board's `rows` (see [`Session::resolve`]).
+pub(crate) fn resolve_reference(rows: &[CaseSummary], typed: &str) -> Result<(u32, String), StoreError> {
+    let query = ReferenceQuery::parse(typed).ok_or_else(|| {
+        StoreError::Input(format!(
+            "{:?} is not a concern reference; write it as C-2026-0001 (or 2026-1, or just 1)",
+            typed.trim()
+        ))
+    })?;
+    let mut found: Vec<&CaseSummary> = rows.iter().filter(|r| query.matches(&r.reference)).collect();
+    found.sort_by(|a, b| a.reference.cmp(&b.reference));
+    match found.as_slice() {
+        [] => Err(StoreError::NoSuchCase(query.describe())),
+        [one] => Ok((one.id, one.reference.clone())),
+        many => Err(StoreError::Input(format!(
+            "{:?} could be {}; give the year too, e.g. {}",
+            typed.trim(),
+            many.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>().join(" or "),
+            many[0].reference
+        ))),
+    }
+}
+
 fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, bincode::config::standard()).expect("bincode encodes plain data")
 }
@@ -634,15 +656,19 @@ impl Session {
         })
     }
 
-    /// Finds a case's store id by its reference (e.g. `C-2026-0001`).
+    /// Finds a case's store id by its reference (e.g. `C-2026-0001`, or a
+    /// shorthand: see [`Session::resolve`]).
     pub fn find(&mut self, reference: &str) -> Result<u32, StoreError> {
-        let wanted = reference.trim().to_ascii_uppercase();
-        self.board()?
-            .rows
-            .iter()
-            .find(|r| r.reference == wanted)
-            .map(|r| r.id)
-            .ok_or_else(|| StoreError::NoSuchCase(reference.trim().to_string()))
+        Ok(self.resolve(reference)?.0)
+    }
+
+    /// A case's store id and full reference from what someone typed:
+    /// "C-2026-0001", "c-2026-1", "2026-0001", or "1" when only one year
+    /// has a concern numbered 1 (issue 8). Unknown or ambiguous references
+    /// say what was looked for.
+    pub fn resolve(&mut self, reference: &str) -> Result<(u32, String), StoreError> {
+        let rows = self.board()?.rows;
+        resolve_reference(&rows, reference)
     }
 
     /// Loads, changes and saves a case; `change` follows the domain's

@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDateTime};
 use sled::Transactional;
 
 use super::codec::Record;
-use super::{Session, StoreError, be, corrupt, id_of};
+use super::{Session, StoreError, be, corrupt, id_of, resolve_reference};
 use crate::domain::debrief::{action_label, action_order, awaiting_since, names_mentioned};
 use crate::domain::{
     AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
@@ -141,12 +141,10 @@ impl Session {
         }
         let board = self.board()?;
         let mut links: Vec<(ConcernLink, Status)> = Vec::new();
-        for reference in new.concerns.iter().map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()) {
-            let row = board
-                .rows
-                .iter()
-                .find(|r| r.reference == reference)
-                .ok_or_else(|| StoreError::NoSuchCase(reference.clone()))?;
+        for typed in new.concerns.iter().filter(|r| !r.trim().is_empty()) {
+            // The same shorthands as every other command (issue 8): "2026-1", "1".
+            let (id, _) = resolve_reference(&board.rows, typed)?;
+            let row = board.rows.iter().find(|r| r.id == id).ok_or_else(|| StoreError::NoSuchCase(typed.clone()))?;
             if !links.iter().any(|(l, _)| l.case_id == row.id) {
                 links.push((ConcernLink { case_id: row.id, reference: row.reference.clone() }, row.status));
             }
@@ -252,9 +250,8 @@ impl Session {
         let board = self.board()?;
         let mut names: Vec<String> = Vec::new();
         for reference in &new.concerns {
-            let wanted = reference.trim().to_ascii_uppercase();
-            if let Some(row) = board.rows.iter().find(|r| r.reference == wanted) {
-                names.extend(self.case(row.id)?.concern.subjects.into_iter().map(|s| s.name));
+            if let Ok((id, _)) = resolve_reference(&board.rows, reference) {
+                names.extend(self.case(id)?.concern.subjects.into_iter().map(|s| s.name));
             }
         }
         for row in &board.rows {
