@@ -190,6 +190,9 @@ fn passphrase_identity_prompts_without_echo_and_refuses_a_wrong_one() {
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("WRONG=1");
     assert!(s.contains("casebook: wrong passphrase for"), "{s}");
+    // Type only once the next run is asking (echo off): typed sooner, the
+    // terminal echoes it before the prompt starts.
+    tmux.wait_for("WRONG=1\nPassphrase for");
     tmux.type_text("a long staff room passphrase");
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("RIGHT=0");
