@@ -605,3 +605,36 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
     assert!(app.form.is_none());
     assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::Closed));
 }
+
+// ---- issue 8, group B: the TUI as a new user finds it ----------------------
+
+#[test]
+fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
+    let (_f, mut app) = Fixture::new(40);
+    let me = app.session.me().id;
+    let today = fixed_now().date();
+    let others_due = app.board.rows.iter().filter(|r| r.is_due(today) && r.assignee_id != Some(me)).count();
+    assert!(others_due > 0, "the demo has others' due reviews");
+    press(&mut app, KeyCode::Char('m'));
+    assert!(!app.visible.is_empty());
+    assert!(
+        app.visible.iter().all(|&i| app.board.rows[i].assignee_id == Some(me) && app.board.rows[i].status.is_open()),
+        "mine shows only what is assigned to me"
+    );
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('u'));
+    assert!(!app.visible.is_empty());
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none() && app.board.rows[i].status.is_open()));
+    assert!(screen(&mut app, 80, 24).contains("Filter: unassigned"));
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].is_due(today)));
+    assert!(app.visible.iter().any(|&i| app.board.rows[i].assignee_id != Some(me)), "due is anyone's");
+    assert!(screen(&mut app, 80, 24).contains("Filter: review due or overdue"));
+    // The filter form offers both too.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "assignee", "nobody");
+    ctrl(&mut app, 's');
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none()));
+}

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::{Form, Outcome};
-use super::forms::{self, Filter, FormKind};
+use super::forms::{self, Assigned, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
 use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
@@ -292,8 +292,9 @@ impl App {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| self.filter.matches(r))
-            .filter(|(_, r)| !self.mine || (r.status.is_open() && (r.assignee_id == Some(me) || r.is_due(today))))
+            .filter(|(_, r)| self.filter.matches(r, today))
+            // Mine is what is assigned to me, nothing else (issue 8 item 9).
+            .filter(|(_, r)| !self.mine || (r.status.is_open() && r.assignee_id == Some(me)))
             .filter(|(_, r)| {
                 if query.is_empty() {
                     return true;
@@ -610,10 +611,27 @@ impl App {
             Action::Mine => {
                 self.mine = !self.mine;
                 self.apply_view();
-                self.note(if self.mine {
-                    "Mine: assigned to me, and reviews due or overdue."
+                self.note(if self.mine { "Mine: open concerns assigned to me." } else { "Showing every concern." });
+            }
+            Action::Due => {
+                self.filter.due = !self.filter.due;
+                self.apply_view();
+                self.note(if self.filter.due {
+                    "Due: reviews due today or overdue, anyone's."
                 } else {
-                    "Showing every concern."
+                    "Reviews not yet due are shown too."
+                });
+            }
+            Action::Unassigned => {
+                self.filter.assignee = match self.filter.assignee {
+                    Some(Assigned::Nobody) => None,
+                    _ => Some(Assigned::Nobody),
+                };
+                self.apply_view();
+                self.note(if self.filter.assignee.is_some() {
+                    "Unassigned: open concerns nobody holds yet."
+                } else {
+                    "Assigned concerns are shown too."
                 });
             }
             Action::ClearFilters => {

@@ -54,6 +54,8 @@ pub enum Action {
     Search,
     Filter,
     Mine,
+    Due,
+    Unassigned,
     ClearFilters,
     Correct,
     Export,
@@ -97,8 +99,10 @@ impl Action {
             (Action::FollowUp, _) => "add a follow-up to the chronology",
             (Action::Status, _) => "change status (in progress, closed …)",
             (Action::Search, _) => "search all text (names, descriptions …)",
-            (Action::Filter, _) => "filter by status, category, subject, assignee, risk",
-            (Action::Mine, _) => "mine: assigned to me, and reviews due",
+            (Action::Filter, _) => "filter by status, category, subject, assignee, review, risk",
+            (Action::Mine, _) => "mine: open concerns assigned to me",
+            (Action::Due, _) => "due: reviews due today or overdue, anyone's",
+            (Action::Unassigned, _) => "unassigned: open concerns nobody holds yet",
             (Action::ClearFilters, _) => "clear search and filters",
             (Action::Correct, _) => "correct an entry (the original is kept)",
             (Action::Export, _) => "export the case file as an age file",
@@ -136,6 +140,8 @@ impl Action {
             Action::Search => "search",
             Action::Filter => "filter",
             Action::Mine => "mine",
+            Action::Due => "due",
+            Action::Unassigned => "unassigned",
             Action::ClearFilters => "clear",
             Action::Correct => "correct",
             Action::Export => "export",
@@ -293,6 +299,8 @@ impl Default for KeyMap {
         add(Board, K::Char('/'), Search, true);
         add(Board, K::Char('f'), Filter, false);
         add(Board, K::Char('m'), Mine, false);
+        add(Board, K::Char('d'), Due, false);
+        add(Board, K::Char('u'), Unassigned, false);
         add(Board, K::Char('x'), ClearFilters, false);
         add(Board, K::Char('b'), NewDebrief, false);
         add(Actions, K::Char('n'), NewAction, true);
