@@ -609,6 +609,34 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
 // ---- issue 8, group B: the TUI as a new user finds it ----------------------
 
 #[test]
+fn reviews_say_how_late_in_words_latest_first() {
+    let (_f, mut app) = Fixture::new(30);
+    let s = screen(&mut app, 120, 40);
+    for words in ["overdue 5 w", "overdue 9 d", "due today", "in 4 d"] {
+        assert!(s.contains(words), "{words}:\n{s}");
+    }
+    assert!(!s.contains(" DUE"), "no bare DUE:\n{s}");
+    assert!(screen(&mut app, 80, 24).contains("5w late"));
+    // Within each group of the board (open, new, urgent), the latest review first.
+    let today = fixed_now().date();
+    let rows: Vec<_> = app.visible.iter().map(|&i| app.board.rows[i].clone()).collect();
+    for pair in rows.windows(2) {
+        let group = |r: &casebook::domain::CaseSummary| (r.status.is_open(), r.status == Status::New, r.urgency);
+        let late =
+            |r: &casebook::domain::CaseSummary| r.review_lateness(today).filter(|l| l.is_due()).map(|l| l.days_late());
+        if group(&pair[0]) == group(&pair[1]) {
+            assert!(late(&pair[0]) >= late(&pair[1]), "{} before {}", pair[0].reference, pair[1].reference);
+        }
+    }
+    // `d`: every due review, anyone's, latest first.
+    press(&mut app, KeyCode::Char('d'));
+    let due: Vec<_> = app.visible.iter().map(|&i| &app.board.rows[i]).collect();
+    assert!(!due.is_empty() && due.iter().all(|r| r.is_due(today)));
+    assert_eq!(due.len(), app.board.rows.iter().filter(|r| r.is_due(today)).count());
+    insta::assert_snapshot!("due_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
 fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
     let (_f, mut app) = Fixture::new(40);
     let me = app.session.me().id;
@@ -637,4 +665,23 @@ fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
     choose(&mut app, "assignee", "nobody");
     ctrl(&mut app, 's');
     assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none()));
+}
+
+#[test]
+fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
+    let (_f, mut app) = Fixture::new(30);
+    let s = screen(&mut app, 80, 24);
+    for expected in ["Restricted area", "Offensive files", "Staff offence", "K. Fennimore +1", "Orla Vellacott"] {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    // Every category shows whole; a subject with others keeps its marker.
+    let catalogue = app.session.catalogue().clone();
+    let rows: Vec<_> = app.visible.iter().take(18).map(|&i| app.board.rows[i].clone()).collect();
+    for r in rows {
+        let line = s.lines().find(|l| l.contains(&r.reference)).unwrap();
+        assert!(line.contains(catalogue.category_short(&r.category)), "{line}");
+        if let Some((_, n)) = r.subject.rsplit_once(" +") {
+            assert!(line.contains(&format!(" +{n} ")), "the +{n} marker: {line}");
+        }
+    }
 }

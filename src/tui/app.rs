@@ -262,7 +262,9 @@ impl App {
 
     fn load_board(&mut self) {
         match self.session.board() {
-            Ok(b) => {
+            Ok(mut b) => {
+                // Within each group, the latest review first (issue 8 item 8).
+                b.rows.sort_by(crate::domain::summary::board_order_on(self.now().date()));
                 if let Some(p) = b.problems.first() {
                     self.fail(format!(
                         "{} record(s) could not be read; the rest are shown. First: {p}",
