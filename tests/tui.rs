@@ -608,6 +608,53 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
 
 // ---- issue 8, group B: the TUI as a new user finds it ----------------------
 
+/// The board position of the first row matching `pred`.
+fn board_position(app: &App, pred: impl Fn(&casebook::domain::CaseSummary) -> bool) -> usize {
+    app.visible.iter().position(|&i| pred(&app.board.rows[i])).expect("a matching row")
+}
+
+fn form_title(app: &App) -> String {
+    app.form.as_ref().expect("a form").form.title.clone()
+}
+
+#[test]
+fn every_key_in_the_concern_view_acts_on_the_concern_shown() {
+    let (_f, mut app) = with_oversight(40);
+    // An awaiting-debrief concern that is not the first awaiting one.
+    let first_awaiting = app.oversight.awaiting.first().unwrap().0.clone();
+    app.selected = board_position(&app, |r| r.status == Status::AwaitingDebrief && r.reference != first_awaiting);
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("on the concern") };
+    let reference = view.case.concern.reference.clone();
+    for (key, title) in [('t', "Triage"), ('a', "Follow-up for"), ('s', "Status of"), ('c', "Correct"), ('e', "Export")]
+    {
+        press(&mut app, KeyCode::Char(key));
+        assert!(form_title(&app).contains(&reference), "{key}: {}", form_title(&app));
+        assert!(form_title(&app).starts_with(title), "{key}: {}", form_title(&app));
+        press(&mut app, KeyCode::Esc);
+        assert!(app.form.is_none());
+    }
+    press(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("concerns"), reference, "b debriefs the concern shown");
+    focus(&mut app, "attendees");
+    press(&mut app, KeyCode::Char(' '));
+    focus(&mut app, "summary");
+    type_text(&mut app, "A device was used where it should not have been; handled under the behaviour policy.");
+    focus(&mut app, "lessons");
+    type_text(&mut app, "Staff knew who to tell.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.message.as_ref().unwrap().0.contains(&format!("Closed {reference}.")), "{:?}", app.message);
+    // The view is not stale: the concern shown is the one closed.
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("still on the concern") };
+    assert_eq!(view.case.concern.reference, reference);
+    assert_eq!(view.case.status, Status::Closed);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains(&format!("{reference}  ")) && s.contains("status: closed"), "{s}");
+    let first = app.board.rows.iter().find(|r| r.reference == first_awaiting).unwrap();
+    assert_eq!(first.status, Status::AwaitingDebrief, "the other concern is untouched");
+}
+
 #[test]
 fn reviews_say_how_late_in_words_latest_first() {
     let (_f, mut app) = Fixture::new(30);

@@ -15,7 +15,7 @@ use super::keymap::{Action, Context, KeyMap};
 use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
-use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role, Status};
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
 use crate::store::{Board, Session, StoreError};
 
 pub struct ConcernView {
@@ -660,15 +660,16 @@ impl App {
         self.form = Some(OpenForm { kind, form, case: None, warned: false });
     }
 
-    /// A debrief for the selected concern if it awaits one, else blank.
+    /// A debrief for the concern shown, or the one selected on the board;
+    /// from the debriefs screen, the first concern awaiting one. An action
+    /// taken from a concern acts on that concern (issue 8 item 2).
     fn open_debrief_form(&mut self) {
         if !self.session.can_read(AccessClass::Case) {
             return self.fail("Only the DSL and deputies record debriefs.");
         }
-        let concerns = match (&self.screen, self.selected_row()) {
-            (Screen::Board, Some(r)) if matches!(r.status, Status::AwaitingDebrief | Status::Closed) => {
-                r.reference.clone()
-            }
+        let concerns = match &self.screen {
+            Screen::Concern(view) => view.case.concern.reference.clone(),
+            Screen::Board => self.selected_row().map(|r| r.reference.clone()).unwrap_or_default(),
             _ => self.oversight.awaiting.first().map(|(r, _)| r.clone()).unwrap_or_default(),
         };
         let form = oversight::debrief_form(&concerns, self.session.members(), self.now().date());
@@ -908,6 +909,8 @@ impl App {
                     | FormKind::Trigger => {
                         if self.session.can_read(AccessClass::Case) {
                             self.load_board();
+                            // A debrief closes the concern on screen: show it closed.
+                            self.reload_concern_view();
                         }
                         self.load_oversight();
                     }
@@ -919,6 +922,23 @@ impl App {
                 open.form.error = Some(e.to_string());
                 self.form = Some(open);
             }
+        }
+    }
+
+    /// Re-reads the concern on screen from the store, so it never shows a
+    /// status a write from it has changed.
+    fn reload_concern_view(&mut self) {
+        let Screen::Concern(view) = &self.screen else { return };
+        match self.session.case(view.id) {
+            Ok(case) => {
+                if let Some(text) = &mut self.search.text {
+                    text.insert(view.id, case.searchable_text().to_lowercase());
+                }
+                if let Screen::Concern(view) = &mut self.screen {
+                    view.case = case;
+                }
+            }
+            Err(e) => self.fail(e.to_string()),
         }
     }
 
