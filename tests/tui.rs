@@ -715,6 +715,22 @@ fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
 }
 
 #[test]
+fn re_triage_starts_from_the_current_reasoning() {
+    let (_f, mut app) = Fixture::new(30);
+    app.selected = board_position(&app, |r| r.status == Status::InProgress);
+    let id = app.selected_row().unwrap().id;
+    let before = app.session.case(id).unwrap().current_triage().unwrap().reasoning.clone();
+    assert!(!before.trim().is_empty());
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("reasoning"), before);
+    choose(&mut app, "risk", "high");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let case = app.session.case(id).unwrap();
+    assert_eq!(case.current_triage().unwrap().reasoning, before, "the reasoning survives a re-triage");
+}
+
+#[test]
 fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
     let (_f, mut app) = Fixture::new(30);
     let s = screen(&mut app, 80, 24);

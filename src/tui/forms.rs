@@ -163,10 +163,12 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
             ),
             Field::choice("assignee", "Assign to", assignees(members), &assignee),
             Field::line("review", "Next review", &review.format("%Y-%m-%d").to_string(), "YYYY-MM-DD, or empty"),
+            // A re-triage starts from the current reasoning, so the summary
+            // keeps it unless it is changed (issue 8 item 11; KCSIE).
             Field::text(
                 "reasoning",
                 "Reasoning",
-                "",
+                current.map_or("", |t| t.reasoning.as_str()),
                 "why this decision (KCSIE: record it, even for no further action)",
                 4,
             ),
