@@ -731,6 +731,43 @@ fn re_triage_starts_from_the_current_reasoning() {
 }
 
 #[test]
+fn a_status_set_by_a_typed_letter_shows_it_and_asks_once() {
+    let (_f, mut app) = with_oversight(10);
+    press(&mut app, KeyCode::Char('2'));
+    app.actions_list.selected =
+        app.shown_actions().iter().position(|a| a.status() == casebook::domain::ActionStatus::Open).unwrap();
+    press(&mut app, KeyCode::Char('u'));
+    assert_eq!(app.form.as_ref().unwrap().form.focused_key(), "to");
+    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "in progress");
+    // Evidence typed into the wrong field: the letters move the status.
+    type_text(&mut app, "did");
+    let moved = app.form.as_ref().unwrap().form.choice("to");
+    assert_ne!(moved, "in progress");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    insta::assert_snapshot!("typed_status_80x24", s);
+    focus(&mut app, "note");
+    type_text(&mut app, "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("asked, not saved");
+    assert!(open.form.error.as_deref().unwrap().contains("set by a typed letter"), "{:?}", open.form.error);
+    assert_eq!(open.form.focused_key(), "to", "the status is shown to check");
+    assert_eq!(open.form.text("note"), "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "asked once: {:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+
+    // ← → is a deliberate choice: no question.
+    let (_f, mut app) = Fixture::new(5);
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "c");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Left);
+    assert!(!screen(&mut app, 80, 24).contains("set by a typed letter"));
+}
+
+#[test]
 fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
     let (_f, mut app) = Fixture::new(30);
     let s = screen(&mut app, 80, 24);

@@ -35,8 +35,8 @@ pub enum Screen {
 pub struct OpenForm {
     pub kind: FormKind,
     pub form: Form,
-    /// A debrief form has shown its names warning once (P9-e); the next
-    /// save goes ahead.
+    /// The form has shown its one warning: names in a debrief (P9-e), or a
+    /// status set by a typed letter; the next save goes ahead.
     pub warned: bool,
     /// The case the form acts on, for guidance beside it.
     pub case: Option<Box<CaseFile>>,
@@ -794,6 +794,23 @@ impl App {
     fn save_form(&mut self) {
         let Some(mut open) = self.form.take() else { return };
         let now = self.now();
+        // A status moved by a letter typed into its pick list (perhaps
+        // meant for the note) is asked about once before it is saved
+        // (issue 8 item 12).
+        if !open.warned
+            && matches!(open.kind, FormKind::Status { .. } | FormKind::ActionStatus { .. })
+            && open.form.field("to").typed
+        {
+            open.warned = true;
+            open.form.error = Some(format!(
+                "\"Move to\" was set by a typed letter to \"{}\". Check it is what you meant, then press {} again to save.",
+                open.form.choice("to"),
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            open.form.focus = open.form.fields.iter().position(|f| f.key == "to").unwrap_or(0);
+            self.form = Some(open);
+            return;
+        }
         let result: Result<Option<String>, StoreError> = match open.kind {
             FormKind::NewConcern => match forms::read_new_concern(&mut open.form, self.session.catalogue(), now) {
                 None => Ok(None),
