@@ -768,6 +768,47 @@ fn a_status_set_by_a_typed_letter_shows_it_and_asks_once() {
 }
 
 #[test]
+fn anyone_can_quit_from_the_lock_screen() {
+    let (_f, mut app) = Fixture::new(10);
+    let subject = app.board.rows[0].subject.clone();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Half typed");
+    app.lock_now();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Ctrl-c quits") && s.contains("open form is lost"), "{s}");
+    assert!(!s.contains(&subject) && !s.contains("Half typed") && !s.contains("C-20"), "{s}");
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "Ctrl-c on the lock screen quits");
+
+    let (_f, mut app) = Fixture::new(3);
+    app.lock_now();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits a lock with no passphrase");
+}
+
+#[test]
+fn q_on_a_passphrase_lock_is_part_of_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let key_file = dir.path().join("dsl.age");
+    identity::write(&key_file, &key, Some(age::secrecy::SecretString::from("quiet room".to_string()))).unwrap();
+    Store::create(&dir.path().join("store"), "Lockford Primary", "Ms Lock", &key.to_public().to_string()).unwrap();
+    let session = Store::open(&dir.path().join("store")).unwrap().unlock(key).unwrap();
+    let mut app = app(session);
+    app.options.identity = Some(key_file);
+    app.lock_now();
+    type_text(&mut app, "quiet room");
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.is_none());
+    app.lock_now();
+    ctrl(&mut app, 'c');
+    assert!(app.quit);
+}
+
+#[test]
 fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
     let (_f, mut app) = Fixture::new(30);
     let s = screen(&mut app, 80, 24);

@@ -411,6 +411,16 @@ impl App {
 
     fn lock_key(&mut self, key: KeyEvent) {
         let Some(lock) = &mut self.lock else { return };
+        // Anyone at the keyboard can quit from the lock, so one idle
+        // session does not hold the store from every colleague (issue 8
+        // item 14). The lock screen says typing in an open form is lost;
+        // nothing of the case is shown. `q` quits only when no passphrase
+        // is being typed, where it would be a letter of it.
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c || (key.code == KeyCode::Char('q') && !lock.passphrase) {
+            self.quit = true;
+            return;
+        }
         if lock.checking.is_some() {
             return;
         }

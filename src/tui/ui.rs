@@ -596,7 +596,7 @@ fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
         Line::styled("casebook is locked", t.title()),
         Line::raw(""),
         Line::raw("The screen was cleared after a period without a key press."),
-        Line::raw("Anything you were typing is kept."),
+        Line::raw("Anything you were typing is kept when you unlock."),
         Line::raw(""),
     ];
     if passphrase {
@@ -614,6 +614,14 @@ fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(e) = &lock.error {
         lines.push(Line::styled(e.clone(), t.error()));
+    }
+    // Someone else may need the store: anyone can quit from here.
+    lines.push(Line::raw(""));
+    let quit = if passphrase { "Ctrl-c quits" } else { "q or Ctrl-c quits" };
+    if app.form.as_ref().is_some_and(|f| f.form.dirty) {
+        lines.push(Line::styled(format!("{quit}; what is typed in the open form is lost."), t.muted()));
+    } else {
+        lines.push(Line::styled(format!("{quit}."), t.muted()));
     }
     let popup = centered(area, 64, lines.len() as u16 + 2);
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).block(Block::bordered()), popup);
