@@ -346,8 +346,7 @@ impl KeyMap {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
                 map.bindings.retain(|b| !(b.context == ctx && b.action == *action));
                 for (i, k) in keys.iter().enumerate() {
-                    let key =
-                        Key::parse(k).ok_or_else(|| format!("key {k:?} in the key map is not a key casebook knows"))?;
+                    let key = Key::parse(k).ok_or_else(|| format!("{k:?} is not a known key"))?;
                     if let Some(other) = map.bindings.iter().find(|b| b.context == ctx && b.key == key) {
                         return Err(format!("key {k:?} is already bound to {:?} in {}", other.action, ctx.title()));
                     }
@@ -358,18 +357,42 @@ impl KeyMap {
         Ok(map)
     }
 
-    /// Loads `keys.toml` from the config directory if there is one.
-    pub fn load_user() -> Result<Self, String> {
-        let Some(dirs) = crate::cli::project_dirs() else {
-            return Ok(KeyMap::default());
+    /// Loads `keys.toml` from the config directory if there is one. A
+    /// file that cannot be used never stops casebook opening, in an
+    /// emergency least of all: the default keys are used and the second
+    /// value is a one-line warning naming the file and the problem
+    /// (issue 8 item 17).
+    pub fn load_user() -> (Self, Option<String>) {
+        match crate::cli::project_dirs() {
+            None => (KeyMap::default(), None),
+            Some(dirs) => Self::load_or_default(&dirs.config_dir().join("keys.toml")),
+        }
+    }
+
+    /// The key map in `path`, or the defaults and why the file was not used.
+    pub fn load_or_default(path: &std::path::Path) -> (Self, Option<String>) {
+        let text = match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (KeyMap::default(), None),
+            Err(e) => Err(e.to_string()),
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string()),
         };
-        let path = dirs.config_dir().join("keys.toml");
-        match std::fs::read_to_string(&path) {
-            Err(_) => Ok(KeyMap::default()),
-            Ok(text) => {
-                let config: KeyConfig =
-                    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
-                Self::with_config(&config)
+        let loaded = text.and_then(|text| {
+            let config: KeyConfig = toml::from_str(&text).map_err(|e| {
+                // The line, and the parser's message without its list of
+                // every name it expected: the footer has one line.
+                let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let message = e.message();
+                let message = message.split(", expected").next().unwrap_or(message);
+                format!("line {line}: {message}")
+            })?;
+            Self::with_config(&config)
+        });
+        match loaded {
+            Ok(map) => (map, None),
+            Err(problem) => {
+                let problem = problem.split_whitespace().collect::<Vec<_>>().join(" ");
+                let name = path.file_name().map_or("the key map".into(), |n| n.to_string_lossy().into_owned());
+                (KeyMap::default(), Some(format!("{name} not used ({problem}); default keys in use")))
             }
         }
     }
@@ -479,6 +502,30 @@ mod tests {
         let config: KeyConfig = toml::from_str("[board]\nquit = [\"Hyper-q\"]\n").unwrap();
         assert!(KeyMap::with_config(&config).unwrap_err().contains("Hyper-q"));
         assert!(toml::from_str::<KeyConfig>("[board]\nfly = [\"f\"]\n").is_err());
+    }
+
+    #[test]
+    fn a_bad_key_file_falls_back_to_the_defaults_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        assert!(KeyMap::load_or_default(&path).1.is_none(), "no file: defaults, no warning");
+        for (text, problem) in [
+            ("[board]\nfly = [\"f\"]\n", "line 2: unknown variant `fly`)"),
+            ("[board\nquit = 1", "keys.toml not used (line 1"),
+            ("[board]\nquit = [\"Hyper-q\"]\n", "Hyper-q"),
+            ("[board]\nquit = [\"x\"]\n", "already bound"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let (map, warning) = KeyMap::load_or_default(&path);
+            let warning = warning.expect("a warning");
+            assert!(warning.contains(problem) && warning.contains("default keys in use"), "{warning}");
+            assert!(!warning.contains('\n'), "one line: {warning}");
+            assert_eq!(map.action(Context::Board, &press(KeyCode::Char('q'))), Some(Action::Quit));
+        }
+        std::fs::write(&path, "[board]\nquit = [\"F10\"]\n").unwrap();
+        let (map, warning) = KeyMap::load_or_default(&path);
+        assert!(warning.is_none());
+        assert_eq!(map.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
     }
 
     #[test]
