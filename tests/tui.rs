@@ -809,6 +809,25 @@ fn q_on_a_passphrase_lock_is_part_of_the_passphrase() {
 }
 
 #[test]
+fn help_says_it_in_plain_words_with_the_clause_after() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("record a debrief")).expect("the debrief row");
+    let words = line.find("record a debrief: what happened").expect("plain words");
+    assert!(line.find("P9-c").is_some_and(|code| code > words), "the clause after the words: {line}");
+    assert!(!line.contains("(P9-c)"), "{line}");
+    press(&mut app, KeyCode::Esc);
+    // A form's help too.
+    app.selected = 0;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("correct an entry")).expect("the correct row");
+    assert!(line.contains("(the original is kept)  S-c"), "{line}");
+}
+
+#[test]
 fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
     let (_f, mut app) = Fixture::new(30);
     let s = screen(&mut app, 80, 24);

@@ -110,15 +110,28 @@ impl Action {
             (Action::GoActions, _) => "screen 2: lessons-learned actions",
             (Action::GoDebriefs, _) => "screen 3: debriefs",
             (Action::GoDashboard, _) => "screen 4: leadership dashboard",
-            (Action::NewDebrief, _) => "record a debrief (P9-c)",
-            (Action::NewAction, _) => "new action from a lesson (P9-d)",
+            (Action::NewDebrief, _) => "record a debrief: what happened, lessons learnt",
+            (Action::NewAction, _) => "new action from a lesson, with owner and due date",
             (Action::UpdateAction, _) => "update the action: in progress, done, dropped",
-            (Action::RecordReview, _) => "record a policy review (P8-a)",
-            (Action::LogTrigger, _) => "log a review trigger (P8-a)",
+            (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
+            (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
             (Action::Cancel, _) => "cancel (asks if anything was typed)",
+        }
+    }
+
+    /// The policy clause behind an action (REQUIREMENTS.md), which the
+    /// help shows after the plain words, in grey: teachers read the words,
+    /// the DSL can trace the clause (issue 8 item 22).
+    pub fn policy(self) -> Option<&'static str> {
+        match self {
+            Action::NewDebrief => Some("P9-c"),
+            Action::NewAction | Action::UpdateAction => Some("P9-d"),
+            Action::RecordReview | Action::LogTrigger => Some("P8-a"),
+            Action::Correct => Some("S-c"),
+            _ => None,
         }
     }
 
@@ -407,8 +420,8 @@ impl KeyMap {
     }
 
     /// Every action in a context with all its keys, in binding order: the
-    /// help overlay.
-    pub fn help(&self, context: Context) -> Vec<(String, &'static str)> {
+    /// help overlay. Each row: keys, what they do, the policy clause if any.
+    pub fn help(&self, context: Context) -> Vec<(String, &'static str, Option<&'static str>)> {
         let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.context == context) {
             match rows.iter_mut().find(|(a, _)| *a == b.action) {
@@ -443,10 +456,10 @@ impl KeyMap {
                         .iter()
                         .map(|m| rows.iter().find(|(a, _)| a == m).map(|(_, k)| k.join(" ")).unwrap_or_default())
                         .collect();
-                    out.push((keys.join(" / "), *what));
+                    out.push((keys.join(" / "), *what, None));
                     done.extend_from_slice(members);
                 }
-                None => out.push((keys.join(" "), action.describe(context))),
+                None => out.push((keys.join(" "), action.describe(context), action.policy())),
             }
         }
         out
@@ -490,8 +503,8 @@ mod tests {
         let m = KeyMap::with_config(&config).unwrap();
         assert_eq!(m.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
         assert_eq!(m.action(Context::Board, &press(KeyCode::Char('q'))), None);
-        assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit")));
-        assert!(m.help(Context::Board).contains(&("↑ k / ↓ j".to_string(), "previous / next")));
+        assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit", None)));
+        assert!(m.help(Context::Board).contains(&("↑ k / ↓ j".to_string(), "previous / next", None)));
         assert!(m.footer(Context::Board).contains(&("F10".to_string(), "quit")));
         let clash: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
         assert!(KeyMap::with_config(&clash).unwrap_err().contains("already bound to ClearFilters"));

@@ -546,7 +546,14 @@ fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
         .keys
         .help(ctx)
         .into_iter()
-        .map(|(keys, what)| Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(what)]))
+        .map(|(keys, what, policy)| {
+            // Plain words first; the policy clause after, in grey (issue 8 item 22).
+            let mut words = vec![Span::raw(what)];
+            if let Some(code) = policy {
+                words.push(Span::styled(format!("  {code}"), app.theme.muted()));
+            }
+            Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(Line::from(words))])
+        })
         .collect();
     if ctx == Context::Form {
         rows.extend(
@@ -651,6 +658,12 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     }
 }
 
+/// Plain words, then the policy clause in grey: teachers read the words,
+/// the DSL can trace the clause (issue 8 item 22).
+fn clause_after(words: &str, clause: &str, t: &super::theme::Theme) -> Line<'static> {
+    Line::from(vec![Span::raw(words.to_string()), Span::styled(format!(" {clause}"), t.muted())])
+}
+
 fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     let open = app.form.as_ref()?;
     let t = &app.theme;
@@ -670,7 +683,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             }
             if catalogue.location(&open.form.choice("location")).is_some_and(|l| l.restricted) {
                 lines.push(Line::raw(""));
-                lines.push(Line::raw("Restricted area: devices may not be used here (P3-a)."));
+                lines.push(clause_after("Restricted area: devices may not be used here.", "P3-a", t));
             }
             Some(("Policy guidance".into(), lines))
         }
@@ -717,8 +730,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Correct { .. } => Some((
             "Corrections".into(),
-            vec![Line::raw(
-                "The original entry stays in the chronology, marked superseded, with who corrected it and when (S-c).",
+            vec![clause_after(
+                "The original entry stays in the chronology, marked superseded, with who corrected it and when.",
+                "S-c",
+                t,
             )],
         )),
         FormKind::Export { .. } => Some((
@@ -730,7 +745,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         FormKind::Debrief => Some((
             "Leadership reads this".into(),
             vec![
-                Line::raw("Debriefs are encrypted to the DSL, deputies and leadership (P9-e)."),
+                clause_after("Debriefs are encrypted to the DSL, deputies and leadership.", "P9-e", t),
                 Line::raw(""),
                 Line::raw(
                     "Refer to concerns by reference only; write no names. casebook warns before saving if a subject's name appears.",
@@ -741,8 +756,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Action => Some((
             "Actions".into(),
-            vec![Line::raw(
-                "Each lesson can produce actions with an owner and a due date, tracked to done (P9-d). A policy change also logs a review trigger (P8-a).",
+            vec![clause_after(
+                "Each lesson can produce actions with an owner and a due date, tracked to done. A policy change also logs a review trigger.",
+                "P9-d, P8-a",
+                t,
             )],
         )),
         FormKind::ActionStatus { .. } => Some((
@@ -753,8 +770,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Review | FormKind::Trigger => Some((
             "Policy review".into(),
-            vec![Line::raw(
-                "The policy is reviewed at least annually, and after national or local updates, local concerns, or changes to technical infrastructure (P8-a).",
+            vec![clause_after(
+                "The policy is reviewed at least annually, and after national or local updates, local concerns, or changes to technical infrastructure.",
+                "P8-a",
+                t,
             )],
         )),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
