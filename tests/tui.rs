@@ -681,6 +681,10 @@ fn reviews_say_how_late_in_words_latest_first() {
     assert!(!due.is_empty() && due.iter().all(|r| r.is_due(today)));
     assert_eq!(due.len(), app.board.rows.iter().filter(|r| r.is_due(today)).count());
     insta::assert_snapshot!("due_80x24", screen(&mut app, 80, 24));
+    // The concern itself says how late its review is.
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("next review") && s.contains("(overdue 5 w)"), "{s}");
 }
 
 #[test]

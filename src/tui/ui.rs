@@ -11,6 +11,7 @@ use super::forms::FormKind;
 use super::keymap::{Action, Context};
 use super::oversight;
 use crate::domain::summary::{age_label, cut, subject_fit};
+use crate::domain::when::Lateness;
 use crate::domain::{Risk, Status, Urgency};
 
 /// Below this the screen says so instead of drawing a garbled layout.
@@ -467,7 +468,14 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             lines.push(Line::raw(format!(
                 "assigned to {} · next review {} · decided by {} {}",
                 tr.assignee.as_ref().map_or("nobody", |a| a.name.as_str()),
-                tr.next_review.map_or("none".into(), |d| d.format("%d %b %Y").to_string()),
+                tr.next_review.map_or("none".into(), |d| {
+                    // How late, in words, while the case is open (issue 8 item 8).
+                    let today = app.now().date();
+                    match case.status.is_open() {
+                        true => format!("{} ({})", d.format("%d %b %Y"), Lateness::of(d, today).words()),
+                        false => d.format("%d %b %Y").to_string(),
+                    }
+                }),
                 tr.decided_by.name,
                 tr.decided_at.format("%d %b %Y %H:%M")
             )));
