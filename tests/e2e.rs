@@ -16,7 +16,10 @@ impl Tmux {
     fn start(command: &str, width: u16, height: u16) -> Tmux {
         let found = Command::new("sh").args(["-c", "command -v tmux"]).output().is_ok_and(|o| o.status.success());
         assert!(found, "tmux is not installed: run ./tests/run.sh, which installs it");
-        let socket = format!("casebook-e2e-{}-{}", std::process::id(), width);
+        // Unique per session: tests run in parallel in one process.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("casebook-e2e-{}-{}-{n}", std::process::id(), width);
         let status = Command::new("tmux")
             .args([
                 "-L",
@@ -69,6 +72,15 @@ impl Tmux {
             assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {text:?}; screen:\n{s}");
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A tmux format for the pane, e.g. `#{alternate_on}`.
+    fn pane(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", "-t", "t", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     fn alive(&self) -> bool {
@@ -190,9 +202,13 @@ fn passphrase_identity_prompts_without_echo_and_refuses_a_wrong_one() {
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("WRONG=1");
     assert!(s.contains("casebook: wrong passphrase for"), "{s}");
-    // Type only once the next run is asking (echo off): typed sooner, the
-    // terminal echoes it before the prompt starts.
-    tmux.wait_for("WRONG=1\nPassphrase for");
+    // Type only once the next prompt has turned echo off; under load the
+    // shell can take a moment to start it.
+    let start = Instant::now();
+    while !tmux.screen().split("WRONG=1").nth(1).is_some_and(|after| after.contains("Passphrase for")) {
+        assert!(start.elapsed() < Duration::from_secs(30), "no second prompt:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     tmux.type_text("a long staff room passphrase");
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("RIGHT=0");
@@ -201,4 +217,99 @@ fn passphrase_identity_prompts_without_echo_and_refuses_a_wrong_one() {
     // The identity file is an ordinary passphrase-protected age file.
     let text = std::fs::read_to_string(&key).unwrap();
     assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "{text}");
+}
+
+/// Runs casebook in tmux from a script that records its pid, then shows
+/// the terminal's modes when it has exited.
+fn launch_recording_pid(env: &Env, key: &std::path::Path) -> (Tmux, std::path::PathBuf) {
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    let pid = env.path("casebook.pid");
+    let _ = std::fs::remove_file(&pid);
+    let script = env.path("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "echo $$ > {pid}\nexec env NO_COLOR=1 HOME={home} XDG_CONFIG_HOME={home}/.config {bin} --store {store} --identity {key}\n",
+            pid = pid.display(),
+            home = env.dir.path().display(),
+            bin = bin.display(),
+            store = env.store().display(),
+            key = key.display()
+        ),
+    )
+    .unwrap();
+    let command = format!(
+        "sh {}; echo EXITED=$?; echo \"STTY: $(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' ')\"; sleep 30",
+        script.display()
+    );
+    (Tmux::start(&command, 100, 30), pid)
+}
+
+fn read_pid(path: &std::path::Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.trim().is_empty()
+        {
+            return text.trim().to_string();
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no pid file");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_sighup_and_sigint_restore_the_terminal_and_clear_the_screen() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args([
+        "concern",
+        "add",
+        "--subject",
+        "child:Pupil Signalton:Year 3",
+        "--category",
+        "restricted-area",
+        "--location",
+        "toilets",
+        "--description",
+        "Seen with a phone in the toilets.",
+    ]));
+    for signal in ["TERM", "HUP", "INT"] {
+        let (tmux, pid) = launch_recording_pid(&env, &school.dsl);
+        tmux.wait_for("Pupil Signalton");
+        // Typing in an open form is lost only through the signal, and said.
+        tmux.keys(&["n"]);
+        tmux.wait_for("New concern");
+        tmux.keys(&["Tab"]);
+        tmux.type_text("Half Typed");
+        tmux.wait_for("Half Typed");
+        let status = Command::new("kill").args([&format!("-{signal}"), &read_pid(&pid)]).status().unwrap();
+        assert!(status.success());
+        let after = tmux.wait_for("STTY:");
+        assert!(after.contains("EXITED=1"), "{signal}: {after}");
+        assert!(after.contains(&format!("stopped by SIG{signal}")), "{signal}: {after}");
+        assert!(after.contains("the open form was not saved"), "{signal}: {after}");
+        // The terminal is cooked again: echo and line editing on.
+        let stty = after.lines().find(|l| l.starts_with("STTY:")).unwrap();
+        assert!(stty.contains(" icanon") && stty.contains(" echo") && !stty.contains("-echo"), "{signal}: {stty}");
+        // No case text left on screen, back on the normal screen, cursor shown.
+        assert!(!after.contains("Pupil Signalton") && !after.contains("Half Typed"), "{signal}: {after}");
+        assert_eq!(tmux.pane("#{alternate_on} #{cursor_flag}"), "0 1", "{signal}");
+    }
+}
+
+#[test]
+fn a_bad_key_file_opens_with_the_default_keys_and_a_warning() {
+    let env = Env::new();
+    let school = env.school();
+    let config = env.dir.path().join(".config/casebook");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("keys.toml"), "[board]\nquit = [\"Hyper-q\"]\n").unwrap();
+    let (tmux, _) = launch_recording_pid(&env, &school.dsl);
+    let s = tmux.wait_for("No concerns recorded yet");
+    assert!(s.contains("keys.toml not used (\"Hyper-q\" is not a known key); default keys in use"), "{s}");
+    // The default q quits.
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("EXITED=0");
+    assert!(!after.contains("No concerns recorded yet"), "{after}");
 }

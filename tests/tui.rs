@@ -698,3 +698,247 @@ fn control_characters_in_a_record_never_reach_the_screen() {
         }
     }
 }
+
+// ---- issue 8, group B: the TUI as a new user finds it ----------------------
+
+/// The board position of the first row matching `pred`.
+fn board_position(app: &App, pred: impl Fn(&casebook::domain::CaseSummary) -> bool) -> usize {
+    app.visible.iter().position(|&i| pred(&app.board.rows[i])).expect("a matching row")
+}
+
+fn form_title(app: &App) -> String {
+    app.form.as_ref().expect("a form").form.title.clone()
+}
+
+#[test]
+fn every_key_in_the_concern_view_acts_on_the_concern_shown() {
+    let (_f, mut app) = with_oversight(40);
+    // An awaiting-debrief concern that is not the first awaiting one.
+    let first_awaiting = app.oversight.awaiting.first().unwrap().0.clone();
+    app.selected = board_position(&app, |r| r.status == Status::AwaitingDebrief && r.reference != first_awaiting);
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("on the concern") };
+    let reference = view.case.concern.reference.clone();
+    for (key, title) in [('t', "Triage"), ('a', "Follow-up for"), ('s', "Status of"), ('c', "Correct"), ('e', "Export")]
+    {
+        press(&mut app, KeyCode::Char(key));
+        assert!(form_title(&app).contains(&reference), "{key}: {}", form_title(&app));
+        assert!(form_title(&app).starts_with(title), "{key}: {}", form_title(&app));
+        press(&mut app, KeyCode::Esc);
+        assert!(app.form.is_none());
+    }
+    press(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("concerns"), reference, "b debriefs the concern shown");
+    focus(&mut app, "attendees");
+    press(&mut app, KeyCode::Char(' '));
+    focus(&mut app, "summary");
+    type_text(&mut app, "A device was used where it should not have been; handled under the behaviour policy.");
+    focus(&mut app, "lessons");
+    type_text(&mut app, "Staff knew who to tell.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.message.as_ref().unwrap().0.contains(&format!("Closed {reference}.")), "{:?}", app.message);
+    // The view is not stale: the concern shown is the one closed.
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("still on the concern") };
+    assert_eq!(view.case.concern.reference, reference);
+    assert_eq!(view.case.status, Status::Closed);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains(&format!("{reference}  ")) && s.contains("status: closed"), "{s}");
+    let first = app.board.rows.iter().find(|r| r.reference == first_awaiting).unwrap();
+    assert_eq!(first.status, Status::AwaitingDebrief, "the other concern is untouched");
+}
+
+#[test]
+fn reviews_say_how_late_in_words_latest_first() {
+    let (_f, mut app) = Fixture::new(30);
+    let s = screen(&mut app, 120, 40);
+    for words in ["overdue 5 w", "overdue 9 d", "due today", "in 4 d"] {
+        assert!(s.contains(words), "{words}:\n{s}");
+    }
+    assert!(!s.contains(" DUE"), "no bare DUE:\n{s}");
+    assert!(screen(&mut app, 80, 24).contains("5w late"));
+    // Within each group of the board (open, new, urgent), the latest review first.
+    let today = fixed_now().date();
+    let rows: Vec<_> = app.visible.iter().map(|&i| app.board.rows[i].clone()).collect();
+    for pair in rows.windows(2) {
+        let group = |r: &casebook::domain::CaseSummary| (r.status.is_open(), r.status == Status::New, r.urgency);
+        let late =
+            |r: &casebook::domain::CaseSummary| r.review_lateness(today).filter(|l| l.is_due()).map(|l| l.days_late());
+        if group(&pair[0]) == group(&pair[1]) {
+            assert!(late(&pair[0]) >= late(&pair[1]), "{} before {}", pair[0].reference, pair[1].reference);
+        }
+    }
+    // `d`: every due review, anyone's, latest first.
+    press(&mut app, KeyCode::Char('d'));
+    let due: Vec<_> = app.visible.iter().map(|&i| &app.board.rows[i]).collect();
+    assert!(!due.is_empty() && due.iter().all(|r| r.is_due(today)));
+    assert_eq!(due.len(), app.board.rows.iter().filter(|r| r.is_due(today)).count());
+    insta::assert_snapshot!("due_80x24", screen(&mut app, 80, 24));
+    // The concern itself says how late its review is.
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("next review") && s.contains("(overdue 5 w)"), "{s}");
+}
+
+#[test]
+fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
+    let (_f, mut app) = Fixture::new(40);
+    let me = app.session.me().id;
+    let today = fixed_now().date();
+    let others_due = app.board.rows.iter().filter(|r| r.is_due(today) && r.assignee_id != Some(me)).count();
+    assert!(others_due > 0, "the demo has others' due reviews");
+    press(&mut app, KeyCode::Char('m'));
+    assert!(!app.visible.is_empty());
+    assert!(
+        app.visible.iter().all(|&i| app.board.rows[i].assignee_id == Some(me) && app.board.rows[i].status.is_open()),
+        "mine shows only what is assigned to me"
+    );
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('u'));
+    assert!(!app.visible.is_empty());
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none() && app.board.rows[i].status.is_open()));
+    assert!(screen(&mut app, 80, 24).contains("Filter: unassigned"));
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].is_due(today)));
+    assert!(app.visible.iter().any(|&i| app.board.rows[i].assignee_id != Some(me)), "due is anyone's");
+    assert!(screen(&mut app, 80, 24).contains("Filter: review due or overdue"));
+    // The filter form offers both too.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "assignee", "nobody");
+    ctrl(&mut app, 's');
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none()));
+}
+
+#[test]
+fn re_triage_starts_from_the_current_reasoning() {
+    let (_f, mut app) = Fixture::new(30);
+    app.selected = board_position(&app, |r| r.status == Status::InProgress);
+    let id = app.selected_row().unwrap().id;
+    let before = app.session.case(id).unwrap().current_triage().unwrap().reasoning.clone();
+    assert!(!before.trim().is_empty());
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("reasoning"), before);
+    choose(&mut app, "risk", "high");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let case = app.session.case(id).unwrap();
+    assert_eq!(case.current_triage().unwrap().reasoning, before, "the reasoning survives a re-triage");
+}
+
+#[test]
+fn a_status_set_by_a_typed_letter_shows_it_and_asks_once() {
+    let (_f, mut app) = with_oversight(10);
+    press(&mut app, KeyCode::Char('2'));
+    app.actions_list.selected =
+        app.shown_actions().iter().position(|a| a.status() == casebook::domain::ActionStatus::Open).unwrap();
+    press(&mut app, KeyCode::Char('u'));
+    assert_eq!(app.form.as_ref().unwrap().form.focused_key(), "to");
+    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "in progress");
+    // Evidence typed into the wrong field: the letters move the status.
+    type_text(&mut app, "did");
+    let moved = app.form.as_ref().unwrap().form.choice("to");
+    assert_ne!(moved, "in progress");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    insta::assert_snapshot!("typed_status_80x24", s);
+    focus(&mut app, "note");
+    type_text(&mut app, "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("asked, not saved");
+    assert!(open.form.error.as_deref().unwrap().contains("set by a typed letter"), "{:?}", open.form.error);
+    assert_eq!(open.form.focused_key(), "to", "the status is shown to check");
+    assert_eq!(open.form.text("note"), "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "asked once: {:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+
+    // ← → is a deliberate choice: no question.
+    let (_f, mut app) = Fixture::new(5);
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "c");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Left);
+    assert!(!screen(&mut app, 80, 24).contains("set by a typed letter"));
+}
+
+#[test]
+fn anyone_can_quit_from_the_lock_screen() {
+    let (_f, mut app) = Fixture::new(10);
+    let subject = app.board.rows[0].subject.clone();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Half typed");
+    app.lock_now();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Ctrl-c quits") && s.contains("open form is lost"), "{s}");
+    assert!(!s.contains(&subject) && !s.contains("Half typed") && !s.contains("C-20"), "{s}");
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "Ctrl-c on the lock screen quits");
+
+    let (_f, mut app) = Fixture::new(3);
+    app.lock_now();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits a lock with no passphrase");
+}
+
+#[test]
+fn q_on_a_passphrase_lock_is_part_of_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let key_file = dir.path().join("dsl.age");
+    identity::write(&key_file, &key, Some(age::secrecy::SecretString::from("quiet room".to_string()))).unwrap();
+    Store::create(&dir.path().join("store"), "Lockford Primary", "Ms Lock", &key.to_public().to_string()).unwrap();
+    let session = Store::open(&dir.path().join("store")).unwrap().unlock(key).unwrap();
+    let mut app = app(session);
+    app.options.identity = Some(key_file);
+    app.lock_now();
+    type_text(&mut app, "quiet room");
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.is_none());
+    app.lock_now();
+    ctrl(&mut app, 'c');
+    assert!(app.quit);
+}
+
+#[test]
+fn help_says_it_in_plain_words_with_the_clause_after() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("record a debrief")).expect("the debrief row");
+    let words = line.find("record a debrief: what happened").expect("plain words");
+    assert!(line.find("P9-c").is_some_and(|code| code > words), "the clause after the words: {line}");
+    assert!(!line.contains("(P9-c)"), "{line}");
+    press(&mut app, KeyCode::Esc);
+    // A form's help too.
+    app.selected = 0;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("correct an entry")).expect("the correct row");
+    assert!(line.contains("(the original is kept)  S-c"), "{line}");
+}
+
+#[test]
+fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
+    let (_f, mut app) = Fixture::new(30);
+    let s = screen(&mut app, 80, 24);
+    for expected in ["Restricted area", "Offensive files", "Staff offence", "K. Fennimore +1", "Orla Vellacott"] {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    // Every category shows whole; a subject with others keeps its marker.
+    let catalogue = app.session.catalogue().clone();
+    let rows: Vec<_> = app.visible.iter().take(18).map(|&i| app.board.rows[i].clone()).collect();
+    for r in rows {
+        let line = s.lines().find(|l| l.contains(&r.reference)).unwrap();
+        assert!(line.contains(catalogue.category_short(&r.category)), "{line}");
+        if let Some((_, n)) = r.subject.rsplit_once(" +") {
+            assert!(line.contains(&format!(" +{n} ")), "the +{n} marker: {line}");
+        }
+    }
+}

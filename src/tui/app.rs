@@ -10,12 +10,12 @@ use chrono::NaiveDateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::{Form, Outcome};
-use super::forms::{self, Filter, FormKind};
+use super::forms::{self, Assigned, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
 use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
-use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role, Status};
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
 use crate::store::{Board, Session, StoreError};
 
 pub struct ConcernView {
@@ -35,8 +35,8 @@ pub enum Screen {
 pub struct OpenForm {
     pub kind: FormKind,
     pub form: Form,
-    /// A debrief form has shown its names warning once (P9-e); the next
-    /// save goes ahead.
+    /// The form has shown its one warning: names in a debrief (P9-e), or a
+    /// status set by a typed letter; the next save goes ahead.
     pub warned: bool,
     /// The case the form acts on, for guidance beside it.
     pub case: Option<Box<CaseFile>>,
@@ -262,7 +262,9 @@ impl App {
 
     fn load_board(&mut self) {
         match self.session.board() {
-            Ok(b) => {
+            Ok(mut b) => {
+                // Within each group, the latest review first (issue 8 item 8).
+                b.rows.sort_by(crate::domain::summary::board_order_on(self.now().date()));
                 if let Some(p) = b.problems.first() {
                     self.fail(format!(
                         "{} record(s) could not be read; the rest are shown. First: {p}",
@@ -292,8 +294,9 @@ impl App {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| self.filter.matches(r))
-            .filter(|(_, r)| !self.mine || (r.status.is_open() && (r.assignee_id == Some(me) || r.is_due(today))))
+            .filter(|(_, r)| self.filter.matches(r, today))
+            // Mine is what is assigned to me, nothing else (issue 8 item 9).
+            .filter(|(_, r)| !self.mine || (r.status.is_open() && r.assignee_id == Some(me)))
             .filter(|(_, r)| {
                 if query.is_empty() {
                     return true;
@@ -408,6 +411,16 @@ impl App {
 
     fn lock_key(&mut self, key: KeyEvent) {
         let Some(lock) = &mut self.lock else { return };
+        // Anyone at the keyboard can quit from the lock, so one idle
+        // session does not hold the store from every colleague (issue 8
+        // item 14). The lock screen says typing in an open form is lost;
+        // nothing of the case is shown. `q` quits only when no passphrase
+        // is being typed, where it would be a letter of it.
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c || (key.code == KeyCode::Char('q') && !lock.passphrase) {
+            self.quit = true;
+            return;
+        }
         if lock.checking.is_some() {
             return;
         }
@@ -610,10 +623,27 @@ impl App {
             Action::Mine => {
                 self.mine = !self.mine;
                 self.apply_view();
-                self.note(if self.mine {
-                    "Mine: assigned to me, and reviews due or overdue."
+                self.note(if self.mine { "Mine: open concerns assigned to me." } else { "Showing every concern." });
+            }
+            Action::Due => {
+                self.filter.due = !self.filter.due;
+                self.apply_view();
+                self.note(if self.filter.due {
+                    "Due: reviews due today or overdue, anyone's."
                 } else {
-                    "Showing every concern."
+                    "Reviews not yet due are shown too."
+                });
+            }
+            Action::Unassigned => {
+                self.filter.assignee = match self.filter.assignee {
+                    Some(Assigned::Nobody) => None,
+                    _ => Some(Assigned::Nobody),
+                };
+                self.apply_view();
+                self.note(if self.filter.assignee.is_some() {
+                    "Unassigned: open concerns nobody holds yet."
+                } else {
+                    "Assigned concerns are shown too."
                 });
             }
             Action::ClearFilters => {
@@ -640,15 +670,16 @@ impl App {
         self.form = Some(OpenForm { kind, form, case: None, warned: false });
     }
 
-    /// A debrief for the selected concern if it awaits one, else blank.
+    /// A debrief for the concern shown, or the one selected on the board;
+    /// from the debriefs screen, the first concern awaiting one. An action
+    /// taken from a concern acts on that concern (issue 8 item 2).
     fn open_debrief_form(&mut self) {
         if !self.session.can_read(AccessClass::Case) {
             return self.fail("Only the DSL and deputies record debriefs.");
         }
-        let concerns = match (&self.screen, self.selected_row()) {
-            (Screen::Board, Some(r)) if matches!(r.status, Status::AwaitingDebrief | Status::Closed) => {
-                r.reference.clone()
-            }
+        let concerns = match &self.screen {
+            Screen::Concern(view) => view.case.concern.reference.clone(),
+            Screen::Board => self.selected_row().map(|r| r.reference.clone()).unwrap_or_default(),
             _ => self.oversight.awaiting.first().map(|(r, _)| r.clone()).unwrap_or_default(),
         };
         let form = oversight::debrief_form(&concerns, self.session.members(), self.now().date());
@@ -773,6 +804,23 @@ impl App {
     fn save_form(&mut self) {
         let Some(mut open) = self.form.take() else { return };
         let now = self.now();
+        // A status moved by a letter typed into its pick list (perhaps
+        // meant for the note) is asked about once before it is saved
+        // (issue 8 item 12).
+        if !open.warned
+            && matches!(open.kind, FormKind::Status { .. } | FormKind::ActionStatus { .. })
+            && open.form.field("to").typed
+        {
+            open.warned = true;
+            open.form.error = Some(format!(
+                "\"Move to\" was set by a typed letter to \"{}\". Check it is what you meant, then press {} again to save.",
+                open.form.choice("to"),
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            open.form.focus = open.form.fields.iter().position(|f| f.key == "to").unwrap_or(0);
+            self.form = Some(open);
+            return;
+        }
         let result: Result<Option<String>, StoreError> = match open.kind {
             FormKind::NewConcern => match forms::read_new_concern(&mut open.form, self.session.catalogue(), now) {
                 None => Ok(None),
@@ -888,6 +936,8 @@ impl App {
                     | FormKind::Trigger => {
                         if self.session.can_read(AccessClass::Case) {
                             self.load_board();
+                            // A debrief closes the concern on screen: show it closed.
+                            self.reload_concern_view();
                         }
                         self.load_oversight();
                     }
@@ -899,6 +949,23 @@ impl App {
                 open.form.error = Some(e.to_string());
                 self.form = Some(open);
             }
+        }
+    }
+
+    /// Re-reads the concern on screen from the store, so it never shows a
+    /// status a write from it has changed.
+    fn reload_concern_view(&mut self) {
+        let Screen::Concern(view) = &self.screen else { return };
+        match self.session.case(view.id) {
+            Ok(case) => {
+                if let Some(text) = &mut self.search.text {
+                    text.insert(view.id, case.searchable_text().to_lowercase());
+                }
+                if let Screen::Concern(view) = &mut self.screen {
+                    view.case = case;
+                }
+            }
+            Err(e) => self.fail(e.to_string()),
         }
     }
 

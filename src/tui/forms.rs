@@ -164,10 +164,12 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
             ),
             Field::choice("assignee", "Assign to", assignees(members), &assignee),
             Field::line("review", "Next review", &review.format("%Y-%m-%d").to_string(), "YYYY-MM-DD, or empty"),
+            // A re-triage starts from the current reasoning, so the summary
+            // keeps it unless it is changed (issue 8 item 11; KCSIE).
             Field::text(
                 "reasoning",
                 "Reasoning",
-                "",
+                current.map_or("", |t| t.reasoning.as_str()),
                 "why this decision (KCSIE: record it, even for no further action)",
                 4,
             ),
@@ -334,14 +336,27 @@ pub fn export(reference: &str, dir: &std::path::Path) -> Form {
     )
 }
 
+/// Who a concern is assigned to, as the board's filter asks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigned {
+    /// Open and nobody assigned yet: work no one holds (issue 8 item 9).
+    Nobody,
+    To(u32),
+}
+
+/// The pick-list id of "nobody yet" in the filter's assignee list.
+const NOBODY: &str = "nobody";
+
 /// The board's filter: every choice has an "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub status: Option<String>,
     pub category: Option<String>,
     pub subject: Option<SubjectKind>,
-    pub assignee: Option<u32>,
+    pub assignee: Option<Assigned>,
     pub risk: Option<Risk>,
+    /// Only open concerns whose review is due today or overdue, anyone's.
+    pub due: bool,
 }
 
 impl Filter {
@@ -360,26 +375,38 @@ impl Filter {
         if let Some(k) = self.subject {
             parts.push(format!("subject {}", k.label()));
         }
-        if let Some(a) = self.assignee {
-            parts.push(format!("assigned to {}", members.iter().find(|m| m.id == a).map_or("?", |m| m.name.as_str())));
+        match self.assignee {
+            None => {}
+            Some(Assigned::Nobody) => parts.push("unassigned".into()),
+            Some(Assigned::To(a)) => parts
+                .push(format!("assigned to {}", members.iter().find(|m| m.id == a).map_or("?", |m| m.name.as_str()))),
         }
         if let Some(r) = self.risk {
             parts.push(format!("risk {}", r.label()));
         }
+        if self.due {
+            parts.push("review due or overdue".into());
+        }
         parts.join(", ")
     }
 
-    pub fn matches(&self, row: &crate::domain::CaseSummary) -> bool {
+    pub fn matches(&self, row: &crate::domain::CaseSummary, today: NaiveDate) -> bool {
         let status_ok = match self.status.as_deref() {
             None => true,
             Some("open") => row.status.is_open(),
             Some(s) => Status::parse(s) == Some(row.status),
         };
+        let assignee_ok = match self.assignee {
+            None => true,
+            Some(Assigned::Nobody) => row.status.is_open() && row.assignee_id.is_none(),
+            Some(Assigned::To(a)) => row.assignee_id == Some(a),
+        };
         status_ok
+            && assignee_ok
             && self.category.as_ref().is_none_or(|c| *c == row.category)
             && self.subject.is_none_or(|k| k == row.subject_kind)
-            && self.assignee.is_none_or(|a| row.assignee_id == Some(a))
             && self.risk.is_none_or(|r| row.risk == Some(r))
+            && (!self.due || row.is_due(today))
     }
 }
 
@@ -405,8 +432,20 @@ pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Fo
             Field::any_of(
                 "assignee",
                 "Assigned to",
-                members_for(members, &[Role::Dsl, Role::Deputy]),
-                current.assignee.map(|a| a.to_string()),
+                [(NOBODY.to_string(), "nobody yet (unassigned)".to_string())]
+                    .into_iter()
+                    .chain(members_for(members, &[Role::Dsl, Role::Deputy]))
+                    .collect(),
+                current.assignee.map(|a| match a {
+                    Assigned::Nobody => NOBODY.to_string(),
+                    Assigned::To(id) => id.to_string(),
+                }),
+            ),
+            Field::choice(
+                "due",
+                "Review",
+                pairs([("any", "any"), ("due", "due today or overdue")].into_iter()),
+                if current.due { "due" } else { "any" },
             ),
             Field::any_of(
                 "risk",
@@ -423,7 +462,10 @@ pub fn read_filter(form: &Form) -> Filter {
         status: form.picked("status"),
         category: form.picked("category"),
         subject: form.picked("subject").and_then(|s| SubjectKind::parse(&s)),
-        assignee: form.picked("assignee").and_then(|a| a.parse().ok()),
+        assignee: form
+            .picked("assignee")
+            .and_then(|a| if a == NOBODY { Some(Assigned::Nobody) } else { a.parse().ok().map(Assigned::To) }),
         risk: form.picked("risk").and_then(|r| Risk::parse(&r)),
+        due: form.choice("due") == "due",
     }
 }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 use super::form::{Field, Form};
 use super::forms::{members_for, pairs};
 use super::theme::Theme;
-use crate::domain::when::parse_date;
+use crate::domain::when::{Lateness, parse_date};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, Member, NewAction, NewDebrief, Role,
     Status, TriggerKind,
@@ -281,7 +281,8 @@ pub fn read_action_filter(form: &Form) -> ActionFilter {
 
 fn status_span(a: &Action, today: NaiveDate, t: &Theme) -> Span<'static> {
     if a.is_overdue(today) {
-        Span::styled(format!("OVERDUE {}d", a.days_overdue(today)), t.urgent())
+        // The same words for lateness as the board's reviews.
+        Span::styled(format!("OVERDUE {}", Lateness::of(a.due, today).short_span()), t.urgent())
     } else if a.status().is_live() {
         Span::raw(a.status().label())
     } else {
@@ -482,9 +483,9 @@ pub fn draw_dashboard(
     ];
     for a in d.overdue_actions.iter().take(4) {
         a_lines.push(Line::raw(format!(
-            "{} {}d late · {} · {}",
+            "{} {} · {} · {}",
             a.label(),
-            a.days_overdue(d.today),
+            Lateness::of(a.due, d.today).short_words(),
             a.owner.name,
             a.description
         )));
