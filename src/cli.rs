@@ -81,7 +81,7 @@ pub enum Command {
         #[arg(long)]
         text: String,
     },
-    /// Move a concern along its lifecycle
+    /// Move a concern along its lifecycle (an investigated concern closes when its debrief is recorded)
     Status {
         reference: String,
         /// triaged, in-progress, awaiting-debrief, closed
@@ -89,6 +89,9 @@ pub enum Command {
         to: String,
         #[arg(long)]
         reason: String,
+        /// With --to closed: the DSL's decision that this investigated concern needs no debrief (P9-c); the reason is recorded and leadership's figures count it
+        #[arg(long = "no-debrief-needed")]
+        no_debrief_needed: bool,
     },
     /// Write a case file as a standard age file for `age -d -i KEY`
     Export {
@@ -410,11 +413,24 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("Entry #{entry} of {} corrected by #{seq}; the original is kept.", reference.to_ascii_uppercase());
             Ok(())
         }
-        Some(Command::Status { reference, to, reason }) => {
+        Some(Command::Status { reference, to, reason, no_debrief_needed }) => {
             let to = Status::parse(to)
                 .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
+            if *no_debrief_needed && to != Status::Closed {
+                bail!("--no-debrief-needed goes with --to closed; nothing was changed");
+            }
             let mut session = cli.session()?;
             let id = session.find(reference)?;
+            if *no_debrief_needed {
+                // P9-c: an explicit, reasoned decision, recorded as such.
+                session.close_without_debrief(id, reason, now())?;
+                println!(
+                    "{} is now closed without a debrief; the decision and its reason are in the chronology, \
+                     and leadership's figures count it.",
+                    reference.to_ascii_uppercase()
+                );
+                return Ok(());
+            }
             session.transition(id, to, reason, now())?;
             println!("{} is now {}.", reference.to_ascii_uppercase(), to.label());
             Ok(())

@@ -471,7 +471,7 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
             }
             if stage >= 4 && t + Duration::days(2) < now {
                 t += Duration::days(2);
-                case.transition(Status::Closed, "Debrief held; actions recorded.", me, t, catalogue)?;
+                case.close_without_debrief("A one-off, handled under the behaviour policy; nothing to learn.", me, t)?;
             }
             Ok(())
         })?;

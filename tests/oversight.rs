@@ -877,3 +877,140 @@ fn the_demo_fills_every_leadership_panel_without_touching_the_board() {
     assert_eq!(dash.policies[0].pending_triggers, 2);
     assert!(dash.figures.is_some());
 }
+
+// ---- issue 8: closing without a debrief, names in every text leadership reads
+
+/// Issue 8 item 3 (P9-c): an investigated concern closes by its debrief, or
+/// by the DSL's explicit, reasoned decision that none is needed, which is
+/// its own chronology entry and is counted for leadership. A status change
+/// alone never closes it, and the refusal does not teach a way round.
+#[test]
+fn an_investigated_concern_closes_only_by_a_debrief_or_the_dsls_recorded_decision() {
+    let env = Env::new();
+    let school = env.school();
+    let r = awaiting_concern(&env, &school, "child:Pupil Ottilie Example:Year 3", "Phone out in the cloakroom.");
+    let err = fails(env.casebook(&school.dsl).args(["status", &r, "--to", "closed", "--reason", "close"]));
+    assert_eq!(
+        err,
+        format!("casebook: cannot close {r}: an investigated concern closes when its debrief is recorded (P9-c)")
+    );
+    assert!(ok(env.casebook(&school.dsl).args(["debrief", "awaiting"])).contains(&r), "still awaiting its debrief");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &r]));
+    assert!(shown.lines().any(|l| l.starts_with("Status") && l.ends_with(" awaiting debrief")), "{shown}");
+
+    // Only the DSL decides that no debrief is needed, and says why.
+    let decide = |who: &Path, reason: &str| {
+        let mut cmd = env.casebook(who);
+        cmd.args(["status", &r, "--to", "closed", "--no-debrief-needed", "--reason", reason]);
+        cmd
+    };
+    let err = fails(&mut decide(&school.deputy, "One-off."));
+    assert!(err.contains("only the DSL"), "{err}");
+    let err = fails(&mut decide(&school.dsl, "  "));
+    assert!(err.contains("give the reason no debrief is needed"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args([
+        "status",
+        &r,
+        "--to",
+        "in-progress",
+        "--no-debrief-needed",
+        "--reason",
+        "x",
+    ]));
+    assert!(err.contains("--no-debrief-needed goes with --to closed"), "{err}");
+
+    let out = ok(&mut decide(&school.dsl, "A one-off breach, handled under the behaviour policy; nothing to learn."));
+    assert!(out.contains(&format!("{r} is now closed without a debrief")), "{out}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &r]));
+    assert!(shown.contains(" no debrief "), "its own kind of entry:\n{shown}");
+    assert!(
+        shown.contains(
+            "The DSL decided no debrief is needed (P9-c): A one-off breach, handled under the behaviour policy"
+        ),
+        "{shown}"
+    );
+    assert!(ok(env.casebook(&school.dsl).args(["debrief", "awaiting"])).contains("(no concerns await a debrief)"));
+
+    // Leadership sees the count, and nothing of the case.
+    let fig = figures(&env, &school.leadership);
+    assert_eq!(fig["figures"]["closed_without_debrief"], 1);
+    assert_eq!(count(&fig, "Closed"), 1);
+    let text = ok(env.casebook(&school.leadership).arg("figures"));
+    assert!(text.contains("closed without debrief: 1"), "{text}");
+    assert!(!text.contains(&r) && !text.contains("one-off"), "{text}");
+}
+
+/// Issue 8 item 5 (P9-e): every text leadership can read is checked for
+/// subjects' names, as debriefs are: action descriptions, done evidence,
+/// policy-trigger and review notes; accent-blind, whole words only.
+#[test]
+fn every_text_leadership_reads_is_checked_for_subjects_names() {
+    let env = Env::new();
+    let school = env.school();
+    let r = awaiting_concern(&env, &school, "child:Zoë Ødegård:Year 4", "Filming in the toilets.");
+    add_concern(&env, &school.reporter, "parent:The Łukasz family:parent", "Photos posted online.");
+    ok(env.casebook(&school.dsl).args([
+        "debrief",
+        "add",
+        "--concern",
+        &r,
+        "--summary",
+        "A phone was used in the toilets; the family was told.",
+        "--lesson",
+        "Supervise the toilets.",
+    ]));
+    let refused = |args: &[&str], names: &str| {
+        let err = fails(env.casebook(&school.dsl).args(args));
+        assert!(err.contains(&format!("names {names} (a subject of a concern)")), "{args:?}: {err}");
+        assert!(err.contains("leadership will read it") && err.contains("--allow-names"), "{err}");
+        assert!(err.contains("nothing was recorded"), "{err}");
+    };
+    let action = |description: &str| {
+        vec![
+            "action",
+            "add",
+            "--debrief",
+            "D-2026-0001",
+            "--lesson",
+            "1",
+            "--kind",
+            "other",
+            "--owner",
+            "Dr Lead Ership",
+            "--due",
+            "2099-01-01",
+            "--description",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([description.to_string()])
+        .collect::<Vec<String>>()
+    };
+    let args = action("Check Zoe Odegard's phone.");
+    refused(&args.iter().map(String::as_str).collect::<Vec<_>>(), "Zoë Ødegård");
+    let args = action("Ring LUKASZ about the photos.");
+    refused(&args.iter().map(String::as_str).collect::<Vec<_>>(), "The Łukasz family");
+    assert!(ok(env.casebook(&school.dsl).args(["action", "list"])).contains("(no actions)"), "nothing recorded");
+    // Ordinary words that are part of a name are not names.
+    let args = action("Write to the family about the toilets.");
+    ok(env.casebook(&school.dsl).args(args.iter().map(String::as_str)));
+    let args = action("Ask Zoë's class teacher.");
+    let mut with = args.clone();
+    with.push("--allow-names".into());
+    ok(env.casebook(&school.dsl).args(with.iter().map(String::as_str)));
+
+    refused(&["action", "status", "A-0001", "--to", "done", "--note", "Zoë's parents agreed."], "Zoë Ødegård");
+    refused(&["action", "status", "A-0001", "--to", "dropped", "--note", "odegard moved away"], "Zoë Ødegård");
+    ok(env.casebook(&school.dsl).args(["action", "status", "A-0001", "--to", "done", "--note", "Letter sent."]));
+    refused(&["policy", "trigger", "--kind", "local-concern", "--note", "Zoë filmed in the toilets."], "Zoë Ødegård");
+    refused(&["policy", "review", "--note", "Reviewed after Łukasz's photos."], "The Łukasz family");
+    let policies = json(&ok(env.casebook(&school.dsl).args(["policy", "list", "--json"])));
+    assert_eq!(policies[0]["reviews"].as_array().unwrap().len(), 0, "nothing recorded");
+    ok(env.casebook(&school.dsl).args([
+        "policy",
+        "review",
+        "--note",
+        "Reviewed after Łukasz's photos.",
+        "--allow-names",
+    ]));
+}

@@ -241,11 +241,11 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
         ctrl(&mut app, 's');
         assert!(app.form.is_none());
     }
-    // Straight to closed is refused: an investigated concern is debriefed first (P9-c).
+    // Straight to closed is refused: an investigated concern closes by its debrief (P9-c).
     press(&mut app, KeyCode::Char('s'));
     choose(&mut app, "to", "closed");
     let s = screen(&mut app, 80, 24);
-    assert!(s.contains("debriefed first"), "{s}");
+    assert!(s.contains("investigated concern closes"), "{s}");
     choose(&mut app, "to", "awaiting debrief");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Allowed: in progress →"), "{s}");
@@ -253,12 +253,29 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
     type_text(&mut app, "Police took the device; school actions complete.");
     ctrl(&mut app, 's');
     assert!(app.form.is_none());
+    // Issue 8 item 3: awaiting debrief, a status change still cannot close it…
     press(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "closed", "the next allowed step is offered first");
+    choose(&mut app, "to", "closed");
     focus(&mut app, "reason");
-    type_text(&mut app, "Debriefed with the headteacher.");
+    type_text(&mut app, "close");
     ctrl(&mut app, 's');
-    assert!(app.form.is_none());
+    let err = app.form.as_ref().expect("refused, form kept").form.error.clone().unwrap_or_default();
+    assert!(err.contains("closes when its debrief is recorded"), "{err}");
+    // …but the DSL may record, with a reason, that no debrief is needed.
+    choose(&mut app, "to", "no-debrief-needed");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("figures count"), "{s}");
+    focus(&mut app, "reason");
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    ctrl(&mut app, 's');
+    let form = &app.form.as_ref().expect("needs a reason").form;
+    let err = form.fields.iter().find(|f| f.key == "reason").unwrap().error.clone().unwrap_or_default();
+    assert!(err.contains("give the reason no debrief is needed"), "{err}");
+    type_text(&mut app, "The police lead the response; nothing for the school to learn.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|f| f.form.error.clone()));
     insta::assert_snapshot!("concern_after_flow_120x40", screen(&mut app, 120, 40));
 
     // Everything is in the store for the next person.
@@ -266,6 +283,7 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
     let mut deputy = fixture.reopen("deputy.txt");
     let row = deputy.board.rows[0].clone();
     assert_eq!(row.status, Status::Closed);
+    assert!(row.closed_without_debrief);
     let case = deputy.session.case(row.id).unwrap();
     let texts: Vec<&str> = case.chronology.iter().map(|e| e.text.as_str()).collect();
     assert!(texts.iter().any(|t| t.contains("designated officer")));
@@ -604,4 +622,34 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
     press(&mut app, KeyCode::Enter);
     assert!(app.form.is_none());
     assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::Closed));
+}
+
+/// The option ids of a pick list in the open form.
+fn options(app: &App, key: &str) -> Vec<String> {
+    let form = &app.form.as_ref().expect("a form is open").form;
+    match &form.fields.iter().find(|f| f.key == key).expect("field").input {
+        casebook::tui::form::Input::Choice { options, .. } => options.iter().map(|o| o.0.clone()).collect(),
+        _ => panic!("{key} is not a pick list"),
+    }
+}
+
+/// Issue 8 item 3 (P9-c): only the DSL is offered closing an investigated
+/// concern without a debrief.
+#[test]
+fn only_the_dsl_is_offered_closing_without_a_debrief() {
+    let (f, mut app) = Fixture::new(40);
+    let open_status = |app: &mut App| {
+        press(app, KeyCode::Char('f'));
+        choose(app, "status", "in progress");
+        ctrl(app, 's');
+        assert_eq!(app.selected_row().unwrap().status, Status::InProgress);
+        press(app, KeyCode::Char('s'));
+        options(app, "to")
+    };
+    assert!(open_status(&mut app).contains(&"no-debrief-needed".to_string()));
+    drop(app);
+    let mut deputy = f.reopen("deputy.txt");
+    let offered = open_status(&mut deputy);
+    assert!(!offered.contains(&"no-debrief-needed".to_string()), "{offered:?}");
+    assert!(offered.contains(&"closed".to_string()), "refused with the reason, not hidden: {offered:?}");
 }

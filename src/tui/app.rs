@@ -763,7 +763,7 @@ impl App {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
             }
-            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue())),
+            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
     }
@@ -790,9 +790,13 @@ impl App {
             },
             FormKind::Status { id } => match forms::read_status(&mut open.form) {
                 None => Ok(None),
-                Some((to, reason)) => {
+                Some((forms::StatusChoice::To(to), reason)) => {
                     self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
                 }
+                Some((forms::StatusChoice::CloseWithoutDebrief, reason)) => self
+                    .session
+                    .close_without_debrief(id, &reason, now)
+                    .map(|()| Some("Closed without a debrief; the decision and its reason are recorded.".into())),
             },
             FormKind::Correct { id } => match forms::read_correct(&mut open.form) {
                 None => Ok(None),

@@ -572,21 +572,22 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Status { .. } => {
             let case = open.case.as_ref()?;
-            let to = Status::parse(&open.form.choice("to"))?;
-            let verdict = match case.check_transition(to, catalogue) {
-                Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
-                Err(e) => Line::styled(format!("{e}."), t.error()),
-            };
-            Some((
-                "Lifecycle".into(),
-                vec![
-                    verdict,
-                    Line::raw(""),
-                    Line::raw(
-                        "new → triaged → in progress → awaiting debrief → closed; a closed concern can be reopened.",
-                    ),
+            let mut lines = match super::forms::StatusChoice::of(&open.form)? {
+                super::forms::StatusChoice::To(to) => vec![match case.check_transition(to, catalogue) {
+                    Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
+                    Err(e) => Line::styled(format!("{e}."), t.error()),
+                }],
+                // P9-c: the DSL's decision, recorded as such and counted.
+                super::forms::StatusChoice::CloseWithoutDebrief => vec![
+                    Line::styled(format!("Allowed: {} → closed, without a debrief.", case.status.label()), t.title()),
+                    Line::raw("Your decision and its reason go in the chronology; leadership's figures count it."),
                 ],
-            ))
+            };
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "new → triaged → in progress → awaiting debrief → closed by its debrief; a closed concern can be reopened.",
+            ));
+            Some(("Lifecycle".into(), lines))
         }
         FormKind::Triage { .. } => {
             let pathway = catalogue.pathway(&open.form.choice("pathway"));
