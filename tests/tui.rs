@@ -653,3 +653,73 @@ fn only_the_dsl_is_offered_closing_without_a_debrief() {
     assert!(!offered.contains(&"no-debrief-needed".to_string()), "{offered:?}");
     assert!(offered.contains(&"closed".to_string()), "refused with the reason, not hidden: {offered:?}");
 }
+
+/// Issue 8 item 10: search folds case and diacritics, on the board's own
+/// fields and in the decrypted text alike.
+#[test]
+fn search_is_accent_blind() {
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let (_f, mut app) = Fixture::new(6);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: fixed_now() - chrono::Duration::hours(2),
+                reported_by: String::new(),
+                subjects: vec![Subject {
+                    kind: SubjectKind::Child,
+                    name: "Zoë Ødegård".into(),
+                    detail: "Year 4".into(),
+                }],
+                category: "abusive-messages".into(),
+                location: "playground".into(),
+                devices: vec![],
+                description: "Łukasz says the messages came from the Straße Street group chat.".into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            fixed_now(),
+        )
+        .unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    for query in ["zoe", "ODEGARD", "Zoë", "lukasz", "strasse"] {
+        press(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, query);
+        app.wait_idle();
+        press(&mut app, KeyCode::Enter);
+        let found: Vec<&str> = app.visible.iter().map(|&i| app.board.rows[i].reference.as_str()).collect();
+        assert_eq!(found, vec![recorded.reference.as_str()], "{query}");
+        press(&mut app, KeyCode::Char('x'));
+    }
+}
+
+/// Issue 8 item 5 (P9-e): the actions form warns before a subject's name
+/// reaches leadership, as the debrief form does; a second save goes ahead.
+#[test]
+fn an_action_naming_a_subject_warns_before_it_saves() {
+    let (_f, mut app) = with_oversight(40);
+    let subject = app.board.rows.iter().find(|r| !r.subject.contains('+')).unwrap().subject.clone();
+    let first = subject.split_whitespace().next().unwrap().to_string();
+    press(&mut app, KeyCode::Char('2'));
+    let before = app.oversight.actions.len();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "description");
+    type_text(&mut app, &format!("Check {} phone again.", casebook::domain::fold::fold(&first)));
+    ctrl(&mut app, 's');
+    let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
+    assert!(warning.contains(&subject) && warning.contains("Leadership will read this action"), "{warning}");
+    assert_eq!(app.oversight.actions.len(), before);
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.oversight.actions.len(), before + 1);
+    // The evidence of completion is checked too.
+    let added = app.shown_actions().iter().position(|a| a.description.starts_with("Check ")).unwrap();
+    app.actions_list.selected = added;
+    press(&mut app, KeyCode::Char('u'));
+    choose(&mut app, "to", "done");
+    focus(&mut app, "note");
+    type_text(&mut app, &format!("Spoke to {first}."));
+    ctrl(&mut app, 's');
+    let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
+    assert!(warning.contains("These names appear"), "{warning}");
+}
