@@ -303,9 +303,30 @@ impl Cli {
     /// Opens the store and unlocks it with the caller's key: the one place
     /// the passphrase is asked for, once per run.
     fn session(&self) -> Result<Session> {
+        self.open_session(true)
+    }
+
+    /// `warn`: say on stderr if the key file is weak (the TUI says it on
+    /// its own screen instead).
+    fn open_session(&self, warn: bool) -> Result<Session> {
         let store = Store::open(&self.store_path()?)?;
         let identity = self.load_identity()?;
+        if warn {
+            self.warn_about_key()?;
+        }
         Ok(store.unlock(identity)?)
+    }
+
+    /// Issue 8: a key readable by other users is always named; a key without
+    /// a passphrase only to a person at a terminal, not in every script's
+    /// error output (scripts read one line of error).
+    fn warn_about_key(&self) -> Result<()> {
+        let path = self.identity_path()?;
+        let check = identity::check_key_file(&path);
+        if let Some(w) = check.warning(&path, std::io::stderr().is_terminal()) {
+            eprintln!("casebook: warning: {w}");
+        }
+        Ok(())
     }
 
     fn tui_options(&self, demo: bool, identity: Option<PathBuf>) -> crate::tui::Options {
@@ -324,7 +345,7 @@ impl Cli {
 pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
-            let session = cli.session()?;
+            let session = cli.open_session(false)?;
             crate::tui::run(session, cli.tui_options(false, Some(cli.identity_path()?)))
         }
         Some(Command::Init(args)) => init(&cli, args),
@@ -520,11 +541,13 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
             id.to_public().to_string()
         }
         // From an existing identity file (e.g. made by `age-keygen -o`).
-        (None, None) => cli
-            .load_identity()
-            .context("init needs --recipient, --new-identity FILE, or an existing --identity")?
-            .to_public()
-            .to_string(),
+        (None, None) => {
+            let id = cli
+                .load_identity()
+                .context("init needs --recipient, --new-identity FILE, or an existing --identity")?;
+            cli.warn_about_key()?;
+            id.to_public().to_string()
+        }
     };
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
     println!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());

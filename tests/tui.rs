@@ -723,3 +723,28 @@ fn an_action_naming_a_subject_warns_before_it_saves() {
     let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
     assert!(warning.contains("These names appear"), "{warning}");
 }
+
+/// Issue 8 item 15: at start-up a key without a passphrase gets a one-line
+/// notice (the idle lock cannot protect it); a passphrase key none.
+#[test]
+fn a_key_without_a_passphrase_is_named_at_start_up() {
+    let (f, app) = Fixture::new(0);
+    drop(app);
+    let open = |key: &std::path::Path, pass: Option<&str>| {
+        let id = identity::load(key, &mut || pass.map(|p| age::secrecy::SecretString::from(p.to_string()))).unwrap();
+        let session = Store::open(&f.dir.path().join("store")).unwrap().unlock(id).unwrap();
+        let options = Options { identity: Some(key.to_path_buf()), clock: Some(fixed_now()), ..Default::default() };
+        App::new(session, options, KeyMap::default(), Theme { color: false })
+    };
+    let plain = f.dir.path().join("store/demo-keys/dsl.txt");
+    let mut app = open(&plain, None);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Your key has no passphrase: the idle lock only clears the screen (README)."), "{s}");
+    // The same key, passphrase-protected: no notice.
+    let key = identity::load(&plain, &mut || None).unwrap();
+    drop(app);
+    let locked = f.dir.path().join("dsl.age");
+    identity::write(&locked, &key, Some(age::secrecy::SecretString::from("staff room secret".to_string()))).unwrap();
+    let mut app = open(&locked, Some("staff room secret"));
+    assert!(!screen(&mut app, 80, 24).contains("Your key"), "no notice for a passphrase key");
+}

@@ -192,6 +192,15 @@ impl App {
             app.screen = Screen::Dashboard;
             app.load_oversight();
         }
+        // Issue 8: a key without a passphrase makes the idle lock cosmetic;
+        // say so once, at start-up (the demo's keys are throwaway).
+        if !app.options.demo
+            && app.message.is_none()
+            && let Some(path) = app.options.identity.clone()
+            && let Some(notice) = crate::store::identity::check_key_file(&path).notice()
+        {
+            app.fail(notice);
+        }
         app
     }
 
