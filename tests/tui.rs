@@ -470,7 +470,9 @@ fn correct_an_entry_and_export_from_the_concern_view() {
 fn with_oversight(concerns: usize) -> (Fixture, App) {
     let (f, mut app) = Fixture::new(concerns);
     casebook::demo::populate_oversight(&mut app.session, fixed_now()).unwrap();
-    app.load_oversight();
+    // The demo's debriefs closed concerns: reload the board too.
+    press(&mut app, KeyCode::Char('r'));
+    app.message = None;
     (f, app)
 }
 
