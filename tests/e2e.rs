@@ -190,6 +190,13 @@ fn passphrase_identity_prompts_without_echo_and_refuses_a_wrong_one() {
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("WRONG=1");
     assert!(s.contains("casebook: wrong passphrase for"), "{s}");
+    // Type only once the next prompt is up (a busy machine starts it late,
+    // and text typed before it would echo).
+    let start = Instant::now();
+    while tmux.screen().matches("Passphrase for").count() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no second prompt:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     tmux.type_text("a long staff room passphrase");
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("RIGHT=0");
