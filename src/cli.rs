@@ -179,7 +179,7 @@ pub enum Command {
         #[arg(long)]
         text: String,
     },
-    /// Move a concern along its lifecycle
+    /// Move a concern along its lifecycle (an investigated concern closes when its debrief is recorded)
     Status {
         reference: String,
         /// The status to move to
@@ -187,6 +187,9 @@ pub enum Command {
         to: String,
         #[arg(long)]
         reason: String,
+        /// With --to closed: the DSL's decision that this investigated concern needs no debrief (P9-c); the reason is recorded and leadership's figures count it
+        #[arg(long = "no-debrief-needed")]
+        no_debrief_needed: bool,
     },
     /// Write a case file as a standard age file for `age -d -i KEY`
     Export {
@@ -418,9 +421,30 @@ impl Cli {
     /// Opens the store and unlocks it with the caller's key: the one place
     /// the passphrase is asked for, once per run.
     fn session(&self) -> Result<Session> {
+        self.open_session(true)
+    }
+
+    /// `warn`: say on stderr if the key file is weak (the TUI says it on
+    /// its own screen instead).
+    fn open_session(&self, warn: bool) -> Result<Session> {
         let store = Store::open(&self.store_path()?)?;
         let identity = self.load_identity()?;
+        if warn {
+            self.warn_about_key()?;
+        }
         Ok(store.unlock(identity)?)
+    }
+
+    /// Issue 8: a key readable by other users is always named; a key without
+    /// a passphrase only to a person at a terminal, not in every script's
+    /// error output (scripts read one line of error).
+    fn warn_about_key(&self) -> Result<()> {
+        let path = self.identity_path()?;
+        let check = identity::check_key_file(&path);
+        if let Some(w) = check.warning(&path, std::io::stderr().is_terminal()) {
+            eprintln!("casebook: warning: {w}");
+        }
+        Ok(())
     }
 
     fn tui_options(&self, demo: bool, identity: Option<PathBuf>) -> crate::tui::Options {
@@ -439,7 +463,7 @@ impl Cli {
 pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
-            let session = cli.session()?;
+            let session = cli.open_session(false)?;
             crate::tui::run(session, cli.tui_options(false, Some(cli.identity_path()?)))
         }
         Some(Command::Init(args)) => init(&cli, args),
@@ -529,11 +553,23 @@ pub fn run(cli: Cli) -> Result<()> {
             say!("Entry #{entry} of {reference} corrected by #{seq}; the original is kept.");
             Ok(())
         }
-        Some(Command::Status { reference, to, reason }) => {
+        Some(Command::Status { reference, to, reason, no_debrief_needed }) => {
             let to = Status::parse(to)
                 .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
+            if *no_debrief_needed && to != Status::Closed {
+                bail!("--no-debrief-needed goes with --to closed; nothing was changed");
+            }
             let mut session = cli.session()?;
             let (id, reference) = session.resolve(reference)?;
+            if *no_debrief_needed {
+                // P9-c: an explicit, reasoned decision, recorded as such.
+                session.close_without_debrief(id, reason, now())?;
+                say!(
+                    "{reference} is now closed without a debrief; the decision and its reason are in the chronology, \
+                     and leadership's figures count it."
+                );
+                return Ok(());
+            }
             session.transition(id, to, reason, now())?;
             say!("{reference} is now {}.", to.label());
             Ok(())
@@ -623,11 +659,13 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
             id.to_public().to_string()
         }
         // From an existing identity file (e.g. made by `age-keygen -o`).
-        (None, None) => cli
-            .load_identity()
-            .context("init needs --recipient, --new-identity FILE, or an existing --identity")?
-            .to_public()
-            .to_string(),
+        (None, None) => {
+            let id = cli
+                .load_identity()
+                .context("init needs --recipient, --new-identity FILE, or an existing --identity")?;
+            cli.warn_about_key()?;
+            id.to_public().to_string()
+        }
     };
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
     say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());

@@ -69,7 +69,8 @@ fn record_triage_follow_up_and_close_from_the_command_line() {
         "--reason",
         "Sanction applied.",
     ]));
-    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "Debrief held."]));
+    // P9-c: the recorded debrief closes it (issue 8 item 3: a status change cannot).
+    ok(env.casebook(&school.dsl).args(["debrief", "add", "--concern", &reference, "--summary", "Handled quickly."]));
 
     let shown = ok(env.casebook(&school.deputy).args(["show", &reference]));
     for expected in [

@@ -313,3 +313,57 @@ fn a_bad_key_file_opens_with_the_default_keys_and_a_warning() {
     let after = tmux.wait_for("EXITED=0");
     assert!(!after.contains("No concerns recorded yet"), "{after}");
 }
+
+/// Issue 8 item 15: the README's passphrase-protected key, made with the
+/// stock tools (`age-keygen | age -p -a > key.age`, Debian's age), is read
+/// by casebook; a key file other users can read is named on stderr, and
+/// once it is chmod 600 nothing is said.
+#[test]
+fn a_passphrase_key_made_with_debians_age_is_read_and_a_readable_key_file_is_named() {
+    let env = Env::new();
+    age_tool("age"); // a missing tool is a failure, not a skip
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    let key = env.path("key.age");
+    let base = format!(
+        "env HOME={} {} --store {} --identity {}",
+        env.dir.path().display(),
+        bin.display(),
+        env.store().display(),
+        key.display()
+    );
+    let command = format!(
+        "age-keygen | age -p -a > {key}; echo KEYGEN=$?; chmod 644 {key}; \
+         {base} init --school 'Keyford Primary' --dsl-name 'Ms Key'; echo INIT=$?; \
+         {base} list; echo LIST1=$?; chmod 600 {key}; {base} list; echo LIST2=$?; sleep 30",
+        key = key.display()
+    );
+    let tmux = Tmux::start(&command, 160, 40);
+    tmux.wait_for("Enter passphrase");
+    tmux.type_text("a stock tools passphrase");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Confirm passphrase");
+    tmux.type_text("a stock tools passphrase");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("KEYGEN=0");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "{text}");
+    for (n, step) in ["INIT=0", "LIST1=0", "LIST2=0"].into_iter().enumerate() {
+        let start = Instant::now();
+        while tmux.screen().matches("Passphrase for").count() <= n {
+            assert!(start.elapsed() < Duration::from_secs(30), "no prompt {n}:\n{}", tmux.screen());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        tmux.type_text("a stock tools passphrase");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(step);
+    }
+    let s = tmux.screen();
+    assert!(!s.contains("casebook: error") && !s.contains("wrong passphrase"), "{s}");
+    assert!(s.contains("Created a casebook store for Keyford Primary"), "{s}");
+    let (before, after) = s.split_once("LIST1=0").unwrap();
+    assert!(before.contains("can be read by other users (mode 0644): run chmod 600"), "named while 0644:\n{s}");
+    assert!(before.contains("(no concerns)"), "{s}");
+    assert!(!after.contains("warning"), "nothing to say once it is 0600:\n{s}");
+    assert!(after.contains("(no concerns)"), "{s}");
+    assert!(!s.contains("has no passphrase"), "a passphrase key is not called weak:\n{s}");
+}

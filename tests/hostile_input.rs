@@ -158,14 +158,30 @@ fn control_characters_never_reach_the_terminal_from_any_output() {
         &due,
         "--description",
         &h("ActionText"),
+        // Every hostile text here repeats the subject's "surname" (the part
+        // after the carriage return), so the names check (P9-e) is
+        // answered as for the debrief: this test is about what is shown.
+        "--allow-names",
     ];
     assert!(ok_safe("action add", env.casebook(&dsl).args(action)).contains("pwned"));
     ok_safe("action status", env.casebook(&leadership).args(["action", "status", "A-0001", "--to", "in-progress"]));
     ok_safe(
         "action status",
-        env.casebook(&leadership).args(["action", "status", "A-0001", "--to", "done", "--note", &h("Evidence")]),
+        env.casebook(&leadership).args([
+            "action",
+            "status",
+            "A-0001",
+            "--to",
+            "done",
+            "--note",
+            &h("Evidence"),
+            "--allow-names",
+        ]),
     );
-    ok_safe("policy trigger", env.casebook(&dsl).args(["policy", "trigger", "--kind", "update", "--note", &h("Why")]));
+    ok_safe(
+        "policy trigger",
+        env.casebook(&dsl).args(["policy", "trigger", "--kind", "update", "--note", &h("Why"), "--allow-names"]),
+    );
     for (what, args) in [
         ("debrief list", vec!["debrief", "list"]),
         ("debrief show", vec!["debrief", "show", &d]),
@@ -178,7 +194,7 @@ fn control_characters_never_reach_the_terminal_from_any_output() {
     }
     ok_safe(
         "policy review",
-        env.casebook(&dsl).args(["policy", "review", "--version", &h("V"), "--note", &h("Reviewed")]),
+        env.casebook(&dsl).args(["policy", "review", "--version", &h("V"), "--note", &h("Reviewed"), "--allow-names"]),
     );
     assert!(ok_safe("policy list", env.casebook(&leadership).args(["policy", "list"])).contains("Reviewed\\u{1b}"));
     assert!(ok_safe("figures", env.casebook(&leadership).arg("figures")).contains("V\\u{1b}"));

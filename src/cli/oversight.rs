@@ -108,6 +108,9 @@ pub enum ActionCommand {
         confirm_far_date: bool,
         #[arg(long)]
         description: String,
+        /// Record it even though the description names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
     /// List actions: still to do first, by due date; overdue ones say OVERDUE
     List {
@@ -140,6 +143,9 @@ pub enum ActionCommand {
         /// Evidence of completion, or the reason
         #[arg(long, default_value = "")]
         note: String,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
 }
 
@@ -166,6 +172,9 @@ pub enum PolicyCommand {
         /// A policy-change action this review completes (repeatable)
         #[arg(long = "close-action", value_name = "A-NNNN")]
         close_actions: Vec<String>,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
     /// Log something that asks for a review (DSL or deputy)
     Trigger {
@@ -179,6 +188,9 @@ pub enum PolicyCommand {
         /// The policy-change action that asks for it
         #[arg(long, value_name = "A-NNNN")]
         action: Option<String>,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
 }
 
@@ -217,6 +229,19 @@ fn member_id(session: &Session, who: &str) -> Result<MemberId> {
         .find(|m| m.id.to_string() == w || m.name.to_lowercase() == w)
         .map(|m| m.id)
         .ok_or_else(|| anyhow!("no member called {who:?}; see `casebook member list`"))
+}
+
+/// P9-e: refuses a text leadership will read when it names a subject of a
+/// concern, unless `--allow-names` was given (issue 8: every such text).
+fn refuse_names(what: &str, named: &[String], allow: bool) -> Result<()> {
+    if !named.is_empty() && !allow {
+        bail!(
+            "the {what} names {} (a subject of a concern), and leadership will read it: \
+             rewrite without names, or pass --allow-names; nothing was recorded",
+            named.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn action_id(text: &str) -> Result<u32> {
@@ -371,13 +396,7 @@ fn add_debrief(cli: &Cli, args: &DebriefArgs) -> Result<()> {
     }
     // P9-e: leadership reads debriefs, so a subject's name must not be in one.
     let named = session.debrief_name_warnings(&new)?;
-    if !named.is_empty() && !args.allow_names {
-        bail!(
-            "the debrief's text names {} (a subject of a concern), and leadership will read it: \
-             rewrite without names, or pass --allow-names; nothing was recorded",
-            named.join(", ")
-        );
-    }
+    refuse_names("debrief's text", &named, args.allow_names)?;
     let recorded = session.record_debrief(new, now())?;
     let d = &recorded.debrief;
     let closed =
@@ -478,7 +497,7 @@ fn parse_status(text: &str) -> Result<ActionStatus> {
 pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
     let today = now().date();
     match command {
-        ActionCommand::Add { debrief, lesson, kind, owner, due, confirm_far_date, description } => {
+        ActionCommand::Add { debrief, lesson, kind, owner, due, confirm_far_date, description, allow_names } => {
             let kind = parse_kind(kind)?;
             let due = parse_date(due)?;
             check_due("the due date", due, *confirm_far_date)?;
@@ -491,6 +510,8 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 owner: member_id(&session, owner)?,
                 due,
             };
+            let named = session.action_name_warnings(new.debrief, &new.description)?;
+            refuse_names("action's description", &named, *allow_names)?;
             let a = session.add_action(new, now())?;
             say!(
                 "Added {} for {}: {}, owned by {}, due {}.",
@@ -570,10 +591,15 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             }
             Ok(())
         }
-        ActionCommand::Status { action, to, note } => {
+        ActionCommand::Status { action, to, note, allow_names } => {
             let id = action_id(action)?;
             let to = parse_status(to)?;
             let mut session = cli.session()?;
+            if !note.trim().is_empty() {
+                let debrief = session.action(id)?.debrief;
+                let named = session.action_name_warnings(debrief, note)?;
+                refuse_names("note", &named, *allow_names)?;
+            }
             let a = session.change_action_status(id, to, note, now())?;
             say!("{} is now {}.", a.label(), a.status().label());
             Ok(())
@@ -634,10 +660,12 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
             }
             Ok(())
         }
-        PolicyCommand::Review { policy, date, version, note, close_actions } => {
+        PolicyCommand::Review { policy, date, version, note, close_actions, allow_names } => {
             let date = date_or_today(date.as_deref())?;
             let close_actions = close_actions.iter().map(|a| action_id(a)).collect::<Result<Vec<_>>>()?;
             let mut session = cli.session()?;
+            let named = session.name_warnings(&format!("{version}\n{note}"), &[])?;
+            refuse_names("review's note", &named, *allow_names)?;
             let closing = close_actions.len();
             let p = session.record_policy_review(
                 *policy,
@@ -654,11 +682,13 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
             say!("Recorded the review of the {} ({}); next due {}.{closed}", p.name, p.current_version(), p.next_due());
             Ok(())
         }
-        PolicyCommand::Trigger { policy, kind, note, action } => {
+        PolicyCommand::Trigger { policy, kind, note, action, allow_names } => {
             let kind =
                 TriggerKind::parse(kind).ok_or_else(|| anyhow!("{kind:?} is not a review trigger; use {TRIGGERS}"))?;
             let action = action.as_deref().map(action_id).transpose()?;
             let mut session = cli.session()?;
+            let named = session.name_warnings(note, &[])?;
+            refuse_names("trigger's note", &named, *allow_names)?;
             let p = session.log_review_trigger(*policy, kind, note, action, now())?;
             say!("Logged a review trigger ({}) for the {}.", kind.label(), p.name);
             Ok(())
@@ -716,6 +746,11 @@ fn dashboard_text(d: &Dashboard, catalogue: &Catalogue) -> String {
             ));
             let by_status: Vec<String> = f.by_status().iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
             out.push_str(&format!("  by status:   {}\n", by_status.join(", ")));
+            // P9-c: the DSL's decisions that a debrief was not needed.
+            out.push_str(&format!(
+                "  closed without debrief: {} (the DSL's recorded decision)\n",
+                f.closed_without_debrief
+            ));
             out.push_str("  by category:\n");
             for (category, n) in f.by_category() {
                 out.push_str(&format!("    {n:>4}  {}\n", catalogue.category_label(&category)));

@@ -375,6 +375,11 @@ pub enum EntryKind {
     Note,
     /// Replaces the text of an earlier entry, which stays (S-c).
     Correction,
+    // Appended, so records written before it still decode (bincode
+    // numbers variants by position).
+    /// P9-c: the DSL's recorded decision that an investigated concern
+    /// needs no debrief, with the reason; it closes the concern.
+    ClosedWithoutDebrief,
 }
 
 impl EntryKind {
@@ -402,6 +407,7 @@ impl EntryKind {
             EntryKind::Referral => "referral",
             EntryKind::Note => "note",
             EntryKind::Correction => "correction",
+            EntryKind::ClosedWithoutDebrief => "no debrief",
         }
     }
 
@@ -434,6 +440,10 @@ pub enum CaseError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// Why a status change cannot close an investigated concern (P9-c). It
+/// names the legitimate way only.
+const DEBRIEF_CLOSES: &str = "an investigated concern closes when its debrief is recorded (P9-c)";
 
 fn refused(action: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Refused { action: action.to_string(), reason: reason.into() }
@@ -645,9 +655,11 @@ impl CaseFile {
             }
             (Triaged, AwaitingDebrief) => no("start the investigation first"),
             (InProgress, AwaitingDebrief) => Ok(()),
-            // Policy §9 (P9-c): after an investigation, leadership debriefs.
-            (InProgress, Closed) => no("an investigated concern is debriefed first: move it to awaiting debrief"),
-            (AwaitingDebrief, Closed | InProgress) => Ok(()),
+            // Policy §9 (P9-c): after an investigation, leadership debriefs,
+            // and the recorded debrief is what closes the concern
+            // (`close_by_debrief`). A status change alone never does.
+            (InProgress | AwaitingDebrief, Closed) => no(DEBRIEF_CLOSES),
+            (AwaitingDebrief, InProgress) => Ok(()),
             (Closed, InProgress) => Ok(()),
             (Closed, AwaitingDebrief) => no("reopen it first"),
             (InProgress | AwaitingDebrief, _) | (Closed, _) => no("that change is not part of the lifecycle"),
@@ -681,6 +693,83 @@ impl CaseFile {
         self.append(EntryKind::StatusChange, now, now, author, text, None);
         self.status = to;
         Ok(())
+    }
+
+    /// P9-c: a recorded debrief closes the concern it links, if the
+    /// concern awaits one. The only way an investigated concern closes,
+    /// besides the DSL's recorded decision ([`CaseFile::close_without_debrief`]).
+    pub fn close_by_debrief(&mut self, debrief: &str, author: &Author, now: NaiveDateTime) -> Result<(), CaseError> {
+        if self.status != Status::AwaitingDebrief {
+            return Err(refused(
+                &format!("close {} by a debrief", self.concern.reference),
+                format!("it is {}, not awaiting debrief", self.status.label()),
+            ));
+        }
+        let text = format!(
+            "Status: {} → {}. Debrief {} recorded (P9-c).",
+            Status::AwaitingDebrief.label(),
+            Status::Closed.label(),
+            debrief.trim()
+        );
+        self.append(EntryKind::StatusChange, now, now, author, text, None);
+        self.status = Status::Closed;
+        Ok(())
+    }
+
+    /// Whether an investigated concern may be closed without a debrief
+    /// (P9-c), and if not, why not. Only the DSL may make that decision;
+    /// the store checks the role.
+    pub fn check_close_without_debrief(&self) -> Result<(), CaseError> {
+        let action = format!("close {} without a debrief", self.concern.reference);
+        match self.status {
+            Status::InProgress | Status::AwaitingDebrief => Ok(()),
+            Status::Closed => Err(refused(&action, "it is already closed")),
+            Status::New => Err(refused(&action, "triage it first: record risk, pathway and reasoning")),
+            Status::Triaged => {
+                Err(refused(&action, "it has not been investigated; start it, or triage it as no further action"))
+            }
+        }
+    }
+
+    /// P9-c: the DSL's explicit, reasoned decision that an investigated
+    /// concern needs no debrief. It is recorded as its own chronology entry
+    /// (not a status change with free text), closes the concern, and is
+    /// counted on leadership's dashboard ([`CaseFile::closed_without_debrief`]).
+    pub fn close_without_debrief(
+        &mut self,
+        reason: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<(), CaseError> {
+        self.check_close_without_debrief()?;
+        if reason.trim().is_empty() {
+            return Err(refused(
+                &format!("close {} without a debrief", self.concern.reference),
+                "give the reason no debrief is needed; it goes in the chronology",
+            ));
+        }
+        let text = format!(
+            "Status: {} → {} without a debrief. The DSL decided no debrief is needed (P9-c): {}",
+            self.status.label(),
+            Status::Closed.label(),
+            reason.trim()
+        );
+        self.append(EntryKind::ClosedWithoutDebrief, now, now, author, text, None);
+        self.status = Status::Closed;
+        Ok(())
+    }
+
+    /// Closed by the DSL's decision that no debrief was needed, rather than
+    /// by a debrief or a triage of no further action (and not reopened
+    /// since): what leadership's figures count.
+    pub fn closed_without_debrief(&self) -> bool {
+        self.status == Status::Closed
+            && self
+                .chronology
+                .iter()
+                .rev()
+                .find(|e| matches!(e.kind, EntryKind::StatusChange | EntryKind::ClosedWithoutDebrief))
+                .is_some_and(|e| e.kind == EntryKind::ClosedWithoutDebrief)
     }
 
     pub fn last_activity(&self) -> NaiveDateTime {
@@ -764,9 +853,10 @@ mod tests {
         assert_eq!(c.status, Status::Triaged);
         c.transition(Status::InProgress, "Meeting with parents booked.", &dsl(), at(12), &cat).unwrap();
         c.transition(Status::AwaitingDebrief, "Sanction applied.", &dsl(), at(13), &cat).unwrap();
-        c.transition(Status::Closed, "Debrief held.", &dsl(), at(14), &cat).unwrap();
+        c.close_by_debrief("D-2026-0001", &dsl(), at(14)).unwrap();
         let changes = c.chronology.iter().filter(|e| e.kind == EntryKind::StatusChange).count();
         assert_eq!(changes, 4, "new→triaged, →in progress, →awaiting debrief, →closed");
+        assert!(!c.closed_without_debrief());
         c.transition(Status::InProgress, "New evidence from a parent.", &dsl(), at(15), &cat).unwrap();
         assert_eq!(c.status, Status::InProgress);
     }
@@ -841,7 +931,55 @@ mod tests {
         c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
         c.transition(Status::InProgress, "Started.", &dsl(), at(12), &cat).unwrap();
         let err = c.check_transition(Status::Closed, &cat).unwrap_err().to_string();
-        assert!(err.contains("debriefed first"), "{err}");
+        assert_eq!(err, "cannot close C-2026-0001: an investigated concern closes when its debrief is recorded (P9-c)");
+        // Issue 8 item 3: moving it to awaiting debrief first is no way round.
+        c.transition(Status::AwaitingDebrief, "Done.", &dsl(), at(13), &cat).unwrap();
+        let err = c.transition(Status::Closed, "close", &dsl(), at(14), &cat).unwrap_err().to_string();
+        assert_eq!(err, "cannot close C-2026-0001: an investigated concern closes when its debrief is recorded (P9-c)");
+        assert_eq!(c.status, Status::AwaitingDebrief);
+        // The recorded debrief closes it.
+        c.close_by_debrief("D-2026-0003", &dsl(), at(15)).unwrap();
+        assert_eq!(c.status, Status::Closed);
+        assert_eq!(
+            c.chronology.last().unwrap().text,
+            "Status: awaiting debrief → closed. Debrief D-2026-0003 recorded (P9-c)."
+        );
+        assert!(c.close_by_debrief("D-2026-0004", &dsl(), at(16)).is_err(), "only a concern awaiting one");
+    }
+
+    #[test]
+    fn the_dsl_may_record_that_no_debrief_is_needed_with_a_reason() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        assert!(c.close_without_debrief("x", &dsl(), at(11)).unwrap_err().to_string().contains("triage it first"));
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        let err = c.close_without_debrief("x", &dsl(), at(11)).unwrap_err().to_string();
+        assert!(err.contains("has not been investigated"), "{err}");
+        c.transition(Status::InProgress, "Started.", &dsl(), at(12), &cat).unwrap();
+        let err = c.close_without_debrief("  ", &dsl(), at(13)).unwrap_err().to_string();
+        assert!(err.contains("give the reason no debrief is needed"), "{err}");
+        assert_eq!(c.status, Status::InProgress, "a refusal changes nothing");
+        c.close_without_debrief(" A one-off breach; nothing for the school to learn. ", &dsl(), at(13)).unwrap();
+        assert_eq!(c.status, Status::Closed);
+        let last = c.chronology.last().unwrap();
+        assert_eq!(last.kind, EntryKind::ClosedWithoutDebrief, "its own kind of entry, not a status note");
+        assert_eq!(
+            last.text,
+            "Status: in progress → closed without a debrief. The DSL decided no debrief is needed (P9-c): \
+             A one-off breach; nothing for the school to learn."
+        );
+        assert!(c.closed_without_debrief());
+        // Reopened, it no longer counts; closed by a debrief later, neither.
+        c.transition(Status::InProgress, "New evidence.", &dsl(), at(14), &cat).unwrap();
+        assert!(!c.closed_without_debrief());
+        c.transition(Status::AwaitingDebrief, "Done.", &dsl(), at(15), &cat).unwrap();
+        c.close_by_debrief("D-2026-0001", &dsl(), at(16)).unwrap();
+        assert!(!c.closed_without_debrief());
+        // A concern closed as no further action at triage is not counted.
+        let mut nfa = case("restricted-area");
+        nfa.record_triage(triage("no-further-action", Urgency::Routine), &cat).unwrap();
+        nfa.transition(Status::Closed, "NFA", &dsl(), at(12), &cat).unwrap();
+        assert!(!nfa.closed_without_debrief());
     }
 
     #[test]

@@ -177,34 +177,128 @@ impl NewDebrief {
 }
 
 /// Words that are part of how names are written in casebook but identify
-/// nobody on their own ("Mr", "Pupil"): a name part is only checked alone
-/// when it is not one of these.
+/// nobody on their own ("Mr", "Pupil", "the Example family"): a name part
+/// is only checked alone when it is not one of these.
 const NOT_IDENTIFYING: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "prof", "rev", "pupil", "child", "staff", "visitor", "parent",
-    "carer", "teacher", "the", "and", "of",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "sir",
+    "prof",
+    "rev",
+    "pupil",
+    "child",
+    "staff",
+    "visitor",
+    "parent",
+    "carer",
+    "teacher",
+    "the",
+    "and",
+    "of",
+    "family",
+    "mum",
+    "dad",
+    "mother",
+    "father",
+    "parents",
+    "carers",
+    "brother",
+    "sister",
+    "son",
+    "daughter",
+    "grandmother",
+    "grandfather",
+    "grandma",
+    "grandad",
+    "grandparent",
+    "grandparents",
+    "aunt",
+    "uncle",
+    "cousin",
+    "guardian",
+    "foster",
+    "step",
+    "household",
+    "twins",
+    "unknown",
+    "unnamed",
+    "year",
+    "class",
+    "boy",
+    "girl",
+    "pupils",
+    "children",
+    "student",
+    "students",
+    "adult",
+    "group",
+    "older",
+    "younger",
+    "friend",
+    "friends",
+    "neighbour",
+    "partner",
 ];
 
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+/// Ordinary English words that are also given names or surnames ("Will",
+/// "May", "Rose", "Green"). Alone, such a part counts only when the text
+/// writes it with a capital, as names are written: "staff will be briefed"
+/// names nobody, "Will was upset" may. The whole name matches regardless.
+const ORDINARY_WORDS: &[&str] = &[
+    "will", "may", "mark", "hope", "grace", "rose", "bill", "june", "april", "august", "summer", "autumn", "faith",
+    "joy", "dawn", "rich", "pat", "sue", "sunny", "ray", "guy", "don", "art", "miles", "frank", "jack", "pearl",
+    "ruby", "amber", "ivy", "holly", "daisy", "lily", "heather", "iris", "poppy", "violet", "hazel", "olive", "sky",
+    "river", "storm", "brook", "bay", "star", "king", "young", "green", "brown", "white", "black", "grey", "gray",
+    "baker", "cook", "smith", "wood", "hill", "hall", "bell", "fox", "bird", "lamb", "cross", "bush", "field", "page",
+    "price", "long", "short", "little", "gold", "stone", "wall", "walker", "turner", "miller", "hunter", "porter",
+    "parker", "wells", "banks", "chase", "lane", "marsh", "moss", "reed", "sharp", "ward", "west", "north", "south",
+    "east", "day", "knight", "sweet", "love", "best", "chance", "patience", "honour", "liberty", "harmony", "crystal",
+    "jade", "ash", "rowan", "willow", "forest", "dale", "glen", "cliff", "drew", "sandy",
+];
+
+/// A word of a text as the name check sees it: folded (accent-blind,
+/// lower case) and whether it was written with a capital.
+struct Word {
+    folded: String,
+    capital: bool,
 }
 
-/// P9-e: which of `names` appear in `text`, so the debrief form can warn
-/// before leadership reads a subject's name. Case-insensitive and
-/// whole-word: "Zed" matches "zed's" but not "Zedekiah". A whole name
-/// matches across any spacing or punctuation; each distinctive part of a
-/// name (three letters or more, not a title such as "Mr") matches alone
-/// too, since a first name by itself can identify a child. Returns the
+fn words(text: &str) -> Vec<Word> {
+    super::fold::fold_keep_case(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| Word { folded: w.to_lowercase(), capital: w.starts_with(|c: char| c.is_uppercase()) })
+        .collect()
+}
+
+/// P9-e: which of `names` appear in `text`, so a form can warn before
+/// leadership reads a subject's name. Accent- and case-blind and
+/// whole-word (issue 8): "Zed" matches "zed's" but not "Zedekiah", and
+/// "Lukasz" matches "Łukasz". A whole name matches across any spacing or
+/// punctuation; each distinctive part of a name (three letters or more,
+/// not a title or a word such as "family") matches alone too, since a
+/// first name by itself can identify a child; a part that is also an
+/// ordinary word ("Will") only when written with a capital. Returns the
 /// names as given, once each, in the order given.
 pub fn names_mentioned(text: &str, names: &[String]) -> Vec<String> {
     let text_words = words(text);
-    let contains_run = |run: &[String]| !run.is_empty() && text_words.windows(run.len()).any(|w| w == run);
+    let contains_run = |run: &[Word]| {
+        !run.is_empty() && text_words.windows(run.len()).any(|w| w.iter().zip(run).all(|(a, b)| a.folded == b.folded))
+    };
+    let alone = |part: &Word| {
+        let p = part.folded.as_str();
+        p.chars().count() >= 3
+            && !NOT_IDENTIFYING.contains(&p)
+            && text_words.iter().any(|w| w.folded == p && (w.capital || !ORDINARY_WORDS.contains(&p)))
+    };
     let mut found: Vec<String> = Vec::new();
     for name in names {
         let parts = words(name);
-        let hit = contains_run(&parts)
-            || parts
-                .iter()
-                .any(|p| p.chars().count() >= 3 && !NOT_IDENTIFYING.contains(&p.as_str()) && text_words.contains(p));
+        let hit = contains_run(&parts) || parts.iter().any(alone);
         if hit && !found.iter().any(|f| f == name) {
             found.push(name.clone());
         }
@@ -759,6 +853,9 @@ pub struct Figures {
     pub computed_at: NaiveDateTime,
     /// Sorted by category id, then status.
     pub counts: Vec<CategoryCount>,
+    /// P9-c: closed concerns the DSL decided needed no debrief (also
+    /// counted as closed above). Format 2 of the record; see `store::codec`.
+    pub closed_without_debrief: u32,
 }
 
 impl Figures {
@@ -769,6 +866,7 @@ impl Figures {
         }
         Figures {
             computed_at,
+            closed_without_debrief: rows.iter().filter(|r| r.closed_without_debrief).count() as u32,
             counts: counts
                 .into_iter()
                 .map(|((category, status), count)| CategoryCount { category: category.to_string(), status, count })
@@ -994,6 +1092,23 @@ mod tests {
             names_mentioned("Ambersley, Vantablack, Zed", &names),
             vec!["Pupil Quorra Vantablack", "Zed Ambersley"]
         );
+    }
+
+    #[test]
+    fn names_are_found_accent_blind_and_not_in_ordinary_words() {
+        // Issue 8 items 5 and 10.
+        let names: Vec<String> =
+            ["Zoë Ødegård", "The Łukasz family", "Will Rose"].into_iter().map(String::from).collect();
+        assert_eq!(names_mentioned("Check Zoe Odegard's phone.", &names), vec!["Zoë Ødegård"]);
+        assert_eq!(names_mentioned("odegard again", &names), vec!["Zoë Ødegård"]);
+        assert_eq!(names_mentioned("Ring LUKASZ.", &names), vec!["The Łukasz family"]);
+        assert_eq!(names_mentioned("Łukasz rang.", &names), vec!["The Łukasz family"]);
+        // "family", "the", and ordinary words in lower case name nobody.
+        assert!(names_mentioned("The family will be told; a rose bed.", &names).is_empty());
+        // Written as a name, or whole, they do.
+        assert_eq!(names_mentioned("Will was upset.", &names), vec!["Will Rose"]);
+        assert_eq!(names_mentioned("told will rose", &names), vec!["Will Rose"]);
+        assert!(names_mentioned("Zoetrope; Odegards", &names).is_empty(), "whole words only");
     }
 
     #[test]
@@ -1350,6 +1465,7 @@ mod tests {
             assignee_id: None,
             next_review: None,
             restricted_location: false,
+            closed_without_debrief: false,
         }
     }
 
@@ -1361,8 +1477,11 @@ mod tests {
             row("restricted-area", Status::New),
             row("abusive-messages", Status::AwaitingDebrief),
         ];
+        let mut rows = rows;
+        rows[1].closed_without_debrief = true;
         let f = Figures::from_rows(&rows, at(2026, 3, 20, 9));
         assert_eq!(f.total(), 4);
+        assert_eq!(f.closed_without_debrief, 1, "P9-c: the DSL's decisions are counted");
         assert_eq!(f.count(Status::Closed), 2);
         assert_eq!(f.by_category(), vec![("abusive-messages".to_string(), 1), ("restricted-area".to_string(), 3)]);
         assert_eq!(f.by_status()[0], (Status::New, 1));

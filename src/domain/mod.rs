@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod concern;
 pub mod debrief;
+pub mod fold;
 pub mod limits;
 pub mod member;
 pub mod summary;

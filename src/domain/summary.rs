@@ -28,6 +28,9 @@ pub struct CaseSummary {
     pub assignee_id: Option<u32>,
     pub next_review: Option<NaiveDate>,
     pub restricted_location: bool,
+    /// P9-c: closed by the DSL's recorded decision that no debrief was
+    /// needed (format 2 of the index; see `store::codec`).
+    pub closed_without_debrief: bool,
 }
 
 impl CaseSummary {
@@ -54,6 +57,7 @@ impl CaseSummary {
             assignee_id: triage.and_then(|t| t.assignee.as_ref()).map(|a| a.member),
             next_review: triage.and_then(|t| t.next_review),
             restricted_location: catalogue.location(&c.location).is_some_and(|l| l.restricted),
+            closed_without_debrief: case.closed_without_debrief(),
         }
     }
 
@@ -161,6 +165,7 @@ mod tests {
             assignee_id: None,
             next_review: None,
             restricted_location: false,
+            closed_without_debrief: false,
         }
     }
 

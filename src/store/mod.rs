@@ -736,6 +736,19 @@ impl Session {
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
     }
 
+    /// P9-c: the DSL's recorded decision that an investigated concern needs
+    /// no debrief, with the reason. Only the DSL may decide it: deputies
+    /// record follow-ups, and a debrief is the rule.
+    pub fn close_without_debrief(&mut self, id: u32, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        if self.me().role != Role::Dsl {
+            return Err(StoreError::Forbidden {
+                role: self.me().role,
+                action: "decide that a concern needs no debrief (only the DSL can)".into(),
+            });
+        }
+        self.update_case(id, |case, _, me| case.close_without_debrief(reason, me, now))
+    }
+
     // ---- the board --------------------------------------------------------
 
     fn save_index(&self) -> Result<(), StoreError> {

@@ -190,8 +190,7 @@ impl Session {
             if *status != Status::AwaitingDebrief {
                 continue;
             }
-            let reason = format!("Debrief {reference} recorded (P9-c).");
-            self.transition(link.case_id, Status::Closed, &reason, now).map_err(|e| {
+            self.update_case(link.case_id, |case, _, me| case.close_by_debrief(&reference, me, now)).map_err(|e| {
                 StoreError::Input(format!("{reference} was recorded, but {} could not be closed: {e}", link.reference))
             })?;
             closed.push(link.reference.clone());
@@ -241,15 +240,38 @@ impl Session {
     }
 
     /// P9-e: the subject names a debrief's text mentions, for the form's
-    /// warning before leadership can read it. Checks every subject of the
-    /// linked concerns, and the board's subject of every other concern
-    /// (the index holds each case's first subject, so no bulk decryption).
+    /// warning before leadership can read it. See [`Session::name_warnings`].
     pub fn debrief_name_warnings(&mut self, new: &NewDebrief) -> Result<Vec<String>, StoreError> {
         self.require_lead("record debriefs")?;
         self.require(AccessClass::Case, "record debriefs")?;
+        self.name_warnings(&new.text(), &new.concerns)
+    }
+
+    /// P9-e: the subject names an action's text mentions (its description,
+    /// or the evidence or reason of a status change): the concerns of the
+    /// action's debrief are checked in full. See [`Session::name_warnings`].
+    pub fn action_name_warnings(&mut self, debrief: DebriefId, text: &str) -> Result<Vec<String>, StoreError> {
+        let concerns = match self.debrief(debrief) {
+            Ok(d) => d.concerns.into_iter().map(|c| c.reference).collect(),
+            Err(_) => Vec::new(),
+        };
+        self.name_warnings(text, &concerns)
+    }
+
+    /// P9-e: which subjects of concerns `text` names, before it is saved
+    /// where leadership can read it (a debrief, an action, its evidence, a
+    /// policy review or trigger note). Checks every subject of the
+    /// `concerns` given by reference, and the board's subject of every other
+    /// concern (the index holds each case's first subject, so no bulk
+    /// decryption). Accent-blind, whole words; see [`names_mentioned`]. A
+    /// member whose key cannot open concerns cannot be warned: empty.
+    pub fn name_warnings(&mut self, text: &str, concerns: &[String]) -> Result<Vec<String>, StoreError> {
+        if !self.can_read(AccessClass::Case) {
+            return Ok(Vec::new());
+        }
         let board = self.board()?;
         let mut names: Vec<String> = Vec::new();
-        for reference in &new.concerns {
+        for reference in concerns {
             if let Ok((id, _)) = resolve_reference(&board.rows, reference) {
                 names.extend(self.case(id)?.concern.subjects.into_iter().map(|s| s.name));
             }
@@ -265,7 +287,7 @@ impl Session {
         names.retain(|n| !n.trim().is_empty());
         names.sort();
         names.dedup();
-        Ok(names_mentioned(&new.text(), &names))
+        Ok(names_mentioned(text, &names))
     }
 
     // ---- actions (P9-d) ---------------------------------------------------

@@ -15,6 +15,7 @@ use super::keymap::{Action, Context, KeyMap};
 use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
+use crate::domain::fold::fold;
 use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
 use crate::store::{Board, Session, StoreError};
 
@@ -87,7 +88,8 @@ pub struct Search {
     pub query: String,
     /// Typing into the search line.
     pub editing: bool,
-    /// Lower-cased text of each case, once the background job delivers it.
+    /// Folded text of each case (lower case, no diacritics), once the
+    /// background job delivers it.
     pub text: Option<HashMap<u32, String>>,
     pub progress: Option<(usize, usize)>,
     pub job: Option<Receiver<JobEvent>>,
@@ -190,6 +192,15 @@ impl App {
             app.screen = Screen::Dashboard;
             app.load_oversight();
         }
+        // Issue 8: a key without a passphrase makes the idle lock cosmetic;
+        // say so once, at start-up (the demo's keys are throwaway).
+        if !app.options.demo
+            && app.message.is_none()
+            && let Some(path) = app.options.identity.clone()
+            && let Some(notice) = crate::store::identity::check_key_file(&path).notice()
+        {
+            app.fail(notice);
+        }
         app
     }
 
@@ -287,7 +298,8 @@ impl App {
         let keep = self.selected_row().map(|r| r.id);
         let me = self.session.me().id;
         let today = self.now().date();
-        let query = self.search.query.trim().to_lowercase();
+        // Issue 8: accent-blind, as the index is ("zoe" finds "Zoë").
+        let query = fold(self.search.query.trim());
         let catalogue = self.session.catalogue();
         self.visible = self
             .board
@@ -301,14 +313,13 @@ impl App {
                 if query.is_empty() {
                     return true;
                 }
-                let quick = format!(
+                let quick = fold(&format!(
                     "{} {} {} {}",
                     r.reference,
                     r.subject,
                     catalogue.category_label(&r.category),
                     r.assignee.as_deref().unwrap_or("")
-                )
-                .to_lowercase();
+                ));
                 quick.contains(&query)
                     || self.search.text.as_ref().and_then(|t| t.get(&r.id)).is_some_and(|t| t.contains(&query))
             })
@@ -794,7 +805,7 @@ impl App {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
             }
-            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue())),
+            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
     }
@@ -838,9 +849,13 @@ impl App {
             },
             FormKind::Status { id } => match forms::read_status(&mut open.form) {
                 None => Ok(None),
-                Some((to, reason)) => {
+                Some((forms::StatusChoice::To(to), reason)) => {
                     self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
                 }
+                Some((forms::StatusChoice::CloseWithoutDebrief, reason)) => self
+                    .session
+                    .close_without_debrief(id, &reason, now)
+                    .map(|()| Some("Closed without a debrief; the decision and its reason are recorded.".into())),
             },
             FormKind::Correct { id } => match forms::read_correct(&mut open.form) {
                 None => Ok(None),
@@ -863,54 +878,71 @@ impl App {
             }
             FormKind::Debrief => match oversight::read_debrief(&mut open.form, now.date()) {
                 None => Ok(None),
-                Some(new) => {
-                    let names = if open.warned { Ok(Vec::new()) } else { self.session.debrief_name_warnings(&new) };
-                    match names {
-                        Ok(names) if !names.is_empty() => {
-                            open.warned = true;
-                            open.form.error = Some(format!(
-                                "These names appear in the text: {}. Leadership will read this debrief (P9-e): remove them, or press {} again to save anyway.",
-                                names.join(", "),
-                                self.keys.key_for(Context::Form, Action::Save)
-                            ));
-                            Ok(None)
-                        }
-                        Err(e) => Err(e),
-                        Ok(_) => self.session.record_debrief(new, now).map(|r| {
-                            let closed = if r.closed.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" Closed {}.", r.closed.join(", "))
-                            };
-                            Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
-                        }),
-                    }
-                }
+                Some(new) => match self.names_stop(&mut open, "debrief", |s| s.debrief_name_warnings(&new)) {
+                    Err(e) => Err(e),
+                    Ok(true) => Ok(None),
+                    Ok(false) => self.session.record_debrief(new, now).map(|r| {
+                        let closed = if r.closed.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" Closed {}.", r.closed.join(", "))
+                        };
+                        Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
+                    }),
+                },
             },
             FormKind::Action => match oversight::read_action(&mut open.form, now.date()) {
                 None => Ok(None),
-                Some(new) => self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label()))),
+                Some(new) => {
+                    match self
+                        .names_stop(&mut open, "action", |s| s.action_name_warnings(new.debrief, &new.description))
+                    {
+                        Err(e) => Err(e),
+                        Ok(true) => Ok(None),
+                        Ok(false) => {
+                            self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label())))
+                        }
+                    }
+                }
             },
             FormKind::ActionStatus { id } => match oversight::read_action_status(&mut open.form) {
                 None => Ok(None),
-                Some((to, note)) => self
-                    .session
-                    .change_action_status(id, to, &note, now)
-                    .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
+                Some((to, note)) => {
+                    let debrief = self.oversight.actions.iter().find(|a| a.id == id).map_or(0, |a| a.debrief);
+                    match self.names_stop(&mut open, "note", |s| s.action_name_warnings(debrief, &note)) {
+                        Err(e) => Err(e),
+                        Ok(true) => Ok(None),
+                        Ok(false) => self
+                            .session
+                            .change_action_status(id, to, &note, now)
+                            .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
+                    }
+                }
             },
             FormKind::Review => match oversight::read_review(&mut open.form) {
                 None => Ok(None),
-                Some(input) => self
-                    .session
-                    .record_policy_review(1, input, now)
-                    .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
+                Some(input) => {
+                    let text = format!("{}\n{}", input.version, input.note);
+                    match self.names_stop(&mut open, "review", |s| s.name_warnings(&text, &[])) {
+                        Err(e) => Err(e),
+                        Ok(true) => Ok(None),
+                        Ok(false) => self
+                            .session
+                            .record_policy_review(1, input, now)
+                            .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
+                    }
+                }
             },
             FormKind::Trigger => match oversight::read_trigger(&mut open.form) {
                 None => Ok(None),
-                Some((kind, note)) => self
-                    .session
-                    .log_review_trigger(1, kind, &note, None, now)
-                    .map(|_| Some("Review trigger logged.".into())),
+                Some((kind, note)) => match self.names_stop(&mut open, "note", |s| s.name_warnings(&note, &[])) {
+                    Err(e) => Err(e),
+                    Ok(true) => Ok(None),
+                    Ok(false) => self
+                        .session
+                        .log_review_trigger(1, kind, &note, None, now)
+                        .map(|_| Some("Review trigger logged.".into())),
+                },
             },
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -959,7 +991,7 @@ impl App {
         match self.session.case(view.id) {
             Ok(case) => {
                 if let Some(text) = &mut self.search.text {
-                    text.insert(view.id, case.searchable_text().to_lowercase());
+                    text.insert(view.id, fold(&case.searchable_text()));
                 }
                 if let Screen::Concern(view) = &mut self.screen {
                     view.case = case;
@@ -967,6 +999,31 @@ impl App {
             }
             Err(e) => self.fail(e.to_string()),
         }
+    }
+
+    /// P9-e (issue 8): before a text leadership will read is saved, warns
+    /// once if it names a subject of a concern; the next save goes ahead.
+    /// Returns whether to stop and show the warning.
+    fn names_stop(
+        &mut self,
+        open: &mut OpenForm,
+        what: &str,
+        check: impl FnOnce(&mut Session) -> Result<Vec<String>, StoreError>,
+    ) -> Result<bool, StoreError> {
+        if open.warned {
+            return Ok(false);
+        }
+        let names = check(&mut self.session)?;
+        if names.is_empty() {
+            return Ok(false);
+        }
+        open.warned = true;
+        open.form.error = Some(format!(
+            "These names appear in the text: {}. Leadership will read this {what} (P9-e): remove them, or press {} again to save anyway.",
+            names.join(", "),
+            self.keys.key_for(Context::Form, Action::Save)
+        ));
+        Ok(true)
     }
 
     /// Refreshes the board, the search text and the open case after a save.
@@ -987,7 +1044,7 @@ impl App {
         let Some(id) = id else { return };
         if let Ok(case) = self.session.case(id) {
             if let Some(text) = &mut self.search.text {
-                text.insert(id, case.searchable_text().to_lowercase());
+                text.insert(id, fold(&case.searchable_text()));
             }
             if let Screen::Concern(view) = &mut self.screen
                 && view.id == id

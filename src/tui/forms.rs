@@ -259,12 +259,39 @@ pub fn read_follow_up(form: &mut Form, now: NaiveDateTime) -> Option<(EntryKind,
     (!form.has_errors()).then(|| (kind, at.unwrap_or(now), text))
 }
 
-pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
-    let options: Vec<(String, String)> = Status::ALL
+/// The status form's option for the DSL's decision that an investigated
+/// concern needs no debrief (P9-c): not a status, a recorded decision.
+pub const NO_DEBRIEF_NEEDED: &str = "no-debrief-needed";
+
+/// What the status form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChoice {
+    To(Status),
+    /// Close without a debrief, by the DSL's decision (P9-c).
+    CloseWithoutDebrief,
+}
+
+impl StatusChoice {
+    pub fn of(form: &Form) -> Option<StatusChoice> {
+        let chosen = form.choice("to");
+        if chosen == NO_DEBRIEF_NEEDED {
+            return Some(StatusChoice::CloseWithoutDebrief);
+        }
+        Status::parse(&chosen).map(StatusChoice::To)
+    }
+}
+
+/// The status form. The DSL is also offered, for an investigated concern,
+/// closing it because no debrief is needed; a deputy is not (P9-c).
+pub fn status(case: &CaseFile, catalogue: &Catalogue, role: Role) -> Form {
+    let mut options: Vec<(String, String)> = Status::ALL
         .iter()
         .filter(|s| **s != case.status && **s != Status::New)
         .map(|s| (s.label().into(), s.label().into()))
         .collect();
+    if role == Role::Dsl && case.check_close_without_debrief().is_ok() {
+        options.push((NO_DEBRIEF_NEEDED.into(), "closed, no debrief needed".into()));
+    }
     Form::new(
         format!("Status of {} (now {})", case.concern.reference, case.status.label()),
         vec![
@@ -285,10 +312,15 @@ pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
     )
 }
 
-pub fn read_status(form: &mut Form) -> Option<(Status, String)> {
+pub fn read_status(form: &mut Form) -> Option<(StatusChoice, String)> {
     form.clear_errors();
-    let to = Status::parse(&form.choice("to"))?;
-    let reason = form.required("reason", "give a reason; it goes in the chronology");
+    let to = StatusChoice::of(form)?;
+    let reason = match to {
+        StatusChoice::To(_) => form.required("reason", "give a reason; it goes in the chronology"),
+        StatusChoice::CloseWithoutDebrief => {
+            form.required("reason", "give the reason no debrief is needed; it goes in the chronology")
+        }
+    };
     (!form.has_errors()).then_some((to, reason))
 }
 

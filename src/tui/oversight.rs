@@ -533,6 +533,8 @@ pub fn draw_dashboard(
     let statuses = Status::ALL.iter().map(|s| format!("{} {}", s.label(), f.count(*s))).collect::<Vec<_>>().join(" · ");
     let mut lines = vec![
         Line::raw(format!("{} concerns: {statuses}", f.total())),
+        // P9-c: the DSL's recorded decisions that no debrief was needed.
+        Line::raw(format!("closed without debrief: {} (the DSL's decisions, P9-c)", f.closed_without_debrief)),
         Line::styled(
             format!(
                 "as of {} ({} ago)",

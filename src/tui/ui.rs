@@ -19,6 +19,27 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
+    draw_screen(frame, app);
+    neutralise(frame.buffer_mut());
+}
+
+/// The last word on what reaches the terminal (PRODUCT.md 7d, issue 8
+/// item 1): no control character or bidirectional override from a record is
+/// drawn, whatever widget drew it. ratatui drops control characters but
+/// keeps the zero-width overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) on the cell before them, so a subject's name cut to fit a
+/// board column could reverse the rest of the row. Removing them leaves the
+/// layout as it is: they take no column.
+fn neutralise(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::text::is_unsafe) {
+            let kept: String = cell.symbol().chars().filter(|&c| !crate::text::is_unsafe(c)).collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
+}
+
+fn draw_screen(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -697,21 +718,22 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Status { .. } => {
             let case = open.case.as_ref()?;
-            let to = Status::parse(&open.form.choice("to"))?;
-            let verdict = match case.check_transition(to, catalogue) {
-                Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
-                Err(e) => Line::styled(format!("{e}."), t.error()),
-            };
-            Some((
-                "Lifecycle".into(),
-                vec![
-                    verdict,
-                    Line::raw(""),
-                    Line::raw(
-                        "new → triaged → in progress → awaiting debrief → closed; a closed concern can be reopened.",
-                    ),
+            let mut lines = match super::forms::StatusChoice::of(&open.form)? {
+                super::forms::StatusChoice::To(to) => vec![match case.check_transition(to, catalogue) {
+                    Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
+                    Err(e) => Line::styled(format!("{e}."), t.error()),
+                }],
+                // P9-c: the DSL's decision, recorded as such and counted.
+                super::forms::StatusChoice::CloseWithoutDebrief => vec![
+                    Line::styled(format!("Allowed: {} → closed, without a debrief.", case.status.label()), t.title()),
+                    Line::raw("Your decision and its reason go in the chronology; leadership's figures count it."),
                 ],
-            ))
+            };
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "new → triaged → in progress → awaiting debrief → closed by its debrief; a closed concern can be reopened.",
+            ));
+            Some(("Lifecycle".into(), lines))
         }
         FormKind::Triage { .. } => {
             let pathway = catalogue.pathway(&open.form.choice("pathway"));
