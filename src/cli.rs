@@ -12,11 +12,108 @@ use clap::{Args, Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::summary::age_label;
-use crate::domain::{CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency};
+use crate::domain::when::{DueDate, check_due_date, far_date_question};
+use crate::domain::{
+    CaseSummary, EntryKind, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency, limits,
+};
 use crate::store::{Session, Store, StoreError, TriageInput, identity};
+use crate::text::{fit, safe};
+
+/// Prints one line of human-readable output. Everything printed goes
+/// through [`crate::text::safe`], so no control character or escape
+/// sequence a member typed reaches a terminal raw (PRODUCT.md 7d, issue 8).
+/// JSON output is printed as serde writes it.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::text::safe(&format!($($arg)*)))
+    };
+}
 
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
+
+/// A value whose allowed values `--help` lists (issue 8). The command
+/// checks the value itself, so the aliases the domain accepts still work
+/// and a wrong value gets casebook's one-line message rather than clap's.
+#[derive(Clone)]
+struct Listed(fn() -> Vec<String>);
+
+impl clap::builder::TypedValueParser for Listed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter().map(clap::builder::PossibleValue::new)))
+    }
+}
+
+/// The values each option takes, as `--help` lists them.
+mod values {
+    use crate::domain::{Catalogue, EntryKind, Risk, Role, Status};
+
+    fn dashed(label: &str) -> String {
+        label.to_ascii_lowercase().replace(' ', "-")
+    }
+    pub fn roles() -> Vec<String> {
+        Role::ALL.iter().map(|r| dashed(r.label())).collect()
+    }
+    pub fn statuses() -> Vec<String> {
+        Status::ALL.iter().map(|s| dashed(s.label())).collect()
+    }
+    /// The statuses a concern can be moved to by hand.
+    pub fn moves() -> Vec<String> {
+        [Status::InProgress, Status::AwaitingDebrief, Status::Closed].iter().map(|s| dashed(s.label())).collect()
+    }
+    pub fn entry_kinds() -> Vec<String> {
+        EntryKind::MANUAL.iter().map(|k| dashed(k.label())).collect()
+    }
+    pub fn risks() -> Vec<String> {
+        Risk::ALL.iter().map(|r| r.label().to_string()).collect()
+    }
+    pub fn urgencies() -> Vec<String> {
+        vec!["routine".into(), "urgent".into()]
+    }
+    pub fn sources() -> Vec<String> {
+        SOURCES.iter().map(|s| s.to_string()).collect()
+    }
+    /// What `Source::parse` reads, one spelling for each source.
+    pub const SOURCES: [&str; 6] =
+        ["staff-report", "disclosure", "parent-carer-report", "monitoring-alert", "complaint", "whistleblowing"];
+    pub fn categories() -> Vec<String> {
+        Catalogue::seed().categories.into_iter().map(|c| c.id).collect()
+    }
+    pub fn locations() -> Vec<String> {
+        Catalogue::seed().locations.into_iter().map(|l| l.id).collect()
+    }
+    pub fn devices() -> Vec<String> {
+        Catalogue::seed().devices.into_iter().map(|d| d.id).collect()
+    }
+    pub fn pathways() -> Vec<String> {
+        Catalogue::seed().pathways.into_iter().map(|p| p.id).collect()
+    }
+    pub fn policies() -> Vec<String> {
+        Catalogue::seed().linked_policies.into_iter().map(|p| p.id).collect()
+    }
+    pub fn action_kinds() -> Vec<String> {
+        ["policy-change", "curriculum-change", "staff-training", "signage", "technical", "other"]
+            .map(String::from)
+            .into()
+    }
+    pub fn action_statuses() -> Vec<String> {
+        ["open", "in-progress", "done", "dropped"].map(String::from).into()
+    }
+    pub fn triggers() -> Vec<String> {
+        ["update", "local-concern", "infrastructure", "action"].map(String::from).into()
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "casebook", version, about = "The Designated Safeguarding Lead's casebook", long_about = None)]
@@ -51,12 +148,13 @@ pub enum Command {
     List {
         #[arg(long)]
         json: bool,
-        /// Only concerns with this status (new, triaged, in-progress, awaiting-debrief, closed)
-        #[arg(long)]
+        /// Only concerns with this status
+        #[arg(long, value_parser = Listed(values::statuses))]
         status: Option<String>,
     },
     /// Show one concern with its triage and chronology
     Show {
+        /// C-2026-0001, or a shorthand: 2026-1, or 1 if only one year has a concern 1
         reference: String,
         #[arg(long)]
         json: bool,
@@ -66,8 +164,8 @@ pub enum Command {
     /// Add a chronology entry (follow-up, phone call, meeting …)
     Note {
         reference: String,
-        /// follow-up, phone-call, meeting, parents-informed, advice-sought, referral, note
-        #[arg(long, default_value = "follow-up")]
+        /// What kind of entry
+        #[arg(long, default_value = "follow-up", value_parser = Listed(values::entry_kinds))]
         kind: String,
         #[arg(long)]
         text: String,
@@ -84,14 +182,17 @@ pub enum Command {
         #[arg(long)]
         text: String,
     },
-    /// Move a concern along its lifecycle
+    /// Move a concern along its lifecycle (an investigated concern closes when its debrief is recorded)
     Status {
         reference: String,
-        /// triaged, in-progress, awaiting-debrief, closed
-        #[arg(long)]
+        /// The status to move to
+        #[arg(long, value_parser = Listed(values::moves))]
         to: String,
         #[arg(long)]
         reason: String,
+        /// With --to closed: the DSL's decision that this investigated concern needs no debrief (P9-c); the reason is recorded and leadership's figures count it
+        #[arg(long = "no-debrief-needed")]
+        no_debrief_needed: bool,
     },
     /// Write a case file as a standard age file for `age -d -i KEY`
     Export {
@@ -161,8 +262,8 @@ pub enum MemberCommand {
     Add {
         #[arg(long)]
         name: String,
-        /// dsl, deputy, leadership or reporter
-        #[arg(long)]
+        /// Their role: what they may read and do
+        #[arg(long, value_parser = Listed(values::roles))]
         role: String,
         /// Their age recipient (age1…)
         #[arg(long)]
@@ -175,30 +276,44 @@ pub enum MemberCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConcernCommand {
     /// Record a concern
+    #[command(after_long_help = CONCERN_JSON_HELP)]
     Add(ConcernArgs),
 }
 
+/// `concern add --help`: the JSON input format, documented in full in the
+/// README ("`concern add --json`").
+const CONCERN_JSON_HELP: &str = "\
+With --json, standard input holds one JSON object, or one object per line (JSON Lines):
+  {\"subjects\": [{\"kind\": \"child\", \"name\": \"Pupil Name\", \"detail\": \"Year 5\"}],
+   \"category\": \"restricted-area\", \"location\": \"toilets\", \"devices\": [\"mobile-phone\"],
+   \"description\": \"What happened, factually.\", \"immediate_action\": \"Phone taken to the office.\",
+   \"source\": \"staff-report\", \"occurred_at\": \"2026-03-10 10:15\", \"reported_by\": \"Mr Name, TA\"}
+Needed: subjects (kind child, staff, parent or visitor; name; detail optional), category, location and
+description. The values are those listed above; see README.md for every field.";
+
 #[derive(Debug, Args)]
 pub struct ConcernArgs {
-    /// Read the concern as JSON from standard input
+    /// Read the concern as JSON from standard input (the format is below)
     #[arg(long, conflicts_with_all = ["subject", "category", "description"])]
     pub json: bool,
-    /// KIND:NAME[:DETAIL], e.g. "child:Pupil Name:Year 5" (repeatable)
+    /// KIND:NAME[:DETAIL], KIND one of child, staff, parent, visitor; e.g. "child:Pupil Name:Year 5" (repeatable)
     #[arg(long)]
     pub subject: Vec<String>,
-    #[arg(long)]
+    /// The policy's category (`casebook catalogue` describes each)
+    #[arg(long, value_parser = Listed(values::categories))]
     pub category: Option<String>,
-    #[arg(long, default_value = "classroom")]
+    /// Where it happened
+    #[arg(long, default_value = "classroom", value_parser = Listed(values::locations))]
     pub location: String,
-    /// A device id from `casebook catalogue` (repeatable)
-    #[arg(long)]
+    /// A device involved (repeatable)
+    #[arg(long, value_parser = Listed(values::devices))]
     pub device: Vec<String>,
     #[arg(long)]
     pub description: Option<String>,
     #[arg(long = "action", default_value = "")]
     pub immediate_action: String,
-    /// staff-report, monitoring-alert, complaint, whistleblowing
-    #[arg(long, default_value = "staff-report")]
+    /// Where the concern came from
+    #[arg(long, default_value = "staff-report", value_parser = Listed(values::sources))]
     pub source: String,
     /// When it happened, "YYYY-MM-DD HH:MM" [default: now]
     #[arg(long)]
@@ -210,21 +325,27 @@ pub struct ConcernArgs {
 
 #[derive(Debug, Args)]
 pub struct TriageArgs {
+    /// C-2026-0001, or a shorthand: 2026-1, or 1
     pub reference: String,
-    #[arg(long)]
+    #[arg(long, value_parser = Listed(values::risks))]
     pub risk: String,
-    #[arg(long, default_value = "routine")]
+    #[arg(long, default_value = "routine", value_parser = Listed(values::urgencies))]
     pub urgency: String,
-    #[arg(long)]
+    /// The response pathway
+    #[arg(long, value_parser = Listed(values::pathways))]
     pub pathway: String,
-    #[arg(long)]
+    /// The linked policy it is handled under (P2-a)
+    #[arg(long, value_parser = Listed(values::policies))]
     pub policy: String,
     /// A member's name or #id
     #[arg(long)]
     pub assignee: Option<String>,
-    /// Next review date, YYYY-MM-DD
+    /// Next review date, YYYY-MM-DD: today or later
     #[arg(long)]
     pub review: Option<String>,
+    /// Save a review date more than a year away (a check against typing slips)
+    #[arg(long = "confirm-far-date")]
+    pub confirm_far_date: bool,
     #[arg(long)]
     pub reasoning: String,
 }
@@ -332,9 +453,30 @@ impl Cli {
     /// directly otherwise) and unlocks it with the caller's key: the one
     /// place the passphrase is asked for, once per run.
     fn session(&self) -> Result<Session> {
+        self.open_session(true)
+    }
+
+    /// `warn`: say on stderr if the key file is weak (the TUI says it on
+    /// its own screen instead).
+    fn open_session(&self, warn: bool) -> Result<Session> {
         let store = crate::server::open_store(&self.store_path()?, &self.socket_path()?)?;
         let identity = self.load_identity()?;
+        if warn {
+            self.warn_about_key()?;
+        }
         Ok(store.unlock(identity)?)
+    }
+
+    /// Issue 8: a key readable by other users is always named; a key without
+    /// a passphrase only to a person at a terminal, not in every script's
+    /// error output (scripts read one line of error).
+    fn warn_about_key(&self) -> Result<()> {
+        let path = self.identity_path()?;
+        let check = identity::check_key_file(&path);
+        if let Some(w) = check.warning(&path, std::io::stderr().is_terminal()) {
+            eprintln!("casebook: warning: {w}");
+        }
+        Ok(())
     }
 
     fn tui_options(&self, demo: bool, identity: Option<PathBuf>) -> crate::tui::Options {
@@ -353,7 +495,7 @@ impl Cli {
 pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
-            let session = cli.session()?;
+            let session = cli.open_session(false)?;
             crate::tui::run(session, cli.tui_options(false, Some(cli.identity_path()?)))
         }
         Some(Command::Init(args)) => init(&cli, args),
@@ -362,14 +504,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 .ok_or_else(|| anyhow!("{role:?} is not a role; use dsl, deputy, leadership or reporter"))?;
             let mut session = cli.session()?;
             let m = session.add_member(name, role, recipient)?;
-            println!("Added {} as {} (member #{}).", m.name, m.role, m.id);
+            say!("Added {} as {} (member #{}).", m.name, m.role, m.id);
             Ok(())
         }
         Some(Command::Member(MemberCommand::List)) => {
             let session = cli.session()?;
             println!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
-                println!("{:<4} {:<11} {:<30} {}", m.id, m.role.label(), m.name, m.recipient);
+                say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
             }
             Ok(())
         }
@@ -380,7 +522,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let new = concern_from_flags(args)?;
             let mut session = cli.session()?;
             let recorded = session.record_concern(new, now())?;
-            println!("Recorded {}.", recorded.reference);
+            say!("Recorded {}.", recorded.reference);
             Ok(())
         }
         Some(Command::List { json, status }) => {
@@ -395,7 +537,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let board = session.board()?;
             for p in &board.problems {
-                eprintln!("casebook: warning: {p}");
+                eprintln!("casebook: warning: {}", crate::text::one_line(p));
             }
             let rows: Vec<&CaseSummary> = board.rows.iter().filter(|r| wanted.is_none_or(|w| r.status == w)).collect();
             let out = std::io::stdout();
@@ -419,6 +561,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&case)?);
             } else {
+                // The report is made safe for a terminal where it is written.
                 print!("{}", crate::report::case_file_text(&case, session.catalogue()));
             }
             Ok(())
@@ -430,25 +573,37 @@ pub fn run(cli: Cli) -> Result<()> {
             })?;
             let at = at.as_deref().map(parse_when).transpose()?.unwrap_or_else(now);
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
             let seq = session.add_entry(id, kind, at, text, now())?;
-            println!("Added entry #{seq} to {}.", reference.to_ascii_uppercase());
+            say!("Added entry #{seq} to {reference}.");
             Ok(())
         }
         Some(Command::Correct { reference, entry, text }) => {
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
             let seq = session.correct_entry(id, *entry, text, now())?;
-            println!("Entry #{entry} of {} corrected by #{seq}; the original is kept.", reference.to_ascii_uppercase());
+            say!("Entry #{entry} of {reference} corrected by #{seq}; the original is kept.");
             Ok(())
         }
-        Some(Command::Status { reference, to, reason }) => {
+        Some(Command::Status { reference, to, reason, no_debrief_needed }) => {
             let to = Status::parse(to)
                 .ok_or_else(|| anyhow!("{to:?} is not a status; use in-progress, awaiting-debrief or closed"))?;
+            if *no_debrief_needed && to != Status::Closed {
+                bail!("--no-debrief-needed goes with --to closed; nothing was changed");
+            }
             let mut session = cli.session()?;
-            let id = session.find(reference)?;
+            let (id, reference) = session.resolve(reference)?;
+            if *no_debrief_needed {
+                // P9-c: an explicit, reasoned decision, recorded as such.
+                session.close_without_debrief(id, reason, now())?;
+                say!(
+                    "{reference} is now closed without a debrief; the decision and its reason are in the chronology, \
+                     and leadership's figures count it."
+                );
+                return Ok(());
+            }
             session.transition(id, to, reason, now())?;
-            println!("{} is now {}.", reference.to_ascii_uppercase(), to.label());
+            say!("{reference} is now {}.", to.label());
             Ok(())
         }
         Some(Command::Export { reference, out, recipients }) => {
@@ -456,7 +611,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = session.find(reference)?;
             let sealed = session.export_case(id, recipients)?;
             identity::write_private(out, &sealed)?;
-            println!(
+            say!(
                 "Wrote {} (age-encrypted to you{}).",
                 out.display(),
                 if recipients.is_empty() { "" } else { " and the given recipients" }
@@ -501,13 +656,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Paths) => {
             let socket = cli.socket_path()?;
-            println!("store:    {}", cli.store_path()?.display());
-            println!("identity: {}", cli.identity_path()?.display());
-            println!("socket:   {}", socket.display());
+            say!("store:    {}", cli.store_path()?.display());
+            say!("identity: {}", cli.identity_path()?.display());
+            say!("socket:   {}", socket.display());
             if crate::server::listening(&socket) {
-                println!("in use:   casebook serve on {} (the store is shared)", socket.display());
+                say!("in use:   casebook serve on {} (the store is shared)", socket.display());
             } else {
-                println!("in use:   the store directly (no casebook serve is listening; one person at a time)");
+                say!("in use:   the store directly (no casebook serve is listening; one person at a time)");
             }
             Ok(())
         }
@@ -557,15 +712,17 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
             id.to_public().to_string()
         }
         // From an existing identity file (e.g. made by `age-keygen -o`).
-        (None, None) => cli
-            .load_identity()
-            .context("init needs --recipient, --new-identity FILE, or an existing --identity")?
-            .to_public()
-            .to_string(),
+        (None, None) => {
+            let id = cli
+                .load_identity()
+                .context("init needs --recipient, --new-identity FILE, or an existing --identity")?;
+            cli.warn_about_key()?;
+            id.to_public().to_string()
+        }
     };
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
-    println!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
-    println!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
+    say!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
     Ok(())
 }
 
@@ -575,6 +732,9 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
     let urgency = Urgency::parse(&args.urgency)
         .ok_or_else(|| anyhow!("{:?} is not an urgency; use routine or urgent", args.urgency))?;
     let review = args.review.as_deref().map(parse_date).transpose()?;
+    if let Some(date) = review {
+        check_due("the review date", date, args.confirm_far_date)?;
+    }
     let mut session = cli.session()?;
     let assignee = match &args.assignee {
         None => None,
@@ -588,7 +748,7 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
             Some(m.id)
         }
     };
-    let id = session.find(&args.reference)?;
+    let (id, reference) = session.resolve(&args.reference)?;
     session.triage(
         id,
         TriageInput {
@@ -602,8 +762,20 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
         },
         now(),
     )?;
-    println!("Triaged {}.", args.reference.to_ascii_uppercase());
+    say!("Triaged {reference}.");
     Ok(())
+}
+
+/// A review or due date typed on the command line: today or later, and one
+/// more than a year away only with --confirm-far-date (issue 8).
+fn check_due(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
+    match check_due_date(what, date, now().date()) {
+        Err(e) => bail!("{e}; nothing was recorded"),
+        Ok(DueDate::Far) if !confirmed => {
+            bail!("{}; nothing was recorded", far_date_question(what, date, "pass --confirm-far-date"))
+        }
+        Ok(_) => Ok(()),
+    }
 }
 
 fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
@@ -612,6 +784,12 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
         Some(p) => (p.clone(), None),
         None => {
             let t = tempfile::Builder::new().prefix("casebook-demo-").tempdir()?;
+            // casebook made it, so it is private like every directory casebook makes.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o700))?;
+            }
             let path = t.path().to_path_buf();
             (
                 path,
@@ -691,20 +869,20 @@ fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -
         "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} ASSIGNEE",
         "REFERENCE", "AGE", "URGENCY", "CATEGORY", "SUBJECT", "RISK", "STATUS"
     )?;
+    // Cells are made safe and padded by display width (issue 8): a CJK
+    // name or an emoji takes two columns.
     for r in rows {
-        let cat: String = session.catalogue().category_label(&r.category).chars().take(34).collect();
-        let subject: String = r.subject.chars().take(24).collect();
         writeln!(
             out,
-            "{:<12} {:>4} {:<8} {:<34} {:<24} {:<7} {:<16} {}",
-            r.reference,
+            "{:<12} {:>4} {:<8} {} {} {:<7} {:<16} {}",
+            fit(&r.reference, 12),
             age_label(r.reported_at, now),
             r.urgency.label(),
-            cat,
-            subject,
+            fit(session.catalogue().category_label(&r.category), 34),
+            fit(&r.subject, 24),
             r.risk.map_or("-", Risk::label),
             r.status.label(),
-            r.assignee.as_deref().unwrap_or("-")
+            safe(r.assignee.as_deref().unwrap_or("-"))
         )?;
     }
     if rows.is_empty() {
@@ -748,19 +926,53 @@ fn parse_subject(text: &str) -> Result<Subject> {
     Ok(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
 }
 
+/// Reads one line of at most `limit` bytes, without its line end; `None`
+/// at the end of the input. A longer line is refused before it is read
+/// whole (PRODUCT.md 7e: a 50 MB line must not be taken into memory).
+fn read_line_within(input: &mut impl std::io::BufRead, limit: usize) -> Result<Option<String>, String> {
+    use std::io::{BufRead, Read};
+    let mut line = Vec::new();
+    let n = input
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > limit {
+        return Err(format!("it is over the limit of {} for one concern", limits::size(limit)));
+    }
+    String::from_utf8(line).map(Some).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
 /// `concern add --json`: one JSON object, or JSON Lines (one concern per
 /// line, e.g. an import). Each concern is acknowledged only once it is on
 /// disk, so a caller knows exactly what was recorded if anything fails.
+/// The format is in the README ("`concern add --json`").
 fn add_json_concerns(cli: &Cli) -> Result<()> {
-    use std::io::BufRead;
     let mut session = cli.session()?;
-    let mut lines = std::io::stdin().lock().lines().enumerate();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let limit = limits::JSON_INPUT_BYTES;
+    let mut n = 0;
     let mut done = 0;
+    let mut next_line = |done: usize| -> Result<Option<(usize, String)>> {
+        n += 1;
+        let line = read_line_within(&mut input, limit)
+            .map_err(|e| anyhow!("line {n} of the concern JSON: {e}; {}", recorded_before(done)))?;
+        Ok(line.map(|l| (n, l)))
+    };
     let record = |session: &mut Session, n: usize, text: &str, done: &mut usize| -> Result<()> {
-        let context = || format!("line {n}: {done} concern(s) before it were recorded", done = *done);
+        let context = || format!("line {n}: {}", recorded_before(*done));
         let new = concern_from_json(text).with_context(context)?;
         let recorded = session.record_concern(new, now()).with_context(context)?;
-        println!("Recorded {}.", recorded.reference);
+        say!("Recorded {}.", recorded.reference);
         std::io::stdout().flush()?;
         *done += 1;
         Ok(())
@@ -768,34 +980,39 @@ fn add_json_concerns(cli: &Cli) -> Result<()> {
     // The first line decides: a whole object on it means JSON Lines, read
     // and acknowledged as they come; otherwise one (pretty-printed) object.
     let first = loop {
-        match lines.next() {
+        match next_line(0)? {
             None => bail!("malformed concern JSON: standard input held no concern; nothing was recorded"),
-            Some((_, line)) => {
-                let line = line.context("cannot read standard input")?;
-                if !line.trim().is_empty() {
-                    break line;
-                }
-            }
+            Some((_, line)) if !line.trim().is_empty() => break line,
+            Some(_) => {}
         }
     };
     if serde_json::from_str::<serde_json::Value>(&first).is_err() {
         let mut text = first;
-        for (_, line) in lines {
+        while let Some((_, line)) = next_line(0)? {
             text.push('\n');
-            text.push_str(&line.context("cannot read standard input")?);
+            text.push_str(&line);
+            if text.len() > limit {
+                bail!(
+                    "the concern JSON is over the limit of {} for one concern; nothing was recorded",
+                    limits::size(limit)
+                );
+            }
         }
         let recorded = session.record_concern(concern_from_json(&text)?, now())?;
-        println!("Recorded {}.", recorded.reference);
+        say!("Recorded {}.", recorded.reference);
         return Ok(());
     }
     record(&mut session, 1, &first, &mut done)?;
-    for (n, line) in lines {
-        let line = line.context("cannot read standard input")?;
+    while let Some((n, line)) = next_line(done)? {
         if !line.trim().is_empty() {
-            record(&mut session, n + 1, &line, &mut done)?;
+            record(&mut session, n, &line, &mut done)?;
         }
     }
     Ok(())
+}
+
+fn recorded_before(done: usize) -> String {
+    if done == 0 { "nothing was recorded".into() } else { format!("{done} concern(s) before it were recorded") }
 }
 
 fn concern_from_json(text: &str) -> Result<NewConcern> {
@@ -825,4 +1042,33 @@ fn concern_from_json(text: &str) -> Result<NewConcern> {
             Some(s) => Source::parse(&s).ok_or_else(|| anyhow!("malformed concern JSON: source {s:?} is not known"))?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values;
+    use crate::domain::{ActionKind, ActionStatus, EntryKind, Risk, Role, Source, Status, TriggerKind, Urgency};
+
+    #[test]
+    fn every_value_help_lists_is_one_the_command_accepts() {
+        let all = |list: Vec<String>, parses: &dyn Fn(&str) -> bool| {
+            assert!(!list.is_empty());
+            for v in list {
+                assert!(parses(&v), "--help lists {v:?}, which is refused");
+            }
+        };
+        all(values::roles(), &|v| Role::parse(v).is_some());
+        all(values::statuses(), &|v| Status::parse(v).is_some());
+        all(values::moves(), &|v| Status::parse(v).is_some());
+        all(values::entry_kinds(), &|v| EntryKind::parse(v).is_some());
+        all(values::risks(), &|v| Risk::parse(v).is_some());
+        all(values::urgencies(), &|v| Urgency::parse(v).is_some());
+        all(values::sources(), &|v| Source::parse(v).is_some());
+        all(values::action_kinds(), &|v| ActionKind::parse(v).is_some());
+        all(values::action_statuses(), &|v| ActionStatus::parse(v).is_some());
+        all(values::triggers(), &|v| TriggerKind::parse(v).is_some());
+        assert_eq!(values::sources().len(), Source::ALL.len(), "every source is listed");
+        assert_eq!(values::action_kinds().len(), ActionKind::ALL.len());
+        assert_eq!(values::triggers().len(), TriggerKind::ALL.len());
+    }
 }

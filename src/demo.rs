@@ -70,9 +70,237 @@ const LAST: &[&str] = &[
     "Wimbourne",
     "Yarrowby",
 ];
-const REPORTERS: &[&str] =
-    &["class teacher", "teaching assistant", "lunchtime supervisor", "office manager", "invigilator", "IT technician"];
-const STAFF_ROLES: &[&str] = &[
+const VISITOR_ORGS: &[&str] =
+    &["photography contractor", "visiting speech therapist", "building contractor", "parent volunteer"];
+
+/// How a kind of case is followed up: each reads true only for its own
+/// kind of subject and category (issue 8: no "checked in with the child at
+/// break" on an allegation against a member of staff).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Response {
+    /// A child breaking the phones rule: sanction, parents, device returned.
+    ChildBehaviour,
+    /// Messages between children: both families, support for the child.
+    ChildBullying,
+    /// A child at risk: advice, social care, police where there is evidence.
+    ChildProtection,
+    /// A device in an examination (P6-b).
+    Exam,
+    /// A monitoring or filtering alert (P8-b).
+    Monitoring,
+    /// A member of staff's conduct (P5-f).
+    Staff,
+    /// An allegation against a member of staff (P5-g: the LADO).
+    StaffAllegation,
+    Visitor,
+    ParentCarer,
+}
+
+impl Response {
+    fn follow_ups(self) -> &'static [(EntryKind, &'static str)] {
+        match self {
+            Response::ChildBehaviour => &[
+                (
+                    EntryKind::PhoneCall,
+                    "Called the parent/carer to explain what happened and what school has done. They were supportive.",
+                ),
+                (
+                    EntryKind::Meeting,
+                    "Met the child with the class teacher. The child said they understood the rule and why it matters.",
+                ),
+                (
+                    EntryKind::FollowUp,
+                    "Checked in with the child at break: settled, and the phone now goes to the office each morning.",
+                ),
+                (EntryKind::Note, "Device collected from the office by a parent at the end of the day; signed for."),
+            ],
+            Response::ChildBullying => &[
+                (
+                    EntryKind::ParentsInformed,
+                    "Parents of both children informed by phone by the deputy DSL; letters to follow.",
+                ),
+                (EntryKind::Meeting, "Met the child with a trusted adult; agreed a safe place to go at lunchtime."),
+                (EntryKind::FollowUp, "Checked in with the child at break: no further messages reported."),
+                (
+                    EntryKind::AdviceSought,
+                    "Advice sought from the Education Safeguarding Service: manage under the anti-bullying policy and keep under review.",
+                ),
+            ],
+            Response::ChildProtection => &[
+                (
+                    EntryKind::AdviceSought,
+                    "Advice sought from the Education Safeguarding Service consult line: refer to children's social care today.",
+                ),
+                (
+                    EntryKind::Referral,
+                    "Referral made to children's social care by the DSL; reference noted on the paper file.",
+                ),
+                (
+                    EntryKind::Meeting,
+                    "Strategy discussion with social care and the police; school to keep the device sealed until collected.",
+                ),
+                (
+                    EntryKind::Note,
+                    "Device handed to the police in its sealed envelope; the officer signed the custody record.",
+                ),
+            ],
+            Response::Exam => &[
+                (EntryKind::Referral, "Referral made to the examining body with the invigilator's account."),
+                (EntryKind::ParentsInformed, "Parents informed by the exams officer that the paper may be withdrawn."),
+                (
+                    EntryKind::Meeting,
+                    "Met the child with the class teacher about the exam rules before the next paper.",
+                ),
+                (EntryKind::Note, "Device collected from the office by a parent after the last paper; signed for."),
+            ],
+            Response::Monitoring => &[
+                (
+                    EntryKind::Meeting,
+                    "A trusted adult spoke with the child; the child said they had been curious after a video at home.",
+                ),
+                (
+                    EntryKind::ParentsInformed,
+                    "Parents informed by phone by the DSL and given the online-safety leaflet.",
+                ),
+                (
+                    EntryKind::FollowUp,
+                    "IT technician checked the filtering logs for the rest of the week: no further alerts.",
+                ),
+                (
+                    EntryKind::AdviceSought,
+                    "Advice sought from the Education Safeguarding Service: no referral needed; keep under review.",
+                ),
+            ],
+            Response::Staff => &[
+                (
+                    EntryKind::Meeting,
+                    "The headteacher met the member of staff with their line manager; the policy was gone through and a note kept.",
+                ),
+                (
+                    EntryKind::AdviceSought,
+                    "Advice sought from the LA's HR adviser: handle under the staff code of conduct.",
+                ),
+                (EntryKind::FollowUp, "Line manager confirms the member of staff now uses school equipment only."),
+                (
+                    EntryKind::Note,
+                    "Letter of expectation given to the member of staff; a copy is on their personnel file.",
+                ),
+            ],
+            Response::StaffAllegation => &[
+                (
+                    EntryKind::AdviceSought,
+                    "LADO consulted within one working day; advised that the police be informed.",
+                ),
+                (EntryKind::Referral, "Referral made to the LADO on the LA's form; reference noted on the paper file."),
+                (
+                    EntryKind::Meeting,
+                    "Allegations management meeting with the LADO, HR and the police; actions agreed.",
+                ),
+                (
+                    EntryKind::Note,
+                    "The member of staff is not working with children while the police enquiry continues.",
+                ),
+            ],
+            Response::Visitor => &[
+                (
+                    EntryKind::PhoneCall,
+                    "Called the visitor's organisation to explain the policy; they will brief their staff before visits.",
+                ),
+                (EntryKind::Note, "Reception now hands every visitor the phones leaflet at signing in."),
+                (EntryKind::FollowUp, "The visitor confirmed the recording was deleted; no copies were shared."),
+            ],
+            Response::ParentCarer => &[
+                (
+                    EntryKind::Meeting,
+                    "Met the parent with the headteacher to explain why other children's images cannot be posted.",
+                ),
+                (EntryKind::Note, "Letter sent to the parent setting out the school's photographs policy."),
+                (EntryKind::FollowUp, "The post has been taken down; office checked the page again a week later."),
+            ],
+        }
+    }
+
+    /// A short debrief for concerns of this kind (P9-c): what happened,
+    /// what worked, what did not, a lesson, the changes needed. Written to
+    /// read true of one concern or several.
+    fn debrief(self) -> Option<[&'static str; 5]> {
+        match self {
+            Response::ChildBullying => Some([
+                "Unkind messages between pupils, sent outside school, carried on into the school day.",
+                "The children told a trusted adult, and the families were contacted the same day.",
+                "Pupils did not know how to report messages sent outside school hours.",
+                "Remind pupils how to report messages sent outside school, and who to tell.",
+                "None to the policy; PSHE to revisit online friendships this term.",
+            ]),
+            Response::ChildProtection => Some([
+                "A child was at risk through a device; the concern went to children's social care and, where \
+                 there was evidence, to the police.",
+                "Staff did not look at the content and secured the device at once (P6.1-c, P6.1-d).",
+                "A device waited in the office for a day before the police collected it.",
+                "Agree with the police how quickly devices are collected.",
+                "Section 6.1: add the police collection arrangement.",
+            ]),
+            Response::Staff => Some([
+                "A member of staff used a personal device where the policy says school equipment only (P5-d).",
+                "Colleagues raised it promptly and the headteacher acted the same day.",
+                "Not all staff knew where the school cameras and tablets are kept.",
+                "Tell all staff where school cameras and tablets are kept and how to book them.",
+                "None to the policy; the staff handbook to say where the equipment is.",
+            ]),
+            Response::StaffAllegation => Some([
+                "An allegation about a member of staff's device was referred to the LADO within one working \
+                 day (P5-g).",
+                "The colleague reported it at once, and nobody spoke to the member of staff before the LADO advised.",
+                "The colleague was not sure who to tell while the headteacher was out.",
+                "Name who takes allegations when the headteacher is away.",
+                "Allegations section: name the deputy for allegations.",
+            ]),
+            _ => None,
+        }
+    }
+
+    /// Said in the chronology when the DSL decides a debrief is not needed
+    /// (P9-c); `None` where a debrief always follows.
+    fn no_debrief_reason(self) -> Option<&'static str> {
+        match self {
+            Response::ChildBehaviour => Some(
+                "A one-off breach of the phones rule, handled under the behaviour policy; nothing new for the school to learn.",
+            ),
+            Response::Exam => {
+                Some("Handled under the examining body's rules; the exam-day briefing already covers it.")
+            }
+            Response::Visitor => {
+                Some("The visitor's organisation has briefed its staff; the signing-in leaflet covers the rest.")
+            }
+            Response::ParentCarer => Some("Resolved with the parent; the photographs policy already covers it."),
+            _ => None,
+        }
+    }
+}
+
+/// Per category: who it is about, where, which devices, a few fictional
+/// but realistic descriptions, who reports it and how it is followed up,
+/// keyed by catalogue id. Every detail fits the category and the subject.
+struct Scenario {
+    category: &'static str,
+    subject: SubjectKind,
+    /// For a child: the year groups it can happen in ("the Year 6 reading
+    /// test" is a Year 6 child's). For staff: their roles.
+    details: &'static [&'static str],
+    locations: &'static [&'static str],
+    devices: &'static [&'static str],
+    descriptions: &'static [&'static str],
+    action: &'static str,
+    source: Source,
+    reporters: &'static [&'static str],
+    response: Response,
+}
+
+const ANY_YEAR: &[&str] = &["Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Year 6"];
+const JUNIOR_YEARS: &[&str] = &["Year 3", "Year 4", "Year 5", "Year 6"];
+const UPPER_YEARS: &[&str] = &["Year 5", "Year 6"];
+const CLASSROOM_STAFF: &[&str] = &["Year 4 teacher", "Year 2 teacher", "teaching assistant", "supply teacher"];
+const ANY_STAFF: &[&str] = &[
     "teaching assistant",
     "Year 4 teacher",
     "lunchtime supervisor",
@@ -80,25 +308,13 @@ const STAFF_ROLES: &[&str] = &[
     "office manager",
     "sports coach",
 ];
-const VISITOR_ORGS: &[&str] =
-    &["photography contractor", "visiting speech therapist", "building contractor", "parent volunteer"];
-
-/// Per category: the location, devices, and a few fictional but realistic
-/// descriptions and immediate actions, keyed by catalogue id.
-struct Scenario {
-    category: &'static str,
-    subject: SubjectKind,
-    locations: &'static [&'static str],
-    devices: &'static [&'static str],
-    descriptions: &'static [&'static str],
-    action: &'static str,
-    source: Source,
-}
+const CLASS_REPORTERS: &[&str] = &["class teacher", "teaching assistant", "lunchtime supervisor"];
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         category: "restricted-area",
         subject: SubjectKind::Child,
+        details: JUNIOR_YEARS,
         locations: &["toilets", "cloakroom"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -107,10 +323,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Phone taken to the office and locked in the cupboard; pupils separated; class teacher informed.",
         source: Source::StaffReport,
+        reporters: CLASS_REPORTERS,
+        response: Response::ChildBehaviour,
     },
     Scenario {
         category: "abusive-messages",
         subject: SubjectKind::Child,
+        details: UPPER_YEARS,
         locations: &["off-site", "playground"],
         devices: &["mobile-phone", "tablet"],
         descriptions: &[
@@ -119,22 +338,28 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Screenshots described (not copied); child reassured and given a safe adult to go to; parents to be contacted.",
         source: Source::Complaint,
+        reporters: &["class teacher", "lunchtime supervisor"],
+        response: Response::ChildBullying,
     },
     Scenario {
         category: "offensive-content",
         subject: SubjectKind::Child,
+        details: JUNIOR_YEARS,
         locations: &["classroom", "playground"],
         devices: &["tablet", "mobile-phone"],
         descriptions: &[
-            "{name} showed a group of Year 5 pupils a video with racist language on a tablet brought from home. Several children were upset.",
+            "{name} showed a group of classmates a video with racist language on a tablet brought from home. Several children were upset.",
             "A pupil reported that {name} has a game on their phone showing graphic violence and has been showing it to younger children at the gate.",
         ],
         action: "Device held in the office; children who saw it spoken to; class teacher to monitor.",
         source: Source::StaffReport,
+        reporters: CLASS_REPORTERS,
+        response: Response::ChildBehaviour,
     },
     Scenario {
         category: "indecent-image",
         subject: SubjectKind::Child,
+        details: UPPER_YEARS,
         locations: &["playground", "toilets", "off-site"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -143,10 +368,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Device confiscated without viewing, sealed in an envelope and locked in the office; referred to the DSL at once (P6.1-c).",
         source: Source::StaffReport,
+        reporters: &["class teacher", "teaching assistant"],
+        response: Response::ChildProtection,
     },
     Scenario {
         category: "illegal-data",
         subject: SubjectKind::Child,
+        details: UPPER_YEARS,
         locations: &["office", "classroom"],
         devices: &["mobile-phone", "other"],
         descriptions: &[
@@ -154,10 +382,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Device retained in the office safe pending advice; not examined further.",
         source: Source::StaffReport,
+        reporters: &["office manager"],
+        response: Response::ChildProtection,
     },
     Scenario {
         category: "search-risk",
         subject: SubjectKind::Child,
+        details: UPPER_YEARS,
         locations: &["office"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -165,10 +396,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Search stopped; phone secured; DSL informed immediately; witness present throughout.",
         source: Source::StaffReport,
+        reporters: &["deputy headteacher", "office manager"],
+        response: Response::ChildProtection,
     },
     Scenario {
         category: "device-in-exam",
         subject: SubjectKind::Child,
+        details: &["Year 6"],
         locations: &["exam-room"],
         devices: &["smart-watch", "mobile-phone"],
         descriptions: &[
@@ -177,10 +411,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Device removed and held by the invigilator; exams officer informed; child allowed to finish the paper.",
         source: Source::StaffReport,
+        reporters: &["invigilator"],
+        response: Response::Exam,
     },
     Scenario {
         category: "child-device-on-site",
         subject: SubjectKind::Child,
+        details: ANY_YEAR,
         locations: &["classroom", "playground", "corridor"],
         devices: &["mobile-phone", "smart-watch", "games-console"],
         descriptions: &[
@@ -189,10 +426,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Device handed to the office; parents to collect at the end of the day.",
         source: Source::StaffReport,
+        reporters: CLASS_REPORTERS,
+        response: Response::ChildBehaviour,
     },
     Scenario {
         category: "staff-device-teaching",
         subject: SubjectKind::Staff,
+        details: CLASSROOM_STAFF,
         locations: &["classroom"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -200,10 +440,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Spoken to by the deputy head; reminded of the policy; to be followed up by the headteacher.",
         source: Source::Whistleblowing,
+        reporters: &["teaching assistant", "class teacher"],
+        response: Response::Staff,
     },
     Scenario {
         category: "staff-contact-personal",
         subject: SubjectKind::Staff,
+        details: &["Year 2 teacher", "teaching assistant", "sports coach"],
         locations: &["off-site"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -211,10 +454,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Information recorded; no contact made with the staff member yet pending DSL advice.",
         source: Source::Complaint,
+        reporters: &["office manager", "class teacher"],
+        response: Response::Staff,
     },
     Scenario {
         category: "staff-images-personal",
         subject: SubjectKind::Staff,
+        details: ANY_STAFF,
         locations: &["playground", "classroom"],
         devices: &["mobile-phone", "tablet"],
         descriptions: &[
@@ -222,10 +468,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Staff member asked not to share the images; headteacher informed.",
         source: Source::StaffReport,
+        reporters: &["class teacher", "teaching assistant"],
+        response: Response::Staff,
     },
     Scenario {
         category: "staff-illegal",
         subject: SubjectKind::Staff,
+        details: ANY_STAFF,
         locations: &["staff-room", "off-site"],
         devices: &["mobile-phone", "other"],
         descriptions: &[
@@ -233,10 +482,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Headteacher informed at once; no one to speak to the staff member; LADO to be called.",
         source: Source::Whistleblowing,
+        reporters: &["class teacher", "teaching assistant", "office manager"],
+        response: Response::StaffAllegation,
     },
     Scenario {
         category: "visitor-device",
         subject: SubjectKind::Visitor,
+        details: VISITOR_ORGS,
         locations: &["corridor", "classroom"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -245,10 +497,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Visitor challenged politely and asked to put the phone away; reception informed.",
         source: Source::StaffReport,
+        reporters: &["class teacher", "office manager"],
+        response: Response::Visitor,
     },
     Scenario {
         category: "monitoring-alert",
         subject: SubjectKind::Child,
+        details: JUNIOR_YEARS,
         locations: &["classroom"],
         devices: &["tablet"],
         descriptions: &[
@@ -257,10 +512,13 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Alert downloaded by the IT technician; child to be spoken to by a trusted adult.",
         source: Source::MonitoringAlert,
+        reporters: &["IT technician"],
+        response: Response::Monitoring,
     },
     Scenario {
         category: "other",
         subject: SubjectKind::ParentCarer,
+        details: &["parent of a Year 2 pupil", "carer of a Year 4 pupil", "parent of a Year 6 pupil"],
         locations: &["playground", "off-site"],
         devices: &["mobile-phone"],
         descriptions: &[
@@ -268,50 +526,47 @@ const SCENARIOS: &[Scenario] = &[
         ],
         action: "Parent asked again in writing; office to check the post daily.",
         source: Source::Complaint,
+        reporters: &["office manager", "class teacher"],
+        response: Response::ParentCarer,
     },
 ];
 
-const CONTEXT: &[&str] = &[
-    "The class teacher notes there have been no previous concerns of this kind.",
-    "This is the second time this term that something similar has been noticed.",
-    "The child has recently moved to the school and is still settling in.",
-    "Staff on duty at the time have been asked to write their accounts factually.",
-    "The child's attendance has dipped over the last month.",
-    "There is an open early help plan for the family.",
-    "Friends of the child say the matter started outside school over half term.",
-];
-
-const FOLLOW_UPS: &[(EntryKind, &str)] = &[
-    (
-        EntryKind::PhoneCall,
-        "Called parent/carer to explain what happened and what school has done. They were supportive.",
-    ),
-    (
-        EntryKind::Meeting,
-        "Met the child with the class teacher. Child said they understood the rules and why they matter.",
-    ),
-    (EntryKind::ParentsInformed, "Parents informed by phone by the deputy DSL; letter to follow."),
-    (
-        EntryKind::AdviceSought,
-        "Advice sought from the Education Safeguarding Service: consult line advised a strategy discussion is not needed at this stage.",
-    ),
-    (EntryKind::FollowUp, "Checked in with the child at break: seems settled; no further messages reported."),
-    (EntryKind::Referral, "Referral made to the examining body with the invigilator's account."),
-    (EntryKind::Note, "Device collected from the office by a parent; signed for."),
-];
+/// A sentence or two of context, by who the concern is about.
+fn context(kind: SubjectKind) -> &'static [&'static str] {
+    match kind {
+        SubjectKind::Child => &[
+            "The class teacher notes there have been no previous concerns of this kind.",
+            "This is the second time this term that something similar has been noticed.",
+            "The child has recently moved to the school and is still settling in.",
+            "Staff on duty at the time have been asked to write their accounts factually.",
+            "The child's attendance has dipped over the last month.",
+            "There is an open early help plan for the family.",
+            "Friends of the child say the matter started outside school over half term.",
+        ],
+        SubjectKind::Staff => &[
+            "There have been no previous concerns about this member of staff.",
+            "The colleague who reported it has been reminded to keep it confidential.",
+            "Staff on duty at the time have been asked to write their accounts factually.",
+            "The member of staff has worked at the school for several years.",
+        ],
+        SubjectKind::Visitor => &[
+            "The visit had been booked through the office and the visitor signed in as usual.",
+            "Staff on duty at the time have been asked to write their accounts factually.",
+        ],
+        SubjectKind::ParentCarer => &[
+            "The office has a copy of the photographs letter sent home at the start of the year.",
+            "Other parents have raised the post with the class teacher.",
+        ],
+    }
+}
 
 fn person(rng: &mut StdRng) -> String {
     format!("{} {}", FIRST.choose(rng).expect("non-empty"), LAST.choose(rng).expect("non-empty"))
 }
 
-fn subject(kind: SubjectKind, rng: &mut StdRng) -> Subject {
-    let detail = match kind {
-        SubjectKind::Child => format!("Year {}", rng.gen_range(1..=6)),
-        SubjectKind::Staff => STAFF_ROLES.choose(rng).expect("non-empty").to_string(),
-        SubjectKind::ParentCarer => "parent of a Year 2 pupil".to_string(),
-        SubjectKind::Visitor => VISITOR_ORGS.choose(rng).expect("non-empty").to_string(),
-    };
-    Subject { kind, name: person(rng), detail }
+fn subject(scenario: &Scenario, rng: &mut StdRng) -> Subject {
+    let detail = scenario.details.choose(rng).expect("non-empty").to_string();
+    Subject { kind: scenario.subject, name: person(rng), detail }
 }
 
 /// The demo's members and where their keys were written.
@@ -363,23 +618,26 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
         .map(|t| if t >= now { now - Duration::minutes(30) } else { t })
         .collect();
     reported.sort_unstable();
+    // Counts open, triaged concerns, to spread their review dates.
+    let mut reviews = 0usize;
     for (i, reported_at) in reported.into_iter().enumerate() {
         let scenario = &SCENARIOS[i % SCENARIOS.len()];
         let occurred_at = reported_at - Duration::minutes(rng.gen_range(5..180));
-        let subj = subject(scenario.subject, &mut rng);
+        let subj = subject(scenario, &mut rng);
         let mut subjects = vec![subj.clone()];
-        if rng.gen_bool(0.2) {
-            subjects.push(subject(SubjectKind::Child, &mut rng));
+        // Sometimes two children together, from the same year group.
+        if scenario.subject == SubjectKind::Child && rng.gen_bool(0.2) {
+            subjects.push(Subject { kind: SubjectKind::Child, name: person(&mut rng), detail: subj.detail.clone() });
         }
         let mut description = scenario.descriptions.choose(&mut rng).expect("non-empty").replace("{name}", &subj.name);
-        let extra = rng.gen_range(1..=3);
-        for sentence in CONTEXT.choose_multiple(&mut rng, extra) {
+        let extra = rng.gen_range(1..=2);
+        for sentence in context(scenario.subject).choose_multiple(&mut rng, extra) {
             description.push(' ');
             description.push_str(sentence);
         }
         let new = NewConcern {
             occurred_at,
-            reported_by: format!("{}, {}", person(&mut rng), REPORTERS.choose(&mut rng).expect("non-empty")),
+            reported_by: format!("{}, {}", person(&mut rng), scenario.reporters.choose(&mut rng).expect("non-empty")),
             subjects,
             category: scenario.category.to_string(),
             location: scenario.locations.choose(&mut rng).expect("non-empty").to_string(),
@@ -398,10 +656,17 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
         let age_days = (now - reported_at).num_days();
         // The newest few are still waiting for triage, as on a real morning.
         let newest = i + 4 > count;
+        // `populate_oversight` debriefs investigations of these two kinds.
+        let debriefed = matches!(scenario.category, "restricted-area" | "monitoring-alert");
+        // Older straightforward ones are closed: by the DSL's decision that
+        // no debrief is needed, or as no further action.
+        let straightforward = scenario.response.no_debrief_reason().is_some() && !debriefed;
         let stage = match age_days {
             _ if newest => 0,
             0..=1 => rng.gen_range(0..=1),
             2..=14 => rng.gen_range(1..=3),
+            _ if debriefed => rng.gen_range(3..=4),
+            _ if straightforward => 4,
             _ => rng.gen_range(2..=4),
         };
         if stage == 0 {
@@ -411,34 +676,41 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
         let assignee = session.member(assignee).map(|m| crate::domain::Author { member: m.id, name: m.name.clone() });
         let risk = *Risk::ALL.choose(&mut rng).expect("non-empty");
         let mut t = reported_at + Duration::minutes(rng.gen_range(10..240));
-        let mut follow_ups: Vec<_> = FOLLOW_UPS.choose_multiple(&mut rng, 3).copied().collect();
-        follow_ups.truncate(rng.gen_range(1..=3));
+        // Follow-ups of this kind of case, in their natural order.
+        // The first is the essential step for the kind of case (the exam
+        // body told, the LADO consulted …); one or two more may follow.
+        let all = scenario.response.follow_ups();
+        let mut picked: Vec<usize> = (1..all.len()).collect::<Vec<_>>().choose_multiple(&mut rng, 2).copied().collect();
+        picked.truncate(rng.gen_range(0..=2));
+        picked.push(0);
+        picked.sort_unstable();
+        let follow_ups: Vec<(EntryKind, &str)> = picked.into_iter().map(|k| all[k]).collect();
+        let nfa = stage == 4 && !debriefed && rng_free_nfa(age_days);
+        let review_slot = reviews;
+        let mut counted = false;
         session.update_case(id, |case, catalogue, me| {
             let cat = catalogue.category(&case.concern.category).expect("demo uses catalogue ids");
-            let nfa = stage == 4 && rng_free_nfa(age_days);
-            case.record_triage(
-                Triage {
-                    risk,
-                    urgency: if risk == Risk::High { Urgency::Urgent } else { Urgency::Routine },
-                    pathway: if nfa { "no-further-action".into() } else { cat.default_pathway.clone() },
-                    linked_policy: cat.default_policy.clone(),
-                    assignee: assignee.clone(),
-                    next_review: Some((t + Duration::days(7)).date()),
-                    reasoning: format!(
-                        "Handled under the {} in line with {}. {}",
-                        catalogue.policy_label(&cat.default_policy),
-                        cat.clause,
-                        if nfa {
-                            "No further action: the facts are established and the response is complete."
-                        } else {
-                            "Risk to be reviewed in a week."
-                        }
-                    ),
-                    decided_by: me.clone(),
-                    decided_at: t,
-                },
-                catalogue,
-            )?;
+            let triage = Triage {
+                risk,
+                urgency: if risk == Risk::High { Urgency::Urgent } else { Urgency::Routine },
+                pathway: if nfa { "no-further-action".into() } else { cat.default_pathway.clone() },
+                linked_policy: cat.default_policy.clone(),
+                assignee: assignee.clone(),
+                next_review: Some((t + Duration::days(7)).date()),
+                reasoning: format!(
+                    "Handled under the {} in line with {}. {}",
+                    catalogue.policy_label(&cat.default_policy),
+                    cat.clause,
+                    if nfa {
+                        "No further action: the facts are established and the response is complete."
+                    } else {
+                        "Risk to be reviewed in a week."
+                    }
+                ),
+                decided_by: me.clone(),
+                decided_at: t,
+            };
+            case.record_triage(triage.clone(), catalogue)?;
             if nfa {
                 return case.transition(
                     Status::Closed,
@@ -452,10 +724,10 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
                 t += Duration::hours(2);
                 case.transition(Status::InProgress, "Investigation started.", me, t, catalogue)?;
                 for (kind, text) in &follow_ups {
-                    t += Duration::hours(20);
-                    if t >= now {
+                    if t + Duration::hours(20) >= now {
                         break;
                     }
+                    t += Duration::hours(20);
                     case.add_entry(*kind, t, text, me, t)?;
                 }
             }
@@ -469,12 +741,24 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
                     catalogue,
                 )?;
             }
-            if stage >= 4 && t + Duration::days(2) < now {
+            // P9-c: where the DSL judges a debrief adds nothing, the
+            // decision is recorded with its reason; the rest wait for one.
+            if stage >= 4
+                && !debriefed
+                && t + Duration::days(2) < now
+                && let Some(reason) = scenario.response.no_debrief_reason()
+            {
                 t += Duration::days(2);
-                case.transition(Status::Closed, "Debrief held; actions recorded.", me, t, catalogue)?;
+                case.close_without_debrief(reason, me, t)?;
+            }
+            if case.status.is_open() {
+                counted = review(case, &triage, catalogue, review_slot, now)?;
             }
             Ok(())
         })?;
+        if counted {
+            reviews += 1;
+        }
     }
     Ok(())
 }
@@ -483,57 +767,124 @@ fn rng_free_nfa(age_days: i64) -> bool {
     age_days % 5 == 0
 }
 
+/// Issue 8: on a first look the board shows a few reviews due today, a few
+/// overdue and most ahead, as a school that keeps its reviews would. An
+/// open concern whose first review date has passed gets a later review
+/// decision (a re-triage, as the DSL records it) setting the next one;
+/// `slot` counts these, to spread them. Returns whether it was one.
+fn review(
+    case: &mut crate::domain::CaseFile,
+    first: &Triage,
+    catalogue: &crate::domain::Catalogue,
+    slot: usize,
+    now: NaiveDateTime,
+) -> Result<bool, crate::domain::CaseError> {
+    let today = now.date();
+    if first.next_review.is_some_and(|d| d >= today) {
+        return Ok(false);
+    }
+    let target = match slot % 10 {
+        0 => today,
+        5 => today - Duration::days(1 + (slot % 4) as i64),
+        _ => today + Duration::days(2 + (slot * 5 % 19) as i64),
+    };
+    // Decided a week before it falls due, after the case's latest entry.
+    let last = case.last_activity();
+    let decided = (target - Duration::days(7)).and_hms_opt(9, 30, 0).expect("09:30 exists");
+    let decided = decided.max(last + Duration::minutes(30)).min(now - Duration::minutes(10));
+    if decided <= last || decided.date() >= target {
+        return Ok(true);
+    }
+    let reasoning = match case.status {
+        Status::AwaitingDebrief => "Reviewed: the investigation is complete and the debrief is being arranged.",
+        _ => "Reviewed with the assignee: actions are on track and the risk is unchanged.",
+    };
+    case.record_triage(
+        Triage { next_review: Some(target), reasoning: reasoning.into(), decided_at: decided, ..first.clone() },
+        catalogue,
+    )?;
+    Ok(true)
+}
+
 /// Fictional debriefs, lessons-learned actions in every state and a policy
 /// review trigger, for the leadership screens (issue 5: P9-c, P9-d, P8-a).
-/// Debriefs link only concerns that are already closed, so the board is
-/// unchanged; dates run back from `now`, so the same `now` gives the same
-/// store. Does nothing if no concern is closed yet.
+/// Each debrief links concerns of the kind its text describes that await a
+/// debrief (issue 8: the text reads true of them), and closes them, as a
+/// recorded debrief does; it is held a few days after they were ready.
+/// Dates run back from `now`, so the same `now` gives the same store. Does
+/// nothing if no such concern awaits a debrief.
 pub fn populate_oversight(session: &mut Session, now: NaiveDateTime) -> Result<(), StoreError> {
-    use crate::domain::{ActionKind, ActionStatus, NewAction, NewDebrief, TriggerKind};
-    let closed: Vec<String> =
-        session.board()?.rows.iter().filter(|r| r.status == Status::Closed).map(|r| r.reference.clone()).collect();
-    if closed.is_empty() {
+    use crate::domain::{ActionKind, ActionStatus, AwaitingDebrief, NewAction, NewDebrief, TriggerKind};
+    let awaiting = session.awaiting_debrief()?;
+    let pick = |category: &str, n: usize| -> Vec<AwaitingDebrief> {
+        awaiting.iter().filter(|a| a.category == category).take(n).cloned().collect()
+    };
+    let toilets = pick("restricted-area", 2);
+    let alerts = pick("monitoring-alert", 1);
+    if toilets.is_empty() || alerts.is_empty() {
         return Ok(());
     }
     let first = |role: Role| session.members().iter().find(|m| m.role == role).map(|m| m.id);
     let dsl = first(Role::Dsl).expect("the demo has a DSL");
     let deputy = first(Role::Deputy).unwrap_or(dsl);
     let lead = first(Role::Leadership).unwrap_or(dsl);
-    let day = |days: i64| (now - Duration::days(days)).date();
-    let at = |days: i64| now - Duration::days(days);
+    let today = now.date();
+    // Held three days after the last of its concerns was ready, by today.
+    let held = |linked: &[AwaitingDebrief]| {
+        let ready = linked.iter().map(|a| a.since).max().expect("not empty");
+        (ready + Duration::days(3)).date().min(today)
+    };
+    // A moment `days` after `after`, never in the future.
+    let later = |after: NaiveDateTime, days: i64| {
+        (after + Duration::days(days)).min(now - Duration::minutes(30)).max(after + Duration::minutes(1))
+    };
+    let references = |linked: &[AwaitingDebrief]| linked.iter().map(|a| a.reference.clone()).collect::<Vec<_>>();
 
+    let older_held = held(&toilets);
+    let older_at = older_held.and_hms_opt(16, 0, 0).expect("16:00 exists").min(now);
     let older = session
         .record_debrief(
             NewDebrief {
-                concerns: closed.iter().take(2).cloned().collect(),
-                held_on: day(40),
+                concerns: references(&toilets),
+                held_on: older_held,
                 attendees: vec![dsl, deputy, lead],
                 other_attendees: vec!["Ms Rowena Ashdown, Education Safeguarding Service".into()],
-                summary: "Two pupils used phones in the toilets at lunchtime; one recorded another. \
-                          Phones were confiscated and parents informed the same day."
-                    .into(),
+                summary: if toilets.len() > 1 {
+                    "Pupils used phones in restricted areas (the toilets and the cloakroom) at break and wet play. \
+                     Phones were confiscated and parents informed the same day."
+                } else {
+                    "A pupil used a phone in a restricted area at break. \
+                     The phone was confiscated and parents informed the same day."
+                }
+                .into(),
                 what_worked: "Staff challenged the pupils at once and the office held the phones securely.".into(),
-                what_did_not: "Nobody was stationed near the toilets at lunch, and the sign by the \
-                               cloakroom had fallen down."
+                what_did_not: "Nobody was stationed near the toilets or the cloakroom at break, and the sign by \
+                               the cloakroom had fallen down."
                     .into(),
                 lessons: vec![
-                    "The toilets need an adult presence at lunch.".into(),
-                    "Staff were unsure whether they could look at the phone (they may not: P6.1-c).".into(),
+                    "The toilets and cloakroom need an adult presence at break and wet play.".into(),
+                    "Staff were unsure whether they could look through a confiscated phone (only authorised \
+                     staff may search: P6.1-e, P6.1-g)."
+                        .into(),
                     "Restricted-area signs need checking each half term.".into(),
                 ],
-                changes_needed: "Name the lunchtime rota in section 3 of the policy.".into(),
+                changes_needed: "Name the break-time rota in section 3 of the policy.".into(),
             },
-            at(40),
+            older_at,
         )?
         .debrief;
+    let newer_held = held(&alerts).max(older_held + Duration::days(7)).min(today);
+    let newer_at = newer_held.and_hms_opt(16, 0, 0).expect("16:00 exists").min(now);
     let newer = session
         .record_debrief(
             NewDebrief {
-                concerns: vec![closed.get(2).or(closed.last()).cloned().expect("checked not empty")],
-                held_on: day(12),
+                concerns: references(&alerts),
+                held_on: newer_held,
                 attendees: vec![dsl, lead],
                 other_attendees: Vec::new(),
-                summary: "A filtering alert showed a pupil reaching a gaming site on a school tablet.".into(),
+                summary: "A filtering alert showed a pupil's school account reaching blocked content on a \
+                          school tablet during a lesson."
+                    .into(),
                 what_worked: "The monitoring alert reached the DSL within the hour (P8-b).".into(),
                 what_did_not: "The tablet's filtering profile was out of date.".into(),
                 lessons: vec![
@@ -542,44 +893,92 @@ pub fn populate_oversight(session: &mut Session, now: NaiveDateTime) -> Result<(
                 ],
                 changes_needed: "Curriculum: add filtering to the Year 6 online-safety unit.".into(),
             },
-            at(12),
+            newer_at,
         )?
         .debrief;
 
-    let mut action = |debrief: u32, lesson, kind, owner, due: i64, description: &str, created: i64| {
+    // The other investigations that have waited a while are debriefed
+    // too, a few of a kind together, with text that fits their kind.
+    let waited = now - Duration::days(10);
+    for response in [Response::ChildBullying, Response::ChildProtection, Response::Staff, Response::StaffAllegation] {
+        let Some([summary, worked, did_not, lesson, changes]) = response.debrief() else { continue };
+        let of_kind: Vec<AwaitingDebrief> = awaiting
+            .iter()
+            .filter(|a| a.since <= waited)
+            .filter(|a| SCENARIOS.iter().any(|sc| sc.category == a.category && sc.response == response))
+            .cloned()
+            .collect();
+        for linked in of_kind.chunks(3) {
+            let held_on = held(linked);
+            session.record_debrief(
+                NewDebrief {
+                    concerns: references(linked),
+                    held_on,
+                    attendees: vec![dsl, deputy, lead],
+                    other_attendees: Vec::new(),
+                    summary: summary.into(),
+                    what_worked: worked.into(),
+                    what_did_not: did_not.into(),
+                    lessons: vec![lesson.into()],
+                    changes_needed: changes.into(),
+                },
+                held_on.and_hms_opt(16, 0, 0).expect("16:00 exists").min(now),
+            )?;
+        }
+    }
+
+    // Due dates from today (some already late), never before the debrief.
+    let mut action = |debrief: &crate::domain::Debrief, lesson, kind, owner, due_in: i64, description: &str| {
+        let due = (today + Duration::days(due_in)).max(debrief.held_on + Duration::days(7));
         session.add_action(
-            NewAction { debrief, lesson, description: description.into(), kind, owner, due: day(due) },
-            at(created),
+            NewAction { debrief: debrief.id, lesson, description: description.into(), kind, owner, due },
+            later(debrief.recorded_at, 0),
         )
     };
-    action(older.id, 1, ActionKind::PolicyChange, dsl, 10, "Add the lunchtime rota to section 3.", 40)?;
-    let training =
-        action(older.id, 2, ActionKind::StaffTraining, lead, -20, "Staff briefing on searching and P6.1-c.", 40)?;
-    let signs = action(older.id, 3, ActionKind::Signage, deputy, 30, "Replace and check restricted-area signs.", 40)?;
+    action(&older, 1, ActionKind::PolicyChange, dsl, -10, "Add the break-time rota to section 3.")?;
+    let training = action(
+        &older,
+        2,
+        ActionKind::StaffTraining,
+        lead,
+        20,
+        "Staff briefing on searching and confiscation (P6.1-e).",
+    )?;
+    let signs = action(&older, 3, ActionKind::Signage, deputy, -30, "Replace and check restricted-area signs.")?;
     let tablets =
-        action(newer.id, 1, ActionKind::Technical, lead, -5, "Move tablets onto the central filtering profile.", 12)?;
-    action(newer.id, 2, ActionKind::CurriculumChange, deputy, -40, "Add filtering to the Year 6 unit.", 12)?;
-    let poster = action(newer.id, 2, ActionKind::Other, deputy, -10, "Filtering poster for the ICT suite.", 12)?;
-    session.change_action_status(training.id, ActionStatus::InProgress, "Booked for the next INSET day.", at(20))?;
+        action(&newer, 1, ActionKind::Technical, lead, 5, "Move tablets onto the central filtering profile.")?;
+    action(&newer, 2, ActionKind::CurriculumChange, deputy, 40, "Add filtering to the Year 6 unit.")?;
+    let poster = action(&newer, 2, ActionKind::Other, deputy, 10, "Filtering poster for the ICT suite.")?;
+    session.change_action_status(
+        training.id,
+        ActionStatus::InProgress,
+        "Booked for the next INSET day.",
+        later(training.created_at, 3),
+    )?;
     session.change_action_status(
         signs.id,
         ActionStatus::Done,
         "New signs on both toilet doors and the cloakroom; checked by the site manager.",
-        at(31),
+        later(signs.created_at, 5),
     )?;
-    session.change_action_status(tablets.id, ActionStatus::InProgress, "Supplier contacted.", at(8))?;
+    session.change_action_status(
+        tablets.id,
+        ActionStatus::InProgress,
+        "Supplier contacted.",
+        later(tablets.created_at, 2),
+    )?;
     session.change_action_status(
         poster.id,
         ActionStatus::Dropped,
         "The Year 6 unit covers it; a poster adds nothing.",
-        at(6),
+        later(poster.created_at, 4),
     )?;
     session.log_review_trigger(
         1,
         TriggerKind::InfrastructureChange,
         "Tablets are moving to the central filtering profile.",
         None,
-        at(12),
+        later(newer.recorded_at, 0),
     )?;
     Ok(())
 }

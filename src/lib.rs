@@ -9,4 +9,5 @@ pub mod domain;
 pub mod report;
 pub mod server;
 pub mod store;
+pub mod text;
 pub mod tui;

@@ -18,7 +18,8 @@ fn main() -> ExitCode {
                     line = format!("{line}: {cause}");
                 }
             }
-            eprintln!("casebook: {}", line.replace('\n', " "));
+            // Errors can echo what someone typed: one line, made safe (PRODUCT.md 7d).
+            eprintln!("casebook: {}", casebook::text::one_line(&line));
             ExitCode::FAILURE
         }
     }

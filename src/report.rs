@@ -1,5 +1,7 @@
 //! Plain-text renderings of records, for `casebook show` and exports. A
-//! case file must read on its own, outside casebook (PRODUCT.md principle 2).
+//! case file must read on its own, outside casebook (PRODUCT.md principle 2),
+//! and is read in a terminal: every control character a member typed is
+//! shown as a visible escape ([`crate::text::safe`]; PRODUCT.md 7d).
 
 use std::fmt::Write;
 
@@ -72,5 +74,5 @@ pub fn case_file_text(case: &CaseFile, catalogue: &Catalogue) -> String {
             e.text.replace('\n', "\n    ")
         );
     }
-    out
+    crate::text::safe(&out).into_owned()
 }

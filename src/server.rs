@@ -98,7 +98,7 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                 let (backend, live, open) = (backend.clone(), live.clone(), open.clone());
                 workers.push(std::thread::spawn(move || {
                     let uid = peer_uid(&stream);
-                    if let Err(e) = connection(&*backend, &stream, uid) {
+                    if let Err(e) = connection(&backend, &stream, uid) {
                         eprintln!("casebook serve: connection from uid {uid:?} ended: {e}");
                     }
                     // Hang up for sure: the drain's handle shares the socket.

@@ -11,7 +11,7 @@ use casebook::domain::{
     EntryKind, Figures, Lesson, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
     Triage, TriggerKind, Urgency,
 };
-use casebook::store::codec::{self, FORMAT, MemberName, Record, School};
+use casebook::store::codec::{self, MemberName, Record, School};
 use chrono::{NaiveDate, NaiveDateTime};
 
 fn at(day: u32, h: u32) -> NaiveDateTime {
@@ -59,17 +59,34 @@ fn sample_case() -> CaseFile {
     case
 }
 
+fn golden_path(name: &str, version: u16) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/golden/{name}-v{version}.bin"))
+}
+
+/// Today's format of a kind (`T::VERSION`): decodes and encodes byte for byte.
 fn golden<T: Record + PartialEq + std::fmt::Debug>(name: &str, value: &T) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/golden/{name}-v{FORMAT}.bin"));
+    let version = T::VERSION;
+    let path = golden_path(name, version);
     if !path.exists() && std::env::var_os("GOLDEN_WRITE").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, codec::encode(value)).unwrap();
     }
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|_| panic!("{} is missing: run with GOLDEN_WRITE=1 once, and commit it", path.display()));
-    let decoded: T = codec::decode(&bytes).unwrap_or_else(|e| panic!("{name} v{FORMAT} no longer decodes: {e}"));
-    assert_eq!(&decoded, value, "{name} v{FORMAT} decodes to a different value");
+    let decoded: T = codec::decode(&bytes).unwrap_or_else(|e| panic!("{name} v{version} no longer decodes: {e}"));
+    assert_eq!(&decoded, value, "{name} v{version} decodes to a different value");
     assert_eq!(codec::encode(value), bytes, "{name}: today's encoding differs from the golden bytes");
+}
+
+/// An older format of a kind: its committed bytes still decode, through
+/// the migration, to today's value.
+fn golden_old<T: Record + PartialEq + std::fmt::Debug>(name: &str, version: u16, value: &T) {
+    assert!(version < T::VERSION, "{name} v{version} is today's format: use golden()");
+    let path = golden_path(name, version);
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|_| panic!("{} is missing; never delete an old one", path.display()));
+    let decoded: T = codec::decode(&bytes).unwrap_or_else(|e| panic!("{name} v{version} no longer decodes: {e}"));
+    assert_eq!(&decoded, value, "{name} v{version} migrates to a different value");
 }
 
 #[test]
@@ -78,9 +95,32 @@ fn case_file_v1() {
 }
 
 #[test]
-fn case_index_v1() {
+fn case_index_v1_migrates() {
     let case = sample_case();
-    golden("case-index", &vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())]);
+    golden_old("case-index", 1, &vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())]);
+}
+
+/// Issue 8 (P9-c): format 2 of the index adds `closed_without_debrief`.
+#[test]
+fn case_index_v2() {
+    let case = sample_case();
+    let mut closed = sample_case();
+    closed
+        .close_without_debrief("A one-off; nothing for the school to learn.", &case.concern.recorded_by, at(11, 9))
+        .unwrap();
+    let rows =
+        vec![CaseSummary::of(7, 3, &case, &Catalogue::seed()), CaseSummary::of(8, 5, &closed, &Catalogue::seed())];
+    assert!(rows[1].closed_without_debrief);
+    golden("case-index", &rows);
+}
+
+/// Issue 8 (P9-c): a case closed without a debrief, its own entry kind.
+#[test]
+fn case_file_closed_without_debrief_v1() {
+    let mut case = sample_case();
+    let dsl = case.concern.recorded_by.clone();
+    case.close_without_debrief("A one-off; nothing for the school to learn.", &dsl, at(11, 9)).unwrap();
+    golden("case-closed-without-debrief", &case);
 }
 
 #[test]
@@ -173,8 +213,23 @@ fn policy_v1() {
 }
 
 #[test]
-fn figures_v1() {
+fn figures_v1_migrates() {
     let case = sample_case();
     let rows = vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())];
-    golden("figures", &Figures::from_rows(&rows, at(27, 11)));
+    golden_old("figures", 1, &Figures::from_rows(&rows, at(27, 11)));
+}
+
+/// Issue 8 (P9-c): format 2 of the figures counts concerns closed without a debrief.
+#[test]
+fn figures_v2() {
+    let case = sample_case();
+    let mut closed = sample_case();
+    closed
+        .close_without_debrief("A one-off; nothing for the school to learn.", &case.concern.recorded_by, at(11, 9))
+        .unwrap();
+    let rows =
+        vec![CaseSummary::of(7, 3, &case, &Catalogue::seed()), CaseSummary::of(8, 5, &closed, &Catalogue::seed())];
+    let figures = Figures::from_rows(&rows, at(27, 11));
+    assert_eq!(figures.closed_without_debrief, 1);
+    golden("figures", &figures);
 }

@@ -486,27 +486,26 @@ fn the_section_9_loop_from_a_closed_concern_to_a_completed_action() {
         "Dr Lead Ership",
         "--due",
         "2099-06-30",
+        "--confirm-far-date",
         "--description",
         "Lunchtime supervision briefing.",
     ]));
     assert!(out.starts_with("Added A-0001 for D-2025-0001 lesson 1: staff training, owned by Dr Lead Ership"), "{out}");
-    let out = ok(env.casebook(&school.deputy).args([
-        "action",
-        "add",
-        "--debrief",
-        "d-2025-0001",
-        "--lesson",
-        "2",
-        "--kind",
-        "policy",
-        "--owner",
-        "#1",
-        "--due",
-        "2025-10-01",
-        "--description",
-        "Name the rota in section 3.",
-    ]));
-    assert!(out.contains("review trigger"), "{out}");
+    // A due date typed today is today or later (issue 8), so the late one
+    // was added back in September 2025, through the store's API.
+    {
+        let key = casebook::store::identity::load(&school.deputy, &mut || None).unwrap();
+        let mut s = Store::open(&env.store()).unwrap().unlock(key).unwrap();
+        let new = NewAction {
+            debrief: s.find_debrief("d-2025-0001").unwrap(),
+            lesson: 2,
+            description: "Name the rota in section 3.".into(),
+            kind: ActionKind::PolicyChange,
+            owner: 1,
+            due: d(2025, 10, 1),
+        };
+        s.add_action(new, d(2025, 9, 12).and_hms_opt(9, 0, 0).unwrap()).unwrap();
+    }
 
     let list = ok(env.casebook(&school.leadership).args(["action", "list"]));
     let line = |label: &str| {
@@ -650,6 +649,7 @@ fn planted_loop(env: &Env) -> (School, String) {
         "Dr Lead Ership",
         "--due",
         "2099-01-01",
+        "--confirm-far-date",
         "--description",
         PLANTED[7],
     ]));
@@ -863,22 +863,262 @@ fn bad_oversight_input_gets_one_clear_line() {
 }
 
 #[test]
-fn the_demo_fills_every_leadership_panel_without_touching_the_board() {
+fn the_demo_fills_every_leadership_panel_and_its_debriefs_close_what_they_link() {
     let dir = tempfile::tempdir().unwrap();
     let now = t(20, 12);
     let (mut s, keys) = casebook::demo::create(&dir.path().join("store")).unwrap();
     casebook::demo::populate(&mut s, 48, now, 7).unwrap();
-    let before: Vec<(String, Status)> = s.board().unwrap().rows.into_iter().map(|r| (r.reference, r.status)).collect();
+    let awaiting_before = s.awaiting_debrief().unwrap().len();
     casebook::demo::populate_oversight(&mut s, now).unwrap();
-    let after: Vec<(String, Status)> = s.board().unwrap().rows.into_iter().map(|r| (r.reference, r.status)).collect();
-    assert_eq!(before, after, "debriefs link only concerns already closed");
+    let debriefs = s.debriefs().unwrap();
+    let linked: Vec<String> = debriefs.iter().flat_map(|d| d.concerns.iter().map(|c| c.reference.clone())).collect();
+    assert_eq!(s.awaiting_debrief().unwrap().len(), awaiting_before - linked.len(), "P9-c: a debrief closes them");
+    let board = s.board().unwrap();
+    for r in &linked {
+        assert_eq!(board.rows.iter().find(|row| &row.reference == r).unwrap().status, Status::Closed, "{r}");
+    }
     drop(s);
     let lead = casebook::store::identity::load(&keys.dir.join("leadership.txt"), &mut || None).unwrap();
     let mut lead = Store::open(&dir.path().join("store")).unwrap().unlock(lead).unwrap();
     let dash = lead.dashboard(now).unwrap();
-    assert_eq!(dash.debriefs_total, 2);
+    assert_eq!(dash.debriefs_total, debriefs.len());
+    assert!(debriefs.len() >= 2, "{}", debriefs.len());
     let a = dash.actions;
     assert!(a.open > 0 && a.in_progress > 0 && a.done > 0 && a.dropped > 0 && a.overdue > 0, "{a:?}");
     assert_eq!(dash.policies[0].pending_triggers, 2);
-    assert!(dash.figures.is_some());
+    let figures = dash.figures.unwrap();
+    assert!(figures.closed_without_debrief > 0, "the DSL's decisions show too: {figures:?}");
+}
+
+/// When a case last moved to awaiting debrief (the demo's debriefs follow it).
+fn awaiting_since_of(s: &Session, id: u32) -> NaiveDateTime {
+    casebook::domain::debrief::awaiting_since(&s.case(id).unwrap()).expect("it awaited a debrief")
+}
+
+/// Issue 8 item 24: every demo case reads true: follow-ups fit who the
+/// concern is about and its category, a child's year group fits the text,
+/// every closure is a debrief, a decision that none is needed or no
+/// further action, each debrief is about concerns of its own kind, and a
+/// first look at the board shows a few reviews due today, a few overdue and
+/// most ahead.
+#[test]
+fn the_demo_reads_true_case_by_case() {
+    for seed in [7, 2024] {
+        let dir = tempfile::tempdir().unwrap();
+        let now = t(20, 12);
+        let (mut s, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+        casebook::demo::populate(&mut s, 48, now, seed).unwrap();
+        casebook::demo::populate_oversight(&mut s, now).unwrap();
+        let board = s.board().unwrap();
+        let cat = casebook::domain::Catalogue::seed();
+        for row in &board.rows {
+            let case = s.case(row.id).unwrap();
+            let c = &case.concern;
+            let subject = &c.subjects[0];
+            let all: Vec<&str> = case.chronology.iter().map(|e| e.text.as_str()).collect();
+            let said = |text: &str| all.iter().any(|t| t.contains(text));
+            let why = format!("seed {seed}, {} ({}, {}):\n{:#?}", c.reference, subject.summary(), c.category, all);
+            if subject.kind != SubjectKind::Child {
+                for child_only in
+                    ["the child at break", "by a parent", "Parents informed", "Parents of both", "Met the child"]
+                {
+                    assert!(!said(child_only), "{child_only:?} about a {}: {why}", subject.kind.label());
+                }
+            }
+            if subject.kind == SubjectKind::Child {
+                for (at, _) in c.description.match_indices("Year ") {
+                    let year = &c.description[at..at + 6];
+                    assert_eq!(year, subject.detail, "{}: {why}", c.description);
+                }
+            }
+            if c.description.contains("reading test") || c.description.contains("SATs") {
+                assert_eq!(subject.detail, "Year 6", "{why}");
+            }
+            if c.description.contains("phonics group") {
+                assert!(subject.detail.contains("teacher") || subject.detail.contains("teaching"), "{why}");
+            }
+            if said("examining body") {
+                assert_eq!(c.category, "device-in-exam", "{why}");
+            }
+            if case.status == Status::Closed {
+                let nfa = case
+                    .current_triage()
+                    .is_some_and(|t| cat.pathway(&t.pathway).unwrap().closes_without_investigation);
+                let by_debrief = case.chronology.last().unwrap().text.contains("Debrief D-");
+                assert!(nfa || by_debrief || case.closed_without_debrief(), "closed how? {why}");
+            }
+        }
+        assert!(s.debriefs().unwrap().len() >= 2, "seed {seed}: the detailed debriefs are there");
+        for d in s.debriefs().unwrap() {
+            let categories: Vec<String> =
+                d.concerns.iter().map(|l| s.case(l.case_id).unwrap().concern.category).collect();
+            let expected: &[&str] = match d.summary.as_str() {
+                s if s.contains("filtering alert") => &["monitoring-alert"],
+                s if s.contains("restricted area") => &["restricted-area"],
+                s if s.contains("messages between pupils") => &["abusive-messages"],
+                s if s.contains("children's social care") => &["indecent-image", "illegal-data", "search-risk"],
+                s if s.contains("LADO") => &["staff-illegal"],
+                s if s.contains("member of staff used a personal device") => {
+                    &["staff-device-teaching", "staff-contact-personal", "staff-images-personal"]
+                }
+                other => panic!("a debrief the test does not know: {other}"),
+            };
+            assert!(categories.iter().all(|c| expected.contains(&c.as_str())), "{}: {categories:?}", d.summary);
+            assert!(
+                d.concerns.iter().all(|l| d.held_on >= awaiting_since_of(&s, l.case_id).date()),
+                "{} is held after its concerns were ready",
+                d.reference
+            );
+        }
+        let today = now.date();
+        let reviews: Vec<chrono::NaiveDate> =
+            board.rows.iter().filter(|r| r.status.is_open()).filter_map(|r| r.next_review).collect();
+        let due_today = reviews.iter().filter(|d| **d == today).count();
+        let overdue = reviews.iter().filter(|d| **d < today).count();
+        let ahead = reviews.iter().filter(|d| **d > today).count();
+        let few = |n: usize| n >= 1 && n * 5 <= reviews.len();
+        assert!(few(due_today), "seed {seed}: {due_today} due today of {}", reviews.len());
+        assert!(few(overdue), "seed {seed}: {overdue} overdue of {}", reviews.len());
+        assert!(ahead * 2 > reviews.len(), "seed {seed}: most ahead: {ahead} of {}", reviews.len());
+    }
+}
+
+// ---- issue 8: closing without a debrief, names in every text leadership reads
+
+/// Issue 8 item 3 (P9-c): an investigated concern closes by its debrief, or
+/// by the DSL's explicit, reasoned decision that none is needed, which is
+/// its own chronology entry and is counted for leadership. A status change
+/// alone never closes it, and the refusal does not teach a way round.
+#[test]
+fn an_investigated_concern_closes_only_by_a_debrief_or_the_dsls_recorded_decision() {
+    let env = Env::new();
+    let school = env.school();
+    let r = awaiting_concern(&env, &school, "child:Pupil Ottilie Example:Year 3", "Phone out in the cloakroom.");
+    let err = fails(env.casebook(&school.dsl).args(["status", &r, "--to", "closed", "--reason", "close"]));
+    assert_eq!(
+        err,
+        format!("casebook: cannot close {r}: an investigated concern closes when its debrief is recorded (P9-c)")
+    );
+    assert!(ok(env.casebook(&school.dsl).args(["debrief", "awaiting"])).contains(&r), "still awaiting its debrief");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &r]));
+    assert!(shown.lines().any(|l| l.starts_with("Status") && l.ends_with(" awaiting debrief")), "{shown}");
+
+    // Only the DSL decides that no debrief is needed, and says why.
+    let decide = |who: &Path, reason: &str| {
+        let mut cmd = env.casebook(who);
+        cmd.args(["status", &r, "--to", "closed", "--no-debrief-needed", "--reason", reason]);
+        cmd
+    };
+    let err = fails(&mut decide(&school.deputy, "One-off."));
+    assert!(err.contains("only the DSL"), "{err}");
+    let err = fails(&mut decide(&school.dsl, "  "));
+    assert!(err.contains("give the reason no debrief is needed"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args([
+        "status",
+        &r,
+        "--to",
+        "in-progress",
+        "--no-debrief-needed",
+        "--reason",
+        "x",
+    ]));
+    assert!(err.contains("--no-debrief-needed goes with --to closed"), "{err}");
+
+    let out = ok(&mut decide(&school.dsl, "A one-off breach, handled under the behaviour policy; nothing to learn."));
+    assert!(out.contains(&format!("{r} is now closed without a debrief")), "{out}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &r]));
+    assert!(shown.contains(" no debrief "), "its own kind of entry:\n{shown}");
+    assert!(
+        shown.contains(
+            "The DSL decided no debrief is needed (P9-c): A one-off breach, handled under the behaviour policy"
+        ),
+        "{shown}"
+    );
+    assert!(ok(env.casebook(&school.dsl).args(["debrief", "awaiting"])).contains("(no concerns await a debrief)"));
+
+    // Leadership sees the count, and nothing of the case.
+    let fig = figures(&env, &school.leadership);
+    assert_eq!(fig["figures"]["closed_without_debrief"], 1);
+    assert_eq!(count(&fig, "Closed"), 1);
+    let text = ok(env.casebook(&school.leadership).arg("figures"));
+    assert!(text.contains("closed without debrief: 1"), "{text}");
+    assert!(!text.contains(&r) && !text.contains("one-off"), "{text}");
+}
+
+/// Issue 8 item 5 (P9-e): every text leadership can read is checked for
+/// subjects' names, as debriefs are: action descriptions, done evidence,
+/// policy-trigger and review notes; accent-blind, whole words only.
+#[test]
+fn every_text_leadership_reads_is_checked_for_subjects_names() {
+    let env = Env::new();
+    let school = env.school();
+    let r = awaiting_concern(&env, &school, "child:Zoë Ødegård:Year 4", "Filming in the toilets.");
+    add_concern(&env, &school.reporter, "parent:The Łukasz family:parent", "Photos posted online.");
+    ok(env.casebook(&school.dsl).args([
+        "debrief",
+        "add",
+        "--concern",
+        &r,
+        "--summary",
+        "A phone was used in the toilets; the family was told.",
+        "--lesson",
+        "Supervise the toilets.",
+    ]));
+    let refused = |args: &[&str], names: &str| {
+        let err = fails(env.casebook(&school.dsl).args(args));
+        assert!(err.contains(&format!("names {names} (a subject of a concern)")), "{args:?}: {err}");
+        assert!(err.contains("leadership will read it") && err.contains("--allow-names"), "{err}");
+        assert!(err.contains("nothing was recorded"), "{err}");
+    };
+    let debrief = format!("D-{}-0001", chrono::Local::now().format("%Y"));
+    let action = |description: &str| {
+        vec![
+            "action",
+            "add",
+            "--debrief",
+            &debrief,
+            "--lesson",
+            "1",
+            "--kind",
+            "other",
+            "--owner",
+            "Dr Lead Ership",
+            "--due",
+            "2099-01-01",
+            // Far off on purpose (issue 8 item 4 asks); the names are the point.
+            "--confirm-far-date",
+            "--description",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([description.to_string()])
+        .collect::<Vec<String>>()
+    };
+    let args = action("Check Zoe Odegard's phone.");
+    refused(&args.iter().map(String::as_str).collect::<Vec<_>>(), "Zoë Ødegård");
+    let args = action("Ring LUKASZ about the photos.");
+    refused(&args.iter().map(String::as_str).collect::<Vec<_>>(), "The Łukasz family");
+    assert!(ok(env.casebook(&school.dsl).args(["action", "list"])).contains("(no actions)"), "nothing recorded");
+    // Ordinary words that are part of a name are not names.
+    let args = action("Write to the family about the toilets.");
+    ok(env.casebook(&school.dsl).args(args.iter().map(String::as_str)));
+    let args = action("Ask Zoë's class teacher.");
+    let mut with = args.clone();
+    with.push("--allow-names".into());
+    ok(env.casebook(&school.dsl).args(with.iter().map(String::as_str)));
+
+    refused(&["action", "status", "A-0001", "--to", "done", "--note", "Zoë's parents agreed."], "Zoë Ødegård");
+    refused(&["action", "status", "A-0001", "--to", "dropped", "--note", "odegard moved away"], "Zoë Ødegård");
+    ok(env.casebook(&school.dsl).args(["action", "status", "A-0001", "--to", "done", "--note", "Letter sent."]));
+    refused(&["policy", "trigger", "--kind", "local-concern", "--note", "Zoë filmed in the toilets."], "Zoë Ødegård");
+    refused(&["policy", "review", "--note", "Reviewed after Łukasz's photos."], "The Łukasz family");
+    let policies = json(&ok(env.casebook(&school.dsl).args(["policy", "list", "--json"])));
+    assert_eq!(policies[0]["reviews"].as_array().unwrap().len(), 0, "nothing recorded");
+    ok(env.casebook(&school.dsl).args([
+        "policy",
+        "review",
+        "--note",
+        "Reviewed after Łukasz's photos.",
+        "--allow-names",
+    ]));
 }

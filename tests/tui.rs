@@ -241,11 +241,11 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
         ctrl(&mut app, 's');
         assert!(app.form.is_none());
     }
-    // Straight to closed is refused: an investigated concern is debriefed first (P9-c).
+    // Straight to closed is refused: an investigated concern closes by its debrief (P9-c).
     press(&mut app, KeyCode::Char('s'));
     choose(&mut app, "to", "closed");
     let s = screen(&mut app, 80, 24);
-    assert!(s.contains("debriefed first"), "{s}");
+    assert!(s.contains("investigated concern closes"), "{s}");
     choose(&mut app, "to", "awaiting debrief");
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Allowed: in progress →"), "{s}");
@@ -253,12 +253,29 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
     type_text(&mut app, "Police took the device; school actions complete.");
     ctrl(&mut app, 's');
     assert!(app.form.is_none());
+    // Issue 8 item 3: awaiting debrief, a status change still cannot close it…
     press(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "closed", "the next allowed step is offered first");
+    choose(&mut app, "to", "closed");
     focus(&mut app, "reason");
-    type_text(&mut app, "Debriefed with the headteacher.");
+    type_text(&mut app, "close");
     ctrl(&mut app, 's');
-    assert!(app.form.is_none());
+    let err = app.form.as_ref().expect("refused, form kept").form.error.clone().unwrap_or_default();
+    assert!(err.contains("closes when its debrief is recorded"), "{err}");
+    // …but the DSL may record, with a reason, that no debrief is needed.
+    choose(&mut app, "to", "no-debrief-needed");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("figures count"), "{s}");
+    focus(&mut app, "reason");
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    ctrl(&mut app, 's');
+    let form = &app.form.as_ref().expect("needs a reason").form;
+    let err = form.fields.iter().find(|f| f.key == "reason").unwrap().error.clone().unwrap_or_default();
+    assert!(err.contains("give the reason no debrief is needed"), "{err}");
+    type_text(&mut app, "The police lead the response; nothing for the school to learn.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|f| f.form.error.clone()));
     insta::assert_snapshot!("concern_after_flow_120x40", screen(&mut app, 120, 40));
 
     // Everything is in the store for the next person.
@@ -266,6 +283,7 @@ fn record_triage_follow_up_twice_and_close_then_reopen_the_store() {
     let mut deputy = fixture.reopen("deputy.txt");
     let row = deputy.board.rows[0].clone();
     assert_eq!(row.status, Status::Closed);
+    assert!(row.closed_without_debrief);
     let case = deputy.session.case(row.id).unwrap();
     let texts: Vec<&str> = case.chronology.iter().map(|e| e.text.as_str()).collect();
     assert!(texts.iter().any(|t| t.contains("designated officer")));
@@ -452,7 +470,9 @@ fn correct_an_entry_and_export_from_the_concern_view() {
 fn with_oversight(concerns: usize) -> (Fixture, App) {
     let (f, mut app) = Fixture::new(concerns);
     casebook::demo::populate_oversight(&mut app.session, fixed_now()).unwrap();
-    app.load_oversight();
+    // The demo's debriefs closed concerns: reload the board too.
+    press(&mut app, KeyCode::Char('r'));
+    app.message = None;
     (f, app)
 }
 
@@ -604,4 +624,555 @@ fn enter_on_the_last_field_of_the_filter_applies_it() {
     press(&mut app, KeyCode::Enter);
     assert!(app.form.is_none());
     assert!(app.visible.iter().all(|&i| app.board.rows[i].status == Status::Closed));
+}
+
+// ---- issue 8 -------------------------------------------------------------
+
+fn field_error(app: &App, key: &str) -> String {
+    app.form.as_ref().expect("the form stays open").form.field(key).error.clone().unwrap_or_default()
+}
+
+fn retype(app: &mut App, key: &str, text: &str) {
+    focus(app, key);
+    for _ in 0..30 {
+        press(app, KeyCode::Backspace);
+    }
+    type_text(app, text);
+}
+
+#[test]
+fn a_past_review_date_is_refused_and_a_far_one_asked_about_at_the_field() {
+    // Issue 8 item 4: the first save asks, the second confirms.
+    let (_f, mut app) = Fixture::new(3);
+    assert_eq!(app.board.rows[0].status, Status::New);
+    press(&mut app, KeyCode::Char('t'));
+    focus(&mut app, "reasoning");
+    type_text(&mut app, "Restricted area (P3-a).");
+    retype(&mut app, "review", "1999-01-01");
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "review");
+    assert!(err.contains("1999-01-01 is in the past"), "{err}");
+    retype(&mut app, "review", "2062-01-01");
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "review");
+    assert!(err.contains("2062-01-01 is more than a year away") && err.contains("save again to keep it"), "{err}");
+    assert_eq!(app.form.as_ref().unwrap().form.text("reasoning"), "Restricted area (P3-a).", "nothing lost");
+    // Changing the date asks again; saving again as it is confirms.
+    retype(&mut app, "review", "2063-01-01");
+    ctrl(&mut app, 's');
+    assert!(field_error(&app, "review").contains("2063-01-01 is more than a year away"));
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "confirmed: {:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let case = app.session.case(app.board.rows.iter().find(|r| r.status == Status::Triaged).unwrap().id).unwrap();
+    assert_eq!(case.current_triage().unwrap().next_review, NaiveDate::from_ymd_opt(2063, 1, 1));
+}
+
+#[test]
+fn an_oversized_description_is_refused_at_its_field_and_kept() {
+    // Issue 8 item 6: the limit is said, and nothing typed is lost.
+    let (_f, mut app) = Fixture::new(0);
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Pupil Longwinded");
+    choose(&mut app, "category", "child-device-on-site");
+    focus(&mut app, "description");
+    let long = "A very long account. ".repeat(3500);
+    app.handle_paste(&long);
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "description");
+    assert!(err.contains("is over the limit of 64 KiB"), "{err}");
+    assert_eq!(app.form.as_ref().unwrap().form.text("description"), long);
+    assert!(app.board.rows.is_empty(), "nothing recorded");
+}
+
+#[test]
+fn control_characters_in_a_record_never_reach_the_screen() {
+    // Issue 8 item 1 (PRODUCT.md 7d): what a reporter typed, as the DSL sees it.
+    let (_f, mut app) = Fixture::new(0);
+    let hostile = "Filmed\u{1b}]0;pwned\u{7}\u{1b}[2J\rX\u{9b}2J\u{202e}evil\u{2066}";
+    let new = casebook::domain::NewConcern {
+        occurred_at: fixed_now(),
+        reported_by: hostile.into(),
+        subjects: vec![casebook::domain::Subject {
+            kind: casebook::domain::SubjectKind::Child,
+            name: format!("Pupil {hostile}"),
+            detail: hostile.into(),
+        }],
+        category: "restricted-area".into(),
+        location: "toilets".into(),
+        devices: vec![],
+        description: hostile.into(),
+        immediate_action: hostile.into(),
+        source: casebook::domain::Source::StaffReport,
+    };
+    app.session.record_concern(new, fixed_now()).unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    let board = screen(&mut app, 120, 40);
+    let narrow = screen(&mut app, 80, 24);
+    press(&mut app, KeyCode::Enter);
+    let concern = screen(&mut app, 120, 40);
+    // The board fits the subject to its column as "P. <surname>" (issue 8
+    // item 23), and the carriage return makes the surname the part with the
+    // C1 control and the overrides around "evil"; the concern shows it all.
+    for (what, s, shown) in [
+        ("board", &board, &["evil"][..]),
+        ("80-column board", &narrow, &["evil"]),
+        ("concern", &concern, &["pwned", "evil"]),
+    ] {
+        for text in shown {
+            assert!(s.contains(text), "{what} shows the text {text:?}:\n{s}");
+        }
+        for c in s.chars() {
+            let bidi = ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c);
+            assert!(!bidi && (!c.is_control() || c == '\n'), "{what}: raw {c:?} on screen:\n{s:?}");
+        }
+    }
+}
+
+// ---- issue 8, group B: the TUI as a new user finds it ----------------------
+
+/// The board position of the first row matching `pred`.
+fn board_position(app: &App, pred: impl Fn(&casebook::domain::CaseSummary) -> bool) -> usize {
+    app.visible.iter().position(|&i| pred(&app.board.rows[i])).expect("a matching row")
+}
+
+fn form_title(app: &App) -> String {
+    app.form.as_ref().expect("a form").form.title.clone()
+}
+
+#[test]
+fn every_key_in_the_concern_view_acts_on_the_concern_shown() {
+    let (_f, mut app) = with_oversight(40);
+    // An awaiting-debrief concern that is not the first awaiting one.
+    let first_awaiting = app.oversight.awaiting.first().unwrap().0.clone();
+    app.selected = board_position(&app, |r| r.status == Status::AwaitingDebrief && r.reference != first_awaiting);
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("on the concern") };
+    let reference = view.case.concern.reference.clone();
+    for (key, title) in [('t', "Triage"), ('a', "Follow-up for"), ('s', "Status of"), ('c', "Correct"), ('e', "Export")]
+    {
+        press(&mut app, KeyCode::Char(key));
+        assert!(form_title(&app).contains(&reference), "{key}: {}", form_title(&app));
+        assert!(form_title(&app).starts_with(title), "{key}: {}", form_title(&app));
+        press(&mut app, KeyCode::Esc);
+        assert!(app.form.is_none());
+    }
+    press(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("concerns"), reference, "b debriefs the concern shown");
+    focus(&mut app, "attendees");
+    press(&mut app, KeyCode::Char(' '));
+    focus(&mut app, "summary");
+    type_text(&mut app, "A device was used where it should not have been; handled under the behaviour policy.");
+    focus(&mut app, "lessons");
+    type_text(&mut app, "Staff knew who to tell.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.message.as_ref().unwrap().0.contains(&format!("Closed {reference}.")), "{:?}", app.message);
+    // The view is not stale: the concern shown is the one closed.
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("still on the concern") };
+    assert_eq!(view.case.concern.reference, reference);
+    assert_eq!(view.case.status, Status::Closed);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains(&format!("{reference}  ")) && s.contains("status: closed"), "{s}");
+    let first = app.board.rows.iter().find(|r| r.reference == first_awaiting).unwrap();
+    assert_eq!(first.status, Status::AwaitingDebrief, "the other concern is untouched");
+}
+
+/// Records an urgent concern whose review falls `days` before today (after
+/// it, when negative), triaged a week before that review, as a DSL would
+/// have on the day. The demo keeps its reviews (a few days late at most), so
+/// the long-forgotten review the board must not lose is planted here.
+fn plant_review(app: &mut App, days: i64) -> String {
+    use casebook::domain::{NewConcern, Risk, Source, Subject, SubjectKind};
+    let due = fixed_now() - chrono::Duration::days(days);
+    let decided = due - chrono::Duration::days(7);
+    let reported = decided - chrono::Duration::hours(2);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: reported - chrono::Duration::hours(1),
+                reported_by: String::new(),
+                subjects: vec![Subject {
+                    kind: SubjectKind::Child,
+                    name: "Juniper Oakhanger".into(),
+                    detail: "Year 5".into(),
+                }],
+                category: "restricted-area".into(),
+                location: "toilets".into(),
+                devices: vec![],
+                description: "Seen using a phone in the toilets at break.".into(),
+                immediate_action: "Phone taken to the office.".into(),
+                source: Source::StaffReport,
+            },
+            reported,
+        )
+        .unwrap();
+    app.session
+        .triage(
+            recorded.id,
+            casebook::store::TriageInput {
+                risk: Risk::High,
+                urgency: Urgency::Urgent,
+                pathway: "behaviour-sanctions".into(),
+                linked_policy: "behaviour".into(),
+                assignee: None,
+                next_review: Some(due.date()),
+                reasoning: "Restricted area (P3-a); review in a week.".into(),
+            },
+            decided,
+        )
+        .unwrap();
+    recorded.reference
+}
+
+#[test]
+fn reviews_say_how_late_in_words_latest_first() {
+    let (_f, mut app) = Fixture::new(30);
+    for days in [35, 9, 0, -4] {
+        plant_review(&mut app, days);
+    }
+    press(&mut app, KeyCode::Char('r'));
+    app.message = None;
+    let s = screen(&mut app, 120, 40);
+    for words in ["overdue 5 w", "overdue 9 d", "due today", "in 4 d"] {
+        assert!(s.contains(words), "{words}:\n{s}");
+    }
+    assert!(!s.contains(" DUE"), "no bare DUE:\n{s}");
+    assert!(screen(&mut app, 80, 24).contains("5w late"));
+    // Within each group of the board (open, new, urgent), the latest review first.
+    let today = fixed_now().date();
+    let rows: Vec<_> = app.visible.iter().map(|&i| app.board.rows[i].clone()).collect();
+    for pair in rows.windows(2) {
+        let group = |r: &casebook::domain::CaseSummary| (r.status.is_open(), r.status == Status::New, r.urgency);
+        let late =
+            |r: &casebook::domain::CaseSummary| r.review_lateness(today).filter(|l| l.is_due()).map(|l| l.days_late());
+        if group(&pair[0]) == group(&pair[1]) {
+            assert!(late(&pair[0]) >= late(&pair[1]), "{} before {}", pair[0].reference, pair[1].reference);
+        }
+    }
+    // `d`: every due review, anyone's, latest first.
+    press(&mut app, KeyCode::Char('d'));
+    let due: Vec<_> = app.visible.iter().map(|&i| &app.board.rows[i]).collect();
+    assert!(!due.is_empty() && due.iter().all(|r| r.is_due(today)));
+    assert_eq!(due.len(), app.board.rows.iter().filter(|r| r.is_due(today)).count());
+    insta::assert_snapshot!("due_80x24", screen(&mut app, 80, 24));
+    // The concern itself says how late its review is.
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("next review") && s.contains("(overdue 5 w)"), "{s}");
+}
+
+#[test]
+fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
+    let (_f, mut app) = Fixture::new(40);
+    let me = app.session.me().id;
+    let today = fixed_now().date();
+    let others_due = app.board.rows.iter().filter(|r| r.is_due(today) && r.assignee_id != Some(me)).count();
+    assert!(others_due > 0, "the demo has others' due reviews");
+    press(&mut app, KeyCode::Char('m'));
+    assert!(!app.visible.is_empty());
+    assert!(
+        app.visible.iter().all(|&i| app.board.rows[i].assignee_id == Some(me) && app.board.rows[i].status.is_open()),
+        "mine shows only what is assigned to me"
+    );
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Char('u'));
+    assert!(!app.visible.is_empty());
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none() && app.board.rows[i].status.is_open()));
+    assert!(screen(&mut app, 80, 24).contains("Filter: unassigned"));
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].is_due(today)));
+    assert!(app.visible.iter().any(|&i| app.board.rows[i].assignee_id != Some(me)), "due is anyone's");
+    assert!(screen(&mut app, 80, 24).contains("Filter: review due or overdue"));
+    // The filter form offers both too.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('f'));
+    choose(&mut app, "assignee", "nobody");
+    ctrl(&mut app, 's');
+    assert!(app.visible.iter().all(|&i| app.board.rows[i].assignee_id.is_none()));
+}
+
+#[test]
+fn re_triage_starts_from_the_current_reasoning() {
+    let (_f, mut app) = Fixture::new(30);
+    app.selected = board_position(&app, |r| r.status == Status::InProgress);
+    let id = app.selected_row().unwrap().id;
+    let before = app.session.case(id).unwrap().current_triage().unwrap().reasoning.clone();
+    assert!(!before.trim().is_empty());
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.form.as_ref().unwrap().form.text("reasoning"), before);
+    choose(&mut app, "risk", "high");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let case = app.session.case(id).unwrap();
+    assert_eq!(case.current_triage().unwrap().reasoning, before, "the reasoning survives a re-triage");
+}
+
+#[test]
+fn a_status_set_by_a_typed_letter_shows_it_and_asks_once() {
+    // Enough concerns for the demo's debriefs, and so its actions, to exist.
+    let (_f, mut app) = with_oversight(40);
+    press(&mut app, KeyCode::Char('2'));
+    app.actions_list.selected = app
+        .shown_actions()
+        .iter()
+        .position(|a| a.status() == casebook::domain::ActionStatus::Open)
+        .expect("the demo has an open action");
+    press(&mut app, KeyCode::Char('u'));
+    assert_eq!(app.form.as_ref().unwrap().form.focused_key(), "to");
+    assert_eq!(app.form.as_ref().unwrap().form.choice("to"), "in progress");
+    // Evidence typed into the wrong field: the letters move the status.
+    type_text(&mut app, "did");
+    let moved = app.form.as_ref().unwrap().form.choice("to");
+    assert_ne!(moved, "in progress");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    insta::assert_snapshot!("typed_status_80x24", s);
+    focus(&mut app, "note");
+    type_text(&mut app, "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("asked, not saved");
+    assert!(open.form.error.as_deref().unwrap().contains("set by a typed letter"), "{:?}", open.form.error);
+    assert_eq!(open.form.focused_key(), "to", "the status is shown to check");
+    assert_eq!(open.form.text("note"), "Poster up in the hall.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "asked once: {:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+
+    // ← → is a deliberate choice: no question.
+    let (_f, mut app) = Fixture::new(5);
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "c");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("set by a typed letter"), "{s}");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Left);
+    assert!(!screen(&mut app, 80, 24).contains("set by a typed letter"));
+}
+
+#[test]
+fn anyone_can_quit_from_the_lock_screen() {
+    let (_f, mut app) = Fixture::new(10);
+    let subject = app.board.rows[0].subject.clone();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Half typed");
+    app.lock_now();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Ctrl-c quits") && s.contains("open form is lost"), "{s}");
+    assert!(!s.contains(&subject) && !s.contains("Half typed") && !s.contains("C-20"), "{s}");
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "Ctrl-c on the lock screen quits");
+
+    let (_f, mut app) = Fixture::new(3);
+    app.lock_now();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits a lock with no passphrase");
+}
+
+#[test]
+fn q_on_a_passphrase_lock_is_part_of_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let key_file = dir.path().join("dsl.age");
+    identity::write(&key_file, &key, Some(age::secrecy::SecretString::from("quiet room".to_string()))).unwrap();
+    Store::create(&dir.path().join("store"), "Lockford Primary", "Ms Lock", &key.to_public().to_string()).unwrap();
+    let session = Store::open(&dir.path().join("store")).unwrap().unlock(key).unwrap();
+    let mut app = app(session);
+    app.options.identity = Some(key_file);
+    app.lock_now();
+    type_text(&mut app, "quiet room");
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Enter);
+    app.wait_idle();
+    assert!(app.lock.is_none());
+    app.lock_now();
+    ctrl(&mut app, 'c');
+    assert!(app.quit);
+}
+
+#[test]
+fn help_says_it_in_plain_words_with_the_clause_after() {
+    let (_f, mut app) = Fixture::new(3);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("record a debrief")).expect("the debrief row");
+    let words = line.find("record a debrief: what happened").expect("plain words");
+    assert!(line.find("P9-c").is_some_and(|code| code > words), "the clause after the words: {line}");
+    assert!(!line.contains("(P9-c)"), "{line}");
+    press(&mut app, KeyCode::Esc);
+    // A form's help too.
+    app.selected = 0;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let line = s.lines().find(|l| l.contains("correct an entry")).expect("the correct row");
+    assert!(line.contains("(the original is kept)  S-c"), "{line}");
+}
+
+#[test]
+fn the_80_column_board_keeps_categories_and_subjects_recognisable() {
+    let (_f, mut app) = Fixture::new(30);
+    // 80 columns, tall enough for every row (the closed ones too), so that
+    // every category the demo covers is on screen.
+    let s = screen(&mut app, 80, 40);
+    for expected in ["Restricted area", "Offensive files", "Staff offence"] {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    // Every category shows whole; a subject shows whole if it fits, else
+    // as the first name's initial and the surname, cut with "…" only if
+    // even that does not fit; a subject with others keeps its marker.
+    let catalogue = app.session.catalogue().clone();
+    let (mut whole, mut initial_and_surname, mut with_marker) = (0, 0, 0);
+    for &i in &app.visible {
+        let r = &app.board.rows[i];
+        let line = s.lines().find(|l| l.contains(&r.reference)).expect("every row on screen");
+        assert!(line.contains(catalogue.category_short(&r.category)), "{line}");
+        let (name, marker) = match r.subject.rsplit_once(" +") {
+            Some((name, n)) => (name, format!(" +{n} ")),
+            None => (r.subject.as_str(), " ".to_string()),
+        };
+        assert!(line.contains(&marker), "the {marker:?} marker: {line}");
+        if line.contains(&format!(" {name}{marker}")) {
+            whole += 1;
+            continue;
+        }
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let initial = format!(" {}. ", words[0].chars().next().unwrap());
+        let surname = words.last().unwrap();
+        if line.contains(&format!("{initial}{surname}{marker}")) {
+            initial_and_surname += 1;
+            with_marker += usize::from(marker != " ");
+        } else {
+            let cut: String = surname.chars().take(3).collect();
+            assert!(line.contains(&format!("{initial}{cut}")) && line.contains('…'), "{name}: {line}");
+        }
+    }
+    assert!(whole > 0 && initial_and_surname > 0 && with_marker > 0, "{whole} {initial_and_surname} {with_marker}");
+}
+
+/// The option ids of a pick list in the open form.
+fn options(app: &App, key: &str) -> Vec<String> {
+    let form = &app.form.as_ref().expect("a form is open").form;
+    match &form.fields.iter().find(|f| f.key == key).expect("field").input {
+        casebook::tui::form::Input::Choice { options, .. } => options.iter().map(|o| o.0.clone()).collect(),
+        _ => panic!("{key} is not a pick list"),
+    }
+}
+
+/// Issue 8 item 3 (P9-c): only the DSL is offered closing an investigated
+/// concern without a debrief.
+#[test]
+fn only_the_dsl_is_offered_closing_without_a_debrief() {
+    let (f, mut app) = Fixture::new(40);
+    let open_status = |app: &mut App| {
+        press(app, KeyCode::Char('f'));
+        choose(app, "status", "in progress");
+        ctrl(app, 's');
+        assert_eq!(app.selected_row().unwrap().status, Status::InProgress);
+        press(app, KeyCode::Char('s'));
+        options(app, "to")
+    };
+    assert!(open_status(&mut app).contains(&"no-debrief-needed".to_string()));
+    drop(app);
+    let mut deputy = f.reopen("deputy.txt");
+    let offered = open_status(&mut deputy);
+    assert!(!offered.contains(&"no-debrief-needed".to_string()), "{offered:?}");
+    assert!(offered.contains(&"closed".to_string()), "refused with the reason, not hidden: {offered:?}");
+}
+
+/// Issue 8 item 10: search folds case and diacritics, on the board's own
+/// fields and in the decrypted text alike.
+#[test]
+fn search_is_accent_blind() {
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let (_f, mut app) = Fixture::new(6);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: fixed_now() - chrono::Duration::hours(2),
+                reported_by: String::new(),
+                subjects: vec![Subject {
+                    kind: SubjectKind::Child,
+                    name: "Zoë Ødegård".into(),
+                    detail: "Year 4".into(),
+                }],
+                category: "abusive-messages".into(),
+                location: "playground".into(),
+                devices: vec![],
+                description: "Łukasz says the messages came from the Straße Street group chat.".into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            fixed_now(),
+        )
+        .unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    for query in ["zoe", "ODEGARD", "Zoë", "lukasz", "strasse"] {
+        press(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, query);
+        app.wait_idle();
+        press(&mut app, KeyCode::Enter);
+        let found: Vec<&str> = app.visible.iter().map(|&i| app.board.rows[i].reference.as_str()).collect();
+        assert_eq!(found, vec![recorded.reference.as_str()], "{query}");
+        press(&mut app, KeyCode::Char('x'));
+    }
+}
+
+/// Issue 8 item 5 (P9-e): the actions form warns before a subject's name
+/// reaches leadership, as the debrief form does; a second save goes ahead.
+#[test]
+fn an_action_naming_a_subject_warns_before_it_saves() {
+    let (_f, mut app) = with_oversight(40);
+    let subject = app.board.rows.iter().find(|r| !r.subject.contains('+')).unwrap().subject.clone();
+    let first = subject.split_whitespace().next().unwrap().to_string();
+    press(&mut app, KeyCode::Char('2'));
+    let before = app.oversight.actions.len();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "description");
+    type_text(&mut app, &format!("Check {} phone again.", casebook::domain::fold::fold(&first)));
+    ctrl(&mut app, 's');
+    let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
+    assert!(warning.contains(&subject) && warning.contains("Leadership will read this action"), "{warning}");
+    assert_eq!(app.oversight.actions.len(), before);
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.oversight.actions.len(), before + 1);
+    // The evidence of completion is checked too.
+    let added = app.shown_actions().iter().position(|a| a.description.starts_with("Check ")).unwrap();
+    app.actions_list.selected = added;
+    press(&mut app, KeyCode::Char('u'));
+    choose(&mut app, "to", "done");
+    focus(&mut app, "note");
+    type_text(&mut app, &format!("Spoke to {first}."));
+    ctrl(&mut app, 's');
+    let warning = app.form.as_ref().expect("warned, not saved").form.error.clone().unwrap();
+    assert!(warning.contains("These names appear"), "{warning}");
+}
+
+/// Issue 8 item 15: at start-up a key without a passphrase gets a one-line
+/// notice (the idle lock cannot protect it); a passphrase key none.
+#[test]
+fn a_key_without_a_passphrase_is_named_at_start_up() {
+    let (f, app) = Fixture::new(0);
+    drop(app);
+    let open = |key: &std::path::Path, pass: Option<&str>| {
+        let id = identity::load(key, &mut || pass.map(|p| age::secrecy::SecretString::from(p.to_string()))).unwrap();
+        let session = Store::open(&f.dir.path().join("store")).unwrap().unlock(id).unwrap();
+        let options = Options { identity: Some(key.to_path_buf()), clock: Some(fixed_now()), ..Default::default() };
+        App::new(session, options, KeyMap::default(), Theme { color: false })
+    };
+    let plain = f.dir.path().join("store/demo-keys/dsl.txt");
+    let mut app = open(&plain, None);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Your key has no passphrase: the idle lock only clears the screen (README)."), "{s}");
+    // The same key, passphrase-protected: no notice.
+    let key = identity::load(&plain, &mut || None).unwrap();
+    drop(app);
+    let locked = f.dir.path().join("dsl.age");
+    identity::write(&locked, &key, Some(age::secrecy::SecretString::from("staff room secret".to_string()))).unwrap();
+    let mut app = open(&locked, Some("staff room secret"));
+    assert!(!screen(&mut app, 80, 24).contains("Your key"), "no notice for a passphrase key");
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use super::{Cli, now, parse_date};
+use super::{Cli, Listed, check_due, now, parse_date, values};
 use crate::domain::debrief::{action_label, parse_action_label};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, MemberId, NewAction, NewDebrief,
@@ -18,6 +18,7 @@ use crate::domain::{
 };
 use crate::store::Session;
 use crate::store::oversight::ReviewInput;
+use crate::text::{fit, safe};
 
 const KINDS: &str = "policy-change, curriculum-change, staff-training, signage, technical or other";
 const STATUSES: &str = "open, in-progress, done or dropped";
@@ -93,27 +94,32 @@ pub enum ActionCommand {
         /// The lesson's number within the debrief
         #[arg(long)]
         lesson: u32,
-        /// policy-change, curriculum-change, staff-training, signage, technical, other
-        #[arg(long)]
+        /// What kind of action
+        #[arg(long, value_parser = Listed(values::action_kinds))]
         kind: String,
         /// A member's name or #id (DSL, deputy or leadership)
         #[arg(long)]
         owner: String,
-        /// YYYY-MM-DD
+        /// YYYY-MM-DD: today or later
         #[arg(long)]
         due: String,
+        /// Save a due date more than a year away (a check against typing slips)
+        #[arg(long = "confirm-far-date")]
+        confirm_far_date: bool,
         #[arg(long)]
         description: String,
+        /// Record it even though the description names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
     /// List actions: still to do first, by due date; overdue ones say OVERDUE
     List {
         /// A member's name, #id, or "me"
         #[arg(long)]
         owner: Option<String>,
-        /// open, in-progress, done, dropped
-        #[arg(long)]
+        #[arg(long, value_parser = Listed(values::action_statuses))]
         status: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = Listed(values::action_kinds))]
         kind: Option<String>,
         #[arg(long)]
         overdue: bool,
@@ -131,12 +137,15 @@ pub enum ActionCommand {
     Status {
         /// A-NNNN
         action: String,
-        /// in-progress, done, dropped, or open (to reopen)
-        #[arg(long)]
+        /// The status to move to (open reopens)
+        #[arg(long, value_parser = Listed(values::action_statuses))]
         to: String,
         /// Evidence of completion, or the reason
         #[arg(long, default_value = "")]
         note: String,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
 }
 
@@ -163,19 +172,25 @@ pub enum PolicyCommand {
         /// A policy-change action this review completes (repeatable)
         #[arg(long = "close-action", value_name = "A-NNNN")]
         close_actions: Vec<String>,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
     /// Log something that asks for a review (DSL or deputy)
     Trigger {
         #[arg(long, default_value_t = 1)]
         policy: u32,
-        /// update, local-concern, infrastructure, action
-        #[arg(long)]
+        /// What asks for the review: a national or local update, a local concern, an infrastructure change, an action
+        #[arg(long, value_parser = Listed(values::triggers))]
         kind: String,
         #[arg(long)]
         note: String,
         /// The policy-change action that asks for it
         #[arg(long, value_name = "A-NNNN")]
         action: Option<String>,
+        /// Record it even though the note names a subject of a concern
+        #[arg(long = "allow-names")]
+        allow_names: bool,
     },
 }
 
@@ -216,6 +231,19 @@ fn member_id(session: &Session, who: &str) -> Result<MemberId> {
         .ok_or_else(|| anyhow!("no member called {who:?}; see `casebook member list`"))
 }
 
+/// P9-e: refuses a text leadership will read when it names a subject of a
+/// concern, unless `--allow-names` was given (issue 8: every such text).
+fn refuse_names(what: &str, named: &[String], allow: bool) -> Result<()> {
+    if !named.is_empty() && !allow {
+        bail!(
+            "the {what} names {} (a subject of a concern), and leadership will read it: \
+             rewrite without names, or pass --allow-names; nothing was recorded",
+            named.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn action_id(text: &str) -> Result<u32> {
     parse_action_label(text)
         .ok_or_else(|| anyhow!("{text:?} is not an action; write it as A-0001 (see `casebook action list`)"))
@@ -251,14 +279,13 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             );
             for d in &debriefs {
                 let n = actions.iter().filter(|a| a.debrief == d.id).count();
-                let by: String = d.recorded_by.name.chars().take(28).collect();
-                println!(
-                    "{:<12} {:<10} {:>7} {:>7} {:<28} {}",
-                    d.reference,
+                say!(
+                    "{} {:<10} {:>7} {:>7} {} {}",
+                    fit(&d.reference, 12),
                     d.held_on,
                     d.lessons.len(),
                     n,
-                    by,
+                    fit(&d.recorded_by.name, 28),
                     d.concern_references()
                 );
             }
@@ -274,7 +301,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             if *json {
                 return print_json(&serde_json::json!({ "debrief": d, "actions": actions }));
             }
-            print!("{}", debrief_text(&d, &actions, now().date()));
+            print!("{}", safe(&debrief_text(&d, &actions, now().date())));
             Ok(())
         }
         DebriefCommand::Awaiting { json } => {
@@ -295,7 +322,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             }
             println!("{:<12} {:>8} {:<17} CATEGORY", "REFERENCE", "WAITING", "SINCE");
             for r in &rows {
-                println!(
+                say!(
                     "{:<12} {:>7}d {:<17} {}",
                     r.reference,
                     r.days_waiting(now),
@@ -314,7 +341,15 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
 fn add_debrief(cli: &Cli, args: &DebriefArgs) -> Result<()> {
     let mut j = if args.json {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| anyhow!("cannot read standard input: {e}"))?;
+        let limit = crate::domain::limits::JSON_INPUT_BYTES;
+        // Read at most one byte past the limit (PRODUCT.md 7e).
+        std::io::stdin()
+            .take(limit as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
+        if text.len() > limit {
+            bail!("the debrief JSON is over the limit of {}; nothing was recorded", crate::domain::limits::size(limit));
+        }
         serde_json::from_str::<DebriefJson>(&text)
             .map_err(|e| anyhow!("malformed debrief JSON: {e}; nothing was recorded"))?
     } else {
@@ -361,20 +396,17 @@ fn add_debrief(cli: &Cli, args: &DebriefArgs) -> Result<()> {
     }
     // P9-e: leadership reads debriefs, so a subject's name must not be in one.
     let named = session.debrief_name_warnings(&new)?;
-    if !named.is_empty() && !args.allow_names {
-        bail!(
-            "the debrief's text names {} (a subject of a concern), and leadership will read it: \
-             rewrite without names, or pass --allow-names; nothing was recorded",
-            named.join(", ")
-        );
-    }
+    refuse_names("debrief's text", &named, args.allow_names)?;
     let recorded = session.record_debrief(new, now())?;
     let d = &recorded.debrief;
-    print!("Recorded {} ({} lesson{}).", d.reference, d.lessons.len(), if d.lessons.len() == 1 { "" } else { "s" });
-    if !recorded.closed.is_empty() {
-        print!(" Closed {}.", recorded.closed.join(", "));
-    }
-    println!();
+    let closed =
+        if recorded.closed.is_empty() { String::new() } else { format!(" Closed {}.", recorded.closed.join(", ")) };
+    say!(
+        "Recorded {} ({} lesson{}).{closed}",
+        d.reference,
+        d.lessons.len(),
+        if d.lessons.len() == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 
@@ -465,9 +497,10 @@ fn parse_status(text: &str) -> Result<ActionStatus> {
 pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
     let today = now().date();
     match command {
-        ActionCommand::Add { debrief, lesson, kind, owner, due, description } => {
+        ActionCommand::Add { debrief, lesson, kind, owner, due, confirm_far_date, description, allow_names } => {
             let kind = parse_kind(kind)?;
             let due = parse_date(due)?;
+            check_due("the due date", due, *confirm_far_date)?;
             let mut session = cli.session()?;
             let new = NewAction {
                 debrief: session.find_debrief(debrief)?,
@@ -477,8 +510,10 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 owner: member_id(&session, owner)?,
                 due,
             };
+            let named = session.action_name_warnings(new.debrief, &new.description)?;
+            refuse_names("action's description", &named, *allow_names)?;
             let a = session.add_action(new, now())?;
-            println!(
+            say!(
                 "Added {} for {}: {}, owned by {}, due {}.",
                 a.label(),
                 a.source_label(),
@@ -509,17 +544,16 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 "ACTION", "STATUS", "DUE", "KIND", "OWNER", "FROM"
             )?;
             for a in &actions {
-                let owner: String = a.owner.name.chars().take(24).collect();
                 writeln!(
                     out,
-                    "{:<7} {:<22} {:<10} {:<24} {:<24} {:<22} {}",
+                    "{:<7} {:<22} {:<10} {:<24} {} {} {}",
                     a.label(),
                     status_text(a, today),
                     a.due,
                     a.kind.label(),
-                    owner,
-                    a.source_label(),
-                    a.description
+                    fit(&a.owner.name, 24),
+                    fit(&a.source_label(), 22),
+                    crate::text::one_line(&a.description)
                 )?;
             }
             if actions.is_empty() {
@@ -534,19 +568,19 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             if *json {
                 return print_json(&ActionJson::of(&a, today));
             }
-            println!("{} [{}] {}", a.label(), status_text(&a, today), a.description);
-            println!("From:   {}", a.source_label());
-            println!("Kind:   {}", a.kind.label());
-            println!("Owner:  {}", a.owner.name);
-            println!("Due:    {}", a.due);
-            println!("Added:  {} by {}", a.created_at.format("%Y-%m-%d %H:%M"), a.created_by.name);
-            println!("History:");
+            say!("{} [{}] {}", a.label(), status_text(&a, today), a.description);
+            say!("From:   {}", a.source_label());
+            say!("Kind:   {}", a.kind.label());
+            say!("Owner:  {}", a.owner.name);
+            say!("Due:    {}", a.due);
+            say!("Added:  {} by {}", a.created_at.format("%Y-%m-%d %H:%M"), a.created_by.name);
+            say!("History:");
             if a.history.is_empty() {
-                println!("  (no changes yet)");
+                say!("  (no changes yet)");
             }
             for c in &a.history {
                 let note = if c.note.is_empty() { String::new() } else { format!(": {}", c.note) };
-                println!(
+                say!(
                     "  {} {} → {} by {}{}",
                     c.at.format("%Y-%m-%d %H:%M"),
                     c.from.label(),
@@ -557,12 +591,17 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             }
             Ok(())
         }
-        ActionCommand::Status { action, to, note } => {
+        ActionCommand::Status { action, to, note, allow_names } => {
             let id = action_id(action)?;
             let to = parse_status(to)?;
             let mut session = cli.session()?;
+            if !note.trim().is_empty() {
+                let debrief = session.action(id)?.debrief;
+                let named = session.action_name_warnings(debrief, note)?;
+                refuse_names("note", &named, *allow_names)?;
+            }
             let a = session.change_action_status(id, to, note, now())?;
-            println!("{} is now {}.", a.label(), a.status().label());
+            say!("{} is now {}.", a.label(), a.status().label());
             Ok(())
         }
     }
@@ -601,51 +640,57 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
             }
             for p in &policies {
                 let s = p.status(today);
-                println!("#{} {} ({})", p.id, p.name, s.version);
+                say!("#{} {} ({})", p.id, p.name, s.version);
                 if p.reviews.is_empty() {
-                    println!(
+                    say!(
                         "   written {}, not reviewed since; reviewed every {} months",
-                        p.written, p.review_interval_months
+                        p.written,
+                        p.review_interval_months
                     );
                 } else {
-                    println!("   last reviewed {}, every {} months", s.last_reviewed, p.review_interval_months);
+                    say!("   last reviewed {}, every {} months", s.last_reviewed, p.review_interval_months);
                 }
-                println!("   review: {}", policy_state(&s));
+                say!("   review: {}", policy_state(&s));
                 for t in p.pending_triggers() {
-                    println!("   trigger {}: {}: {} ({})", t.at.format("%Y-%m-%d"), t.kind.label(), t.note, t.by.name);
+                    say!("   trigger {}: {}: {} ({})", t.at.format("%Y-%m-%d"), t.kind.label(), t.note, t.by.name);
                 }
                 if let Some(r) = p.reviews.last() {
-                    println!("   last review by {}: {}", r.by.name, r.note);
+                    say!("   last review by {}: {}", r.by.name, r.note);
                 }
             }
             Ok(())
         }
-        PolicyCommand::Review { policy, date, version, note, close_actions } => {
+        PolicyCommand::Review { policy, date, version, note, close_actions, allow_names } => {
             let date = date_or_today(date.as_deref())?;
             let close_actions = close_actions.iter().map(|a| action_id(a)).collect::<Result<Vec<_>>>()?;
             let mut session = cli.session()?;
+            let named = session.name_warnings(&format!("{version}\n{note}"), &[])?;
+            refuse_names("review's note", &named, *allow_names)?;
             let closing = close_actions.len();
             let p = session.record_policy_review(
                 *policy,
                 ReviewInput { date, version: version.clone(), note: note.clone(), close_actions },
                 now(),
             )?;
-            print!("Recorded the review of the {} ({}); next due {}.", p.name, p.current_version(), p.next_due());
-            if closing > 0 {
+            let closed = if closing > 0 {
                 let closed =
                     p.reviews.last().map(|r| r.closed_actions.iter().map(|&id| action_label(id)).collect::<Vec<_>>());
-                print!(" Closed {}.", closed.unwrap_or_default().join(", "));
-            }
-            println!();
+                format!(" Closed {}.", closed.unwrap_or_default().join(", "))
+            } else {
+                String::new()
+            };
+            say!("Recorded the review of the {} ({}); next due {}.{closed}", p.name, p.current_version(), p.next_due());
             Ok(())
         }
-        PolicyCommand::Trigger { policy, kind, note, action } => {
+        PolicyCommand::Trigger { policy, kind, note, action, allow_names } => {
             let kind =
                 TriggerKind::parse(kind).ok_or_else(|| anyhow!("{kind:?} is not a review trigger; use {TRIGGERS}"))?;
             let action = action.as_deref().map(action_id).transpose()?;
             let mut session = cli.session()?;
+            let named = session.name_warnings(note, &[])?;
+            refuse_names("trigger's note", &named, *allow_names)?;
             let p = session.log_review_trigger(*policy, kind, note, action, now())?;
-            println!("Logged a review trigger ({}) for the {}.", kind.label(), p.name);
+            say!("Logged a review trigger ({}) for the {}.", kind.label(), p.name);
             Ok(())
         }
     }
@@ -661,7 +706,7 @@ pub fn figures(cli: &Cli, json: bool) -> Result<()> {
     if json {
         return print_json(&dash);
     }
-    print!("{}", dashboard_text(&dash, session.catalogue()));
+    print!("{}", safe(&dashboard_text(&dash, session.catalogue())));
     Ok(())
 }
 
@@ -701,6 +746,11 @@ fn dashboard_text(d: &Dashboard, catalogue: &Catalogue) -> String {
             ));
             let by_status: Vec<String> = f.by_status().iter().map(|(s, n)| format!("{n} {}", s.label())).collect();
             out.push_str(&format!("  by status:   {}\n", by_status.join(", ")));
+            // P9-c: the DSL's decisions that a debrief was not needed.
+            out.push_str(&format!(
+                "  closed without debrief: {} (the DSL's recorded decision)\n",
+                f.closed_without_debrief
+            ));
             out.push_str("  by category:\n");
             for (category, n) in f.by_category() {
                 out.push_str(&format!("    {n:>4}  {}\n", catalogue.category_label(&category)));

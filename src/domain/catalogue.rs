@@ -8,6 +8,10 @@ use serde::Deserialize;
 
 const SEED: &str = include_str!("seed_catalogue.toml");
 
+/// The category column of the 80-column board (issue 8 item 23): a short
+/// label this long or shorter shows whole; a longer one is cut with "…".
+pub const SHORT_LABEL_WIDTH: usize = 15;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
@@ -63,6 +67,7 @@ pub struct Category {
     pub id: String,
     pub label: String,
     /// For narrow screens (80 columns over SSH); defaults to the label.
+    /// At most `SHORT_LABEL_WIDTH` characters shows whole on the board.
     #[serde(default)]
     pub short: Option<String>,
     /// The REQUIREMENTS.md clause the category comes from, e.g. "P6.1-c".
@@ -173,6 +178,14 @@ mod tests {
         let c = Catalogue::seed();
         assert!(c.categories.len() >= 10);
         assert_eq!(c.policy.written, NaiveDate::from_ymd_opt(2024, 6, 1).unwrap());
+    }
+
+    #[test]
+    fn every_short_label_fits_the_80_column_board() {
+        for c in &Catalogue::seed().categories {
+            let short = c.short.as_deref().unwrap_or(&c.label);
+            assert!(short.chars().count() <= SHORT_LABEL_WIDTH, "{}: {short:?} is too long", c.id);
+        }
     }
 
     #[test]

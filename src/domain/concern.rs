@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::catalogue::Catalogue;
+use super::limits::{self, DESCRIPTION_BYTES, ENTRY_BYTES, NAME_CHARS};
 use super::member::MemberId;
 
 /// Who did something, with their name as it was at the time (S-c: signed).
@@ -198,7 +199,61 @@ impl NewConcern {
         if self.occurred_at > now + chrono::Duration::minutes(5) {
             err("occurred_at", "cannot be in the future");
         }
+        // Size limits (PRODUCT.md principle 7e; domain::limits).
+        let mut over = |field, problem: Option<String>| {
+            if let Some(message) = problem {
+                errors.push(FieldError { field, message });
+            }
+        };
+        over("subjects", limits::over_items(self.subjects.len(), "subjects"));
+        for s in &self.subjects {
+            over("subjects", limits::over_chars(&s.name, NAME_CHARS).map(|p| format!("a name: {p}")));
+            over("detail", limits::over_chars(&s.detail, NAME_CHARS));
+        }
+        over("devices", limits::over_items(self.devices.len(), "devices"));
+        over("reported_by", limits::over_chars(&self.reported_by, NAME_CHARS));
+        over("description", limits::over_bytes(&self.description, DESCRIPTION_BYTES));
+        over("immediate_action", limits::over_bytes(&self.immediate_action, DESCRIPTION_BYTES));
         errors
+    }
+}
+
+/// A concern reference as people type it: "C-2026-0001", "c-2026-1",
+/// "2026-0001", or the number alone ("1"), which stands for that number in
+/// whichever year has it, when only one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceQuery {
+    pub year: Option<i32>,
+    pub number: u32,
+}
+
+impl ReferenceQuery {
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let t = t.strip_prefix(['C', 'c']).map_or(t, |rest| rest.strip_prefix('-').unwrap_or(rest));
+        let digits = |s: &str| !s.is_empty() && s.len() <= 9 && s.chars().all(|c| c.is_ascii_digit());
+        let (year, number) = match t.split_once('-') {
+            Some((y, n)) if digits(y) && y.len() == 4 && digits(n) => (Some(y.parse().ok()?), n),
+            None if digits(t) => (None, t),
+            _ => return None,
+        };
+        Some(ReferenceQuery { year, number: number.parse().ok().filter(|&n| n > 0)? })
+    }
+
+    /// Whether a stored reference ("C-2026-0001") is this one.
+    pub fn matches(&self, reference: &str) -> bool {
+        let Some((year, number)) = reference.strip_prefix("C-").and_then(|r| r.split_once('-')) else {
+            return false;
+        };
+        self.year.is_none_or(|y| year.parse() == Ok(y)) && number.parse() == Ok(self.number)
+    }
+
+    /// What was looked for, for a message: "C-2026-0001", or "numbered 1".
+    pub fn describe(&self) -> String {
+        match self.year {
+            Some(y) => format!("C-{y}-{:04}", self.number),
+            None => format!("numbered {}", self.number),
+        }
     }
 }
 
@@ -320,6 +375,11 @@ pub enum EntryKind {
     Note,
     /// Replaces the text of an earlier entry, which stays (S-c).
     Correction,
+    // Appended, so records written before it still decode (bincode
+    // numbers variants by position).
+    /// P9-c: the DSL's recorded decision that an investigated concern
+    /// needs no debrief, with the reason; it closes the concern.
+    ClosedWithoutDebrief,
 }
 
 impl EntryKind {
@@ -347,6 +407,7 @@ impl EntryKind {
             EntryKind::Referral => "referral",
             EntryKind::Note => "note",
             EntryKind::Correction => "correction",
+            EntryKind::ClosedWithoutDebrief => "no debrief",
         }
     }
 
@@ -379,6 +440,10 @@ pub enum CaseError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// Why a status change cannot close an investigated concern (P9-c). It
+/// names the legitimate way only.
+const DEBRIEF_CLOSES: &str = "an investigated concern closes when its debrief is recorded (P9-c)";
 
 fn refused(action: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Refused { action: action.to_string(), reason: reason.into() }
@@ -459,6 +524,15 @@ impl CaseFile {
         if triage.reasoning.trim().is_empty() {
             return Err(refused("triage", "record the reasoning for the decision, even for no further action"));
         }
+        if let Some(problem) = limits::over_bytes(&triage.reasoning, ENTRY_BYTES) {
+            return Err(refused("triage", format!("the reasoning: {problem}")));
+        }
+        // A review date is today or later (issue 8): a past one would sit in
+        // the chronology forever. The far-date question is the caller's.
+        if let Some(d) = triage.next_review {
+            super::when::check_due_date("the review date", d, triage.decided_at.date())
+                .map_err(|e| refused("triage", e))?;
+        }
         if catalogue.pathway(&triage.pathway).is_none() {
             return Err(refused("triage", format!("unknown pathway {}", triage.pathway)));
         }
@@ -511,6 +585,9 @@ impl CaseFile {
         if text.trim().is_empty() {
             return Err(CaseError::Invalid("the entry has no text".into()));
         }
+        if let Some(problem) = limits::over_bytes(text.trim(), ENTRY_BYTES) {
+            return Err(CaseError::Invalid(format!("the entry: {problem}")));
+        }
         if at > now + chrono::Duration::minutes(5) {
             return Err(CaseError::Invalid("an entry cannot be dated in the future".into()));
         }
@@ -534,6 +611,9 @@ impl CaseFile {
         }
         if text.trim().is_empty() {
             return Err(CaseError::Invalid("the correction has no text".into()));
+        }
+        if let Some(problem) = limits::over_bytes(text.trim(), ENTRY_BYTES) {
+            return Err(CaseError::Invalid(format!("the correction: {problem}")));
         }
         let at = original.at;
         Ok(self.append(EntryKind::Correction, at, now, author, text.trim().to_string(), Some(seq)))
@@ -575,9 +655,11 @@ impl CaseFile {
             }
             (Triaged, AwaitingDebrief) => no("start the investigation first"),
             (InProgress, AwaitingDebrief) => Ok(()),
-            // Policy §9 (P9-c): after an investigation, leadership debriefs.
-            (InProgress, Closed) => no("an investigated concern is debriefed first: move it to awaiting debrief"),
-            (AwaitingDebrief, Closed | InProgress) => Ok(()),
+            // Policy §9 (P9-c): after an investigation, leadership debriefs,
+            // and the recorded debrief is what closes the concern
+            // (`close_by_debrief`). A status change alone never does.
+            (InProgress | AwaitingDebrief, Closed) => no(DEBRIEF_CLOSES),
+            (AwaitingDebrief, InProgress) => Ok(()),
             (Closed, InProgress) => Ok(()),
             (Closed, AwaitingDebrief) => no("reopen it first"),
             (InProgress | AwaitingDebrief, _) | (Closed, _) => no("that change is not part of the lifecycle"),
@@ -600,11 +682,94 @@ impl CaseFile {
                 "give a reason; it goes in the chronology",
             ));
         }
+        if let Some(problem) = limits::over_bytes(reason.trim(), ENTRY_BYTES) {
+            return Err(refused(
+                &format!("change the status of {}", self.concern.reference),
+                format!("the reason: {problem}"),
+            ));
+        }
         let from = self.status;
         let text = format!("Status: {} → {}. {}", from.label(), to.label(), reason.trim());
         self.append(EntryKind::StatusChange, now, now, author, text, None);
         self.status = to;
         Ok(())
+    }
+
+    /// P9-c: a recorded debrief closes the concern it links, if the
+    /// concern awaits one. The only way an investigated concern closes,
+    /// besides the DSL's recorded decision ([`CaseFile::close_without_debrief`]).
+    pub fn close_by_debrief(&mut self, debrief: &str, author: &Author, now: NaiveDateTime) -> Result<(), CaseError> {
+        if self.status != Status::AwaitingDebrief {
+            return Err(refused(
+                &format!("close {} by a debrief", self.concern.reference),
+                format!("it is {}, not awaiting debrief", self.status.label()),
+            ));
+        }
+        let text = format!(
+            "Status: {} → {}. Debrief {} recorded (P9-c).",
+            Status::AwaitingDebrief.label(),
+            Status::Closed.label(),
+            debrief.trim()
+        );
+        self.append(EntryKind::StatusChange, now, now, author, text, None);
+        self.status = Status::Closed;
+        Ok(())
+    }
+
+    /// Whether an investigated concern may be closed without a debrief
+    /// (P9-c), and if not, why not. Only the DSL may make that decision;
+    /// the store checks the role.
+    pub fn check_close_without_debrief(&self) -> Result<(), CaseError> {
+        let action = format!("close {} without a debrief", self.concern.reference);
+        match self.status {
+            Status::InProgress | Status::AwaitingDebrief => Ok(()),
+            Status::Closed => Err(refused(&action, "it is already closed")),
+            Status::New => Err(refused(&action, "triage it first: record risk, pathway and reasoning")),
+            Status::Triaged => {
+                Err(refused(&action, "it has not been investigated; start it, or triage it as no further action"))
+            }
+        }
+    }
+
+    /// P9-c: the DSL's explicit, reasoned decision that an investigated
+    /// concern needs no debrief. It is recorded as its own chronology entry
+    /// (not a status change with free text), closes the concern, and is
+    /// counted on leadership's dashboard ([`CaseFile::closed_without_debrief`]).
+    pub fn close_without_debrief(
+        &mut self,
+        reason: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<(), CaseError> {
+        self.check_close_without_debrief()?;
+        if reason.trim().is_empty() {
+            return Err(refused(
+                &format!("close {} without a debrief", self.concern.reference),
+                "give the reason no debrief is needed; it goes in the chronology",
+            ));
+        }
+        let text = format!(
+            "Status: {} → {} without a debrief. The DSL decided no debrief is needed (P9-c): {}",
+            self.status.label(),
+            Status::Closed.label(),
+            reason.trim()
+        );
+        self.append(EntryKind::ClosedWithoutDebrief, now, now, author, text, None);
+        self.status = Status::Closed;
+        Ok(())
+    }
+
+    /// Closed by the DSL's decision that no debrief was needed, rather than
+    /// by a debrief or a triage of no further action (and not reopened
+    /// since): what leadership's figures count.
+    pub fn closed_without_debrief(&self) -> bool {
+        self.status == Status::Closed
+            && self
+                .chronology
+                .iter()
+                .rev()
+                .find(|e| matches!(e.kind, EntryKind::StatusChange | EntryKind::ClosedWithoutDebrief))
+                .is_some_and(|e| e.kind == EntryKind::ClosedWithoutDebrief)
     }
 
     pub fn last_activity(&self) -> NaiveDateTime {
@@ -688,9 +853,10 @@ mod tests {
         assert_eq!(c.status, Status::Triaged);
         c.transition(Status::InProgress, "Meeting with parents booked.", &dsl(), at(12), &cat).unwrap();
         c.transition(Status::AwaitingDebrief, "Sanction applied.", &dsl(), at(13), &cat).unwrap();
-        c.transition(Status::Closed, "Debrief held.", &dsl(), at(14), &cat).unwrap();
+        c.close_by_debrief("D-2026-0001", &dsl(), at(14)).unwrap();
         let changes = c.chronology.iter().filter(|e| e.kind == EntryKind::StatusChange).count();
         assert_eq!(changes, 4, "new→triaged, →in progress, →awaiting debrief, →closed");
+        assert!(!c.closed_without_debrief());
         c.transition(Status::InProgress, "New evidence from a parent.", &dsl(), at(15), &cat).unwrap();
         assert_eq!(c.status, Status::InProgress);
     }
@@ -765,7 +931,55 @@ mod tests {
         c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
         c.transition(Status::InProgress, "Started.", &dsl(), at(12), &cat).unwrap();
         let err = c.check_transition(Status::Closed, &cat).unwrap_err().to_string();
-        assert!(err.contains("debriefed first"), "{err}");
+        assert_eq!(err, "cannot close C-2026-0001: an investigated concern closes when its debrief is recorded (P9-c)");
+        // Issue 8 item 3: moving it to awaiting debrief first is no way round.
+        c.transition(Status::AwaitingDebrief, "Done.", &dsl(), at(13), &cat).unwrap();
+        let err = c.transition(Status::Closed, "close", &dsl(), at(14), &cat).unwrap_err().to_string();
+        assert_eq!(err, "cannot close C-2026-0001: an investigated concern closes when its debrief is recorded (P9-c)");
+        assert_eq!(c.status, Status::AwaitingDebrief);
+        // The recorded debrief closes it.
+        c.close_by_debrief("D-2026-0003", &dsl(), at(15)).unwrap();
+        assert_eq!(c.status, Status::Closed);
+        assert_eq!(
+            c.chronology.last().unwrap().text,
+            "Status: awaiting debrief → closed. Debrief D-2026-0003 recorded (P9-c)."
+        );
+        assert!(c.close_by_debrief("D-2026-0004", &dsl(), at(16)).is_err(), "only a concern awaiting one");
+    }
+
+    #[test]
+    fn the_dsl_may_record_that_no_debrief_is_needed_with_a_reason() {
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        assert!(c.close_without_debrief("x", &dsl(), at(11)).unwrap_err().to_string().contains("triage it first"));
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        let err = c.close_without_debrief("x", &dsl(), at(11)).unwrap_err().to_string();
+        assert!(err.contains("has not been investigated"), "{err}");
+        c.transition(Status::InProgress, "Started.", &dsl(), at(12), &cat).unwrap();
+        let err = c.close_without_debrief("  ", &dsl(), at(13)).unwrap_err().to_string();
+        assert!(err.contains("give the reason no debrief is needed"), "{err}");
+        assert_eq!(c.status, Status::InProgress, "a refusal changes nothing");
+        c.close_without_debrief(" A one-off breach; nothing for the school to learn. ", &dsl(), at(13)).unwrap();
+        assert_eq!(c.status, Status::Closed);
+        let last = c.chronology.last().unwrap();
+        assert_eq!(last.kind, EntryKind::ClosedWithoutDebrief, "its own kind of entry, not a status note");
+        assert_eq!(
+            last.text,
+            "Status: in progress → closed without a debrief. The DSL decided no debrief is needed (P9-c): \
+             A one-off breach; nothing for the school to learn."
+        );
+        assert!(c.closed_without_debrief());
+        // Reopened, it no longer counts; closed by a debrief later, neither.
+        c.transition(Status::InProgress, "New evidence.", &dsl(), at(14), &cat).unwrap();
+        assert!(!c.closed_without_debrief());
+        c.transition(Status::AwaitingDebrief, "Done.", &dsl(), at(15), &cat).unwrap();
+        c.close_by_debrief("D-2026-0001", &dsl(), at(16)).unwrap();
+        assert!(!c.closed_without_debrief());
+        // A concern closed as no further action at triage is not counted.
+        let mut nfa = case("restricted-area");
+        nfa.record_triage(triage("no-further-action", Urgency::Routine), &cat).unwrap();
+        nfa.transition(Status::Closed, "NFA", &dsl(), at(12), &cat).unwrap();
+        assert!(!nfa.closed_without_debrief());
     }
 
     #[test]
@@ -785,6 +999,91 @@ mod tests {
         c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
         assert!(c.add_entry(EntryKind::Note, at(20), "x", &dsl(), at(12)).is_err());
         assert!(c.add_entry(EntryKind::StatusChange, at(12), "x", &dsl(), at(12)).is_err());
+    }
+
+    #[test]
+    fn every_text_has_a_size_limit() {
+        // Issue 8 item 6, PRODUCT.md principle 7e.
+        let cat = Catalogue::seed();
+        let mut n = NewConcern {
+            occurred_at: at(9),
+            reported_by: "r".repeat(NAME_CHARS + 1),
+            subjects: vec![Subject {
+                kind: SubjectKind::Child,
+                name: "n".repeat(NAME_CHARS + 1),
+                detail: String::new(),
+            }],
+            category: "restricted-area".into(),
+            location: "toilets".into(),
+            devices: vec!["mobile-phone".into(); 51],
+            description: "d".repeat(DESCRIPTION_BYTES + 1),
+            immediate_action: "a".repeat(DESCRIPTION_BYTES + 1),
+            source: Source::StaffReport,
+        };
+        let errors = n.validate(&cat, at(10));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["subjects", "devices", "reported_by", "description", "immediate_action"]);
+        assert_eq!(errors[0].message, "a name: 201 characters is over the limit of 200; shorten it");
+        let description = errors.iter().find(|e| e.field == "description").unwrap().to_string();
+        assert_eq!(description, "description: 64.1 KiB is over the limit of 64 KiB; shorten it");
+        n.reported_by.clear();
+        n.subjects[0].name = "Pupil Zed".into();
+        n.devices.truncate(1);
+        n.description = "d".repeat(DESCRIPTION_BYTES);
+        n.immediate_action.clear();
+        assert!(n.validate(&cat, at(10)).is_empty(), "exactly at the limit is fine");
+
+        let mut c = case("restricted-area");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.reasoning = "r".repeat(ENTRY_BYTES + 1);
+        assert!(c.record_triage(t, &cat).unwrap_err().to_string().contains("over the limit of 16 KiB"));
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        let long = "e".repeat(ENTRY_BYTES + 1);
+        assert!(
+            c.add_entry(EntryKind::Note, at(12), &long, &dsl(), at(12)).unwrap_err().to_string().contains("16 KiB")
+        );
+        let seq = c.add_entry(EntryKind::Note, at(12), "short", &dsl(), at(12)).unwrap();
+        assert!(c.correct_entry(seq, &long, &dsl(), at(13)).unwrap_err().to_string().contains("16 KiB"));
+        assert!(
+            c.transition(Status::InProgress, &long, &dsl(), at(13), &cat).unwrap_err().to_string().contains("16 KiB")
+        );
+        assert_eq!(c.status, Status::Triaged);
+    }
+
+    #[test]
+    fn a_review_date_in_the_past_is_refused() {
+        // Issue 8 item 4: triage with --review 1999-01-01 was kept forever.
+        let cat = Catalogue::seed();
+        let mut c = case("restricted-area");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.next_review = NaiveDate::from_ymd_opt(1999, 1, 1);
+        let err = c.record_triage(t, &cat).unwrap_err().to_string();
+        assert_eq!(err, "cannot triage: the review date 1999-01-01 is in the past; choose today (2026-03-10) or later");
+        assert!(c.triage.is_empty() && c.chronology.len() == 1, "nothing recorded");
+        let mut t = triage("behaviour-sanctions", Urgency::Routine);
+        t.next_review = Some(at(11).date());
+        c.record_triage(t, &cat).unwrap();
+    }
+
+    #[test]
+    fn references_are_read_as_people_type_them() {
+        let q = |t: &str| ReferenceQuery::parse(t);
+        let full = ReferenceQuery { year: Some(2026), number: 1 };
+        for text in ["C-2026-0001", "c-2026-0001", "C-2026-1", "2026-0001", "2026-1", " C2026-01 "] {
+            assert_eq!(q(text), Some(full), "{text}");
+        }
+        assert_eq!(q("1"), Some(ReferenceQuery { year: None, number: 1 }));
+        assert_eq!(q("0001"), Some(ReferenceQuery { year: None, number: 1 }));
+        for bad in ["", "C-", "0", "C-2026-0", "D-2026-0001", "26-1", "C-2026-x", "one", "C-2026-0001-2"] {
+            assert_eq!(q(bad), None, "{bad}");
+        }
+        assert!(full.matches("C-2026-0001"));
+        assert!(!full.matches("C-2025-0001"));
+        assert!(q("1").unwrap().matches("C-2025-0001"));
+        assert!(!q("1").unwrap().matches("C-2025-0010"));
+        assert!(q("12345").unwrap().matches("C-2026-12345"), "past 9999");
+        assert_eq!(full.describe(), "C-2026-0001");
+        assert_eq!(q("7").unwrap().describe(), "numbered 7");
     }
 
     #[test]

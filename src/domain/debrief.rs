@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::PolicyInfo;
 use super::concern::{Author, CaseError, CaseFile, EntryKind, FieldError, Status};
+use super::limits::{self, LESSON_BYTES, NAME_CHARS, NOTE_BYTES};
 use super::member::MemberId;
 use super::summary::CaseSummary;
 
@@ -130,6 +131,29 @@ impl NewDebrief {
         if self.lessons.iter().any(|l| l.trim().is_empty()) {
             err("lessons", "a lesson has no text; remove it or write it");
         }
+        // Size limits (PRODUCT.md principle 7e; domain::limits).
+        let mut over = |field, problem: Option<String>| {
+            if let Some(message) = problem {
+                errors.push(FieldError { field, message });
+            }
+        };
+        over("concerns", limits::over_items(self.concerns.len(), "concerns"));
+        for c in &self.concerns {
+            over("concerns", limits::over_chars(c, NAME_CHARS).map(|p| format!("a reference: {p}")));
+        }
+        over("attendees", limits::over_items(self.attendees.len(), "attendees"));
+        over("others", limits::over_items(self.other_attendees.len(), "other attendees"));
+        for o in &self.other_attendees {
+            over("others", limits::over_chars(o, NAME_CHARS).map(|p| format!("a name: {p}")));
+        }
+        over("summary", limits::over_bytes(&self.summary, NOTE_BYTES));
+        over("what_worked", limits::over_bytes(&self.what_worked, NOTE_BYTES));
+        over("what_did_not", limits::over_bytes(&self.what_did_not, NOTE_BYTES));
+        over("lessons", limits::over_items(self.lessons.len(), "lessons"));
+        for (n, l) in self.lessons.iter().enumerate() {
+            over("lessons", limits::over_bytes(l, LESSON_BYTES).map(|p| format!("lesson {}: {p}", n + 1)));
+        }
+        over("changes_needed", limits::over_bytes(&self.changes_needed, NOTE_BYTES));
         errors
     }
 
@@ -153,34 +177,128 @@ impl NewDebrief {
 }
 
 /// Words that are part of how names are written in casebook but identify
-/// nobody on their own ("Mr", "Pupil"): a name part is only checked alone
-/// when it is not one of these.
+/// nobody on their own ("Mr", "Pupil", "the Example family"): a name part
+/// is only checked alone when it is not one of these.
 const NOT_IDENTIFYING: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "prof", "rev", "pupil", "child", "staff", "visitor", "parent",
-    "carer", "teacher", "the", "and", "of",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "sir",
+    "prof",
+    "rev",
+    "pupil",
+    "child",
+    "staff",
+    "visitor",
+    "parent",
+    "carer",
+    "teacher",
+    "the",
+    "and",
+    "of",
+    "family",
+    "mum",
+    "dad",
+    "mother",
+    "father",
+    "parents",
+    "carers",
+    "brother",
+    "sister",
+    "son",
+    "daughter",
+    "grandmother",
+    "grandfather",
+    "grandma",
+    "grandad",
+    "grandparent",
+    "grandparents",
+    "aunt",
+    "uncle",
+    "cousin",
+    "guardian",
+    "foster",
+    "step",
+    "household",
+    "twins",
+    "unknown",
+    "unnamed",
+    "year",
+    "class",
+    "boy",
+    "girl",
+    "pupils",
+    "children",
+    "student",
+    "students",
+    "adult",
+    "group",
+    "older",
+    "younger",
+    "friend",
+    "friends",
+    "neighbour",
+    "partner",
 ];
 
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+/// Ordinary English words that are also given names or surnames ("Will",
+/// "May", "Rose", "Green"). Alone, such a part counts only when the text
+/// writes it with a capital, as names are written: "staff will be briefed"
+/// names nobody, "Will was upset" may. The whole name matches regardless.
+const ORDINARY_WORDS: &[&str] = &[
+    "will", "may", "mark", "hope", "grace", "rose", "bill", "june", "april", "august", "summer", "autumn", "faith",
+    "joy", "dawn", "rich", "pat", "sue", "sunny", "ray", "guy", "don", "art", "miles", "frank", "jack", "pearl",
+    "ruby", "amber", "ivy", "holly", "daisy", "lily", "heather", "iris", "poppy", "violet", "hazel", "olive", "sky",
+    "river", "storm", "brook", "bay", "star", "king", "young", "green", "brown", "white", "black", "grey", "gray",
+    "baker", "cook", "smith", "wood", "hill", "hall", "bell", "fox", "bird", "lamb", "cross", "bush", "field", "page",
+    "price", "long", "short", "little", "gold", "stone", "wall", "walker", "turner", "miller", "hunter", "porter",
+    "parker", "wells", "banks", "chase", "lane", "marsh", "moss", "reed", "sharp", "ward", "west", "north", "south",
+    "east", "day", "knight", "sweet", "love", "best", "chance", "patience", "honour", "liberty", "harmony", "crystal",
+    "jade", "ash", "rowan", "willow", "forest", "dale", "glen", "cliff", "drew", "sandy",
+];
+
+/// A word of a text as the name check sees it: folded (accent-blind,
+/// lower case) and whether it was written with a capital.
+struct Word {
+    folded: String,
+    capital: bool,
 }
 
-/// P9-e: which of `names` appear in `text`, so the debrief form can warn
-/// before leadership reads a subject's name. Case-insensitive and
-/// whole-word: "Zed" matches "zed's" but not "Zedekiah". A whole name
-/// matches across any spacing or punctuation; each distinctive part of a
-/// name (three letters or more, not a title such as "Mr") matches alone
-/// too, since a first name by itself can identify a child. Returns the
+fn words(text: &str) -> Vec<Word> {
+    super::fold::fold_keep_case(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| Word { folded: w.to_lowercase(), capital: w.starts_with(|c: char| c.is_uppercase()) })
+        .collect()
+}
+
+/// P9-e: which of `names` appear in `text`, so a form can warn before
+/// leadership reads a subject's name. Accent- and case-blind and
+/// whole-word (issue 8): "Zed" matches "zed's" but not "Zedekiah", and
+/// "Lukasz" matches "Łukasz". A whole name matches across any spacing or
+/// punctuation; each distinctive part of a name (three letters or more,
+/// not a title or a word such as "family") matches alone too, since a
+/// first name by itself can identify a child; a part that is also an
+/// ordinary word ("Will") only when written with a capital. Returns the
 /// names as given, once each, in the order given.
 pub fn names_mentioned(text: &str, names: &[String]) -> Vec<String> {
     let text_words = words(text);
-    let contains_run = |run: &[String]| !run.is_empty() && text_words.windows(run.len()).any(|w| w == run);
+    let contains_run = |run: &[Word]| {
+        !run.is_empty() && text_words.windows(run.len()).any(|w| w.iter().zip(run).all(|(a, b)| a.folded == b.folded))
+    };
+    let alone = |part: &Word| {
+        let p = part.folded.as_str();
+        p.chars().count() >= 3
+            && !NOT_IDENTIFYING.contains(&p)
+            && text_words.iter().any(|w| w.folded == p && (w.capital || !ORDINARY_WORDS.contains(&p)))
+    };
     let mut found: Vec<String> = Vec::new();
     for name in names {
         let parts = words(name);
-        let hit = contains_run(&parts)
-            || parts
-                .iter()
-                .any(|p| p.chars().count() >= 3 && !NOT_IDENTIFYING.contains(&p.as_str()) && text_words.contains(p));
+        let hit = contains_run(&parts) || parts.iter().any(alone);
         if hit && !found.iter().any(|f| f == name) {
             found.push(name.clone());
         }
@@ -370,6 +488,9 @@ impl Action {
         if from == to {
             return no(&format!("it is already {}", to.label()));
         }
+        if let Some(problem) = limits::over_bytes(note.trim(), NOTE_BYTES) {
+            return no(&format!("the note: {problem}"));
+        }
         let blank = note.trim().is_empty();
         match (from, to) {
             (Open, InProgress) => Ok(()),
@@ -425,8 +546,9 @@ pub struct NewAction {
 }
 
 impl NewAction {
-    /// Every problem at once, checked against the debrief it comes from.
-    pub fn validate(&self, debrief: &Debrief) -> Vec<FieldError> {
+    /// Every problem at once, checked against the debrief it comes from;
+    /// the due date is today or later (issue 8: as a triage's review date).
+    pub fn validate(&self, debrief: &Debrief, today: NaiveDate) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut err = |field, message: String| errors.push(FieldError { field, message });
         if debrief.lesson(self.lesson).is_none() {
@@ -438,7 +560,12 @@ impl NewAction {
         if self.description.trim().is_empty() {
             err("description", "say what will be done".into());
         }
-        if self.due < debrief.held_on {
+        if let Some(problem) = limits::over_bytes(&self.description, LESSON_BYTES) {
+            err("description", problem);
+        }
+        if let Err(e) = super::when::check_due_date("the due date", self.due, today) {
+            err("due", e);
+        } else if self.due < debrief.held_on {
             err("due", format!("the due date is before the debrief was held ({})", debrief.held_on));
         }
         errors
@@ -638,6 +765,12 @@ impl TrackedPolicy {
         if trigger.note.trim().is_empty() {
             return Err(refused(&format!("log a review trigger for the {}", self.name), "say what happened"));
         }
+        if let Some(problem) = limits::over_bytes(trigger.note.trim(), NOTE_BYTES) {
+            return Err(refused(
+                &format!("log a review trigger for the {}", self.name),
+                format!("the note: {problem}"),
+            ));
+        }
         self.triggers.push(ReviewTrigger { note: trigger.note.trim().to_string(), ..trigger });
         Ok(())
     }
@@ -648,6 +781,12 @@ impl TrackedPolicy {
         let action = format!("record a review of the {}", self.name);
         if review.note.trim().is_empty() {
             return Err(refused(&action, "say what was reviewed and what changed"));
+        }
+        if let Some(problem) = limits::over_bytes(review.note.trim(), NOTE_BYTES) {
+            return Err(refused(&action, format!("the note: {problem}")));
+        }
+        if let Some(problem) = limits::over_chars(review.version.trim(), NAME_CHARS) {
+            return Err(refused(&action, format!("the version: {problem}")));
         }
         if review.date > review.recorded_at.date() {
             return Err(refused(&action, "a review cannot be dated in the future"));
@@ -714,16 +853,22 @@ pub struct Figures {
     pub computed_at: NaiveDateTime,
     /// Sorted by category id, then status.
     pub counts: Vec<CategoryCount>,
+    /// P9-c: closed concerns the DSL decided needed no debrief (also
+    /// counted as closed above). Format 2 of the record; see `store::codec`.
+    pub closed_without_debrief: u32,
 }
 
 impl Figures {
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a CaseSummary>, computed_at: NaiveDateTime) -> Self {
         let mut counts: BTreeMap<(&str, Status), u32> = BTreeMap::new();
+        let mut closed_without_debrief = 0;
         for r in rows {
             *counts.entry((r.category.as_str(), r.status)).or_default() += 1;
+            closed_without_debrief += u32::from(r.closed_without_debrief);
         }
         Figures {
             computed_at,
+            closed_without_debrief,
             counts: counts
                 .into_iter()
                 .map(|((category, status), count)| CategoryCount { category: category.to_string(), status, count })
@@ -736,14 +881,17 @@ impl Figures {
     pub fn merge(parts: impl IntoIterator<Item = Figures>) -> Option<Figures> {
         let mut counts: BTreeMap<(String, Status), u32> = BTreeMap::new();
         let mut computed_at: Option<NaiveDateTime> = None;
+        let mut closed_without_debrief = 0;
         for part in parts {
             computed_at = computed_at.max(Some(part.computed_at));
+            closed_without_debrief += part.closed_without_debrief;
             for c in part.counts {
                 *counts.entry((c.category, c.status)).or_default() += c.count;
             }
         }
         Some(Figures {
             computed_at: computed_at?,
+            closed_without_debrief,
             counts: counts
                 .into_iter()
                 .map(|((category, status), count)| CategoryCount { category, status, count })
@@ -972,6 +1120,23 @@ mod tests {
     }
 
     #[test]
+    fn names_are_found_accent_blind_and_not_in_ordinary_words() {
+        // Issue 8 items 5 and 10.
+        let names: Vec<String> =
+            ["Zoë Ødegård", "The Łukasz family", "Will Rose"].into_iter().map(String::from).collect();
+        assert_eq!(names_mentioned("Check Zoe Odegard's phone.", &names), vec!["Zoë Ødegård"]);
+        assert_eq!(names_mentioned("odegard again", &names), vec!["Zoë Ødegård"]);
+        assert_eq!(names_mentioned("Ring LUKASZ.", &names), vec!["The Łukasz family"]);
+        assert_eq!(names_mentioned("Łukasz rang.", &names), vec!["The Łukasz family"]);
+        // "family", "the", and ordinary words in lower case name nobody.
+        assert!(names_mentioned("The family will be told; a rose bed.", &names).is_empty());
+        // Written as a name, or whole, they do.
+        assert_eq!(names_mentioned("Will was upset.", &names), vec!["Will Rose"]);
+        assert_eq!(names_mentioned("told will rose", &names), vec!["Will Rose"]);
+        assert!(names_mentioned("Zoetrope; Odegards", &names).is_empty(), "whole words only");
+    }
+
+    #[test]
     fn awaiting_since_reads_the_latest_move_to_awaiting_debrief() {
         let cat = Catalogue::seed();
         let mut case = CaseFile::open(Concern {
@@ -1124,14 +1289,69 @@ mod tests {
             owner: 3,
             due: d(2026, 3, 1),
         };
-        let errors = new.validate(&db);
+        let today = d(2026, 3, 20);
+        let errors = new.validate(&db, today);
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["lesson", "description", "due"]);
         assert_eq!(errors[0].message, "D-2026-0001 has no lesson 3 (it has 2)");
         new.lesson = 1;
         new.description = "Sign on the cloakroom door.".into();
         new.due = d(2026, 3, 20);
-        assert!(new.validate(&db).is_empty());
+        assert!(new.validate(&db, today).is_empty());
+    }
+
+    #[test]
+    fn an_action_due_in_the_past_is_refused() {
+        // Issue 8 item 4: the same rule as a triage's review date.
+        let new = NewAction {
+            debrief: 1,
+            lesson: 1,
+            description: "Sign on the cloakroom door.".into(),
+            kind: ActionKind::Signage,
+            owner: 3,
+            due: d(2026, 3, 25),
+        };
+        let errors = new.validate(&debrief(), d(2026, 4, 1));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].to_string(),
+            "due: the due date 2026-03-25 is in the past; choose today (2026-04-01) or later"
+        );
+    }
+
+    #[test]
+    fn debrief_and_action_texts_have_size_limits() {
+        // Issue 8 item 6, PRODUCT.md principle 7e.
+        let long = "x".repeat(NOTE_BYTES + 1);
+        let new = NewDebrief {
+            concerns: vec!["C-2026-0004".into()],
+            held_on: d(2026, 3, 20),
+            attendees: vec![1],
+            other_attendees: vec!["o".repeat(NAME_CHARS + 1)],
+            summary: long.clone(),
+            what_worked: long.clone(),
+            what_did_not: long.clone(),
+            lessons: vec!["fine".into(), "l".repeat(LESSON_BYTES + 1)],
+            changes_needed: long.clone(),
+        };
+        let errors = new.validate(d(2026, 3, 20));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["others", "summary", "what_worked", "what_did_not", "lessons", "changes_needed"]);
+        assert_eq!(errors[4].message, "lesson 2: 4.1 KiB is over the limit of 4 KiB; shorten it");
+
+        let mut a = action(d(2026, 4, 30));
+        let err = a.change_status(ActionStatus::Done, &long, &dsl(), at(2026, 4, 1, 9)).unwrap_err().to_string();
+        assert!(err.contains("the note: 16.1 KiB is over the limit of 16 KiB"), "{err}");
+        assert!(a.history.is_empty());
+        let new_action = NewAction {
+            debrief: 1,
+            lesson: 1,
+            description: "d".repeat(LESSON_BYTES + 1),
+            kind: ActionKind::Signage,
+            owner: 3,
+            due: d(2026, 4, 30),
+        };
+        assert_eq!(new_action.validate(&debrief(), d(2026, 3, 20))[0].field, "description");
     }
 
     #[test]
@@ -1270,6 +1490,7 @@ mod tests {
             assignee_id: None,
             next_review: None,
             restricted_location: false,
+            closed_without_debrief: false,
         }
     }
 
@@ -1281,8 +1502,11 @@ mod tests {
             row("restricted-area", Status::New),
             row("abusive-messages", Status::AwaitingDebrief),
         ];
+        let mut rows = rows;
+        rows[1].closed_without_debrief = true;
         let f = Figures::from_rows(&rows, at(2026, 3, 20, 9));
         assert_eq!(f.total(), 4);
+        assert_eq!(f.closed_without_debrief, 1, "P9-c: the DSL's decisions are counted");
         assert_eq!(f.count(Status::Closed), 2);
         assert_eq!(f.by_category(), vec![("abusive-messages".to_string(), 1), ("restricted-area".to_string(), 3)]);
         assert_eq!(f.by_status()[0], (Status::New, 1));

@@ -4,14 +4,16 @@
 pub mod catalogue;
 pub mod concern;
 pub mod debrief;
+pub mod fold;
+pub mod limits;
 pub mod member;
 pub mod summary;
 pub mod when;
 
 pub use catalogue::Catalogue;
 pub use concern::{
-    Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, Risk, Source, Status,
-    Subject, SubjectKind, Triage, Urgency,
+    Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, ReferenceQuery, Risk,
+    Source, Status, Subject, SubjectKind, Triage, Urgency,
 };
 pub use debrief::{
     Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, AwaitingDebrief, CategoryCount,

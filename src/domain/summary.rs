@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::Catalogue;
 use super::concern::{CaseFile, Risk, Status, SubjectKind, Urgency};
+use super::when::Lateness;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSummary {
@@ -27,6 +28,9 @@ pub struct CaseSummary {
     pub assignee_id: Option<u32>,
     pub next_review: Option<NaiveDate>,
     pub restricted_location: bool,
+    /// P9-c: closed by the DSL's recorded decision that no debrief was
+    /// needed (format 2 of the index; see `store::codec`).
+    pub closed_without_debrief: bool,
 }
 
 impl CaseSummary {
@@ -53,13 +57,60 @@ impl CaseSummary {
             assignee_id: triage.and_then(|t| t.assignee.as_ref()).map(|a| a.member),
             next_review: triage.and_then(|t| t.next_review),
             restricted_location: catalogue.location(&c.location).is_some_and(|l| l.restricted),
+            closed_without_debrief: case.closed_without_debrief(),
         }
     }
 
     /// Review due on or before `today` for an open case.
     pub fn is_due(&self, today: NaiveDate) -> bool {
-        self.status.is_open() && self.next_review.is_some_and(|d| d <= today)
+        self.review_lateness(today).is_some_and(Lateness::is_due)
     }
+
+    /// How the next review stands on `today`; none for a closed case or
+    /// one without a review date.
+    pub fn review_lateness(&self, today: NaiveDate) -> Option<Lateness> {
+        self.next_review.filter(|_| self.status.is_open()).map(|d| Lateness::of(d, today))
+    }
+}
+
+/// The subject in at most `width` characters, keeping what a DSL
+/// recognises and the "+N more subjects" marker (issue 8 item 23): the full
+/// name if it fits, else the first name's initial and the surname
+/// ("N. Vellacott +1"), else the surname cut with "…".
+pub fn subject_fit(subject: &str, width: usize) -> String {
+    // `CaseSummary::of` appends " +N" when there are more subjects.
+    let (name, more) = match subject.rsplit_once(" +") {
+        Some((name, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => (name, format!(" +{n}")),
+        _ => (subject, String::new()),
+    };
+    let fits = |s: &str| s.chars().count() + more.chars().count() <= width;
+    if fits(name) {
+        return format!("{name}{more}");
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let short = match words.as_slice() {
+        [first, .., last] => match first.chars().next() {
+            Some(initial) => format!("{initial}. {last}"),
+            None => name.to_string(),
+        },
+        _ => name.to_string(),
+    };
+    if fits(&short) {
+        return format!("{short}{more}");
+    }
+    let room = width.saturating_sub(more.chars().count()).max(2);
+    format!("{}{more}", cut(&short, room))
+}
+
+/// `text` in at most `width` characters, ending in "…" when cut.
+pub fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out = out.trim_end().to_string();
+    out.push('…');
+    out
 }
 
 /// How long ago, in the board's compact form: "12m", "5h", "3d", "7w".
@@ -79,6 +130,18 @@ pub fn age_label(from: NaiveDateTime, now: NaiveDateTime) -> String {
 pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
     let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
     key(a).cmp(&key(b)).then(b.reported_at.cmp(&a.reported_at)).then(b.reference.cmp(&a.reference))
+}
+
+/// The board's order on `today`: as `board_order`, but within each group a
+/// review that is due comes first, the latest first, so nine weeks overdue
+/// is not lost among reviews due today (issue 8 item 8).
+pub fn board_order_on(today: NaiveDate) -> impl Fn(&CaseSummary, &CaseSummary) -> std::cmp::Ordering {
+    move |a, b| {
+        let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
+        // Largest lateness first; a review still to come sorts with no review.
+        let late = |s: &CaseSummary| s.review_lateness(today).filter(|l| l.is_due()).map(Lateness::days_late);
+        key(a).cmp(&key(b)).then(late(b).cmp(&late(a))).then_with(|| board_order(a, b))
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +165,7 @@ mod tests {
             assignee_id: None,
             next_review: None,
             restricted_location: false,
+            closed_without_debrief: false,
         }
     }
 
@@ -127,5 +191,45 @@ mod tests {
         rows.sort_by(board_order);
         let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
         assert_eq!(order, vec!["new-routine", "urgent", "newer-routine", "old-routine", "closed-urgent"]);
+    }
+
+    #[test]
+    fn the_latest_review_comes_first_within_its_group() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+        let review = |reference: &str, day: u32, review: Option<u32>| {
+            let mut r = row(reference, day, Urgency::Routine, Status::InProgress);
+            r.next_review = review.map(|d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap());
+            r
+        };
+        let mut rows = [
+            review("no-review-newest", 19, None),
+            review("due-today", 10, Some(20)),
+            review("to-come", 18, Some(27)),
+            review("nine-days-late", 2, Some(11)),
+            row("urgent-on-time", 1, Urgency::Urgent, Status::Triaged),
+            review("two-days-late", 5, Some(18)),
+        ];
+        rows.sort_by(board_order_on(today));
+        let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
+        assert_eq!(
+            order,
+            vec!["urgent-on-time", "nine-days-late", "two-days-late", "due-today", "no-review-newest", "to-come"]
+        );
+        assert_eq!(rows[1].review_lateness(today).unwrap().words(), "overdue 9 d");
+    }
+
+    #[test]
+    fn a_subject_keeps_its_marker_and_recognisable_part() {
+        assert_eq!(subject_fit("Orla Vellacott", 14), "Orla Vellacott");
+        assert_eq!(subject_fit("Nico Vellacott +1", 16), "N. Vellacott +1");
+        assert_eq!(subject_fit("Marlowe Merriweather +2", 14), "M. Merriwe… +2");
+        assert_eq!(subject_fit("Quilla Loxley-Vane", 14), "Q. Loxley-Vane");
+        assert_eq!(subject_fit("Xanthe", 4), "Xan…");
+        assert_eq!(subject_fit("Someone +12", 8), "Som… +12");
+        for width in 6..20 {
+            let s = subject_fit("Marlowe Merriweather +2", width);
+            assert!(s.ends_with(" +2") && s.chars().count() <= width, "{width}: {s}");
+        }
+        assert_eq!(cut("Staff illegal content", 15), "Staff illegal…");
     }
 }

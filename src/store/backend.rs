@@ -298,14 +298,19 @@ impl Backend for SledBackend {
     }
 
     fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
-        let v = self.tree("counters")?.update_and_fetch(name, |old| {
-            let n = old.and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(0);
-            Some(n.saturating_add(1).to_be_bytes().to_vec())
+        // A damaged counter is left as it is and reported: starting again
+        // from 1 would hand out ids already in use and overwrite records.
+        let damaged = || super::corrupt(format!("the {name} counter"), "it is not a 4-byte number");
+        let v = self.tree("counters")?.update_and_fetch(name, |old| match old {
+            None => Some(1u32.to_be_bytes().to_vec()),
+            Some(b) => match <[u8; 4]>::try_from(b).map(u32::from_be_bytes) {
+                Ok(n) => Some(n.saturating_add(1).to_be_bytes().to_vec()),
+                Err(_) => Some(b.to_vec()),
+            },
         })?;
         self.db.flush()?;
         self.feed.bump();
-        let v = v.ok_or_else(|| super::corrupt(format!("the {name} counter"), "it vanished while being updated"))?;
-        super::id_of(&v)
+        v.as_deref().ok_or_else(damaged).and_then(|b| super::id_of(b).map_err(|_| damaged()))
     }
 
     fn changes(&self) -> Result<u64, StoreError> {

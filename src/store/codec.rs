@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, TrackedPolicy};
 
-/// The format version written today.
+/// The format version written today by every kind that has not moved on
+/// (each kind's own is [`Record::VERSION`]).
 pub const FORMAT: u16 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,9 +57,16 @@ fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, config()).expect("bincode encodes plain data")
 }
 
+/// Decoding never believes a length beyond this. A damaged or forged
+/// length prefix (anyone who can write the store directory can put bytes
+/// in it, PRODUCT.md 7b) must be an error, not an attempt to allocate
+/// exabytes that aborts the process (issue 8). Far above any record: they
+/// are capped at 2 MiB when written, and older ones were never near this.
+const DECODE_LIMIT: usize = 256 * 1024 * 1024;
+
 pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used) =
-        bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Damaged(e.to_string()))?;
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config().with_limit::<DECODE_LIMIT>())
+        .map_err(|e| CodecError::Damaged(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Damaged(format!("{} trailing bytes", bytes.len() - used)));
     }
@@ -68,22 +76,43 @@ pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
 /// A type stored as a record. `from_version` is the migration path.
 pub trait Record: Serialize + DeserializeOwned {
     const KIND: RecordKind;
+    /// The format version this kind is written in today. A kind whose body
+    /// changes gets its own next version and a migration in `from_version`;
+    /// the others stay where they are.
+    const VERSION: u16 = FORMAT;
 
     fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
         match format {
-            FORMAT => from_bytes(body),
-            newer if newer > FORMAT => Err(CodecError::TooNew(newer)),
+            v if v == Self::VERSION => from_bytes(body),
+            newer if newer > Self::VERSION => Err(CodecError::TooNew(newer)),
             older => Err(CodecError::UnknownVersion(older)),
         }
     }
+}
+
+/// Refuses a version newer than `current`, for kinds with migrations.
+fn too_new_or_unknown<T>(format: u16, current: u16) -> Result<T, CodecError> {
+    if format > current { Err(CodecError::TooNew(format)) } else { Err(CodecError::UnknownVersion(format)) }
 }
 
 impl Record for CaseFile {
     const KIND: RecordKind = RecordKind::Case;
 }
 
+/// The board index. Format 2 (issue 8, P9-c) adds
+/// `closed_without_debrief`; format 1 indexes migrate with it false, since
+/// no concern could be closed that way before.
 impl Record for Vec<CaseSummary> {
     const KIND: RecordKind = RecordKind::CaseIndex;
+    const VERSION: u16 = 2;
+
+    fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            2 => from_bytes(body),
+            1 => Ok(from_bytes::<Vec<v1::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
+            other => too_new_or_unknown(other, Self::VERSION),
+        }
+    }
 }
 
 /// P9-c: a debrief (Oversight class: DSL, deputies, leadership).
@@ -101,9 +130,81 @@ impl Record for TrackedPolicy {
     const KIND: RecordKind = RecordKind::Policy;
 }
 
-/// P9-e: anonymised counts of concerns (Oversight class).
+/// P9-e: anonymised counts of concerns (Oversight class). Format 2
+/// (issue 8, P9-c) adds the count closed without a debrief; format 1
+/// migrates with none.
 impl Record for Figures {
     const KIND: RecordKind = RecordKind::Figures;
+    const VERSION: u16 = 2;
+
+    fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            2 => from_bytes(body),
+            1 => Ok(from_bytes::<v1::Figures>(body)?.into()),
+            other => too_new_or_unknown(other, Self::VERSION),
+        }
+    }
+}
+
+/// Bodies as format 1 wrote them, for the migrations above. Never change
+/// these: the golden files of format 1 pin them.
+mod v1 {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use serde::Deserialize;
+
+    use crate::domain::{CategoryCount, Risk, Status, SubjectKind, Urgency};
+
+    #[derive(Deserialize)]
+    pub struct CaseSummary {
+        id: u32,
+        revision: u64,
+        reference: String,
+        reported_at: NaiveDateTime,
+        category: String,
+        subject: String,
+        subject_kind: SubjectKind,
+        risk: Option<Risk>,
+        urgency: Urgency,
+        status: Status,
+        assignee: Option<String>,
+        assignee_id: Option<u32>,
+        next_review: Option<NaiveDate>,
+        restricted_location: bool,
+    }
+
+    impl From<CaseSummary> for crate::domain::CaseSummary {
+        fn from(o: CaseSummary) -> Self {
+            crate::domain::CaseSummary {
+                id: o.id,
+                revision: o.revision,
+                reference: o.reference,
+                reported_at: o.reported_at,
+                category: o.category,
+                subject: o.subject,
+                subject_kind: o.subject_kind,
+                risk: o.risk,
+                urgency: o.urgency,
+                status: o.status,
+                assignee: o.assignee,
+                assignee_id: o.assignee_id,
+                next_review: o.next_review,
+                restricted_location: o.restricted_location,
+                closed_without_debrief: false,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Figures {
+        computed_at: NaiveDateTime,
+        counts: Vec<CategoryCount>,
+    }
+
+    impl From<Figures> for crate::domain::Figures {
+        fn from(o: Figures) -> Self {
+            crate::domain::Figures { computed_at: o.computed_at, counts: o.counts, closed_without_debrief: 0 }
+        }
+    }
 }
 
 /// A member's display name (Directory class).
@@ -123,7 +224,7 @@ impl Record for School {
 }
 
 pub fn encode<T: Record>(value: &T) -> Vec<u8> {
-    to_bytes(&Envelope { format: FORMAT, kind: T::KIND, body: to_bytes(value) })
+    to_bytes(&Envelope { format: T::VERSION, kind: T::KIND, body: to_bytes(value) })
 }
 
 pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, CodecError> {
@@ -152,6 +253,19 @@ mod tests {
     fn newer_format_is_refused_with_advice() {
         let bytes = to_bytes(&Envelope { format: FORMAT + 1, kind: RecordKind::School, body: vec![] });
         assert!(decode::<School>(&bytes).unwrap_err().to_string().contains("upgrade casebook"));
+        let bytes = to_bytes(&Envelope { format: 3, kind: RecordKind::Figures, body: vec![] });
+        assert_eq!(decode::<Figures>(&bytes).unwrap_err(), CodecError::TooNew(3));
+        let bytes = to_bytes(&Envelope { format: 0, kind: RecordKind::CaseIndex, body: vec![] });
+        assert_eq!(decode::<Vec<CaseSummary>>(&bytes).unwrap_err(), CodecError::UnknownVersion(0));
+    }
+
+    #[test]
+    fn a_forged_length_is_damage_not_an_abort() {
+        // Issue 8: a length prefix of 2^62 made bincode try to allocate it.
+        let mut bytes = vec![1u8, 4, 0xfd];
+        bytes.extend((u64::MAX >> 2).to_le_bytes());
+        assert!(matches!(decode::<School>(&bytes), Err(CodecError::Damaged(_))));
+        assert!(matches!(from_bytes::<Vec<String>>(&bytes[2..]), Err(CodecError::Damaged(_))));
     }
 
     #[test]

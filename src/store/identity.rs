@@ -51,6 +51,63 @@ pub fn load(path: &Path, passphrase: &mut dyn FnMut() -> Option<SecretString>) -
     }
 }
 
+/// What makes a key file weak (issue 8): no passphrase, so the idle lock
+/// only clears the screen and anyone with the file has the key; or
+/// readable by other users of the machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyCheck {
+    pub no_passphrase: bool,
+    /// The file's permission bits when group or others may read it.
+    pub readable_by_others: Option<u32>,
+}
+
+/// Looks at a key file without unlocking it. An unreadable file gives no
+/// warning here: loading it says what is wrong.
+pub fn check_key_file(path: &Path) -> KeyCheck {
+    let Ok(bytes) = fs::read(path) else { return KeyCheck::default() };
+    #[cfg(unix)]
+    let readable_by_others = {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777).filter(|mode| mode & 0o044 != 0)
+    };
+    #[cfg(not(unix))]
+    let readable_by_others = None;
+    KeyCheck { no_passphrase: !is_encrypted(&bytes), readable_by_others }
+}
+
+impl KeyCheck {
+    /// One line saying what is weak and what to do, or `None`.
+    /// `no_passphrase` chooses whether a missing passphrase is mentioned
+    /// (the CLI mentions it to a person at a terminal, not to a script).
+    pub fn warning(&self, path: &Path, no_passphrase: bool) -> Option<String> {
+        let shown = path.display();
+        let fix = "see the README for a passphrase-protected key (age-keygen | age -p -a > key.age)";
+        match (self.no_passphrase && no_passphrase, self.readable_by_others) {
+            (true, Some(mode)) => Some(format!(
+                "the key {shown} has no passphrase and other users can read it (mode {mode:04o}): \
+                 run chmod 600 {shown}, and {fix}"
+            )),
+            (false, Some(mode)) => {
+                Some(format!("the key {shown} can be read by other users (mode {mode:04o}): run chmod 600 {shown}"))
+            }
+            (true, None) => {
+                Some(format!("the key {shown} has no passphrase, so the idle lock only clears the screen: {fix}"))
+            }
+            (false, None) => None,
+        }
+    }
+
+    /// The same, short enough for one line of an 80-column screen.
+    pub fn notice(&self) -> Option<&'static str> {
+        match (self.no_passphrase, self.readable_by_others.is_some()) {
+            (true, true) => Some("Your key has no passphrase and others can read it: see the README."),
+            (false, true) => Some("Your key file can be read by other users: chmod 600 it."),
+            (true, false) => Some("Your key has no passphrase: the idle lock only clears the screen (README)."),
+            (false, false) => None,
+        }
+    }
+}
+
 fn decrypt_with_passphrase(bytes: &[u8], pass: SecretString) -> Result<String, age::DecryptError> {
     let reader = age::armor::ArmoredReader::new(bytes);
     let decryptor = age::Decryptor::new(reader)?;
@@ -160,6 +217,37 @@ mod tests {
             panic!("wrong passphrase opened")
         };
         assert!(matches!(err, StoreError::WrongPassphrase(_)), "{err}");
+    }
+
+    /// Issue 8 item 15: a key without a passphrase, or readable by others, is named.
+    #[cfg(unix)]
+    #[test]
+    fn weak_key_files_are_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        write(&plain, &x25519::Identity::generate(), None).unwrap();
+        let check = check_key_file(&plain);
+        assert_eq!(check, KeyCheck { no_passphrase: true, readable_by_others: None });
+        let w = check.warning(&plain, true).unwrap();
+        assert!(w.contains("has no passphrase, so the idle lock only clears the screen"), "{w}");
+        assert!(w.contains("age-keygen | age -p -a > key.age"), "{w}");
+        assert_eq!(check.warning(&plain, false), None, "a script is not told about the passphrase");
+
+        fs::set_permissions(&plain, fs::Permissions::from_mode(0o644)).unwrap();
+        let check = check_key_file(&plain);
+        assert_eq!(check.readable_by_others, Some(0o644));
+        let w = check.warning(&plain, false).unwrap();
+        assert!(w.contains("can be read by other users (mode 0644): run chmod 600"), "{w}");
+        let w = check.warning(&plain, true).unwrap();
+        assert!(w.contains("has no passphrase and other users can read it"), "{w}");
+        assert!(!w.contains('\n'), "one line");
+
+        let locked = dir.path().join("locked.age");
+        write(&locked, &x25519::Identity::generate(), Some(SecretString::from("a long passphrase".to_string())))
+            .unwrap();
+        assert_eq!(check_key_file(&locked), KeyCheck::default());
+        assert_eq!(check_key_file(&locked).warning(&locked, true), None);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::summary::board_order;
 use crate::domain::{
     AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
-    NewConcern, Role, Status, Triage,
+    NewConcern, ReferenceQuery, Role, Status, Triage, limits,
 };
 pub use backend::{Backend, Batch, Location};
 use codec::{CodecError, MemberName, Record, School};
@@ -149,14 +149,37 @@ fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
     StoreError::Corrupt { what: what.into(), detail: detail.to_string() }
 }
 
-/// Creates a directory readable only by its owner (sled's own files are
-/// 0644, so the directory is what keeps other users out).
+/// Creates a directory, and any missing parents, readable only by its
+/// owner (sled's own files are 0644, so the directory is what keeps other
+/// users out). Only directories created here get 0700: an existing one
+/// keeps its permissions (issue 8: a shared 1777 directory lost its sticky
+/// bit when a key was written into it).
 pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).collect();
+    for d in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        match builder.create(d) {
+            Ok(()) => {
+                // The umask may have taken bits away, never added any; set
+                // 0700 exactly, on the directory just created.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    fs::set_permissions(d, fs::Permissions::from_mode(0o700))?;
+                }
+            }
+            // Someone else made it a moment ago: theirs stands, as it is.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !dir.is_dir() {
+        return Err(StoreError::Input(format!("{} exists and is not a directory", dir.display())));
     }
     Ok(())
 }
@@ -215,6 +238,11 @@ impl Store {
         }
         if school.trim().is_empty() || dsl_name.trim().is_empty() {
             return Err(StoreError::Input("the school's name and the DSL's name are both needed".into()));
+        }
+        for (what, name) in [("the school's name", school), ("the DSL's name", dsl_name)] {
+            if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
+                return Err(StoreError::Input(format!("{what}: {problem}")));
+            }
         }
         let recipient = parse_recipient(dsl_recipient)?;
         create_private_dir(path)?;
@@ -304,7 +332,8 @@ impl Store {
             .into_iter()
             .map(|(k, v)| {
                 let id = id_of(&k)?;
-                let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
+                let rec: MemberRecord =
+                    codec::from_bytes(&v).map_err(|e| corrupt(format!("member #{id}'s record"), e))?;
                 Ok((id, rec))
             })
             .collect()
@@ -335,7 +364,7 @@ impl Store {
                     .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "wrong length"))?,
             );
         }
-        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, index: None };
+        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, my_role, index: None };
         session.members = session.load_members(records)?;
         Ok(session)
     }
@@ -346,12 +375,34 @@ impl Store {
 pub fn member_by_recipient(backend: &dyn Backend, recipient: &str) -> Result<Option<(MemberId, Role)>, StoreError> {
     for (k, v) in backend.scan(MEMBERS)? {
         let id = id_of(&k)?;
-        let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member {id}"), e))?;
+        let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member #{id}'s record"), e))?;
         if rec.recipient == recipient {
             return Ok(Some((id, rec.role)));
         }
     }
     Ok(None)
+}
+
+/// The one row `typed` names among the board's `rows` (see [`Session::resolve`]).
+pub(crate) fn resolve_reference(rows: &[CaseSummary], typed: &str) -> Result<(u32, String), StoreError> {
+    let query = ReferenceQuery::parse(typed).ok_or_else(|| {
+        StoreError::Input(format!(
+            "{:?} is not a concern reference; write it as C-2026-0001 (or 2026-1, or just 1)",
+            typed.trim()
+        ))
+    })?;
+    let mut found: Vec<&CaseSummary> = rows.iter().filter(|r| query.matches(&r.reference)).collect();
+    found.sort_by(|a, b| a.reference.cmp(&b.reference));
+    match found.as_slice() {
+        [] => Err(StoreError::NoSuchCase(query.describe())),
+        [one] => Ok((one.id, one.reference.clone())),
+        many => Err(StoreError::Input(format!(
+            "{:?} could be {}; give the year too, e.g. {}",
+            typed.trim(),
+            many.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>().join(" or "),
+            many[0].reference
+        ))),
+    }
 }
 
 fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
@@ -385,6 +436,9 @@ pub struct Session {
     keys: Vec<ClassKey>,
     members: Vec<Member>,
     me: MemberId,
+    /// The role of the unlocking member, known before the member list is
+    /// decrypted (a refusal while loading it names the role).
+    my_role: Role,
     /// The decrypted board index, once loaded.
     index: Option<BTreeMap<u32, CaseSummary>>,
 }
@@ -409,14 +463,16 @@ pub struct TriageInput {
 }
 
 impl Session {
+    /// Decrypts every member's name. A record that does not open (damaged,
+    /// or copied in from another store) is named, never a panic (issue 8).
     fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> Result<Vec<Member>, StoreError> {
         records
             .into_iter()
             .map(|(id, r)| {
                 let name: MemberName =
                     self.open_record(AccessClass::Directory, &r.sealed_name).map_err(|e| match e {
-                        StoreError::Corrupt { detail, .. } => corrupt(format!("member {id}'s name"), detail),
-                        other => other,
+                        StoreError::Corrupt { detail, .. } => corrupt(format!("member #{id}'s record"), detail),
+                        other => corrupt(format!("member #{id}'s record"), other),
                     })?;
                 Ok(Member {
                     id,
@@ -483,17 +539,30 @@ impl Session {
     }
 
     fn require(&self, class: AccessClass, action: &str) -> Result<&ClassKey, StoreError> {
-        self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.me().role, action: action.to_string() })
+        self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.my_role, action: action.to_string() })
     }
 
     fn recipients_for(&self, class: AccessClass) -> Result<Vec<x25519::Recipient>, StoreError> {
-        self.members.iter().filter(|m| m.role.reads(class)).map(|m| parse_recipient(&m.recipient)).collect()
+        self.members
+            .iter()
+            .filter(|m| m.role.reads(class))
+            .map(|m| parse_recipient(&m.recipient).map_err(|e| corrupt(format!("member #{}'s record", m.id), e)))
+            .collect()
     }
 
     /// Seals a record to every member of `class`, plus the class stanza if
-    /// this session holds the class key.
+    /// this session holds the class key. A record larger than
+    /// [`limits::RECORD_BYTES`] is refused (PRODUCT.md principle 7e): every
+    /// later change re-writes the whole record.
     fn seal<T: Record>(&self, class: AccessClass, value: &T) -> Result<Vec<u8>, StoreError> {
         let plain = zeroize::Zeroizing::new(codec::encode(value));
+        if plain.len() > limits::RECORD_BYTES {
+            return Err(StoreError::Input(format!(
+                "the record would be {}, over casebook's limit of {} for one record; nothing was saved",
+                limits::size(plain.len()),
+                limits::size(limits::RECORD_BYTES)
+            )));
+        }
         Ok(crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?)
     }
 
@@ -504,8 +573,14 @@ impl Session {
         }
         ids.push(&self.identity);
         let plain = crypto::open(sealed, &ids).map_err(|e| match e {
+            // Holding the class key, this session should open every record
+            // of the class: one that does not was not sealed in this store.
+            CryptoError::NoMatchingKey if self.can_read(class) => corrupt(
+                "a record",
+                "none of your keys opens it; it was not sealed for this store (copied from another one?)",
+            ),
             CryptoError::NoMatchingKey => {
-                StoreError::Forbidden { role: self.me().role, action: format!("read {} records", class.tag()) }
+                StoreError::Forbidden { role: self.my_role, action: format!("read {} records", class.tag()) }
             }
             other => corrupt("a record", other),
         })?;
@@ -522,6 +597,9 @@ impl Session {
         }
         if name.trim().is_empty() {
             return Err(StoreError::Input("the member needs a name".into()));
+        }
+        if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
+            return Err(StoreError::Input(format!("the member's name: {problem}")));
         }
         let parsed = parse_recipient(recipient)?;
         if self.members.iter().any(|m| m.recipient == parsed.to_string()) {
@@ -632,21 +710,28 @@ impl Session {
         })
     }
 
-    /// Finds a case's store id by its reference (e.g. `C-2026-0001`): one
-    /// lookup, then the board only for a store written before references
-    /// were kept.
+    /// Finds a case's store id by its reference (e.g. `C-2026-0001`, or a
+    /// shorthand: see [`Session::resolve`]).
     pub fn find(&mut self, reference: &str) -> Result<u32, StoreError> {
+        Ok(self.resolve(reference)?.0)
+    }
+
+    /// A case's store id and full reference from what someone typed:
+    /// "C-2026-0001", "c-2026-1", "2026-0001", or "1" when only one year
+    /// has a concern numbered 1 (issue 8). Unknown or ambiguous references
+    /// say what was looked for. A reference with its year is one lookup;
+    /// the board is read only for a bare number, or for a store written
+    /// before references were kept.
+    pub fn resolve(&mut self, reference: &str) -> Result<(u32, String), StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
-        let wanted = reference.trim().to_ascii_uppercase();
-        if let Some(id) = self.store.backend.get(CASE_REFS, wanted.as_bytes())? {
-            return id_of(&id);
+        if let Some(query) = crate::domain::ReferenceQuery::parse(reference).filter(|q| q.year.is_some()) {
+            let full = query.describe();
+            if let Some(id) = self.store.backend.get(CASE_REFS, full.as_bytes())? {
+                return Ok((id_of(&id)?, full));
+            }
         }
-        self.board()?
-            .rows
-            .iter()
-            .find(|r| r.reference == wanted)
-            .map(|r| r.id)
-            .ok_or_else(|| StoreError::NoSuchCase(reference.trim().to_string()))
+        let rows = self.board()?.rows;
+        resolve_reference(&rows, reference)
     }
 
     /// Loads, changes and saves a case; `change` follows the domain's
@@ -749,6 +834,19 @@ impl Session {
 
     pub fn transition(&mut self, id: u32, to: Status, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
+    }
+
+    /// P9-c: the DSL's recorded decision that an investigated concern needs
+    /// no debrief, with the reason. Only the DSL may decide it: deputies
+    /// record follow-ups, and a debrief is the rule.
+    pub fn close_without_debrief(&mut self, id: u32, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        if self.me().role != Role::Dsl {
+            return Err(StoreError::Forbidden {
+                role: self.me().role,
+                action: "decide that a concern needs no debrief (only the DSL can)".into(),
+            });
+        }
+        self.update_case(id, |case, _, me| case.close_without_debrief(reason, me, now))
     }
 
     // ---- the board --------------------------------------------------------

@@ -14,7 +14,7 @@
 use chrono::{Datelike, NaiveDateTime};
 
 use super::codec::Record;
-use super::{Batch, Session, StoreError, be, corrupt, id_of};
+use super::{Batch, Session, StoreError, be, corrupt, id_of, resolve_reference};
 use crate::domain::debrief::{action_label, action_order, awaiting_since, names_mentioned};
 use crate::domain::{
     AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
@@ -127,12 +127,10 @@ impl Session {
         }
         let board = self.board()?;
         let mut links: Vec<(ConcernLink, Status)> = Vec::new();
-        for reference in new.concerns.iter().map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()) {
-            let row = board
-                .rows
-                .iter()
-                .find(|r| r.reference == reference)
-                .ok_or_else(|| StoreError::NoSuchCase(reference.clone()))?;
+        for typed in new.concerns.iter().filter(|r| !r.trim().is_empty()) {
+            // The same shorthands as every other command (issue 8): "2026-1", "1".
+            let (id, _) = resolve_reference(&board.rows, typed)?;
+            let row = board.rows.iter().find(|r| r.id == id).ok_or_else(|| StoreError::NoSuchCase(typed.clone()))?;
             if !links.iter().any(|(l, _)| l.case_id == row.id) {
                 links.push((ConcernLink { case_id: row.id, reference: row.reference.clone() }, row.status));
             }
@@ -178,8 +176,7 @@ impl Session {
             if *status != Status::AwaitingDebrief {
                 continue;
             }
-            let reason = format!("Debrief {reference} recorded (P9-c).");
-            self.transition(link.case_id, Status::Closed, &reason, now).map_err(|e| {
+            self.update_case(link.case_id, |case, _, me| case.close_by_debrief(&reference, me, now)).map_err(|e| {
                 StoreError::Input(format!("{reference} was recorded, but {} could not be closed: {e}", link.reference))
             })?;
             closed.push(link.reference.clone());
@@ -229,18 +226,40 @@ impl Session {
     }
 
     /// P9-e: the subject names a debrief's text mentions, for the form's
-    /// warning before leadership can read it. Checks every subject of the
-    /// linked concerns, and the board's subject of every other concern
-    /// (the index holds each case's first subject, so no bulk decryption).
+    /// warning before leadership can read it. See [`Session::name_warnings`].
     pub fn debrief_name_warnings(&mut self, new: &NewDebrief) -> Result<Vec<String>, StoreError> {
         self.require_lead("record debriefs")?;
         self.require(AccessClass::Case, "record debriefs")?;
+        self.name_warnings(&new.text(), &new.concerns)
+    }
+
+    /// P9-e: the subject names an action's text mentions (its description,
+    /// or the evidence or reason of a status change): the concerns of the
+    /// action's debrief are checked in full. See [`Session::name_warnings`].
+    pub fn action_name_warnings(&mut self, debrief: DebriefId, text: &str) -> Result<Vec<String>, StoreError> {
+        let concerns = match self.debrief(debrief) {
+            Ok(d) => d.concerns.into_iter().map(|c| c.reference).collect(),
+            Err(_) => Vec::new(),
+        };
+        self.name_warnings(text, &concerns)
+    }
+
+    /// P9-e: which subjects of concerns `text` names, before it is saved
+    /// where leadership can read it (a debrief, an action, its evidence, a
+    /// policy review or trigger note). Checks every subject of the
+    /// `concerns` given by reference, and the board's subject of every other
+    /// concern (the index holds each case's first subject, so no bulk
+    /// decryption). Accent-blind, whole words; see [`names_mentioned`]. A
+    /// member whose key cannot open concerns cannot be warned: empty.
+    pub fn name_warnings(&mut self, text: &str, concerns: &[String]) -> Result<Vec<String>, StoreError> {
+        if !self.can_read(AccessClass::Case) {
+            return Ok(Vec::new());
+        }
         let board = self.board()?;
         let mut names: Vec<String> = Vec::new();
-        for reference in &new.concerns {
-            let wanted = reference.trim().to_ascii_uppercase();
-            if let Some(row) = board.rows.iter().find(|r| r.reference == wanted) {
-                names.extend(self.case(row.id)?.concern.subjects.into_iter().map(|s| s.name));
+        for reference in concerns {
+            if let Ok((id, _)) = resolve_reference(&board.rows, reference) {
+                names.extend(self.case(id)?.concern.subjects.into_iter().map(|s| s.name));
             }
         }
         for row in &board.rows {
@@ -254,7 +273,7 @@ impl Session {
         names.retain(|n| !n.trim().is_empty());
         names.sort();
         names.dedup();
-        Ok(names_mentioned(&new.text(), &names))
+        Ok(names_mentioned(text, &names))
     }
 
     // ---- actions (P9-d) ---------------------------------------------------
@@ -265,7 +284,7 @@ impl Session {
     pub fn add_action(&mut self, new: NewAction, now: NaiveDateTime) -> Result<Action, StoreError> {
         self.require_lead("add actions")?;
         let debrief = self.debrief(new.debrief)?;
-        let errors = new.validate(&debrief);
+        let errors = new.validate(&debrief, now.date());
         if !errors.is_empty() {
             return Err(incomplete("action", &errors));
         }
@@ -455,14 +474,11 @@ impl Session {
 
     // ---- figures and the dashboard (P9-e) ---------------------------------
 
-    /// Called whenever a Case-class session saves the board index: the
-    /// counts, with no names, references or dates, sealed to Oversight so
-    /// leadership can read them without the index.
-
     /// Anonymised counts of concerns by category and status. The DSL and
-    /// deputies get them fresh from the board; leadership reads the copy
-    /// written at the DSL's or a deputy's last save (`None` before the
-    /// first one; `computed_at` says how fresh it is).
+    /// deputies get them fresh from the board; leadership reads the counts
+    /// written beside each shard of the board index whenever a case is
+    /// written (no names, references or dates; `None` before the first
+    /// concern; `computed_at` says how fresh they are).
     pub fn figures(&mut self, now: NaiveDateTime) -> Result<Option<Figures>, StoreError> {
         self.require(AccessClass::Oversight, "read figures")?;
         if self.can_read(AccessClass::Case) {

@@ -10,12 +10,13 @@ use chrono::NaiveDateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::{Form, Outcome};
-use super::forms::{self, Filter, FormKind};
+use super::forms::{self, Assigned, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
 use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
-use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role, Status};
+use crate::domain::fold::fold;
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
 use crate::store::{Board, Session, StoreError};
 
 pub struct ConcernView {
@@ -35,8 +36,8 @@ pub enum Screen {
 pub struct OpenForm {
     pub kind: FormKind,
     pub form: Form,
-    /// A debrief form has shown its names warning once (P9-e); the next
-    /// save goes ahead.
+    /// The form has shown its one warning: names in a debrief (P9-e), or a
+    /// status set by a typed letter; the next save goes ahead.
     pub warned: bool,
     /// The case the form acts on, for guidance beside it.
     pub case: Option<Box<CaseFile>>,
@@ -87,7 +88,8 @@ pub struct Search {
     pub query: String,
     /// Typing into the search line.
     pub editing: bool,
-    /// Lower-cased text of each case, once the background job delivers it.
+    /// Folded text of each case (lower case, no diacritics), once the
+    /// background job delivers it.
     pub text: Option<HashMap<u32, String>>,
     pub progress: Option<(usize, usize)>,
     pub job: Option<Receiver<JobEvent>>,
@@ -197,6 +199,15 @@ impl App {
             app.screen = Screen::Dashboard;
             app.load_oversight();
         }
+        // Issue 8: a key without a passphrase makes the idle lock cosmetic;
+        // say so once, at start-up (the demo's keys are throwaway).
+        if !app.options.demo
+            && app.message.is_none()
+            && let Some(path) = app.options.identity.clone()
+            && let Some(notice) = crate::store::identity::check_key_file(&path).notice()
+        {
+            app.fail(notice);
+        }
         app
     }
 
@@ -269,7 +280,9 @@ impl App {
 
     fn load_board(&mut self) {
         match self.session.board() {
-            Ok(b) => {
+            Ok(mut b) => {
+                // Within each group, the latest review first (issue 8 item 8).
+                b.rows.sort_by(crate::domain::summary::board_order_on(self.now().date()));
                 if let Some(p) = b.problems.first() {
                     self.fail(format!(
                         "{} record(s) could not be read; the rest are shown. First: {p}",
@@ -292,27 +305,28 @@ impl App {
         let keep = self.selected_row().map(|r| r.id);
         let me = self.session.me().id;
         let today = self.now().date();
-        let query = self.search.query.trim().to_lowercase();
+        // Issue 8: accent-blind, as the index is ("zoe" finds "Zoë").
+        let query = fold(self.search.query.trim());
         let catalogue = self.session.catalogue();
         self.visible = self
             .board
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| self.filter.matches(r))
-            .filter(|(_, r)| !self.mine || (r.status.is_open() && (r.assignee_id == Some(me) || r.is_due(today))))
+            .filter(|(_, r)| self.filter.matches(r, today))
+            // Mine is what is assigned to me, nothing else (issue 8 item 9).
+            .filter(|(_, r)| !self.mine || (r.status.is_open() && r.assignee_id == Some(me)))
             .filter(|(_, r)| {
                 if query.is_empty() {
                     return true;
                 }
-                let quick = format!(
+                let quick = fold(&format!(
                     "{} {} {} {}",
                     r.reference,
                     r.subject,
                     catalogue.category_label(&r.category),
                     r.assignee.as_deref().unwrap_or("")
-                )
-                .to_lowercase();
+                ));
                 quick.contains(&query)
                     || self.search.text.as_ref().and_then(|t| t.get(&r.id)).is_some_and(|t| t.contains(&query))
             })
@@ -469,6 +483,16 @@ impl App {
 
     fn lock_key(&mut self, key: KeyEvent) {
         let Some(lock) = &mut self.lock else { return };
+        // Anyone at the keyboard can quit from the lock, so one idle
+        // session does not hold the store from every colleague (issue 8
+        // item 14). The lock screen says typing in an open form is lost;
+        // nothing of the case is shown. `q` quits only when no passphrase
+        // is being typed, where it would be a letter of it.
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c || (key.code == KeyCode::Char('q') && !lock.passphrase) {
+            self.quit = true;
+            return;
+        }
         if lock.checking.is_some() {
             return;
         }
@@ -671,10 +695,27 @@ impl App {
             Action::Mine => {
                 self.mine = !self.mine;
                 self.apply_view();
-                self.note(if self.mine {
-                    "Mine: assigned to me, and reviews due or overdue."
+                self.note(if self.mine { "Mine: open concerns assigned to me." } else { "Showing every concern." });
+            }
+            Action::Due => {
+                self.filter.due = !self.filter.due;
+                self.apply_view();
+                self.note(if self.filter.due {
+                    "Due: reviews due today or overdue, anyone's."
                 } else {
-                    "Showing every concern."
+                    "Reviews not yet due are shown too."
+                });
+            }
+            Action::Unassigned => {
+                self.filter.assignee = match self.filter.assignee {
+                    Some(Assigned::Nobody) => None,
+                    _ => Some(Assigned::Nobody),
+                };
+                self.apply_view();
+                self.note(if self.filter.assignee.is_some() {
+                    "Unassigned: open concerns nobody holds yet."
+                } else {
+                    "Assigned concerns are shown too."
                 });
             }
             Action::ClearFilters => {
@@ -701,15 +742,16 @@ impl App {
         self.form = Some(OpenForm { kind, form, case: None, warned: false });
     }
 
-    /// A debrief for the selected concern if it awaits one, else blank.
+    /// A debrief for the concern shown, or the one selected on the board;
+    /// from the debriefs screen, the first concern awaiting one. An action
+    /// taken from a concern acts on that concern (issue 8 item 2).
     fn open_debrief_form(&mut self) {
         if !self.session.can_read(AccessClass::Case) {
             return self.fail("Only the DSL and deputies record debriefs.");
         }
-        let concerns = match (&self.screen, self.selected_row()) {
-            (Screen::Board, Some(r)) if matches!(r.status, Status::AwaitingDebrief | Status::Closed) => {
-                r.reference.clone()
-            }
+        let concerns = match &self.screen {
+            Screen::Concern(view) => view.case.concern.reference.clone(),
+            Screen::Board => self.selected_row().map(|r| r.reference.clone()).unwrap_or_default(),
             _ => self.oversight.awaiting.first().map(|(r, _)| r.clone()).unwrap_or_default(),
         };
         let form = oversight::debrief_form(&concerns, self.session.members(), self.now().date());
@@ -824,7 +866,7 @@ impl App {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
             }
-            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue())),
+            _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
     }
@@ -834,12 +876,29 @@ impl App {
     fn save_form(&mut self) {
         let Some(mut open) = self.form.take() else { return };
         let now = self.now();
+        // A status moved by a letter typed into its pick list (perhaps
+        // meant for the note) is asked about once before it is saved
+        // (issue 8 item 12).
+        if !open.warned
+            && matches!(open.kind, FormKind::Status { .. } | FormKind::ActionStatus { .. })
+            && open.form.field("to").typed
+        {
+            open.warned = true;
+            open.form.error = Some(format!(
+                "\"Move to\" was set by a typed letter to \"{}\". Check it is what you meant, then press {} again to save.",
+                open.form.choice("to"),
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            open.form.focus = open.form.fields.iter().position(|f| f.key == "to").unwrap_or(0);
+            self.form = Some(open);
+            return;
+        }
         let result: Result<Option<String>, StoreError> = match open.kind {
             FormKind::NewConcern => match forms::read_new_concern(&mut open.form, self.session.catalogue(), now) {
                 None => Ok(None),
                 Some(new) => self.session.record_concern(new, now).map(|r| Some(format!("Recorded {}.", r.reference))),
             },
-            FormKind::Triage { id } => match forms::read_triage(&mut open.form) {
+            FormKind::Triage { id } => match forms::read_triage(&mut open.form, now.date()) {
                 None => Ok(None),
                 Some(input) => {
                     // Saved only if nobody triaged it since the form opened.
@@ -855,9 +914,13 @@ impl App {
             },
             FormKind::Status { id } => match forms::read_status(&mut open.form) {
                 None => Ok(None),
-                Some((to, reason)) => {
+                Some((forms::StatusChoice::To(to), reason)) => {
                     self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
                 }
+                Some((forms::StatusChoice::CloseWithoutDebrief, reason)) => self
+                    .session
+                    .close_without_debrief(id, &reason, now)
+                    .map(|()| Some("Closed without a debrief; the decision and its reason are recorded.".into())),
             },
             FormKind::Correct { id } => match forms::read_correct(&mut open.form) {
                 None => Ok(None),
@@ -880,54 +943,71 @@ impl App {
             }
             FormKind::Debrief => match oversight::read_debrief(&mut open.form, now.date()) {
                 None => Ok(None),
+                Some(new) => match self.names_stop(&mut open, "debrief", |s| s.debrief_name_warnings(&new)) {
+                    Err(e) => Err(e),
+                    Ok(true) => Ok(None),
+                    Ok(false) => self.session.record_debrief(new, now).map(|r| {
+                        let closed = if r.closed.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" Closed {}.", r.closed.join(", "))
+                        };
+                        Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
+                    }),
+                },
+            },
+            FormKind::Action => match oversight::read_action(&mut open.form, now.date()) {
+                None => Ok(None),
                 Some(new) => {
-                    let names = if open.warned { Ok(Vec::new()) } else { self.session.debrief_name_warnings(&new) };
-                    match names {
-                        Ok(names) if !names.is_empty() => {
-                            open.warned = true;
-                            open.form.error = Some(format!(
-                                "These names appear in the text: {}. Leadership will read this debrief (P9-e): remove them, or press {} again to save anyway.",
-                                names.join(", "),
-                                self.keys.key_for(Context::Form, Action::Save)
-                            ));
-                            Ok(None)
-                        }
+                    match self
+                        .names_stop(&mut open, "action", |s| s.action_name_warnings(new.debrief, &new.description))
+                    {
                         Err(e) => Err(e),
-                        Ok(_) => self.session.record_debrief(new, now).map(|r| {
-                            let closed = if r.closed.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" Closed {}.", r.closed.join(", "))
-                            };
-                            Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
-                        }),
+                        Ok(true) => Ok(None),
+                        Ok(false) => {
+                            self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label())))
+                        }
                     }
                 }
             },
-            FormKind::Action => match oversight::read_action(&mut open.form) {
-                None => Ok(None),
-                Some(new) => self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label()))),
-            },
             FormKind::ActionStatus { id } => match oversight::read_action_status(&mut open.form) {
                 None => Ok(None),
-                Some((to, note)) => self
-                    .session
-                    .change_action_status(id, to, &note, now)
-                    .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
+                Some((to, note)) => {
+                    let debrief = self.oversight.actions.iter().find(|a| a.id == id).map_or(0, |a| a.debrief);
+                    match self.names_stop(&mut open, "note", |s| s.action_name_warnings(debrief, &note)) {
+                        Err(e) => Err(e),
+                        Ok(true) => Ok(None),
+                        Ok(false) => self
+                            .session
+                            .change_action_status(id, to, &note, now)
+                            .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
+                    }
+                }
             },
             FormKind::Review => match oversight::read_review(&mut open.form) {
                 None => Ok(None),
-                Some(input) => self
-                    .session
-                    .record_policy_review(1, input, now)
-                    .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
+                Some(input) => {
+                    let text = format!("{}\n{}", input.version, input.note);
+                    match self.names_stop(&mut open, "review", |s| s.name_warnings(&text, &[])) {
+                        Err(e) => Err(e),
+                        Ok(true) => Ok(None),
+                        Ok(false) => self
+                            .session
+                            .record_policy_review(1, input, now)
+                            .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
+                    }
+                }
             },
             FormKind::Trigger => match oversight::read_trigger(&mut open.form) {
                 None => Ok(None),
-                Some((kind, note)) => self
-                    .session
-                    .log_review_trigger(1, kind, &note, None, now)
-                    .map(|_| Some("Review trigger logged.".into())),
+                Some((kind, note)) => match self.names_stop(&mut open, "note", |s| s.name_warnings(&note, &[])) {
+                    Err(e) => Err(e),
+                    Ok(true) => Ok(None),
+                    Ok(false) => self
+                        .session
+                        .log_review_trigger(1, kind, &note, None, now)
+                        .map(|_| Some("Review trigger logged.".into())),
+                },
             },
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -953,6 +1033,8 @@ impl App {
                     | FormKind::Trigger => {
                         if self.session.can_read(AccessClass::Case) {
                             self.load_board();
+                            // A debrief closes the concern on screen: show it closed.
+                            self.reload_concern_view();
                         }
                         self.load_oversight();
                     }
@@ -965,6 +1047,48 @@ impl App {
                 self.form = Some(open);
             }
         }
+    }
+
+    /// Re-reads the concern on screen from the store, so it never shows a
+    /// status a write from it has changed.
+    fn reload_concern_view(&mut self) {
+        let Screen::Concern(view) = &self.screen else { return };
+        match self.session.case(view.id) {
+            Ok(case) => {
+                if let Some(text) = &mut self.search.text {
+                    text.insert(view.id, fold(&case.searchable_text()));
+                }
+                if let Screen::Concern(view) = &mut self.screen {
+                    view.case = case;
+                }
+            }
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// P9-e (issue 8): before a text leadership will read is saved, warns
+    /// once if it names a subject of a concern; the next save goes ahead.
+    /// Returns whether to stop and show the warning.
+    fn names_stop(
+        &mut self,
+        open: &mut OpenForm,
+        what: &str,
+        check: impl FnOnce(&mut Session) -> Result<Vec<String>, StoreError>,
+    ) -> Result<bool, StoreError> {
+        if open.warned {
+            return Ok(false);
+        }
+        let names = check(&mut self.session)?;
+        if names.is_empty() {
+            return Ok(false);
+        }
+        open.warned = true;
+        open.form.error = Some(format!(
+            "These names appear in the text: {}. Leadership will read this {what} (P9-e): remove them, or press {} again to save anyway.",
+            names.join(", "),
+            self.keys.key_for(Context::Form, Action::Save)
+        ));
+        Ok(true)
     }
 
     /// Refreshes the board, the search text and the open case after a save.
@@ -985,7 +1109,7 @@ impl App {
         let Some(id) = id else { return };
         if let Ok(case) = self.session.case(id) {
             if let Some(text) = &mut self.search.text {
-                text.insert(id, case.searchable_text().to_lowercase());
+                text.insert(id, fold(&case.searchable_text()));
             }
             if let Screen::Concern(view) = &mut self.screen
                 && view.id == id

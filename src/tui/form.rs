@@ -33,6 +33,10 @@ pub struct Field {
     pub error: Option<String>,
     /// Rows a multi-line field gets on screen.
     pub rows: u16,
+    /// A pick list whose value was last changed by a typed letter (the
+    /// letter jump), not by ← →: typing meant for another field can move a
+    /// status unseen, so it is marked on screen (issue 8 item 12).
+    pub typed: bool,
 }
 
 fn textarea(text: &str, placeholder: &str, wrap: bool) -> TextArea<'static> {
@@ -52,16 +56,23 @@ fn textarea(text: &str, placeholder: &str, wrap: bool) -> TextArea<'static> {
 
 impl Field {
     pub fn line(key: &'static str, label: &'static str, value: &str, placeholder: &str) -> Self {
-        Field { key, label, input: Input::Line(textarea(value, placeholder, false)), error: None, rows: 1 }
+        Field {
+            key,
+            label,
+            input: Input::Line(textarea(value, placeholder, false)),
+            error: None,
+            rows: 1,
+            typed: false,
+        }
     }
 
     pub fn text(key: &'static str, label: &'static str, value: &str, placeholder: &str, rows: u16) -> Self {
-        Field { key, label, input: Input::Text(textarea(value, placeholder, true)), error: None, rows }
+        Field { key, label, input: Input::Text(textarea(value, placeholder, true)), error: None, rows, typed: false }
     }
 
     pub fn choice(key: &'static str, label: &'static str, options: Vec<(String, String)>, selected: &str) -> Self {
         let index = options.iter().position(|(id, _)| id == selected).unwrap_or(0);
-        Field { key, label, input: Input::Choice { options, index }, error: None, rows: 1 }
+        Field { key, label, input: Input::Choice { options, index }, error: None, rows: 1, typed: false }
     }
 
     /// A filter's pick list: "any" first, then `options`; `current` (an
@@ -79,13 +90,17 @@ impl Field {
 
     pub fn multi(key: &'static str, label: &'static str, options: Vec<(String, String)>, rows: u16) -> Self {
         let checked = vec![false; options.len()];
-        Field { key, label, input: Input::Multi { options, checked, cursor: 0 }, error: None, rows }
+        Field { key, label, input: Input::Multi { options, checked, cursor: 0 }, error: None, rows, typed: false }
     }
 
     /// Rows on screen: the input, plus its error wrapped to `width`, so the
     /// whole instruction shows ("…; write it as YYYY-MM-DD HH:MM").
     fn height(&self, width: u16) -> u16 {
-        self.rows + self.error.as_deref().map_or(0, |e| wrapped_rows(e, width))
+        match self.error.as_deref() {
+            Some(e) => self.rows + wrapped_rows(e, width),
+            // The typed-letter note takes the error's place.
+            None => self.rows + u16::from(self.typed),
+        }
     }
 
     fn textarea_mut(&mut self) -> Option<&mut TextArea<'static>> {
@@ -246,7 +261,8 @@ impl Form {
             }
         }
         let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let outcome = match &mut self.fields[self.focus].input {
+        let field = &mut self.fields[self.focus];
+        let outcome = match &mut field.input {
             Input::Line(t) | Input::Text(t) => {
                 if t.input(key) {
                     Outcome::Changed
@@ -257,10 +273,12 @@ impl Form {
             Input::Choice { options, index } => match key.code {
                 KeyCode::Left => {
                     *index = (*index + options.len() - 1) % options.len();
+                    field.typed = false;
                     Outcome::Changed
                 }
                 KeyCode::Right | KeyCode::Char(' ') => {
                     *index = (*index + 1) % options.len();
+                    field.typed = false;
                     Outcome::Changed
                 }
                 KeyCode::Char(c) if plain => {
@@ -271,6 +289,7 @@ impl Form {
                     {
                         Some(i) => {
                             *index = i;
+                            field.typed = true;
                             Outcome::Changed
                         }
                         None => Outcome::Ignored,
@@ -356,6 +375,12 @@ impl Form {
                     } else {
                         Line::raw(text.to_string())
                     };
+                    // Said in words, not only colour: a typed letter chose this.
+                    if f.typed && f.error.is_none() && top + 1 < bottom {
+                        let r = Rect { x: area.x + LABEL, y: top + 1, width: value_width, height: 1 };
+                        let note = Span::styled("⚠ set by a typed letter: check it", theme.error());
+                        frame.render_widget(Paragraph::new(note), r);
+                    }
                     frame.render_widget(Paragraph::new(line), value);
                 }
                 Input::Multi { options, checked, cursor } => {
@@ -410,8 +435,14 @@ mod tests {
         assert_eq!(f.input(key(KeyCode::Enter)), Outcome::Moved);
         f.input(key(KeyCode::Right));
         assert_eq!(f.choice("pick"), "cherry");
+        assert!(!f.field("pick").typed);
         f.input(key(KeyCode::Char('a')));
         assert_eq!(f.choice("pick"), "apple", "a letter jumps");
+        assert!(f.field("pick").typed, "and the pick list remembers a letter chose it");
+        f.input(key(KeyCode::Left));
+        f.input(key(KeyCode::Right));
+        assert!(!f.field("pick").typed, "← → are a deliberate choice");
+        f.input(key(KeyCode::Char('a')));
         f.next();
         f.input(key(KeyCode::Right));
         f.input(key(KeyCode::Char(' ')));

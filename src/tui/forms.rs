@@ -1,10 +1,10 @@
 //! The DSL's forms, built from the policy catalogue (never from literals),
 //! and what each turns into when saved.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::form::{Field, Form};
-use crate::domain::when::{DATE_TIME_INPUT, parse_date, parse_when};
+use crate::domain::when::{DATE_TIME_INPUT, DueDate, check_due_date, far_date_question, parse_date, parse_when};
 use crate::domain::{
     CaseFile, Catalogue, EntryKind, Member, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency,
 };
@@ -106,6 +106,7 @@ pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTi
         let field = match e.field {
             "subjects" => "name",
             "occurred_at" => "occurred",
+            "immediate_action" => "action",
             other => other,
         };
         form.set_error(field, e.message);
@@ -163,10 +164,12 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
             ),
             Field::choice("assignee", "Assign to", assignees(members), &assignee),
             Field::line("review", "Next review", &review.format("%Y-%m-%d").to_string(), "YYYY-MM-DD, or empty"),
+            // A re-triage starts from the current reasoning, so the summary
+            // keeps it unless it is changed (issue 8 item 11; KCSIE).
             Field::text(
                 "reasoning",
                 "Reasoning",
-                "",
+                current.map_or("", |t| t.reasoning.as_str()),
                 "why this decision (KCSIE: record it, even for no further action)",
                 4,
             ),
@@ -176,7 +179,8 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
     form
 }
 
-pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
+pub fn read_triage(form: &mut Form, today: NaiveDate) -> Option<TriageInput> {
+    let asked = form.field("review").error.clone();
     form.clear_errors();
     let review = form.text("review");
     let next_review = if review.trim().is_empty() {
@@ -190,6 +194,9 @@ pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
             }
         }
     };
+    if let Some(d) = next_review {
+        check_due_at_field(form, "review", "the review date", d, today, asked);
+    }
     form.required("reasoning", "record the reasoning for the decision, even for no further action");
     let input = TriageInput {
         risk: Risk::parse(&form.choice("risk")).unwrap_or(Risk::Medium),
@@ -201,6 +208,33 @@ pub fn read_triage(form: &mut Form) -> Option<TriageInput> {
         reasoning: form.text("reasoning"),
     };
     (!form.has_errors()).then_some(input)
+}
+
+/// The question a far date gets at its field before it is saved.
+fn far_question(what: &str, date: NaiveDate) -> String {
+    far_date_question(what, date, "save again to keep it")
+}
+
+/// A review or due date at its form field (issue 8): a past one is refused
+/// there; one more than a year away gets a question there on the first
+/// save, and the next save keeps it. `asked` is the field's message before
+/// this save: the question still showing means the date is unchanged since
+/// it was asked (typing in a field clears its message).
+pub(super) fn check_due_at_field(
+    form: &mut Form,
+    key: &str,
+    what: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+    asked: Option<String>,
+) {
+    match check_due_date(what, date, today) {
+        Err(e) => form.set_error(key, e),
+        Ok(DueDate::Far) if asked.as_deref() != Some(far_question(what, date).as_str()) => {
+            form.set_error(key, far_question(what, date))
+        }
+        Ok(_) => {}
+    }
 }
 
 pub fn follow_up(reference: &str, now: NaiveDateTime) -> Form {
@@ -225,12 +259,39 @@ pub fn read_follow_up(form: &mut Form, now: NaiveDateTime) -> Option<(EntryKind,
     (!form.has_errors()).then(|| (kind, at.unwrap_or(now), text))
 }
 
-pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
-    let options: Vec<(String, String)> = Status::ALL
+/// The status form's option for the DSL's decision that an investigated
+/// concern needs no debrief (P9-c): not a status, a recorded decision.
+pub const NO_DEBRIEF_NEEDED: &str = "no-debrief-needed";
+
+/// What the status form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChoice {
+    To(Status),
+    /// Close without a debrief, by the DSL's decision (P9-c).
+    CloseWithoutDebrief,
+}
+
+impl StatusChoice {
+    pub fn of(form: &Form) -> Option<StatusChoice> {
+        let chosen = form.choice("to");
+        if chosen == NO_DEBRIEF_NEEDED {
+            return Some(StatusChoice::CloseWithoutDebrief);
+        }
+        Status::parse(&chosen).map(StatusChoice::To)
+    }
+}
+
+/// The status form. The DSL is also offered, for an investigated concern,
+/// closing it because no debrief is needed; a deputy is not (P9-c).
+pub fn status(case: &CaseFile, catalogue: &Catalogue, role: Role) -> Form {
+    let mut options: Vec<(String, String)> = Status::ALL
         .iter()
         .filter(|s| **s != case.status && **s != Status::New)
         .map(|s| (s.label().into(), s.label().into()))
         .collect();
+    if role == Role::Dsl && case.check_close_without_debrief().is_ok() {
+        options.push((NO_DEBRIEF_NEEDED.into(), "closed, no debrief needed".into()));
+    }
     Form::new(
         format!("Status of {} (now {})", case.concern.reference, case.status.label()),
         vec![
@@ -251,10 +312,15 @@ pub fn status(case: &CaseFile, catalogue: &Catalogue) -> Form {
     )
 }
 
-pub fn read_status(form: &mut Form) -> Option<(Status, String)> {
+pub fn read_status(form: &mut Form) -> Option<(StatusChoice, String)> {
     form.clear_errors();
-    let to = Status::parse(&form.choice("to"))?;
-    let reason = form.required("reason", "give a reason; it goes in the chronology");
+    let to = StatusChoice::of(form)?;
+    let reason = match to {
+        StatusChoice::To(_) => form.required("reason", "give a reason; it goes in the chronology"),
+        StatusChoice::CloseWithoutDebrief => {
+            form.required("reason", "give the reason no debrief is needed; it goes in the chronology")
+        }
+    };
     (!form.has_errors()).then_some((to, reason))
 }
 
@@ -302,14 +368,27 @@ pub fn export(reference: &str, dir: &std::path::Path) -> Form {
     )
 }
 
+/// Who a concern is assigned to, as the board's filter asks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigned {
+    /// Open and nobody assigned yet: work no one holds (issue 8 item 9).
+    Nobody,
+    To(u32),
+}
+
+/// The pick-list id of "nobody yet" in the filter's assignee list.
+const NOBODY: &str = "nobody";
+
 /// The board's filter: every choice has an "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     pub status: Option<String>,
     pub category: Option<String>,
     pub subject: Option<SubjectKind>,
-    pub assignee: Option<u32>,
+    pub assignee: Option<Assigned>,
     pub risk: Option<Risk>,
+    /// Only open concerns whose review is due today or overdue, anyone's.
+    pub due: bool,
 }
 
 impl Filter {
@@ -328,26 +407,38 @@ impl Filter {
         if let Some(k) = self.subject {
             parts.push(format!("subject {}", k.label()));
         }
-        if let Some(a) = self.assignee {
-            parts.push(format!("assigned to {}", members.iter().find(|m| m.id == a).map_or("?", |m| m.name.as_str())));
+        match self.assignee {
+            None => {}
+            Some(Assigned::Nobody) => parts.push("unassigned".into()),
+            Some(Assigned::To(a)) => parts
+                .push(format!("assigned to {}", members.iter().find(|m| m.id == a).map_or("?", |m| m.name.as_str()))),
         }
         if let Some(r) = self.risk {
             parts.push(format!("risk {}", r.label()));
         }
+        if self.due {
+            parts.push("review due or overdue".into());
+        }
         parts.join(", ")
     }
 
-    pub fn matches(&self, row: &crate::domain::CaseSummary) -> bool {
+    pub fn matches(&self, row: &crate::domain::CaseSummary, today: NaiveDate) -> bool {
         let status_ok = match self.status.as_deref() {
             None => true,
             Some("open") => row.status.is_open(),
             Some(s) => Status::parse(s) == Some(row.status),
         };
+        let assignee_ok = match self.assignee {
+            None => true,
+            Some(Assigned::Nobody) => row.status.is_open() && row.assignee_id.is_none(),
+            Some(Assigned::To(a)) => row.assignee_id == Some(a),
+        };
         status_ok
+            && assignee_ok
             && self.category.as_ref().is_none_or(|c| *c == row.category)
             && self.subject.is_none_or(|k| k == row.subject_kind)
-            && self.assignee.is_none_or(|a| row.assignee_id == Some(a))
             && self.risk.is_none_or(|r| row.risk == Some(r))
+            && (!self.due || row.is_due(today))
     }
 }
 
@@ -373,8 +464,20 @@ pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Fo
             Field::any_of(
                 "assignee",
                 "Assigned to",
-                members_for(members, &[Role::Dsl, Role::Deputy]),
-                current.assignee.map(|a| a.to_string()),
+                [(NOBODY.to_string(), "nobody yet (unassigned)".to_string())]
+                    .into_iter()
+                    .chain(members_for(members, &[Role::Dsl, Role::Deputy]))
+                    .collect(),
+                current.assignee.map(|a| match a {
+                    Assigned::Nobody => NOBODY.to_string(),
+                    Assigned::To(id) => id.to_string(),
+                }),
+            ),
+            Field::choice(
+                "due",
+                "Review",
+                pairs([("any", "any"), ("due", "due today or overdue")].into_iter()),
+                if current.due { "due" } else { "any" },
             ),
             Field::any_of(
                 "risk",
@@ -391,7 +494,10 @@ pub fn read_filter(form: &Form) -> Filter {
         status: form.picked("status"),
         category: form.picked("category"),
         subject: form.picked("subject").and_then(|s| SubjectKind::parse(&s)),
-        assignee: form.picked("assignee").and_then(|a| a.parse().ok()),
+        assignee: form
+            .picked("assignee")
+            .and_then(|a| if a == NOBODY { Some(Assigned::Nobody) } else { a.parse().ok().map(Assigned::To) }),
         risk: form.picked("risk").and_then(|r| Risk::parse(&r)),
+        due: form.choice("due") == "due",
     }
 }

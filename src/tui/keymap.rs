@@ -54,6 +54,8 @@ pub enum Action {
     Search,
     Filter,
     Mine,
+    Due,
+    Unassigned,
     ClearFilters,
     Correct,
     Export,
@@ -97,8 +99,10 @@ impl Action {
             (Action::FollowUp, _) => "add a follow-up to the chronology",
             (Action::Status, _) => "change status (in progress, closed …)",
             (Action::Search, _) => "search all text (names, descriptions …)",
-            (Action::Filter, _) => "filter by status, category, subject, assignee, risk",
-            (Action::Mine, _) => "mine: assigned to me, and reviews due",
+            (Action::Filter, _) => "filter by status, category, subject, assignee, review, risk",
+            (Action::Mine, _) => "mine: open concerns assigned to me",
+            (Action::Due, _) => "due: reviews due today or overdue, anyone's",
+            (Action::Unassigned, _) => "unassigned: open concerns nobody holds yet",
             (Action::ClearFilters, _) => "clear search and filters",
             (Action::Correct, _) => "correct an entry (the original is kept)",
             (Action::Export, _) => "export the case file as an age file",
@@ -106,15 +110,28 @@ impl Action {
             (Action::GoActions, _) => "screen 2: lessons-learned actions",
             (Action::GoDebriefs, _) => "screen 3: debriefs",
             (Action::GoDashboard, _) => "screen 4: leadership dashboard",
-            (Action::NewDebrief, _) => "record a debrief (P9-c)",
-            (Action::NewAction, _) => "new action from a lesson (P9-d)",
+            (Action::NewDebrief, _) => "record a debrief: what happened, lessons learnt",
+            (Action::NewAction, _) => "new action from a lesson, with owner and due date",
             (Action::UpdateAction, _) => "update the action: in progress, done, dropped",
-            (Action::RecordReview, _) => "record a policy review (P8-a)",
-            (Action::LogTrigger, _) => "log a review trigger (P8-a)",
+            (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
+            (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
             (Action::Cancel, _) => "cancel (asks if anything was typed)",
+        }
+    }
+
+    /// The policy clause behind an action (REQUIREMENTS.md), which the
+    /// help shows after the plain words, in grey: teachers read the words,
+    /// the DSL can trace the clause (issue 8 item 22).
+    pub fn policy(self) -> Option<&'static str> {
+        match self {
+            Action::NewDebrief => Some("P9-c"),
+            Action::NewAction | Action::UpdateAction => Some("P9-d"),
+            Action::RecordReview | Action::LogTrigger => Some("P8-a"),
+            Action::Correct => Some("S-c"),
+            _ => None,
         }
     }
 
@@ -136,6 +153,8 @@ impl Action {
             Action::Search => "search",
             Action::Filter => "filter",
             Action::Mine => "mine",
+            Action::Due => "due",
+            Action::Unassigned => "unassigned",
             Action::ClearFilters => "clear",
             Action::Correct => "correct",
             Action::Export => "export",
@@ -293,6 +312,8 @@ impl Default for KeyMap {
         add(Board, K::Char('/'), Search, true);
         add(Board, K::Char('f'), Filter, false);
         add(Board, K::Char('m'), Mine, false);
+        add(Board, K::Char('d'), Due, false);
+        add(Board, K::Char('u'), Unassigned, false);
         add(Board, K::Char('x'), ClearFilters, false);
         add(Board, K::Char('b'), NewDebrief, false);
         add(Actions, K::Char('n'), NewAction, true);
@@ -338,8 +359,7 @@ impl KeyMap {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
                 map.bindings.retain(|b| !(b.context == ctx && b.action == *action));
                 for (i, k) in keys.iter().enumerate() {
-                    let key =
-                        Key::parse(k).ok_or_else(|| format!("key {k:?} in the key map is not a key casebook knows"))?;
+                    let key = Key::parse(k).ok_or_else(|| format!("{k:?} is not a known key"))?;
                     if let Some(other) = map.bindings.iter().find(|b| b.context == ctx && b.key == key) {
                         return Err(format!("key {k:?} is already bound to {:?} in {}", other.action, ctx.title()));
                     }
@@ -350,18 +370,42 @@ impl KeyMap {
         Ok(map)
     }
 
-    /// Loads `keys.toml` from the config directory if there is one.
-    pub fn load_user() -> Result<Self, String> {
-        let Some(dirs) = crate::cli::project_dirs() else {
-            return Ok(KeyMap::default());
+    /// Loads `keys.toml` from the config directory if there is one. A
+    /// file that cannot be used never stops casebook opening, in an
+    /// emergency least of all: the default keys are used and the second
+    /// value is a one-line warning naming the file and the problem
+    /// (issue 8 item 17).
+    pub fn load_user() -> (Self, Option<String>) {
+        match crate::cli::project_dirs() {
+            None => (KeyMap::default(), None),
+            Some(dirs) => Self::load_or_default(&dirs.config_dir().join("keys.toml")),
+        }
+    }
+
+    /// The key map in `path`, or the defaults and why the file was not used.
+    pub fn load_or_default(path: &std::path::Path) -> (Self, Option<String>) {
+        let text = match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (KeyMap::default(), None),
+            Err(e) => Err(e.to_string()),
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string()),
         };
-        let path = dirs.config_dir().join("keys.toml");
-        match std::fs::read_to_string(&path) {
-            Err(_) => Ok(KeyMap::default()),
-            Ok(text) => {
-                let config: KeyConfig =
-                    toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
-                Self::with_config(&config)
+        let loaded = text.and_then(|text| {
+            let config: KeyConfig = toml::from_str(&text).map_err(|e| {
+                // The line, and the parser's message without its list of
+                // every name it expected: the footer has one line.
+                let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let message = e.message();
+                let message = message.split(", expected").next().unwrap_or(message);
+                format!("line {line}: {message}")
+            })?;
+            Self::with_config(&config)
+        });
+        match loaded {
+            Ok(map) => (map, None),
+            Err(problem) => {
+                let problem = problem.split_whitespace().collect::<Vec<_>>().join(" ");
+                let name = path.file_name().map_or("the key map".into(), |n| n.to_string_lossy().into_owned());
+                (KeyMap::default(), Some(format!("{name} not used ({problem}); default keys in use")))
             }
         }
     }
@@ -376,8 +420,8 @@ impl KeyMap {
     }
 
     /// Every action in a context with all its keys, in binding order: the
-    /// help overlay.
-    pub fn help(&self, context: Context) -> Vec<(String, &'static str)> {
+    /// help overlay. Each row: keys, what they do, the policy clause if any.
+    pub fn help(&self, context: Context) -> Vec<(String, &'static str, Option<&'static str>)> {
         let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.context == context) {
             match rows.iter_mut().find(|(a, _)| *a == b.action) {
@@ -412,10 +456,10 @@ impl KeyMap {
                         .iter()
                         .map(|m| rows.iter().find(|(a, _)| a == m).map(|(_, k)| k.join(" ")).unwrap_or_default())
                         .collect();
-                    out.push((keys.join(" / "), *what));
+                    out.push((keys.join(" / "), *what, None));
                     done.extend_from_slice(members);
                 }
-                None => out.push((keys.join(" "), action.describe(context))),
+                None => out.push((keys.join(" "), action.describe(context), action.policy())),
             }
         }
         out
@@ -459,8 +503,8 @@ mod tests {
         let m = KeyMap::with_config(&config).unwrap();
         assert_eq!(m.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
         assert_eq!(m.action(Context::Board, &press(KeyCode::Char('q'))), None);
-        assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit")));
-        assert!(m.help(Context::Board).contains(&("↑ k / ↓ j".to_string(), "previous / next")));
+        assert!(m.help(Context::Board).contains(&("F10".to_string(), "quit", None)));
+        assert!(m.help(Context::Board).contains(&("↑ k / ↓ j".to_string(), "previous / next", None)));
         assert!(m.footer(Context::Board).contains(&("F10".to_string(), "quit")));
         let clash: KeyConfig = toml::from_str("[board]\nquit = [\"x\"]\n").unwrap();
         assert!(KeyMap::with_config(&clash).unwrap_err().contains("already bound to ClearFilters"));
@@ -471,6 +515,30 @@ mod tests {
         let config: KeyConfig = toml::from_str("[board]\nquit = [\"Hyper-q\"]\n").unwrap();
         assert!(KeyMap::with_config(&config).unwrap_err().contains("Hyper-q"));
         assert!(toml::from_str::<KeyConfig>("[board]\nfly = [\"f\"]\n").is_err());
+    }
+
+    #[test]
+    fn a_bad_key_file_falls_back_to_the_defaults_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        assert!(KeyMap::load_or_default(&path).1.is_none(), "no file: defaults, no warning");
+        for (text, problem) in [
+            ("[board]\nfly = [\"f\"]\n", "line 2: unknown variant `fly`)"),
+            ("[board\nquit = 1", "keys.toml not used (line 1"),
+            ("[board]\nquit = [\"Hyper-q\"]\n", "Hyper-q"),
+            ("[board]\nquit = [\"x\"]\n", "already bound"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let (map, warning) = KeyMap::load_or_default(&path);
+            let warning = warning.expect("a warning");
+            assert!(warning.contains(problem) && warning.contains("default keys in use"), "{warning}");
+            assert!(!warning.contains('\n'), "one line: {warning}");
+            assert_eq!(map.action(Context::Board, &press(KeyCode::Char('q'))), Some(Action::Quit));
+        }
+        std::fs::write(&path, "[board]\nquit = [\"F10\"]\n").unwrap();
+        let (map, warning) = KeyMap::load_or_default(&path);
+        assert!(warning.is_none());
+        assert_eq!(map.action(Context::Board, &press(KeyCode::F(10))), Some(Action::Quit));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 use super::form::{Field, Form};
 use super::forms::{members_for, pairs};
 use super::theme::Theme;
-use crate::domain::when::parse_date;
+use crate::domain::when::{Lateness, parse_date};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, Member, NewAction, NewDebrief, Role,
     Status, TriggerKind,
@@ -97,6 +97,10 @@ pub fn read_debrief(form: &mut Form, today: NaiveDate) -> Option<NewDebrief> {
             "attendees" => "attendees",
             "lessons" => "lessons",
             "summary" => "summary",
+            "others" => "others",
+            "what_worked" => "worked",
+            "what_did_not" => "did_not",
+            "changes_needed" => "changes",
             _ => "concerns",
         };
         form.set_error(field, e.message);
@@ -137,11 +141,15 @@ pub fn action_form(debriefs: &[Debrief], members: &[Member], today: NaiveDate) -
     ))
 }
 
-pub fn read_action(form: &mut Form) -> Option<NewAction> {
+pub fn read_action(form: &mut Form, today: NaiveDate) -> Option<NewAction> {
+    let asked = form.field("due").error.clone();
     form.clear_errors();
     let (debrief, lesson) =
         form.choice("lesson").split_once(':').and_then(|(d, l)| Some((d.parse().ok()?, l.parse().ok()?)))?;
     let due = parse_date(&form.text("due")).map_err(|e| form.set_error("due", e)).ok();
+    if let Some(d) = due {
+        super::forms::check_due_at_field(form, "due", "the due date", d, today, asked);
+    }
     form.required("description", "say what will be done");
     let new = NewAction {
         debrief,
@@ -273,7 +281,8 @@ pub fn read_action_filter(form: &Form) -> ActionFilter {
 
 fn status_span(a: &Action, today: NaiveDate, t: &Theme) -> Span<'static> {
     if a.is_overdue(today) {
-        Span::styled(format!("OVERDUE {}d", a.days_overdue(today)), t.urgent())
+        // The same words for lateness as the board's reviews.
+        Span::styled(format!("OVERDUE {}", Lateness::of(a.due, today).short_span()), t.urgent())
     } else if a.status().is_live() {
         Span::raw(a.status().label())
     } else {
@@ -474,9 +483,9 @@ pub fn draw_dashboard(
     ];
     for a in d.overdue_actions.iter().take(4) {
         a_lines.push(Line::raw(format!(
-            "{} {}d late · {} · {}",
+            "{} {} · {} · {}",
             a.label(),
-            a.days_overdue(d.today),
+            Lateness::of(a.due, d.today).short_words(),
             a.owner.name,
             a.description
         )));
@@ -524,6 +533,8 @@ pub fn draw_dashboard(
     let statuses = Status::ALL.iter().map(|s| format!("{} {}", s.label(), f.count(*s))).collect::<Vec<_>>().join(" · ");
     let mut lines = vec![
         Line::raw(format!("{} concerns: {statuses}", f.total())),
+        // P9-c: the DSL's recorded decisions that no debrief was needed.
+        Line::raw(format!("closed without debrief: {} (the DSL's decisions, P9-c)", f.closed_without_debrief)),
         Line::styled(
             format!(
                 "as of {} ({} ago)",

@@ -10,7 +10,8 @@ use super::app::{App, ConcernView, Confirm, Screen};
 use super::forms::FormKind;
 use super::keymap::{Action, Context};
 use super::oversight;
-use crate::domain::summary::age_label;
+use crate::domain::summary::{age_label, cut, subject_fit};
+use crate::domain::when::Lateness;
 use crate::domain::{Risk, Status, Urgency};
 
 /// Below this the screen says so instead of drawing a garbled layout.
@@ -18,6 +19,27 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
+    draw_screen(frame, app);
+    neutralise(frame.buffer_mut());
+}
+
+/// The last word on what reaches the terminal (PRODUCT.md 7d, issue 8
+/// item 1): no control character or bidirectional override from a record is
+/// drawn, whatever widget drew it. ratatui drops control characters but
+/// keeps the zero-width overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) on the cell before them, so a subject's name cut to fit a
+/// board column could reverse the rest of the row. Removing them leaves the
+/// layout as it is: they take no column.
+fn neutralise(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::text::is_unsafe) {
+            let kept: String = cell.symbol().chars().filter(|&c| !crate::text::is_unsafe(c)).collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
+}
+
+fn draw_screen(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -120,9 +142,86 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 /// A status as the board writes it; 80 columns get the short form.
 fn status_label(s: Status, wide: bool) -> &'static str {
     match s {
-        Status::AwaitingDebrief if !wide => "await debrief",
+        Status::AwaitingDebrief if !wide => "to debrief",
         other => other.label(),
     }
+}
+
+/// The board's column widths, worked out here rather than by the table so
+/// that each cell is fitted to its column (a short category label,
+/// "N. Vellacott +1", a surname) instead of being cut mid-word. Below 110
+/// columns urgency and risk share a column and the review is short ("5w
+/// late"); 80 columns, the main screen over SSH, give the category
+/// `SHORT_LABEL_WIDTH` (issue 8 item 23).
+struct BoardColumns {
+    wide: bool,
+    category: usize,
+    subject: usize,
+    assignee: usize,
+}
+
+impl BoardColumns {
+    /// Wide: reference, age, urgency, risk, status, review ("overdue 13 d").
+    const WIDE_FIXED: [u16; 6] = [11, 3, 7, 6, 16, 12];
+    /// Narrow: reference, age, urgent-or-risk, status ("to debrief"), review.
+    const NARROW_FIXED: [u16; 5] = [11, 3, 6, 11, 8];
+
+    fn for_width(width: u16) -> Self {
+        let wide = width >= 110;
+        let (fixed, columns) =
+            if wide { (Self::WIDE_FIXED.iter().sum::<u16>(), 9) } else { (Self::NARROW_FIXED.iter().sum::<u16>(), 8) };
+        // The highlight symbol and a gap between each pair of columns.
+        let flex = width.saturating_sub(fixed + 1 + columns - 1) as usize;
+        if wide {
+            let assignee = (flex / 4).min(22);
+            let rest = flex - assignee;
+            let category = rest * 2 / 5;
+            return BoardColumns { wide, category, subject: rest - category, assignee };
+        }
+        // At 80 columns the assignee gets initials; from about 100, a surname.
+        let assignee = if flex >= 44 { 12 } else { 3 };
+        let rest = flex.saturating_sub(assignee);
+        BoardColumns { wide, category: rest / 2, subject: rest - rest / 2, assignee }
+    }
+
+    fn constraints(&self) -> Vec<Constraint> {
+        let len = |n: usize| Constraint::Length(n as u16);
+        if self.wide {
+            let [reference, age, urgency, risk, status, review] = Self::WIDE_FIXED.map(Constraint::Length);
+            return vec![
+                reference,
+                age,
+                urgency,
+                len(self.category),
+                len(self.subject),
+                risk,
+                status,
+                review,
+                len(self.assignee),
+            ];
+        }
+        let [reference, age, urgent, status, review] = Self::NARROW_FIXED.map(Constraint::Length);
+        vec![reference, age, urgent, len(self.category), len(self.subject), status, review, len(self.assignee)]
+    }
+}
+
+/// An assignee in `width` characters: the name, the surname, or the
+/// initials without the title ("Ms Aria Pennant" is "AP").
+fn assignee_fit(name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if let Some(surname) = words.last().filter(|s| s.chars().count() <= width) {
+        return surname.to_string();
+    }
+    const TITLES: [&str; 8] = ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir"];
+    let initials: String = words
+        .iter()
+        .filter(|w| words.len() < 2 || !TITLES.contains(&w.trim_end_matches('.')))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    cut(&initials, width)
 }
 
 /// The line above the table: search, filters, Mine, and search progress.
@@ -190,18 +289,16 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         return;
     }
     let now = app.now();
+    let today = now.date();
     let catalogue = app.session.catalogue();
-    let wide = area.width >= 110;
-    let header = Row::new([
-        "Reference",
-        "Age",
-        if wide { "Urgency" } else { "Urgent" },
-        "Category",
-        "Subject",
-        "Risk",
-        "Status",
-        "Assignee",
-    ])
+    let cols = BoardColumns::for_width(area.width);
+    let wide = cols.wide;
+    let header = if wide {
+        Row::new(["Reference", "Age", "Urgency", "Category", "Subject", "Risk", "Status", "Review", "Assignee"])
+    } else {
+        // 80 columns: urgency and risk share a column; URGENT wins.
+        Row::new(["Reference", "Age", "Risk", "Category", "Subject", "Status", "Review", "Who"])
+    }
     .style(t.title());
     // Build only the rows on screen: 10,000 rows a frame would be felt.
     let visible = area.height.saturating_sub(2).max(1) as usize;
@@ -213,6 +310,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     let offset = app.board_offset.min(app.visible.len() - 1);
     let end = (offset + visible).min(app.visible.len());
+    let me = app.session.me().id;
     let rows: Vec<Row> = app.visible[offset..end]
         .iter()
         .map(|&i| {
@@ -234,53 +332,73 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 Status::Closed => t.muted(),
                 _ => Style::default(),
             };
-            let (category, subject, assignee) = if wide {
-                let mut category = catalogue.category_label(&r.category).to_string();
-                if r.restricted_location {
-                    category.push_str(" (restricted area)");
-                }
-                (category, format!("{} ({})", r.subject, r.subject_kind.label()), r.assignee.clone())
-            } else {
-                // 80 columns: short category, surname of the assignee.
-                let surname = r.assignee.as_deref().map(|a| a.rsplit(' ').next().unwrap_or(a).to_string());
-                (catalogue.category_short(&r.category).to_string(), r.subject.clone(), surname)
+            let review = match r.review_lateness(today) {
+                None => Span::styled("-", t.muted()),
+                Some(l) => Span::styled(
+                    if wide { l.words() } else { l.short_words() },
+                    match l.severity() {
+                        3 => t.urgent(),
+                        2 => t.high(),
+                        1 => t.medium(),
+                        _ => Style::default(),
+                    },
+                ),
             };
-            let due = if r.is_due(now.date()) { " DUE" } else { "" };
+            let status = Cell::from(Span::styled(status_label(r.status, wide), status_style));
+            let who = match (r.assignee_id, r.assignee.as_deref()) {
+                (Some(id), _) if id == me && !wide => "me".to_string(),
+                (_, Some(name)) => assignee_fit(name, cols.assignee),
+                _ => "-".to_string(),
+            };
+            if wide {
+                let long = catalogue.category_label(&r.category);
+                let restricted = format!("{long} (restricted area)");
+                let category = if r.restricted_location && restricted.chars().count() <= cols.category {
+                    restricted
+                } else if long.chars().count() <= cols.category {
+                    long.to_string()
+                } else {
+                    cut(catalogue.category_short(&r.category), cols.category)
+                };
+                let kind = format!(" ({})", r.subject_kind.label());
+                let subject = if r.subject.chars().count() + kind.chars().count() <= cols.subject {
+                    format!("{}{kind}", r.subject)
+                } else {
+                    subject_fit(&r.subject, cols.subject)
+                };
+                return Row::new(vec![
+                    Cell::from(r.reference.clone()),
+                    Cell::from(age_label(r.reported_at, now)),
+                    Cell::from(urgency),
+                    Cell::from(category),
+                    Cell::from(subject),
+                    Cell::from(risk),
+                    status,
+                    Cell::from(review),
+                    Cell::from(who),
+                ]);
+            }
+            // Narrow: the category's short label, the subject with its "+N"
+            // marker, the assignee as initials ("me" for mine).
+            let long = catalogue.category_label(&r.category);
+            let category = if long.chars().count() <= cols.category {
+                long.to_string()
+            } else {
+                cut(catalogue.category_short(&r.category), cols.category)
+            };
             Row::new(vec![
                 Cell::from(r.reference.clone()),
                 Cell::from(age_label(r.reported_at, now)),
-                Cell::from(urgency),
+                Cell::from(if r.urgency == Urgency::Urgent { urgency } else { risk }),
                 Cell::from(category),
-                Cell::from(subject),
-                Cell::from(risk),
-                Cell::from(Span::styled(format!("{}{due}", status_label(r.status, wide)), status_style)),
-                Cell::from(assignee.unwrap_or_else(|| "-".into())),
+                Cell::from(subject_fit(&r.subject, cols.subject)),
+                status,
+                Cell::from(review),
+                Cell::from(who),
             ])
         })
         .collect();
-    let widths = if wide {
-        [
-            Constraint::Length(11),
-            Constraint::Length(3),
-            Constraint::Length(7),
-            Constraint::Fill(4),
-            Constraint::Fill(3),
-            Constraint::Length(6),
-            Constraint::Length(20),
-            Constraint::Fill(2),
-        ]
-    } else {
-        [
-            Constraint::Length(11),
-            Constraint::Length(3),
-            Constraint::Length(6),
-            Constraint::Fill(3),
-            Constraint::Fill(3),
-            Constraint::Length(4),
-            Constraint::Length(17),
-            Constraint::Fill(2),
-        ]
-    };
+    let widths = cols.constraints();
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::default().borders(Borders::TOP).title(title))
@@ -371,7 +489,14 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             lines.push(Line::raw(format!(
                 "assigned to {} · next review {} · decided by {} {}",
                 tr.assignee.as_ref().map_or("nobody", |a| a.name.as_str()),
-                tr.next_review.map_or("none".into(), |d| d.format("%d %b %Y").to_string()),
+                tr.next_review.map_or("none".into(), |d| {
+                    // How late, in words, while the case is open (issue 8 item 8).
+                    let today = app.now().date();
+                    match case.status.is_open() {
+                        true => format!("{} ({})", d.format("%d %b %Y"), Lateness::of(d, today).words()),
+                        false => d.format("%d %b %Y").to_string(),
+                    }
+                }),
                 tr.decided_by.name,
                 tr.decided_at.format("%d %b %Y %H:%M")
             )));
@@ -450,7 +575,14 @@ fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
         .keys
         .help(ctx)
         .into_iter()
-        .map(|(keys, what)| Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(what)]))
+        .map(|(keys, what, policy)| {
+            // Plain words first; the policy clause after, in grey (issue 8 item 22).
+            let mut words = vec![Span::raw(what)];
+            if let Some(code) = policy {
+                words.push(Span::styled(format!("  {code}"), app.theme.muted()));
+            }
+            Row::new(vec![Cell::from(Span::styled(keys, app.theme.key())), Cell::from(Line::from(words))])
+        })
         .collect();
     if ctx == Context::Form {
         rows.extend(
@@ -500,7 +632,7 @@ fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
         Line::styled("casebook is locked", t.title()),
         Line::raw(""),
         Line::raw("The screen was cleared after a period without a key press."),
-        Line::raw("Anything you were typing is kept."),
+        Line::raw("Anything you were typing is kept when you unlock."),
         Line::raw(""),
     ];
     if passphrase {
@@ -518,6 +650,14 @@ fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(e) = &lock.error {
         lines.push(Line::styled(e.clone(), t.error()));
+    }
+    // Someone else may need the store: anyone can quit from here.
+    lines.push(Line::raw(""));
+    let quit = if passphrase { "Ctrl-c quits" } else { "q or Ctrl-c quits" };
+    if app.form.as_ref().is_some_and(|f| f.form.dirty) {
+        lines.push(Line::styled(format!("{quit}; what is typed in the open form is lost."), t.muted()));
+    } else {
+        lines.push(Line::styled(format!("{quit}."), t.muted()));
     }
     let popup = centered(area, 64, lines.len() as u16 + 2);
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center).block(Block::bordered()), popup);
@@ -547,6 +687,12 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     }
 }
 
+/// Plain words, then the policy clause in grey: teachers read the words,
+/// the DSL can trace the clause (issue 8 item 22).
+fn clause_after(words: &str, clause: &str, t: &super::theme::Theme) -> Line<'static> {
+    Line::from(vec![Span::raw(words.to_string()), Span::styled(format!(" {clause}"), t.muted())])
+}
+
 fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     let open = app.form.as_ref()?;
     let t = &app.theme;
@@ -566,27 +712,28 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             }
             if catalogue.location(&open.form.choice("location")).is_some_and(|l| l.restricted) {
                 lines.push(Line::raw(""));
-                lines.push(Line::raw("Restricted area: devices may not be used here (P3-a)."));
+                lines.push(clause_after("Restricted area: devices may not be used here.", "P3-a", t));
             }
             Some(("Policy guidance".into(), lines))
         }
         FormKind::Status { .. } => {
             let case = open.case.as_ref()?;
-            let to = Status::parse(&open.form.choice("to"))?;
-            let verdict = match case.check_transition(to, catalogue) {
-                Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
-                Err(e) => Line::styled(format!("{e}."), t.error()),
-            };
-            Some((
-                "Lifecycle".into(),
-                vec![
-                    verdict,
-                    Line::raw(""),
-                    Line::raw(
-                        "new → triaged → in progress → awaiting debrief → closed; a closed concern can be reopened.",
-                    ),
+            let mut lines = match super::forms::StatusChoice::of(&open.form)? {
+                super::forms::StatusChoice::To(to) => vec![match case.check_transition(to, catalogue) {
+                    Ok(()) => Line::styled(format!("Allowed: {} → {}.", case.status.label(), to.label()), t.title()),
+                    Err(e) => Line::styled(format!("{e}."), t.error()),
+                }],
+                // P9-c: the DSL's decision, recorded as such and counted.
+                super::forms::StatusChoice::CloseWithoutDebrief => vec![
+                    Line::styled(format!("Allowed: {} → closed, without a debrief.", case.status.label()), t.title()),
+                    Line::raw("Your decision and its reason go in the chronology; leadership's figures count it."),
                 ],
-            ))
+            };
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "new → triaged → in progress → awaiting debrief → closed by its debrief; a closed concern can be reopened.",
+            ));
+            Some(("Lifecycle".into(), lines))
         }
         FormKind::Triage { .. } => {
             let pathway = catalogue.pathway(&open.form.choice("pathway"));
@@ -613,8 +760,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Correct { .. } => Some((
             "Corrections".into(),
-            vec![Line::raw(
-                "The original entry stays in the chronology, marked superseded, with who corrected it and when (S-c).",
+            vec![clause_after(
+                "The original entry stays in the chronology, marked superseded, with who corrected it and when.",
+                "S-c",
+                t,
             )],
         )),
         FormKind::Export { .. } => Some((
@@ -626,7 +775,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         FormKind::Debrief => Some((
             "Leadership reads this".into(),
             vec![
-                Line::raw("Debriefs are encrypted to the DSL, deputies and leadership (P9-e)."),
+                clause_after("Debriefs are encrypted to the DSL, deputies and leadership.", "P9-e", t),
                 Line::raw(""),
                 Line::raw(
                     "Refer to concerns by reference only; write no names. casebook warns before saving if a subject's name appears.",
@@ -637,8 +786,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Action => Some((
             "Actions".into(),
-            vec![Line::raw(
-                "Each lesson can produce actions with an owner and a due date, tracked to done (P9-d). A policy change also logs a review trigger (P8-a).",
+            vec![clause_after(
+                "Each lesson can produce actions with an owner and a due date, tracked to done. A policy change also logs a review trigger.",
+                "P9-d, P8-a",
+                t,
             )],
         )),
         FormKind::ActionStatus { .. } => Some((
@@ -649,8 +800,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Review | FormKind::Trigger => Some((
             "Policy review".into(),
-            vec![Line::raw(
-                "The policy is reviewed at least annually, and after national or local updates, local concerns, or changes to technical infrastructure (P8-a).",
+            vec![clause_after(
+                "The policy is reviewed at least annually, and after national or local updates, local concerns, or changes to technical infrastructure.",
+                "P8-a",
+                t,
             )],
         )),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,

@@ -14,7 +14,8 @@ pub enum JobEvent {
     SearchIndex { text: HashMap<u32, String>, problems: Vec<String> },
 }
 
-/// Decrypts every case on all cores and hands back its lower-cased text.
+/// Decrypts every case on all cores and hands back its text, folded
+/// (lower case, diacritics removed) for accent-blind search.
 pub fn build_search_index(reader: CaseReader) -> Receiver<JobEvent> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -36,7 +37,8 @@ pub fn build_search_index(reader: CaseReader) -> Receiver<JobEvent> {
         for (id, result) in ids.into_iter().zip(loaded) {
             match result {
                 Ok((case, _)) => {
-                    text.insert(id, case.searchable_text().to_lowercase());
+                    // Issue 8: folded, so "odegard" finds "Ødegård".
+                    text.insert(id, crate::domain::fold::fold(&case.searchable_text()));
                 }
                 Err(e) => problems.push(e.to_string()),
             }
