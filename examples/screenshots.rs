@@ -122,6 +122,8 @@ fn main() {
     form.focus = 4;
     shoot(&mut app, "new-concern", 110, 30);
     press(&mut app, KeyCode::Esc);
+    // Back to the top: the board as a DSL first sees it over SSH.
+    press(&mut app, KeyCode::Home);
     shoot(&mut app, "board-80x24", 80, 24);
     app.load_oversight();
     press(&mut app, KeyCode::Char('2'));
