@@ -25,8 +25,37 @@ use crate::text::{fit, safe};
 /// JSON output is printed as serde writes it.
 macro_rules! say {
     ($($arg:tt)*) => {
-        println!("{}", $crate::text::safe(&format!($($arg)*)))
+        out!("{}", $crate::text::safe(&format!($($arg)*)))
     };
+}
+
+/// A line on standard output (see [`write_out`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Standard output without a newline (see [`write_out`]).
+macro_rules! out_raw {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
+/// Writes to standard output. A reader that went away (`casebook catalogue
+/// | head -3`) ends casebook quietly, as other command-line tools end, not
+/// with a panic (PRODUCT.md principle 6).
+pub fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // 128 + SIGPIPE: what a shell reports for a tool cut off this way.
+            std::process::exit(141);
+        }
+        eprintln!("casebook: cannot write the output: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
@@ -509,7 +538,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Member(MemberCommand::List)) => {
             let session = cli.session()?;
-            println!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
+            out!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
                 say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
             }
@@ -559,10 +588,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = session.find(reference)?;
             let case = session.case(id)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&case)?);
+                out!("{}", serde_json::to_string_pretty(&case)?);
             } else {
                 // The report is made safe for a terminal where it is written.
-                print!("{}", crate::report::case_file_text(&case, session.catalogue()));
+                out_raw!("{}", crate::report::case_file_text(&case, session.catalogue()));
             }
             Ok(())
         }
@@ -625,32 +654,26 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();
-            println!("{} ({})", c.policy.name, c.policy.version);
-            println!("\nCategories:");
+            out!("{} ({})", c.policy.name, c.policy.version);
+            out!("\nCategories:");
             for cat in &c.categories {
-                println!(
-                    "  {:<24} {:<7} {}{}",
-                    cat.id,
-                    cat.clause,
-                    cat.label,
-                    if cat.urgent { " [urgent]" } else { "" }
-                );
+                out!("  {:<24} {:<7} {}{}", cat.id, cat.clause, cat.label, if cat.urgent { " [urgent]" } else { "" });
             }
-            println!("\nLocations:");
+            out!("\nLocations:");
             for l in &c.locations {
-                println!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
+                out!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
             }
-            println!("\nDevices:");
+            out!("\nDevices:");
             for d in &c.devices {
-                println!("  {:<24} {}", d.id, d.label);
+                out!("  {:<24} {}", d.id, d.label);
             }
-            println!("\nPathways:");
+            out!("\nPathways:");
             for p in &c.pathways {
-                println!("  {:<24} {}", p.id, p.label);
+                out!("  {:<24} {}", p.id, p.label);
             }
-            println!("\nLinked policies:");
+            out!("\nLinked policies:");
             for p in &c.linked_policies {
-                println!("  {:<24} {}", p.id, p.label);
+                out!("  {:<24} {}", p.id, p.label);
             }
             Ok(())
         }

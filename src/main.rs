@@ -9,6 +9,15 @@ fn main() -> ExitCode {
     let cli = casebook::cli::Cli::parse();
     match casebook::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`casebook list | head`): end
+        // quietly, as other command-line tools do.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             // One clear line: the outermost message, plus its cause if that adds anything.
             let mut line = e.to_string();

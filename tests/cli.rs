@@ -687,3 +687,30 @@ fn the_readme_setup_works_from_a_fresh_home() {
     assert!(out.status.success(), "the README's setup fails:\n{script}\nstdout: {stdout}\nstderr: {stderr}");
     assert!(stdout.contains("Added Miss D Staff as reporter") && stdout.contains("(no concerns)"), "{stdout}");
 }
+
+/// PRODUCT.md principle 6: a reader that goes away (`| head`) ends casebook
+/// quietly, never with a panic on the user's screen.
+#[test]
+fn output_cut_short_by_a_closed_pipe_is_not_a_panic() {
+    let env = Env::new();
+    let school = env.school();
+    for _ in 0..3 {
+        add_concern(&env, &school.dsl, "child:Pupil Pipe Reader:Year 3", "Phone in the corridor.");
+    }
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    for args in ["catalogue", "list", "member list"] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{} --store {} --identity {} {args} | true",
+                bin.display(),
+                env.store().display(),
+                school.dsl.display()
+            ))
+            .env("HOME", env.dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args}: {stderr}");
+    }
+}

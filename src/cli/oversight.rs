@@ -273,10 +273,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
                 return print_json(&debriefs);
             }
             let actions = session.actions()?;
-            println!(
-                "{:<12} {:<10} {:>7} {:>7} {:<28} CONCERNS",
-                "REFERENCE", "HELD", "LESSONS", "ACTIONS", "RECORDED BY"
-            );
+            out!("{:<12} {:<10} {:>7} {:>7} {:<28} CONCERNS", "REFERENCE", "HELD", "LESSONS", "ACTIONS", "RECORDED BY");
             for d in &debriefs {
                 let n = actions.iter().filter(|a| a.debrief == d.id).count();
                 say!(
@@ -290,7 +287,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
                 );
             }
             if debriefs.is_empty() {
-                println!("(no debriefs)");
+                out!("(no debriefs)");
             }
             Ok(())
         }
@@ -301,7 +298,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
             if *json {
                 return print_json(&serde_json::json!({ "debrief": d, "actions": actions }));
             }
-            print!("{}", safe(&debrief_text(&d, &actions, now().date())));
+            out_raw!("{}", safe(&debrief_text(&d, &actions, now().date())));
             Ok(())
         }
         DebriefCommand::Awaiting { json } => {
@@ -320,7 +317,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
                     .collect();
                 return print_json(&rows);
             }
-            println!("{:<12} {:>8} {:<17} CATEGORY", "REFERENCE", "WAITING", "SINCE");
+            out!("{:<12} {:>8} {:<17} CATEGORY", "REFERENCE", "WAITING", "SINCE");
             for r in &rows {
                 say!(
                     "{:<12} {:>7}d {:<17} {}",
@@ -331,7 +328,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
                 );
             }
             if rows.is_empty() {
-                println!("(no concerns await a debrief)");
+                out!("(no concerns await a debrief)");
             }
             Ok(())
         }
@@ -522,7 +519,7 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
                 a.due
             );
             if a.kind == ActionKind::PolicyChange {
-                println!("Logged it as a review trigger for the policy (P8-a).");
+                out!("Logged it as a review trigger for the policy (P8-a).");
             }
             Ok(())
         }
@@ -706,7 +703,7 @@ pub fn figures(cli: &Cli, json: bool) -> Result<()> {
     if json {
         return print_json(&dash);
     }
-    print!("{}", safe(&dashboard_text(&dash, session.catalogue())));
+    out_raw!("{}", safe(&dashboard_text(&dash, session.catalogue())));
     Ok(())
 }
 
