@@ -375,23 +375,7 @@ fn a_passphrase_key_made_with_debians_age_is_read_and_a_readable_key_file_is_nam
 fn a_reporters_urgent_concern_appears_on_the_dsls_open_board() {
     let env = Env::new();
     let school = env.school();
-    let mut server = Command::new(assert_cmd::cargo::cargo_bin("casebook"))
-        .env_clear()
-        .env("HOME", env.dir.path())
-        .arg("--store")
-        .arg(env.store())
-        .arg("serve")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let socket = env.path("casebook.sock");
-    let start = Instant::now();
-    while !casebook::server::listening(&socket) {
-        assert!(start.elapsed() < Duration::from_secs(20), "casebook serve did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut server = Server::start(&env);
     let tmux = launch(&env, &school.dsl, "");
     tmux.wait_for("Triage board");
     // The store is held by the server, not by the DSL's open TUI: the
@@ -418,6 +402,5 @@ fn a_reporters_urgent_concern_appears_on_the_dsls_open_board() {
     eprintln!("the concern reached the DSL's open board {} ms after it was recorded", recorded.elapsed().as_millis());
     let row = s.lines().find(|l| l.contains(&reference)).unwrap();
     assert!(row.contains("URGENT"), "P6.1-c: urgent from the start: {row}");
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
 }

@@ -6,65 +6,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use casebook::domain::{EntryKind, NewConcern, Risk, Source, Subject, SubjectKind, Urgency};
-use casebook::store::{Backend, Session, Store, StoreError, TriageInput, identity};
+use casebook::store::{Backend, Store, StoreError, TriageInput};
 use chrono::NaiveDateTime;
-use common::{Env, School, add_concern, fails, ok};
-
-struct Server {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Server {
-    fn start(env: &Env) -> Server {
-        let socket = env.path("casebook.sock");
-        let child = Command::cargo_bin("casebook")
-            .unwrap()
-            .env_clear()
-            .env("HOME", env.dir.path())
-            .arg("--store")
-            .arg(env.store())
-            .arg("serve")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start casebook serve");
-        let server = Server { child, socket };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !casebook::server::listening(&server.socket) {
-            assert!(Instant::now() < deadline, "casebook serve did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn session(&self, key: &Path) -> Session {
-        let id = identity::load(key, &mut || None).unwrap();
-        Store::connect(&self.socket).unwrap().unlock(id).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
+use common::{Env, School, Server, add_concern, fails, ok};
 
 fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()

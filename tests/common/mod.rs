@@ -4,7 +4,10 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use casebook::store::{Session, Store, identity};
 
 use assert_cmd::cargo::CommandCargoExt;
 
@@ -171,4 +174,56 @@ pub fn assert_no_plaintext(dir: &Path, planted: &[&str]) -> usize {
     }
     assert!(scanned > 1000, "scanned only {scanned} bytes");
     scanned
+}
+
+/// `casebook serve` on the test's store, as its own process, killed when
+/// the test ends.
+pub struct Server {
+    pub child: Child,
+    pub socket: PathBuf,
+}
+
+impl Server {
+    pub fn start(env: &Env) -> Server {
+        let socket = env.path("casebook.sock");
+        let child = Command::cargo_bin("casebook")
+            .unwrap()
+            .env_clear()
+            .env("HOME", env.dir.path())
+            .arg("--store")
+            .arg(env.store())
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start casebook serve");
+        let server = Server { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !casebook::server::listening(&server.socket) {
+            assert!(Instant::now() < deadline, "casebook serve did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn session(&self, key: &Path) -> Session {
+        let id = identity::load(key, &mut || None).unwrap();
+        Store::connect(&self.socket).unwrap().unlock(id).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
