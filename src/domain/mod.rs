@@ -7,6 +7,7 @@ pub mod debrief;
 pub mod fold;
 pub mod limits;
 pub mod member;
+pub mod report;
 pub mod summary;
 pub mod when;
 

@@ -1013,7 +1013,7 @@ impl Session {
     /// the caller and to any extra recipients (e.g. for a transfer, S-b).
     pub fn export_case(&self, id: u32, extra: &[String]) -> Result<Vec<u8>, StoreError> {
         let case = self.case(id)?;
-        let text = zeroize::Zeroizing::new(crate::report::case_file_text(&case, self.catalogue()));
+        let text = zeroize::Zeroizing::new(crate::domain::report::case_file_text(&case, self.catalogue()));
         let mut recipients = vec![self.identity.to_public()];
         for r in extra {
             recipients.push(parse_recipient(r)?);
