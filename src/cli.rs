@@ -432,18 +432,12 @@ fn parse_date(text: &str) -> Result<NaiveDate> {
     crate::domain::when::parse_date(text).map_err(|e| anyhow!(e))
 }
 
-pub fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "casebook")
-}
-
 fn default_store() -> Result<PathBuf> {
-    project_dirs().map(|d| d.data_dir().join("store")).ok_or_else(|| anyhow!("no home directory: pass --store DIR"))
+    crate::paths::store().ok_or_else(|| anyhow!("no home directory: pass --store DIR"))
 }
 
 fn default_identity() -> Result<PathBuf> {
-    project_dirs()
-        .map(|d| d.data_dir().join("identity.age"))
-        .ok_or_else(|| anyhow!("no home directory: pass --identity FILE"))
+    crate::paths::identity().ok_or_else(|| anyhow!("no home directory: pass --identity FILE"))
 }
 
 /// Asks for a passphrase on the terminal, never echoed.
@@ -591,7 +585,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 out!("{}", serde_json::to_string_pretty(&case)?);
             } else {
                 // The report is made safe for a terminal where it is written.
-                out_raw!("{}", crate::report::case_file_text(&case, session.catalogue()));
+                out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
             }
             Ok(())
         }

@@ -6,7 +6,7 @@
 pub mod cli;
 pub mod demo;
 pub mod domain;
-pub mod report;
+pub mod paths;
 pub mod server;
 pub mod store;
 pub mod text;

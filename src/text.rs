@@ -9,7 +9,8 @@
 //! oversight commands, error messages): it shows such characters as visible
 //! escapes instead. JSON output is left to serde, which escapes for JSON.
 //!
-//! No ratatui here: the CLI, `report.rs` and the TUI can all use it.
+//! No ratatui here: the CLI, the domain's case-file report and the TUI can
+//! all use it.
 
 use std::borrow::Cow;
 

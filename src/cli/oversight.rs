@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 
 use super::{Cli, Listed, check_due, now, parse_date, values};
-use crate::domain::debrief::{action_label, parse_action_label};
+use crate::domain::action::{action_label, parse_action_label};
 use crate::domain::{
     Action, ActionFilter, ActionKind, ActionStatus, Catalogue, Dashboard, Debrief, MemberId, NewAction, NewDebrief,
     PolicyStatus, TrackedPolicy, TriggerKind,

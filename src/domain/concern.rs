@@ -445,7 +445,7 @@ pub enum CaseError {
 /// names the legitimate way only.
 const DEBRIEF_CLOSES: &str = "an investigated concern closes when its debrief is recorded (P9-c)";
 
-fn refused(action: &str, reason: impl Into<String>) -> CaseError {
+pub(super) fn refused(action: &str, reason: impl Into<String>) -> CaseError {
     CaseError::Refused { action: action.to_string(), reason: reason.into() }
 }
 

@@ -1,24 +1,33 @@
 //! Pure types and rules of the school's safeguarding world. No I/O, and no
 //! ratatui or crossterm: the CLI, the TUI and any future server share these.
 
+pub mod action;
 pub mod catalogue;
 pub mod concern;
+pub mod dashboard;
 pub mod debrief;
+pub mod figures;
 pub mod fold;
 pub mod limits;
 pub mod member;
+pub mod names;
+pub mod policy;
+pub mod report;
 pub mod summary;
 pub mod when;
 
+#[cfg(test)]
+mod fixtures;
+
+pub use action::{Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, NewAction, StatusChange};
 pub use catalogue::Catalogue;
 pub use concern::{
     Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, ReferenceQuery, Risk,
     Source, Status, Subject, SubjectKind, Triage, Urgency,
 };
-pub use debrief::{
-    Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, AwaitingDebrief, CategoryCount,
-    ConcernLink, Dashboard, Debrief, DebriefId, Figures, Lesson, NewAction, NewDebrief, PolicyId, PolicyStatus, Review,
-    ReviewTrigger, StatusChange, Term, TrackedPolicy, TriggerKind,
-};
+pub use dashboard::{Dashboard, Term};
+pub use debrief::{AwaitingDebrief, ConcernLink, Debrief, DebriefId, Lesson, NewDebrief};
+pub use figures::{CategoryCount, Figures};
 pub use member::{AccessClass, Member, MemberId, Role};
+pub use policy::{PolicyId, PolicyStatus, Review, ReviewTrigger, TrackedPolicy, TriggerKind};
 pub use summary::CaseSummary;

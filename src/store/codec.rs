@@ -4,16 +4,14 @@
 //! two swapped fields of one type decode silently into each other. So each
 //! plaintext is `Envelope { format, kind, body }`, the body is decoded by the
 //! code for exactly that format version, and older versions are migrated
-//! forward in `Record::from_version`. Golden-bytes tests in
-//! `tests/golden.rs` pin every kind at every version.
+//! forward in `Record::from_version`. Each kind has its own format version
+//! ([`Record::VERSION`], which every kind states): a change to one kind's
+//! body moves that kind alone on. Golden-bytes tests in `tests/golden.rs`
+//! pin every kind at every version.
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, TrackedPolicy};
-
-/// The format version written today by every kind that has not moved on
-/// (each kind's own is [`Record::VERSION`]).
-pub const FORMAT: u16 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
@@ -76,10 +74,11 @@ pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
 /// A type stored as a record. `from_version` is the migration path.
 pub trait Record: Serialize + DeserializeOwned {
     const KIND: RecordKind;
-    /// The format version this kind is written in today. A kind whose body
-    /// changes gets its own next version and a migration in `from_version`;
-    /// the others stay where they are.
-    const VERSION: u16 = FORMAT;
+    /// The format version this kind is written in today, its own: a kind
+    /// whose body changes gets its next version and a migration in
+    /// `from_version`; the others stay where they are. No default, so a new
+    /// kind says which version it starts at.
+    const VERSION: u16;
 
     fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
         match format {
@@ -97,6 +96,7 @@ fn too_new_or_unknown<T>(format: u16, current: u16) -> Result<T, CodecError> {
 
 impl Record for CaseFile {
     const KIND: RecordKind = RecordKind::Case;
+    const VERSION: u16 = 1;
 }
 
 /// The board index. Format 2 (issue 8, P9-c) adds
@@ -118,16 +118,19 @@ impl Record for Vec<CaseSummary> {
 /// P9-c: a debrief (Oversight class: DSL, deputies, leadership).
 impl Record for Debrief {
     const KIND: RecordKind = RecordKind::Debrief;
+    const VERSION: u16 = 1;
 }
 
 /// P9-d: a lessons-learned action and its status history (Oversight class).
 impl Record for Action {
     const KIND: RecordKind = RecordKind::Action;
+    const VERSION: u16 = 1;
 }
 
 /// P8-a: a tracked policy with its review triggers and reviews (Oversight class).
 impl Record for TrackedPolicy {
     const KIND: RecordKind = RecordKind::Policy;
+    const VERSION: u16 = 1;
 }
 
 /// P9-e: anonymised counts of concerns (Oversight class). Format 2
@@ -212,6 +215,7 @@ mod v1 {
 pub struct MemberName(pub String);
 impl Record for MemberName {
     const KIND: RecordKind = RecordKind::MemberName;
+    const VERSION: u16 = 1;
 }
 
 /// The school's name (Directory class).
@@ -221,6 +225,7 @@ pub struct School {
 }
 impl Record for School {
     const KIND: RecordKind = RecordKind::School;
+    const VERSION: u16 = 1;
 }
 
 pub fn encode<T: Record>(value: &T) -> Vec<u8> {
@@ -251,7 +256,7 @@ mod tests {
 
     #[test]
     fn newer_format_is_refused_with_advice() {
-        let bytes = to_bytes(&Envelope { format: FORMAT + 1, kind: RecordKind::School, body: vec![] });
+        let bytes = to_bytes(&Envelope { format: School::VERSION + 1, kind: RecordKind::School, body: vec![] });
         assert!(decode::<School>(&bytes).unwrap_err().to_string().contains("upgrade casebook"));
         let bytes = to_bytes(&Envelope { format: 3, kind: RecordKind::Figures, body: vec![] });
         assert_eq!(decode::<Figures>(&bytes).unwrap_err(), CodecError::TooNew(3));

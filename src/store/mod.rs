@@ -85,7 +85,9 @@ fn shard_rows(index: &BTreeMap<u32, CaseSummary>, shard: u32) -> Vec<CaseSummary
     index.range(lo..lo.saturating_add(INDEX_SHARD_ROWS)).map(|(_, r)| r.clone()).collect()
 }
 
-/// Format of the clear metadata (settings, members, case meta).
+/// Format of the store as a whole (which trees hold what), kept in its
+/// settings and checked at open. Each record kind has its own version: the
+/// sealed ones in [`codec`], the clear ones beside their structs.
 const STORE_FORMAT: u16 = 1;
 
 #[derive(Debug, thiserror::Error)]
@@ -195,11 +197,21 @@ struct MemberRecord {
     sealed_name: Vec<u8>,
 }
 
+impl MemberRecord {
+    /// This record's own format version.
+    const FORMAT: u16 = 1;
+}
+
 /// Clear, per-case metadata: enough to tell a stale board index.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 struct CaseMeta {
     format: u16,
     revision: u64,
+}
+
+impl CaseMeta {
+    /// This record's own format version.
+    const FORMAT: u16 = 1;
 }
 
 fn be(id: u32) -> [u8; 4] {
@@ -262,7 +274,7 @@ impl Store {
         )?;
         batch = batch.put(SETTINGS, "school", school_sealed);
         let record = MemberRecord {
-            format: STORE_FORMAT,
+            format: MemberRecord::FORMAT,
             role: Role::Dsl,
             recipient: recipient.to_string(),
             authorised_to_erase: true,
@@ -615,7 +627,7 @@ impl Session {
         };
         self.members.push(member.clone());
         let record = MemberRecord {
-            format: STORE_FORMAT,
+            format: MemberRecord::FORMAT,
             role,
             recipient: member.recipient.clone(),
             authorised_to_erase: false,
@@ -674,7 +686,7 @@ impl Session {
     /// reference, so `show REF` finds it without the board.
     fn write_case(&mut self, id: u32, expected: Option<CaseMeta>, case: &CaseFile) -> Result<u64, StoreError> {
         let sealed = self.seal(AccessClass::Case, case)?;
-        let meta = CaseMeta { format: STORE_FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
+        let meta = CaseMeta { format: CaseMeta::FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
         let mut batch = Batch::new()
             .check(CASE_META, be(id), expected.map(|m| codec_clear(&m)))
             .put(CASES, be(id), sealed)
@@ -1013,7 +1025,7 @@ impl Session {
     /// the caller and to any extra recipients (e.g. for a transfer, S-b).
     pub fn export_case(&self, id: u32, extra: &[String]) -> Result<Vec<u8>, StoreError> {
         let case = self.case(id)?;
-        let text = zeroize::Zeroizing::new(crate::report::case_file_text(&case, self.catalogue()));
+        let text = zeroize::Zeroizing::new(crate::domain::report::case_file_text(&case, self.catalogue()));
         let mut recipients = vec![self.identity.to_public()];
         for r in extra {
             recipients.push(parse_recipient(r)?);

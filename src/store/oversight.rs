@@ -15,7 +15,9 @@ use chrono::{Datelike, NaiveDateTime};
 
 use super::codec::Record;
 use super::{Batch, Session, StoreError, be, corrupt, id_of, resolve_reference};
-use crate::domain::debrief::{action_label, action_order, awaiting_since, names_mentioned};
+use crate::domain::action::{action_label, action_order};
+use crate::domain::debrief::awaiting_since;
+use crate::domain::names::names_mentioned;
 use crate::domain::{
     AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
     Dashboard, Debrief, DebriefId, FieldError, Figures, NewAction, NewDebrief, PolicyId, Review, ReviewTrigger, Role,

@@ -376,9 +376,9 @@ impl KeyMap {
     /// value is a one-line warning naming the file and the problem
     /// (issue 8 item 17).
     pub fn load_user() -> (Self, Option<String>) {
-        match crate::cli::project_dirs() {
+        match crate::paths::keys() {
             None => (KeyMap::default(), None),
-            Some(dirs) => Self::load_or_default(&dirs.config_dir().join("keys.toml")),
+            Some(path) => Self::load_or_default(&path),
         }
     }
 

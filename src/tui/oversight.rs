@@ -204,7 +204,7 @@ pub fn read_review(form: &mut Form) -> Option<ReviewInput> {
     let date = parse_date(&form.text("date")).map_err(|e| form.set_error("date", e)).ok();
     let mut close_actions = Vec::new();
     for word in form.text("close").split([',', ' ', ';']).filter(|w| !w.trim().is_empty()) {
-        match crate::domain::debrief::parse_action_label(word) {
+        match crate::domain::action::parse_action_label(word) {
             Some(id) => close_actions.push(id),
             None => form.set_error("close", format!("{word:?} is not an action, e.g. A-0003")),
         }

@@ -2,6 +2,10 @@
 //! case file must read on its own, outside casebook (PRODUCT.md principle 2),
 //! and is read in a terminal: every control character a member typed is
 //! shown as a visible escape ([`crate::text::safe`]; PRODUCT.md 7d).
+//!
+//! A pure function of the case and the catalogue, so it lives with them:
+//! the store seals it for an export and the CLI prints it, and neither has
+//! to reach into the other for it.
 
 use std::fmt::Write;
 
