@@ -66,6 +66,8 @@ fn bench(c: &mut Criterion) {
         casebook::tui::keymap::KeyMap::default(),
         casebook::tui::theme::Theme { color: true },
     );
+    // The board comes from the engine's thread (issue 9).
+    app.wait_idle();
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     group.bench_function("render board 120x40", |b| {
         b.iter(|| {

@@ -79,6 +79,9 @@ fn measure(label: &str, open: Opener, refs: &[(u32, String)]) {
             casebook::tui::keymap::KeyMap::default(),
             casebook::tui::theme::Theme { color: true },
         );
+        // The board comes from the engine's thread (issue 9): the frame
+        // that shows it, not the "loading" one before it.
+        app.wait_idle();
         let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
         terminal.draw(|f| casebook::tui::ui::draw(f, &mut app)).unwrap();
         frames.push(t.elapsed());

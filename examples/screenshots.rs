@@ -81,8 +81,10 @@ fn svg(buffer: &Buffer) -> String {
     out
 }
 
+/// A key, then what it asked of the store (the engine's thread, issue 9).
 fn press(app: &mut App, code: KeyCode) {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.wait_idle();
 }
 
 fn main() {
@@ -99,6 +101,7 @@ fn main() {
         KeyMap::default(),
         Theme { color: true },
     );
+    app.wait_idle();
     let shoot = |app: &mut App, name: &str, width: u16, height: u16| {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         terminal.draw(|f| ui::draw(f, app)).expect("draw");
@@ -126,6 +129,7 @@ fn main() {
     press(&mut app, KeyCode::Home);
     shoot(&mut app, "board-80x24", 80, 24);
     app.load_oversight();
+    app.wait_idle();
     press(&mut app, KeyCode::Char('2'));
     shoot(&mut app, "actions", 120, 30);
     press(&mut app, KeyCode::Char('3'));

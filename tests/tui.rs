@@ -34,13 +34,16 @@ impl Fixture {
     }
 }
 
+/// The app on its first frame's data: the engine has loaded the board.
 fn app(session: Session) -> App {
-    App::new(
+    let mut app = App::new(
         session,
         Options { demo: true, clock: Some(fixed_now()), ..Default::default() },
         KeyMap::default(),
         Theme { color: false },
-    )
+    );
+    app.wait_idle();
+    app
 }
 
 /// Masks the one wall-clock time on screen: when the figures were counted.
@@ -68,12 +71,16 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
     out
 }
 
+/// A key, then whatever it asked of the store (issue 9: the key itself
+/// returns at once; see `a_save_never_runs_on_the_input_thread`).
 fn press(app: &mut App, code: KeyCode) {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.wait_idle();
 }
 
 fn ctrl(app: &mut App, c: char) {
     app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    app.wait_idle();
 }
 
 fn type_text(app: &mut App, text: &str) {
@@ -1175,4 +1182,239 @@ fn a_key_without_a_passphrase_is_named_at_start_up() {
     identity::write(&locked, &key, Some(age::secrecy::SecretString::from("staff room secret".to_string()))).unwrap();
     let mut app = open(&locked, Some("staff room secret"));
     assert!(!screen(&mut app, 80, 24).contains("Your key"), "no notice for a passphrase key");
+}
+
+// ---- issue 9: the store's work off the input thread -------------------------
+
+/// A sled store whose writes wait at a gate the test opens: a save that ran
+/// on the input thread would hold the key press until then. The gate gives
+/// way by itself after a few seconds, so a regression fails rather than hangs.
+struct Gated {
+    inner: casebook::store::backend::SledBackend,
+    open: std::sync::Mutex<bool>,
+    moved: std::sync::Condvar,
+    /// Writes that reached the gate while it was shut.
+    waiting: std::sync::atomic::AtomicUsize,
+    /// Scans wait at the gate too (the board's load).
+    scans: std::sync::atomic::AtomicBool,
+}
+
+const GATE_GIVES_WAY: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl Gated {
+    fn set(&self, open: bool) {
+        *self.open.lock().unwrap() = open;
+        self.moved.notify_all();
+    }
+
+    fn pass(&self) {
+        let guard = self.open.lock().unwrap();
+        if !*guard {
+            self.waiting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = self.moved.wait_timeout_while(guard, GATE_GIVES_WAY, |open| !*open).unwrap();
+        }
+    }
+}
+
+impl casebook::store::Backend for Gated {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, casebook::store::StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_page(
+        &self,
+        tree: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, casebook::store::StoreError> {
+        if self.scans.load(std::sync::atomic::Ordering::SeqCst) {
+            self.pass();
+        }
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, casebook::store::StoreError> {
+        self.pass();
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, casebook::store::StoreError> {
+        self.pass();
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, casebook::store::StoreError> {
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: std::time::Duration) -> Result<u64, casebook::store::StoreError> {
+        self.inner.wait_change(since, timeout)
+    }
+}
+
+/// The demo store of `concerns` concerns, unlocked by the DSL over a gated backend.
+fn gated_session(concerns: usize) -> (tempfile::TempDir, std::sync::Arc<Gated>, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    {
+        let (mut session, _) = casebook::demo::create(&store).unwrap();
+        casebook::demo::populate(&mut session, concerns, fixed_now(), 7).unwrap();
+    }
+    let gate = std::sync::Arc::new(Gated {
+        inner: casebook::store::backend::SledBackend::open(&store).unwrap(),
+        open: std::sync::Mutex::new(true),
+        moved: std::sync::Condvar::new(),
+        waiting: std::sync::atomic::AtomicUsize::new(0),
+        scans: std::sync::atomic::AtomicBool::new(false),
+    });
+    let key = identity::load(&store.join("demo-keys/dsl.txt"), &mut || None).unwrap();
+    let session = Store::with_backend(gate.clone()).unlock(key).unwrap();
+    (dir, gate, session)
+}
+
+fn gated_app(concerns: usize) -> (tempfile::TempDir, std::sync::Arc<Gated>, App) {
+    let (dir, gate, session) = gated_session(concerns);
+    (dir, gate, app(session))
+}
+
+/// Issue 9: the first frame draws while the board loads on the engine.
+#[test]
+fn the_first_frame_never_waits_for_the_board() {
+    let (_d, gate, session) = gated_session(5);
+    gate.scans.store(true, std::sync::atomic::Ordering::SeqCst);
+    gate.set(false);
+    let started = std::time::Instant::now();
+    let mut app = App::new(
+        session,
+        Options { demo: true, clock: Some(fixed_now()), ..Default::default() },
+        KeyMap::default(),
+        Theme { color: false },
+    );
+    let s = screen(&mut app, 80, 24);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "the first frame waited {:?}", started.elapsed());
+    assert!(s.contains("Loading the board…"), "{s}");
+    // The load is at the store, waiting; keys work meanwhile.
+    while gate.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < GATE_GIVES_WAY, "the board's load never reached the store");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    app.poll_jobs();
+    assert!(app.board.rows.is_empty() && app.busy());
+    app.handle_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+    assert!(app.help);
+    app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    gate.set(true);
+    app.wait_idle();
+    assert_eq!(app.board.rows.len(), 5);
+    assert!(!screen(&mut app, 80, 24).contains("Loading"));
+}
+
+#[test]
+fn a_save_never_runs_on_the_input_thread() {
+    let (_d, gate, mut app) = gated_app(5);
+    press(&mut app, KeyCode::Char('a'));
+    let id = match app.form.as_ref().expect("the follow-up form").kind {
+        casebook::tui::forms::FormKind::FollowUp { id } => id,
+        other => panic!("{other:?}"),
+    };
+    let entries = app.session.case(id).unwrap().chronology.len();
+    focus(&mut app, "text");
+    type_text(&mut app, "Spoke to the class teacher at lunch.");
+    gate.set(false);
+    // The key press returns while the write waits at the gate.
+    let pressed = std::time::Instant::now();
+    app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(pressed.elapsed() < std::time::Duration::from_secs(1), "the key press waited {:?}", pressed.elapsed());
+    let open = app.form.as_ref().expect("the form stays open while it saves");
+    assert!(open.saving);
+    while gate.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(pressed.elapsed() < GATE_GIVES_WAY, "the write never reached the store");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // The write is at the store; the screen still draws, and says so.
+    app.poll_jobs();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("saving…"), "{s}");
+    insta::assert_snapshot!("follow_up_saving_80x24", s);
+    // A second save, and typing, are ignored while it saves: nothing is
+    // sent twice, and nothing typed now could be lost when the form closes.
+    app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    app.handle_key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE));
+    app.handle_paste("pasted");
+    assert_eq!(app.form.as_ref().unwrap().form.text("text"), "Spoke to the class teacher at lunch.");
+    assert!(pressed.elapsed() < std::time::Duration::from_secs(1), "none of these waited either");
+    gate.set(true);
+    app.wait_idle();
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let seq = entries as u32 + 1;
+    assert_eq!(app.message.as_ref().unwrap().0, format!("Added entry #{seq}."));
+    let case = app.session.case(id).unwrap();
+    assert_eq!(case.chronology.len(), entries + 1, "saved once");
+    assert_eq!(case.chronology.last().unwrap().text, "Spoke to the class teacher at lunch.");
+}
+
+/// Issue 9: a colleague's triage since the form opened comes back as a
+/// value the form shows, naming them and when; nothing typed is lost.
+#[test]
+fn a_triage_conflict_names_who_at_the_form() {
+    let (f, mut app) = Fixture::new(3);
+    let row = app.selected_row().unwrap().clone();
+    assert_eq!(row.status, Status::New);
+    press(&mut app, KeyCode::Char('t'));
+    focus(&mut app, "reasoning");
+    type_text(&mut app, "Restricted area (P3-a): a reminder of the rules.");
+    // Meanwhile the deputy, at their own desk, triages the same concern.
+    let deputy_key = identity::load(&f.dir.path().join("store/demo-keys/deputy.txt"), &mut || None).unwrap();
+    let mut deputy = Store::with_backend(app.session.backend().clone()).unlock(deputy_key).unwrap();
+    let at = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(10, 42, 0).unwrap();
+    deputy
+        .triage(
+            row.id,
+            casebook::store::TriageInput {
+                risk: casebook::domain::Risk::High,
+                urgency: Urgency::Urgent,
+                pathway: "behaviour-sanctions".into(),
+                linked_policy: "behaviour".into(),
+                assignee: None,
+                next_review: None,
+                reasoning: "Seen first by the deputy.".into(),
+            },
+            at,
+        )
+        .unwrap();
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("refused, the form kept");
+    let err = open.form.error.clone().unwrap_or_default();
+    assert!(
+        err.contains(&format!(
+            "{} was triaged by Mr Tobias Fairweather at 10:42 on 20 Nov since you opened it",
+            row.reference
+        )),
+        "{err}"
+    );
+    assert_eq!(open.form.text("reasoning"), "Restricted area (P3-a): a reminder of the rules.");
+    assert!(!open.saving);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Fairweather at 10:42"), "{s}");
+    insta::assert_snapshot!("triage_conflict_80x24", s);
+    // Only the deputy's decision is in the store.
+    let case = app.session.case(row.id).unwrap();
+    assert_eq!(case.triage.len(), 1);
+    assert_eq!(case.triage[0].reasoning, "Seen first by the deputy.");
+}
+
+/// Issue 9: a concern asked for from the board arrives after the key that
+/// asked; if the member has moved on meanwhile, it is not forced on them.
+#[test]
+fn a_concern_arriving_after_the_member_moved_on_stays_away() {
+    let (_f, mut app) = Fixture::new(5);
+    app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.handle_key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE));
+    app.wait_idle();
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+    assert_eq!(form_title(&app), "New concern", "the form opened meanwhile stays");
+    press(&mut app, KeyCode::Esc);
+    // Asked for and left alone, it opens.
+    app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board), "not yet: it is on its way");
+    app.wait_idle();
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Concern(_)));
 }

@@ -497,6 +497,23 @@ impl Session {
             .collect()
     }
 
+    /// A second session of the same member over the same backend, for a
+    /// worker thread that does the store's work while the screen stays
+    /// responsive (issue 9). Nothing is read or decrypted again: the key,
+    /// the class keys and the member list are copied. The board index is
+    /// not: each session keeps its own cache of it.
+    pub fn fork(&self) -> Session {
+        Session {
+            store: Store { backend: self.store.backend.clone(), catalogue: self.store.catalogue.clone() },
+            identity: self.identity.clone(),
+            keys: self.keys.iter().map(ClassKey::duplicate).collect(),
+            members: self.members.clone(),
+            me: self.me,
+            my_role: self.my_role,
+            index: None,
+        }
+    }
+
     pub fn catalogue(&self) -> &Catalogue {
         &self.store.catalogue
     }

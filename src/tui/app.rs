@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::engine::{Command, Done, Engine, Load, Loaded, Polled, Refusal, Reply, Write};
 use super::form::{Form, Outcome};
 use super::forms::{self, Assigned, Filter, FormKind};
 use super::keymap::{Action, Context, KeyMap};
@@ -17,7 +18,7 @@ use super::theme::Theme;
 use super::worker::{self, JobEvent};
 use crate::domain::fold::fold;
 use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
-use crate::store::{Board, Session, StoreError};
+use crate::store::{Board, Session};
 
 pub struct ConcernView {
     pub id: u32,
@@ -41,6 +42,23 @@ pub struct OpenForm {
     pub warned: bool,
     /// The case the form acts on, for guidance beside it.
     pub case: Option<Box<CaseFile>>,
+    /// Sent to the store and not yet answered: the form shows "saving…"
+    /// and takes no keys, so nothing typed after the save is lost when it
+    /// closes (issue 9).
+    pub saving: bool,
+}
+
+/// What the app asked the engine, by ticket, to know what its reply is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// What the screens show: at start, on `r`, on moving to a screen.
+    Load,
+    /// Others' writes moved the store's change number.
+    Refresh,
+    /// A concern from the board: to open it, or to build a form on it.
+    Case { id: u32, then: Action },
+    /// The open form's save.
+    Save,
 }
 
 /// A question that needs y/n before something is lost.
@@ -96,12 +114,22 @@ pub struct Search {
 }
 
 pub struct App {
+    /// This member's unlocked session. The app reads only what it holds in
+    /// memory (who I am, the members, the catalogue, which keys I hold);
+    /// every store read and write goes through `engine` (issue 9).
     pub session: Session,
+    /// The worker thread that owns a fork of the session and does the
+    /// store's work, so that a key press never waits on it.
+    pub engine: Engine,
+    /// Commands sent and not yet answered.
+    pending: Vec<(u64, Pending)>,
     pub options: Options,
     pub keys: KeyMap,
     pub theme: Theme,
     pub school: String,
     pub board: Board,
+    /// The board has come from the store at least once.
+    pub board_loaded: bool,
     /// Indices into `board.rows` that pass the filter, search and Mine view.
     pub visible: Vec<usize>,
     /// Position in `visible`.
@@ -140,14 +168,19 @@ pub struct App {
 
 impl App {
     pub fn new(session: Session, options: Options, keys: KeyMap, theme: Theme) -> Self {
+        // One record, read once before the first frame.
         let school = session.school().unwrap_or_else(|e| format!("(school name unreadable: {e})"));
+        let engine = Engine::start(session.fork());
         let mut app = App {
             session,
+            engine,
+            pending: Vec::new(),
             options,
             keys,
             theme,
             school,
             board: Board::default(),
+            board_loaded: false,
             visible: Vec::new(),
             selected: 0,
             filter: Filter::default(),
@@ -172,10 +205,14 @@ impl App {
             changes: None,
             seen_change: 0,
         };
-        app.seen_change = app.session.backend().changes().unwrap_or(0);
-        if app.session.can_read(AccessClass::Case) {
-            app.load_board();
-        } else {
+        let leadership = app.session.me().role == Role::Leadership;
+        // The first load also brings the store's change number, from which
+        // others' writes are followed.
+        app.load(Load { board: app.session.can_read(AccessClass::Case), oversight: leadership, ..app.load_now() });
+        if leadership {
+            app.oversight_stale = false;
+        }
+        if !app.session.can_read(AccessClass::Case) {
             let role = app.session.me().role;
             app.role_notice = Some(format!(
                 "You are signed in as {} ({role}). Your key cannot open concerns, so none are listed (P9-e). \
@@ -195,9 +232,8 @@ impl App {
             ));
         }
         // Leadership's own view: the dashboard (P9-d, P9-e).
-        if app.session.me().role == Role::Leadership {
+        if leadership {
             app.screen = Screen::Dashboard;
-            app.load_oversight();
         }
         // Issue 8: a key without a passphrase makes the idle lock cosmetic;
         // say so once, at start-up (the demo's keys are throwaway).
@@ -211,40 +247,43 @@ impl App {
         app
     }
 
-    /// Loads debriefs, actions and the dashboard (all Oversight class).
+    /// Loads debriefs, actions and the dashboard (all Oversight class), on
+    /// the engine: they show when its reply comes.
     pub fn load_oversight(&mut self) {
         if !self.session.can_read(AccessClass::Oversight) {
             return;
         }
         self.oversight_stale = false;
-        let now = self.now();
-        let mut problems = Vec::new();
-        match self.session.debriefs() {
-            Ok(d) => self.oversight.debriefs = d,
-            Err(e) => problems.push(e.to_string()),
-        }
-        match self.session.actions() {
-            Ok(a) => self.oversight.actions = a,
-            Err(e) => problems.push(e.to_string()),
-        }
-        match self.session.dashboard(now) {
-            Ok(d) => self.oversight.dashboard = Some(d),
-            Err(e) => problems.push(e.to_string()),
-        }
-        self.oversight.awaiting = if self.session.can_read(AccessClass::Case) {
-            match self.session.awaiting_debrief() {
-                Ok(list) => list.into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect(),
-                Err(e) => {
-                    problems.push(e.to_string());
-                    Vec::new()
-                }
+        self.load(Load { oversight: true, ..self.load_now() });
+    }
+
+    /// A load for now, asking for nothing yet.
+    fn load_now(&self) -> Load {
+        Load { now: self.now(), ..Load::default() }
+    }
+
+    /// Asks the engine for what the screens show.
+    fn load(&mut self, load: Load) {
+        self.send(Command::Load(load), Pending::Load);
+    }
+
+    /// Sends a command; a stopped engine is said in the footer.
+    fn send(&mut self, command: Command, pending: Pending) -> Option<u64> {
+        match self.engine.send(command) {
+            Ok(ticket) => {
+                self.pending.push((ticket, pending));
+                Some(ticket)
             }
-        } else {
-            Vec::new()
-        };
-        if let Some(p) = problems.first() {
-            self.fail(p.clone());
+            Err(e) => {
+                self.fail(e);
+                None
+            }
         }
+    }
+
+    /// Whether a load of this kind is waiting for its reply.
+    fn awaiting(&self, what: Pending) -> bool {
+        self.pending.iter().any(|(_, p)| *p == what)
     }
 
     /// The actions that pass the actions screen's filter, in its order.
@@ -278,11 +317,11 @@ impl App {
 
     // ---- board data -------------------------------------------------------
 
-    fn load_board(&mut self) {
-        match self.session.board() {
-            Ok(mut b) => {
-                // Within each group, the latest review first (issue 8 item 8).
-                b.rows.sort_by(crate::domain::summary::board_order_on(self.now().date()));
+    /// Shows a board the engine loaded (sorted there for today).
+    fn show_board(&mut self, board: Result<Board, String>) {
+        self.board_loaded = true;
+        match board {
+            Ok(b) => {
                 if let Some(p) = b.problems.first() {
                     self.fail(format!(
                         "{} record(s) could not be read; the rest are shown. First: {p}",
@@ -291,9 +330,43 @@ impl App {
                 }
                 self.board = b;
             }
-            Err(e) => self.fail(e.to_string()),
+            Err(e) => self.fail(e),
         }
         self.apply_view();
+    }
+
+    /// Shows what a load read: the board, the concerns it re-read (the
+    /// one on screen, and the search text of each), the oversight screens.
+    fn show_loaded(&mut self, loaded: Loaded) {
+        if let Some(change) = loaded.change {
+            self.seen_change = change;
+        }
+        if let Some(board) = loaded.board {
+            self.show_board(board);
+        }
+        for (id, result) in loaded.cases {
+            let shown = matches!(&self.screen, Screen::Concern(view) if view.id == id);
+            match result {
+                Ok(case) => {
+                    if let Some(text) = &mut self.search.text {
+                        text.insert(id, fold(&case.searchable_text()));
+                    }
+                    if let Screen::Concern(view) = &mut self.screen
+                        && view.id == id
+                    {
+                        view.case = case;
+                    }
+                }
+                Err(e) if shown => self.fail(e),
+                Err(_) => {}
+            }
+        }
+        if let Some(oversight) = loaded.oversight {
+            self.oversight_stale = false;
+            if let Some(p) = oversight.merge_into(&mut self.oversight).into_iter().next() {
+                self.fail(p);
+            }
+        }
     }
 
     pub fn selected_row(&self) -> Option<&CaseSummary> {
@@ -357,32 +430,42 @@ impl App {
 
     /// Shows what others wrote since this app last looked: the board (the
     /// selection stays on its case), the open concern, and the oversight
-    /// screens. An open form and what is typed in it are left alone.
+    /// screens. An open form and what is typed in it are left alone. The
+    /// engine reads the store's change number first and loads only if it
+    /// moved; one refresh at a time.
     pub fn refresh_from_store(&mut self) {
-        let Ok(now) = self.session.backend().changes() else { return };
-        if now == self.seen_change {
+        if self.awaiting(Pending::Refresh) {
             return;
         }
-        self.seen_change = now;
-        if self.session.can_read(AccessClass::Case) {
-            self.load_board();
-            if let Screen::Concern(view) = &mut self.screen
-                && let Ok(case) = self.session.case(view.id)
-            {
-                view.case = case;
-            }
-            if self.search.text.is_some() {
+        let case = match &self.screen {
+            Screen::Concern(view) => Some(view.id),
+            _ => None,
+        };
+        let load = Load {
+            since: Some(self.seen_change),
+            board: self.session.can_read(AccessClass::Case),
+            case,
+            oversight: matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard),
+            ..self.load_now()
+        };
+        self.send(Command::Load(load), Pending::Refresh);
+    }
+
+    /// Others' writes have arrived.
+    fn show_refreshed(&mut self, loaded: Loaded) {
+        if loaded.moved {
+            if self.session.can_read(AccessClass::Case) && self.search.text.is_some() {
                 // New text to search: rebuild in the background.
                 self.search.text = None;
                 if !self.search.query.trim().is_empty() {
                     self.start_search_index();
                 }
             }
+            if loaded.oversight.is_none() {
+                self.oversight_stale = true;
+            }
         }
-        self.oversight_stale = true;
-        if matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard) {
-            self.load_oversight();
-        }
+        self.show_loaded(loaded);
     }
 
     /// Collects what background jobs have finished. Called every loop turn.
@@ -401,10 +484,12 @@ impl App {
                     }
                 }
             }
-            if moved {
+            // While the engine works, the next report asks again.
+            if moved && !self.engine.busy() {
                 self.refresh_from_store();
             }
         }
+        self.poll_engine();
         if let Some(rx) = &self.search.job {
             loop {
                 match rx.try_recv() {
@@ -446,17 +531,47 @@ impl App {
         }
     }
 
-    /// Waits for background work to finish (tests, like csvlens's hook).
+    /// Waits for background work to finish: the engine's commands, the
+    /// search index and the unlock check (tests, like csvlens's hook).
     pub fn wait_idle(&mut self) {
-        while self.search.job.is_some() || self.lock.as_ref().is_some_and(|l| l.checking.is_some()) {
+        while self.busy() {
+            std::thread::sleep(Duration::from_millis(2));
             self.poll_jobs();
-            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
     /// Whether slow work is running (the loop polls faster and shows progress).
     pub fn busy(&self) -> bool {
-        self.search.job.is_some() || self.lock.as_ref().is_some_and(|l| l.checking.is_some())
+        self.engine.busy() || self.search.job.is_some() || self.lock.as_ref().is_some_and(|l| l.checking.is_some())
+    }
+
+    /// Collects the engine's replies and shows each.
+    fn poll_engine(&mut self) {
+        loop {
+            let (ticket, reply) = match self.engine.poll() {
+                Polled::Reply(ticket, reply) => (ticket, reply),
+                Polled::Nothing => return,
+                Polled::Stopped => {
+                    self.pending.clear();
+                    if let Some(open) = &mut self.form
+                        && open.saving
+                    {
+                        open.saving = false;
+                        open.form.error = Some(super::engine::STOPPED.into());
+                    }
+                    return self.fail(super::engine::STOPPED);
+                }
+            };
+            let Some(at) = self.pending.iter().position(|(t, _)| *t == ticket) else { continue };
+            let (_, pending) = self.pending.remove(at);
+            match (pending, reply) {
+                (Pending::Refresh, Reply::Loaded(loaded)) => self.show_refreshed(loaded),
+                (_, Reply::Loaded(loaded)) => self.show_loaded(loaded),
+                (Pending::Case { id, then }, Reply::Case(_, result)) => self.case_arrived(id, then, result),
+                (_, Reply::Case(..)) => {}
+                (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
+            }
+        }
     }
 
     // ---- idle lock --------------------------------------------------------
@@ -519,7 +634,9 @@ impl App {
             return;
         }
         if let Some(open) = &mut self.form {
-            open.form.paste(text);
+            if !open.saving {
+                open.form.paste(text);
+            }
         } else if self.search.editing {
             self.search.query.push_str(&text.replace(['\n', '\r'], " "));
             self.apply_view();
@@ -559,6 +676,11 @@ impl App {
         // Ctrl-C anywhere: quit, asking first if a form holds typing.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return self.request_quit();
+        }
+        // A form being saved takes no keys: not a second save, and no
+        // typing that would be lost when it closes (issue 9).
+        if self.form.as_ref().is_some_and(|f| f.saving) {
+            return;
         }
         if self.search.editing {
             return self.search_key(key);
@@ -621,11 +743,16 @@ impl App {
             Action::Help => self.help = true,
             Action::Quit => self.request_quit(),
             Action::Refresh => {
-                if self.session.can_read(AccessClass::Case) {
-                    self.load_board();
+                let case = match &self.screen {
+                    Screen::Concern(view) => Some(view.id),
+                    _ => None,
+                };
+                let oversight = self.session.can_read(AccessClass::Oversight);
+                if oversight {
+                    self.oversight_stale = false;
                 }
+                self.load(Load { board: self.session.can_read(AccessClass::Case), case, oversight, ..self.load_now() });
                 self.search.text = None;
-                self.load_oversight();
                 self.note("Reloaded from the store.");
             }
             Action::GoBoard => self.screen = Screen::Board,
@@ -669,7 +796,7 @@ impl App {
             }
             Action::NewConcern => {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
-                self.form = Some(OpenForm { kind: FormKind::NewConcern, form, case: None, warned: false });
+                self.open(FormKind::NewConcern, form);
             }
             Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
                 self.open_case_form(action)
@@ -739,7 +866,7 @@ impl App {
     }
 
     fn open(&mut self, kind: FormKind, form: Form) {
-        self.form = Some(OpenForm { kind, form, case: None, warned: false });
+        self.form = Some(OpenForm { kind, form, case: None, warned: false, saving: false });
     }
 
     /// A debrief for the concern shown, or the one selected on the board;
@@ -821,35 +948,49 @@ impl App {
         }
     }
 
-    /// The case a form or view acts on: the open one, or the board's selection.
-    fn current_case(&mut self) -> Option<(u32, CaseFile)> {
-        match &self.screen {
-            Screen::Concern(view) => Some((view.id, view.case.clone())),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard => None,
-            Screen::Board => {
-                let id = self.selected_row()?.id;
-                match self.session.case(id) {
-                    Ok(case) => Some((id, case)),
-                    Err(e) => {
-                        self.fail(e.to_string());
-                        None
-                    }
-                }
+    /// Asks the engine for the board's selected concern, to open it or to
+    /// build a form on it when it arrives (see [`App::case_arrived`]).
+    fn request_selected(&mut self, then: Action) {
+        let Some(id) = self.selected_row().map(|r| r.id) else { return };
+        // A newer request replaces an older one still on its way.
+        self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+        self.send(Command::Case(id), Pending::Case { id, then });
+    }
+
+    /// A concern asked for from the board has arrived. It is shown only if
+    /// the member is still where they asked for it: on the board, with no
+    /// form open and not typing a search.
+    fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
+        if !matches!(self.screen, Screen::Board) || self.form.is_some() || self.search.editing {
+            return;
+        }
+        match result {
+            Err(e) => self.fail(e),
+            Ok(case) if then == Action::Open => {
+                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 }))
             }
+            Ok(case) => self.open_case_form_on(then, id, case),
         }
     }
 
     fn open_selected(&mut self) {
-        let Some(row) = self.selected_row() else { return };
-        let id = row.id;
-        match self.session.case(id) {
-            Ok(case) => self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 })),
-            Err(e) => self.fail(e.to_string()),
+        self.request_selected(Action::Open);
+    }
+
+    /// A form on the concern shown (already in memory), or on the board's
+    /// selection (once the engine has read it).
+    fn open_case_form(&mut self, action: Action) {
+        match &self.screen {
+            Screen::Concern(view) => {
+                let (id, case) = (view.id, view.case.clone());
+                self.open_case_form_on(action, id, case);
+            }
+            Screen::Board => self.request_selected(action),
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard => {}
         }
     }
 
-    fn open_case_form(&mut self, action: Action) {
-        let Some((id, case)) = self.current_case() else { return };
+    fn open_case_form_on(&mut self, action: Action, id: u32, case: CaseFile) {
         let now = self.now();
         let (kind, form) = match action {
             Action::Triage => {
@@ -868,13 +1009,19 @@ impl App {
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
-        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false });
+        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false });
     }
 
-    /// Saves the open form through the store. On any problem the form stays
-    /// open with everything typed and the reason shown at the field.
+    /// Saves the open form: its fields are read here (a problem shows at
+    /// its field at once), and the write goes to the engine. Until it
+    /// answers, the form stays open showing "saving…"; on any problem it
+    /// stays open with everything typed and the reason shown (issue 9).
     fn save_form(&mut self) {
         let Some(mut open) = self.form.take() else { return };
+        if open.saving {
+            self.form = Some(open);
+            return;
+        }
         let now = self.now();
         // A status moved by a letter typed into its pick list (perhaps
         // meant for the note) is asked about once before it is saved
@@ -893,232 +1040,150 @@ impl App {
             self.form = Some(open);
             return;
         }
-        let result: Result<Option<String>, StoreError> = match open.kind {
-            FormKind::NewConcern => match forms::read_new_concern(&mut open.form, self.session.catalogue(), now) {
-                None => Ok(None),
-                Some(new) => self.session.record_concern(new, now).map(|r| Some(format!("Recorded {}.", r.reference))),
-            },
-            FormKind::Triage { id } => match forms::read_triage(&mut open.form, now.date()) {
-                None => Ok(None),
-                Some(input) => {
-                    // Saved only if nobody triaged it since the form opened.
-                    let seen = open.case.as_ref().map_or(0, |c| c.triage.len());
-                    self.session.triage_seen(id, seen, input, now).map(|()| Some("Triage recorded.".into()))
-                }
-            },
-            FormKind::FollowUp { id } => match forms::read_follow_up(&mut open.form, now) {
-                None => Ok(None),
-                Some((kind, at, text)) => {
-                    self.session.add_entry(id, kind, at, &text, now).map(|seq| Some(format!("Added entry #{seq}.")))
-                }
-            },
-            FormKind::Status { id } => match forms::read_status(&mut open.form) {
-                None => Ok(None),
-                Some((forms::StatusChoice::To(to), reason)) => {
-                    self.session.transition(id, to, &reason, now).map(|()| Some(format!("Now {}.", to.label())))
-                }
-                Some((forms::StatusChoice::CloseWithoutDebrief, reason)) => self
-                    .session
-                    .close_without_debrief(id, &reason, now)
-                    .map(|()| Some("Closed without a debrief; the decision and its reason are recorded.".into())),
-            },
-            FormKind::Correct { id } => match forms::read_correct(&mut open.form) {
-                None => Ok(None),
-                Some((seq, text)) => self
-                    .session
-                    .correct_entry(id, seq, &text, now)
-                    .map(|new| Some(format!("Entry #{seq} corrected by #{new}; the original is kept."))),
-            },
+        let write = match open.kind {
+            FormKind::NewConcern => {
+                forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(Write::Concern)
+            }
+            FormKind::Triage { id } => forms::read_triage(&mut open.form, now.date()).map(|input| {
+                // Saved only if nobody triaged it since the form opened.
+                let seen = open.case.as_ref().map_or(0, |c| c.triage.len());
+                Write::Triage { id, seen, input }
+            }),
+            FormKind::FollowUp { id } => {
+                forms::read_follow_up(&mut open.form, now).map(|(kind, at, text)| Write::Entry { id, kind, at, text })
+            }
+            FormKind::Status { id } => forms::read_status(&mut open.form).map(|(choice, reason)| match choice {
+                forms::StatusChoice::To(to) => Write::Transition { id, to, reason },
+                forms::StatusChoice::CloseWithoutDebrief => Write::CloseWithoutDebrief { id, reason },
+            }),
+            FormKind::Correct { id } => {
+                forms::read_correct(&mut open.form).map(|(seq, text)| Write::Correct { id, seq, text })
+            }
             FormKind::Export { id } => {
                 let path = std::path::PathBuf::from(open.form.text("path").trim());
                 let extra: Vec<String> = Some(open.form.text("recipient").trim().to_string())
                     .filter(|r| !r.is_empty())
                     .into_iter()
                     .collect();
-                // One case seals in well under a millisecond: no need to leave the loop.
-                self.session
-                    .export_case(id, &extra)
-                    .and_then(|sealed| crate::store::identity::write_private(&path, &sealed))
-                    .map(|()| Some(format!("Wrote {} (age-encrypted; open with age -d -i YOUR-KEY).", path.display())))
+                Some(Write::Export { id, path, extra })
             }
-            FormKind::Debrief => match oversight::read_debrief(&mut open.form, now.date()) {
-                None => Ok(None),
-                Some(new) => match self.names_stop(&mut open, "debrief", |s| s.debrief_name_warnings(&new)) {
-                    Err(e) => Err(e),
-                    Ok(true) => Ok(None),
-                    Ok(false) => self.session.record_debrief(new, now).map(|r| {
-                        let closed = if r.closed.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" Closed {}.", r.closed.join(", "))
-                        };
-                        Some(format!("Recorded debrief {}.{closed}", r.debrief.reference))
-                    }),
-                },
-            },
-            FormKind::Action => match oversight::read_action(&mut open.form, now.date()) {
-                None => Ok(None),
-                Some(new) => {
-                    match self
-                        .names_stop(&mut open, "action", |s| s.action_name_warnings(new.debrief, &new.description))
-                    {
-                        Err(e) => Err(e),
-                        Ok(true) => Ok(None),
-                        Ok(false) => {
-                            self.session.add_action(new, now).map(|a| Some(format!("Added action {}.", a.label())))
-                        }
-                    }
-                }
-            },
-            FormKind::ActionStatus { id } => match oversight::read_action_status(&mut open.form) {
-                None => Ok(None),
-                Some((to, note)) => {
-                    let debrief = self.oversight.actions.iter().find(|a| a.id == id).map_or(0, |a| a.debrief);
-                    match self.names_stop(&mut open, "note", |s| s.action_name_warnings(debrief, &note)) {
-                        Err(e) => Err(e),
-                        Ok(true) => Ok(None),
-                        Ok(false) => self
-                            .session
-                            .change_action_status(id, to, &note, now)
-                            .map(|a| Some(format!("{} is now {}.", a.label(), a.status().label()))),
-                    }
-                }
-            },
-            FormKind::Review => match oversight::read_review(&mut open.form) {
-                None => Ok(None),
-                Some(input) => {
-                    let text = format!("{}\n{}", input.version, input.note);
-                    match self.names_stop(&mut open, "review", |s| s.name_warnings(&text, &[])) {
-                        Err(e) => Err(e),
-                        Ok(true) => Ok(None),
-                        Ok(false) => self
-                            .session
-                            .record_policy_review(1, input, now)
-                            .map(|p| Some(format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")))),
-                    }
-                }
-            },
-            FormKind::Trigger => match oversight::read_trigger(&mut open.form) {
-                None => Ok(None),
-                Some((kind, note)) => match self.names_stop(&mut open, "note", |s| s.name_warnings(&note, &[])) {
-                    Err(e) => Err(e),
-                    Ok(true) => Ok(None),
-                    Ok(false) => self
-                        .session
-                        .log_review_trigger(1, kind, &note, None, now)
-                        .map(|_| Some("Review trigger logged.".into())),
-                },
-            },
+            FormKind::Debrief => oversight::read_debrief(&mut open.form, now.date()).map(Write::Debrief),
+            FormKind::Action => oversight::read_action(&mut open.form, now.date()).map(Write::Action),
+            FormKind::ActionStatus { id } => oversight::read_action_status(&mut open.form).map(|(to, note)| {
+                let debrief = self.oversight.actions.iter().find(|a| a.id == id).map_or(0, |a| a.debrief);
+                Write::ActionStatus { id, debrief, to, note }
+            }),
+            FormKind::Review => oversight::read_review(&mut open.form).map(Write::Review),
+            FormKind::Trigger => {
+                oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
+            }
+            // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
                 self.actions_list.selected = 0;
-                Ok(Some("Filter applied.".into()))
+                return self.note("Filter applied.");
             }
             FormKind::Filter => {
                 self.filter = forms::read_filter(&open.form);
                 self.apply_view();
                 let what = self.filter.describe(self.session.catalogue(), self.session.members());
-                Ok(Some(if what.is_empty() { "Showing every concern.".into() } else { format!("Filter: {what}.") }))
+                return self.note(if what.is_empty() {
+                    "Showing every concern.".to_string()
+                } else {
+                    format!("Filter: {what}.")
+                });
             }
         };
-        match result {
-            Ok(None) => self.form = Some(open),
-            Ok(Some(done)) => {
-                match open.kind {
-                    FormKind::Filter | FormKind::Export { .. } | FormKind::ActionFilter => {}
-                    FormKind::Debrief
-                    | FormKind::Action
-                    | FormKind::ActionStatus { .. }
-                    | FormKind::Review
-                    | FormKind::Trigger => {
-                        if self.session.can_read(AccessClass::Case) {
-                            self.load_board();
-                            // A debrief closes the concern on screen: show it closed.
-                            self.reload_concern_view();
-                        }
-                        self.load_oversight();
-                    }
-                    _ => self.after_write(open.kind),
-                }
-                self.note(done);
+        // A problem at a field: shown there, nothing sent.
+        let Some(write) = write else {
+            self.form = Some(open);
+            return;
+        };
+        let cases = self.session.can_read(AccessClass::Case);
+        let then = match open.kind {
+            // The written concern comes back with the board.
+            FormKind::NewConcern
+            | FormKind::Triage { .. }
+            | FormKind::FollowUp { .. }
+            | FormKind::Status { .. }
+            | FormKind::Correct { .. } => Load { board: cases, ..self.load_now() },
+            FormKind::Export { .. } => self.load_now(),
+            // A debrief closes concerns, the one on screen too.
+            _ => Load {
+                board: cases,
+                case: match &self.screen {
+                    Screen::Concern(view) => Some(view.id),
+                    _ => None,
+                },
+                oversight: true,
+                ..self.load_now()
+            },
+        };
+        let command = Command::Write { write, now, check_names: !open.warned, then };
+        match self.engine.send(command) {
+            Ok(ticket) => {
+                self.pending.push((ticket, Pending::Save));
+                open.saving = true;
             }
-            Err(e) => {
-                open.form.error = Some(e.to_string());
+            Err(e) => open.form.error = Some(e),
+        }
+        self.form = Some(open);
+    }
+
+    /// The engine has answered the open form's save.
+    fn saved(&mut self, outcome: Result<Done, Refusal>, loaded: Loaded) {
+        let open = self.form.take().filter(|open| open.saving);
+        let Some(mut open) = open else {
+            // No form waits for it (it cannot close while saving): say it.
+            match outcome {
+                Ok(done) => {
+                    self.show_loaded(loaded);
+                    self.note(done.message());
+                }
+                Err(Refusal::Names(_)) => {}
+                Err(Refusal::Failed(e) | Refusal::Conflict(e)) => self.fail(e),
+            }
+            return;
+        };
+        open.saving = false;
+        match outcome {
+            Ok(done) => {
+                if let Some(id) = done.case_id() {
+                    // Figures and the concerns awaiting a debrief may have moved.
+                    self.oversight_stale = true;
+                    self.show_loaded(loaded);
+                    if let Some(pos) = self.visible.iter().position(|&i| self.board.rows[i].id == id) {
+                        self.selected = pos;
+                    }
+                } else {
+                    self.show_loaded(loaded);
+                }
+                self.note(done.message());
+            }
+            // P9-e (issue 8): a text leadership will read that names a
+            // subject of a concern is warned about once; the next save goes
+            // ahead.
+            Err(Refusal::Names(names)) => {
+                let what = match open.kind {
+                    FormKind::Debrief => "debrief",
+                    FormKind::Action => "action",
+                    FormKind::Review => "review",
+                    _ => "note",
+                };
+                open.warned = true;
+                open.form.error = Some(format!(
+                    "These names appear in the text: {}. Leadership will read this {what} (P9-e): remove them, or press {} again to save anyway.",
+                    names.join(", "),
+                    self.keys.key_for(Context::Form, Action::Save)
+                ));
                 self.form = Some(open);
             }
-        }
-    }
-
-    /// Re-reads the concern on screen from the store, so it never shows a
-    /// status a write from it has changed.
-    fn reload_concern_view(&mut self) {
-        let Screen::Concern(view) = &self.screen else { return };
-        match self.session.case(view.id) {
-            Ok(case) => {
-                if let Some(text) = &mut self.search.text {
-                    text.insert(view.id, fold(&case.searchable_text()));
-                }
-                if let Screen::Concern(view) = &mut self.screen {
-                    view.case = case;
-                }
+            // A refusal, or someone's write since the form opened (named):
+            // at the form, with everything typed.
+            Err(Refusal::Failed(e) | Refusal::Conflict(e)) => {
+                open.form.error = Some(e);
+                self.form = Some(open);
             }
-            Err(e) => self.fail(e.to_string()),
-        }
-    }
-
-    /// P9-e (issue 8): before a text leadership will read is saved, warns
-    /// once if it names a subject of a concern; the next save goes ahead.
-    /// Returns whether to stop and show the warning.
-    fn names_stop(
-        &mut self,
-        open: &mut OpenForm,
-        what: &str,
-        check: impl FnOnce(&mut Session) -> Result<Vec<String>, StoreError>,
-    ) -> Result<bool, StoreError> {
-        if open.warned {
-            return Ok(false);
-        }
-        let names = check(&mut self.session)?;
-        if names.is_empty() {
-            return Ok(false);
-        }
-        open.warned = true;
-        open.form.error = Some(format!(
-            "These names appear in the text: {}. Leadership will read this {what} (P9-e): remove them, or press {} again to save anyway.",
-            names.join(", "),
-            self.keys.key_for(Context::Form, Action::Save)
-        ));
-        Ok(true)
-    }
-
-    /// Refreshes the board, the search text and the open case after a save.
-    fn after_write(&mut self, kind: FormKind) {
-        // Figures and the concerns awaiting a debrief may have moved.
-        self.oversight_stale = true;
-        if !self.session.can_read(AccessClass::Case) {
-            return;
-        }
-        self.load_board();
-        let id = match kind {
-            FormKind::Triage { id }
-            | FormKind::FollowUp { id }
-            | FormKind::Status { id }
-            | FormKind::Correct { id } => Some(id),
-            _ => self.board.rows.iter().max_by_key(|r| r.id).map(|r| r.id),
-        };
-        let Some(id) = id else { return };
-        if let Ok(case) = self.session.case(id) {
-            if let Some(text) = &mut self.search.text {
-                text.insert(id, fold(&case.searchable_text()));
-            }
-            if let Screen::Concern(view) = &mut self.screen
-                && view.id == id
-            {
-                view.case = case;
-            }
-        }
-        if let Some(pos) = self.visible.iter().position(|&i| self.board.rows[i].id == id) {
-            self.selected = pos;
         }
     }
 }

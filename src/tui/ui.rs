@@ -77,6 +77,9 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
                 oversight::draw_actions(frame, body, &shown, &app.actions_list, now.date(), &app.theme, title)
             }
             Screen::Debriefs => oversight::draw_debriefs(frame, body, &app.oversight, &app.debriefs_list, &app.theme),
+            Screen::Dashboard if app.oversight.dashboard.is_none() && app.engine.busy() => {
+                frame.render_widget(Paragraph::new("Loading the dashboard…"), body)
+            }
             Screen::Dashboard => oversight::draw_dashboard(
                 frame,
                 body,
@@ -277,7 +280,9 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     let title =
         format!(" Triage board: {} of {} concerns, new and urgent first ", app.visible.len(), app.board.rows.len());
     if app.visible.is_empty() {
-        let text = if app.board.rows.is_empty() {
+        let text = if !app.board_loaded {
+            "Loading the board…".to_string()
+        } else if app.board.rows.is_empty() {
             format!(
                 "No concerns recorded yet. Press {} to record one.",
                 app.keys.key_for(Context::Board, Action::NewConcern)
@@ -546,6 +551,11 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(format!(" {msg} "), if *error { t.error() } else { t.title() }));
         spans.push(Span::raw(" "));
     }
+    // A form being saved takes no keys until the store answers (issue 9).
+    if app.form.as_ref().is_some_and(|f| f.saving) {
+        spans.push(Span::styled("saving… keys wait for the store's answer", t.muted()));
+        return frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
     let ctx = if app.search.editing { None } else { Some(app.context()) };
     match ctx {
         None => spans.push(Span::styled("type to search · Enter keep · Esc clear", t.muted())),
@@ -668,7 +678,9 @@ fn draw_lock(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     let side = side_panel(app);
     let Some(open) = app.form.as_mut() else { return };
-    let block = Block::default().borders(Borders::TOP).title(format!(" {} ", open.form.title));
+    // Sent to the store, not yet answered (issue 9).
+    let saving = if open.saving { " · saving…" } else { "" };
+    let block = Block::default().borders(Borders::TOP).title(format!(" {}{saving} ", open.form.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (form_area, side_area) = match &side {

@@ -1,0 +1,481 @@
+//! The store's side of the TUI (issue 9): one thread owns a session and
+//! does every read and write the screens ask for, so that a key press never
+//! waits on disk, the network (`casebook serve`) or decryption.
+//!
+//! The app sends a [`Command`] and goes on drawing; each turn of its loop
+//! it collects the typed [`Reply`]s, as it does the search job's. Commands
+//! run one at a time, in the order sent. A write answers with what it made
+//! (a new concern's id and reference, an entry's number), or with a
+//! [`Refusal`] the form can show: a conflict names who changed the record
+//! and when, and what was typed stays in the form.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+
+use chrono::NaiveDateTime;
+
+use super::oversight::OversightData;
+use crate::domain::{
+    AccessClass, Action, ActionId, ActionStatus, CaseFile, Dashboard, Debrief, DebriefId, EntryKind, NewAction,
+    NewDebrief, Status, TrackedPolicy, TriggerKind,
+};
+use crate::store::oversight::{RecordedDebrief, ReviewInput};
+use crate::store::{Board, Recorded, Session, StoreError, TriageInput};
+
+/// What the screens show, read together. Every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Load {
+    /// Read only if the store's change number moved from this one (a
+    /// colleague's write); `None` reads regardless.
+    pub since: Option<u64>,
+    /// The board, sorted for `now`.
+    pub board: bool,
+    /// The concern on screen.
+    pub case: Option<u32>,
+    /// Debriefs, actions, the dashboard, and the concerns awaiting a debrief.
+    pub oversight: bool,
+    /// The app's clock (fixed in tests): the board's order and the dashboard.
+    pub now: NaiveDateTime,
+}
+
+/// A write from a form: what it read from its fields, nothing more. The
+/// session adds who and when, and the domain's rules decide.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Concern(crate::domain::NewConcern),
+    /// `seen`: how many triage decisions the case had when the form opened.
+    Triage {
+        id: u32,
+        seen: usize,
+        input: TriageInput,
+    },
+    Entry {
+        id: u32,
+        kind: EntryKind,
+        at: NaiveDateTime,
+        text: String,
+    },
+    Transition {
+        id: u32,
+        to: Status,
+        reason: String,
+    },
+    CloseWithoutDebrief {
+        id: u32,
+        reason: String,
+    },
+    Correct {
+        id: u32,
+        seq: u32,
+        text: String,
+    },
+    Export {
+        id: u32,
+        path: PathBuf,
+        extra: Vec<String>,
+    },
+    Debrief(NewDebrief),
+    Action(NewAction),
+    ActionStatus {
+        id: ActionId,
+        debrief: DebriefId,
+        to: ActionStatus,
+        note: String,
+    },
+    Review(ReviewInput),
+    Trigger {
+        kind: TriggerKind,
+        note: String,
+    },
+}
+
+/// The tracked policy the TUI's review and trigger forms act on (the
+/// catalogue's own, P8-a).
+const POLICY: crate::domain::PolicyId = 1;
+
+// One message per command, moved once through a channel: boxing its
+// larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Command {
+    Load(Load),
+    /// One concern, decrypted: to show it, or to build a form on it.
+    Case(u32),
+    /// A write, then what to read back for the screens. With
+    /// `check_names`, a text leadership will read is first checked for the
+    /// names of subjects (P9-e) and not saved if it has any.
+    Write {
+        write: Write,
+        now: NaiveDateTime,
+        check_names: bool,
+        then: Load,
+    },
+}
+
+/// What a write made, typed: ids come back from the write that made them.
+#[derive(Debug, Clone)]
+pub enum Done {
+    Recorded(Recorded),
+    Triaged { id: u32 },
+    EntryAdded { id: u32, seq: u32 },
+    Moved { id: u32, to: Status },
+    ClosedWithoutDebrief { id: u32 },
+    Corrected { id: u32, seq: u32, by: u32 },
+    Exported { path: PathBuf },
+    Debriefed(RecordedDebrief),
+    ActionAdded(Action),
+    ActionChanged(Action),
+    Reviewed(TrackedPolicy),
+    TriggerLogged,
+}
+
+impl Done {
+    /// The concern the write changed, if it changed one.
+    pub fn case_id(&self) -> Option<u32> {
+        match self {
+            Done::Recorded(r) => Some(r.id),
+            Done::Triaged { id }
+            | Done::EntryAdded { id, .. }
+            | Done::Moved { id, .. }
+            | Done::ClosedWithoutDebrief { id }
+            | Done::Corrected { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The footer's one line about it.
+    pub fn message(&self) -> String {
+        match self {
+            Done::Recorded(r) => format!("Recorded {}.", r.reference),
+            Done::Triaged { .. } => "Triage recorded.".into(),
+            Done::EntryAdded { seq, .. } => format!("Added entry #{seq}."),
+            Done::Moved { to, .. } => format!("Now {}.", to.label()),
+            Done::ClosedWithoutDebrief { .. } => {
+                "Closed without a debrief; the decision and its reason are recorded.".into()
+            }
+            Done::Corrected { seq, by, .. } => format!("Entry #{seq} corrected by #{by}; the original is kept."),
+            Done::Exported { path } => {
+                format!("Wrote {} (age-encrypted; open with age -d -i YOUR-KEY).", path.display())
+            }
+            Done::Debriefed(r) => {
+                let closed =
+                    if r.closed.is_empty() { String::new() } else { format!(" Closed {}.", r.closed.join(", ")) };
+                format!("Recorded debrief {}.{closed}", r.debrief.reference)
+            }
+            Done::ActionAdded(a) => format!("Added action {}.", a.label()),
+            Done::ActionChanged(a) => format!("{} is now {}.", a.label(), a.status().label()),
+            Done::Reviewed(p) => format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")),
+            Done::TriggerLogged => "Review trigger logged.".into(),
+        }
+    }
+}
+
+/// Why a write saved nothing; the form shows it and keeps what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Refused by a rule, a limit or the store.
+    Failed(String),
+    /// Someone changed the record since the form opened: who and when.
+    Conflict(String),
+    /// Subjects' names in a text leadership will read (P9-e).
+    Names(Vec<String>),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::ChangedSince(_) | StoreError::Conflict(_) | StoreError::Stale { .. } => {
+                Refusal::Conflict(e.to_string())
+            }
+            other => Refusal::Failed(other.to_string()),
+        }
+    }
+}
+
+/// The oversight screens' records; each part loads or says why not.
+pub struct OversightLoad {
+    pub debriefs: Result<Vec<Debrief>, String>,
+    pub actions: Result<Vec<Action>, String>,
+    pub dashboard: Result<Dashboard, String>,
+    /// Concern references awaiting a debrief and days waiting; `None` for
+    /// a key that cannot open concerns.
+    pub awaiting: Option<Result<Vec<(String, i64)>, String>>,
+}
+
+impl OversightLoad {
+    /// Puts what loaded into `data` (what did not keeps its last value)
+    /// and returns the problems.
+    pub fn merge_into(self, data: &mut OversightData) -> Vec<String> {
+        let mut problems = Vec::new();
+        match self.debriefs {
+            Ok(d) => data.debriefs = d,
+            Err(e) => problems.push(e),
+        }
+        match self.actions {
+            Ok(a) => data.actions = a,
+            Err(e) => problems.push(e),
+        }
+        match self.dashboard {
+            Ok(d) => data.dashboard = Some(d),
+            Err(e) => problems.push(e),
+        }
+        data.awaiting = match self.awaiting {
+            None => Vec::new(),
+            Some(Ok(a)) => a,
+            Some(Err(e)) => {
+                problems.push(e);
+                Vec::new()
+            }
+        };
+        problems
+    }
+}
+
+/// What a [`Load`] read.
+#[derive(Default)]
+pub struct Loaded {
+    /// The store's change number, read before anything else, so a write
+    /// that lands while this loads shows at the next refresh.
+    pub change: Option<u64>,
+    /// False when the load was asked only if the store moved, and it had
+    /// not: nothing was read.
+    pub moved: bool,
+    pub board: Option<Result<Board, String>>,
+    pub cases: Vec<(u32, Result<CaseFile, String>)>,
+    pub oversight: Option<OversightLoad>,
+}
+
+// One message per command, moved once through a channel: boxing its
+// larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Reply {
+    Loaded(Loaded),
+    Case(u32, Result<CaseFile, String>),
+    /// A write's outcome and, after a write that saved, what was read back.
+    Written(Result<Done, Refusal>, Loaded),
+}
+
+/// What the app's poll finds.
+// One message per command, moved once through a channel: boxing its
+// larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Polled {
+    Reply(u64, Reply),
+    Nothing,
+    /// The worker is gone (it panicked): nothing more can be read or saved.
+    Stopped,
+}
+
+/// The app's handle on the worker thread.
+pub struct Engine {
+    commands: Option<Sender<(u64, Command)>>,
+    replies: Receiver<(u64, Reply)>,
+    next: u64,
+    in_flight: usize,
+    stopped: bool,
+    closing: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts the worker on its own session (see [`Session::fork`]).
+    pub fn start(mut session: Session) -> Engine {
+        let (commands, inbox) = mpsc::channel::<(u64, Command)>();
+        let (outbox, replies) = mpsc::channel();
+        let closing = Arc::new(AtomicBool::new(false));
+        let quitting = closing.clone();
+        let thread = std::thread::Builder::new()
+            .name("casebook-store".into())
+            .spawn(move || {
+                for (ticket, command) in inbox {
+                    // Quitting: what was asked to be saved is saved; what
+                    // was only to be shown is not read.
+                    let closing = quitting.load(Ordering::Relaxed);
+                    let reply = match command {
+                        Command::Load(_) | Command::Case(_) if closing => continue,
+                        Command::Load(load) => Reply::Loaded(load_for(&mut session, &load, None)),
+                        Command::Case(id) => Reply::Case(id, session.case(id).map_err(|e| e.to_string())),
+                        Command::Write { write, now, check_names, then } => {
+                            let outcome = save(&mut session, write, now, check_names);
+                            let loaded = match &outcome {
+                                Ok(done) if !closing => load_for(&mut session, &then, done.case_id()),
+                                _ => Loaded::default(),
+                            };
+                            Reply::Written(outcome, loaded)
+                        }
+                    };
+                    // The app is gone: keep going, so queued writes land.
+                    let _ = outbox.send((ticket, reply));
+                }
+            })
+            // No thread, no store: every command is answered that it
+            // cannot be done, and the screen says so (never a panic).
+            .ok();
+        Engine { stopped: thread.is_none(), commands: Some(commands), replies, next: 0, in_flight: 0, closing, thread }
+    }
+
+    /// Sends a command; returns its ticket, which its reply carries.
+    pub fn send(&mut self, command: Command) -> Result<u64, String> {
+        let sent = match &self.commands {
+            Some(tx) if !self.stopped => tx.send((self.next + 1, command)).is_ok(),
+            _ => false,
+        };
+        if !sent {
+            self.stopped = true;
+            return Err(STOPPED.into());
+        }
+        self.next += 1;
+        self.in_flight += 1;
+        Ok(self.next)
+    }
+
+    /// The next reply, if one has come.
+    pub fn poll(&mut self) -> Polled {
+        match self.replies.try_recv() {
+            Ok((ticket, reply)) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                Polled::Reply(ticket, reply)
+            }
+            Err(TryRecvError::Empty) => Polled::Nothing,
+            Err(TryRecvError::Disconnected) => {
+                self.in_flight = 0;
+                if std::mem::replace(&mut self.stopped, true) { Polled::Nothing } else { Polled::Stopped }
+            }
+        }
+    }
+
+    /// Whether commands are waiting for their replies.
+    pub fn busy(&self) -> bool {
+        self.in_flight > 0
+    }
+}
+
+pub const STOPPED: &str =
+    "casebook's store worker stopped unexpectedly; nothing more can be saved. Quit and start casebook again";
+
+/// Quitting waits for the worker to finish what it was asked to save, so
+/// an acknowledged save is on disk before the process ends (and the
+/// store's files are closed before anything reopens them).
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::Relaxed);
+        self.commands = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads what `load` asks for, and the concern `written` if a write just
+/// changed one.
+fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded {
+    let change = session.backend().changes();
+    if let Some(since) = load.since {
+        match change {
+            Ok(now) if now != since => {}
+            // Nothing moved, or the store cannot say: the app asks again later.
+            other => return Loaded { change: other.ok(), ..Loaded::default() },
+        }
+    }
+    let mut out = Loaded { change: change.ok(), moved: true, ..Loaded::default() };
+    let cases = session.can_read(AccessClass::Case);
+    if load.board && cases {
+        out.board = Some(
+            session
+                .board()
+                .map(|mut b| {
+                    // Within each group, the latest review first (issue 8 item 8).
+                    b.rows.sort_by(crate::domain::summary::board_order_on(load.now.date()));
+                    b
+                })
+                .map_err(|e| e.to_string()),
+        );
+    }
+    if cases {
+        let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
+        ids.dedup();
+        out.cases = ids.into_iter().map(|id| (id, session.case(id).map_err(|e| e.to_string()))).collect();
+    }
+    if load.oversight && session.can_read(AccessClass::Oversight) {
+        out.oversight = Some(oversight(session, load.now));
+    }
+    out
+}
+
+/// Debriefs, actions and the dashboard (all Oversight class), and for the
+/// DSL and deputies the concerns awaiting a debrief.
+fn oversight(session: &mut Session, now: NaiveDateTime) -> OversightLoad {
+    let text = |e: StoreError| e.to_string();
+    OversightLoad {
+        debriefs: session.debriefs().map_err(text),
+        actions: session.actions().map_err(text),
+        dashboard: session.dashboard(now).map_err(text),
+        awaiting: session.can_read(AccessClass::Case).then(|| {
+            session
+                .awaiting_debrief()
+                .map(|list| list.into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect())
+                .map_err(text)
+        }),
+    }
+}
+
+/// The subjects' names in a text leadership will read (P9-e), for the
+/// writes that have one.
+fn names_in(session: &mut Session, write: &Write) -> Result<Vec<String>, StoreError> {
+    match write {
+        Write::Debrief(new) => session.debrief_name_warnings(new),
+        Write::Action(new) => session.action_name_warnings(new.debrief, &new.description),
+        Write::ActionStatus { debrief, note, .. } => session.action_name_warnings(*debrief, note),
+        Write::Review(input) => session.name_warnings(&format!("{}\n{}", input.version, input.note), &[]),
+        Write::Trigger { note, .. } => session.name_warnings(note, &[]),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bool) -> Result<Done, Refusal> {
+    if check_names {
+        let names = names_in(session, &write)?;
+        if !names.is_empty() {
+            return Err(Refusal::Names(names));
+        }
+    }
+    Ok(match write {
+        Write::Concern(new) => Done::Recorded(session.record_concern(new, now)?),
+        // Saved only if nobody triaged it since the form opened.
+        Write::Triage { id, seen, input } => {
+            session.triage_seen(id, seen, input, now)?;
+            Done::Triaged { id }
+        }
+        Write::Entry { id, kind, at, text } => {
+            Done::EntryAdded { id, seq: session.add_entry(id, kind, at, &text, now)? }
+        }
+        Write::Transition { id, to, reason } => {
+            session.transition(id, to, &reason, now)?;
+            Done::Moved { id, to }
+        }
+        Write::CloseWithoutDebrief { id, reason } => {
+            session.close_without_debrief(id, &reason, now)?;
+            Done::ClosedWithoutDebrief { id }
+        }
+        Write::Correct { id, seq, text } => {
+            Done::Corrected { id, seq, by: session.correct_entry(id, seq, &text, now)? }
+        }
+        Write::Export { id, path, extra } => {
+            let sealed = session.export_case(id, &extra)?;
+            crate::store::identity::write_private(&path, &sealed)?;
+            Done::Exported { path }
+        }
+        Write::Debrief(new) => Done::Debriefed(session.record_debrief(new, now)?),
+        Write::Action(new) => Done::ActionAdded(session.add_action(new, now)?),
+        Write::ActionStatus { id, to, note, .. } => {
+            Done::ActionChanged(session.change_action_status(id, to, &note, now)?)
+        }
+        Write::Review(input) => Done::Reviewed(session.record_policy_review(POLICY, input, now)?),
+        Write::Trigger { kind, note } => {
+            session.log_review_trigger(POLICY, kind, &note, None, now)?;
+            Done::TriggerLogged
+        }
+    })
+}
