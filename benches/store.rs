@@ -36,6 +36,9 @@ fn generate(n: usize) -> (PathBuf, tempfile::TempDir) {
     let dir = tmp.path().join("store");
     let started = Instant::now();
     let (mut session, _) = casebook::demo::create(&dir).expect("demo store");
+    // With the (empty) board loaded, each write re-seals its index shard
+    // from memory instead of reading it back first.
+    session.board().expect("board");
     casebook::demo::populate(&mut session, n, now(), 2024).expect("populate");
     session.board().expect("index");
     eprintln!("generated {n} concerns in {:.1} s", started.elapsed().as_secs_f64());
