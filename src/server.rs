@@ -246,9 +246,12 @@ fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], 
 /// which key. None of it is a secret (a public key, a uid).
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let when = chrono::Utc::now();
-    eprintln!("casebook serve: refused uid {uid:?} key {recipient:.80}: {why}");
-    let line =
-        format!("{} uid={} key={recipient:.80} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
+    // The key is whatever the client sent: hostile text for the log's
+    // reader (principle 7d), so it is made safe and cut short.
+    let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
+    let why = crate::text::one_line(why);
+    eprintln!("casebook serve: refused uid {uid:?} key {recipient}: {why}");
+    let line = format!("{} uid={} key={recipient} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }

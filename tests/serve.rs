@@ -179,6 +179,27 @@ fn a_key_that_is_not_a_member_is_refused_and_the_refusal_kept() {
 }
 
 #[test]
+fn a_hostile_hello_reaches_the_log_made_safe() {
+    let (env, _school, mut server) = setup();
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    let hostile = "age1\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}evil";
+    casebook::store::wire::send(
+        &mut s,
+        &casebook::store::wire::Request::Hello { protocol: casebook::store::wire::PROTOCOL, recipient: hostile.into() },
+    )
+    .unwrap();
+    let answer: casebook::store::wire::Response = casebook::store::wire::receive(&mut s).unwrap();
+    assert!(matches!(answer, casebook::store::wire::Response::Refused(_)), "{answer:?}");
+    drop(s);
+    server.kill();
+    let backend = Store::open_backend(&env.store()).unwrap();
+    let refusals = backend.scan("refusals").unwrap();
+    let line = String::from_utf8(refusals[0].1.clone()).unwrap();
+    assert!(line.contains("pwned"), "{line}");
+    assert!(!line.chars().any(|c| c.is_control() || c == '\u{202e}'), "raw control in the log: {line:?}");
+}
+
+#[test]
 fn broken_requests_and_vanishing_clients_leave_nothing_half_written() {
     let (env, school, server) = setup();
     let r = add_concern(&env, &school.dsl, "child:Pupil Bram Oakes:Year 2", "Phone in the cloakroom.");
