@@ -417,6 +417,14 @@ fn default_identity() -> Result<PathBuf> {
         .ok_or_else(|| anyhow!("no home directory: pass --identity FILE"))
 }
 
+/// Issue 11: each record a listing had to skip (or could read only in
+/// part), one line each on stderr; the listing itself stays on stdout.
+pub(crate) fn warn_damaged(damaged: &[crate::store::Damaged]) {
+    for d in damaged {
+        eprintln!("casebook: warning: {}", crate::text::one_line(&d.to_string()));
+    }
+}
+
 /// Asks for a passphrase on the terminal, never echoed.
 pub fn prompt_passphrase(prompt: &str) -> Option<SecretString> {
     rpassword::prompt_password(prompt).ok().map(SecretString::from)
@@ -509,6 +517,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Member(MemberCommand::List)) => {
             let session = cli.session()?;
+            warn_damaged(session.member_damage());
             println!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
                 say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
@@ -536,9 +545,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 .transpose()?;
             let mut session = cli.session()?;
             let board = session.board()?;
-            for p in &board.problems {
-                eprintln!("casebook: warning: {}", crate::text::one_line(p));
-            }
+            warn_damaged(&board.problems);
             let rows: Vec<&CaseSummary> = board.rows.iter().filter(|r| wanted.is_none_or(|w| r.status == w)).collect();
             let out = std::io::stdout();
             let mut out = std::io::BufWriter::new(out.lock());

@@ -269,10 +269,12 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
         DebriefCommand::List { json } => {
             let session = cli.session()?;
             let debriefs = session.debriefs()?;
+            super::warn_damaged(&debriefs.damaged);
             if *json {
-                return print_json(&debriefs);
+                return print_json(&debriefs.items);
             }
             let actions = session.actions()?;
+            super::warn_damaged(&actions.damaged);
             println!(
                 "{:<12} {:<10} {:>7} {:>7} {:<28} CONCERNS",
                 "REFERENCE", "HELD", "LESSONS", "ACTIONS", "RECORDED BY"
@@ -307,6 +309,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
         DebriefCommand::Awaiting { json } => {
             let mut session = cli.session()?;
             let rows = session.awaiting_debrief()?;
+            super::warn_damaged(&rows.damaged);
             let now = now();
             if *json {
                 let rows: Vec<_> = rows
@@ -532,7 +535,9 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             let session = cli.session()?;
             let owner = owner.as_deref().map(|o| member_id(&session, o)).transpose()?;
             let filter = ActionFilter { owner, status, kind, overdue_only: *overdue };
-            let actions: Vec<Action> = session.actions()?.into_iter().filter(|a| filter.matches(a, today)).collect();
+            let all = session.actions()?;
+            super::warn_damaged(&all.damaged);
+            let actions: Vec<Action> = all.into_iter().filter(|a| filter.matches(a, today)).collect();
             if *json {
                 return print_json(&actions.iter().map(|a| ActionJson::of(a, today)).collect::<Vec<_>>());
             }
@@ -633,6 +638,7 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
         PolicyCommand::List { json } => {
             let session = cli.session()?;
             let policies = session.policies()?;
+            super::warn_damaged(&policies.damaged);
             if *json {
                 return print_json(
                     &policies.iter().map(|p| PolicyJson { status: p.status(today), policy: p }).collect::<Vec<_>>(),
@@ -703,8 +709,9 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
 pub fn figures(cli: &Cli, json: bool) -> Result<()> {
     let mut session = cli.session()?;
     let dash = session.dashboard(now())?;
+    super::warn_damaged(&dash.damaged);
     if json {
-        return print_json(&dash);
+        return print_json(&dash.items);
     }
     print!("{}", safe(&dashboard_text(&dash, session.catalogue())));
     Ok(())

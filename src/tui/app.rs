@@ -219,21 +219,35 @@ impl App {
         self.oversight_stale = false;
         let now = self.now();
         let mut problems = Vec::new();
+        // Issue 11: a damaged record is skipped and named; the rest show.
+        let mut damaged: Vec<crate::store::Damaged> = Vec::new();
         match self.session.debriefs() {
-            Ok(d) => self.oversight.debriefs = d,
+            Ok(d) => {
+                damaged.extend(d.damaged);
+                self.oversight.debriefs = d.items;
+            }
             Err(e) => problems.push(e.to_string()),
         }
         match self.session.actions() {
-            Ok(a) => self.oversight.actions = a,
+            Ok(a) => {
+                damaged.extend(a.damaged);
+                self.oversight.actions = a.items;
+            }
             Err(e) => problems.push(e.to_string()),
         }
         match self.session.dashboard(now) {
-            Ok(d) => self.oversight.dashboard = Some(d),
+            Ok(d) => {
+                damaged.extend(d.damaged);
+                self.oversight.dashboard = Some(d.items);
+            }
             Err(e) => problems.push(e.to_string()),
         }
         self.oversight.awaiting = if self.session.can_read(AccessClass::Case) {
             match self.session.awaiting_debrief() {
-                Ok(list) => list.into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect(),
+                Ok(list) => {
+                    damaged.extend(list.damaged.iter().cloned());
+                    list.iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect()
+                }
                 Err(e) => {
                     problems.push(e.to_string());
                     Vec::new()
@@ -242,8 +256,13 @@ impl App {
         } else {
             Vec::new()
         };
+        // The same record can be behind several lists: name it once.
+        let mut seen = std::collections::HashSet::new();
+        damaged.retain(|d| seen.insert(d.to_string()));
         if let Some(p) = problems.first() {
             self.fail(p.clone());
+        } else if let Some(first) = damaged.first() {
+            self.fail(damaged_message(&damaged, first));
         }
     }
 
@@ -284,10 +303,7 @@ impl App {
                 // Within each group, the latest review first (issue 8 item 8).
                 b.rows.sort_by(crate::domain::summary::board_order_on(self.now().date()));
                 if let Some(p) = b.problems.first() {
-                    self.fail(format!(
-                        "{} record(s) could not be read; the rest are shown. First: {p}",
-                        b.problems.len()
-                    ));
+                    self.fail(damaged_message(&b.problems, p));
                 }
                 self.board = b;
             }
@@ -1133,4 +1149,10 @@ fn list_delta(action: Action, page: usize) -> isize {
         Action::Top => isize::MIN / 2,
         _ => isize::MAX / 2,
     }
+}
+
+/// The status line for records a screen had to skip (issue 11): how many,
+/// and the first by name; the rest of the screen is shown.
+fn damaged_message(all: &[crate::store::Damaged], first: &crate::store::Damaged) -> String {
+    format!("{} record(s) could not be read; the rest are shown. First: {first}", all.len())
 }

@@ -1,0 +1,263 @@
+//! Issue 11: never lose a record. Damage stays local (every listing skips a
+//! damaged record, names it and shows the rest), `casebook verify` finds
+//! each fault by reference, and a backup taken while others write restores
+//! completely. Real binary, real sled, real age; damage is made by flipping
+//! bytes in raw records through the record backend.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+use casebook::store::{Backend, Batch, Session, Store, identity};
+
+fn year() -> String {
+    chrono::Local::now().format("%Y").to_string()
+}
+
+fn today_plus(days: i64) -> String {
+    (chrono::Local::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+/// A school with three concerns (the first closed by debrief D-1, the
+/// second awaiting a debrief, the third new and linked to D-2), two
+/// actions on D-1, the policy seeded, and leadership's figures written.
+struct Fixture {
+    env: Env,
+    school: School,
+    concerns: [String; 3],
+    debriefs: [String; 2],
+}
+
+fn fixture() -> Fixture {
+    let env = Env::new();
+    let school = env.school();
+    let dsl = &school.dsl;
+    let c1 = add_concern(&env, dsl, "child:Pupil Alder Quince:Year 3", "The first concern, intact.");
+    let c2 = add_concern(&env, dsl, "child:Pupil Birch Rowan:Year 4", "The second concern.");
+    let c3 = add_concern(&env, dsl, "child:Pupil Cedar Sloe:Year 5", "The third concern.");
+    for c in [&c1, &c2] {
+        ok(env.casebook(dsl).args([
+            "triage",
+            c,
+            "--risk",
+            "low",
+            "--pathway",
+            "behaviour-sanctions",
+            "--policy",
+            "behaviour",
+            "--reasoning",
+            "Restricted area (P3-a).",
+        ]));
+        ok(env.casebook(dsl).args(["status", c, "--to", "in-progress", "--reason", "Started."]));
+        ok(env.casebook(dsl).args(["status", c, "--to", "awaiting-debrief", "--reason", "Done."]));
+    }
+    let debrief = |concern: &str, summary: &str| {
+        ok(env.casebook(dsl).args([
+            "debrief",
+            "add",
+            "--concern",
+            concern,
+            "--summary",
+            summary,
+            "--lesson",
+            "Signs at the toilets.",
+            "--lesson",
+            "Staff check at lunchtime.",
+        ]))
+    };
+    debrief(&c1, "A phone was used in a restricted area.");
+    debrief(&c3, "A second debrief, about the third concern.");
+    let d1 = format!("D-{}-0001", year());
+    let d2 = format!("D-{}-0002", year());
+    for (lesson, kind, owner) in [("1", "signage", "me"), ("2", "staff-training", "Dr Lead Ership")] {
+        ok(env.casebook(dsl).args([
+            "action",
+            "add",
+            "--debrief",
+            &d1,
+            "--lesson",
+            lesson,
+            "--kind",
+            kind,
+            "--owner",
+            owner,
+            "--due",
+            &today_plus(10),
+            "--description",
+            "Put it right.",
+        ]));
+    }
+    ok(env.casebook(dsl).args(["policy", "list"]));
+    Fixture { env, school, concerns: [c1, c2, c3], debriefs: [d1, d2] }
+}
+
+fn key(id: u32) -> Vec<u8> {
+    id.to_be_bytes().to_vec()
+}
+
+/// Changes one raw record in place, through the record backend (as a
+/// failing disk would, below every check casebook makes when writing).
+fn damage(store: &Path, tree: &str, key: &[u8], how: impl FnOnce(&mut Vec<u8>)) {
+    let backend = Store::open_backend(store).unwrap();
+    let mut value = backend.get(tree, key).unwrap().unwrap_or_else(|| panic!("no {tree} record {key:?}"));
+    how(&mut value);
+    backend.apply(Batch::new().put(tree, key.to_vec(), value)).unwrap();
+}
+
+/// Flips bytes near the end of a value: inside an age file's payload, or
+/// inside the sealed name that ends a member record.
+fn flip_tail(value: &mut [u8]) {
+    let n = value.len();
+    for b in &mut value[n - 40..n - 20] {
+        *b ^= 0x55;
+    }
+}
+
+fn flip_all(value: &mut [u8]) {
+    for b in value.iter_mut() {
+        *b ^= 0xff;
+    }
+}
+
+fn session(store: &Path, key: &Path) -> Session {
+    let id = identity::load(key, &mut || None).unwrap();
+    Store::open(store).unwrap().unlock(id).unwrap()
+}
+
+/// Runs and insists on success; returns stdout and stderr.
+fn ok_warned(cmd: &mut std::process::Command) -> (String, String) {
+    let out = cmd.output().expect("run casebook");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "command failed: {cmd:?}\nstdout: {stdout}\nstderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stdout, stderr)
+}
+
+fn shard_key(n: u32) -> Vec<u8> {
+    [b"shard-".as_slice(), &n.to_be_bytes()].concat()
+}
+
+// ---- 1. damage stays local ---------------------------------------------------
+
+#[test]
+fn every_listing_survives_a_damaged_record_of_each_kind() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let [c1, c2, c3] = &f.concerns;
+    ok(env.casebook(&school.leadership).arg("figures"));
+    let store = env.store();
+    // One damaged record of every kind: a concern, a concern's revision
+    // record, a debrief, an action, the policy, a member's name, and
+    // leadership's figures.
+    damage(&store, "cases", &key(3), |v| flip_tail(v));
+    damage(&store, "case_meta", &key(2), |v| flip_all(v));
+    damage(&store, "debriefs", &key(2), |v| flip_tail(v));
+    damage(&store, "actions", &key(2), |v| flip_tail(v));
+    damage(&store, "policies", &key(1), |v| flip_tail(v));
+    damage(&store, "members", &key(2), |v| flip_tail(v));
+    // The board's index (a cache) still holds concern 3's row; damage it
+    // too, so the board reads every record again.
+    damage(&store, "index", &shard_key(0), |v| flip_tail(v));
+    let c3_name = format!("concern {c3} (#3)");
+
+    // The board: the damaged concern is named, the others listed; the one
+    // whose revision record is damaged is still shown, from its record.
+    let (list, warned) = ok_warned(env.casebook(&school.dsl).arg("list"));
+    assert!(list.contains(c1) && list.contains(c2), "{list}");
+    assert!(!list.contains(c3), "{list}");
+    assert!(warned.contains(&c3_name), "{warned}");
+    assert!(warned.contains(&format!("concern {c2} (#2): its revision record (case_meta) is damaged")), "{warned}");
+    // `show` of every other concern works; the damaged one fails alone, by name.
+    assert!(ok(env.casebook(&school.dsl).args(["show", c1])).contains("The first concern, intact."));
+    assert!(ok(env.casebook(&school.deputy).args(["show", c2])).contains("The second concern."));
+    let err = fails(env.casebook(&school.dsl).args(["show", c3]));
+    assert!(err.contains(&format!("{c3_name} could not be read")), "{err}");
+
+    // Debriefs, actions, the policy, the dashboard: each lists the rest.
+    let (debriefs, warned) = ok_warned(env.casebook(&school.dsl).args(["debrief", "list"]));
+    assert!(debriefs.contains(&f.debriefs[0]) && !debriefs.contains(&f.debriefs[1]), "{debriefs}");
+    assert!(warned.contains("debrief #2:"), "{warned}");
+    let (actions, warned) = ok_warned(env.casebook(&school.leadership).args(["action", "list"]));
+    assert!(actions.contains("A-0001") && !actions.contains("A-0002"), "{actions}");
+    assert!(warned.contains("A-0002:"), "{warned}");
+    let (_, warned) = ok_warned(env.casebook(&school.dsl).args(["policy", "list"]));
+    assert!(warned.contains("policy #1:"), "{warned}");
+    let (awaiting, _) = ok_warned(env.casebook(&school.dsl).args(["debrief", "awaiting"]));
+    assert!(awaiting.contains(c2), "{awaiting}");
+    for who in [&school.dsl, &school.leadership] {
+        let (dash, warned) = ok_warned(env.casebook(who).arg("figures"));
+        assert!(dash.contains("Leadership dashboard"), "{dash}");
+        assert!(warned.contains("debrief #2:") && warned.contains("A-0002:"), "{warned}");
+    }
+    // Leadership's figures come from a record beside each index shard (the
+    // DSL's board load re-sealed it above; damage it now).
+    damage(&store, "figures", &shard_key(0), |v| flip_tail(v));
+    let (_, warned) = ok_warned(env.casebook(&school.leadership).arg("figures"));
+    assert!(warned.contains("the figures of concerns #0–#511:"), "{warned}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok_warned(env.casebook(&school.dsl).args(["action", "list", "--json"])).0).unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(1), "JSON stays JSON, the warning on stderr: {json}");
+
+    // A damaged member name: the member list names them, and their own
+    // session (and everyone else's) still opens.
+    let (members, warned) = ok_warned(env.casebook(&school.dsl).args(["member", "list"]));
+    assert!(members.contains("member #2 (name unreadable)") && members.contains("Dr Lead Ership"), "{members}");
+    assert!(warned.contains("member #2's name:"), "{warned}");
+    assert!(ok(env.casebook(&school.deputy).arg("list")).contains(c1));
+    add_concern(env, &school.reporter, "child:Pupil Damson Yew:Year 1", "Recorded despite the damage.");
+
+    // The session API says the same, by name.
+    let mut dsl = session(&store, &school.dsl);
+    let board = dsl.board().unwrap();
+    assert_eq!(board.rows.len(), 3, "c1, c2 (from its record) and the reporter's new one");
+    let names: Vec<String> = board.problems.iter().map(|d| d.what.clone()).collect();
+    assert_eq!(names, [format!("concern {c2} (#2)"), c3_name.clone()]);
+    let debriefs = dsl.debriefs().unwrap();
+    assert_eq!((debriefs.len(), debriefs.damaged[0].what.as_str()), (1, "debrief #2"));
+    let actions = dsl.actions().unwrap();
+    assert_eq!((actions.len(), actions.damaged[0].what.as_str()), (1, "A-0002"));
+    let policies = dsl.policies().unwrap();
+    assert_eq!((policies.len(), policies.damaged[0].what.as_str()), (0, "policy #1"));
+    let dash = dsl.dashboard(chrono::Local::now().naive_local()).unwrap();
+    assert_eq!(dash.actions.open + dash.actions.in_progress, 1, "the readable action counts");
+    assert!(dash.damaged.len() >= 4, "{:?}", dash.damaged);
+    assert_eq!(dsl.member_damage()[0].what, "member #2's name");
+    assert!(dsl.members().iter().any(|m| m.name == "member #2 (name unreadable)"));
+    let awaiting = dsl.awaiting_debrief().unwrap();
+    assert_eq!(awaiting.iter().map(|a| a.reference.clone()).collect::<Vec<_>>(), std::slice::from_ref(c2));
+    drop(dsl);
+    damage(&store, "figures", &shard_key(0), |v| flip_tail(v));
+    let mut lead = session(&store, &school.leadership);
+    let figures = lead.figures(chrono::Local::now().naive_local()).unwrap();
+    assert_eq!(figures.damaged[0].what, "the figures of concerns #0–#511");
+}
+
+#[test]
+fn a_damaged_member_record_keeps_out_only_its_member() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    // Not just the name: the clear part (role, public key) is garbage.
+    damage(&env.store(), "members", &key(4), |v| v.truncate(5));
+    let (members, warned) = ok_warned(env.casebook(&school.dsl).args(["member", "list"]));
+    assert!(members.contains("Mr Deputy Dunn") && !members.contains("Miss Rep Orter"), "{members}");
+    assert!(warned.contains("member #4: the record is damaged"), "{warned}");
+    ok(env.casebook(&school.deputy).arg("list"));
+    ok(env.casebook(&school.leadership).arg("figures"));
+    // Its own member is told why, not "not a member".
+    let err = fails(env.casebook(&school.reporter).arg("list"));
+    assert!(err.contains("member #4 is damaged") && err.contains("restore"), "{err}");
+    // Re-wrapping the class keys now would lock member #4 out for good.
+    let (_, r) = env.key("newcomer");
+    let err = fails(env.casebook(&school.dsl).args([
+        "member",
+        "add",
+        "--name",
+        "Mx New",
+        "--role",
+        "deputy",
+        "--recipient",
+        &r,
+    ]));
+    assert!(err.contains("a member record is damaged") && err.contains("nothing was changed"), "{err}");
+}
