@@ -225,6 +225,12 @@ pub enum Command {
     Paths,
     /// Serve the store to everyone at once over a Unix socket (holds no key)
     Serve(ServeArgs),
+    /// Check every record: open what your key may read, check the structure of the rest; exits 1 on any problem
+    Verify {
+        /// Structure only, nothing decrypted (fast, for a nightly job); needs no key on a store opened directly
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -673,6 +679,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Verify { quick }) => verify(&cli, *quick),
         Some(Command::Serve(args)) => {
             let options =
                 crate::server::ServeOptions { store: cli.store_path()?, socket: cli.socket_path()?, mode: args.mode };
@@ -730,6 +737,66 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
     say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
     say!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    Ok(())
+}
+
+/// `casebook verify` (issue 11): each problem on its own line, by the
+/// record's reference or id; a summary; exit status 1 when anything is wrong.
+fn verify(cli: &Cli, quick: bool) -> Result<()> {
+    use crate::store::{Location, verify};
+    let started = std::time::Instant::now();
+    let store = crate::server::open_store(&cli.store_path()?, &cli.socket_path()?)?;
+    let backend = store.backend().clone();
+    let embedded = matches!(store.location(), Location::Embedded(_));
+    let report = if quick && embedded {
+        // The structure needs no key: a nightly job can run this as the
+        // account that owns the store.
+        verify::structure(backend.as_ref(), &|_| true)?
+    } else {
+        let identity = cli.load_identity()?;
+        cli.warn_about_key()?;
+        match store.unlock(identity) {
+            Ok(session) => session.verify(quick)?,
+            // A store too damaged to unlock is still checked as far as it
+            // can be without a key.
+            Err(e @ StoreError::Corrupt { .. }) if embedded => {
+                let mut report = verify::structure(backend.as_ref(), &|_| true)?;
+                report.problems.insert(0, crate::store::Damaged::from_error("unlocking with your key", &e));
+                report
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    for p in &report.problems {
+        say!("{p}");
+    }
+    if !report.not_checked.is_empty() {
+        say!(
+            "Not checked: {} (casebook serve shows your role only what it may read; run verify as the DSL or a deputy)",
+            report.not_checked.join(", ")
+        );
+    }
+    let opened = if quick {
+        "structure only, nothing decrypted".to_string()
+    } else {
+        format!("{} opened and read with your key", report.opened)
+    };
+    say!(
+        "Checked {} records ({opened}) in {:.1} s: {}.",
+        report.records,
+        started.elapsed().as_secs_f64(),
+        match report.problems.len() {
+            0 => "no problems".to_string(),
+            1 => "1 problem".to_string(),
+            n => format!("{n} problems"),
+        }
+    );
+    if !report.is_clean() {
+        bail!(
+            "{} problem(s) found, each listed above; keep a copy of the store as it is and see \"When a record is damaged\" in the README",
+            report.problems.len()
+        );
+    }
     Ok(())
 }
 

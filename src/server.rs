@@ -253,9 +253,6 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
 
-/// Trees whose contents are case detail (even as ciphertext) or its index.
-const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
-
 /// The coarse rules the server enforces on top of the crypto.
 pub fn permits(role: Role, request: &Request) -> Result<(), String> {
     let known = |tree: &str| {
@@ -265,12 +262,13 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
         Request::Hello { .. } | Request::Prove { .. } | Request::Changes => Ok(()),
         Request::Get { tree, .. } | Request::Scan { tree, .. } => {
             known(tree)?;
-            let readable = match role {
-                Role::Dsl | Role::Deputy => true,
-                Role::Leadership => !CASE_TREES.contains(&tree.as_str()),
-                Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree.as_str()),
-            };
-            if readable { Ok(()) } else { Err(format!("a {role} cannot read {tree}")) }
+            // One rule, shared with `casebook verify` (which says what a
+            // role's connection cannot check).
+            if crate::store::verify::served_tree_readable(role, tree) {
+                Ok(())
+            } else {
+                Err(format!("a {role} cannot read {tree}"))
+            }
         }
         Request::NextCounter(name) => {
             let ok = match role {

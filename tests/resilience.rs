@@ -261,3 +261,145 @@ fn a_damaged_member_record_keeps_out_only_its_member() {
     ]));
     assert!(err.contains("a member record is damaged") && err.contains("nothing was changed"), "{err}");
 }
+
+// ---- 2. verify ---------------------------------------------------------------
+
+/// `casebook serve` on a temp socket, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+}
+
+impl Server {
+    fn start(env: &Env, extra: &[&str]) -> Server {
+        use assert_cmd::cargo::CommandCargoExt;
+        let socket = env.path("casebook.sock");
+        let child = std::process::Command::cargo_bin("casebook")
+            .unwrap()
+            .env_clear()
+            .env("HOME", env.dir.path())
+            .arg("--store")
+            .arg(env.store())
+            .arg("serve")
+            .args(extra)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start casebook serve");
+        let server = Server { child, socket };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !casebook::server::listening(&server.socket) {
+            assert!(std::time::Instant::now() < deadline, "casebook serve did not start listening");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        server
+    }
+
+    fn session(&self, key: &Path) -> Session {
+        let id = identity::load(key, &mut || None).unwrap();
+        Store::connect(&self.socket).unwrap().unlock(id).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs and insists on failure (exit 1, one line on stderr); returns stdout.
+fn fails_listing(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("run casebook");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line on stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stdout
+}
+
+#[test]
+fn verify_finds_each_injected_fault_and_names_the_record() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let store = env.store();
+    let [c1, _, c3] = &f.concerns;
+    let clean = ok(env.casebook(&school.dsl).arg("verify"));
+    assert!(clean.contains("no problems"), "{clean}");
+    assert!(ok(env.casebook(&school.dsl).args(["verify", "--quick"])).contains("no problems"));
+
+    // Faults a key is needed to see: payloads that no longer decrypt.
+    damage(&store, "cases", &key(3), |v| flip_tail(v));
+    damage(&store, "members", &key(2), |v| flip_tail(v));
+    // Faults the structure shows.
+    damage(&store, "debriefs", &key(2), |v| v[3] ^= 0x20);
+    let backend = Store::open_backend(&store).unwrap();
+    let ghost = format!("C-{}-0099", year());
+    backend
+        .apply(
+            Batch::new()
+                .delete("case_meta", key(1))
+                .put("case_refs", ghost.as_bytes().to_vec(), key(99))
+                .put("counters", b"action".to_vec(), key(1))
+                .put("cases", vec![1, 2, 3], b"age-encryption.org/v1".to_vec()),
+        )
+        .unwrap();
+    drop(backend);
+
+    let structural = [
+        "debrief #2: it is not a readable age file".to_string(),
+        format!("concern {c1} (#1): it has no revision record (case_meta)"),
+        format!("reference {ghost}: it maps to concern #99, which is not in the store"),
+        "the action counter: it is at 1 but #2 exists".to_string(),
+        "a case record under a malformed key (\u{1}\u{2}\u{3}".to_string(),
+    ];
+    let decrypting = [format!("concern {c3} (#3): record is damaged"), "member #2's name:".to_string()];
+    let quick = fails_listing(env.casebook(&school.dsl).args(["verify", "--quick"]));
+    let full = fails_listing(env.casebook(&school.dsl).arg("verify"));
+    for expected in &structural {
+        let expected = expected.replace('\u{1}', "\\u{1}").replace('\u{2}', "\\u{2}").replace('\u{3}', "\\u{3}");
+        assert!(quick.lines().any(|l| l.starts_with(&expected)), "{expected:?} missing from:\n{quick}");
+        assert!(full.lines().any(|l| l.starts_with(&expected)), "{expected:?} missing from:\n{full}");
+    }
+    for expected in &decrypting {
+        assert!(!quick.contains(expected.as_str()), "--quick decrypts nothing:\n{quick}");
+        assert!(full.lines().any(|l| l.starts_with(expected.as_str())), "{expected:?} missing from:\n{full}");
+    }
+    // The ghost reference is also ahead of its year's counter.
+    assert!(full.contains(&format!("the case-ref-{} counter: it is at 3 but {ghost} exists", year())), "{full}");
+    assert!(full.contains(": 8 problems."), "{full}");
+    assert!(quick.contains(": 6 problems."), "{quick}");
+    // --quick needs no key on a store opened directly (a nightly job).
+    let mut no_key = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"));
+    no_key.env_clear().env("HOME", env.dir.path()).arg("--store").arg(&store).args(["verify", "--quick"]);
+    assert!(fails_listing(&mut no_key).contains(": 6 problems."));
+}
+
+#[test]
+fn verify_through_serve_checks_what_each_role_may_read() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    damage(&env.store(), "actions", &key(2), |v| flip_tail(v));
+    let server = Server::start(env, &[]);
+    let dsl = fails_listing(env.casebook(&school.dsl).arg("verify"));
+    assert!(dsl.lines().any(|l| l.starts_with("A-0002: record is damaged")), "{dsl}");
+    assert!(!dsl.contains("Not checked"), "{dsl}");
+    // Leadership reads actions too, and is shown no case tree by the server.
+    let lead = fails_listing(env.casebook(&school.leadership).arg("verify"));
+    assert!(lead.lines().any(|l| l.starts_with("A-0002:")), "{lead}");
+    assert!(lead.contains("Not checked: cases, case_meta, case_refs, index"), "{lead}");
+    // The session API gives the same report.
+    let report = server.session(&school.dsl).verify(false).unwrap();
+    assert_eq!(report.problems.iter().map(|p| p.what.as_str()).collect::<Vec<_>>(), ["A-0002"]);
+}
+
+#[test]
+fn verify_checks_a_store_too_damaged_to_unlock() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    damage(&env.store(), "class_keys", b"case", |v| v[0] ^= 0x01);
+    let out = fails_listing(env.casebook(&school.dsl).arg("verify"));
+    assert!(out.lines().next().unwrap_or_default().starts_with("unlocking with your key:"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("the case class key: it is not a readable age file")), "{out}");
+}

@@ -12,6 +12,7 @@ pub mod codec;
 pub mod crypto;
 pub mod identity;
 pub mod oversight;
+pub mod verify;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,10 @@ pub(crate) mod trees {
     pub const REFUSALS: &str = "refusals";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
+
+    /// Trees whose contents are case detail (even as ciphertext) or its
+    /// index: only the DSL and deputies are served them.
+    pub const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
 
     /// Every tree a store has; a served client may name no other.
     pub const ALL: [&str; 13] = [
