@@ -225,6 +225,20 @@ pub enum Command {
     Paths,
     /// Serve the store to everyone at once over a Unix socket (holds no key)
     Serve(ServeArgs),
+    /// Write a consistent backup of the whole store to a new FILE while others work (ciphertext and clear ids only: safe to copy off-site)
+    Backup {
+        /// The backup file to create (it must not exist yet)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Rebuild a store from a backup FILE into a new directory (never over an existing store)
+    Restore {
+        /// A file written by `casebook backup` (or by `serve --backup-dir`)
+        file: PathBuf,
+        /// The new store's directory: it must not exist, or be empty
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+    },
     /// Check every record: open what your key may read, check the structure of the rest; exits 1 on any problem
     Verify {
         /// Structure only, nothing decrypted (fast, for a nightly job); needs no key on a store opened directly
@@ -680,6 +694,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Verify { quick }) => verify(&cli, *quick),
+        Some(Command::Backup { out }) => backup(&cli, out),
+        Some(Command::Restore { file, into }) => restore(file, into),
         Some(Command::Serve(args)) => {
             let options =
                 crate::server::ServeOptions { store: cli.store_path()?, socket: cli.socket_path()?, mode: args.mode };
@@ -797,6 +813,64 @@ fn verify(cli: &Cli, quick: bool) -> Result<()> {
             report.problems.len()
         );
     }
+    Ok(())
+}
+
+/// `casebook backup --out FILE` (issue 11). Opened directly, no key is
+/// needed (the files are this account's). Through `casebook serve`, the
+/// server takes it (consistently, while everyone works) and sends it: the
+/// DSL or a deputy proves their key first, or the account that owns the
+/// store asks without one.
+fn backup(cli: &Cli, out: &std::path::Path) -> Result<()> {
+    use crate::store::Location;
+    let started = std::time::Instant::now();
+    let store = crate::server::open_store(&cli.store_path()?, &cli.socket_path()?)?;
+    let backend = match store.location() {
+        Location::Served(_) if cli.identity_path()?.exists() => {
+            let identity = cli.load_identity()?;
+            store.unlock(identity)?.backend().clone()
+        }
+        _ => store.backend().clone(),
+    };
+    let summary = crate::store::backup::to_file(backend.as_ref(), out)?;
+    say!(
+        "Backed up {} records ({}) to {} in {:.1} s; others' writes waited {} ms.",
+        summary.entries,
+        limits::size(usize::try_from(summary.bytes).unwrap_or(usize::MAX)),
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        summary.writes_held.as_millis()
+    );
+    say!(
+        "It holds ciphertext and clear ids only, as the store does: safe to copy off-site. Restore with `casebook restore FILE --into DIR`."
+    );
+    Ok(())
+}
+
+/// `casebook restore FILE --into DIR` (issue 11): checks the whole file
+/// first, builds the store beside DIR and renames it into place, then
+/// checks the new store's structure. Needs no key.
+fn restore(file: &std::path::Path, into: &std::path::Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let summary = crate::store::backup::restore(file, into)?;
+    let backend = Store::open_backend(into)?;
+    let report = crate::store::verify::structure(&backend, &|_| true)?;
+    drop(backend);
+    say!(
+        "Restored {} records from the backup taken {} into {} in {:.1} s.",
+        summary.entries,
+        summary.taken_at.with_timezone(&chrono::Local).format("%-d %b %Y at %H:%M"),
+        into.display(),
+        started.elapsed().as_secs_f64()
+    );
+    for p in &report.problems {
+        eprintln!("casebook: warning: the backup holds this problem too: {}", crate::text::one_line(&p.to_string()));
+    }
+    say!(
+        "Open it with `casebook --store {}`; `casebook --store {} verify` opens every record.",
+        into.display(),
+        into.display()
+    );
     Ok(())
 }
 

@@ -134,6 +134,20 @@ fn ok_warned(cmd: &mut std::process::Command) -> (String, String) {
     (stdout, stderr)
 }
 
+/// The binary on another store than the fixture's.
+fn casebook_at(env: &Env, store: &Path, key: &Path) -> std::process::Command {
+    use assert_cmd::cargo::CommandCargoExt;
+    let mut cmd = std::process::Command::cargo_bin("casebook").unwrap();
+    cmd.env_clear()
+        .env("HOME", env.dir.path())
+        .env("NO_COLOR", "1")
+        .arg("--store")
+        .arg(store)
+        .arg("--identity")
+        .arg(key);
+    cmd
+}
+
 fn shard_key(n: u32) -> Vec<u8> {
     [b"shard-".as_slice(), &n.to_be_bytes()].concat()
 }
@@ -402,4 +416,192 @@ fn verify_checks_a_store_too_damaged_to_unlock() {
     let out = fails_listing(env.casebook(&school.dsl).arg("verify"));
     assert!(out.lines().next().unwrap_or_default().starts_with("unlocking with your key:"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("the case class key: it is not a readable age file")), "{out}");
+}
+
+// ---- 3. backup and restore ---------------------------------------------------
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+fn new_concern(name: &str) -> casebook::domain::NewConcern {
+    use casebook::domain::{NewConcern, Subject, SubjectKind};
+    NewConcern {
+        occurred_at: now() - chrono::Duration::hours(1),
+        reported_by: String::new(),
+        subjects: vec![Subject { kind: SubjectKind::Child, name: name.into(), detail: "Year 4".into() }],
+        category: "restricted-area".into(),
+        location: "toilets".into(),
+        devices: vec!["mobile-phone".into()],
+        description: "Filming in the toilets.".into(),
+        immediate_action: "Phone taken to the office.".into(),
+        source: casebook::domain::Source::StaffReport,
+    }
+}
+
+#[test]
+fn a_backup_taken_while_others_write_restores_completely() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let server = Server::start(env, &[]);
+    // A deputy and a reporter keep writing through the server all along:
+    // new concerns, and follow-ups on the second one (awaiting its debrief).
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged: Arc<Mutex<Vec<(std::time::Instant, String)>>> = Arc::default();
+    let writers: Vec<_> = [school.deputy.clone(), school.reporter.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, key)| {
+            let mut s = server.session(&key);
+            let (stop, acknowledged) = (stop.clone(), acknowledged.clone());
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let r = s.record_concern(new_concern(&format!("Pupil Writer{w} Number{i}")), now()).unwrap();
+                    acknowledged.lock().unwrap().push((std::time::Instant::now(), r.reference));
+                    if w == 0 {
+                        s.add_entry(2, casebook::domain::EntryKind::FollowUp, now(), &format!("Follow-up {i}."), now())
+                            .unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let backup = env.path("during.cbk");
+    let started = std::time::Instant::now();
+    let said = ok(env.casebook(&school.dsl).args(["backup", "--out"]).arg(&backup));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert!(said.contains("Backed up") && said.contains("safe to copy off-site"), "{said}");
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let before: Vec<&String> = acknowledged.iter().filter(|(at, _)| *at < started).map(|(_, r)| r).collect();
+    assert!(before.len() >= 2, "the writers wrote before the backup: {acknowledged:?}");
+    drop(server);
+
+    let restored = env.path("restored");
+    let said = ok(env.casebook(&school.dsl).args(["restore"]).arg(&backup).arg("--into").arg(&restored));
+    assert!(said.contains("Restored"), "{said}");
+    // The restored store passes verify, every record opened.
+    let verified = ok(casebook_at(env, &restored, &school.dsl).arg("verify"));
+    assert!(verified.contains("no problems"), "{verified}");
+    // Every concern acknowledged before the backup began is in it, with
+    // every debrief and action; nothing in it is half a write.
+    let mut s = session(&restored, &school.dsl);
+    let rows = s.board().unwrap();
+    assert!(rows.problems.is_empty(), "{:?}", rows.problems);
+    let refs: Vec<&String> = rows.rows.iter().map(|r| &r.reference).collect();
+    for r in f.concerns.iter().chain(before.iter().copied()) {
+        assert!(refs.contains(&r), "{r} missing from the restored store");
+    }
+    for r in &refs {
+        assert!(f.concerns.contains(r) || acknowledged.iter().any(|(_, a)| a == *r), "{r} was never written");
+    }
+    let debriefs: Vec<String> = s.debriefs().unwrap().iter().map(|d| d.reference.clone()).collect();
+    assert_eq!(debriefs.len(), 2);
+    assert!(f.debriefs.iter().all(|d| debriefs.contains(d)), "{debriefs:?}");
+    assert_eq!(s.actions().unwrap().iter().map(|a| a.label()).collect::<Vec<_>>(), ["A-0001", "A-0002"]);
+    let chronology = s.case(2).unwrap().chronology.len();
+    assert!(chronology > 6, "the second concern's follow-ups came too: {chronology}");
+    // And the restored store takes new work where the backup left off,
+    // reusing no number it holds (its counters came with it).
+    let held: Vec<String> = refs.iter().map(|r| r.to_string()).collect();
+    let r = s.record_concern(new_concern("Pupil After Restore"), now()).unwrap();
+    assert!(!held.contains(&r.reference) && held.iter().all(|h| *h < r.reference), "{} reused", r.reference);
+}
+
+#[test]
+fn backup_and_restore_refuse_what_would_lose_something() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let backup = env.path("store.cbk");
+    // Opened directly, a backup needs no key.
+    let mut no_key = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"));
+    no_key
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .arg("--store")
+        .arg(env.store())
+        .arg("backup")
+        .arg("--out")
+        .arg(&backup);
+    ok(&mut no_key);
+    let err = fails(env.casebook(&school.dsl).arg("backup").arg("--out").arg(&backup));
+    assert!(err.contains("already exists; casebook never writes over a backup"), "{err}");
+
+    // A flipped byte anywhere is refused before anything is created.
+    let good = std::fs::read(&backup).unwrap();
+    for at in [20, good.len() / 2, good.len() - 40, good.len() - 1] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x01;
+        let damaged = env.path("damaged.cbk");
+        std::fs::write(&damaged, &bad).unwrap();
+        let into = env.path("from-damaged");
+        let err = fails(env.casebook(&school.dsl).arg("restore").arg(&damaged).arg("--into").arg(&into));
+        assert!(err.contains("damaged.cbk is damaged: its checksum does not match"), "byte {at}: {err}");
+        assert!(!into.exists(), "nothing was created");
+    }
+    let cut = env.path("cut.cbk");
+    std::fs::write(&cut, &good[..good.len() / 3]).unwrap();
+    let err = fails(env.casebook(&school.dsl).arg("restore").arg(&cut).arg("--into").arg(env.path("x")));
+    assert!(err.contains("is damaged"), "{err}");
+    let err = fails(env.casebook(&school.dsl).arg("restore").arg(env.path("dsl.key")).arg("--into").arg(env.path("x")));
+    assert!(err.contains("is not a casebook backup"), "{err}");
+    let err =
+        fails(env.casebook(&school.dsl).arg("restore").arg(env.path("missing.cbk")).arg("--into").arg(env.path("x")));
+    assert!(err.contains("missing.cbk") || err.contains("No such file"), "{err}");
+
+    // Never over a store, nor into a directory holding anything.
+    let err = fails(env.casebook(&school.dsl).arg("restore").arg(&backup).arg("--into").arg(env.store()));
+    assert!(err.contains("a casebook store already exists"), "{err}");
+    let full = env.path("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(full.join("notes.txt"), "keep me").unwrap();
+    let err = fails(env.casebook(&school.dsl).arg("restore").arg(&backup).arg("--into").arg(&full));
+    assert!(err.contains("is not an empty directory"), "{err}");
+    assert_eq!(std::fs::read_to_string(full.join("notes.txt")).unwrap(), "keep me");
+
+    // An empty directory is fine, and the result opens for every role.
+    let empty = env.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    ok(env.casebook(&school.dsl).arg("restore").arg(&backup).arg("--into").arg(&empty));
+    let mut lead = session(&empty, &school.leadership);
+    assert_eq!(lead.actions().unwrap().len(), 2);
+    assert!(lead.dashboard(now()).unwrap().damaged.is_empty());
+}
+
+#[test]
+fn through_serve_only_the_dsl_a_deputy_or_the_store_owner_takes_a_backup() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let _server = Server::start(env, &[]);
+    for who in [&school.leadership, &school.reporter] {
+        let err = fails(env.casebook(who).arg("backup").arg("--out").arg(env.path("no.cbk")));
+        assert!(err.contains("only the DSL or a deputy"), "{err}");
+        assert!(!env.path("no.cbk").exists());
+    }
+    ok(env.casebook(&school.deputy).arg("backup").arg("--out").arg(env.path("deputy.cbk")));
+    // The account that owns the store (a nightly job) needs no key.
+    let mut owner = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"));
+    owner
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .arg("--store")
+        .arg(env.store())
+        .arg("--identity")
+        .arg(env.path("no-such.key"))
+        .arg("backup")
+        .arg("--out")
+        .arg(env.path("owner.cbk"));
+    ok(&mut owner);
+    for b in ["deputy.cbk", "owner.cbk"] {
+        let into = env.path(&format!("from-{b}"));
+        ok(env.casebook(&school.dsl).arg("restore").arg(env.path(b)).arg("--into").arg(&into));
+        assert_eq!(session(&into, &school.dsl).board().unwrap().rows.len(), 3);
+    }
 }

@@ -7,6 +7,7 @@
 //! future server; it never imports ratatui.
 
 pub mod backend;
+pub mod backup;
 pub mod client;
 pub mod codec;
 pub mod crypto;
