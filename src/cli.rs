@@ -254,6 +254,26 @@ pub enum Command {
     Paths,
     /// Serve the store to everyone at once over a Unix socket (holds no key)
     Serve(ServeArgs),
+    /// Write a consistent backup of the whole store to a new FILE while others work (ciphertext and clear ids only: safe to copy off-site)
+    Backup {
+        /// The backup file to create (it must not exist yet)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Rebuild a store from a backup FILE into a new directory (never over an existing store)
+    Restore {
+        /// A file written by `casebook backup` (or by `serve --backup-dir`)
+        file: PathBuf,
+        /// The new store's directory: it must not exist, or be empty
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+    },
+    /// Check every record: open what your key may read, check the structure of the rest; exits 1 on any problem
+    Verify {
+        /// Structure only, nothing decrypted (fast, for a nightly job); needs no key on a store opened directly
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -440,6 +460,14 @@ fn default_identity() -> Result<PathBuf> {
     crate::paths::identity().ok_or_else(|| anyhow!("no home directory: pass --identity FILE"))
 }
 
+/// Issue 11: each record a listing had to skip (or could read only in
+/// part), one line each on stderr; the listing itself stays on stdout.
+pub(crate) fn warn_damaged(damaged: &[crate::store::Damaged]) {
+    for d in damaged {
+        eprintln!("casebook: warning: {}", crate::text::one_line(&d.to_string()));
+    }
+}
+
 /// Asks for a passphrase on the terminal, never echoed.
 pub fn prompt_passphrase(prompt: &str) -> Option<SecretString> {
     rpassword::prompt_password(prompt).ok().map(SecretString::from)
@@ -532,6 +560,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Member(MemberCommand::List)) => {
             let session = cli.session()?;
+            warn_damaged(session.member_damage());
             out!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
                 say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
@@ -559,9 +588,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 .transpose()?;
             let mut session = cli.session()?;
             let board = session.board()?;
-            for p in &board.problems {
-                eprintln!("casebook: warning: {}", crate::text::one_line(p));
-            }
+            warn_damaged(&board.problems);
             let rows: Vec<&CaseSummary> = board.rows.iter().filter(|r| wanted.is_none_or(|w| r.status == w)).collect();
             let out = std::io::stdout();
             let mut out = std::io::BufWriter::new(out.lock());
@@ -683,6 +710,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Verify { quick }) => verify(&cli, *quick),
+        Some(Command::Backup { out }) => backup(&cli, out),
+        Some(Command::Restore { file, into }) => restore(file, into),
         Some(Command::Serve(args)) => {
             let options =
                 crate::server::ServeOptions { store: cli.store_path()?, socket: cli.socket_path()?, mode: args.mode };
@@ -740,6 +770,124 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
     Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
     say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
     say!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    Ok(())
+}
+
+/// `casebook verify` (issue 11): each problem on its own line, by the
+/// record's reference or id; a summary; exit status 1 when anything is wrong.
+fn verify(cli: &Cli, quick: bool) -> Result<()> {
+    use crate::store::{Location, verify};
+    let started = std::time::Instant::now();
+    let store = crate::server::open_store(&cli.store_path()?, &cli.socket_path()?)?;
+    let backend = store.backend().clone();
+    let embedded = matches!(store.location(), Location::Embedded(_));
+    let report = if quick && embedded {
+        // The structure needs no key: a nightly job can run this as the
+        // account that owns the store.
+        verify::structure(backend.as_ref(), &|_| true)?
+    } else {
+        let identity = cli.load_identity()?;
+        cli.warn_about_key()?;
+        match store.unlock(identity) {
+            Ok(session) => session.verify(quick)?,
+            // A store too damaged to unlock is still checked as far as it
+            // can be without a key.
+            Err(e @ StoreError::Corrupt { .. }) if embedded => {
+                let mut report = verify::structure(backend.as_ref(), &|_| true)?;
+                report.problems.insert(0, crate::store::Damaged::from_error("unlocking with your key", &e));
+                report
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    for p in &report.problems {
+        say!("{p}");
+    }
+    if !report.not_checked.is_empty() {
+        say!(
+            "Not checked: {} (casebook serve shows your role only what it may read; run verify as the DSL or a deputy)",
+            report.not_checked.join(", ")
+        );
+    }
+    let opened = if quick {
+        "structure only, nothing decrypted".to_string()
+    } else {
+        format!("{} opened and read with your key", report.opened)
+    };
+    say!(
+        "Checked {} records ({opened}) in {:.1} s: {}.",
+        report.records,
+        started.elapsed().as_secs_f64(),
+        match report.problems.len() {
+            0 => "no problems".to_string(),
+            1 => "1 problem".to_string(),
+            n => format!("{n} problems"),
+        }
+    );
+    if !report.is_clean() {
+        bail!(
+            "{} problem(s) found, each listed above; keep a copy of the store as it is and see \"When a record is damaged\" in the README",
+            report.problems.len()
+        );
+    }
+    Ok(())
+}
+
+/// `casebook backup --out FILE` (issue 11). Opened directly, no key is
+/// needed (the files are this account's). Through `casebook serve`, the
+/// server takes it (consistently, while everyone works) and sends it: the
+/// DSL or a deputy proves their key first, or the account that owns the
+/// store asks without one.
+fn backup(cli: &Cli, out: &std::path::Path) -> Result<()> {
+    use crate::store::Location;
+    let started = std::time::Instant::now();
+    let store = crate::server::open_store(&cli.store_path()?, &cli.socket_path()?)?;
+    let backend = match store.location() {
+        Location::Served(_) if cli.identity_path()?.exists() => {
+            let identity = cli.load_identity()?;
+            store.unlock(identity)?.backend().clone()
+        }
+        _ => store.backend().clone(),
+    };
+    let summary = crate::store::backup::to_file(backend.as_ref(), out)?;
+    say!(
+        "Backed up {} records ({}) to {} in {:.1} s; others' writes waited {} ms.",
+        summary.entries,
+        limits::size(usize::try_from(summary.bytes).unwrap_or(usize::MAX)),
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        summary.writes_held.as_millis()
+    );
+    say!(
+        "It holds ciphertext and clear ids only, as the store does: safe to copy off-site. Restore with `casebook restore FILE --into DIR`."
+    );
+    Ok(())
+}
+
+/// `casebook restore FILE --into DIR` (issue 11): checks the whole file
+/// first, builds the store beside DIR and renames it into place, then
+/// checks the new store's structure. Needs no key.
+fn restore(file: &std::path::Path, into: &std::path::Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let summary = crate::store::backup::restore(file, into)?;
+    let backend = Store::open_backend(into)?;
+    let report = crate::store::verify::structure(&backend, &|_| true)?;
+    drop(backend);
+    say!(
+        "Restored {} records from the backup taken {} into {} in {:.1} s.",
+        summary.entries,
+        summary.taken_at.with_timezone(&chrono::Local).format("%-d %b %Y at %H:%M"),
+        into.display(),
+        started.elapsed().as_secs_f64()
+    );
+    for p in &report.problems {
+        eprintln!("casebook: warning: the backup holds this problem too: {}", crate::text::one_line(&p.to_string()));
+    }
+    say!(
+        "Open it with `casebook --store {}`; `casebook --store {} verify` opens every record.",
+        into.display(),
+        into.display()
+    );
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use rand::RngCore;
 use crate::domain::{MemberId, Role};
 use crate::store::backend::{Backend, Batch, SledBackend, Write};
 use crate::store::trees::*;
-use crate::store::wire::{self, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
+use crate::store::wire::{self, BackupInfo, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
 use crate::store::{Store, StoreError, crypto, member_by_recipient, parse_recipient};
 
 /// More connections than a school has staff at once is a fault somewhere:
@@ -150,6 +150,8 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
     let mut reader = BufReader::new(stream);
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
+    // A backup this connection asked for, while it fetches it.
+    let mut backup: Option<std::fs::File> = None;
     loop {
         let request: Request = match wire::receive(&mut reader) {
             Ok(r) => r,
@@ -161,7 +163,11 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
             }
             Err(e) => return Err(e),
         };
-        let response = answer(backend, &mut standing, request, uid);
+        let response = match request {
+            Request::Backup => take_backup(backend, &standing, uid, &mut backup),
+            Request::BackupChunk { offset } => backup_chunk(&mut backup, offset),
+            other => answer(backend, &mut standing, other, uid),
+        };
         wire::send(&mut writer, &response)?;
     }
 }
@@ -242,6 +248,71 @@ fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], 
     Ok((member, nonce, challenge))
 }
 
+/// Takes a consistent backup into an unnamed temporary file for this
+/// connection to fetch (issue 11). The DSL or a deputy may ask (a backup
+/// holds case ciphertext, which no other role is served), and so may the
+/// account that owns the store's files, without a key: it can read them anyway,
+/// and a nightly job runs as it. The server still holds no key: a backup
+/// is the ciphertext and clear metadata it already stores.
+fn take_backup(
+    backend: &SledBackend,
+    standing: &Standing,
+    uid: Option<u32>,
+    pending: &mut Option<std::fs::File>,
+) -> Response {
+    let own_account = {
+        use std::os::unix::fs::MetadataExt;
+        let (crate::store::Location::Embedded(store) | crate::store::Location::Served(store)) = backend.location();
+        uid.is_some() && std::fs::metadata(store).map(|m| m.uid()).ok() == uid
+    };
+    // A connection that proved a key is held to that member's role.
+    let allowed = match standing {
+        Standing::Member { role, .. } => matches!(role, Role::Dsl | Role::Deputy),
+        Standing::Stranger | Standing::Challenged { .. } => own_account,
+    };
+    if !allowed {
+        return Response::Refused(
+            "only the DSL or a deputy (or the account that owns the store) can take a backup: it holds every case record"
+                .into(),
+        );
+    }
+    let mut file = match tempfile::tempfile() {
+        Ok(f) => f,
+        Err(e) => return Response::Failed(format!("no room for a backup on the server: {e}")),
+    };
+    match backend.backup(&mut file) {
+        Ok(summary) => {
+            *pending = Some(file);
+            Response::BackupReady(BackupInfo {
+                bytes: summary.bytes,
+                entries: summary.entries,
+                writes_held_ms: u64::try_from(summary.writes_held.as_millis()).unwrap_or(u64::MAX),
+            })
+        }
+        Err(e) => Response::Failed(format!("the backup failed: {e}")),
+    }
+}
+
+/// The next bounded part of this connection's backup; an empty chunk ends it.
+fn backup_chunk(pending: &mut Option<std::fs::File>, offset: u64) -> Response {
+    use std::os::unix::fs::FileExt;
+    let Some(file) = pending.as_ref() else {
+        return Response::Failed("no backup was taken on this connection; ask for one first".into());
+    };
+    let mut buf = vec![0u8; PAGE_BYTES];
+    match file.read_at(&mut buf, offset) {
+        Ok(0) => {
+            *pending = None;
+            Response::Chunk(Vec::new())
+        }
+        Ok(n) => {
+            buf.truncate(n);
+            Response::Chunk(buf)
+        }
+        Err(e) => Response::Failed(format!("reading the backup failed: {e}")),
+    }
+}
+
 /// Keeps a refused connection for the audit log: when, which OS account,
 /// which key. None of it is a secret (a public key, a uid).
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
@@ -256,9 +327,6 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
 
-/// Trees whose contents are case detail (even as ciphertext) or its index.
-const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
-
 /// The coarse rules the server enforces on top of the crypto.
 pub fn permits(role: Role, request: &Request) -> Result<(), String> {
     let known = |tree: &str| {
@@ -266,14 +334,20 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
     };
     match request {
         Request::Hello { .. } | Request::Prove { .. } | Request::Changes => Ok(()),
+        // Answered by the connection itself (see take_backup).
+        Request::Backup | Request::BackupChunk { .. } => match role {
+            Role::Dsl | Role::Deputy => Ok(()),
+            _ => Err(format!("a {role} cannot take a backup")),
+        },
         Request::Get { tree, .. } | Request::Scan { tree, .. } => {
             known(tree)?;
-            let readable = match role {
-                Role::Dsl | Role::Deputy => true,
-                Role::Leadership => !CASE_TREES.contains(&tree.as_str()),
-                Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree.as_str()),
-            };
-            if readable { Ok(()) } else { Err(format!("a {role} cannot read {tree}")) }
+            // One rule, shared with `casebook verify` (which says what a
+            // role's connection cannot check).
+            if crate::store::verify::served_tree_readable(role, tree) {
+                Ok(())
+            } else {
+                Err(format!("a {role} cannot read {tree}"))
+            }
         }
         Request::NextCounter(name) => {
             let ok = match role {
@@ -358,6 +432,7 @@ fn carry_out(backend: &SledBackend, request: Request) -> Response {
         Request::NextCounter(name) => backend.next_counter(&name).map(Response::Counter).unwrap_or_else(failed),
         Request::Changes => backend.changes().map(Response::Changes).unwrap_or_else(failed),
         Request::Hello { .. } | Request::Prove { .. } => Response::Failed("already a member".into()),
+        Request::Backup | Request::BackupChunk { .. } => Response::Failed("a backup is asked for on its own".into()),
     }
 }
 

@@ -318,7 +318,11 @@ fn a_damaged_record_is_named_and_the_rest_still_open() {
         db.flush().unwrap();
     }
     let err = fails(env.casebook(&school.dsl).args(["show", &second]));
-    assert!(err.contains("case #2 could not be read") && err.contains("Nothing was changed"), "{err}");
+    // Named by its reference (issue 11).
+    assert!(
+        err.contains(&format!("concern {second} (#2) could not be read")) && err.contains("Nothing was changed"),
+        "{err}"
+    );
     assert!(ok(env.casebook(&school.dsl).args(["show", &first])).contains("Intact record."));
     let list = ok(env.casebook(&school.dsl).arg("list"));
     assert!(list.contains(&first), "{list}");
@@ -412,9 +416,16 @@ fn a_member_record_copied_from_another_store_is_named_not_a_panic() {
         let out = b.casebook(key).arg("list").output().unwrap();
         assert_ne!(out.status.code(), Some(101), "panicked: {}", text(&out).1);
     }
-    let err = fails(b.casebook(&school_b.dsl).arg("list"));
-    assert!(err.contains("member #9's record could not be read"), "{err}");
-    assert!(err.contains("not sealed for this store"), "{err}");
+    // Issue 11: named, and no longer a failed session for everyone.
+    let out = b.casebook(&school_b.dsl).args(["member", "list"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("member #9 (name unreadable)"), "{stdout}");
+    assert!(
+        stderr.contains("member #9's name: none of your keys opens it; it was not sealed for this store"),
+        "{stderr}"
+    );
+    ok(b.casebook(&school_b.reporter).args(["member", "list"]));
 }
 
 #[test]
@@ -430,8 +441,12 @@ fn a_forged_member_record_is_named_not_an_abort() {
         db.open_tree("members").unwrap().insert(10u32.to_be_bytes(), forged).unwrap();
         db.flush().unwrap();
     }
-    let err = fails(env.casebook(&school.dsl).arg("list"));
-    assert!(err.contains("member #10's record could not be read: the record is damaged"), "{err}");
+    // Issue 11: named on every listing of members, never a failed session.
+    let out = env.casebook(&school.dsl).args(["member", "list"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("member #10: the record is damaged"), "{stderr}");
+    assert!(stdout.contains("Ms Dee Ess-Ell") && !stdout.contains("#10"), "{stdout}");
 }
 
 #[test]

@@ -339,7 +339,7 @@ fn a_policy_change_action_triggers_a_review_and_the_review_closes_it() {
 fn figures_reach_leadership_as_counts_written_with_every_case_write() {
     let lib = Lib::new();
     let mut lead = lib.open(&lib.lead);
-    assert_eq!(lead.figures(t(20, 9)).unwrap(), None, "no concern recorded yet");
+    assert_eq!(lead.figures(t(20, 9)).unwrap().items, None, "no concern recorded yet");
     drop(lead);
     let mut s = lib.open(&lib.dsl);
     concern(&mut s, "Pupil Fictional One", Status::AwaitingDebrief);
@@ -348,20 +348,20 @@ fn figures_reach_leadership_as_counts_written_with_every_case_write() {
     // Each write re-counts its shard of the index, so leadership's figures
     // follow without anyone opening the board.
     let mut lead = lib.open(&lib.lead);
-    assert_eq!(lead.figures(t(20, 9)).unwrap().unwrap().total(), 2);
+    assert_eq!(lead.figures(t(20, 9)).unwrap().items.unwrap().total(), 2);
     drop(lead);
 
     let mut s = lib.open(&lib.dsl);
     s.board().unwrap();
-    let fresh = s.figures(t(20, 9)).unwrap().unwrap();
+    let fresh = s.figures(t(20, 9)).unwrap().items.unwrap();
     drop(s);
     let mut lead = lib.open(&lib.lead);
-    let stored = lead.figures(t(20, 9)).unwrap().unwrap();
+    let stored = lead.figures(t(20, 9)).unwrap().items.unwrap();
     assert_eq!(stored.counts, fresh.counts);
     assert_eq!(stored.total(), 2);
     assert_eq!(stored.count(Status::AwaitingDebrief), 1);
     assert_eq!(stored.by_category(), vec![("restricted-area".to_string(), 2)]);
-    let dash = lead.dashboard(t(20, 9)).unwrap();
+    let dash = lead.dashboard(t(20, 9)).unwrap().items;
     assert_eq!(dash.figures.unwrap().count(Status::InProgress), 1);
     assert!(dash.policies[0].overdue);
 }
@@ -880,7 +880,7 @@ fn the_demo_fills_every_leadership_panel_and_its_debriefs_close_what_they_link()
     drop(s);
     let lead = casebook::store::identity::load(&keys.dir.join("leadership.txt"), &mut || None).unwrap();
     let mut lead = Store::open(&dir.path().join("store")).unwrap().unlock(lead).unwrap();
-    let dash = lead.dashboard(now).unwrap();
+    let dash = lead.dashboard(now).unwrap().items;
     assert_eq!(dash.debriefs_total, debriefs.len());
     assert!(debriefs.len() >= 2, "{}", debriefs.len());
     let a = dash.actions;

@@ -1248,6 +1248,12 @@ impl casebook::store::Backend for Gated {
     fn wait_change(&self, since: u64, timeout: std::time::Duration) -> Result<u64, casebook::store::StoreError> {
         self.inner.wait_change(since, timeout)
     }
+    fn backup(
+        &self,
+        out: &mut dyn std::io::Write,
+    ) -> Result<casebook::store::backup::Summary, casebook::store::StoreError> {
+        self.inner.backup(out)
+    }
 }
 
 /// The demo store of `concerns` concerns, unlocked by the DSL over a gated backend.

@@ -269,10 +269,12 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
         DebriefCommand::List { json } => {
             let session = cli.session()?;
             let debriefs = session.debriefs()?;
+            super::warn_damaged(&debriefs.damaged);
             if *json {
-                return print_json(&debriefs);
+                return print_json(&debriefs.items);
             }
             let actions = session.actions()?;
+            super::warn_damaged(&actions.damaged);
             out!("{:<12} {:<10} {:>7} {:>7} {:<28} CONCERNS", "REFERENCE", "HELD", "LESSONS", "ACTIONS", "RECORDED BY");
             for d in &debriefs {
                 let n = actions.iter().filter(|a| a.debrief == d.id).count();
@@ -304,6 +306,7 @@ pub fn debrief(cli: &Cli, command: &DebriefCommand) -> Result<()> {
         DebriefCommand::Awaiting { json } => {
             let mut session = cli.session()?;
             let rows = session.awaiting_debrief()?;
+            super::warn_damaged(&rows.damaged);
             let now = now();
             if *json {
                 let rows: Vec<_> = rows
@@ -529,7 +532,9 @@ pub fn action(cli: &Cli, command: &ActionCommand) -> Result<()> {
             let session = cli.session()?;
             let owner = owner.as_deref().map(|o| member_id(&session, o)).transpose()?;
             let filter = ActionFilter { owner, status, kind, overdue_only: *overdue };
-            let actions: Vec<Action> = session.actions()?.into_iter().filter(|a| filter.matches(a, today)).collect();
+            let all = session.actions()?;
+            super::warn_damaged(&all.damaged);
+            let actions: Vec<Action> = all.into_iter().filter(|a| filter.matches(a, today)).collect();
             if *json {
                 return print_json(&actions.iter().map(|a| ActionJson::of(a, today)).collect::<Vec<_>>());
             }
@@ -630,6 +635,7 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
         PolicyCommand::List { json } => {
             let session = cli.session()?;
             let policies = session.policies()?;
+            super::warn_damaged(&policies.damaged);
             if *json {
                 return print_json(
                     &policies.iter().map(|p| PolicyJson { status: p.status(today), policy: p }).collect::<Vec<_>>(),
@@ -700,8 +706,9 @@ pub fn policy(cli: &Cli, command: &PolicyCommand) -> Result<()> {
 pub fn figures(cli: &Cli, json: bool) -> Result<()> {
     let mut session = cli.session()?;
     let dash = session.dashboard(now())?;
+    super::warn_damaged(&dash.damaged);
     if json {
-        return print_json(&dash);
+        return print_json(&dash.items);
     }
     out_raw!("{}", safe(&dashboard_text(&dash, session.catalogue())));
     Ok(())

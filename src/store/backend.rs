@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -142,6 +142,11 @@ pub trait Backend: Send + Sync {
         Ok(())
     }
 
+    /// Writes a backup of every tree to `out` (see [`super::backup`]), as
+    /// one consistent state of the store: writes made meanwhile wait, or
+    /// are all in it.
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError>;
+
     /// Every entry of a tree, page by page.
     fn scan(&self, tree: &str) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
         let mut out: Vec<(Bytes, Bytes)> = Vec::new();
@@ -201,6 +206,9 @@ pub struct SledBackend {
     db: sled::Db,
     trees: Mutex<HashMap<String, sled::Tree>>,
     feed: ChangeFeed,
+    /// Writes hold it shared; a backup holds it alone while it reads, so it
+    /// sees one state of every tree (sled's iterators are per tree).
+    gate: RwLock<()>,
 }
 
 impl SledBackend {
@@ -227,7 +235,13 @@ impl SledBackend {
                 Err(e) => return Err(super::corrupt(format!("the store at {shown}"), e)),
             }
         };
-        Ok(SledBackend { path: path.to_path_buf(), db, trees: Mutex::new(HashMap::new()), feed: ChangeFeed::default() })
+        Ok(SledBackend {
+            path: path.to_path_buf(),
+            db,
+            trees: Mutex::new(HashMap::new()),
+            feed: ChangeFeed::default(),
+            gate: RwLock::new(()),
+        })
     }
 
     fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
@@ -271,6 +285,7 @@ impl Backend for SledBackend {
         if batch.writes.is_empty() && batch.checks.is_empty() {
             return Ok(self.feed.current());
         }
+        let _writing = self.gate.read().unwrap_or_else(|p| p.into_inner());
         let names = batch.trees();
         let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
         let slot = |name: &str| names.iter().position(|n| *n == name).expect("every tree of the batch was opened");
@@ -301,6 +316,7 @@ impl Backend for SledBackend {
         // A damaged counter is left as it is and reported: starting again
         // from 1 would hand out ids already in use and overwrite records.
         let damaged = || super::corrupt(format!("the {name} counter"), "it is not a 4-byte number");
+        let _writing = self.gate.read().unwrap_or_else(|p| p.into_inner());
         let v = self.tree("counters")?.update_and_fetch(name, |old| match old {
             None => Some(1u32.to_be_bytes().to_vec()),
             Some(b) => match <[u8; 4]>::try_from(b).map(u32::from_be_bytes) {
@@ -319,6 +335,18 @@ impl Backend for SledBackend {
 
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
         Ok(self.feed.wait(since, timeout))
+    }
+
+    /// Holds every write back while it reads (issue 11): a case and its
+    /// revision record, written in one batch, are both in the backup or
+    /// both not. Reading a school's store takes a fraction of a second;
+    /// a write waits that long, and is never refused.
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError> {
+        let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        let (summary, held) = super::backup::timed(|| super::backup::write(self, self.feed.current(), out));
+        let mut summary = summary?;
+        summary.writes_held = held;
+        Ok(summary)
     }
 }
 

@@ -122,6 +122,43 @@ impl Backend for ServedBackend {
         }
     }
 
+    /// The server takes the backup (consistently, see [`super::backup`]) and
+    /// this fetches it in bounded chunks. Only the DSL or a deputy may ask,
+    /// or the server's own account without a key.
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError> {
+        let info = match self.call(&Request::Backup)? {
+            Response::BackupReady(info) => info,
+            other => return Err(self.unexpected("backup", other)),
+        };
+        let mut offset = 0u64;
+        loop {
+            let chunk = match self.call(&Request::BackupChunk { offset })? {
+                Response::Chunk(c) => c,
+                other => return Err(self.unexpected("backup chunk", other)),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            out.write_all(&chunk)?;
+            offset += chunk.len() as u64;
+        }
+        out.flush()?;
+        if offset != info.bytes {
+            return Err(StoreError::Served(format!(
+                "casebook serve sent {offset} bytes of a {}-byte backup; nothing was kept",
+                info.bytes
+            )));
+        }
+        Ok(super::backup::Summary {
+            taken_at: chrono::Utc::now(),
+            change: 0,
+            entries: info.entries,
+            bytes: info.bytes,
+            trees: Vec::new(),
+            writes_held: Duration::from_millis(info.writes_held_ms),
+        })
+    }
+
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
         let deadline = Instant::now() + timeout;
         loop {

@@ -7,11 +7,13 @@
 //! future server; it never imports ratatui.
 
 pub mod backend;
+pub mod backup;
 pub mod client;
 pub mod codec;
 pub mod crypto;
 pub mod identity;
 pub mod oversight;
+pub mod verify;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +58,10 @@ pub(crate) mod trees {
     pub const REFUSALS: &str = "refusals";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
+
+    /// Trees whose contents are case detail (even as ciphertext) or its
+    /// index: only the DSL and deputies are served them.
+    pub const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
 
     /// Every tree a store has; a served client may name no other.
     pub const ALL: [&str; 13] = [
@@ -341,17 +347,10 @@ impl Store {
         self.backend.next_counter(name)
     }
 
-    fn member_records(&self) -> Result<Vec<(MemberId, MemberRecord)>, StoreError> {
-        self.backend
-            .scan(MEMBERS)?
-            .into_iter()
-            .map(|(k, v)| {
-                let id = id_of(&k)?;
-                let rec: MemberRecord =
-                    codec::from_bytes(&v).map_err(|e| corrupt(format!("member #{id}'s record"), e))?;
-                Ok((id, rec))
-            })
-            .collect()
+    /// The member records that decode, and the ones that do not (issue 11:
+    /// one damaged member record is named, never a failed session).
+    fn member_records(&self) -> Result<MemberRecords, StoreError> {
+        member_records(self.backend.as_ref())
     }
 
     /// Unlocks the store with a member's key: finds the member, unwraps the
@@ -359,12 +358,27 @@ impl Store {
     pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
         let mine = identity.to_public().to_string();
         self.backend.authenticate(&identity)?;
-        let records = self.member_records()?;
-        let (my_id, my_role) = records
-            .iter()
-            .find(|(_, r)| r.recipient == mine)
-            .map(|(id, r)| (*id, r.role))
-            .ok_or_else(|| StoreError::NotMember(mine.clone()))?;
+        let (records, skipped) = self.member_records()?;
+        let (my_id, my_role) = match records.iter().find(|(_, r)| r.recipient == mine) {
+            Some((id, r)) => (*id, r.role),
+            None if skipped.is_empty() => return Err(StoreError::NotMember(mine)),
+            // It may be this member's own record that is damaged: say so
+            // rather than "not a member".
+            None => {
+                return Err(corrupt(
+                    "the member list",
+                    format!(
+                        "this key ({mine}) is not among the members that can be read, and {}; if that is your \
+                         record, the DSL can restore the store from a backup",
+                        skipped
+                            .iter()
+                            .map(|d| format!("{} is damaged ({})", d.what, d.detail))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        };
         let mut keys = Vec::new();
         for &class in my_role.classes() {
             let sealed = self
@@ -379,8 +393,21 @@ impl Store {
                     .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "wrong length"))?,
             );
         }
-        let mut session = Session { store: self, identity, keys, members: Vec::new(), me: my_id, my_role, index: None };
-        session.members = session.load_members(records)?;
+        let mut session = Session {
+            store: self,
+            identity,
+            keys,
+            members: Vec::new(),
+            me: my_id,
+            my_role,
+            index: None,
+            member_damage: Vec::new(),
+            members_skipped: skipped.len(),
+        };
+        let (members, mut unreadable) = session.load_members(records);
+        session.members = members;
+        unreadable.extend(skipped);
+        session.member_damage = unreadable;
         Ok(session)
     }
 }
@@ -388,14 +415,39 @@ impl Store {
 /// The member whose public key is `recipient`, and their role, from the
 /// clear member records (the server's view: it holds no key to read names).
 pub fn member_by_recipient(backend: &dyn Backend, recipient: &str) -> Result<Option<(MemberId, Role)>, StoreError> {
+    // A damaged member record is skipped: it keeps out no one but its own
+    // member (issue 11).
+    let (records, _) = member_records(backend)?;
+    Ok(records.into_iter().find(|(_, r)| r.recipient == recipient).map(|(id, r)| (id, r.role)))
+}
+
+/// Member records that decode, and the ones that do not, named.
+type MemberRecords = (Vec<(MemberId, MemberRecord)>, Vec<Damaged>);
+
+/// The clear member records: those that decode, and the damaged ones named.
+fn member_records(backend: &dyn Backend) -> Result<MemberRecords, StoreError> {
+    let mut records = Vec::new();
+    let mut damaged = Vec::new();
     for (k, v) in backend.scan(MEMBERS)? {
-        let id = id_of(&k)?;
-        let rec: MemberRecord = codec::from_bytes(&v).map_err(|e| corrupt(format!("member #{id}'s record"), e))?;
-        if rec.recipient == recipient {
-            return Ok(Some((id, rec.role)));
+        let Ok(id) = id_of(&k) else {
+            damaged.push(Damaged::new(malformed_key("member", &k), "it names no member"));
+            continue;
+        };
+        match codec::from_bytes::<MemberRecord>(&v) {
+            Ok(rec) => records.push((id, rec)),
+            Err(e) => damaged.push(Damaged::new(format!("member #{id}"), format!("the record is damaged ({e})"))),
         }
     }
-    Ok(None)
+    Ok((records, damaged))
+}
+
+/// Names a record whose key is not a 4-byte id (a damaged key).
+fn malformed_key(what: &str, key: &[u8]) -> String {
+    format!(
+        "a {what} record under a malformed key ({} bytes: {})",
+        key.len(),
+        crate::text::one_line(&String::from_utf8_lossy(key))
+    )
 }
 
 /// The one row `typed` names among the board's `rows` (see [`Session::resolve`]).
@@ -420,6 +472,33 @@ pub(crate) fn resolve_reference(rows: &[CaseSummary], typed: &str) -> Result<(u3
     }
 }
 
+/// What the board says of a concern whose revision record is damaged.
+const META_DAMAGED: &str = "its revision record (case_meta) is damaged; the concern is shown from its own record, but \
+                            cannot be changed until the store is restored from a backup (see `casebook verify`)";
+
+/// Each case id's reference, from the clear `case_refs` tree (an entry
+/// that is not a 4-byte id is left out; `casebook verify` names it).
+pub(crate) fn case_references(backend: &dyn Backend) -> Result<HashMap<u32, String>, StoreError> {
+    Ok(backend
+        .scan(CASE_REFS)?
+        .into_iter()
+        .filter_map(|(reference, id)| Some((id_of(&id).ok()?, String::from_utf8_lossy(&reference).into_owned())))
+        .collect())
+}
+
+/// "concern C-2026-0003 (#3)", or "concern #3" when its reference is not known.
+pub(crate) fn case_name(references: &HashMap<u32, String>, id: u32) -> String {
+    match references.get(&id) {
+        Some(r) => format!("concern {} (#{id})", crate::text::one_line(r)),
+        None => format!("concern #{id}"),
+    }
+}
+
+/// What a member whose name does not open is called (issue 11).
+pub fn unreadable_member_name(id: MemberId) -> String {
+    format!("member #{id} (name unreadable)")
+}
+
 fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, bincode::config::standard()).expect("bincode encodes plain data")
 }
@@ -438,7 +517,84 @@ pub fn parse_recipient(text: &str) -> Result<x25519::Recipient, StoreError> {
 #[derive(Debug, Default, Clone)]
 pub struct Board {
     pub rows: Vec<CaseSummary>,
-    pub problems: Vec<String>,
+    pub problems: Vec<Damaged>,
+}
+
+/// A record that could not be read, named by what it is and its reference
+/// or id ("concern C-2026-0003 (#3)", "action A-0004", "member #3"), with
+/// why. Issue 11: one damaged record never takes out more than itself; every
+/// listing skips it, names it, and shows the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    pub what: String,
+    pub detail: String,
+}
+
+impl Damaged {
+    pub fn new(what: impl Into<String>, detail: impl Into<String>) -> Damaged {
+        Damaged { what: what.into(), detail: detail.into() }
+    }
+
+    /// From the error that reading the record gave; a [`StoreError::Corrupt`]
+    /// gives its detail alone (its own wording repeats the record's name).
+    pub fn from_error(what: impl Into<String>, e: &StoreError) -> Damaged {
+        let detail = match e {
+            StoreError::Corrupt { detail, .. } => detail.clone(),
+            other => other.to_string(),
+        };
+        Damaged::new(what, detail)
+    }
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.what, self.detail)
+    }
+}
+
+/// What a listing read, and the records it had to skip (issue 11). It reads
+/// as the list itself (`listed.len()`, `for x in listed`); `damaged` says
+/// what is missing from it and why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listed<T> {
+    pub items: T,
+    pub damaged: Vec<Damaged>,
+}
+
+impl<T> Listed<T> {
+    pub fn new(items: T) -> Listed<T> {
+        Listed { items, damaged: Vec::new() }
+    }
+
+    pub fn into_items(self) -> T {
+        self.items
+    }
+}
+
+impl<T> std::ops::Deref for Listed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.items
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Listed<T>
+where
+    &'a T: IntoIterator,
+{
+    type Item = <&'a T as IntoIterator>::Item;
+    type IntoIter = <&'a T as IntoIterator>::IntoIter;
+    fn into_iter(self) -> Self::IntoIter {
+        (&self.items).into_iter()
+    }
+}
+
+impl<T: IntoIterator> IntoIterator for Listed<T> {
+    type Item = T::Item;
+    type IntoIter = T::IntoIter;
+    fn into_iter(self) -> T::IntoIter {
+        self.items.into_iter()
+    }
 }
 
 /// One case from a bulk load: its id and the case, or why it could not be read.
@@ -456,6 +612,11 @@ pub struct Session {
     my_role: Role,
     /// The decrypted board index, once loaded.
     index: Option<BTreeMap<u32, CaseSummary>>,
+    /// Member records that could not be read, or whose names could not
+    /// (issue 11: named in the member list, never a failed session).
+    member_damage: Vec<Damaged>,
+    /// How many member records did not decode at all (role unknown).
+    members_skipped: usize,
 }
 
 /// A concern just recorded: its store id and its reference.
@@ -478,26 +639,35 @@ pub struct TriageInput {
 }
 
 impl Session {
-    /// Decrypts every member's name. A record that does not open (damaged,
-    /// or copied in from another store) is named, never a panic (issue 8).
-    fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> Result<Vec<Member>, StoreError> {
-        records
+    /// Decrypts every member's name. A name that does not open (damaged,
+    /// or copied in from another store) is named, never a panic (issue 8),
+    /// and never a failed session (issue 11): the member shows as
+    /// "member #3 (name unreadable)" and keeps their role, so records are
+    /// still sealed to them.
+    fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> (Vec<Member>, Vec<Damaged>) {
+        let mut damaged = Vec::new();
+        let members = records
             .into_iter()
             .map(|(id, r)| {
-                let name: MemberName =
-                    self.open_record(AccessClass::Directory, &r.sealed_name).map_err(|e| match e {
-                        StoreError::Corrupt { detail, .. } => corrupt(format!("member #{id}'s record"), detail),
-                        other => corrupt(format!("member #{id}'s record"), other),
-                    })?;
-                Ok(Member {
-                    id,
-                    name: name.0,
-                    role: r.role,
-                    recipient: r.recipient,
-                    authorised_to_erase: r.authorised_to_erase,
-                })
+                if parse_recipient(&r.recipient).is_err() {
+                    damaged.push(Damaged::new(format!("member #{id}"), "its public key is damaged"));
+                }
+                let name = match self.open_record::<MemberName>(AccessClass::Directory, &r.sealed_name) {
+                    Ok(name) => name.0,
+                    Err(e) => {
+                        damaged.push(Damaged::from_error(format!("member #{id}'s name"), &e));
+                        unreadable_member_name(id)
+                    }
+                };
+                Member { id, name, role: r.role, recipient: r.recipient, authorised_to_erase: r.authorised_to_erase }
             })
-            .collect()
+            .collect();
+        (members, damaged)
+    }
+
+    /// Member records, or members' names, that could not be read.
+    pub fn member_damage(&self) -> &[Damaged] {
+        &self.member_damage
     }
 
     /// A second session of the same member over the same backend, for a
@@ -514,6 +684,8 @@ impl Session {
             me: self.me,
             my_role: self.my_role,
             index: None,
+            member_damage: self.member_damage.clone(),
+            members_skipped: self.members_skipped,
         }
     }
 
@@ -574,12 +746,17 @@ impl Session {
         self.class_key(class).ok_or_else(|| StoreError::Forbidden { role: self.my_role, action: action.to_string() })
     }
 
+    /// Every member of `class`. A member whose public key is damaged cannot
+    /// be sealed to (nor unlock: their key no longer matches), so they are
+    /// left out rather than stopping every write (issue 11; `casebook
+    /// verify` names them).
     fn recipients_for(&self, class: AccessClass) -> Result<Vec<x25519::Recipient>, StoreError> {
-        self.members
+        Ok(self
+            .members
             .iter()
             .filter(|m| m.role.reads(class))
-            .map(|m| parse_recipient(&m.recipient).map_err(|e| corrupt(format!("member #{}'s record", m.id), e)))
-            .collect()
+            .filter_map(|m| parse_recipient(&m.recipient).ok())
+            .collect())
     }
 
     /// Seals a record to every member of `class`, plus the class stanza if
@@ -632,6 +809,15 @@ impl Session {
         }
         if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
             return Err(StoreError::Input(format!("the member's name: {problem}")));
+        }
+        if self.members_skipped > 0 {
+            // Re-wrapping the class keys without a member whose record is
+            // damaged would lock them out for good (issue 11).
+            return Err(StoreError::Input(format!(
+                "a member record is damaged ({}); adding a member now would lock its member out. Restore the \
+                 store from a backup first (see `casebook verify`); nothing was changed",
+                self.member_damage.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            )));
         }
         let parsed = parse_recipient(recipient)?;
         if self.members.iter().any(|m| m.recipient == parsed.to_string()) {
@@ -737,7 +923,11 @@ impl Session {
         self.require(AccessClass::Case, "read concerns")?;
         let sealed = self.store.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
         self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
-            StoreError::Corrupt { detail, .. } => corrupt(format!("case #{id}"), detail),
+            // Named by its reference where the clear map knows it (issue 11).
+            StoreError::Corrupt { detail, .. } => {
+                let names = self.case_names().unwrap_or_default();
+                corrupt(case_name(&names, id), detail)
+            }
             other => other,
         })
     }
@@ -963,26 +1153,49 @@ impl Session {
             None => self.load_index()?,
         };
         let mut revisions: HashMap<u32, (u64, Vec<u8>)> = HashMap::new();
+        // Issue 11: a damaged revision record costs only its own concern,
+        // which is still shown, read from its record each time.
+        let mut problems: Vec<(Option<u32>, Damaged)> = Vec::new();
+        let mut unknown_revision: Vec<u32> = Vec::new();
         for (k, v) in self.store.backend.scan(CASE_META)? {
-            let id = id_of(&k)?;
-            let meta: CaseMeta = codec::from_bytes(&v).map_err(|e| corrupt(format!("case {id}'s metadata"), e))?;
-            revisions.insert(id, (meta.revision, v));
+            let Ok(id) = id_of(&k) else {
+                problems.push((None, Damaged::new(malformed_key("case_meta", &k), "it names no concern")));
+                continue;
+            };
+            match codec::from_bytes::<CaseMeta>(&v) {
+                Ok(meta) => {
+                    revisions.insert(id, (meta.revision, v));
+                }
+                Err(_) => {
+                    unknown_revision.push(id);
+                    problems.push((Some(id), Damaged::new("", META_DAMAGED)));
+                }
+            }
         }
         let mut dirty: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
         index.retain(|id, row| {
             let keep = revisions.get(id).map(|r| r.0) == Some(row.revision);
-            if !keep {
+            if !keep && !unknown_revision.contains(id) {
                 dirty.insert(shard_of(*id));
             }
             keep
         });
-        let stale: Vec<u32> = revisions.keys().copied().filter(|id| !index.contains_key(id)).collect();
-        let mut problems = Vec::new();
+        let stale: Vec<u32> = revisions
+            .keys()
+            .copied()
+            .filter(|id| !index.contains_key(id))
+            .chain(unknown_revision.iter().copied())
+            .collect();
         let loaded = self.load_cases(&stale);
         for (id, result) in stale.iter().zip(loaded) {
             match result {
                 Ok((case, sealed_has_class)) => {
-                    let (rev, meta) = &revisions[id];
+                    let Some((rev, meta)) = revisions.get(id) else {
+                        // Revision unknown: shown, never cached as current
+                        // (and no shard is re-sealed for it on every load).
+                        index.insert(*id, CaseSummary::of(*id, 0, &case, self.catalogue()));
+                        continue;
+                    };
                     index.insert(*id, CaseSummary::of(*id, *rev, &case, self.catalogue()));
                     dirty.insert(shard_of(*id));
                     if !sealed_has_class {
@@ -998,9 +1211,10 @@ impl Session {
                         }
                     }
                 }
-                Err(e) => problems.push(format!("case #{id}: {e}")),
+                Err(e) => problems.push((Some(*id), Damaged::from_error("", &e))),
             }
         }
+        let problems = self.name_case_problems(problems)?;
         for &shard in &dirty {
             self.save_index_shard(shard, &shard_rows(&index, shard))?;
         }
@@ -1008,6 +1222,29 @@ impl Session {
         let mut rows: Vec<CaseSummary> = self.index.as_ref().map(|i| i.values().cloned().collect()).unwrap_or_default();
         rows.sort_by(board_order);
         Ok(Board { rows, problems })
+    }
+
+    /// Names each damaged case by its reference where `case_refs` knows it
+    /// (read only when something is damaged).
+    fn name_case_problems(&self, problems: Vec<(Option<u32>, Damaged)>) -> Result<Vec<Damaged>, StoreError> {
+        if problems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names = self.case_names()?;
+        Ok(problems
+            .into_iter()
+            .map(|(id, mut d)| {
+                if let Some(id) = id {
+                    d.what = case_name(&names, id);
+                }
+                d
+            })
+            .collect())
+    }
+
+    /// Each case's reference, from the clear `case_refs` tree.
+    pub(crate) fn case_names(&self) -> Result<HashMap<u32, String>, StoreError> {
+        case_references(self.store.backend.as_ref())
     }
 
     /// Decrypts many cases on all cores (index rebuild).
@@ -1064,8 +1301,10 @@ pub struct CaseReader {
 }
 
 impl CaseReader {
+    /// Every case's id (a malformed key is skipped, not a failed search:
+    /// issue 11; `casebook verify` names it).
     pub fn ids(&self) -> Result<Vec<u32>, StoreError> {
-        self.backend.scan(CASE_META)?.into_iter().map(|(k, _)| id_of(&k)).collect()
+        Ok(self.backend.scan(CASE_META)?.into_iter().filter_map(|(k, _)| id_of(&k).ok()).collect())
     }
 
     /// One case, and whether its record already carries the class stanza.

@@ -14,14 +14,14 @@
 use chrono::{Datelike, NaiveDateTime};
 
 use super::codec::Record;
-use super::{Batch, Session, StoreError, be, corrupt, id_of, resolve_reference};
+use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key, resolve_reference};
 use crate::domain::action::{action_label, action_order};
 use crate::domain::debrief::awaiting_since;
 use crate::domain::names::names_mentioned;
 use crate::domain::{
-    AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, CaseSummary, ConcernLink,
-    Dashboard, Debrief, DebriefId, FieldError, Figures, NewAction, NewDebrief, PolicyId, Review, ReviewTrigger, Role,
-    Status, TrackedPolicy, TriggerKind,
+    AccessClass, Action, ActionId, ActionKind, ActionStatus, Author, AwaitingDebrief, ConcernLink, Dashboard, Debrief,
+    DebriefId, FieldError, Figures, NewAction, NewDebrief, PolicyId, Review, ReviewTrigger, Role, Status,
+    TrackedPolicy, TriggerKind,
 };
 
 use super::trees::{ACTIONS, DEBRIEFS, FIGURES, POLICIES};
@@ -73,12 +73,25 @@ impl Session {
         })
     }
 
-    fn load_all<T: Record>(&self, tree: &str, what: &str) -> Result<Vec<T>, StoreError> {
+    /// Every record of a tree that opens; each one that does not is named
+    /// (by `name`, from its id) and skipped, never failing the list (issue 11).
+    fn load_all<T: Record>(
+        &self,
+        tree: &str,
+        what: &str,
+        name: impl Fn(u32) -> String,
+    ) -> Result<Listed<Vec<T>>, StoreError> {
         self.require(AccessClass::Oversight, &format!("read {what}s"))?;
-        let mut out = Vec::new();
+        let mut out = Listed::new(Vec::new());
         for (k, v) in self.store.backend.scan(tree)? {
-            let id = id_of(&k)?;
-            out.push(self.open_oversight(what, id, &v)?);
+            let Ok(id) = id_of(&k) else {
+                out.damaged.push(Damaged::new(malformed_key(what, &k), format!("it names no {what}")));
+                continue;
+            };
+            match self.open_oversight(what, id, &v) {
+                Ok(record) => out.items.push(record),
+                Err(e) => out.damaged.push(Damaged::from_error(name(id), &e)),
+            }
         }
         Ok(out)
     }
@@ -187,9 +200,10 @@ impl Session {
     }
 
     /// Every debrief, most recently held first (DSL, deputies, leadership).
-    pub fn debriefs(&self) -> Result<Vec<Debrief>, StoreError> {
-        let mut all: Vec<Debrief> = self.load_all(DEBRIEFS, "debrief")?;
-        all.sort_by(|a, b| b.held_on.cmp(&a.held_on).then(b.id.cmp(&a.id)));
+    /// A damaged one is named by its number (its reference is inside it).
+    pub fn debriefs(&self) -> Result<Listed<Vec<Debrief>>, StoreError> {
+        let mut all: Listed<Vec<Debrief>> = self.load_all(DEBRIEFS, "debrief", |id| format!("debrief #{id}"))?;
+        all.items.sort_by(|a, b| b.held_on.cmp(&a.held_on).then(b.id.cmp(&a.id)));
         Ok(all)
     }
 
@@ -209,21 +223,29 @@ impl Session {
 
     /// Concerns still waiting for a debrief, longest waiting first (DSL and
     /// deputies: the references are case detail leadership does not need).
-    pub fn awaiting_debrief(&mut self) -> Result<Vec<AwaitingDebrief>, StoreError> {
+    /// A concern whose record no longer opens is still listed, waiting since
+    /// it was reported, and named in `damaged` (issue 11).
+    pub fn awaiting_debrief(&mut self) -> Result<Listed<Vec<AwaitingDebrief>>, StoreError> {
         self.require(AccessClass::Case, "see concerns awaiting debrief")?;
-        let rows: Vec<CaseSummary> =
-            self.board()?.rows.into_iter().filter(|r| r.status == Status::AwaitingDebrief).collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let case = self.case(row.id)?;
-            out.push(AwaitingDebrief {
+        let board = self.board()?;
+        let mut out = Listed::new(Vec::new());
+        out.damaged = board.problems;
+        for row in board.rows.into_iter().filter(|r| r.status == Status::AwaitingDebrief) {
+            let since = match self.case(row.id) {
+                Ok(case) => awaiting_since(&case).unwrap_or(row.reported_at),
+                Err(e) => {
+                    out.damaged.push(Damaged::from_error(format!("concern {} (#{})", row.reference, row.id), &e));
+                    row.reported_at
+                }
+            };
+            out.items.push(AwaitingDebrief {
                 case_id: row.id,
                 reference: row.reference,
                 category: row.category,
-                since: awaiting_since(&case).unwrap_or(row.reported_at),
+                since,
             });
         }
-        out.sort_by(|a, b| a.since.cmp(&b.since).then(a.reference.cmp(&b.reference)));
+        out.items.sort_by(|a, b| a.since.cmp(&b.since).then(a.reference.cmp(&b.reference)));
         Ok(out)
     }
 
@@ -324,9 +346,9 @@ impl Session {
 
     /// Every action, still-to-do first and by due date (DSL, deputies,
     /// leadership). Filter with [`crate::domain::ActionFilter`].
-    pub fn actions(&self) -> Result<Vec<Action>, StoreError> {
-        let mut all: Vec<Action> = self.load_all(ACTIONS, "action")?;
-        all.sort_by(action_order);
+    pub fn actions(&self) -> Result<Listed<Vec<Action>>, StoreError> {
+        let mut all: Listed<Vec<Action>> = self.load_all(ACTIONS, "action", action_label)?;
+        all.items.sort_by(action_order);
         Ok(all)
     }
 
@@ -361,7 +383,7 @@ impl Session {
 
     /// The tracked policies. On first use the catalogue's policy is added
     /// (the seed: written June 2024, so overdue since June 2025).
-    pub fn policies(&self) -> Result<Vec<TrackedPolicy>, StoreError> {
+    pub fn policies(&self) -> Result<Listed<Vec<TrackedPolicy>>, StoreError> {
         self.require(AccessClass::Oversight, "read policy reviews")?;
         if self.store.backend.scan_page(POLICIES, None, 1)?.is_empty() {
             let seed = TrackedPolicy::from_catalogue(SEED_POLICY, &self.catalogue().policy);
@@ -374,7 +396,7 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        self.load_all(POLICIES, "policy")
+        self.load_all(POLICIES, "policy", |id| format!("policy #{id}"))
     }
 
     pub fn policy(&self, id: PolicyId) -> Result<TrackedPolicy, StoreError> {
@@ -481,35 +503,61 @@ impl Session {
     /// written beside each shard of the board index whenever a case is
     /// written (no names, references or dates; `None` before the first
     /// concern; `computed_at` says how fresh they are).
-    pub fn figures(&mut self, now: NaiveDateTime) -> Result<Option<Figures>, StoreError> {
+    ///
+    /// Issue 11: the counts of a damaged shard are left out and named; the
+    /// rest are shown.
+    pub fn figures(&mut self, now: NaiveDateTime) -> Result<Listed<Option<Figures>>, StoreError> {
         self.require(AccessClass::Oversight, "read figures")?;
         if self.can_read(AccessClass::Case) {
-            let rows = self.board()?.rows;
-            return Ok(Some(Figures::from_rows(&rows, now)));
+            let board = self.board()?;
+            return Ok(Listed { items: Some(Figures::from_rows(&board.rows, now)), damaged: board.problems });
         }
         // One record per shard of the board index (see Session::board); a
         // store from before sharding has one record under FIGURES_KEY.
         let mut parts = Vec::new();
         let mut legacy = None;
+        let mut damaged = Vec::new();
         for (key, sealed) in self.store.backend.scan(FIGURES)? {
-            let figures: Figures = self.open_oversight("figures", 0, &sealed)?;
+            let shard = key.strip_prefix(super::SHARD_PREFIX).and_then(|n| id_of(n).ok());
+            let figures: Figures = match self.open_oversight("figures", shard.unwrap_or(0), &sealed) {
+                Ok(f) => f,
+                Err(e) => {
+                    let what = match shard {
+                        Some(n) => {
+                            let first = n.saturating_mul(super::INDEX_SHARD_ROWS);
+                            format!(
+                                "the figures of concerns #{first}–#{}",
+                                first.saturating_add(super::INDEX_SHARD_ROWS - 1)
+                            )
+                        }
+                        None => "the figures".to_string(),
+                    };
+                    damaged.push(Damaged::from_error(what, &e));
+                    continue;
+                }
+            };
             if key.starts_with(super::SHARD_PREFIX) {
                 parts.push(figures);
             } else if key == FIGURES_KEY.as_bytes() {
                 legacy = Some(figures);
             }
         }
-        Ok(if parts.is_empty() { legacy } else { Figures::merge(parts) })
+        Ok(Listed { items: if parts.is_empty() { legacy } else { Figures::merge(parts) }, damaged })
     }
 
     /// Everything the leadership dashboard shows: action counts and the
     /// overdue ones, debriefs this term, concerns as counts only, and the
     /// policy review status (P9-d, P9-e, P8-a).
-    pub fn dashboard(&mut self, now: NaiveDateTime) -> Result<Dashboard, StoreError> {
+    ///
+    /// Issue 11: computed from every record that opens; the ones that do
+    /// not are named in `damaged`.
+    pub fn dashboard(&mut self, now: NaiveDateTime) -> Result<Listed<Dashboard>, StoreError> {
         let debriefs = self.debriefs()?;
         let actions = self.actions()?;
         let policies = self.policies()?;
         let figures = self.figures(now)?;
-        Ok(Dashboard::compute(now.date(), &debriefs, &actions, &policies, figures))
+        let dashboard = Dashboard::compute(now.date(), &debriefs, &actions, &policies, figures.items);
+        let damaged = [debriefs.damaged, actions.damaged, policies.damaged, figures.damaged].concat();
+        Ok(Listed { items: dashboard, damaged })
     }
 }

@@ -45,6 +45,14 @@ pub enum Request {
     Apply(Batch),
     NextCounter(String),
     Changes,
+    /// Takes a consistent backup on the server (issue 11): a scan through
+    /// the socket could see a case without its revision record. The server
+    /// writes it to an unnamed temporary file and answers [`Response::BackupReady`].
+    Backup,
+    /// The next part of that backup, from `offset`; an empty chunk ends it.
+    BackupChunk {
+        offset: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +77,18 @@ pub enum Response {
     Refused(String),
     /// The request could not be carried out; nothing was written.
     Failed(String),
+    /// A backup is ready to fetch with [`Request::BackupChunk`].
+    BackupReady(BackupInfo),
+    Chunk(Bytes),
+}
+
+/// What the server says of a backup it has taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupInfo {
+    pub bytes: u64,
+    pub entries: u64,
+    /// How long others' writes waited while it was read, in milliseconds.
+    pub writes_held_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -323,10 +323,7 @@ impl App {
         match board {
             Ok(b) => {
                 if let Some(p) = b.problems.first() {
-                    self.fail(format!(
-                        "{} record(s) could not be read; the rest are shown. First: {p}",
-                        b.problems.len()
-                    ));
+                    self.fail(damaged_message(&b.problems, p));
                 }
                 self.board = b;
             }
@@ -1198,4 +1195,10 @@ fn list_delta(action: Action, page: usize) -> isize {
         Action::Top => isize::MIN / 2,
         _ => isize::MAX / 2,
     }
+}
+
+/// The status line for records a screen had to skip (issue 11): how many,
+/// and the first by name; the rest of the screen is shown.
+fn damaged_message(all: &[crate::store::Damaged], first: &crate::store::Damaged) -> String {
+    format!("{} record(s) could not be read; the rest are shown. First: {first}", all.len())
 }

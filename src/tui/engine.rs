@@ -23,7 +23,7 @@ use crate::domain::{
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
-use crate::store::{Board, Recorded, Session, StoreError, TriageInput};
+use crate::store::{Board, Damaged, Listed, Recorded, Session, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
 #[derive(Debug, Clone, Default)]
@@ -202,6 +202,8 @@ pub struct OversightLoad {
     /// Concern references awaiting a debrief and days waiting; `None` for
     /// a key that cannot open concerns.
     pub awaiting: Option<Result<Vec<(String, i64)>, String>>,
+    /// Records that could not be read, skipped so the rest show.
+    pub damaged: Vec<Damaged>,
 }
 
 impl OversightLoad {
@@ -229,6 +231,12 @@ impl OversightLoad {
                 Vec::new()
             }
         };
+        if let Some(first) = self.damaged.first() {
+            problems.push(format!(
+                "{} record(s) could not be read; the rest are shown. First: {first}",
+                self.damaged.len()
+            ));
+        }
         problems
     }
 }
@@ -408,17 +416,27 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
 /// DSL and deputies the concerns awaiting a debrief.
 fn oversight(session: &mut Session, now: NaiveDateTime) -> OversightLoad {
     let text = |e: StoreError| e.to_string();
-    OversightLoad {
-        debriefs: session.debriefs().map_err(text),
-        actions: session.actions().map_err(text),
-        dashboard: session.dashboard(now).map_err(text),
-        awaiting: session.can_read(AccessClass::Case).then(|| {
-            session
-                .awaiting_debrief()
-                .map(|list| list.into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect())
-                .map_err(text)
-        }),
-    }
+    // Issue 11: a damaged record is skipped and named; the rest show.
+    let mut damaged: Vec<Damaged> = Vec::new();
+    let debriefs = session.debriefs().map(|l| keep(&mut damaged, l)).map_err(text);
+    let actions = session.actions().map(|l| keep(&mut damaged, l)).map_err(text);
+    let dashboard = session.dashboard(now).map(|l| keep(&mut damaged, l)).map_err(text);
+    let awaiting = session.can_read(AccessClass::Case).then(|| {
+        session
+            .awaiting_debrief()
+            .map(|l| keep(&mut damaged, l).into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect())
+            .map_err(text)
+    });
+    // The same record can be behind several lists: name it once.
+    let mut seen = std::collections::HashSet::new();
+    damaged.retain(|d| seen.insert(d.to_string()));
+    OversightLoad { debriefs, actions, dashboard, awaiting, damaged }
+}
+
+/// A listing's items, its damaged records set aside to be named.
+fn keep<T>(damaged: &mut Vec<Damaged>, listed: Listed<T>) -> T {
+    damaged.extend(listed.damaged);
+    listed.items
 }
 
 /// The subjects' names in a text leadership will read (P9-e), for the

@@ -1,0 +1,553 @@
+//! `casebook verify`: reads every record and names each problem (issue 11).
+//!
+//! Two layers. The structural checks need no key: every key is well formed,
+//! every value that should be an age file has a header that parses, the
+//! clear metadata decodes, every case has its revision record and every
+//! revision record its case, every reference maps to a case, and no counter
+//! is behind the ids already used (it would hand one out again). They run
+//! over the record backend only, so the same code checks an embedded store,
+//! a served one, a backup, or a store just restored. The full check then
+//! opens every record the member's key may read and decodes it; what their
+//! key cannot open is checked structurally only.
+//!
+//! Every problem is a [`Damaged`]: the record by its reference or id, and
+//! what is wrong with it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::backend::{Backend, SCAN_PAGE};
+use super::codec::{MemberName, School};
+use super::trees::*;
+use super::{CaseMeta, Damaged, MemberRecord, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
+use crate::domain::{AccessClass, Action, CaseSummary, Debrief, Figures, Role, TrackedPolicy};
+
+/// What a verification found.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Records looked at (every entry of every tree checked).
+    pub records: usize,
+    /// Of those, records opened with the member's keys and decoded.
+    pub opened: usize,
+    pub problems: Vec<Damaged>,
+    /// Trees not checked at all, and why (a served store shows each role
+    /// only the trees it may read).
+    pub not_checked: Vec<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    fn problem(&mut self, what: impl Into<String>, detail: impl Into<String>) {
+        self.problems.push(Damaged::new(what, detail));
+    }
+}
+
+/// Whether `role` may read `tree` through `casebook serve` (the server holds
+/// each role to this; an embedded store is the member's own files).
+pub fn served_tree_readable(role: Role, tree: &str) -> bool {
+    match role {
+        Role::Dsl | Role::Deputy => true,
+        Role::Leadership => !CASE_TREES.contains(&tree),
+        Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree),
+    }
+}
+
+/// Whether `bytes` begin with an age header that parses (no key needed).
+fn age_header(bytes: &[u8]) -> Result<(), String> {
+    age::Decryptor::new(bytes).map(|_| ()).map_err(|e| format!("it is not a readable age file ({e})"))
+}
+
+/// Every entry of a tree, page by page (a served store pages its answers).
+fn each(backend: &dyn Backend, tree: &str, mut f: impl FnMut(&[u8], &[u8])) -> Result<usize, StoreError> {
+    let mut after: Option<Vec<u8>> = None;
+    let mut n = 0;
+    loop {
+        let page = backend.scan_page(tree, after.as_deref(), SCAN_PAGE)?;
+        let Some((last, _)) = page.last() else { return Ok(n) };
+        after = Some(last.clone());
+        for (k, v) in &page {
+            f(k, v);
+            n += 1;
+        }
+    }
+}
+
+/// A reference as casebook writes them: C-2026-0001 (D- for debriefs).
+fn well_formed_reference(text: &[u8], letter: u8) -> bool {
+    let t = text;
+    t.len() >= 11
+        && t[0] == letter
+        && t[1] == b'-'
+        && t[2..6].iter().all(u8::is_ascii_digit)
+        && t[6] == b'-'
+        && t[7..].iter().all(u8::is_ascii_digit)
+}
+
+fn shard_name(key: &[u8]) -> Option<String> {
+    let n = id_of(key.strip_prefix(SHARD_PREFIX)?).ok()?;
+    let first = n.saturating_mul(super::INDEX_SHARD_ROWS);
+    Some(format!("concerns #{first}–#{}", first.saturating_add(super::INDEX_SHARD_ROWS - 1)))
+}
+
+fn show_key(key: &[u8]) -> String {
+    crate::text::one_line(&String::from_utf8_lossy(key))
+}
+
+/// What the structural pass learnt, for the full pass to build on.
+#[derive(Default)]
+struct Seen {
+    cases: BTreeSet<u32>,
+    metas: BTreeSet<u32>,
+    /// id -> reference, from case_refs.
+    references: HashMap<u32, String>,
+    debriefs: BTreeSet<u32>,
+    actions: BTreeSet<u32>,
+    members: BTreeSet<u32>,
+    /// Records already reported as not age files: the full pass does not
+    /// report them again.
+    bad_headers: BTreeSet<(&'static str, Vec<u8>)>,
+}
+
+/// The structural checks, over every tree `readable` allows.
+pub fn structure(backend: &dyn Backend, readable: &dyn Fn(&str) -> bool) -> Result<Report, StoreError> {
+    let mut report = Report::default();
+    structure_into(backend, readable, &mut report)?;
+    Ok(report)
+}
+
+fn structure_into(
+    backend: &dyn Backend,
+    readable: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) -> Result<Seen, StoreError> {
+    let mut seen = Seen::default();
+    for tree in ALL {
+        if !readable(tree) {
+            report.not_checked.push(tree.to_string());
+        }
+    }
+    let r = report;
+
+    if readable(SETTINGS) {
+        let mut format_ok = false;
+        let mut school = false;
+        r.records += each(backend, SETTINGS, |k, v| match k {
+            b"format" => {
+                format_ok = v == STORE_FORMAT.to_be_bytes();
+                if !format_ok {
+                    r.problem("the store's format marker", format!("{v:?} is not a format this casebook knows"));
+                }
+            }
+            b"school" => {
+                school = true;
+                if let Err(e) = age_header(v) {
+                    r.problem("the school's name", e);
+                    seen.bad_headers.insert((SETTINGS, k.to_vec()));
+                }
+            }
+            _ => {}
+        })?;
+        if !school {
+            r.problem("the school's name", "it is missing");
+        }
+        if !format_ok && backend.get(SETTINGS, b"format")?.is_none() {
+            r.problem("the store's format marker", "it is missing");
+        }
+    }
+
+    if readable(MEMBERS) {
+        let mut dsl = false;
+        r.records += each(backend, MEMBERS, |k, v| {
+            let Ok(id) = id_of(k) else {
+                r.problem(format!("a member record under a malformed key ({})", show_key(k)), "it names no member");
+                return;
+            };
+            seen.members.insert(id);
+            let what = format!("member #{id}");
+            match codec::from_bytes::<MemberRecord>(v) {
+                Err(e) => r.problem(what, format!("the record is damaged ({e})")),
+                Ok(m) => {
+                    dsl |= m.role == Role::Dsl;
+                    if super::parse_recipient(&m.recipient).is_err() {
+                        r.problem(what.clone(), "its public key is damaged");
+                    }
+                    if let Err(e) = age_header(&m.sealed_name) {
+                        r.problem(format!("{what}'s name"), e);
+                        seen.bad_headers.insert((MEMBERS, k.to_vec()));
+                    }
+                }
+            }
+        })?;
+        if !dsl {
+            r.problem("the member list", "no readable member is the DSL");
+        }
+    }
+
+    if readable(CLASS_KEYS) {
+        let mut found = BTreeSet::new();
+        r.records += each(backend, CLASS_KEYS, |k, v| {
+            let tag = show_key(k);
+            if !AccessClass::ALL.iter().any(|c| c.tag().as_bytes() == k) {
+                r.problem(format!("a class key under an unknown name ({tag})"), "casebook never writes one");
+                return;
+            }
+            found.insert(tag.clone());
+            if let Err(e) = age_header(v) {
+                r.problem(format!("the {tag} class key"), e);
+            }
+        })?;
+        for class in AccessClass::ALL {
+            if !found.contains(class.tag()) {
+                r.problem(format!("the {} class key", class.tag()), "it is missing");
+            }
+        }
+    }
+
+    if readable(CASE_REFS) {
+        let mut by_id: HashMap<u32, Vec<String>> = HashMap::new();
+        r.records += each(backend, CASE_REFS, |k, v| {
+            let reference = show_key(k);
+            if !well_formed_reference(k, b'C') {
+                r.problem(format!("a reference entry under a malformed key ({reference})"), "it is not C-YYYY-NNNN");
+            }
+            match id_of(v) {
+                Ok(id) => by_id.entry(id).or_default().push(reference),
+                Err(_) => r.problem(format!("reference {reference}"), "it does not hold a concern's id"),
+            }
+        })?;
+        for (id, refs) in by_id {
+            if refs.len() > 1 {
+                r.problem(format!("concern #{id}"), format!("several references name it: {}", refs.join(", ")));
+            }
+            seen.references.insert(id, refs[0].clone());
+        }
+    }
+
+    let names = seen.references.clone();
+    if readable(CASES) {
+        r.records += each(backend, CASES, |k, v| {
+            let Ok(id) = id_of(k) else {
+                r.problem(format!("a case record under a malformed key ({})", show_key(k)), "it names no concern");
+                return;
+            };
+            seen.cases.insert(id);
+            if let Err(e) = age_header(v) {
+                r.problem(case_name(&names, id), e);
+                seen.bad_headers.insert((CASES, k.to_vec()));
+            }
+        })?;
+    }
+    if readable(CASE_META) {
+        r.records += each(backend, CASE_META, |k, v| {
+            let Ok(id) = id_of(k) else {
+                r.problem(format!("a case_meta entry under a malformed key ({})", show_key(k)), "it names no concern");
+                return;
+            };
+            seen.metas.insert(id);
+            match codec::from_bytes::<CaseMeta>(v) {
+                Err(e) => r.problem(case_name(&names, id), format!("its revision record (case_meta) is damaged ({e})")),
+                Ok(m) if m.format != STORE_FORMAT || m.revision == 0 => r.problem(
+                    case_name(&names, id),
+                    format!("its revision record (case_meta) is not one casebook writes ({m:?})"),
+                ),
+                Ok(_) => {}
+            }
+        })?;
+    }
+    if readable(CASES) && readable(CASE_META) {
+        for id in seen.cases.difference(&seen.metas) {
+            r.problem(case_name(&names, *id), "it has no revision record (case_meta), so no board lists it");
+        }
+        for id in seen.metas.difference(&seen.cases) {
+            r.problem(
+                case_name(&names, *id),
+                "its revision record (case_meta) has no case record: the concern is missing",
+            );
+        }
+    }
+    if readable(CASE_REFS) && readable(CASES) {
+        for (id, reference) in &seen.references {
+            if !seen.cases.contains(id) {
+                r.problem(
+                    format!("reference {reference}"),
+                    format!("it maps to concern #{id}, which is not in the store"),
+                );
+            }
+        }
+    }
+
+    for (tree, what) in [(INDEX, "index shard"), (FIGURES, "figures")] {
+        if !readable(tree) {
+            continue;
+        }
+        r.records += each(backend, tree, |k, v| {
+            let name = match shard_name(k) {
+                Some(n) => format!("the {what} of {n}"),
+                None if tree == FIGURES && k == b"cases" => "the figures".to_string(),
+                None => {
+                    r.problem(
+                        format!("an {tree} entry under a malformed key ({})", show_key(k)),
+                        "casebook never writes one",
+                    );
+                    return;
+                }
+            };
+            if let Err(e) = age_header(v) {
+                r.problem(name, format!("{e}; it is a cache, rebuilt on the next board load, so no record is lost"));
+                seen.bad_headers.insert((tree, k.to_vec()));
+            }
+        })?;
+    }
+
+    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy")] {
+        if !readable(tree) {
+            continue;
+        }
+        r.records += each(backend, tree, |k, v| {
+            let Ok(id) = id_of(k) else {
+                r.problem(
+                    format!("a {what} record under a malformed key ({})", show_key(k)),
+                    format!("it names no {what}"),
+                );
+                return;
+            };
+            match tree {
+                DEBRIEFS => seen.debriefs.insert(id),
+                ACTIONS => seen.actions.insert(id),
+                _ => true,
+            };
+            if let Err(e) = age_header(v) {
+                r.problem(oversight_name(tree, id), e);
+                seen.bad_headers.insert((tree, k.to_vec()));
+            }
+        })?;
+    }
+
+    if readable(COUNTERS) {
+        let mut counters: BTreeMap<String, u32> = BTreeMap::new();
+        r.records += each(backend, COUNTERS, |k, v| {
+            let name = show_key(k);
+            match id_of(v) {
+                Ok(n) => {
+                    counters.insert(name, n);
+                }
+                Err(_) => r.problem(format!("the {name} counter"), "it is not a 4-byte number"),
+            }
+        })?;
+        // A counter behind the ids already used would hand one out again.
+        let used = [
+            ("case", readable(CASE_META).then(|| seen.metas.iter().chain(&seen.cases).max().copied()).flatten()),
+            ("member", readable(MEMBERS).then(|| seen.members.last().copied()).flatten()),
+            ("debrief", readable(DEBRIEFS).then(|| seen.debriefs.last().copied()).flatten()),
+            ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
+        ];
+        for (name, highest) in used {
+            if let Some(highest) = highest {
+                let n = counters.get(name).copied().unwrap_or(0);
+                if n < highest {
+                    r.problem(
+                        format!("the {name} counter"),
+                        format!("it is at {n} but #{highest} exists; the next {name} would reuse a number"),
+                    );
+                }
+            }
+        }
+        if readable(CASE_REFS) {
+            let mut highest: BTreeMap<String, u32> = BTreeMap::new();
+            for reference in seen.references.values() {
+                if let Some((year, seq)) = reference.strip_prefix("C-").and_then(|r| r.split_once('-'))
+                    && let Ok(seq) = seq.parse::<u32>()
+                {
+                    let h = highest.entry(year.to_string()).or_default();
+                    *h = (*h).max(seq);
+                }
+            }
+            for (year, seq) in highest {
+                let name = format!("case-ref-{year}");
+                let n = counters.get(&name).copied().unwrap_or(0);
+                if n < seq {
+                    r.problem(
+                        format!("the {name} counter"),
+                        format!("it is at {n} but C-{year}-{seq:04} exists; the next concern would reuse a reference"),
+                    );
+                }
+            }
+        }
+    }
+
+    if readable(REFUSALS) {
+        r.records += each(backend, REFUSALS, |k, v| {
+            if k.len() != 8 || std::str::from_utf8(v).is_err() {
+                r.problem(format!("a refused-connection log entry ({} bytes)", k.len()), "it is damaged");
+            }
+        })?;
+    }
+    Ok(seen)
+}
+
+fn oversight_name(tree: &str, id: u32) -> String {
+    match tree {
+        DEBRIEFS => format!("debrief #{id}"),
+        ACTIONS => crate::domain::action::action_label(id),
+        _ => format!("policy #{id}"),
+    }
+}
+
+impl Session {
+    /// Checks the whole store (issue 11): structurally everything this
+    /// member's connection may read, then (unless `quick`) opens and decodes
+    /// every record their key may read. Never writes.
+    pub fn verify(&self, quick: bool) -> Result<Report, StoreError> {
+        let backend = self.store.backend.as_ref();
+        let role = self.my_role;
+        let served = matches!(backend.location(), super::Location::Served(_));
+        let readable = |tree: &str| !served || served_tree_readable(role, tree);
+        let mut report = Report::default();
+        let seen = structure_into(backend, &readable, &mut report)?;
+        if quick {
+            return Ok(report);
+        }
+        let r = &mut report;
+
+        let reported = |tree: &'static str, key: &[u8]| seen.bad_headers.contains(&(tree, key.to_vec()));
+        if readable(SETTINGS)
+            && !reported(SETTINGS, b"school")
+            && let Some(sealed) = backend.get(SETTINGS, b"school")?
+        {
+            match self.open_record::<School>(AccessClass::Directory, &sealed) {
+                Ok(_) => r.opened += 1,
+                Err(e) => r.problems.push(Damaged::from_error("the school's name", &e)),
+            }
+        }
+        if readable(MEMBERS) {
+            each(backend, MEMBERS, |k, v| {
+                let (Ok(id), Ok(m)) = (id_of(k), codec::from_bytes::<MemberRecord>(v)) else { return };
+                if reported(MEMBERS, k) {
+                    return;
+                }
+                match self.open_record::<MemberName>(AccessClass::Directory, &m.sealed_name) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error(format!("member #{id}'s name"), &e)),
+                }
+            })?;
+        }
+
+        if self.can_read(AccessClass::Case) && readable(CASES) {
+            let reader = self.case_reader()?;
+            let ids: Vec<u32> = seen.cases.iter().copied().filter(|id| !reported(CASES, &id.to_be_bytes())).collect();
+            for (id, result) in ids.iter().zip(reader.load(&ids, &|_, _| ())) {
+                match result {
+                    Ok((case, _)) => {
+                        r.opened += 1;
+                        if let Some(reference) = seen.references.get(id)
+                            && *reference != case.concern.reference
+                        {
+                            r.problem(
+                                case_name(&seen.references, *id),
+                                format!(
+                                    "the record holds {}, not the reference that maps to it",
+                                    case.concern.reference
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(case_name(&seen.references, *id), &e)),
+                }
+            }
+            each(backend, INDEX, |k, v| {
+                let Some(name) = shard_name(k) else { return };
+                if reported(INDEX, k) {
+                    return;
+                }
+                match self.open_record::<Vec<CaseSummary>>(AccessClass::Case, v) {
+                    Ok(rows) => {
+                        r.opened += 1;
+                        if let Some(row) = rows.iter().find(|row| !seen.cases.contains(&row.id)) {
+                            r.problem(
+                                format!("the index shard of {name}"),
+                                format!("it lists {} (#{}), which is not in the store", row.reference, row.id),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(
+                        format!("the index shard of {name}"),
+                        &StoreError::Input(format!(
+                            "{}; it is a cache, rebuilt on the next board load, so no record is lost",
+                            Damaged::from_error("", &e).detail
+                        )),
+                    )),
+                }
+            })?;
+        }
+
+        if self.can_read(AccessClass::Oversight) {
+            let mut debriefs = BTreeSet::new();
+            let mut links: Vec<(String, u32, String)> = Vec::new();
+            each(backend, DEBRIEFS, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(DEBRIEFS, k) {
+                    return;
+                }
+                match self.open_record::<Debrief>(AccessClass::Oversight, v) {
+                    Ok(d) => {
+                        r.opened += 1;
+                        debriefs.insert(id);
+                        links.extend(d.concerns.iter().map(|c| (d.reference.clone(), c.case_id, c.reference.clone())));
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(DEBRIEFS, id), &e)),
+                }
+            })?;
+            if readable(CASES) {
+                for (debrief, id, reference) in links {
+                    if !seen.cases.contains(&id) {
+                        r.problem(
+                            format!("debrief {debrief}"),
+                            format!("it links {reference} (#{id}), which is not in the store"),
+                        );
+                    }
+                }
+            }
+            each(backend, ACTIONS, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(ACTIONS, k) {
+                    return;
+                }
+                match self.open_record::<Action>(AccessClass::Oversight, v) {
+                    Ok(a) => {
+                        r.opened += 1;
+                        if !seen.debriefs.contains(&a.debrief) {
+                            r.problem(
+                                a.label(),
+                                format!("it comes from {}, which is not in the store", a.debrief_reference),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(ACTIONS, id), &e)),
+                }
+            })?;
+            each(backend, POLICIES, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(POLICIES, k) {
+                    return;
+                }
+                match self.open_record::<TrackedPolicy>(AccessClass::Oversight, v) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(POLICIES, id), &e)),
+                }
+            })?;
+            each(backend, FIGURES, |k, v| {
+                if reported(FIGURES, k) {
+                    return;
+                }
+                let name = shard_name(k).map_or_else(|| "the figures".to_string(), |n| format!("the figures of {n}"));
+                match self.open_record::<Figures>(AccessClass::Oversight, v) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error(name, &e)),
+                }
+            })?;
+        }
+        Ok(report)
+    }
+}
