@@ -99,7 +99,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                 workers.push(std::thread::spawn(move || {
                     let uid = peer_uid(&stream);
                     if let Err(e) = connection(&backend, &stream, uid) {
-                        eprintln!("casebook serve: connection from uid {uid:?} ended: {e}");
+                        let uid = uid.map_or("?".into(), |u| u.to_string());
+                        eprintln!("casebook serve: connection from uid {uid} ended: {e}");
                     }
                     // Hang up for sure: the drain's handle shares the socket.
                     let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -246,9 +247,10 @@ fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], 
 /// which key. None of it is a secret (a public key, a uid).
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let when = chrono::Utc::now();
-    eprintln!("casebook serve: refused uid {uid:?} key {recipient:.80}: {why}");
-    let line =
-        format!("{} uid={} key={recipient:.80} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
+    let uid = uid.map_or("?".into(), |u| u.to_string());
+    // The journal reads "uid 1004", not Rust's "Some(1004)".
+    eprintln!("casebook serve: refused uid {uid} key {recipient:.80}: {why}");
+    let line = format!("{} uid={uid} key={recipient:.80} {why}", when.to_rfc3339());
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }

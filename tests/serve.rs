@@ -453,3 +453,38 @@ fn an_account_outside_the_group_and_a_server_that_is_down_are_named() {
     assert!(stderr.contains("not yours to open (permission denied)"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
+
+/// The server's log (the journal, under systemd) names a refused account's
+/// uid as a number an administrator can look up, not as Rust's `Some(0)`.
+#[test]
+fn the_servers_log_names_a_refused_uid_plainly() {
+    let env = Env::new();
+    env.school();
+    let log = env.path("serve.log");
+    let socket = env.path("casebook.sock");
+    let mut server = Command::cargo_bin("casebook")
+        .unwrap()
+        .env_clear()
+        .arg("--store")
+        .arg(env.store())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !casebook::server::listening(&socket) {
+        assert!(Instant::now() < deadline, "casebook serve did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (stranger, _) = env.key("stranger");
+    let refused = fails(env.casebook(&stranger).arg("list"));
+    assert!(refused.contains("not a member"), "{refused}");
+    let _ = server.kill();
+    let _ = server.wait();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(&format!("refused uid {} key age1", uid.trim())), "{text}");
+    assert!(!text.contains("Some("), "{text}");
+}
