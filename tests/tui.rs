@@ -1176,3 +1176,42 @@ fn a_key_without_a_passphrase_is_named_at_start_up() {
     let mut app = open(&locked, Some("staff room secret"));
     assert!(!screen(&mut app, 80, 24).contains("Your key"), "no notice for a passphrase key");
 }
+
+/// Issue 9, seen over ssh at 80×24: when `casebook serve` went away, the
+/// footer cut its message at "…casebook.sock (" before it said what was
+/// lost or what to do. A message too long for one line wraps above the keys.
+#[test]
+fn a_lost_server_is_said_in_full_at_80_columns() {
+    let (f, demo) = Fixture::new(3);
+    drop(demo); // the demo's own session holds the store; the server takes it
+    let store = f.dir.path().join("store");
+    let socket = f.dir.path().join("casebook.sock");
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"))
+        .env_clear()
+        .arg("--store")
+        .arg(&store)
+        .arg("--socket")
+        .arg(&socket)
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !casebook::server::listening(&socket) {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "casebook serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let id = identity::load(&store.join("demo-keys/dsl.txt"), &mut || None).unwrap();
+    let mut dsl = app(Store::connect(&socket).unwrap().unlock(id).unwrap());
+    let _ = server.kill();
+    let _ = server.wait();
+    press(&mut dsl, KeyCode::Enter);
+    let message = dsl.message.clone().expect("a message").0;
+    assert!(message.contains("lost the connection") && message.ends_with("start casebook again"), "{message}");
+    let s = screen(&mut dsl, 80, 24);
+    let shown: String = s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(shown.contains("nothing more was written — start casebook again"), "{s}");
+    assert!(s.lines().last().unwrap().contains("? help"), "the keys stay on the last line:\n{s}");
+}
