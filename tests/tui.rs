@@ -876,6 +876,9 @@ fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
         app.visible.iter().all(|&i| app.board.rows[i].assignee_id == Some(me) && app.board.rows[i].status.is_open()),
         "mine shows only what is assigned to me"
     );
+    // ...and says so above the board (it said "or review due", which is d).
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Mine: open concerns assigned to me") && !s.contains("review due  ("), "{s}");
     press(&mut app, KeyCode::Char('m'));
     press(&mut app, KeyCode::Char('u'));
     assert!(!app.visible.is_empty());

@@ -252,7 +252,8 @@ fn view_line(app: &App) -> Option<Line<'static>> {
         spans.push(Span::raw(format!("{}  ", app.filter.describe(app.session.catalogue(), app.session.members()))));
     }
     if app.mine {
-        spans.push(Span::styled("Mine: assigned to me or review due  ", t.key()));
+        // Issue 8 item 9: mine is what is assigned to me; `d` is what is due.
+        spans.push(Span::styled("Mine: open concerns assigned to me  ", t.key()));
     }
     if spans.is_empty() {
         return None;
