@@ -405,7 +405,7 @@ fn an_account_outside_the_group_and_a_server_that_is_down_are_named() {
     let run = env.path("run");
     std::fs::create_dir(&run).unwrap();
     let socket = run.join("casebook.sock");
-    let mut server = Command::cargo_bin("casebook")
+    let child = Command::cargo_bin("casebook")
         .unwrap()
         .env_clear()
         .arg("--store")
@@ -418,6 +418,8 @@ fn an_account_outside_the_group_and_a_server_that_is_down_are_named() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Killed when dropped, a failed assertion included.
+    let mut server = Server { child, socket: socket.clone() };
     let deadline = Instant::now() + Duration::from_secs(20);
     while !casebook::server::listening(&socket) {
         assert!(Instant::now() < deadline, "casebook serve did not start listening");
@@ -439,8 +441,7 @@ fn an_account_outside_the_group_and_a_server_that_is_down_are_named() {
 
     // The server stops; a member can reach the socket's directory but the
     // store is not theirs to open.
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
     set_mode(&run, 0o755);
     if !root {
         set_mode(&env.store(), 0o000);
@@ -462,7 +463,7 @@ fn the_servers_log_names_a_refused_uid_plainly() {
     env.school();
     let log = env.path("serve.log");
     let socket = env.path("casebook.sock");
-    let mut server = Command::cargo_bin("casebook")
+    let child = Command::cargo_bin("casebook")
         .unwrap()
         .env_clear()
         .arg("--store")
@@ -473,6 +474,7 @@ fn the_servers_log_names_a_refused_uid_plainly() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let mut server = Server { child, socket: socket.clone() };
     let deadline = Instant::now() + Duration::from_secs(20);
     while !casebook::server::listening(&socket) {
         assert!(Instant::now() < deadline, "casebook serve did not start listening");
@@ -481,8 +483,7 @@ fn the_servers_log_names_a_refused_uid_plainly() {
     let (stranger, _) = env.key("stranger");
     let refused = fails(env.casebook(&stranger).arg("list"));
     assert!(refused.contains("not a member"), "{refused}");
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
     let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains(&format!("refused uid {} key age1", uid.trim())), "{text}");
