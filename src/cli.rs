@@ -1057,6 +1057,26 @@ fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -
 }
 
 fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
+    // A mistyped id is named with where to find the right one, before any
+    // passphrase is asked for ("choose a category" alone left a new user
+    // guessing; --help lists the ids too).
+    let listed = |flag: &str, value: &str, known: Vec<String>| -> Result<()> {
+        if known.iter().any(|k| k == value) {
+            return Ok(());
+        }
+        let e_g: Vec<&str> = known.iter().take(2).map(String::as_str).collect();
+        bail!(
+            "--{flag} {value:?} is not in the policy catalogue; `casebook catalogue` lists them, e.g. {}",
+            e_g.join(", ")
+        )
+    };
+    if let Some(category) = &args.category {
+        listed("category", category, values::categories())?;
+    }
+    listed("location", &args.location, values::locations())?;
+    for device in &args.device {
+        listed("device", device, values::devices())?;
+    }
     let subjects = args.subject.iter().map(|s| parse_subject(s)).collect::<Result<Vec<_>>>()?;
     Ok(NewConcern {
         occurred_at: args.occurred.as_deref().map(parse_when).transpose()?.unwrap_or_else(now),

@@ -99,7 +99,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                 workers.push(std::thread::spawn(move || {
                     let uid = peer_uid(&stream);
                     if let Err(e) = connection(&backend, &stream, uid) {
-                        eprintln!("casebook serve: connection from uid {uid:?} ended: {e}");
+                        let uid = uid.map_or("?".into(), |u| u.to_string());
+                        eprintln!("casebook serve: connection from uid {uid} ended: {e}");
                     }
                     // Hang up for sure: the drain's handle shares the socket.
                     let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -321,8 +322,10 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     // reader (principle 7d), so it is made safe and cut short.
     let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
     let why = crate::text::one_line(why);
-    eprintln!("casebook serve: refused uid {uid:?} key {recipient}: {why}");
-    let line = format!("{} uid={} key={recipient} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
+    let uid = uid.map_or("?".into(), |u| u.to_string());
+    // The journal reads "uid 1004", not Rust's "Some(1004)".
+    eprintln!("casebook serve: refused uid {uid} key {recipient}: {why}");
+    let line = format!("{} uid={uid} key={recipient} {why}", when.to_rfc3339());
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
     let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
@@ -445,16 +448,39 @@ pub fn listening(socket: &Path) -> bool {
 /// Opens the store the way a member's casebook should: through the server
 /// when one is listening on `socket`, directly otherwise.
 pub fn open_store(store: &Path, socket: &Path) -> Result<Store, StoreError> {
-    if socket.exists() {
-        match Store::connect(socket) {
+    match socket.try_exists() {
+        Ok(true) => match Store::connect(socket) {
             Ok(s) => return Ok(s),
             // A socket file no server answers on: a server that was
             // stopped or killed. Open the store directly instead.
             Err(_) if !listening(socket) => {}
             Err(e) => return Err(e),
+        },
+        Ok(false) => {}
+        // The socket's directory is closed to this account: not in the
+        // casebook group. Say so, rather than "no casebook store" (the
+        // store is there, and private to the server's account too).
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(crate::store::client::connect_error(socket, &e));
         }
+        Err(_) => {}
     }
-    Store::open(store)
+    match Store::open(store) {
+        Err(StoreError::NotFound(_)) if private(store) => Err(StoreError::Served(format!(
+            "no casebook serve is listening on {}, and the store at {} is not yours to open \
+             (permission denied): ask whoever looks after the school's server to start casebook serve",
+            socket.display(),
+            store.display()
+        ))),
+        other => other,
+    }
+}
+
+/// Whether `store` (or what it holds) exists but this account may not look:
+/// a school server's store, owned by the service account.
+fn private(store: &Path) -> bool {
+    let denied = |p: &Path| p.try_exists().is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
+    denied(store) || denied(&store.join("conf"))
 }
 
 #[cfg(test)]

@@ -195,7 +195,15 @@ fn bad_input_gets_one_clear_line() {
         ),
         (
             vec!["concern", "add", "--subject", "child:Zed", "--category", "no-such", "--description", "x"],
-            "category: choose a category",
+            "--category \"no-such\" is not in the policy catalogue; `casebook catalogue` lists them, e.g. restricted-area",
+        ),
+        (
+            vec!["concern", "add", "--subject", "child:Zed", "--category", "other", "--location", "loo"],
+            "--location \"loo\" is not in the policy catalogue; `casebook catalogue` lists them",
+        ),
+        (
+            vec!["concern", "add", "--subject", "child:Zed", "--category", "other", "--device", "phone"],
+            "--device \"phone\" is not in the policy catalogue",
         ),
         (
             vec![

@@ -404,3 +404,55 @@ fn a_reporters_urgent_concern_appears_on_the_dsls_open_board() {
     assert!(row.contains("URGENT"), "P6.1-c: urgent from the start: {row}");
     server.kill();
 }
+
+/// Issue 9 (PRODUCT.md principles 6 and 8): a dropped connection ends the
+/// TUI. crossterm spins on a hung-up terminal and never hands back to the
+/// event loop, so the app ran on at full CPU with the board decrypted in
+/// memory, holding the store: a colleague was told "in use" for ever. Both
+/// ways a terminal goes away: casebook as the session's leader (it gets
+/// SIGHUP) and as a shell's child (it does not).
+#[test]
+fn a_dropped_terminal_ends_the_tui_and_frees_the_store() {
+    let env = Env::new();
+    let school = env.school();
+    let bin = assert_cmd::cargo::cargo_bin("casebook");
+    for leader in [true, false] {
+        let run = format!(
+            "env NO_COLOR=1 HOME={} {} --store {} --identity {}",
+            env.dir.path().display(),
+            bin.display(),
+            env.store().display(),
+            school.dsl.display()
+        );
+        let command = if leader { format!("exec {run}") } else { format!("{run}; sleep 30") };
+        let tmux = Tmux::start(&command, 80, 24);
+        tmux.wait_for("No concerns recorded yet");
+        let pane = tmux.pane("#{pane_pid}");
+        let pid = if leader {
+            pane
+        } else {
+            let out = Command::new("pgrep").args(["-P", &pane]).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        assert!(pid.parse::<u32>().is_ok(), "no casebook process under the pane: {pid:?}");
+        // The terminal hangs up, as when an SSH connection drops.
+        drop(tmux);
+        let start = Instant::now();
+        let freed = loop {
+            let out = env.casebook(&school.deputy).arg("list").output().unwrap();
+            if out.status.success() {
+                break true;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        if !freed {
+            // Do not leave it spinning on the machine.
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+        assert!(freed, "leader {leader}: the TUI outlived its terminal and still holds the store");
+        eprintln!("leader {leader}: the store was free {} ms after the hang-up", start.elapsed().as_millis());
+    }
+}

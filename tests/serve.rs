@@ -6,7 +6,10 @@ mod common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
 use std::time::{Duration, Instant};
 
 use casebook::domain::{EntryKind, NewConcern, Risk, Source, Subject, SubjectKind, Urgency};
@@ -325,4 +328,136 @@ fn the_server_holds_no_key_and_no_plaintext() {
         assert!(!found, "{:.20}… found in the server's memory", needle);
     }
     common::assert_no_plaintext(&env.store(), &PLANTED);
+}
+
+/// Runs the real binary as an account that is not the store's owner and not
+/// in its group: `nobody` when the tests run as root (as in CI), otherwise
+/// the same account, with the directories closed by `close` instead.
+fn as_outsider(env: &Env, socket: &Path, key: &Path) -> Command {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    // A copy nobody can run wherever the build tree is (it may be under /root).
+    let bin = env.path("outsider-casebook");
+    if !bin.exists() {
+        std::fs::copy(assert_cmd::cargo::cargo_bin("casebook"), &bin).unwrap();
+        set_mode(&bin, 0o755);
+    }
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.path("outsider-home"))
+        .arg("--store")
+        .arg(env.store())
+        .arg("--socket")
+        .arg(socket)
+        .arg("--identity")
+        .arg(key)
+        .arg("list");
+    cmd
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Issue 9, the README's school server: an account outside the casebook
+/// group is told at the socket that it needs the group, and a member whose
+/// server is down is told so, not "no casebook store: run casebook init"
+/// about a store that is there but private to the service account.
+#[test]
+fn an_account_outside_the_group_and_a_server_that_is_down_are_named() {
+    let env = Env::new();
+    let school = env.school();
+    let run = env.path("run");
+    std::fs::create_dir(&run).unwrap();
+    let socket = run.join("casebook.sock");
+    let child = Command::cargo_bin("casebook")
+        .unwrap()
+        .env_clear()
+        .arg("--store")
+        .arg(env.store())
+        .arg("--socket")
+        .arg(&socket)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed when dropped, a failed assertion included.
+    let mut server = Server { child, socket: socket.clone() };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !casebook::server::listening(&socket) {
+        assert!(Instant::now() < deadline, "casebook serve did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // /run/casebook: the group may enter, nobody else (the README's 0750);
+    // the store is 0700, the service account's.
+    set_mode(env.dir.path(), 0o755);
+    set_mode(&run, 0o750);
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root {
+        set_mode(&run, 0o000);
+    }
+    let out = as_outsider(&env, &socket, &school.dsl).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(stderr.contains("permission denied on") && stderr.contains("casebook group"), "{stderr}");
+    assert!(!stderr.contains("casebook init"), "{stderr}");
+
+    // The server stops; a member can reach the socket's directory but the
+    // store is not theirs to open.
+    server.kill();
+    set_mode(&run, 0o755);
+    if !root {
+        set_mode(&env.store(), 0o000);
+    }
+    let out = as_outsider(&env, &socket, &school.dsl).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    set_mode(&env.store(), 0o700);
+    assert!(!out.status.success());
+    assert!(stderr.contains("no casebook serve is listening on"), "{stderr}");
+    assert!(stderr.contains("not yours to open (permission denied)"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+/// The server's log (the journal, under systemd) names a refused account's
+/// uid as a number an administrator can look up, not as Rust's `Some(0)`.
+#[test]
+fn the_servers_log_names_a_refused_uid_plainly() {
+    let env = Env::new();
+    env.school();
+    let log = env.path("serve.log");
+    let socket = env.path("casebook.sock");
+    let child = Command::cargo_bin("casebook")
+        .unwrap()
+        .env_clear()
+        .arg("--store")
+        .arg(env.store())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut server = Server { child, socket: socket.clone() };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !casebook::server::listening(&socket) {
+        assert!(Instant::now() < deadline, "casebook serve did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (stranger, _) = env.key("stranger");
+    let refused = fails(env.casebook(&stranger).arg("list"));
+    assert!(refused.contains("not a member"), "{refused}");
+    server.kill();
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(&format!("refused uid {} key age1", uid.trim())), "{text}");
+    assert!(!text.contains("Some("), "{text}");
 }

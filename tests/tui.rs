@@ -883,6 +883,9 @@ fn mine_is_what_is_assigned_to_me_and_due_and_unassigned_are_their_own() {
         app.visible.iter().all(|&i| app.board.rows[i].assignee_id == Some(me) && app.board.rows[i].status.is_open()),
         "mine shows only what is assigned to me"
     );
+    // ...and says so above the board (it said "or review due", which is d).
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Mine: open concerns assigned to me") && !s.contains("review due  ("), "{s}");
     press(&mut app, KeyCode::Char('m'));
     press(&mut app, KeyCode::Char('u'));
     assert!(!app.visible.is_empty());
@@ -1423,4 +1426,50 @@ fn a_concern_arriving_after_the_member_moved_on_stays_away() {
     assert!(matches!(app.screen, casebook::tui::app::Screen::Board), "not yet: it is on its way");
     app.wait_idle();
     assert!(matches!(app.screen, casebook::tui::app::Screen::Concern(_)));
+}
+
+/// Issue 9, seen over ssh at 80×24: when `casebook serve` went away, the
+/// footer cut its message at "…casebook.sock (" before it said what was
+/// lost or what to do. A message too long for one line wraps above the keys.
+#[test]
+fn a_lost_server_is_said_in_full_at_80_columns() {
+    let (f, demo) = Fixture::new(3);
+    drop(demo); // the demo's own session holds the store; the server takes it
+    let store = f.dir.path().join("store");
+    let socket = f.dir.path().join("casebook.sock");
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"))
+        .env_clear()
+        .arg("--store")
+        .arg(&store)
+        .arg("--socket")
+        .arg(&socket)
+        .arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !casebook::server::listening(&socket) {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = server.kill();
+            panic!("casebook serve did not start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let id = identity::load(&store.join("demo-keys/dsl.txt"), &mut || None).unwrap();
+    let session = Store::connect(&socket).and_then(|s| s.unlock(id));
+    if session.is_err() {
+        let _ = server.kill();
+    }
+    let mut dsl = app(session.unwrap());
+    let _ = server.kill();
+    let _ = server.wait();
+    press(&mut dsl, KeyCode::Enter);
+    let message = dsl.message.clone().expect("a message").0;
+    assert!(message.contains("lost the connection") && message.ends_with("start casebook again"), "{message}");
+    let s = screen(&mut dsl, 80, 24);
+    let shown: String = s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(shown.contains("nothing more was written — start casebook again"), "{s}");
+    assert!(s.lines().last().unwrap().contains("? help"), "the keys stay on the last line:\n{s}");
 }

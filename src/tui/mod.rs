@@ -5,6 +5,7 @@ pub mod app;
 pub mod engine;
 pub mod form;
 pub mod forms;
+pub mod hangup;
 pub mod keymap;
 pub mod oversight;
 pub mod theme;
@@ -29,6 +30,8 @@ pub fn run(session: Session, options: Options) -> Result<()> {
     // A bad keys.toml never stops casebook opening (issue 8 item 17).
     let (keys, key_warning) = keymap::KeyMap::load_user();
     let stop = Signals::register()?;
+    // A dropped SSH connection ends the app even when crossterm cannot say so.
+    let _hangup = hangup::Watchdog::start();
     let mut app = App::new(session, options, keys, theme::Theme::from_env());
     app.watch_store();
     if let Some(warning) = key_warning {

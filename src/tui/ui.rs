@@ -53,8 +53,12 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
     if app.lock.is_some() {
         return draw_lock(frame, app, area);
     }
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(footer_height(app, area.width)),
+    ])
+    .areas(area);
     draw_header(frame, app, header);
     if app.form.is_some() {
         draw_form(frame, app, body);
@@ -251,7 +255,8 @@ fn view_line(app: &App) -> Option<Line<'static>> {
         spans.push(Span::raw(format!("{}  ", app.filter.describe(app.session.catalogue(), app.session.members()))));
     }
     if app.mine {
-        spans.push(Span::styled("Mine: assigned to me or review due  ", t.key()));
+        // Issue 8 item 9: mine is what is assigned to me; `d` is what is due.
+        spans.push(Span::styled("Mine: open concerns assigned to me  ", t.key()));
     }
     if spans.is_empty() {
         return None;
@@ -544,12 +549,42 @@ fn draw_concern(frame: &mut Frame, app: &App, view: &ConcernView, area: Rect) {
     frame.render_widget(para.scroll((scroll, 0)), area);
 }
 
+/// Most lines the footer gives a message that does not fit on one.
+const MESSAGE_LINES: usize = 3;
+
+/// A message too long for one line (a lost server connection, a refusal
+/// with its reason) is wrapped above the keys rather than cut off at 80
+/// columns before it says what to do.
+fn footer_height(app: &App, width: u16) -> u16 {
+    match &app.message {
+        Some((msg, _)) if message_width(msg) > usize::from(width) => {
+            let lines = Paragraph::new(msg.as_str()).wrap(Wrap { trim: true }).line_count(width.saturating_sub(2));
+            1 + lines.clamp(1, MESSAGE_LINES) as u16
+        }
+        _ => 1,
+    }
+}
+
+fn message_width(msg: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(msg) + 2
+}
+
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
+    let mut area = area;
     if let Some((msg, error)) = &app.message {
-        spans.push(Span::styled(format!(" {msg} "), if *error { t.error() } else { t.title() }));
-        spans.push(Span::raw(" "));
+        let style = if *error { t.error() } else { t.title() };
+        if area.height > 1 {
+            let [above, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+            // One column of margin each side, as the one-line message has.
+            let text = above.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
+            frame.render_widget(Paragraph::new(Span::styled(msg.as_str(), style)).wrap(Wrap { trim: true }), text);
+            area = keys;
+        } else {
+            spans.push(Span::styled(format!(" {msg} "), style));
+            spans.push(Span::raw(" "));
+        }
     }
     // A form being saved takes no keys until the store answers (issue 9).
     if app.form.as_ref().is_some_and(|f| f.saving) {
