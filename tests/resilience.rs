@@ -208,7 +208,7 @@ fn every_listing_survives_a_damaged_record_of_each_kind() {
     // DSL's board load re-sealed it above; damage it now).
     damage(&store, "figures", &shard_key(0), |v| flip_tail(v));
     let (_, warned) = ok_warned(env.casebook(&school.leadership).arg("figures"));
-    assert!(warned.contains("the figures of concerns #0–#511:"), "{warned}");
+    assert!(warned.contains("the figures of concerns #0–#127:"), "{warned}");
     let json: serde_json::Value =
         serde_json::from_str(&ok_warned(env.casebook(&school.dsl).args(["action", "list", "--json"])).0).unwrap();
     assert_eq!(json.as_array().map(Vec::len), Some(1), "JSON stays JSON, the warning on stderr: {json}");
@@ -244,7 +244,7 @@ fn every_listing_survives_a_damaged_record_of_each_kind() {
     damage(&store, "figures", &shard_key(0), |v| flip_tail(v));
     let mut lead = session(&store, &school.leadership);
     let figures = lead.figures(chrono::Local::now().naive_local()).unwrap();
-    assert_eq!(figures.damaged[0].what, "the figures of concerns #0–#511");
+    assert_eq!(figures.damaged[0].what, "the figures of concerns #0–#127");
 }
 
 #[test]
