@@ -63,14 +63,18 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
         signal_hook::flag::register(signal, stop.clone())?;
     }
     // Accept blocks (a new connection is served at once); a signal sets
-    // `stop`, and this watcher then wakes the accept with a connection of
-    // its own so the loop can see it.
+    // `stop`, and this watcher then wakes the accept so the loop can see
+    // it: by shutting the listening socket down, which needs no path (the
+    // socket file may have been removed, by a cleaner of /run or by hand,
+    // and a connection through it then never arrives), and by a connection
+    // of its own as well.
     let waker = {
-        let (stop, socket) = (stop.clone(), options.socket.clone());
+        let (stop, socket, handle) = (stop.clone(), options.socket.clone(), listener.try_clone()?);
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
             }
+            let _ = rustix::net::shutdown(&handle, rustix::net::Shutdown::Both);
             let _ = UnixStream::connect(&socket);
         })
     };
@@ -109,6 +113,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                 }));
                 workers.retain(|w| !w.is_finished());
             }
+            // The waker's shutdown ends a blocked accept with an error.
+            Err(_) if stop.load(Ordering::Relaxed) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.into()),
         }

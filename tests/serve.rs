@@ -461,3 +461,23 @@ fn the_servers_log_names_a_refused_uid_plainly() {
     assert!(text.contains(&format!("refused uid {} key age1", uid.trim())), "{text}");
     assert!(!text.contains("Some("), "{text}");
 }
+
+/// A server whose socket file was removed (a cleaner of /run, a slip by
+/// hand) still stops on SIGTERM: it used to wake its own accept by
+/// connecting through that path, and without it waited for ever.
+#[test]
+fn sigterm_stops_a_server_whose_socket_file_was_removed() {
+    let (_env, _school, mut server) = setup();
+    std::fs::remove_file(&server.socket).unwrap();
+    let status = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+}
