@@ -1473,3 +1473,36 @@ fn a_lost_server_is_said_in_full_at_80_columns() {
     assert!(shown.contains("nothing more was written — start casebook again"), "{s}");
     assert!(s.lines().last().unwrap().contains("? help"), "the keys stay on the last line:\n{s}");
 }
+
+/// Seen over ssh (issue 9): when a colleague recorded a concern, the board's
+/// marker moved to another concern, where the next key (t, s, Enter) would
+/// have acted. The selection stays on its case.
+#[test]
+fn a_colleagues_new_concern_leaves_the_selection_on_its_case() {
+    let (f, mut app) = Fixture::new(6);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let chosen = app.selected_row().unwrap().reference.clone();
+    let reporter_key = identity::load(&f.dir.path().join("store/demo-keys/reporter.txt"), &mut || None).unwrap();
+    let mut reporter = Store::with_backend(app.session.backend().clone()).unlock(reporter_key).unwrap();
+    let new = casebook::domain::NewConcern {
+        occurred_at: fixed_now() - chrono::Duration::minutes(30),
+        reported_by: String::new(),
+        subjects: vec![casebook::domain::Subject {
+            kind: casebook::domain::SubjectKind::Child,
+            name: "Pupil Ember Holloway".into(),
+            detail: "Year 5".into(),
+        }],
+        category: "indecent-image".into(),
+        location: "toilets".into(),
+        devices: vec!["mobile-phone".into()],
+        description: "A pupil says an image is being shared.".into(),
+        immediate_action: "Phone confiscated; not looked at.".into(),
+        source: casebook::domain::Source::StaffReport,
+    };
+    reporter.record_concern(new, fixed_now()).unwrap();
+    app.refresh_from_store();
+    app.wait_idle();
+    assert_eq!(app.board.rows.len(), 7, "the new concern is on the board");
+    assert_eq!(app.selected_row().unwrap().reference, chosen, "the marker stays on its concern");
+}

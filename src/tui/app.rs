@@ -320,6 +320,10 @@ impl App {
     /// Shows a board the engine loaded (sorted there for today).
     fn show_board(&mut self, board: Result<Board, String>) {
         self.board_loaded = true;
+        // The selected concern, read before the rows change under it: a
+        // colleague's new concern must not move the marker onto another
+        // child's case, where the next key would act.
+        let keep = self.selected_row().map(|r| r.id);
         match board {
             Ok(b) => {
                 if let Some(p) = b.problems.first() {
@@ -329,7 +333,7 @@ impl App {
             }
             Err(e) => self.fail(e),
         }
-        self.apply_view();
+        self.refilter(keep);
     }
 
     /// Shows what a load read: the board, the concerns it re-read (the
@@ -373,6 +377,11 @@ impl App {
     /// Recomputes which rows show, keeping the selected case if it still does.
     pub fn apply_view(&mut self) {
         let keep = self.selected_row().map(|r| r.id);
+        self.refilter(keep);
+    }
+
+    /// Recomputes which rows show, selecting the case `keep` if it shows.
+    fn refilter(&mut self, keep: Option<u32>) {
         let me = self.session.me().id;
         let today = self.now().date();
         // Issue 8: accent-blind, as the index is ("zoe" finds "Zoë").
