@@ -25,7 +25,7 @@ use crate::domain::{MemberId, Role};
 use crate::store::backend::{Backend, Batch, SledBackend, Write};
 use crate::store::trees::*;
 use crate::store::wire::{self, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
-use crate::store::{Store, StoreError, crypto, member_by_recipient, parse_recipient};
+use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipient, parse_recipient};
 
 /// More connections than a school has staff at once is a fault somewhere:
 /// refuse the extra ones rather than run out of threads.
@@ -42,9 +42,22 @@ pub struct ServeOptions {
 /// A connection's standing: nothing but Hello until it has proven a key.
 enum Standing {
     Stranger,
-    Challenged { nonce: [u8; 32], member: MemberId, recipient: String },
-    Member { recipient: String, role: Role },
+    Challenged {
+        nonce: [u8; 32],
+        member: MemberId,
+        recipient: String,
+    },
+    /// `issued`: the numbers NextCounter gave this connection and it has
+    /// not used yet (a reporter may record a concern under those only).
+    Member {
+        recipient: String,
+        role: Role,
+        issued: Vec<(String, u32)>,
+    },
 }
+
+/// How many unused numbers a connection may hold: a concern takes two.
+const ISSUED: usize = 16;
 
 /// Who is on the other end of the socket, from the kernel (for the log).
 fn peer_uid(stream: &UnixStream) -> Option<u32> {
@@ -197,7 +210,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             }
             match member_by_recipient(backend, &recipient) {
                 Ok(Some((id, role))) if id == member => {
-                    *standing = Standing::Member { recipient, role };
+                    *standing = Standing::Member { recipient, role, issued: Vec::new() };
                     Response::Welcome { role, member }
                 }
                 _ => Response::Refused("not a member of this store".into()),
@@ -215,10 +228,10 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             } else {
                 *role
             };
-            if let Err(why) = permits(role, &request) {
-                return Response::Refused(why);
+            match standing {
+                Standing::Member { issued, .. } => served(backend, role, issued, request),
+                _ => Response::Refused("prove a member's key first (hello)".into()),
             }
-            carry_out(backend, request)
         }
         // The format marker is public: a client checks it is talking to a
         // casebook store before it offers a key.
@@ -227,6 +240,48 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
         }
         (_, _) => Response::Refused("prove a member's key first (hello)".into()),
     }
+}
+
+/// A proven member's request, within their role's rules.
+fn served(backend: &SledBackend, role: Role, issued: &mut Vec<(String, u32)>, request: Request) -> Response {
+    if let Err(why) = permits(role, &request) {
+        return Response::Refused(why);
+    }
+    // A reporter records a concern only under the id and reference number
+    // the server just gave this connection: never another case's, never one
+    // still to be given to someone else (P9-a).
+    let mut used = Vec::new();
+    if role == Role::Reporter
+        && let Request::Apply(batch) = &request
+    {
+        match new_concern_numbers(batch) {
+            Ok(numbers) => {
+                for n in numbers {
+                    if !issued.contains(&n) {
+                        return Response::Refused(format!("{} number {} was not given to this connection", n.0, n.1));
+                    }
+                    used.push(n);
+                }
+            }
+            Err(why) => return Response::Refused(why),
+        }
+    }
+    let counter = match &request {
+        Request::NextCounter(name) => Some(name.clone()),
+        _ => None,
+    };
+    let response = carry_out(backend, request);
+    match (&response, counter) {
+        (Response::Counter(n), Some(name)) => {
+            if issued.len() >= ISSUED {
+                issued.remove(0);
+            }
+            issued.push((name, *n));
+        }
+        (Response::Applied(_), _) => issued.retain(|n| !used.contains(n)),
+        _ => {}
+    }
+    response
 }
 
 fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], Vec<u8>), String> {
@@ -279,7 +334,10 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
             let ok = match role {
                 Role::Dsl => true,
                 Role::Deputy => name != "member",
-                Role::Reporter => name == "case" || name.starts_with("case-ref-"),
+                Role::Reporter => {
+                    name == "case"
+                        || name.strip_prefix("case-ref-").is_some_and(|y| y.len() <= 6 && y.parse::<i32>().is_ok())
+                }
                 Role::Leadership => false,
             };
             if ok { Ok(()) } else { Err(format!("a {role} cannot number a new {name}")) }
@@ -304,27 +362,52 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                     });
                     if ok { Ok(()) } else { Err("leadership can only update actions".into()) }
                 }
-                Role::Reporter => {
-                    // A new concern and nothing else: every write creates a
-                    // record that the same batch checks does not exist yet.
-                    let new_only = |w: &Write| match w {
-                        Write::Put { tree, key, .. } if tree == CASES || tree == CASE_META => {
-                            batch.checks.iter().any(|c| c.tree == CASE_META && &c.key == key && c.expected.is_none())
-                        }
-                        Write::Put { tree, key, .. } if tree == CASE_REFS => {
-                            batch.checks.iter().any(|c| c.tree == CASE_REFS && &c.key == key && c.expected.is_none())
-                        }
-                        _ => false,
-                    };
-                    if batch.writes.iter().all(new_only) {
-                        Ok(())
-                    } else {
-                        Err("a reporter can only record new concerns".into())
-                    }
-                }
+                Role::Reporter => new_concern_numbers(batch).map(|_| ()),
             }
         }
     }
+}
+
+/// A reporter's batch is exactly one new concern as `Session::write_case`
+/// makes it: the sealed case, its first revision and its reference, each
+/// checked absent, nothing else (no check on its own either: that would ask
+/// whether a case exists). Returns the numbers it uses: the case id and the
+/// reference's number in its year, as the counters name them.
+pub fn new_concern_numbers(batch: &Batch) -> Result<[(String, u32); 2], String> {
+    let refused = || "a reporter can only record new concerns".to_string();
+    let [
+        Write::Put { tree: t1, key: id, .. },
+        Write::Put { tree: t2, key: meta_key, value: meta },
+        Write::Put { tree: t3, key: reference, value: target },
+    ] = batch.writes.as_slice()
+    else {
+        return Err(refused());
+    };
+    let absent =
+        |tree: &str, key: &[u8]| batch.checks.iter().any(|c| c.tree == tree && c.key == key && c.expected.is_none());
+    let shaped = t1 == CASES
+        && t2 == CASE_META
+        && t3 == CASE_REFS
+        && id.len() == 4
+        && meta_key == id
+        && target == id
+        && is_new_case_meta(meta)
+        && batch.checks.len() == 2
+        && absent(CASE_META, id)
+        && absent(CASE_REFS, reference);
+    if !shaped {
+        return Err(refused());
+    }
+    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+    let (year, number) = std::str::from_utf8(reference)
+        .ok()
+        .and_then(|r| {
+            let (year, number) = r.strip_prefix("C-")?.split_once('-')?;
+            let (year, number) = (year.parse::<i32>().ok()?, number.parse::<u32>().ok()?);
+            (format!("C-{year}-{number:04}") == r).then_some((year, number))
+        })
+        .ok_or_else(refused)?;
+    Ok([("case".to_string(), id), (format!("case-ref-{year}"), number)])
 }
 
 fn carry_out(backend: &SledBackend, request: Request) -> Response {
@@ -391,7 +474,7 @@ mod tests {
             .check(CASE_META, vec![0, 0, 0, 9], None::<Vec<u8>>)
             .check(CASE_REFS, b"C-2026-0009".to_vec(), None::<Vec<u8>>)
             .put(CASES, vec![0, 0, 0, 9], b"sealed".to_vec())
-            .put(CASE_META, vec![0, 0, 0, 9], b"meta".to_vec())
+            .put(CASE_META, vec![0, 0, 0, 9], crate::store::new_case_meta())
             .put(CASE_REFS, b"C-2026-0009".to_vec(), vec![0, 0, 0, 9])
     }
 

@@ -326,3 +326,47 @@ fn the_server_holds_no_key_and_no_plaintext() {
     }
     common::assert_no_plaintext(&env.store(), &PLANTED);
 }
+
+// ---- review of issue 9: what a hostile member or stranger can send ----------
+
+/// A reporter's connection may add a concern, and nothing that could break
+/// or mislead the board: no key that is not an id, no metadata that is not a
+/// new case's, no reference pointing at another case, no number it was not
+/// given.
+#[test]
+fn a_reporter_cannot_plant_records_that_break_or_mislead_the_board() {
+    use casebook::store::Batch;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let first = dsl.record_concern(new_concern("Pupil Ivo Marsh", "Images shared in a group chat."), now()).unwrap();
+    let reporter = server.session(&school.reporter);
+    let none = None::<Vec<u8>>;
+    // A case_meta key that is no id, and a value that is no case metadata.
+    let bad_key = Batch::new().check("case_meta", b"abcde".to_vec(), none.clone()).put(
+        "case_meta",
+        b"abcde".to_vec(),
+        b"x".to_vec(),
+    );
+    assert!(reporter.backend().apply(bad_key).is_err(), "a key that is no id was accepted");
+    let bad_meta = Batch::new().check("case_meta", 900u32.to_be_bytes().to_vec(), none.clone()).put(
+        "case_meta",
+        900u32.to_be_bytes().to_vec(),
+        b"x".to_vec(),
+    );
+    assert!(reporter.backend().apply(bad_meta).is_err(), "metadata that is no CaseMeta was accepted");
+    // A future reference pointing at the DSL's case.
+    let squat = Batch::new().check("case_refs", b"C-2026-0099".to_vec(), none.clone()).put(
+        "case_refs",
+        b"C-2026-0099".to_vec(),
+        first.id.to_be_bytes().to_vec(),
+    );
+    assert!(reporter.backend().apply(squat).is_err(), "a reference to another case was accepted");
+    // A check-only batch is an existence oracle on case records.
+    let probe = Batch::new().check("case_refs", first.reference.as_bytes().to_vec(), none.clone());
+    assert!(reporter.backend().apply(probe).is_err(), "a check-only probe was answered");
+    // The board still opens, and a reporter's real concern still records.
+    assert!(dsl.board().is_ok_and(|b| b.problems.is_empty()), "{:?}", dsl.board().map(|b| b.problems));
+    let mut reporter = reporter;
+    let r = reporter.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
+    assert_eq!(dsl.case(r.id).unwrap().concern.description, "Photo taken in the hall.");
+}

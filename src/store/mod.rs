@@ -217,6 +217,17 @@ impl CaseMeta {
     const FORMAT: u16 = 1;
 }
 
+/// Whether `bytes` are a new case's clear metadata (its first revision): the
+/// server holds a reporter's connection to new concerns (P9-a).
+pub(crate) fn is_new_case_meta(bytes: &[u8]) -> bool {
+    codec::from_bytes::<CaseMeta>(bytes).is_ok_and(|m| m.format == CaseMeta::FORMAT && m.revision == 1)
+}
+
+#[cfg(test)]
+pub(crate) fn new_case_meta() -> Vec<u8> {
+    codec_clear(&CaseMeta { format: CaseMeta::FORMAT, revision: 1 })
+}
+
 fn be(id: u32) -> [u8; 4] {
     id.to_be_bytes()
 }
