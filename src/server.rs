@@ -346,6 +346,12 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
             for tree in batch.trees() {
                 known(tree)?;
             }
+            // Counters move only by NextCounter (a counter set back or to
+            // its maximum would hand out numbers in use), and only the
+            // server writes its refusal log, for everyone's audit.
+            if let Some(w) = batch.writes.iter().find(|w| [COUNTERS, REFUSALS].contains(&w.tree())) {
+                return Err(format!("no one writes {} directly", w.tree()));
+            }
             match role {
                 Role::Dsl => Ok(()),
                 Role::Deputy => match batch.writes.iter().find(|w| [MEMBERS, CLASS_KEYS, SETTINGS].contains(&w.tree()))
@@ -355,11 +361,15 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                 },
                 Role::Leadership => {
                     // Moving their own action along (P9-d): a replace of an
-                    // existing action record, nothing else.
-                    let ok = batch.writes.iter().all(|w| {
-                        matches!(w, Write::Put { tree, key, .. } if tree == ACTIONS
+                    // existing action record, nothing else; its checks name
+                    // actions only, so a batch cannot ask whether a case
+                    // record or reference exists.
+                    let ok = !batch.writes.is_empty()
+                        && batch.checks.iter().all(|c| c.tree == ACTIONS)
+                        && batch.writes.iter().all(|w| {
+                            matches!(w, Write::Put { tree, key, .. } if tree == ACTIONS
                             && batch.checks.iter().any(|c| c.tree == ACTIONS && &c.key == key && c.expected.is_some()))
-                    });
+                        });
                     if ok { Ok(()) } else { Err("leadership can only update actions".into()) }
                 }
                 Role::Reporter => new_concern_numbers(batch).map(|_| ()),

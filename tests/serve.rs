@@ -370,3 +370,21 @@ fn a_reporter_cannot_plant_records_that_break_or_mislead_the_board() {
     let r = reporter.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
     assert_eq!(dsl.case(r.id).unwrap().concern.description, "Photo taken in the hall.");
 }
+
+/// Counters move only by NextCounter, and the refusal log only by the server.
+#[test]
+fn no_member_writes_counters_or_the_refusal_log_and_leadership_probes_nothing() {
+    use casebook::store::Batch;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Ivo Marsh", "Images shared in a group chat."), now()).unwrap();
+    let deputy = server.session(&school.deputy);
+    let jam = Batch::new().put("counters", b"case".to_vec(), u32::MAX.to_be_bytes().to_vec());
+    assert!(deputy.backend().apply(jam).is_err(), "a deputy set the case counter");
+    let wipe = Batch::new().delete("refusals", 1u64.to_be_bytes().to_vec());
+    assert!(dsl.backend().apply(wipe).is_err(), "the refusal log was written by a member");
+    let lead = server.session(&school.leadership);
+    let probe = Batch::new().check("case_refs", r.reference.as_bytes().to_vec(), None::<Vec<u8>>);
+    assert!(lead.backend().apply(probe).is_err(), "leadership probed a case reference");
+    dsl.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
+}
