@@ -17,7 +17,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 
@@ -159,15 +159,47 @@ fn bind(socket: &Path, mode: u32) -> Result<UnixListener, StoreError> {
     Ok(listener)
 }
 
+/// How long a peer has to prove a member's key, from connecting: a peer
+/// that connects and sends nothing, or a byte a minute, is hung up on
+/// rather than holding one of the connection slots.
+const HANDSHAKE: Duration = Duration::from_secs(5);
+
+/// The largest frame a peer may send before it has proven a key (a hello
+/// carries one public key; a proof, 32 bytes).
+const HANDSHAKE_FRAME: usize = 4096;
+
+/// Reads from the socket, giving up at `until` whatever the pace of the
+/// bytes (`None`: waits as long as the peer likes, as a member's open TUI
+/// does between requests).
+struct Timed<'a> {
+    stream: &'a UnixStream,
+    until: Option<Instant>,
+}
+
+impl std::io::Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no key was proven in time"));
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
+        (&mut &*self.stream).read(buf)
+    }
+}
+
 fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> Result<(), WireError> {
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(Timed { stream, until: Some(Instant::now() + HANDSHAKE) });
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
     loop {
-        let request: Request = match wire::receive(&mut reader) {
+        let member = matches!(standing, Standing::Member { .. });
+        let limit = if member { MAX_FRAME } else { HANDSHAKE_FRAME };
+        let request: Request = match wire::receive_at_most(&mut reader, limit) {
             Ok(r) => r,
             Err(WireError::Closed) => return Ok(()),
-            Err(e @ (WireError::Malformed(_) | WireError::TooLarge(_))) => {
+            Err(e @ (WireError::Malformed(_) | WireError::TooLarge(..))) => {
                 // Say why, then hang up: the stream is out of step.
                 let _ = wire::send(&mut writer, &Response::Failed(e.to_string()));
                 return Err(e);
@@ -176,6 +208,19 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
         };
         let response = answer(backend, &mut standing, request, uid);
         wire::send(&mut writer, &response)?;
+        match standing {
+            Standing::Member { .. } if !member => {
+                // Proven: from now on the member's client may sit idle.
+                reader.get_mut().until = None;
+                stream.set_read_timeout(None)?;
+            }
+            // One refusal per connection before a key is proven: a peer
+            // cannot loop hellos to fill the refusal log.
+            Standing::Stranger | Standing::Challenged { .. } if matches!(response, Response::Refused(_)) => {
+                return Ok(());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -304,7 +349,8 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     // The key is whatever the client sent: hostile text for the log's
     // reader (principle 7d), so it is made safe and cut short.
     let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
-    let why = crate::text::one_line(why);
+    // `why` may quote what the peer sent: a bounded line too (7e).
+    let why: String = crate::text::one_line(why).chars().take(200).collect();
     eprintln!("casebook serve: refused uid {uid:?} key {recipient}: {why}");
     let line = format!("{} uid={} key={recipient} {why}", when.to_rfc3339(), uid.map_or("?".into(), |u| u.to_string()));
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();

@@ -388,3 +388,44 @@ fn no_member_writes_counters_or_the_refusal_log_and_leadership_probes_nothing() 
     assert!(lead.backend().apply(probe).is_err(), "leadership probed a case reference");
     dsl.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
 }
+
+fn raw_hello(recipient: String) -> Vec<u8> {
+    let mut frame = Vec::new();
+    casebook::store::wire::send(&mut frame, &casebook::store::wire::Request::Hello { protocol: 1, recipient }).unwrap();
+    frame
+}
+
+/// Before a key is proven, a peer gets small frames, one refusal, and a
+/// short time: it cannot fill the store's refusal log, the server's memory
+/// or its connection slots.
+#[test]
+fn a_stranger_is_held_to_small_frames_one_refusal_and_a_short_handshake() {
+    let (env, _school, mut server) = setup();
+    // A 3,000-character "recipient", twice on one connection.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let hello = raw_hello("x".repeat(3000));
+    let _ = s.write_all(&hello);
+    let _ = s.write_all(&hello);
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    // A frame header promising 8 MiB is answered at once, not waited for.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(&(8u32 << 20).to_be_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).contains("larger than the limit"), "{answer:?}");
+    // Connecting and sending nothing is hung up on.
+    let mut idle = UnixStream::connect(&server.socket).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let t = Instant::now();
+    let got = idle.read(&mut [0u8; 64]);
+    assert!(matches!(got, Ok(0)) || matches!(got, Ok(n) if n > 0), "{got:?}");
+    assert!(t.elapsed() < Duration::from_secs(20), "an idle stranger was kept {:?}", t.elapsed());
+    server.kill();
+    let backend = Store::open_backend(&env.store()).unwrap();
+    let refusals = backend.scan("refusals").unwrap();
+    assert!(refusals.len() <= 1, "{} refusals kept from one connection", refusals.len());
+    assert!(refusals.iter().all(|(_, v)| v.len() < 1024), "a refusal of {} bytes", refusals[0].1.len());
+}
