@@ -429,3 +429,88 @@ fn a_stranger_is_held_to_small_frames_one_refusal_and_a_short_handshake() {
     assert!(refusals.len() <= 1, "{} refusals kept from one connection", refusals.len());
     assert!(refusals.iter().all(|(_, v)| v.len() < 1024), "a refusal of {} bytes", refusals[0].1.len());
 }
+
+/// A backend that lets another writer in just before this session's first
+/// write of a case record (the race between reading a case and saving it),
+/// and can refuse index writes.
+struct Interleave {
+    inner: std::sync::Arc<casebook::store::backend::SledBackend>,
+    before_case_write: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    fail_index: bool,
+}
+
+impl Backend for Interleave {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, StoreError> {
+        if batch.writes.iter().any(|w| w.tree() == "cases") {
+            let hook = self.before_case_write.lock().unwrap().take();
+            if let Some(hook) = hook {
+                hook();
+            }
+        }
+        if self.fail_index && batch.writes.iter().any(|w| w.tree() == "index") {
+            return Err(StoreError::Input("the index could not be written".into()));
+        }
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, StoreError> {
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.inner.wait_change(since, timeout)
+    }
+}
+
+fn interleaved(
+    env: &Env,
+    fail_index: bool,
+) -> (std::sync::Arc<Interleave>, std::sync::Arc<casebook::store::backend::SledBackend>) {
+    let inner = std::sync::Arc::new(Store::open_backend(&env.store()).unwrap());
+    let wrapper = std::sync::Arc::new(Interleave {
+        inner: inner.clone(),
+        before_case_write: std::sync::Mutex::new(None),
+        fail_index,
+    });
+    (wrapper, inner)
+}
+
+fn unlock(backend: std::sync::Arc<dyn Backend>, key: &std::path::Path) -> casebook::store::Session {
+    let id = casebook::store::identity::load(key, &mut || None).unwrap();
+    Store::with_backend(backend).unlock(id).unwrap()
+}
+
+/// The conflict triage_seen reports must also hold when the other triage
+/// lands between its check and its write: the retry must not save a second
+/// triage over one the member never saw.
+#[test]
+fn a_triage_landing_during_the_save_is_still_refused_not_stacked() {
+    let env = Env::new();
+    let school = env.school();
+    let (wrapper, inner) = interleaved(&env, false);
+    let mut dsl = unlock(wrapper.clone(), &school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    let mut deputy = unlock(inner.clone(), &school.deputy);
+    *wrapper.before_case_write.lock().unwrap() = Some(Box::new(move || {
+        deputy.triage_seen(r.id, 0, triage("Deputy's view: pastoral."), now()).unwrap();
+    }));
+    let err = dsl.triage_seen(r.id, 0, triage("DSL's view."), now()).unwrap_err();
+    assert!(matches!(err, StoreError::ChangedSince(_)), "{err:?}");
+    let case = dsl.case(r.id).unwrap();
+    assert_eq!(
+        case.triage.len(),
+        1,
+        "two triages stacked: {:?}",
+        case.triage.iter().map(|t| &t.reasoning).collect::<Vec<_>>()
+    );
+}
