@@ -514,3 +514,21 @@ fn a_triage_landing_during_the_save_is_still_refused_not_stacked() {
         case.triage.iter().map(|t| &t.reasoning).collect::<Vec<_>>()
     );
 }
+
+/// Once a case record is durable, the write has happened: a board index
+/// (a cache) that fails to save must not report the write as failed, or the
+/// member records it again.
+#[test]
+fn a_failed_index_save_does_not_report_a_durable_write_as_failed() {
+    let env = Env::new();
+    let school = env.school();
+    let (wrapper, _inner) = interleaved(&env, true);
+    let mut dsl = unlock(wrapper, &school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now());
+    assert!(r.is_ok(), "{r:?}");
+    let id = r.unwrap().id;
+    let added = dsl.add_entry(id, EntryKind::FollowUp, now(), "Spoke to the class teacher.", now());
+    assert!(added.is_ok(), "{added:?}");
+    let case = dsl.case(id).unwrap();
+    assert_eq!(case.chronology.iter().filter(|e| e.text == "Spoke to the class teacher.").count(), 1);
+}

@@ -730,8 +730,14 @@ impl Session {
             StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
             other => other,
         })?;
-        if self.can_read(AccessClass::Case) {
-            self.index_case(CaseSummary::of(id, meta.revision, case, self.catalogue()))?;
+        // The record is durable now. The index is a cache: failing to save
+        // it must not report this write as failed, or the member makes it
+        // again (a second concern, a second follow-up). Dropping the cached
+        // index makes the next board load find the shard stale and save it.
+        if self.can_read(AccessClass::Case)
+            && self.index_case(CaseSummary::of(id, meta.revision, case, self.catalogue())).is_err()
+        {
+            self.index = None;
         }
         Ok(meta.revision)
     }
