@@ -17,7 +17,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::RngCore;
 
@@ -25,7 +25,7 @@ use crate::domain::{MemberId, Role};
 use crate::store::backend::{Backend, Batch, SledBackend, Write};
 use crate::store::trees::*;
 use crate::store::wire::{self, BackupInfo, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
-use crate::store::{Store, StoreError, crypto, member_by_recipient, parse_recipient};
+use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipient, parse_recipient};
 
 /// More connections than a school has staff at once is a fault somewhere:
 /// refuse the extra ones rather than run out of threads.
@@ -42,9 +42,22 @@ pub struct ServeOptions {
 /// A connection's standing: nothing but Hello until it has proven a key.
 enum Standing {
     Stranger,
-    Challenged { nonce: [u8; 32], member: MemberId, recipient: String },
-    Member { recipient: String, role: Role },
+    Challenged {
+        nonce: [u8; 32],
+        member: MemberId,
+        recipient: String,
+    },
+    /// `issued`: the numbers NextCounter gave this connection and it has
+    /// not used yet (a reporter may record a concern under those only).
+    Member {
+        recipient: String,
+        role: Role,
+        issued: Vec<(String, u32)>,
+    },
 }
+
+/// How many unused numbers a connection may hold: a concern takes two.
+const ISSUED: usize = 16;
 
 /// Who is on the other end of the socket, from the kernel (for the log).
 fn peer_uid(stream: &UnixStream) -> Option<u32> {
@@ -153,17 +166,49 @@ fn bind(socket: &Path, mode: u32) -> Result<UnixListener, StoreError> {
     Ok(listener)
 }
 
+/// How long a peer has to prove a member's key, from connecting: a peer
+/// that connects and sends nothing, or a byte a minute, is hung up on
+/// rather than holding one of the connection slots.
+const HANDSHAKE: Duration = Duration::from_secs(5);
+
+/// The largest frame a peer may send before it has proven a key (a hello
+/// carries one public key; a proof, 32 bytes).
+const HANDSHAKE_FRAME: usize = 4096;
+
+/// Reads from the socket, giving up at `until` whatever the pace of the
+/// bytes (`None`: waits as long as the peer likes, as a member's open TUI
+/// does between requests).
+struct Timed<'a> {
+    stream: &'a UnixStream,
+    until: Option<Instant>,
+}
+
+impl std::io::Read for Timed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no key was proven in time"));
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
+        (&mut &*self.stream).read(buf)
+    }
+}
+
 fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> Result<(), WireError> {
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(Timed { stream, until: Some(Instant::now() + HANDSHAKE) });
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
     // A backup this connection asked for, while it fetches it.
     let mut backup: Option<std::fs::File> = None;
     loop {
-        let request: Request = match wire::receive(&mut reader) {
+        let member = matches!(standing, Standing::Member { .. });
+        let limit = if member { MAX_FRAME } else { HANDSHAKE_FRAME };
+        let request: Request = match wire::receive_at_most(&mut reader, limit) {
             Ok(r) => r,
             Err(WireError::Closed) => return Ok(()),
-            Err(e @ (WireError::Malformed(_) | WireError::TooLarge(_))) => {
+            Err(e @ (WireError::Malformed(_) | WireError::TooLarge(..))) => {
                 // Say why, then hang up: the stream is out of step.
                 let _ = wire::send(&mut writer, &Response::Failed(e.to_string()));
                 return Err(e);
@@ -176,6 +221,19 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
             other => answer(backend, &mut standing, other, uid),
         };
         wire::send(&mut writer, &response)?;
+        match standing {
+            Standing::Member { .. } if !member => {
+                // Proven: from now on the member's client may sit idle.
+                reader.get_mut().until = None;
+                stream.set_read_timeout(None)?;
+            }
+            // One refusal per connection before a key is proven: a peer
+            // cannot loop hellos to fill the refusal log.
+            Standing::Stranger | Standing::Challenged { .. } if matches!(response, Response::Refused(_)) => {
+                return Ok(());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -210,7 +268,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             }
             match member_by_recipient(backend, &recipient) {
                 Ok(Some((id, role))) if id == member => {
-                    *standing = Standing::Member { recipient, role };
+                    *standing = Standing::Member { recipient, role, issued: Vec::new() };
                     Response::Welcome { role, member }
                 }
                 _ => Response::Refused("not a member of this store".into()),
@@ -228,10 +286,10 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             } else {
                 *role
             };
-            if let Err(why) = permits(role, &request) {
-                return Response::Refused(why);
+            match standing {
+                Standing::Member { issued, .. } => served(backend, role, issued, request),
+                _ => Response::Refused("prove a member's key first (hello)".into()),
             }
-            carry_out(backend, request)
         }
         // The format marker is public: a client checks it is talking to a
         // casebook store before it offers a key.
@@ -240,6 +298,48 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
         }
         (_, _) => Response::Refused("prove a member's key first (hello)".into()),
     }
+}
+
+/// A proven member's request, within their role's rules.
+fn served(backend: &SledBackend, role: Role, issued: &mut Vec<(String, u32)>, request: Request) -> Response {
+    if let Err(why) = permits(role, &request) {
+        return Response::Refused(why);
+    }
+    // A reporter records a concern only under the id and reference number
+    // the server just gave this connection: never another case's, never one
+    // still to be given to someone else (P9-a).
+    let mut used = Vec::new();
+    if role == Role::Reporter
+        && let Request::Apply(batch) = &request
+    {
+        match new_concern_numbers(batch) {
+            Ok(numbers) => {
+                for n in numbers {
+                    if !issued.contains(&n) {
+                        return Response::Refused(format!("{} number {} was not given to this connection", n.0, n.1));
+                    }
+                    used.push(n);
+                }
+            }
+            Err(why) => return Response::Refused(why),
+        }
+    }
+    let counter = match &request {
+        Request::NextCounter(name) => Some(name.clone()),
+        _ => None,
+    };
+    let response = carry_out(backend, request);
+    match (&response, counter) {
+        (Response::Counter(n), Some(name)) => {
+            if issued.len() >= ISSUED {
+                issued.remove(0);
+            }
+            issued.push((name, *n));
+        }
+        (Response::Applied(_), _) => issued.retain(|n| !used.contains(n)),
+        _ => {}
+    }
+    response
 }
 
 fn hello(backend: &SledBackend, recipient: &str) -> Result<(MemberId, [u8; 32], Vec<u8>), String> {
@@ -327,7 +427,8 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     // The key is whatever the client sent: hostile text for the log's
     // reader (principle 7d), so it is made safe and cut short.
     let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
-    let why = crate::text::one_line(why);
+    // `why` may quote what the peer sent: a bounded line too (7e).
+    let why: String = crate::text::one_line(why).chars().take(200).collect();
     let uid = uid.map_or("?".into(), |u| u.to_string());
     // The journal reads "uid 1004", not Rust's "Some(1004)".
     eprintln!("casebook serve: refused uid {uid} key {recipient}: {why}");
@@ -362,7 +463,10 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
             let ok = match role {
                 Role::Dsl => true,
                 Role::Deputy => name != "member",
-                Role::Reporter => name == "case" || name.starts_with("case-ref-"),
+                Role::Reporter => {
+                    name == "case"
+                        || name.strip_prefix("case-ref-").is_some_and(|y| y.len() <= 6 && y.parse::<i32>().is_ok())
+                }
                 Role::Leadership => false,
             };
             if ok { Ok(()) } else { Err(format!("a {role} cannot number a new {name}")) }
@@ -370,6 +474,12 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
         Request::Apply(batch) => {
             for tree in batch.trees() {
                 known(tree)?;
+            }
+            // Counters move only by NextCounter (a counter set back or to
+            // its maximum would hand out numbers in use), and only the
+            // server writes its refusal log, for everyone's audit.
+            if let Some(w) = batch.writes.iter().find(|w| [COUNTERS, REFUSALS].contains(&w.tree())) {
+                return Err(format!("no one writes {} directly", w.tree()));
             }
             match role {
                 Role::Dsl => Ok(()),
@@ -380,34 +490,63 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                 },
                 Role::Leadership => {
                     // Moving their own action along (P9-d): a replace of an
-                    // existing action record, nothing else.
-                    let ok = batch.writes.iter().all(|w| {
-                        matches!(w, Write::Put { tree, key, .. } if tree == ACTIONS
+                    // existing action record, nothing else; its checks name
+                    // actions only, so a batch cannot ask whether a case
+                    // record or reference exists.
+                    let ok = !batch.writes.is_empty()
+                        && batch.checks.iter().all(|c| c.tree == ACTIONS)
+                        && batch.writes.iter().all(|w| {
+                            matches!(w, Write::Put { tree, key, .. } if tree == ACTIONS
                             && batch.checks.iter().any(|c| c.tree == ACTIONS && &c.key == key && c.expected.is_some()))
-                    });
+                        });
                     if ok { Ok(()) } else { Err("leadership can only update actions".into()) }
                 }
-                Role::Reporter => {
-                    // A new concern and nothing else: every write creates a
-                    // record that the same batch checks does not exist yet.
-                    let new_only = |w: &Write| match w {
-                        Write::Put { tree, key, .. } if tree == CASES || tree == CASE_META => {
-                            batch.checks.iter().any(|c| c.tree == CASE_META && &c.key == key && c.expected.is_none())
-                        }
-                        Write::Put { tree, key, .. } if tree == CASE_REFS => {
-                            batch.checks.iter().any(|c| c.tree == CASE_REFS && &c.key == key && c.expected.is_none())
-                        }
-                        _ => false,
-                    };
-                    if batch.writes.iter().all(new_only) {
-                        Ok(())
-                    } else {
-                        Err("a reporter can only record new concerns".into())
-                    }
-                }
+                Role::Reporter => new_concern_numbers(batch).map(|_| ()),
             }
         }
     }
+}
+
+/// A reporter's batch is exactly one new concern as `Session::write_case`
+/// makes it: the sealed case, its first revision and its reference, each
+/// checked absent, nothing else (no check on its own either: that would ask
+/// whether a case exists). Returns the numbers it uses: the case id and the
+/// reference's number in its year, as the counters name them.
+pub fn new_concern_numbers(batch: &Batch) -> Result<[(String, u32); 2], String> {
+    let refused = || "a reporter can only record new concerns".to_string();
+    let [
+        Write::Put { tree: t1, key: id, .. },
+        Write::Put { tree: t2, key: meta_key, value: meta },
+        Write::Put { tree: t3, key: reference, value: target },
+    ] = batch.writes.as_slice()
+    else {
+        return Err(refused());
+    };
+    let absent =
+        |tree: &str, key: &[u8]| batch.checks.iter().any(|c| c.tree == tree && c.key == key && c.expected.is_none());
+    let shaped = t1 == CASES
+        && t2 == CASE_META
+        && t3 == CASE_REFS
+        && id.len() == 4
+        && meta_key == id
+        && target == id
+        && is_new_case_meta(meta)
+        && batch.checks.len() == 2
+        && absent(CASE_META, id)
+        && absent(CASE_REFS, reference);
+    if !shaped {
+        return Err(refused());
+    }
+    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]);
+    let (year, number) = std::str::from_utf8(reference)
+        .ok()
+        .and_then(|r| {
+            let (year, number) = r.strip_prefix("C-")?.split_once('-')?;
+            let (year, number) = (year.parse::<i32>().ok()?, number.parse::<u32>().ok()?);
+            (format!("C-{year}-{number:04}") == r).then_some((year, number))
+        })
+        .ok_or_else(refused)?;
+    Ok([("case".to_string(), id), (format!("case-ref-{year}"), number)])
 }
 
 fn carry_out(backend: &SledBackend, request: Request) -> Response {
@@ -498,7 +637,7 @@ mod tests {
             .check(CASE_META, vec![0, 0, 0, 9], None::<Vec<u8>>)
             .check(CASE_REFS, b"C-2026-0009".to_vec(), None::<Vec<u8>>)
             .put(CASES, vec![0, 0, 0, 9], b"sealed".to_vec())
-            .put(CASE_META, vec![0, 0, 0, 9], b"meta".to_vec())
+            .put(CASE_META, vec![0, 0, 0, 9], crate::store::new_case_meta())
             .put(CASE_REFS, b"C-2026-0009".to_vec(), vec![0, 0, 0, 9])
     }
 

@@ -481,3 +481,212 @@ fn sigterm_stops_a_server_whose_socket_file_was_removed() {
     };
     assert!(exit.success(), "{exit:?}");
 }
+
+// ---- review of issue 9: what a hostile member or stranger can send ----------
+
+/// A reporter's connection may add a concern, and nothing that could break
+/// or mislead the board: no key that is not an id, no metadata that is not a
+/// new case's, no reference pointing at another case, no number it was not
+/// given.
+#[test]
+fn a_reporter_cannot_plant_records_that_break_or_mislead_the_board() {
+    use casebook::store::Batch;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let first = dsl.record_concern(new_concern("Pupil Ivo Marsh", "Images shared in a group chat."), now()).unwrap();
+    let reporter = server.session(&school.reporter);
+    let none = None::<Vec<u8>>;
+    // A case_meta key that is no id, and a value that is no case metadata.
+    let bad_key = Batch::new().check("case_meta", b"abcde".to_vec(), none.clone()).put(
+        "case_meta",
+        b"abcde".to_vec(),
+        b"x".to_vec(),
+    );
+    assert!(reporter.backend().apply(bad_key).is_err(), "a key that is no id was accepted");
+    let bad_meta = Batch::new().check("case_meta", 900u32.to_be_bytes().to_vec(), none.clone()).put(
+        "case_meta",
+        900u32.to_be_bytes().to_vec(),
+        b"x".to_vec(),
+    );
+    assert!(reporter.backend().apply(bad_meta).is_err(), "metadata that is no CaseMeta was accepted");
+    // A future reference pointing at the DSL's case.
+    let squat = Batch::new().check("case_refs", b"C-2026-0099".to_vec(), none.clone()).put(
+        "case_refs",
+        b"C-2026-0099".to_vec(),
+        first.id.to_be_bytes().to_vec(),
+    );
+    assert!(reporter.backend().apply(squat).is_err(), "a reference to another case was accepted");
+    // A check-only batch is an existence oracle on case records.
+    let probe = Batch::new().check("case_refs", first.reference.as_bytes().to_vec(), none.clone());
+    assert!(reporter.backend().apply(probe).is_err(), "a check-only probe was answered");
+    // The board still opens, and a reporter's real concern still records.
+    assert!(dsl.board().is_ok_and(|b| b.problems.is_empty()), "{:?}", dsl.board().map(|b| b.problems));
+    let mut reporter = reporter;
+    let r = reporter.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
+    assert_eq!(dsl.case(r.id).unwrap().concern.description, "Photo taken in the hall.");
+}
+
+/// Counters move only by NextCounter, and the refusal log only by the server.
+#[test]
+fn no_member_writes_counters_or_the_refusal_log_and_leadership_probes_nothing() {
+    use casebook::store::Batch;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Ivo Marsh", "Images shared in a group chat."), now()).unwrap();
+    let deputy = server.session(&school.deputy);
+    let jam = Batch::new().put("counters", b"case".to_vec(), u32::MAX.to_be_bytes().to_vec());
+    assert!(deputy.backend().apply(jam).is_err(), "a deputy set the case counter");
+    let wipe = Batch::new().delete("refusals", 1u64.to_be_bytes().to_vec());
+    assert!(dsl.backend().apply(wipe).is_err(), "the refusal log was written by a member");
+    let lead = server.session(&school.leadership);
+    let probe = Batch::new().check("case_refs", r.reference.as_bytes().to_vec(), None::<Vec<u8>>);
+    assert!(lead.backend().apply(probe).is_err(), "leadership probed a case reference");
+    dsl.record_concern(new_concern("Pupil Ada Fenn", "Photo taken in the hall."), now()).unwrap();
+}
+
+fn raw_hello(recipient: String) -> Vec<u8> {
+    let mut frame = Vec::new();
+    casebook::store::wire::send(&mut frame, &casebook::store::wire::Request::Hello { protocol: 1, recipient }).unwrap();
+    frame
+}
+
+/// Before a key is proven, a peer gets small frames, one refusal, and a
+/// short time: it cannot fill the store's refusal log, the server's memory
+/// or its connection slots.
+#[test]
+fn a_stranger_is_held_to_small_frames_one_refusal_and_a_short_handshake() {
+    let (env, _school, mut server) = setup();
+    // A 3,000-character "recipient", twice on one connection.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let hello = raw_hello("x".repeat(3000));
+    let _ = s.write_all(&hello);
+    let _ = s.write_all(&hello);
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    // A frame header promising 8 MiB is answered at once, not waited for.
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(&(8u32 << 20).to_be_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).contains("larger than the limit"), "{answer:?}");
+    // Connecting and sending nothing is hung up on.
+    let mut idle = UnixStream::connect(&server.socket).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let t = Instant::now();
+    let got = idle.read(&mut [0u8; 64]);
+    assert!(matches!(got, Ok(0)) || matches!(got, Ok(n) if n > 0), "{got:?}");
+    assert!(t.elapsed() < Duration::from_secs(20), "an idle stranger was kept {:?}", t.elapsed());
+    server.kill();
+    let backend = Store::open_backend(&env.store()).unwrap();
+    let refusals = backend.scan("refusals").unwrap();
+    assert!(refusals.len() <= 1, "{} refusals kept from one connection", refusals.len());
+    assert!(refusals.iter().all(|(_, v)| v.len() < 1024), "a refusal of {} bytes", refusals[0].1.len());
+}
+
+/// A backend that lets another writer in just before this session's first
+/// write of a case record (the race between reading a case and saving it),
+/// and can refuse index writes.
+struct Interleave {
+    inner: std::sync::Arc<casebook::store::backend::SledBackend>,
+    before_case_write: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    fail_index: bool,
+}
+
+impl Backend for Interleave {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, StoreError> {
+        if batch.writes.iter().any(|w| w.tree() == "cases") {
+            let hook = self.before_case_write.lock().unwrap().take();
+            if let Some(hook) = hook {
+                hook();
+            }
+        }
+        if self.fail_index && batch.writes.iter().any(|w| w.tree() == "index") {
+            return Err(StoreError::Input("the index could not be written".into()));
+        }
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, StoreError> {
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.inner.wait_change(since, timeout)
+    }
+    fn backup(&self, out: &mut dyn std::io::Write) -> Result<casebook::store::backup::Summary, StoreError> {
+        self.inner.backup(out)
+    }
+}
+
+fn interleaved(
+    env: &Env,
+    fail_index: bool,
+) -> (std::sync::Arc<Interleave>, std::sync::Arc<casebook::store::backend::SledBackend>) {
+    let inner = std::sync::Arc::new(Store::open_backend(&env.store()).unwrap());
+    let wrapper = std::sync::Arc::new(Interleave {
+        inner: inner.clone(),
+        before_case_write: std::sync::Mutex::new(None),
+        fail_index,
+    });
+    (wrapper, inner)
+}
+
+fn unlock(backend: std::sync::Arc<dyn Backend>, key: &std::path::Path) -> casebook::store::Session {
+    let id = casebook::store::identity::load(key, &mut || None).unwrap();
+    Store::with_backend(backend).unlock(id).unwrap()
+}
+
+/// The conflict triage_seen reports must also hold when the other triage
+/// lands between its check and its write: the retry must not save a second
+/// triage over one the member never saw.
+#[test]
+fn a_triage_landing_during_the_save_is_still_refused_not_stacked() {
+    let env = Env::new();
+    let school = env.school();
+    let (wrapper, inner) = interleaved(&env, false);
+    let mut dsl = unlock(wrapper.clone(), &school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    let mut deputy = unlock(inner.clone(), &school.deputy);
+    *wrapper.before_case_write.lock().unwrap() = Some(Box::new(move || {
+        deputy.triage_seen(r.id, 0, triage("Deputy's view: pastoral."), now()).unwrap();
+    }));
+    let err = dsl.triage_seen(r.id, 0, triage("DSL's view."), now()).unwrap_err();
+    assert!(matches!(err, StoreError::ChangedSince(_)), "{err:?}");
+    let case = dsl.case(r.id).unwrap();
+    assert_eq!(
+        case.triage.len(),
+        1,
+        "two triages stacked: {:?}",
+        case.triage.iter().map(|t| &t.reasoning).collect::<Vec<_>>()
+    );
+}
+
+/// Once a case record is durable, the write has happened: a board index
+/// (a cache) that fails to save must not report the write as failed, or the
+/// member records it again.
+#[test]
+fn a_failed_index_save_does_not_report_a_durable_write_as_failed() {
+    let env = Env::new();
+    let school = env.school();
+    let (wrapper, _inner) = interleaved(&env, true);
+    let mut dsl = unlock(wrapper, &school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now());
+    assert!(r.is_ok(), "{r:?}");
+    let id = r.unwrap().id;
+    let added = dsl.add_entry(id, EntryKind::FollowUp, now(), "Spoke to the class teacher.", now());
+    assert!(added.is_ok(), "{added:?}");
+    let case = dsl.case(id).unwrap();
+    assert_eq!(case.chronology.iter().filter(|e| e.text == "Spoke to the class teacher.").count(), 1);
+}

@@ -223,6 +223,17 @@ impl CaseMeta {
     const FORMAT: u16 = 1;
 }
 
+/// Whether `bytes` are a new case's clear metadata (its first revision): the
+/// server holds a reporter's connection to new concerns (P9-a).
+pub(crate) fn is_new_case_meta(bytes: &[u8]) -> bool {
+    codec::from_bytes::<CaseMeta>(bytes).is_ok_and(|m| m.format == CaseMeta::FORMAT && m.revision == 1)
+}
+
+#[cfg(test)]
+pub(crate) fn new_case_meta() -> Vec<u8> {
+    codec_clear(&CaseMeta { format: CaseMeta::FORMAT, revision: 1 })
+}
+
 fn be(id: u32) -> [u8; 4] {
     id.to_be_bytes()
 }
@@ -905,8 +916,14 @@ impl Session {
             StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
             other => other,
         })?;
-        if self.can_read(AccessClass::Case) {
-            self.index_case(CaseSummary::of(id, meta.revision, case, self.catalogue()))?;
+        // The record is durable now. The index is a cache: failing to save
+        // it must not report this write as failed, or the member makes it
+        // again (a second concern, a second follow-up). Dropping the cached
+        // index makes the next board load find the shard stale and save it.
+        if self.can_read(AccessClass::Case)
+            && self.index_case(CaseSummary::of(id, meta.revision, case, self.catalogue())).is_err()
+        {
+            self.index = None;
         }
         Ok(meta.revision)
     }
@@ -966,12 +983,26 @@ impl Session {
     pub fn update_case<T>(
         &mut self,
         id: u32,
+        change: impl FnMut(&mut CaseFile, &Catalogue, &Author) -> Result<T, CaseError>,
+    ) -> Result<T, StoreError> {
+        self.update_case_if(id, |_| Ok(()), change)
+    }
+
+    /// [`Session::update_case`], with `still` checked against every version
+    /// of the case the change is applied to, the newer one of a retry too:
+    /// a refusal such as "triaged by someone else since" cannot be slipped
+    /// past by a write landing between the check and the save.
+    fn update_case_if<T>(
+        &mut self,
+        id: u32,
+        still: impl Fn(&CaseFile) -> Result<(), StoreError>,
         mut change: impl FnMut(&mut CaseFile, &Catalogue, &Author) -> Result<T, CaseError>,
     ) -> Result<T, StoreError> {
         let mut attempt = 0;
         loop {
             let meta = self.case_meta(id)?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
             let mut case = self.case(id)?;
+            still(&case)?;
             let out = change(&mut case, &self.store.catalogue, &self.author())?;
             match self.write_case(id, Some(meta), &case) {
                 Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => attempt += 1,
@@ -992,22 +1023,31 @@ impl Session {
         input: TriageInput,
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
-        let case = self.case(id)?;
-        if case.triage.len() != seen
-            && let Some(last) = case.triage.last()
-        {
-            return Err(StoreError::ChangedSince(format!(
+        // Checked on the record the triage is saved onto, not once before:
+        // a triage landing in between must be refused too, not stacked.
+        self.triage_if(id, input, now, |case| match case.triage.last() {
+            Some(last) if case.triage.len() != seen => Err(StoreError::ChangedSince(format!(
                 "{} was triaged by {} at {} since you opened it; yours was not saved (it is still in the form). \
                  Press Esc and reopen to read theirs first",
                 case.concern.reference,
                 last.decided_by.name,
                 last.decided_at.format("%H:%M on %-d %b")
-            )));
-        }
-        self.triage(id, input, now)
+            ))),
+            _ => Ok(()),
+        })
     }
 
     pub fn triage(&mut self, id: u32, input: TriageInput, now: NaiveDateTime) -> Result<(), StoreError> {
+        self.triage_if(id, input, now, |_| Ok(()))
+    }
+
+    fn triage_if(
+        &mut self,
+        id: u32,
+        input: TriageInput,
+        now: NaiveDateTime,
+        still: impl Fn(&CaseFile) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let assignee = match input.assignee {
             None => None,
             Some(mid) => {
@@ -1021,7 +1061,7 @@ impl Session {
                 Some(Author { member: m.id, name: m.name.clone() })
             }
         };
-        self.update_case(id, |case, catalogue, me| {
+        self.update_case_if(id, still, |case, catalogue, me| {
             case.record_triage(
                 Triage {
                     risk: input.risk,

@@ -95,8 +95,8 @@ pub struct BackupInfo {
 pub enum WireError {
     #[error("the connection closed")]
     Closed,
-    #[error("a message of {0} bytes is larger than the limit of {MAX_FRAME}")]
-    TooLarge(usize),
+    #[error("a message of {0} bytes is larger than the limit of {1}")]
+    TooLarge(usize, usize),
     #[error("a malformed message: {0}")]
     Malformed(String),
     #[error("{0}")]
@@ -114,7 +114,7 @@ fn config() -> bincode::config::Configuration<
 pub fn send<T: Serialize>(out: &mut impl std::io::Write, message: &T) -> Result<(), WireError> {
     let body = bincode::serde::encode_to_vec(message, config()).map_err(|e| WireError::Malformed(e.to_string()))?;
     if body.len() > MAX_FRAME {
-        return Err(WireError::TooLarge(body.len()));
+        return Err(WireError::TooLarge(body.len(), MAX_FRAME));
     }
     let mut frame = Vec::with_capacity(4 + body.len());
     frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
@@ -125,6 +125,14 @@ pub fn send<T: Serialize>(out: &mut impl std::io::Write, message: &T) -> Result<
 }
 
 pub fn receive<T: DeserializeOwned>(input: &mut impl Read) -> Result<T, WireError> {
+    receive_at_most(input, MAX_FRAME)
+}
+
+/// Receives one frame of at most `limit` bytes (at most [`MAX_FRAME`]): a
+/// server holds a peer that has not proven a key to small frames, so a
+/// stranger cannot make it hold megabytes (PRODUCT.md principle 7e).
+pub fn receive_at_most<T: DeserializeOwned>(input: &mut impl Read, limit: usize) -> Result<T, WireError> {
+    let limit = limit.min(MAX_FRAME);
     let mut len = [0u8; 4];
     match input.read_exact(&mut len) {
         Ok(()) => {}
@@ -132,8 +140,8 @@ pub fn receive<T: DeserializeOwned>(input: &mut impl Read) -> Result<T, WireErro
         Err(e) => return Err(e.into()),
     }
     let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(WireError::TooLarge(len));
+    if len > limit {
+        return Err(WireError::TooLarge(len, limit));
     }
     let mut body = vec![0u8; len];
     input.read_exact(&mut body).map_err(|e| match e.kind() {
@@ -160,7 +168,7 @@ mod tests {
         assert_eq!(receive::<Request>(&mut buf.as_slice()).unwrap(), req);
 
         let huge = ((MAX_FRAME + 1) as u32).to_be_bytes();
-        assert!(matches!(receive::<Request>(&mut huge.as_slice()), Err(WireError::TooLarge(_))));
+        assert!(matches!(receive::<Request>(&mut huge.as_slice()), Err(WireError::TooLarge(..))));
 
         let mut cut = buf.clone();
         cut.truncate(buf.len() - 2);
