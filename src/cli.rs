@@ -833,13 +833,16 @@ fn backup(cli: &Cli, out: &std::path::Path) -> Result<()> {
         _ => store.backend().clone(),
     };
     let summary = crate::store::backup::to_file(backend.as_ref(), out)?;
+    let held = match summary.writes_held.as_millis() {
+        0 => "no one's work was held back".to_string(),
+        ms => format!("others' writes waited {ms} ms (the store kept changing while it was read)"),
+    };
     say!(
-        "Backed up {} records ({}) to {} in {:.1} s; others' writes waited {} ms.",
+        "Backed up {} records ({}) to {} in {:.1} s; {held}.",
         summary.entries,
         limits::size(usize::try_from(summary.bytes).unwrap_or(usize::MAX)),
         out.display(),
         started.elapsed().as_secs_f64(),
-        summary.writes_held.as_millis()
     );
     say!(
         "It holds ciphertext and clear ids only, as the store does: safe to copy off-site. Restore with `casebook restore FILE --into DIR`."

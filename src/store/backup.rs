@@ -410,6 +410,7 @@ mod tests {
         let path = dir.path().join("b.cbk");
         let summary = to_file(&b, &path).unwrap();
         assert_eq!(summary.entries, 2);
+        assert_eq!(summary.writes_held, Duration::ZERO, "a quiet store is read without holding writes back");
         let all = read_all(&path);
         assert!(all.contains(&(CASES, vec![0, 0, 0, 1], b"sealed".to_vec())), "{all:?}");
         let good = std::fs::read(&path).unwrap();
