@@ -256,6 +256,16 @@ impl App {
         } else {
             Vec::new()
         };
+        self.oversight.backup = match self.session.last_backup() {
+            Ok(stamp) => {
+                let now = self.now().and_local_timezone(chrono::Local).earliest().unwrap_or_else(chrono::Local::now);
+                Some(crate::store::backup::status_line(stamp.as_ref(), now))
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
         // The same record can be behind several lists: name it once.
         let mut seen = std::collections::HashSet::new();
         damaged.retain(|d| seen.insert(d.to_string()));
