@@ -343,18 +343,21 @@ pub fn restore(path: &Path, into: &Path) -> Result<Summary, StoreError> {
         std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o700))?;
     }
     let backend = SledBackend::open(building.path())?;
-    let mut batch = Batch::new();
-    let mut batch_bytes = 0usize;
+    // Entries come tree by tree; each tree goes in in large batches.
+    let mut pending: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut pending_tree = "";
+    let mut pending_bytes = 0usize;
     let summary = reader.entries(|tree, key, value| {
-        batch_bytes += key.len() + value.len();
-        batch = std::mem::take(&mut batch).put(tree, key, value);
-        if batch.writes.len() >= 2048 || batch_bytes >= 16 * 1024 * 1024 {
-            backend.apply(std::mem::take(&mut batch))?;
-            batch_bytes = 0;
+        if tree != pending_tree || pending.len() >= 4096 || pending_bytes >= 16 * 1024 * 1024 {
+            backend.load(pending_tree, std::mem::take(&mut pending))?;
+            pending_tree = tree;
+            pending_bytes = 0;
         }
+        pending_bytes += key.len() + value.len();
+        pending.push((key, value));
         Ok(())
     })?;
-    backend.apply(batch)?;
+    backend.load(pending_tree, pending)?;
     backend.flush()?;
     drop(backend);
     let built = building.keep();
