@@ -273,6 +273,9 @@ pub enum Command {
         /// Structure only, nothing decrypted (fast, for a nightly job); needs no key on a store opened directly
         #[arg(long)]
         quick: bool,
+        /// Check a backup file instead of the store, without restoring it
+        #[arg(long, value_name = "FILE")]
+        backup: Option<PathBuf>,
     },
 }
 
@@ -281,6 +284,20 @@ pub struct ServeArgs {
     /// The socket file's mode (octal): 660 lets the owner and the group in
     #[arg(long, default_value = "660", value_parser = parse_mode)]
     pub mode: u32,
+    /// Take a backup into DIR every night (and at start if the newest there is over a day old)
+    #[arg(long = "backup-dir", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many nightly backups to keep in --backup-dir (the oldest go once a new one checks)
+    #[arg(long, default_value_t = 14, requires = "backup_dir", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub keep: u32,
+    /// The time of day for the nightly backup, HH:MM (local time)
+    #[arg(long = "backup-at", default_value = "02:00", requires = "backup_dir", value_parser = parse_time_of_day)]
+    pub backup_at: chrono::NaiveTime,
+}
+
+fn parse_time_of_day(text: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M")
+        .map_err(|_| format!("{text:?} is not a time of day; write it as HH:MM, e.g. 02:00"))
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {
@@ -710,12 +727,21 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Verify { quick }) => verify(&cli, *quick),
+        Some(Command::Verify { quick, backup: None }) => verify(&cli, *quick),
+        Some(Command::Verify { quick, backup: Some(file) }) => verify_backup(&cli, file, *quick),
         Some(Command::Backup { out }) => backup(&cli, out),
         Some(Command::Restore { file, into }) => restore(file, into),
         Some(Command::Serve(args)) => {
-            let options =
-                crate::server::ServeOptions { store: cli.store_path()?, socket: cli.socket_path()?, mode: args.mode };
+            let options = crate::server::ServeOptions {
+                store: cli.store_path()?,
+                socket: cli.socket_path()?,
+                mode: args.mode,
+                backups: args.backup_dir.clone().map(|dir| crate::server::Rolling {
+                    dir,
+                    keep: args.keep as usize,
+                    at: args.backup_at,
+                }),
+            };
             crate::server::serve(&options, || {
                 eprintln!(
                     "casebook serve: serving {} on {} (mode {:o}); it holds no key. Stop with SIGTERM or Ctrl-C.",
@@ -800,6 +826,31 @@ fn verify(cli: &Cli, quick: bool) -> Result<()> {
             Err(e) => return Err(e.into()),
         }
     };
+    print_report(&report, quick, started)
+}
+
+/// `casebook verify --backup FILE`: the backup's checksum, then the same
+/// checks as for a store, over the backup held in memory (with your key,
+/// every record your role may read is opened too).
+fn verify_backup(cli: &Cli, file: &std::path::Path, quick: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let (copy, summary) = crate::store::backup::MemoryBackend::load(file)?;
+    say!(
+        "{}: a backup taken {}, {} records; its checksum matches.",
+        file.display(),
+        summary.taken_at.with_timezone(&chrono::Local).format("%-d %b %Y at %H:%M"),
+        summary.entries
+    );
+    let report = if quick {
+        crate::store::verify::structure(&copy, &|_| true)?
+    } else {
+        let identity = cli.load_identity()?;
+        Store::with_backend(std::sync::Arc::new(copy)).unlock(identity)?.verify(false)?
+    };
+    print_report(&report, quick, started)
+}
+
+fn print_report(report: &crate::store::verify::Report, quick: bool, started: std::time::Instant) -> Result<()> {
     for p in &report.problems {
         say!("{p}");
     }
@@ -850,13 +901,30 @@ fn backup(cli: &Cli, out: &std::path::Path) -> Result<()> {
         _ => store.backend().clone(),
     };
     let summary = crate::store::backup::to_file(backend.as_ref(), out)?;
+    // Read back and checked; its structure too, before it counts as good.
+    let (copy, _) = crate::store::backup::MemoryBackend::load(out)?;
+    let problems = crate::store::verify::structure(&copy, &|_| true)?.problems;
+    drop(copy);
+    for p in &problems {
+        eprintln!(
+            "casebook: warning: the store (and so the backup) holds a problem: {}",
+            crate::text::one_line(&p.to_string())
+        );
+    }
+    if problems.is_empty() && matches!(backend.location(), Location::Embedded(_)) {
+        // Through serve, the server notes it when it has sent it all.
+        crate::store::backup::record(backend.as_ref(), &crate::store::backup::Stamp::of(&summary, "casebook backup"))?;
+    }
+    let held = match summary.writes_held.as_millis() {
+        0 => "no one's work was held back".to_string(),
+        ms => format!("others' writes waited {ms} ms (the store kept changing while it was read)"),
+    };
     say!(
-        "Backed up {} records ({}) to {} in {:.1} s; others' writes waited {} ms.",
+        "Backed up {} records ({}) to {} in {:.1} s; {held}.",
         summary.entries,
         limits::size(usize::try_from(summary.bytes).unwrap_or(usize::MAX)),
         out.display(),
         started.elapsed().as_secs_f64(),
-        summary.writes_held.as_millis()
     );
     say!(
         "It holds ciphertext and clear ids only, as the store does: safe to copy off-site. Restore with `casebook restore FILE --into DIR`."

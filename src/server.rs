@@ -23,6 +23,7 @@ use rand::RngCore;
 
 use crate::domain::{MemberId, Role};
 use crate::store::backend::{Backend, Batch, SledBackend, Write};
+use crate::store::backup::Stamp;
 use crate::store::trees::*;
 use crate::store::wire::{self, BackupInfo, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
 use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipient, parse_recipient};
@@ -37,6 +38,17 @@ pub struct ServeOptions {
     pub socket: PathBuf,
     /// The socket file's mode: 0660 lets the owner and the casebook group in.
     pub mode: u32,
+    /// Rolling nightly backups, if asked for (issue 11).
+    pub backups: Option<Rolling>,
+}
+
+/// `serve --backup-dir DIR --keep N --backup-at HH:MM`.
+#[derive(Debug, Clone)]
+pub struct Rolling {
+    pub dir: PathBuf,
+    pub keep: usize,
+    /// Local time of day to take it.
+    pub at: chrono::NaiveTime,
 }
 
 /// A connection's standing: nothing but Hello until it has proven a key.
@@ -70,6 +82,12 @@ fn peer_uid(stream: &UnixStream) -> Option<u32> {
 pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreError> {
     // Check it is a casebook store before taking the socket.
     let backend = Arc::new(Store::open_backend(&options.store)?);
+    // A backup directory that cannot be written is said now, not at 02:00.
+    if let Some(rolling) = &options.backups {
+        crate::store::create_private_dir(&rolling.dir)
+            .and_then(|()| Ok(tempfile::tempfile_in(&rolling.dir)?))
+            .map_err(|e| StoreError::Input(format!("cannot keep backups in {}: {e}", rolling.dir.display())))?;
+    }
     let listener = bind(&options.socket, options.mode)?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
@@ -91,6 +109,10 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
             let _ = UnixStream::connect(&socket);
         })
     };
+    let nightly = options.backups.clone().map(|rolling| {
+        let (backend, stop) = (backend.clone(), stop.clone());
+        std::thread::spawn(move || nightly_backups(&backend, &rolling, &stop))
+    });
     ready();
     let live = Arc::new(AtomicUsize::new(0));
     // Each open connection, so a drain can end their reads.
@@ -142,9 +164,72 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     for worker in workers {
         let _ = worker.join();
     }
+    if let Some(nightly) = nightly {
+        let _ = nightly.join();
+    }
     backend.flush()?;
     let _ = std::fs::remove_file(&options.socket);
     Ok(())
+}
+
+/// Takes a rolling backup every day at `rolling.at` (and at once when the
+/// newest in the directory is more than a day old: a server that was down
+/// at that hour catches up), keeping the newest `rolling.keep`. Each is
+/// read back and checked before it counts; a failure is logged to the
+/// journal and the older backups are kept.
+fn nightly_backups(backend: &SledBackend, rolling: &Rolling, stop: &AtomicBool) {
+    let due_now = match crate::store::backup::rolling(&rolling.dir) {
+        Ok(found) => found
+            .last()
+            .and_then(|p| p.metadata().ok()?.modified().ok())
+            .is_none_or(|newest| newest.elapsed().unwrap_or_default() > Duration::from_secs(24 * 3600)),
+        Err(_) => true,
+    };
+    let mut next = if due_now { chrono::Local::now() } else { next_time(rolling.at) };
+    while !stop.load(Ordering::Relaxed) {
+        if chrono::Local::now() < next {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match crate::store::backup::rolling_backup(backend, &rolling.dir, rolling.keep) {
+            Ok((path, summary, problems)) if problems.is_empty() => eprintln!(
+                "casebook serve: backup {}: {} records, {} bytes, in {:.1} s; keeping the newest {}",
+                path.display(),
+                summary.entries,
+                summary.bytes,
+                started.elapsed().as_secs_f64(),
+                rolling.keep
+            ),
+            Ok((path, _, problems)) => eprintln!(
+                "casebook serve: backup {} was taken but the store holds {} problem(s), so it is not counted as \
+                 good and no older backup was deleted; first: {}. Run `casebook verify`",
+                path.display(),
+                problems.len(),
+                problems[0]
+            ),
+            Err(e) => {
+                eprintln!("casebook serve: backup FAILED into {}: {e}; older backups were kept", rolling.dir.display())
+            }
+        }
+        next = next_time(rolling.at);
+    }
+}
+
+/// The next time the clock reads `at`, today or tomorrow (a time a clock
+/// change skips is taken a day later).
+fn next_time(at: chrono::NaiveTime) -> chrono::DateTime<chrono::Local> {
+    let now = chrono::Local::now();
+    let mut day = now.date_naive();
+    for _ in 0..3 {
+        if let Some(t) = day.and_time(at).and_local_timezone(chrono::Local).earliest()
+            && t > now
+        {
+            return t;
+        }
+        day = day.succ_opt().unwrap_or(day);
+    }
+    now + chrono::Duration::days(1)
 }
 
 /// Binds the socket, replacing a stale one a killed server left behind,
@@ -201,7 +286,7 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
     // A backup this connection asked for, while it fetches it.
-    let mut backup: Option<std::fs::File> = None;
+    let mut backup: Option<(std::fs::File, Stamp)> = None;
     loop {
         let member = matches!(standing, Standing::Member { .. });
         let limit = if member { MAX_FRAME } else { HANDSHAKE_FRAME };
@@ -217,7 +302,7 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
         };
         let response = match request {
             Request::Backup => take_backup(backend, &standing, uid, &mut backup),
-            Request::BackupChunk { offset } => backup_chunk(&mut backup, offset),
+            Request::BackupChunk { offset } => backup_chunk(backend, &mut backup, offset),
             other => answer(backend, &mut standing, other, uid),
         };
         wire::send(&mut writer, &response)?;
@@ -365,7 +450,7 @@ fn take_backup(
     backend: &SledBackend,
     standing: &Standing,
     uid: Option<u32>,
-    pending: &mut Option<std::fs::File>,
+    pending: &mut Option<(std::fs::File, Stamp)>,
 ) -> Response {
     let own_account = {
         use std::os::unix::fs::MetadataExt;
@@ -389,7 +474,7 @@ fn take_backup(
     };
     match backend.backup(&mut file) {
         Ok(summary) => {
-            *pending = Some(file);
+            *pending = Some((file, Stamp::of(&summary, "casebook backup, through casebook serve")));
             Response::BackupReady(BackupInfo {
                 bytes: summary.bytes,
                 entries: summary.entries,
@@ -400,16 +485,22 @@ fn take_backup(
     }
 }
 
-/// The next bounded part of this connection's backup; an empty chunk ends it.
-fn backup_chunk(pending: &mut Option<std::fs::File>, offset: u64) -> Response {
+/// The next bounded part of this connection's backup; an empty chunk ends
+/// it, and the backup, sent whole, is noted for the dashboard.
+fn backup_chunk(backend: &SledBackend, pending: &mut Option<(std::fs::File, Stamp)>, offset: u64) -> Response {
     use std::os::unix::fs::FileExt;
-    let Some(file) = pending.as_ref() else {
+    let Some((file, _)) = pending.as_ref() else {
         return Response::Failed("no backup was taken on this connection; ask for one first".into());
     };
     let mut buf = vec![0u8; PAGE_BYTES];
     match file.read_at(&mut buf, offset) {
         Ok(0) => {
-            *pending = None;
+            if let Some((file, stamp)) = pending.take()
+                && file.metadata().is_ok_and(|m| m.len() == offset)
+                && let Err(e) = crate::store::backup::record(backend, &stamp)
+            {
+                eprintln!("casebook serve: could not note the backup for the dashboard: {e}");
+            }
             Response::Chunk(Vec::new())
         }
         Ok(n) => {

@@ -530,7 +530,14 @@ fn backup_and_restore_refuse_what_would_lose_something() {
         .arg("backup")
         .arg("--out")
         .arg(&backup);
+    assert!(ok(env.casebook(&school.leadership).arg("figures")).contains("NO BACKUP has been taken"));
     ok(&mut no_key);
+    // Read back, checked, and noted for the dashboard.
+    let dash = ok(env.casebook(&school.leadership).arg("figures"));
+    assert!(dash.contains("Last good backup: ") && dash.contains(" records, "), "{dash}");
+    let checked = ok(env.casebook(&school.dsl).arg("verify").arg("--backup").arg(&backup));
+    assert!(checked.contains("its checksum matches") && checked.contains("no problems"), "{checked}");
+    assert!(!checked.contains(" 0 opened"), "with a key, its records are opened: {checked}");
     let err = fails(env.casebook(&school.dsl).arg("backup").arg("--out").arg(&backup));
     assert!(err.contains("already exists; casebook never writes over a backup"), "{err}");
 
@@ -545,6 +552,8 @@ fn backup_and_restore_refuse_what_would_lose_something() {
         let err = fails(env.casebook(&school.dsl).arg("restore").arg(&damaged).arg("--into").arg(&into));
         assert!(err.contains("damaged.cbk is damaged: its checksum does not match"), "byte {at}: {err}");
         assert!(!into.exists(), "nothing was created");
+        let err = fails(env.casebook(&school.dsl).args(["verify", "--quick", "--backup"]).arg(&damaged));
+        assert!(err.contains("is damaged: its checksum does not match"), "{err}");
     }
     let cut = env.path("cut.cbk");
     std::fs::write(&cut, &good[..good.len() / 3]).unwrap();
@@ -586,6 +595,8 @@ fn through_serve_only_the_dsl_a_deputy_or_the_store_owner_takes_a_backup() {
         assert!(!env.path("no.cbk").exists());
     }
     ok(env.casebook(&school.deputy).arg("backup").arg("--out").arg(env.path("deputy.cbk")));
+    // The server notes a backup it has sent whole.
+    assert!(ok(env.casebook(&school.leadership).arg("figures")).contains("Last good backup: "));
     // The account that owns the store (a nightly job) needs no key.
     let mut owner = std::process::Command::new(assert_cmd::cargo::cargo_bin("casebook"));
     owner
@@ -604,4 +615,49 @@ fn through_serve_only_the_dsl_a_deputy_or_the_store_owner_takes_a_backup() {
         ok(env.casebook(&school.dsl).arg("restore").arg(env.path(b)).arg("--into").arg(&into));
         assert_eq!(session(&into, &school.dsl).board().unwrap().rows.len(), 3);
     }
+}
+
+// ---- 4. rolling backups by the server -----------------------------------------
+
+#[test]
+fn serve_keeps_rolling_backups_and_the_dashboard_says_so() {
+    let f = fixture();
+    let (env, school) = (&f.env, &f.school);
+    let dir = env.path("backups");
+    std::fs::create_dir(&dir).unwrap();
+    // Three older backups (two days old), and a file that is not one.
+    let old_time = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    for day in 1..=3 {
+        let file = std::fs::File::create(dir.join(format!("casebook-2026-01-0{day}T020000.cbk"))).unwrap();
+        file.set_modified(old_time).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a backup").unwrap();
+    assert!(ok(env.casebook(&school.dsl).arg("figures")).contains("NO BACKUP has been taken"));
+    // A directory it cannot write to is said at once, in one line.
+    let err = fails(env.casebook(&school.dsl).args(["serve", "--backup-dir"]).arg(dir.join("notes.txt")));
+    assert!(err.contains("cannot keep backups in"), "{err}");
+
+    // The newest is over a day old, so the server takes one as it starts.
+    let _server = Server::start(env, &["--backup-dir", dir.to_str().unwrap(), "--keep", "2"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let dash = loop {
+        let dash = ok(env.casebook(&school.leadership).arg("figures"));
+        if dash.contains("Last good backup: ") {
+            break dash;
+        }
+        assert!(std::time::Instant::now() < deadline, "no backup noted:\n{dash}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(dash.contains(" records, "), "{dash}");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "the newest 2 backups and the other file: {names:?}");
+    assert_eq!(names[0], "casebook-2026-01-03T020000.cbk", "{names:?}");
+    assert!(names[1].starts_with("casebook-") && names[1] != names[0], "{names:?}");
+    assert_eq!(names[2], "notes.txt");
+    // It restores, and verifies with every record opened.
+    let into = env.path("from-nightly");
+    ok(env.casebook(&school.dsl).arg("restore").arg(dir.join(&names[1])).arg("--into").arg(&into));
+    assert!(ok(casebook_at(env, &into, &school.dsl).arg("verify")).contains("no problems"));
 }

@@ -625,7 +625,7 @@ impl Backend for Interleave {
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
         self.inner.wait_change(since, timeout)
     }
-    fn backup(&self, out: &mut dyn std::io::Write) -> Result<casebook::store::backup::Summary, StoreError> {
+    fn backup(&self, out: &mut std::fs::File) -> Result<casebook::store::backup::Summary, StoreError> {
         self.inner.backup(out)
     }
 }

@@ -1251,10 +1251,7 @@ impl casebook::store::Backend for Gated {
     fn wait_change(&self, since: u64, timeout: std::time::Duration) -> Result<u64, casebook::store::StoreError> {
         self.inner.wait_change(since, timeout)
     }
-    fn backup(
-        &self,
-        out: &mut dyn std::io::Write,
-    ) -> Result<casebook::store::backup::Summary, casebook::store::StoreError> {
+    fn backup(&self, out: &mut std::fs::File) -> Result<casebook::store::backup::Summary, casebook::store::StoreError> {
         self.inner.backup(out)
     }
 }
@@ -1505,4 +1502,31 @@ fn a_colleagues_new_concern_leaves_the_selection_on_its_case() {
     app.wait_idle();
     assert_eq!(app.board.rows.len(), 7, "the new concern is on the board");
     assert_eq!(app.selected_row().unwrap().reference, chosen, "the marker stays on its concern");
+}
+
+#[test]
+fn the_dashboard_says_when_the_last_good_backup_was_and_warns_after_48_hours() {
+    // Issue 11.
+    use casebook::store::backup::{Stamp, record};
+    let (f, app) = with_oversight(10);
+    drop(app);
+    let store = f.dir.path().join("store");
+    let now = fixed_now().and_local_timezone(chrono::Local).unwrap().timestamp();
+    let note = |hours_ago: i64| {
+        let backend = Store::open_backend(&store).unwrap();
+        let stamp = Stamp { taken_at: now - hours_ago * 3600, entries: 123, bytes: 3 * 1024 * 1024, by: "test".into() };
+        record(&backend, &stamp).unwrap();
+    };
+    let mut leader = f.reopen("leadership.txt");
+    let s = screen(&mut leader, 80, 24);
+    assert!(s.contains("NO BACKUP has been taken: run `casebook backup --out FILE`"), "{s}");
+    drop(leader);
+    note(3);
+    let s = screen(&mut f.reopen("leadership.txt"), 80, 24);
+    assert!(s.contains("Last good backup: 20 Nov 2026 at 07:30 (123 records, 3 MiB)"), "{s}");
+    note(49);
+    let mut dsl = f.reopen("dsl.txt");
+    press(&mut dsl, KeyCode::Char('4'));
+    let s = screen(&mut dsl, 80, 24);
+    assert!(s.contains("NO BACKUP in 48 hours: the last good one was 18 Nov 2026 at 09:30 (3 MiB)"), "{s}");
 }

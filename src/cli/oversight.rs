@@ -711,6 +711,9 @@ pub fn figures(cli: &Cli, json: bool) -> Result<()> {
         return print_json(&dash.items);
     }
     out_raw!("{}", safe(&dashboard_text(&dash, session.catalogue())));
+    // Issue 11: when the records were last safely copied.
+    let (line, _) = crate::store::backup::status_line(session.last_backup()?.as_ref(), chrono::Local::now());
+    say!("\n{line}");
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -143,9 +144,10 @@ pub trait Backend: Send + Sync {
     }
 
     /// Writes a backup of every tree to `out` (see [`super::backup`]), as
-    /// one consistent state of the store: writes made meanwhile wait, or
-    /// are all in it.
-    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError>;
+    /// one consistent state of the store: a write made meanwhile is wholly
+    /// in it or wholly not. `out` is rewritten from the start if a read
+    /// has to be taken again.
+    fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError>;
 
     /// Every entry of a tree, page by page.
     fn scan(&self, tree: &str) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
@@ -197,6 +199,10 @@ impl ChangeFeed {
     }
 }
 
+/// How many times a backup reads the store without holding writes back
+/// before it holds them (see [`SledBackend::backup`]).
+const BACKUP_READS: usize = 3;
+
 /// sled's page cache: a school's store is tens of MiB, not sled's 1 GiB default.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -206,9 +212,27 @@ pub struct SledBackend {
     db: sled::Db,
     trees: Mutex<HashMap<String, sled::Tree>>,
     feed: ChangeFeed,
-    /// Writes hold it shared; a backup holds it alone while it reads, so it
-    /// sees one state of every tree (sled's iterators are per tree).
+    /// Writes hold it shared; a backup on a busy store holds it alone while
+    /// it reads, so it sees one state of every tree (sled's iterators are
+    /// per tree).
     gate: RwLock<()>,
+    /// Writes begun and ended: a backup that saw no write begin while it
+    /// read, and none under way when it began, read one state without
+    /// holding anyone back.
+    begun: AtomicU64,
+    ended: AtomicU64,
+}
+
+/// Counts a write as ended however it ends (see [`SledBackend::begun`]).
+struct Writing<'a> {
+    ended: &'a AtomicU64,
+    _gate: std::sync::RwLockReadGuard<'a, ()>,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.ended.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl SledBackend {
@@ -241,6 +265,8 @@ impl SledBackend {
             trees: Mutex::new(HashMap::new()),
             feed: ChangeFeed::default(),
             gate: RwLock::new(()),
+            begun: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
         })
     }
 
@@ -252,6 +278,28 @@ impl SledBackend {
         let t = self.db.open_tree(name)?;
         trees.insert(name.to_string(), t.clone());
         Ok(t)
+    }
+
+    /// Marks a write under way until the guard is dropped.
+    fn writing(&self) -> Writing<'_> {
+        let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        self.begun.fetch_add(1, Ordering::SeqCst);
+        Writing { ended: &self.ended, _gate: gate }
+    }
+
+    /// Puts many entries into one tree without the transaction and fsync a
+    /// batch costs: for `restore`, which builds a store nobody else has
+    /// open yet and flushes once at the end.
+    pub(crate) fn load(&self, tree: &str, entries: Vec<(Bytes, Bytes)>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (k, v) in entries {
+            batch.insert(k, v);
+        }
+        self.tree(tree)?.apply_batch(batch)?;
+        Ok(())
     }
 
     /// Flushes everything to disk (the server's drain on SIGTERM).
@@ -285,7 +333,7 @@ impl Backend for SledBackend {
         if batch.writes.is_empty() && batch.checks.is_empty() {
             return Ok(self.feed.current());
         }
-        let _writing = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let _writing = self.writing();
         let names = batch.trees();
         let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
         let slot = |name: &str| names.iter().position(|n| *n == name).expect("every tree of the batch was opened");
@@ -316,7 +364,7 @@ impl Backend for SledBackend {
         // A damaged counter is left as it is and reported: starting again
         // from 1 would hand out ids already in use and overwrite records.
         let damaged = || super::corrupt(format!("the {name} counter"), "it is not a 4-byte number");
-        let _writing = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let _writing = self.writing();
         let v = self.tree("counters")?.update_and_fetch(name, |old| match old {
             None => Some(1u32.to_be_bytes().to_vec()),
             Some(b) => match <[u8; 4]>::try_from(b).map(u32::from_be_bytes) {
@@ -337,12 +385,30 @@ impl Backend for SledBackend {
         Ok(self.feed.wait(since, timeout))
     }
 
-    /// Holds every write back while it reads (issue 11): a case and its
-    /// revision record, written in one batch, are both in the backup or
-    /// both not. Reading a school's store takes a fraction of a second;
-    /// a write waits that long, and is never refused.
-    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError> {
+    /// One state of the store (issue 11): a case and its revision record,
+    /// written in one batch, are both in the backup or both not. First it
+    /// reads without holding anyone back, and keeps the read if no write
+    /// began meanwhile (a school writes a few times a minute); on a store
+    /// that kept changing it reads once more holding writes back, which
+    /// then wait for that read (a fraction of a second) and are never
+    /// refused.
+    fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError> {
+        use std::io::Seek;
+        for _ in 0..BACKUP_READS {
+            let begun = self.begun.load(Ordering::SeqCst);
+            if self.ended.load(Ordering::SeqCst) == begun {
+                out.set_len(0)?;
+                out.rewind()?;
+                let summary = super::backup::write(self, self.feed.current(), out)?;
+                if self.begun.load(Ordering::SeqCst) == begun {
+                    return Ok(summary);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        out.set_len(0)?;
+        out.rewind()?;
         let (summary, held) = super::backup::timed(|| super::backup::write(self, self.feed.current(), out));
         let mut summary = summary?;
         summary.writes_held = held;

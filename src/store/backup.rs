@@ -343,18 +343,21 @@ pub fn restore(path: &Path, into: &Path) -> Result<Summary, StoreError> {
         std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o700))?;
     }
     let backend = SledBackend::open(building.path())?;
-    let mut batch = Batch::new();
-    let mut batch_bytes = 0usize;
+    // Entries come tree by tree; each tree goes in in large batches.
+    let mut pending: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut pending_tree = "";
+    let mut pending_bytes = 0usize;
     let summary = reader.entries(|tree, key, value| {
-        batch_bytes += key.len() + value.len();
-        batch = std::mem::take(&mut batch).put(tree, key, value);
-        if batch.writes.len() >= 2048 || batch_bytes >= 16 * 1024 * 1024 {
-            backend.apply(std::mem::take(&mut batch))?;
-            batch_bytes = 0;
+        if tree != pending_tree || pending.len() >= 4096 || pending_bytes >= 16 * 1024 * 1024 {
+            backend.load(pending_tree, std::mem::take(&mut pending))?;
+            pending_tree = tree;
+            pending_bytes = 0;
         }
+        pending_bytes += key.len() + value.len();
+        pending.push((key, value));
         Ok(())
     })?;
-    backend.apply(batch)?;
+    backend.load(pending_tree, pending)?;
     backend.flush()?;
     drop(backend);
     let built = building.keep();
@@ -373,6 +376,194 @@ pub(crate) fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = f();
     (out, start.elapsed())
+}
+
+// ---- the last good backup (shown on the dashboard) -------------------------
+
+/// Where the last good backup is noted: the settings tree, in clear (a time
+/// and two sizes say nothing about anyone).
+pub const STAMP_KEY: &str = "last-backup";
+
+/// How old the last good backup may be before the dashboard warns.
+pub const WARN_AFTER: chrono::Duration = chrono::Duration::hours(48);
+
+/// The last good backup: taken, written, read back and checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    /// When it was taken (Unix seconds, UTC).
+    pub taken_at: i64,
+    pub entries: u64,
+    pub bytes: u64,
+    /// What took it: "casebook backup", "casebook serve --backup-dir".
+    pub by: String,
+}
+
+impl Stamp {
+    pub fn of(summary: &Summary, by: &str) -> Stamp {
+        Stamp { taken_at: summary.taken_at.timestamp(), entries: summary.entries, bytes: summary.bytes, by: by.into() }
+    }
+
+    pub fn taken_at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(self.taken_at, 0).unwrap_or_default()
+    }
+}
+
+/// Notes a good backup in the store (its own write: it moves the change
+/// number, so open dashboards show it).
+pub fn record(backend: &dyn Backend, stamp: &Stamp) -> Result<(), StoreError> {
+    backend.apply(Batch::new().put(super::trees::SETTINGS, STAMP_KEY, super::codec_clear(stamp)))?;
+    Ok(())
+}
+
+/// The last good backup noted in the store, if any (a damaged note is none).
+pub fn last(backend: &dyn Backend) -> Result<Option<Stamp>, StoreError> {
+    Ok(backend.get(super::trees::SETTINGS, STAMP_KEY.as_bytes())?.and_then(|v| super::codec::from_bytes(&v).ok()))
+}
+
+/// The dashboard's line about backups, and whether it is a warning: none
+/// ever, or none in the last 48 hours.
+pub fn status_line(stamp: Option<&Stamp>, now: chrono::DateTime<chrono::Local>) -> (String, bool) {
+    match stamp {
+        None => ("NO BACKUP has been taken: run `casebook backup --out FILE` (see the README)".into(), true),
+        Some(s) => {
+            let at = s.taken_at().with_timezone(&chrono::Local);
+            let when = at.format("%-d %b %Y at %H:%M");
+            let size = crate::domain::limits::size(usize::try_from(s.bytes).unwrap_or(usize::MAX));
+            if now.signed_duration_since(at) > WARN_AFTER {
+                (format!("NO BACKUP in 48 hours: the last good one was {when} ({size})"), true)
+            } else {
+                (format!("Last good backup: {when} ({} records, {size})", s.entries), false)
+            }
+        }
+    }
+}
+
+// ---- a backup read into memory --------------------------------------------
+
+/// A backup's entries held in memory, as a read-only [`Backend`]: `verify`
+/// (structural, or a member's full check through a [`Store`] over it)
+/// checks a backup without restoring it.
+pub struct MemoryBackend {
+    name: PathBuf,
+    trees: std::collections::HashMap<&'static str, std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl MemoryBackend {
+    /// Reads a whole backup file (checked first, see [`Reader`]).
+    pub fn load(path: &Path) -> Result<(MemoryBackend, Summary), StoreError> {
+        let mut trees: std::collections::HashMap<&'static str, std::collections::BTreeMap<Vec<u8>, Vec<u8>>> =
+            Default::default();
+        let summary = Reader::open(path)?.entries(|tree, k, v| {
+            trees.entry(tree).or_default().insert(k, v);
+            Ok(())
+        })?;
+        Ok((MemoryBackend { name: path.to_path_buf(), trees }, summary))
+    }
+
+    fn read_only(&self) -> StoreError {
+        StoreError::Input(format!("{} is a backup, read only; restore it to work in it", self.name.display()))
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn location(&self) -> super::Location {
+        super::Location::Embedded(self.name.clone())
+    }
+
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.trees.get(tree).and_then(|t| t.get(key)).cloned())
+    }
+
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        use std::ops::Bound;
+        let Some(t) = self.trees.get(tree) else { return Ok(Vec::new()) };
+        let from = after.map_or(Bound::Unbounded, |k| Bound::Excluded(k.to_vec()));
+        Ok(t.range((from, Bound::Unbounded)).take(limit).map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    fn apply(&self, _batch: Batch) -> Result<u64, StoreError> {
+        Err(self.read_only())
+    }
+
+    fn next_counter(&self, _name: &str) -> Result<u32, StoreError> {
+        Err(self.read_only())
+    }
+
+    fn changes(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
+    fn wait_change(&self, _since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        std::thread::sleep(timeout);
+        Ok(0)
+    }
+
+    fn backup(&self, _out: &mut File) -> Result<Summary, StoreError> {
+        Err(self.read_only())
+    }
+}
+
+// ---- rolling backups (`casebook serve --backup-dir`) ----------------------
+
+/// The name of a rolling backup taken at `at`: sorts by time.
+pub fn rolling_name(at: chrono::DateTime<chrono::Local>) -> String {
+    format!("casebook-{}.cbk", at.format("%Y-%m-%dT%H%M%S"))
+}
+
+fn is_rolling(name: &str) -> bool {
+    name.len() == "casebook-2026-03-10T020000.cbk".len()
+        && name.starts_with("casebook-")
+        && name.ends_with(".cbk")
+        && name[9..26].bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// The rolling backups in `dir`, oldest first (only files casebook named).
+pub fn rolling(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(is_rolling) && e.path().is_file())
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// Deletes all but the newest `keep` rolling backups (never anything else
+/// in the directory); returns what it deleted.
+pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, StoreError> {
+    let all = rolling(dir)?;
+    let excess = all.len().saturating_sub(keep.max(1));
+    let mut gone = Vec::new();
+    for old in all.into_iter().take(excess) {
+        std::fs::remove_file(&old)?;
+        gone.push(old);
+    }
+    Ok(gone)
+}
+
+/// One rolling backup: taken into `dir`, read back, its structure checked;
+/// only a good one is noted on the dashboard and lets older ones go.
+/// Returns the file, what it holds, and any problem the store holds.
+pub fn rolling_backup(
+    backend: &dyn Backend,
+    dir: &Path,
+    keep: usize,
+) -> Result<(PathBuf, Summary, Vec<super::Damaged>), StoreError> {
+    super::create_private_dir(dir)?;
+    let path = dir.join(rolling_name(chrono::Local::now()));
+    let summary = to_file(backend, &path)?;
+    let (copy, _) = MemoryBackend::load(&path)?;
+    let problems = super::verify::structure(&copy, &|_| true)?.problems;
+    drop(copy);
+    if problems.is_empty() {
+        record(backend, &Stamp::of(&summary, "casebook serve --backup-dir"))?;
+        prune(dir, keep)?;
+    }
+    Ok((path, summary, problems))
 }
 
 #[cfg(test)]
@@ -410,6 +601,7 @@ mod tests {
         let path = dir.path().join("b.cbk");
         let summary = to_file(&b, &path).unwrap();
         assert_eq!(summary.entries, 2);
+        assert_eq!(summary.writes_held, Duration::ZERO, "a quiet store is read without holding writes back");
         let all = read_all(&path);
         assert!(all.contains(&(CASES, vec![0, 0, 0, 1], b"sealed".to_vec())), "{all:?}");
         let good = std::fs::read(&path).unwrap();

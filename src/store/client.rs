@@ -125,7 +125,8 @@ impl Backend for ServedBackend {
     /// The server takes the backup (consistently, see [`super::backup`]) and
     /// this fetches it in bounded chunks. Only the DSL or a deputy may ask,
     /// or the server's own account without a key.
-    fn backup(&self, out: &mut dyn std::io::Write) -> Result<super::backup::Summary, StoreError> {
+    fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError> {
+        use std::io::Write;
         let info = match self.call(&Request::Backup)? {
             Response::BackupReady(info) => info,
             other => return Err(self.unexpected("backup", other)),

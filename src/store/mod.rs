@@ -510,7 +510,7 @@ pub fn unreadable_member_name(id: MemberId) -> String {
     format!("member #{id} (name unreadable)")
 }
 
-fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn codec_clear<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, bincode::config::standard()).expect("bincode encodes plain data")
 }
 
@@ -738,6 +738,11 @@ impl Session {
     /// key against it).
     pub fn public_key(&self) -> String {
         self.identity.to_public().to_string()
+    }
+
+    /// The last good backup noted in the store, for the dashboard (issue 11).
+    pub fn last_backup(&self) -> Result<Option<backup::Stamp>, StoreError> {
+        backup::last(self.store.backend.as_ref())
     }
 
     pub fn school(&self) -> Result<String, StoreError> {

@@ -202,6 +202,8 @@ pub struct OversightLoad {
     /// Concern references awaiting a debrief and days waiting; `None` for
     /// a key that cannot open concerns.
     pub awaiting: Option<Result<Vec<(String, i64)>, String>>,
+    /// The dashboard's line about the last good backup, and whether it warns.
+    pub backup: Result<(String, bool), String>,
     /// Records that could not be read, skipped so the rest show.
     pub damaged: Vec<Damaged>,
 }
@@ -231,6 +233,10 @@ impl OversightLoad {
                 Vec::new()
             }
         };
+        match self.backup {
+            Ok(line) => data.backup = Some(line),
+            Err(e) => problems.push(e),
+        }
         if let Some(first) = self.damaged.first() {
             problems.push(format!(
                 "{} record(s) could not be read; the rest are shown. First: {first}",
@@ -427,10 +433,15 @@ fn oversight(session: &mut Session, now: NaiveDateTime) -> OversightLoad {
             .map(|l| keep(&mut damaged, l).into_iter().map(|a| (a.reference.clone(), a.days_waiting(now))).collect())
             .map_err(text)
     });
+    // Issue 11: when the records were last safely copied.
+    let backup = session.last_backup().map_err(text).map(|stamp| {
+        let now = now.and_local_timezone(chrono::Local).earliest().unwrap_or_else(chrono::Local::now);
+        crate::store::backup::status_line(stamp.as_ref(), now)
+    });
     // The same record can be behind several lists: name it once.
     let mut seen = std::collections::HashSet::new();
     damaged.retain(|d| seen.insert(d.to_string()));
-    OversightLoad { debriefs, actions, dashboard, awaiting, damaged }
+    OversightLoad { debriefs, actions, dashboard, awaiting, backup, damaged }
 }
 
 /// A listing's items, its damaged records set aside to be named.

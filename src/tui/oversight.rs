@@ -27,6 +27,9 @@ pub struct OversightData {
     pub dashboard: Option<Dashboard>,
     /// Concerns awaiting a debrief and since when (DSL and deputies only).
     pub awaiting: Vec<(String, i64)>,
+    /// The dashboard's line about the last good backup, and whether it
+    /// warns (none in 48 hours; issue 11).
+    pub backup: Option<(String, bool)>,
 }
 
 #[derive(Default)]
@@ -466,6 +469,7 @@ pub fn draw_dashboard(
     frame: &mut Frame,
     area: Rect,
     dash: Option<&Dashboard>,
+    backup: Option<&(String, bool)>,
     catalogue: &Catalogue,
     t: &Theme,
     now: NaiveDateTime,
@@ -473,6 +477,17 @@ pub fn draw_dashboard(
     let Some(d) = dash else {
         frame.render_widget(Paragraph::new("The dashboard could not be loaded; see the message below."), area);
         return;
+    };
+    // Issue 11: when the records were last safely copied, a warning when
+    // not in 48 hours.
+    let area = match backup {
+        Some((line, warn)) => {
+            let [line_area, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            let style = if *warn { t.urgent() } else { t.muted() };
+            frame.render_widget(Paragraph::new(Line::styled(format!(" {line}"), style)), line_area);
+            rest
+        }
+        None => area,
     };
     let [top, bottom] = Layout::vertical([Constraint::Length(9), Constraint::Min(4)]).areas(area);
     let [actions, policy] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);

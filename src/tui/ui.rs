@@ -88,6 +88,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
                 frame,
                 body,
                 app.oversight.dashboard.as_ref(),
+                app.oversight.backup.as_ref(),
                 app.session.catalogue(),
                 &app.theme,
                 now,
