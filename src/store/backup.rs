@@ -560,8 +560,11 @@ pub fn rolling_backup(
     let problems = super::verify::structure(&copy, &|_| true)?.problems;
     drop(copy);
     if problems.is_empty() {
+        // Older ones go first, so that once the dashboard says so, the
+        // directory already holds what it will hold.
+        let pruned = prune(dir, keep);
         record(backend, &Stamp::of(&summary, "casebook serve --backup-dir"))?;
-        prune(dir, keep)?;
+        pruned?;
     }
     Ok((path, summary, problems))
 }
