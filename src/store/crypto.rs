@@ -151,7 +151,7 @@ pub fn seal(plain: &[u8], members: &[x25519::Recipient], class_key: Option<&Clas
 /// Decrypts an age file with the first identity that matches. Class keys
 /// should come first so the cheap stanza is tried before any X25519 work.
 pub fn open(sealed: &[u8], identities: &[&dyn age::Identity]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let decryptor = age::Decryptor::new(sealed)?;
+    let decryptor = age::Decryptor::new_buffered(sealed)?;
     let mut reader = decryptor.decrypt(identities.iter().copied())?;
     let mut plain = Zeroizing::new(Vec::with_capacity(sealed.len()));
     reader.read_to_end(&mut plain).map_err(|e| CryptoError::Decrypt(format!("record is damaged: {e}")))?;
