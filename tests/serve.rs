@@ -263,16 +263,7 @@ fn sigterm_drains_flushes_and_removes_the_socket() {
     let (env, school, mut server) = setup();
     let r = add_concern(&env, &school.deputy, "child:Pupil Sol Ferris:Year 1", "Tablet in the toilets.");
     let dsl = server.session(&school.dsl);
-    let status = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let exit = server.terminate();
     assert!(exit.success(), "{exit:?}");
     assert!(!server.socket.exists(), "the socket is removed");
     // A client left connected is told plainly, not hung.
@@ -469,16 +460,7 @@ fn the_servers_log_names_a_refused_uid_plainly() {
 fn sigterm_stops_a_server_whose_socket_file_was_removed() {
     let (_env, _school, mut server) = setup();
     std::fs::remove_file(&server.socket).unwrap();
-    let status = Command::new("kill").args(["-TERM", &server.pid().to_string()]).status().unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let exit = server.terminate();
     assert!(exit.success(), "{exit:?}");
 }
 
