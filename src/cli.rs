@@ -532,7 +532,14 @@ impl Cli {
         if warn {
             self.warn_about_key()?;
         }
-        Ok(store.unlock(identity)?)
+        let session = store.unlock(identity)?;
+        // Told to a person at a terminal; a script reads one line of error.
+        if warn && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            for notice in session.notices() {
+                eprintln!("casebook: {}", crate::text::safe(notice));
+            }
+        }
+        Ok(session)
     }
 
     /// Issue 8: a key readable by other users is always named; a key without
@@ -818,7 +825,7 @@ fn verify(cli: &Cli, quick: bool) -> Result<()> {
             Ok(session) => session.verify(quick)?,
             // A store too damaged to unlock is still checked as far as it
             // can be without a key.
-            Err(e @ StoreError::Corrupt { .. }) if embedded => {
+            Err(e @ (StoreError::Corrupt { .. } | StoreError::Tampered(_))) if embedded => {
                 let mut report = verify::structure(backend.as_ref(), &|_| true)?;
                 report.problems.insert(0, crate::store::Damaged::from_error("unlocking with your key", &e));
                 report

@@ -583,7 +583,8 @@ pub fn create(store: &Path) -> Result<(Session, DemoKeys), StoreError> {
     let db = Store::create(store, SCHOOL, "Ms Aria Pennant", &dsl.to_public().to_string())?;
     crate::store::create_private_dir(&keys_dir)?;
     identity::write(&keys_dir.join("dsl.txt"), &dsl, None)?;
-    let mut session = db.unlock(dsl)?;
+    // A throwaway store pins in itself, not in the user's state directory.
+    let mut session = db.with_pins(crate::store::pins::Pins::at(&store.join("demo-pins"))).unlock(dsl)?;
     for (file, name, role) in [
         ("deputy.txt", "Mr Tobias Fairweather", Role::Deputy),
         ("deputy2.txt", "Mrs Nadia Quillfeather", Role::Deputy),

@@ -23,3 +23,9 @@ pub fn identity() -> Option<PathBuf> {
 pub fn keys() -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("keys.toml"))
 }
+
+/// Where the client keeps what it pins about stores (issue 10): the XDG
+/// state directory, or the data directory where there is none.
+pub fn state() -> Option<PathBuf> {
+    project_dirs().map(|d| d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_path_buf())
+}

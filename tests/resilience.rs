@@ -258,22 +258,15 @@ fn a_damaged_member_record_keeps_out_only_its_member() {
     assert!(warned.contains("member #4: the record is damaged"), "{warned}");
     ok(env.casebook(&school.deputy).arg("list"));
     ok(env.casebook(&school.leadership).arg("figures"));
-    // Its own member is told why, not "not a member".
-    let err = fails(env.casebook(&school.reporter).arg("list"));
-    assert!(err.contains("member #4 is damaged") && err.contains("restore"), "{err}");
-    // Re-wrapping the class keys now would lock member #4 out for good.
+    // Issue 10: the DSL's authenticated member list still names its
+    // member, with their role and key: the damaged clear record keeps out
+    // no one, and a new member can still be added (nothing is sealed from
+    // the damaged record).
+    let (listed, _) = ok_warned(env.casebook(&school.reporter).args(["member", "list"]));
+    assert!(listed.contains("member #4 (name unreadable)"), "{listed}");
     let (_, r) = env.key("newcomer");
-    let err = fails(env.casebook(&school.dsl).args([
-        "member",
-        "add",
-        "--name",
-        "Mx New",
-        "--role",
-        "deputy",
-        "--recipient",
-        &r,
-    ]));
-    assert!(err.contains("a member record is damaged") && err.contains("nothing was changed"), "{err}");
+    ok(env.casebook(&school.dsl).args(["member", "add", "--name", "Mx New", "--role", "deputy", "--recipient", &r]));
+    ok(env.casebook(&school.reporter).args(["member", "list"]));
 }
 
 // ---- 2. verify ---------------------------------------------------------------

@@ -19,7 +19,11 @@ fi
 # Unit, binary and integration tests (the crate has no doctests), then one
 # closing line with the totals across every test binary.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# What members' clients pin about stores (issue 10) goes to a scratch
+# directory, not the user's own state directory.
+CASEBOOK_STATE_DIR=$(mktemp -d)
+export CASEBOOK_STATE_DIR
+trap 'rm -f "$log"; rm -rf "$CASEBOOK_STATE_DIR"' EXIT
 set +e
 cargo test --locked --lib --bins --tests "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

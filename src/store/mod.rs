@@ -13,6 +13,8 @@ pub mod codec;
 pub mod crypto;
 pub mod identity;
 pub mod oversight;
+pub mod pins;
+pub mod roster;
 pub mod verify;
 pub mod wire;
 
@@ -136,6 +138,14 @@ pub enum StoreError {
     Stale { tree: String, key: Vec<u8> },
     #[error("{0}")]
     Served(String),
+    /// Issue 10: the store's files were changed by someone who is not a
+    /// member (the roster, a class key, a record). Nothing is written.
+    #[error(
+        "{0}. casebook stopped before writing anything; someone may have changed the store's files: tell the DSL, keep a copy, and restore from a backup"
+    )]
+    Tampered(String),
+    #[error("you are no longer a member of this store (the DSL removed your key {0}); ask the DSL if this is wrong")]
+    Removed(String),
     /// Someone else changed what a form was based on; names who and when.
     #[error("{0}")]
     ChangedSince(String),
@@ -246,12 +256,21 @@ fn id_of(key: &[u8]) -> Result<u32, StoreError> {
 pub struct Store {
     backend: Arc<dyn Backend>,
     catalogue: Catalogue,
+    /// What this member's client has pinned about stores (issue 10).
+    pins: pins::Pins,
 }
 
 impl Store {
     /// A store over any backend (sled here, or a served one).
     pub fn with_backend(backend: Arc<dyn Backend>) -> Store {
-        Store { backend, catalogue: Catalogue::seed() }
+        Store { backend, catalogue: Catalogue::seed(), pins: pins::Pins::from_env() }
+    }
+
+    /// The same store, pinning in `pins` instead of the user's state
+    /// directory (tests; several members on one account).
+    pub fn with_pins(mut self, pins: pins::Pins) -> Store {
+        self.pins = pins;
+        self
     }
 
     fn open_db(path: &Path) -> Result<Store, StoreError> {
@@ -364,45 +383,67 @@ impl Store {
         member_records(self.backend.as_ref())
     }
 
-    /// Unlocks the store with a member's key: finds the member, unwraps the
-    /// class keys their role may hold (one X25519 operation each).
+    /// Unlocks the store with a member's key: checks the DSL's roster
+    /// (issue 10), finds the member, unwraps the class keys their role may
+    /// hold (one X25519 operation each) and checks each against the roster.
     pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
         let mine = identity.to_public().to_string();
         self.backend.authenticate(&identity)?;
+        let location = self.location();
+        let pin = self.pins.load(&location, &mine)?;
         let (records, skipped) = self.member_records()?;
-        let (my_id, my_role) = match records.iter().find(|(_, r)| r.recipient == mine) {
-            Some((id, r)) => (*id, r.role),
-            None if skipped.is_empty() => return Err(StoreError::NotMember(mine)),
-            // It may be this member's own record that is damaged: say so
-            // rather than "not a member".
-            None => {
-                return Err(corrupt(
-                    "the member list",
-                    format!(
-                        "this key ({mine}) is not among the members that can be read, and {}; if that is your \
-                         record, the DSL can restore the store from a backup",
-                        skipped
-                            .iter()
-                            .map(|d| format!("{} is damaged ({})", d.what, d.detail))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+        let mut notices = Vec::new();
+        let roster = match self.backend.get(SETTINGS, roster::ROSTER.as_bytes())? {
+            Some(bytes) => Some(verified_roster(&bytes, &identity, pin.as_ref(), &records)?),
+            None if pin.is_some() => {
+                return Err(StoreError::Tampered(
+                    "the store's authenticated member list is missing, though your client has seen it before".into(),
                 ));
             }
+            None => None,
+        };
+        let (my_id, my_role) = match &roster {
+            Some(r) => {
+                let e = r.by_recipient(&mine).expect("a verified roster names its reader");
+                (e.id, e.role)
+            }
+            None => match records.iter().find(|(_, r)| r.recipient == mine) {
+                Some((id, r)) => (*id, r.role),
+                None if skipped.is_empty() => return Err(StoreError::NotMember(mine)),
+                // It may be this member's own record that is damaged: say so
+                // rather than "not a member".
+                None => {
+                    return Err(corrupt(
+                        "the member list",
+                        format!(
+                            "this key ({mine}) is not among the members that can be read, and {}; if that is your \
+                             record, the DSL can restore the store from a backup",
+                            skipped
+                                .iter()
+                                .map(|d| format!("{} is damaged ({})", d.what, d.detail))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            },
         };
         let mut keys = Vec::new();
         for &class in my_role.classes() {
-            let sealed = self
-                .backend
-                .get(CLASS_KEYS, class.tag().as_bytes())?
-                .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "it is missing"))?;
-            let plain = crypto::open(&sealed, &[&identity]).map_err(|e| {
-                corrupt(format!("the {} class key", class.tag()), format!("{e} (was your membership changed?)"))
-            })?;
-            keys.push(
-                ClassKey::from_bytes(class, &plain)
-                    .ok_or_else(|| corrupt(format!("the {} class key", class.tag()), "wrong length"))?,
-            );
+            let what = format!("the {} class key", class.tag());
+            let sealed =
+                self.backend.get(CLASS_KEYS, class.tag().as_bytes())?.ok_or_else(|| corrupt(&what, "it is missing"))?;
+            let plain = crypto::open(&sealed, &[&identity])
+                .map_err(|e| corrupt(&what, format!("{e} (was your membership changed?)")))?;
+            let key = ClassKey::from_bytes(class, &plain).ok_or_else(|| corrupt(&what, "wrong length"))?;
+            if let Some(r) = &roster {
+                // A key sealed to members by someone without the DSL's
+                // roster behind it would re-seal the board to them.
+                if r.commitment_for(class) != Some(&roster::commitment(&key)) {
+                    return Err(StoreError::Tampered(format!("{what} in the store is not the one the DSL gave out")));
+                }
+            }
+            keys.push(key);
         }
         let mut session = Session {
             store: self,
@@ -414,13 +455,103 @@ impl Store {
             index: None,
             member_damage: Vec::new(),
             members_skipped: skipped.len(),
+            roster,
+            notices: Vec::new(),
         };
+        if session.roster.is_none() {
+            if my_role == Role::Dsl && skipped.is_empty() {
+                session.adopt_roster(&records)?;
+                // A store just made, with its DSL alone, has nothing to
+                // tell: an older store with members has.
+                if records.len() > 1 {
+                    notices.push(
+                        "casebook now authenticates this store's member list and class keys: members' clients will \
+                     notice if anyone but a DSL changes them"
+                            .to_string(),
+                    );
+                }
+            } else {
+                notices.push(
+                    "this store's member list is not authenticated yet: the DSL opening casebook once will do it; \
+                     until then a member added by someone outside casebook cannot be told from a real one"
+                        .to_string(),
+                );
+            }
+        }
+        if let Some(r) = &session.roster {
+            if pin.is_none() && !r.dsls().contains(&mine) {
+                notices.push(format!(
+                    "first session on this store from this account: its DSL's key ({}) is now remembered{}",
+                    r.dsls().join(", "),
+                    if session.store.pins.is_available() { "" } else { " (not: no home directory to keep it in)" }
+                ));
+            }
+            let seen = pin.as_ref().map_or(0, |p| p.cases);
+            // Only the roles that read concerns are served the counters.
+            let counted = if my_role.reads(AccessClass::Case) {
+                let cases = session.store.backend.get(COUNTERS, b"case")?;
+                cases.as_deref().and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes).unwrap_or(0)
+            } else {
+                seen
+            };
+            // Issue 10: the case counter is the store's clock. Below what
+            // this client has seen, the whole store was set back.
+            if counted < seen {
+                return Err(StoreError::Tampered(format!(
+                    "the store numbers {counted} concerns, but your client has seen {seen}: it was rolled back \
+                     (restored from an old backup without telling its members?)"
+                )));
+            }
+            let pinned =
+                pins::Pin { store: pins::Pin::store_id(&r.store_id), dsls: r.dsls(), epoch: r.epoch, cases: counted };
+            if pin.as_ref() != Some(&pinned) {
+                session.store.pins.save(&location, &mine, &pinned)?;
+            }
+        }
         let (members, mut unreadable) = session.load_members(records);
         session.members = members;
         unreadable.extend(skipped);
         session.member_damage = unreadable;
+        session.notices = notices;
         Ok(session)
     }
+}
+
+/// Checks the stored roster for the member holding `identity` against
+/// what their client pinned (issue 10).
+fn verified_roster(
+    bytes: &[u8],
+    identity: &x25519::Identity,
+    pin: Option<&pins::Pin>,
+    records: &[(MemberId, MemberRecord)],
+) -> Result<roster::Roster, StoreError> {
+    let mine = identity.to_public().to_string();
+    let (roster, signer) = roster::Roster::open(bytes, identity).map_err(|e| match e {
+        roster::RosterError::NotListed if records.iter().any(|(_, r)| r.recipient == mine) => {
+            StoreError::Removed(mine.clone())
+        }
+        roster::RosterError::NotListed => StoreError::NotMember(mine.clone()),
+        other => StoreError::Tampered(format!("the store's member list is not the one the DSL gave out: {other}")),
+    })?;
+    if let Some(pin) = pin {
+        if pin.store != pins::Pin::store_id(&roster.store_id) {
+            return Err(StoreError::Tampered(
+                "this is not the store your client knew at this place: its identity changed".into(),
+            ));
+        }
+        if !pin.dsls.contains(&signer) {
+            return Err(StoreError::Tampered(format!(
+                "the member list was authenticated by a key ({signer}) your client does not know as a DSL of this store"
+            )));
+        }
+        if roster.epoch < pin.epoch {
+            return Err(StoreError::Tampered(format!(
+                "the member list was set back to an older one (change {}; your client has seen change {})",
+                roster.epoch, pin.epoch
+            )));
+        }
+    }
+    Ok(roster)
 }
 
 /// The member whose public key is `recipient`, and their role, from the
@@ -628,6 +759,12 @@ pub struct Session {
     member_damage: Vec<Damaged>,
     /// How many member records did not decode at all (role unknown).
     members_skipped: usize,
+    /// The DSL's authenticated member list (issue 10); `None` only in a
+    /// store no DSL has opened since casebook began keeping one.
+    roster: Option<roster::Roster>,
+    /// What the session wants its member told once (first use of a store,
+    /// the member list adopted).
+    notices: Vec<String>,
 }
 
 /// A concern just recorded: its store id and its reference.
@@ -657,23 +794,122 @@ impl Session {
     /// still sealed to them.
     fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> (Vec<Member>, Vec<Damaged>) {
         let mut damaged = Vec::new();
-        let members = records
-            .into_iter()
-            .map(|(id, r)| {
-                if parse_recipient(&r.recipient).is_err() {
-                    damaged.push(Damaged::new(format!("member #{id}"), "its public key is damaged"));
-                }
-                let name = match self.open_record::<MemberName>(AccessClass::Directory, &r.sealed_name) {
-                    Ok(name) => name.0,
-                    Err(e) => {
-                        damaged.push(Damaged::from_error(format!("member #{id}'s name"), &e));
-                        unreadable_member_name(id)
+        let name_of = |id: MemberId, r: &MemberRecord, damaged: &mut Vec<Damaged>| match self
+            .open_record::<MemberName>(AccessClass::Directory, &r.sealed_name)
+        {
+            Ok(name) => name.0,
+            Err(e) => {
+                damaged.push(Damaged::from_error(format!("member #{id}'s name"), &e));
+                unreadable_member_name(id)
+            }
+        };
+        let Some(roster) = &self.roster else {
+            let members = records
+                .into_iter()
+                .map(|(id, r)| {
+                    if parse_recipient(&r.recipient).is_err() {
+                        damaged.push(Damaged::new(format!("member #{id}"), "its public key is damaged"));
+                    }
+                    let name = name_of(id, &r, &mut damaged);
+                    Member {
+                        id,
+                        name,
+                        role: r.role,
+                        recipient: r.recipient,
+                        authorised_to_erase: r.authorised_to_erase,
+                    }
+                })
+                .collect();
+            return (members, damaged);
+        };
+        // Issue 10: who is a member, their role and their key come from the
+        // DSL's roster alone; a clear member record is only where the name
+        // is kept. One that disagrees with the roster was not written by a
+        // DSL: it is named and ignored, never sealed to.
+        for (id, r) in &records {
+            match roster.entry(*id) {
+                None => damaged.push(Damaged::new(
+                    format!("member #{id}"),
+                    "it is not in the DSL's authenticated member list (added outside casebook?); ignored",
+                )),
+                Some(e) if e.recipient != r.recipient || e.role != r.role => damaged.push(Damaged::new(
+                    format!("member #{id}"),
+                    "its key or role differs from the DSL's authenticated member list (changed outside casebook?); \
+                     the member list's stands",
+                )),
+                Some(_) => {}
+            }
+        }
+        let members = roster
+            .members
+            .iter()
+            .map(|e| {
+                let name = match records.iter().find(|(id, r)| *id == e.id && r.recipient == e.recipient) {
+                    Some((id, r)) => name_of(*id, r, &mut damaged),
+                    None => {
+                        damaged.push(Damaged::new(format!("member #{}", e.id), "its name record is missing"));
+                        unreadable_member_name(e.id)
                     }
                 };
-                Member { id, name, role: r.role, recipient: r.recipient, authorised_to_erase: r.authorised_to_erase }
+                Member {
+                    id: e.id,
+                    name,
+                    role: e.role,
+                    recipient: e.recipient.clone(),
+                    authorised_to_erase: e.authorised_to_erase,
+                }
             })
             .collect();
         (members, damaged)
+    }
+
+    /// Writes the first roster of a store no DSL has opened since issue 10:
+    /// the member list and class keys as they are now are taken as the
+    /// DSL's (trust on first use, said in the session's notices).
+    fn adopt_roster(&mut self, records: &[(MemberId, MemberRecord)]) -> Result<(), StoreError> {
+        let roster = roster::Roster {
+            format: roster::Roster::FORMAT,
+            store_id: roster::Roster::new_id(),
+            epoch: 1,
+            members: records
+                .iter()
+                .map(|(id, r)| roster::Entry {
+                    id: *id,
+                    role: r.role,
+                    recipient: r.recipient.clone(),
+                    authorised_to_erase: r.authorised_to_erase,
+                })
+                .collect(),
+            class_keys: self.keys.iter().map(|k| (k.class().tag().to_string(), roster::commitment(k))).collect(),
+        };
+        let bytes = roster.authenticate(self.me, &self.identity).map_err(|e| StoreError::Input(e.to_string()))?;
+        let batch = Batch::new().check(SETTINGS, roster::ROSTER, None::<Vec<u8>>).put(SETTINGS, roster::ROSTER, bytes);
+        match self.store.backend.apply(batch) {
+            Ok(_) => {}
+            // Another DSL session adopted it a moment ago: theirs stands.
+            Err(StoreError::Stale { .. }) => {
+                let bytes = self
+                    .store
+                    .backend
+                    .get(SETTINGS, roster::ROSTER.as_bytes())?
+                    .ok_or_else(|| corrupt("the member list", "it vanished while being written"))?;
+                self.roster = Some(verified_roster(&bytes, &self.identity, None, records)?);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+        self.roster = Some(roster);
+        Ok(())
+    }
+
+    /// What the member should be told once about this session (issue 10).
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// The authenticated roster's epoch, if the store has one.
+    pub fn roster_epoch(&self) -> Option<u64> {
+        self.roster.as_ref().map(|r| r.epoch)
     }
 
     /// Member records, or members' names, that could not be read.
@@ -688,7 +924,13 @@ impl Session {
     /// not: each session keeps its own cache of it.
     pub fn fork(&self) -> Session {
         Session {
-            store: Store { backend: self.store.backend.clone(), catalogue: self.store.catalogue.clone() },
+            store: Store {
+                backend: self.store.backend.clone(),
+                catalogue: self.store.catalogue.clone(),
+                pins: self.store.pins.clone(),
+            },
+            roster: self.roster.clone(),
+            notices: self.notices.clone(),
             identity: self.identity.clone(),
             keys: self.keys.iter().map(ClassKey::duplicate).collect(),
             members: self.members.clone(),
@@ -826,7 +1068,7 @@ impl Session {
         if let Some(problem) = limits::over_chars(name.trim(), limits::NAME_CHARS) {
             return Err(StoreError::Input(format!("the member's name: {problem}")));
         }
-        if self.members_skipped > 0 {
+        if self.members_skipped > 0 && self.roster.is_none() {
             // Re-wrapping the class keys without a member whose record is
             // damaged would lock them out for good (issue 11).
             return Err(StoreError::Input(format!(
@@ -864,8 +1106,41 @@ impl Session {
         for (class, sealed) in batch_keys {
             batch = batch.put(CLASS_KEYS, class.tag(), sealed);
         }
-        self.store.backend.apply(batch)?;
+        // Issue 10: the new member exists for the others only once the
+        // DSL's roster names them, written in the same batch.
+        let (batch, roster) = self.next_roster(batch, |r| {
+            r.members.push(roster::Entry { id, role, recipient: member.recipient.clone(), authorised_to_erase: false })
+        })?;
+        if let Err(e) = self.store.backend.apply(batch) {
+            self.members.retain(|m| m.id != id);
+            return Err(e);
+        }
+        self.roster = Some(roster);
         Ok(member)
+    }
+
+    /// The roster after `change`, one epoch on, authenticated by this DSL,
+    /// added to `batch` with a check that no one else changed it since it
+    /// was read.
+    fn next_roster(
+        &self,
+        batch: Batch,
+        change: impl FnOnce(&mut roster::Roster),
+    ) -> Result<(Batch, roster::Roster), StoreError> {
+        let mut roster = self.roster.clone().ok_or_else(|| {
+            StoreError::Input("the store's member list is not authenticated yet; reopen casebook as the DSL".into())
+        })?;
+        let current = self.store.backend.get(SETTINGS, roster::ROSTER.as_bytes())?;
+        let unchanged = current
+            .as_deref()
+            .is_some_and(|bytes| roster::Roster::open(bytes, &self.identity).is_ok_and(|(now, _)| now == roster));
+        if !unchanged {
+            return Err(StoreError::Conflict("the member list".into()));
+        }
+        change(&mut roster);
+        roster.epoch += 1;
+        let bytes = roster.authenticate(self.me, &self.identity).map_err(|e| StoreError::Input(e.to_string()))?;
+        Ok((batch.check(SETTINGS, roster::ROSTER, current).put(SETTINGS, roster::ROSTER, bytes), roster))
     }
 
     // ---- concerns ---------------------------------------------------------

@@ -244,6 +244,14 @@ impl App {
         {
             app.fail(notice);
         }
+        // Issue 10: what the store's authentication has to say (a first
+        // session on a store, the member list adopted) is said once.
+        if !app.options.demo
+            && app.message.is_none()
+            && let Some(notice) = app.session.notices().first().cloned()
+        {
+            app.fail(notice);
+        }
         app
     }
 
