@@ -337,6 +337,21 @@ pub enum MemberCommand {
     },
     /// List members and their roles
     List,
+    /// Remove a member (DSL only): the keys of what they could read are
+    /// replaced and every such record sealed again without them
+    Remove {
+        /// The member's number (see `member list`)
+        id: u32,
+    },
+    /// Change a member's role (DSL only); what the new role cannot read is
+    /// re-keyed as if they had left
+    Role {
+        /// The member's number (see `member list`)
+        id: u32,
+        /// The new role
+        #[arg(value_parser = Listed(values::roles))]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -567,6 +582,19 @@ impl Cli {
 }
 
 /// Runs the command line. Errors come back for `main` to print as one line.
+/// What a membership change re-keyed, in words.
+fn rekeyed(done: &crate::store::membership::Rekeyed) -> String {
+    if done.classes.is_empty() {
+        return "No key needed replacing.".into();
+    }
+    let classes: Vec<&str> = done.classes.iter().map(|c| c.tag()).collect();
+    let mut s = format!("New {} keys; {} records sealed again without the old ones.", classes.join(", "), done.records);
+    if done.left > 0 {
+        s.push_str(&format!(" {} records did not open and were left as they were (see `casebook verify`).", done.left));
+    }
+    s
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         None => {
@@ -580,6 +608,22 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let m = session.add_member(name, role, recipient)?;
             say!("Added {} as {} (member #{}).", m.name, m.role, m.id);
+            Ok(())
+        }
+        Some(Command::Member(MemberCommand::Remove { id })) => {
+            let mut session = cli.session()?;
+            let name = session.member(*id).map(|m| m.name.clone()).unwrap_or_default();
+            let done = session.remove_member(*id)?;
+            say!("Removed {name} (member #{id}). {}", rekeyed(&done));
+            Ok(())
+        }
+        Some(Command::Member(MemberCommand::Role { id, role })) => {
+            let role = Role::parse(role)
+                .ok_or_else(|| anyhow!("{role:?} is not a role; use dsl, deputy, leadership or reporter"))?;
+            let mut session = cli.session()?;
+            let name = session.member(*id).map(|m| m.name.clone()).unwrap_or_default();
+            let done = session.change_role(*id, role)?;
+            say!("{name} (member #{id}) is now {role}. {}", rekeyed(&done));
             Ok(())
         }
         Some(Command::Member(MemberCommand::List)) => {

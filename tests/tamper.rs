@@ -179,6 +179,8 @@ fn a_member_list_made_rolled_back_or_removed_by_someone_else_is_refused() {
         epoch: 99,
         members: vec![],
         class_keys: vec![],
+        records_bound: true,
+        retired: vec![],
     };
     for (i, r) in recipients(&store).into_iter().enumerate() {
         forged.members.push(casebook::store::roster::Entry {
@@ -268,4 +270,292 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+// ---- records ------------------------------------------------------------------
+
+fn year() -> String {
+    chrono::Local::now().format("%Y").to_string()
+}
+
+fn load_key(path: &Path) -> age::x25519::Identity {
+    casebook::store::identity::load(path, &mut || None).unwrap()
+}
+
+/// A concern as an attacker would write one: recorded by the DSL (member 1).
+fn forged_case(reference: &str) -> casebook::domain::CaseFile {
+    use casebook::domain::*;
+    let at = chrono::Local::now().naive_local();
+    CaseFile::open(Concern {
+        reference: reference.to_string(),
+        occurred_at: at,
+        reported_at: at,
+        reported_by: "Ms Dee Ess-Ell".into(),
+        recorded_by: Author { member: 1, name: "Ms Dee Ess-Ell".into() },
+        subjects: vec![Subject {
+            kind: SubjectKind::Child,
+            name: "Pupil Quillon Marsh".into(),
+            detail: "Year 6".into(),
+        }],
+        category: "restricted-area".into(),
+        location: "toilets".into(),
+        devices: vec![],
+        description: "Forged account of events planted on disk.".into(),
+        immediate_action: "None.".into(),
+        source: Source::StaffReport,
+    })
+}
+
+/// Puts a concern record, its revision record (format 1, revision 1) and
+/// its reference in place, as a new concern #`id`.
+fn plant(store: &Path, id: u32, reference: &str, sealed: Vec<u8>) {
+    let db = open_raw(store);
+    db.open_tree("cases").unwrap().insert(id.to_be_bytes(), sealed).unwrap();
+    db.open_tree("case_meta").unwrap().insert(id.to_be_bytes(), vec![1u8, 1]).unwrap();
+    db.open_tree("case_refs").unwrap().insert(reference.as_bytes(), &id.to_be_bytes()).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn records_swapped_between_concerns_are_named_where_they_are_opened() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let second = add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", "Messages at night.");
+    let first = format!("C-{}-0001", year());
+    ok(env.casebook(&school.dsl).args(["show", &first]));
+    let store = env.store();
+    let one = raw_get(&store, "cases", &1u32.to_be_bytes()).unwrap();
+    let two = raw_get(&store, "cases", &2u32.to_be_bytes()).unwrap();
+    raw_put(&store, "cases", &1u32.to_be_bytes(), Some(two));
+    raw_put(&store, "cases", &2u32.to_be_bytes(), Some(one));
+    // Before issue 10 each opened as the other: a note meant for one child
+    // would have been added to the other's case.
+    for (reference, belongs) in [(&first, "cases #2"), (&second, "cases #1")] {
+        let err = fails(env.casebook(&school.deputy).args(["show", reference]));
+        assert!(err.contains(&format!("it was sealed as {belongs}")), "{err}");
+        assert!(err.contains("moved, copied or set back outside casebook"), "{err}");
+        let err = fails(env.casebook(&school.deputy).args([
+            "note",
+            reference,
+            "--kind",
+            "note",
+            "--text",
+            "Spoke to the class teacher.",
+        ]));
+        assert!(err.contains("moved, copied or set back outside casebook"), "{err}");
+    }
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (report, _) = text(&out);
+    assert!(!out.status.success());
+    assert!(report.contains(&format!("concern {first} (#1): it was sealed as cases #2")), "{report}");
+}
+
+#[test]
+fn a_planted_concern_is_never_shown_as_written_by_a_member() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let readers: Vec<age::x25519::Recipient> =
+        [&school.dsl, &school.deputy].iter().map(|k| load_key(k).to_public()).collect();
+    let store_id = genuine_store_id(&env, &school);
+    use casebook::store::codec::{Attestation, encode_at};
+    use casebook::store::{Place, roster};
+
+    // 1. Sealed to the DSL and deputy with their public keys, claiming the
+    //    DSL recorded it: no class stanza, no member's authentication.
+    let reference = format!("C-{}-0005", year());
+    let case = forged_case(&reference);
+    let plain = encode_at(&case, &Place::new("cases", 5u32.to_be_bytes().to_vec(), 1), |_| None);
+    plant(&store, 5, &reference, seal_to(&readers, &plain));
+    let out = env.casebook(&school.dsl).arg("list").output().unwrap();
+    let (list, warned) = text(&out);
+    assert!(out.status.success(), "{warned}");
+    assert!(!list.contains("Quillon"), "{list}");
+    assert!(warned.contains(&format!("concern {reference} (#5)")), "{warned}");
+    assert!(warned.contains("written by no member of the store"), "{warned}");
+    let err = fails(env.casebook(&school.deputy).args(["show", &reference]));
+    assert!(err.contains("written by no member of the store"), "{err}");
+
+    // 2. The same with made-up authentication from the reporter.
+    let reference = format!("C-{}-0006", year());
+    let case = forged_case(&reference);
+    let plain = encode_at(&case, &Place::new("cases", 6u32.to_be_bytes().to_vec(), 1), |_| {
+        Some(Attestation { author: 4, tags: vec![(1, [7; 32]), (2, [7; 32])] })
+    });
+    plant(&store, 6, &reference, seal_to(&readers, &plain));
+    let err = fails(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(err.contains("that member's authentication does not check"), "{err}");
+
+    // 3. A real reporter (an insider with their own key) writing more than
+    //    their own new concern: here, one that says the DSL recorded it.
+    let reporter = load_key(&school.reporter);
+    let reference = format!("C-{}-0007", year());
+    let case = forged_case(&reference);
+    let ids = [(1u32, readers[0].to_string()), (2u32, readers[1].to_string())];
+    let plain = encode_at(&case, &Place::new("cases", 7u32.to_be_bytes().to_vec(), 1), |digest| {
+        roster::attest(&reporter, 4, &ids, &store_id, digest)
+    });
+    plant(&store, 7, &reference, seal_to(&readers, &plain));
+    let err = fails(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(
+        err.contains("written by a member who cannot read concerns, yet holds more than their new concern"),
+        "{err}"
+    );
+    // The reporter's genuine concern still opens, attested the same way.
+    ok(env.casebook(&school.deputy).args(["show", &format!("C-{}-0001", year())]));
+}
+
+#[test]
+fn a_store_from_before_authentication_is_bound_by_the_dsls_next_session() {
+    use casebook::domain::AccessClass;
+    use casebook::store::crypto::{self, ClassKey};
+    let env = Env::new();
+    let school = env.school();
+    let first = add_concern(&env, &school.reporter, "child:Pupil Wren Ashdown:Year 4", "Phone seen in the toilets.");
+    let second = add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", "Messages at night.");
+    ok(env.casebook(&school.dsl).arg("list"));
+    let store = env.store();
+    let dsl = load_key(&school.dsl);
+    // Make it as casebook left it before issue 10: no roster, records with
+    // no place inside, and the reporter's concern as reporters sealed it
+    // (member keys only, nothing to vouch for it).
+    let members = recipients(&store);
+    let readers: Vec<age::x25519::Recipient> =
+        [&school.dsl, &school.deputy].iter().map(|k| load_key(k).to_public()).collect();
+    let mut old_first = Vec::new();
+    {
+        let db = open_raw(&store);
+        let key_of = |class: AccessClass| {
+            let sealed = db.open_tree("class_keys").unwrap().get(class.tag()).unwrap().unwrap();
+            ClassKey::from_bytes(class, &crypto::open(&sealed, &[&dsl]).unwrap()).unwrap()
+        };
+        for (tree, class) in
+            [("cases", AccessClass::Case), ("index", AccessClass::Case), ("figures", AccessClass::Oversight)]
+        {
+            let key = key_of(class);
+            let t = db.open_tree(tree).unwrap();
+            for entry in t.iter() {
+                let (k, v) = entry.unwrap();
+                let plain = crypto::open(&v, &[&key]).unwrap();
+                let legacy = casebook::store::codec::unbind(&plain).unwrap();
+                let sealed = match (tree, k.as_ref() == 1u32.to_be_bytes()) {
+                    ("cases", true) => seal_to(&readers, &legacy),
+                    ("index", _) => crypto::seal(&legacy, &[], Some(&key)).unwrap(),
+                    ("figures", _) => crypto::seal(&legacy, &members, Some(&key)).unwrap(),
+                    _ => crypto::seal(&legacy, &readers, Some(&key)).unwrap(),
+                };
+                if tree == "cases" && k.as_ref() == 1u32.to_be_bytes() {
+                    old_first = sealed.clone();
+                }
+                t.insert(k, sealed).unwrap();
+            }
+        }
+        db.open_tree("settings").unwrap().remove("roster").unwrap();
+        db.flush().unwrap();
+    }
+    std::fs::remove_dir_all(env.path(".local/state/casebook")).unwrap();
+
+    // Before the DSL's session, the deputy reads the older records.
+    ok(env.casebook(&school.deputy).args(["show", &first]));
+    // The DSL's session binds every record and writes the roster.
+    ok(env.casebook(&school.dsl).arg("list"));
+    assert!(raw_get(&store, "settings", b"roster").is_some());
+    for reference in [&first, &second] {
+        ok(env.casebook(&school.deputy).args(["show", reference]));
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+    // From now on a record without its place was written outside casebook.
+    raw_put(&store, "cases", &1u32.to_be_bytes(), Some(old_first));
+    let err = fails(env.casebook(&school.deputy).args(["show", &first]));
+    assert!(err.contains("it is not sealed to its place"), "{err}");
+}
+
+// ---- members who leave ----------------------------------------------------------
+
+/// The class key `member` holds today, unwrapped from the raw store.
+fn class_key_of(
+    store: &Path,
+    member: &Path,
+    class: casebook::domain::AccessClass,
+) -> casebook::store::crypto::ClassKey {
+    use casebook::store::crypto::{self, ClassKey};
+    let sealed = raw_get(store, "class_keys", class.tag().as_bytes()).unwrap();
+    ClassKey::from_bytes(class, &crypto::open(&sealed, &[&load_key(member)]).unwrap()).unwrap()
+}
+
+/// Whether any record of `trees` opens with the member's own key (through
+/// Debian's age, as someone with a copy of the store would) or with `key`.
+fn anything_opens(env: &Env, trees: &[&str], member: &Path, key: &casebook::store::crypto::ClassKey) -> Vec<String> {
+    let store = env.store();
+    let mut opened = Vec::new();
+    for tree in trees {
+        for (k, v) in raw_all(&store, tree) {
+            let file = env.path("record.age");
+            std::fs::write(&file, &v).unwrap();
+            let by_age = age_tool("age").args(["-d", "-i"]).arg(member).arg(&file).output().unwrap().status.success();
+            let by_key = casebook::store::crypto::open(&v, &[key]).is_ok();
+            if by_age || by_key {
+                opened.push(format!("{tree} {k:?} (age: {by_age}, old class key: {by_key})"));
+            }
+        }
+    }
+    opened
+}
+
+#[test]
+fn a_member_who_leaves_opens_nothing_in_the_store_and_is_turned_away() {
+    use casebook::domain::AccessClass;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let second = add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", "Messages at night.");
+    ok(env.casebook(&school.dsl).arg("list"));
+    let their_case_key = class_key_of(&store, &school.deputy, AccessClass::Case);
+    let their_oversight_key = class_key_of(&store, &school.deputy, AccessClass::Oversight);
+    // Before: the deputy's key opens the concerns (the test can tell).
+    assert!(!anything_opens(&env, &["cases"], &school.deputy, &their_case_key).is_empty());
+
+    let said = ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+    assert!(said.contains("Removed Mr Deputy Dunn (member #2)."), "{said}");
+    assert!(said.contains("New case, oversight, directory keys"), "{said}");
+    let err = fails(env.casebook(&school.deputy).arg("list"));
+    assert!(err.contains("you are no longer a member of this store"), "{err}");
+    // Neither their key nor the class keys they held opens any record now.
+    let opened = anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key);
+    assert!(opened.is_empty(), "{opened:?}");
+    let opened =
+        anything_opens(&env, &["figures", "debriefs", "actions", "policies"], &school.deputy, &their_oversight_key);
+    assert!(opened.is_empty(), "{opened:?}");
+    // Everyone else carries on, and new records are sealed without them.
+    let third = add_concern(&env, &school.reporter, "child:Pupil Esme Rook:Year 3", "Photo shared.");
+    for reference in [format!("C-{}-0001", year()), second, third] {
+        ok(env.casebook(&school.dsl).args(["show", &reference]));
+    }
+    ok(env.casebook(&school.leadership).arg("figures"));
+    let listed = ok(env.casebook(&school.reporter).args(["member", "list"]));
+    assert!(!listed.contains("Mr Deputy Dunn"), "{listed}");
+    assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
+    // The DSL cannot remove themselves.
+    let err = fails(env.casebook(&school.dsl).args(["member", "remove", "1"]));
+    assert!(err.contains("cannot remove themselves"), "{err}");
+}
+
+#[test]
+fn a_deputy_made_a_reporter_reads_no_concern_again() {
+    use casebook::domain::AccessClass;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let their_case_key = class_key_of(&store, &school.deputy, AccessClass::Case);
+    let said = ok(env.casebook(&school.dsl).args(["member", "role", "2", "reporter"]));
+    assert!(said.contains("is now reporter"), "{said}");
+    assert!(said.contains("New case, oversight keys"), "{said}");
+    let first = format!("C-{}-0001", year());
+    let err = fails(env.casebook(&school.deputy).args(["show", &first]));
+    assert!(err.contains("your role (reporter) cannot read concerns"), "{err}");
+    assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
+    // They can still record a concern, which the DSL reads.
+    let theirs = add_concern(&env, &school.deputy, "child:Pupil Esme Rook:Year 3", "Photo shared.");
+    ok(env.casebook(&school.dsl).args(["show", &theirs]));
+    ok(env.casebook(&school.dsl).arg("verify"));
 }

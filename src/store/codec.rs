@@ -44,6 +44,9 @@ pub enum CodecError {
     TooNew(u16),
     #[error("format {0} of this record is not known")]
     UnknownVersion(u16),
+    /// Issue 10: moved, copied or set back outside casebook.
+    #[error("it was sealed as {belongs} but is kept as {found}: moved, copied or set back outside casebook")]
+    Misplaced { belongs: String, found: String },
 }
 
 fn config() -> bincode::config::Configuration {
@@ -226,6 +229,159 @@ pub struct School {
 impl Record for School {
     const KIND: RecordKind = RecordKind::School;
     const VERSION: u16 = 1;
+}
+
+/// Where a record is kept, sealed inside it (issue 10): a record copied to
+/// another id or tree, or an older revision put back, no longer matches
+/// where it is found. `revision` is 0 for kinds that have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub tree: String,
+    pub key: Vec<u8>,
+    pub revision: u64,
+}
+
+impl Place {
+    /// A case whose revision record is missing or damaged is still read
+    /// (issue 11: damage stays local): its record is checked for its tree
+    /// and id only.
+    pub const ANY_REVISION: u64 = u64::MAX;
+
+    fn matches(&self, found: &Place) -> bool {
+        self.tree == found.tree
+            && self.key == found.key
+            && (self.revision == found.revision || found.revision == Place::ANY_REVISION)
+    }
+
+    pub fn new(tree: &str, key: impl Into<Vec<u8>>, revision: u64) -> Place {
+        Place { tree: tree.to_string(), key: key.into(), revision }
+    }
+
+    fn describe(&self) -> String {
+        let key = match <[u8; 4]>::try_from(self.key.as_slice()) {
+            Ok(id) => format!("#{}", u32::from_be_bytes(id)),
+            Err(_) => crate::text::one_line(&String::from_utf8_lossy(&self.key)),
+        };
+        if self.revision > 0 && self.revision != Place::ANY_REVISION {
+            format!("{} {key} revision {}", self.tree, self.revision)
+        } else {
+            format!("{} {key}", self.tree)
+        }
+    }
+}
+
+/// How a writer who does not hold a record's class key (a reporter
+/// recording a concern) vouches for it to each member who will read it:
+/// one HMAC tag per reader under a key only the writer and that reader can
+/// compute (see `roster::attest`). Without it anyone holding members'
+/// public keys could write a record they open (issue 10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    pub author: u32,
+    pub tags: Vec<(u32, [u8; 32])>,
+}
+
+/// Marks a bound envelope. bincode writes a u16 below 251 as one byte, so
+/// no format number of the older envelope starts the same way.
+const BOUND: u16 = 0xB0D1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Bound {
+    marker: u16,
+    kind: RecordKind,
+    place: Place,
+    format: u16,
+    body: Vec<u8>,
+    attestation: Option<Attestation>,
+}
+
+/// A decoded record with what its envelope said about it.
+#[derive(Debug)]
+pub struct Opened<T> {
+    pub value: T,
+    /// `false` for a record written before issue 10 (no place inside).
+    pub bound: bool,
+    pub attestation: Option<Attestation>,
+    /// What an attestation's tags are computed over.
+    pub digest: [u8; 32],
+}
+
+/// What an attestation covers: the kind, the place, the format and the body.
+fn digest(kind: RecordKind, place: &Place, format: u16, body: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"casebook record v1\0");
+    h.update(to_bytes(&(kind, place, format)));
+    h.update(body);
+    h.finalize().into()
+}
+
+/// Encodes a record bound to its place; `attest` may vouch for it over its
+/// digest (a writer without the class key).
+pub fn encode_at<T: Record>(
+    value: &T,
+    place: &Place,
+    attest: impl FnOnce(&[u8; 32]) -> Option<Attestation>,
+) -> Vec<u8> {
+    let body = to_bytes(value);
+    let attestation = attest(&digest(T::KIND, place, T::VERSION, &body));
+    to_bytes(&Bound { marker: BOUND, kind: T::KIND, place: place.clone(), format: T::VERSION, body, attestation })
+}
+
+/// Decodes a record found at `place`. A bound record found anywhere else is
+/// an error naming where it belongs; an unbound (older) one is returned
+/// with `bound: false` for the caller to judge.
+pub fn decode_at<T: Record>(bytes: &[u8], place: &Place) -> Result<Opened<T>, CodecError> {
+    let is_bound = bincode::serde::decode_from_slice::<u16, _>(bytes, config()).is_ok_and(|(m, _)| m == BOUND);
+    if !is_bound {
+        let envelope: Envelope = from_bytes(bytes)?;
+        if envelope.kind != T::KIND {
+            return Err(CodecError::WrongKind { expected: T::KIND, found: envelope.kind });
+        }
+        let digest = digest(envelope.kind, place, envelope.format, &envelope.body);
+        let value = T::from_version(envelope.format, &envelope.body)?;
+        return Ok(Opened { value, bound: false, attestation: None, digest });
+    }
+    let b: Bound = from_bytes(bytes)?;
+    if b.kind != T::KIND {
+        return Err(CodecError::WrongKind { expected: T::KIND, found: b.kind });
+    }
+    if !b.place.matches(place) {
+        return Err(CodecError::Misplaced { belongs: b.place.describe(), found: place.describe() });
+    }
+    let digest = digest(b.kind, &b.place, b.format, &b.body);
+    let value = T::from_version(b.format, &b.body)?;
+    Ok(Opened { value, bound: true, attestation: b.attestation, digest })
+}
+
+/// Binds an older record's plaintext to its place, without knowing its
+/// type (the DSL's one-off migration, issue 10). `None` when it is bound
+/// there already.
+pub fn bind(bytes: &[u8], place: &Place) -> Result<Option<Vec<u8>>, CodecError> {
+    if bincode::serde::decode_from_slice::<u16, _>(bytes, config()).is_ok_and(|(m, _)| m == BOUND) {
+        let b: Bound = from_bytes(bytes)?;
+        if b.place != *place {
+            return Err(CodecError::Misplaced { belongs: b.place.describe(), found: place.describe() });
+        }
+        return Ok(None);
+    }
+    let e: Envelope = from_bytes(bytes)?;
+    Ok(Some(to_bytes(&Bound {
+        marker: BOUND,
+        kind: e.kind,
+        place: place.clone(),
+        format: e.format,
+        body: e.body,
+        attestation: None,
+    })))
+}
+
+/// A bound record's plaintext as casebook wrote it before issue 10 (no
+/// place): for tests of the DSL's migration of an older store.
+#[doc(hidden)]
+pub fn unbind(bytes: &[u8]) -> Result<Vec<u8>, CodecError> {
+    let b: Bound = from_bytes(bytes)?;
+    Ok(to_bytes(&Envelope { format: b.format, kind: b.kind, body: b.body }))
 }
 
 pub fn encode<T: Record>(value: &T) -> Vec<u8> {

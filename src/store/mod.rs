@@ -12,6 +12,7 @@ pub mod client;
 pub mod codec;
 pub mod crypto;
 pub mod identity;
+pub mod membership;
 pub mod oversight;
 pub mod pins;
 pub mod roster;
@@ -33,6 +34,7 @@ use crate::domain::{
     NewConcern, ReferenceQuery, Role, Status, Triage, limits,
 };
 pub use backend::{Backend, Batch, Location};
+pub use codec::Place;
 use codec::{CodecError, MemberName, Record, School};
 use crypto::{ClassKey, CryptoError};
 pub(crate) use trees::SHARD_PREFIX;
@@ -207,7 +209,7 @@ pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 
 /// Clear, per-member metadata: what is needed to encrypt to a member and to
 /// know what their key may open. The name is sealed (Directory class).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct MemberRecord {
     format: u16,
     role: Role,
@@ -445,6 +447,23 @@ impl Store {
             }
             keys.push(key);
         }
+        // Keys being replaced after a member left (membership.rs).
+        let mut retired = Vec::new();
+        for (name, commitment) in roster.iter().flat_map(|r| r.retired.iter()) {
+            let Some(&class) = my_role.classes().iter().find(|c| membership::retired_name(**c) == *name) else {
+                continue;
+            };
+            let what = format!("the retired {} class key", class.tag());
+            let sealed =
+                self.backend.get(CLASS_KEYS, name.as_bytes())?.ok_or_else(|| corrupt(&what, "it is missing"))?;
+            let plain = crypto::open(&sealed, &[&identity]).map_err(|e| corrupt(&what, e))?;
+            let key = ClassKey::from_bytes(class, &plain).ok_or_else(|| corrupt(&what, "wrong length"))?;
+            if roster::commitment(&key) != *commitment {
+                return Err(StoreError::Tampered(format!("{what} in the store is not the one the DSL gave out")));
+            }
+            retired.push(Arc::new(key));
+        }
+        let backend = self.backend.clone();
         let mut session = Session {
             store: self,
             identity,
@@ -455,6 +474,7 @@ impl Store {
             index: None,
             member_damage: Vec::new(),
             members_skipped: skipped.len(),
+            trust: Trust::of(&backend, my_id, my_role, &[], roster.as_ref()),
             roster,
             notices: Vec::new(),
         };
@@ -510,10 +530,223 @@ impl Store {
         }
         let (members, mut unreadable) = session.load_members(records);
         session.members = members;
+        session.trust = Trust::of(&session.store.backend, my_id, my_role, &session.members, session.roster.as_ref());
         unreadable.extend(skipped);
         session.member_damage = unreadable;
+        session.trust.retired = retired;
+        if my_role == Role::Dsl && !session.trust.retired.is_empty() {
+            // A DSL session stopped half-way through re-sealing after a
+            // member left: finish it, so the old keys stop opening anything.
+            let done = session.finish_rekey()?;
+            notices.push(format!(
+                "finished sealing {} records to new keys after a member left or changed role",
+                done.records
+            ));
+        }
         session.notices = notices;
         Ok(session)
+    }
+}
+
+/// Where a case's record is kept, at a revision.
+fn case_place(id: u32, revision: u64) -> Place {
+    Place::new(CASES, be(id), revision)
+}
+
+/// Where the school's name is kept.
+fn school_place() -> Place {
+    Place::new(SETTINGS, b"school".to_vec(), 0)
+}
+
+/// Names a record's damage as `what` (a corrupt record error says "a record").
+fn relabel(e: StoreError, what: &str) -> StoreError {
+    match e {
+        StoreError::Corrupt { detail, .. } => corrupt(what, detail),
+        other => other,
+    }
+}
+
+/// Issue 10: what a member without the case key (a reporter) may write is
+/// a new concern of their own, and nothing else: not a triage, not a
+/// chronology entry, not another member's name as its recorder.
+fn fresh_concern(case: &CaseFile, author: MemberId, revision: u64) -> Result<(), String> {
+    let fresh = revision == 1
+        && case.status == Status::New
+        && case.triage.is_empty()
+        && case.chronology.len() == 1
+        && case.chronology[0].kind == EntryKind::Reported
+        && case.chronology[0].author.member == author
+        && case.concern.recorded_by.member == author;
+    if fresh {
+        Ok(())
+    } else {
+        Err("it was written by a member who cannot read concerns, yet holds more than their new concern (a triage, \
+             later entries or another member as its recorder): written outside casebook"
+            .to_string())
+    }
+}
+
+/// What a session trusts when it opens a record (issue 10): who the
+/// members are (from the DSL's roster), the store's identity, and whether
+/// every record is bound to its place by now.
+#[derive(Clone, Default)]
+pub(crate) struct Trust {
+    /// Where a newer roster is read when a record names a member this
+    /// session has not heard of (added since it opened).
+    backend: Option<Arc<dyn Backend>>,
+    me: MemberId,
+    role: Option<Role>,
+    members: Vec<(MemberId, Role, String)>,
+    store_id: roster::StoreId,
+    /// Set once the DSL's first session after issue 10 has bound every
+    /// record; from then on an unbound record was written outside casebook.
+    bound: bool,
+    /// The roster's epoch when this session read it.
+    epoch: u64,
+    /// Class keys being replaced (a member left): still trusted for the
+    /// records not yet sealed to their successors.
+    retired: Vec<Arc<ClassKey>>,
+}
+
+impl Trust {
+    fn of(
+        backend: &Arc<dyn Backend>,
+        me: MemberId,
+        role: Role,
+        members: &[Member],
+        roster: Option<&roster::Roster>,
+    ) -> Trust {
+        Trust {
+            backend: Some(backend.clone()),
+            me,
+            role: Some(role),
+            members: members.iter().map(|m| (m.id, m.role, m.recipient.clone())).collect(),
+            store_id: roster.map(|r| r.store_id).unwrap_or_default(),
+            bound: roster.is_some_and(|r| r.records_bound),
+            epoch: roster.map_or(0, |r| r.epoch),
+            retired: Vec::new(),
+        }
+    }
+
+    /// Whether the DSL has changed the member list or the keys since this
+    /// session read them (a record sealed to a new key then opens only
+    /// through the member's own stanza: not an attack, an old session).
+    fn roster_moved(&self) -> bool {
+        let Some(backend) = &self.backend else { return false };
+        let Ok(Some(bytes)) = backend.get(SETTINGS, roster::ROSTER.as_bytes()) else { return false };
+        // Read without the key: the epoch is only used to choose the words.
+        codec::from_bytes::<roster::Stored>(&bytes)
+            .ok()
+            .and_then(|s| codec::from_bytes::<roster::Roster>(&s.body).ok())
+            .is_some_and(|r| r.epoch > self.epoch)
+    }
+
+    /// The public key of member `id`: from this session's member list, or
+    /// from the store's current roster if it names them and is
+    /// authenticated by a DSL this session trusts, for the same store.
+    fn recipient_of(&self, id: MemberId, identity: &x25519::Identity) -> Option<String> {
+        if let Some((_, _, r)) = self.members.iter().find(|(m, _, _)| *m == id) {
+            return Some(r.clone());
+        }
+        let bytes = self.backend.as_ref()?.get(SETTINGS, roster::ROSTER.as_bytes()).ok()??;
+        let (now, signer) = roster::Roster::open(&bytes, identity).ok()?;
+        let trusted = self.members.iter().any(|(_, role, r)| *role == Role::Dsl && *r == signer);
+        (trusted && now.store_id == self.store_id).then(|| now.entry(id).map(|e| e.recipient.clone()))?
+    }
+}
+
+/// How a record proved who wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// Its class stanza: only a holder of the class key can make one.
+    Class,
+    /// A member without the class key vouched for it to this reader.
+    Attested(MemberId),
+    /// Written before issue 10; trusted until the DSL's session binds it.
+    Legacy,
+    /// Opened by a session that does not hold the class key, through its
+    /// own member stanza: it cannot check who wrote it (no role reads a
+    /// class it holds no key to; kept so every path is named).
+    Member,
+}
+
+/// Opens a sealed record found at `place` and checks who could have
+/// written it (issue 10): a holder of the class key expects the class
+/// stanza, or a member's attestation; an unbound record only before the
+/// DSL's migration.
+fn open_sealed<T: Record>(
+    sealed: &[u8],
+    class: AccessClass,
+    place: &Place,
+    key: Option<&ClassKey>,
+    identity: &x25519::Identity,
+    trust: &Trust,
+) -> Result<(T, Via), StoreError> {
+    let role = trust.role.unwrap_or(Role::Reporter);
+    let forbidden = || StoreError::Forbidden { role, action: format!("read {} records", class.tag()) };
+    let mut class_keys: Vec<&dyn age::Identity> = Vec::new();
+    if let Some(k) = key {
+        class_keys.push(k);
+        class_keys
+            .extend(trust.retired.iter().filter(|r| r.class() == class).map(|r| r.as_ref() as &dyn age::Identity));
+    }
+    let by_class = match class_keys.is_empty() {
+        false => match crypto::open(sealed, &class_keys) {
+            Ok(plain) => Some(plain),
+            Err(CryptoError::NoMatchingKey) => None,
+            Err(other) => return Err(corrupt("a record", other)),
+        },
+        true => None,
+    };
+    let (plain, via_class) = match by_class {
+        Some(plain) => (plain, true),
+        None => match crypto::open(sealed, &[identity]) {
+            Ok(plain) => (plain, false),
+            // Holding the class key, this session should open every record
+            // of the class: one that does not was not sealed in this store.
+            Err(CryptoError::NoMatchingKey) if key.is_some() => {
+                return Err(corrupt(
+                    "a record",
+                    "none of your keys opens it; it was not sealed for this store (copied from another one?)",
+                ));
+            }
+            Err(CryptoError::NoMatchingKey) => return Err(forbidden()),
+            Err(other) => return Err(corrupt("a record", other)),
+        },
+    };
+    let opened: codec::Opened<T> = codec::decode_at(&plain, place).map_err(|e: CodecError| corrupt("a record", e))?;
+    if !opened.bound && trust.bound {
+        return Err(corrupt(
+            "a record",
+            "it is not sealed to its place, as every record has been since the DSL's first session after the \
+             store was authenticated: it was written outside casebook",
+        ));
+    }
+    if via_class || key.is_none() {
+        return Ok((opened.value, if via_class { Via::Class } else { Via::Member }));
+    }
+    match &opened.attestation {
+        Some(a) => match trust.recipient_of(a.author, identity) {
+            Some(recipient) if roster::attested(a, identity, trust.me, &recipient, &trust.store_id, &opened.digest) => {
+                Ok((opened.value, Via::Attested(a.author)))
+            }
+            _ => Err(corrupt(
+                "a record",
+                "it claims to be written by a member, but that member's authentication does not check: it was \
+                     written outside casebook",
+            )),
+        },
+        None if !opened.bound => Ok((opened.value, Via::Legacy)),
+        None if trust.roster_moved() => Err(StoreError::Input(
+            "the DSL has changed the store's members or keys since you opened casebook: close it and open it again \
+             (nothing was changed)"
+                .into(),
+        )),
+        None => Err(corrupt(
+            "a record",
+            "it opens with your key but was written by no member of the store (no class key, no member's \
+             authentication): it was written outside casebook",
+        )),
     }
 }
 
@@ -527,7 +760,9 @@ fn verified_roster(
 ) -> Result<roster::Roster, StoreError> {
     let mine = identity.to_public().to_string();
     let (roster, signer) = roster::Roster::open(bytes, identity).map_err(|e| match e {
-        roster::RosterError::NotListed if records.iter().any(|(_, r)| r.recipient == mine) => {
+        // Their client has seen this store, or their record is still
+        // there: they were a member, and the DSL's roster no longer names them.
+        roster::RosterError::NotListed if pin.is_some() || records.iter().any(|(_, r)| r.recipient == mine) => {
             StoreError::Removed(mine.clone())
         }
         roster::RosterError::NotListed => StoreError::NotMember(mine.clone()),
@@ -765,6 +1000,8 @@ pub struct Session {
     /// What the session wants its member told once (first use of a store,
     /// the member list adopted).
     notices: Vec<String>,
+    /// What opening a record checks against (issue 10).
+    trust: Trust,
 }
 
 /// A concern just recorded: its store id and its reference.
@@ -794,9 +1031,11 @@ impl Session {
     /// still sealed to them.
     fn load_members(&self, records: Vec<(MemberId, MemberRecord)>) -> (Vec<Member>, Vec<Damaged>) {
         let mut damaged = Vec::new();
-        let name_of = |id: MemberId, r: &MemberRecord, damaged: &mut Vec<Damaged>| match self
-            .open_record::<MemberName>(AccessClass::Directory, &r.sealed_name)
-        {
+        let name_of = |id: MemberId, r: &MemberRecord, damaged: &mut Vec<Damaged>| match self.open_record::<MemberName>(
+            AccessClass::Directory,
+            &Place::new(MEMBERS, be(id), 0),
+            &r.sealed_name,
+        ) {
             Ok(name) => name.0,
             Err(e) => {
                 damaged.push(Damaged::from_error(format!("member #{id}'s name"), &e));
@@ -881,7 +1120,12 @@ impl Session {
                 })
                 .collect(),
             class_keys: self.keys.iter().map(|k| (k.class().tag().to_string(), roster::commitment(k))).collect(),
+            records_bound: true,
+            retired: Vec::new(),
         };
+        // Every record is bound to its place first: only then may the
+        // roster say so, after which an unbound record is refused.
+        self.bind_records(records)?;
         let bytes = roster.authenticate(self.me, &self.identity).map_err(|e| StoreError::Input(e.to_string()))?;
         let batch = Batch::new().check(SETTINGS, roster::ROSTER, None::<Vec<u8>>).put(SETTINGS, roster::ROSTER, bytes);
         match self.store.backend.apply(batch) {
@@ -900,6 +1144,88 @@ impl Session {
         }
         self.roster = Some(roster);
         Ok(())
+    }
+
+    /// Seals every record the store holds again, bound to its place (the
+    /// DSL's first session after issue 10; the DSL holds every class key).
+    /// Records that do not open are left as they are: `verify` names them.
+    /// A record someone changes meanwhile is theirs, already bound. Returns
+    /// how many were bound.
+    fn bind_records(&self, records: &[(MemberId, MemberRecord)]) -> Result<usize, StoreError> {
+        let backend = self.store.backend.clone();
+        let mut revisions = HashMap::new();
+        for (k, v) in backend.scan(CASE_META)? {
+            if let (Ok(id), Ok(meta)) = (id_of(&k), codec::from_bytes::<CaseMeta>(&v)) {
+                revisions.insert(id, meta.revision);
+            }
+        }
+        let rebind = |class: AccessClass, place: Place, sealed: &[u8], to_members: bool| -> Option<Vec<u8>> {
+            let key = self.class_key(class)?;
+            let plain = crypto::open(sealed, &[key, &self.identity]).ok()?;
+            let bound = zeroize::Zeroizing::new(codec::bind(&plain, &place).ok()??);
+            let recipients = if to_members { self.recipients_for(class).ok()? } else { Vec::new() };
+            crypto::seal(&bound, &recipients, Some(key)).ok()
+        };
+        // (tree, key, the value read, the value bound to its place)
+        type Rewrite = (String, Vec<u8>, Vec<u8>, Vec<u8>);
+        let mut writes: Vec<Rewrite> = Vec::new();
+        let trees = [
+            (CASES, AccessClass::Case),
+            (INDEX, AccessClass::Case),
+            (FIGURES, AccessClass::Oversight),
+            (DEBRIEFS, AccessClass::Oversight),
+            (ACTIONS, AccessClass::Oversight),
+            (POLICIES, AccessClass::Oversight),
+        ];
+        for (tree, class) in trees {
+            for (k, v) in backend.scan(tree)? {
+                let revision =
+                    if tree == CASES { id_of(&k).ok().and_then(|id| revisions.get(&id).copied()) } else { Some(0) };
+                let Some(revision) = revision else { continue };
+                if let Some(sealed) = rebind(class, Place::new(tree, k.clone(), revision), &v, tree != INDEX) {
+                    writes.push((tree.to_string(), k.to_vec(), v.to_vec(), sealed));
+                }
+            }
+        }
+        if let Some(v) = backend.get(SETTINGS, b"school")?
+            && let Some(sealed) = rebind(AccessClass::Directory, school_place(), &v, true)
+        {
+            writes.push((SETTINGS.to_string(), b"school".to_vec(), v.to_vec(), sealed));
+        }
+        for (id, r) in records {
+            if let Some(sealed) = rebind(AccessClass::Directory, Place::new(MEMBERS, be(*id), 0), &r.sealed_name, true)
+                && let Some(old) = backend.get(MEMBERS, &be(*id))?
+            {
+                let record = MemberRecord { sealed_name: sealed, ..r.clone() };
+                writes.push((MEMBERS.to_string(), be(*id).to_vec(), old.to_vec(), codec_clear(&record)));
+            }
+        }
+        let count = writes.len();
+        for chunk in writes.chunks(256) {
+            let batch = chunk.iter().fold(Batch::new(), |b, (tree, key, old, new)| {
+                b.check(tree, key.clone(), Some(old.clone())).put(tree, key.clone(), new.clone())
+            });
+            match backend.apply(batch) {
+                Ok(_) => {}
+                // Someone wrote one of these meanwhile: one at a time, and
+                // theirs stands.
+                Err(StoreError::Stale { .. }) => {
+                    for (tree, key, old, new) in chunk {
+                        let one = Batch::new().check(tree, key.clone(), Some(old.clone())).put(
+                            tree,
+                            key.clone(),
+                            new.clone(),
+                        );
+                        match backend.apply(one) {
+                            Ok(_) | Err(StoreError::Stale { .. }) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(count)
     }
 
     /// What the member should be told once about this session (issue 10).
@@ -931,6 +1257,7 @@ impl Session {
             },
             roster: self.roster.clone(),
             notices: self.notices.clone(),
+            trust: self.trust.clone(),
             identity: self.identity.clone(),
             keys: self.keys.iter().map(ClassKey::duplicate).collect(),
             members: self.members.clone(),
@@ -993,7 +1320,7 @@ impl Session {
             .backend
             .get(SETTINGS, b"school")?
             .ok_or_else(|| corrupt("the school's name", "it is missing"))?;
-        Ok(self.open_record::<School>(AccessClass::Directory, &sealed)?.name)
+        Ok(self.open_record::<School>(AccessClass::Directory, &school_place(), &sealed)?.name)
     }
 
     fn class_key(&self, class: AccessClass) -> Option<&ClassKey> {
@@ -1018,11 +1345,21 @@ impl Session {
     }
 
     /// Seals a record to every member of `class`, plus the class stanza if
-    /// this session holds the class key. A record larger than
+    /// this session holds the class key, bound to its `place` (issue 10).
+    /// A writer without the class key (a reporter's concern) vouches for it
+    /// to each reader instead. A record larger than
     /// [`limits::RECORD_BYTES`] is refused (PRODUCT.md principle 7e): every
     /// later change re-writes the whole record.
-    fn seal<T: Record>(&self, class: AccessClass, value: &T) -> Result<Vec<u8>, StoreError> {
-        let plain = zeroize::Zeroizing::new(codec::encode(value));
+    fn seal<T: Record>(&self, class: AccessClass, place: &Place, value: &T) -> Result<Vec<u8>, StoreError> {
+        let class_key = self.class_key(class);
+        let plain = zeroize::Zeroizing::new(codec::encode_at(value, place, |digest| {
+            if class_key.is_some() {
+                return None;
+            }
+            let readers: Vec<(MemberId, String)> =
+                self.members.iter().filter(|m| m.role.reads(class)).map(|m| (m.id, m.recipient.clone())).collect();
+            roster::attest(&self.identity, self.me, &readers, &self.trust.store_id, digest)
+        }));
         if plain.len() > limits::RECORD_BYTES {
             return Err(StoreError::Input(format!(
                 "the record would be {}, over casebook's limit of {} for one record; nothing was saved",
@@ -1030,28 +1367,11 @@ impl Session {
                 limits::size(limits::RECORD_BYTES)
             )));
         }
-        Ok(crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?)
+        Ok(crypto::seal(&plain, &self.recipients_for(class)?, class_key)?)
     }
 
-    fn open_record<T: Record>(&self, class: AccessClass, sealed: &[u8]) -> Result<T, StoreError> {
-        let mut ids: Vec<&dyn age::Identity> = Vec::with_capacity(2);
-        if let Some(k) = self.class_key(class) {
-            ids.push(k);
-        }
-        ids.push(&self.identity);
-        let plain = crypto::open(sealed, &ids).map_err(|e| match e {
-            // Holding the class key, this session should open every record
-            // of the class: one that does not was not sealed in this store.
-            CryptoError::NoMatchingKey if self.can_read(class) => corrupt(
-                "a record",
-                "none of your keys opens it; it was not sealed for this store (copied from another one?)",
-            ),
-            CryptoError::NoMatchingKey => {
-                StoreError::Forbidden { role: self.my_role, action: format!("read {} records", class.tag()) }
-            }
-            other => corrupt("a record", other),
-        })?;
-        codec::decode(&plain).map_err(|e: CodecError| corrupt("a record", e))
+    fn open_record<T: Record>(&self, class: AccessClass, place: &Place, sealed: &[u8]) -> Result<T, StoreError> {
+        Ok(open_sealed::<T>(sealed, class, place, self.class_key(class), &self.identity, &self.trust)?.0)
     }
 
     // ---- members ----------------------------------------------------------
@@ -1095,7 +1415,11 @@ impl Session {
             role,
             recipient: member.recipient.clone(),
             authorised_to_erase: false,
-            sealed_name: self.seal(AccessClass::Directory, &MemberName(member.name.clone()))?,
+            sealed_name: self.seal(
+                AccessClass::Directory,
+                &Place::new(MEMBERS, be(id), 0),
+                &MemberName(member.name.clone()),
+            )?,
         };
         let mut batch_keys = Vec::new();
         for &class in role.classes() {
@@ -1116,6 +1440,7 @@ impl Session {
             return Err(e);
         }
         self.roster = Some(roster);
+        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         Ok(member)
     }
 
@@ -1182,8 +1507,8 @@ impl Session {
     /// this returns, the write survives a crash. A new case also records its
     /// reference, so `show REF` finds it without the board.
     fn write_case(&mut self, id: u32, expected: Option<CaseMeta>, case: &CaseFile) -> Result<u64, StoreError> {
-        let sealed = self.seal(AccessClass::Case, case)?;
         let meta = CaseMeta { format: CaseMeta::FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
+        let sealed = self.seal(AccessClass::Case, &case_place(id, meta.revision), case)?;
         let mut batch = Batch::new()
             .check(CASE_META, be(id), expected.map(|m| codec_clear(&m)))
             .put(CASES, be(id), sealed)
@@ -1218,15 +1543,18 @@ impl Session {
     /// Loads one case by its store id.
     pub fn case(&self, id: u32) -> Result<CaseFile, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
-        let sealed = self.store.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
-        self.open_record(AccessClass::Case, &sealed).map_err(|e| match e {
-            // Named by its reference where the clear map knows it (issue 11).
-            StoreError::Corrupt { detail, .. } => {
-                let names = self.case_names().unwrap_or_default();
-                corrupt(case_name(&names, id), detail)
-            }
-            other => other,
-        })
+        Ok(self
+            .case_reader()?
+            .load_one(id)
+            .map_err(|e| match e {
+                // Named by its reference where the clear map knows it (issue 11).
+                StoreError::Corrupt { detail, .. } => {
+                    let names = self.case_names().unwrap_or_default();
+                    corrupt(case_name(&names, id), detail)
+                }
+                other => other,
+            })?
+            .0)
     }
 
     /// Finds a case's store id by its reference (e.g. `C-2026-0001`, or a
@@ -1405,13 +1733,11 @@ impl Session {
         let batch = if rows.is_empty() {
             Batch::new().delete(INDEX, name.clone()).delete(FIGURES, name)
         } else {
-            let sealed = crypto::seal(&zeroize::Zeroizing::new(codec::encode(&rows.to_vec())), &[], Some(key))?;
+            let plain = codec::encode_at(&rows.to_vec(), &Place::new(INDEX, name.clone(), 0), |_| None);
+            let sealed = crypto::seal(&zeroize::Zeroizing::new(plain), &[], Some(key))?;
             let figures = crate::domain::Figures::from_rows(rows, chrono::Local::now().naive_local());
-            Batch::new().put(INDEX, name.clone(), sealed).put(
-                FIGURES,
-                name,
-                self.seal(AccessClass::Oversight, &figures)?,
-            )
+            let figures = self.seal(AccessClass::Oversight, &Place::new(FIGURES, name.clone(), 0), &figures)?;
+            Batch::new().put(INDEX, name.clone(), sealed).put(FIGURES, name, figures)
         };
         self.store.backend.apply(batch)?;
         Ok(())
@@ -1421,7 +1747,9 @@ impl Session {
     /// does not open: the next board load rebuilds it from the records).
     fn stored_shard(&self, shard: u32) -> Result<Vec<CaseSummary>, StoreError> {
         Ok(match self.store.backend.get(INDEX, &shard_key(shard))? {
-            Some(sealed) => self.open_record(AccessClass::Case, &sealed).unwrap_or_default(),
+            Some(sealed) => self
+                .open_record(AccessClass::Case, &Place::new(INDEX, shard_key(shard), 0), &sealed)
+                .unwrap_or_default(),
             None => Vec::new(),
         })
     }
@@ -1453,7 +1781,8 @@ impl Session {
             if !name.starts_with(SHARD_PREFIX) {
                 continue;
             }
-            if let Ok(rows) = self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &sealed) {
+            let place = Place::new(INDEX, name.to_vec(), 0);
+            if let Ok(rows) = self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &place, &sealed) {
                 index.extend(rows.into_iter().map(|r| (r.id, r)));
             }
         }
@@ -1522,7 +1851,7 @@ impl Session {
                         // A reporter's record: re-seal with the class stanza
                         // so later opens are cheap. Same revision, same text;
                         // if it moved meanwhile, the newer record stands.
-                        let sealed = self.seal(AccessClass::Case, &case)?;
+                        let sealed = self.seal(AccessClass::Case, &case_place(*id, *rev), &case)?;
                         let batch =
                             Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(CASES, be(*id), sealed);
                         match self.store.backend.apply(batch) {
@@ -1585,6 +1914,7 @@ impl Session {
             backend: self.store.backend.clone(),
             key: key.map(std::sync::Arc::new),
             identity: self.identity.clone(),
+            trust: std::sync::Arc::new(self.trust.clone()),
         })
     }
 
@@ -1618,6 +1948,7 @@ pub struct CaseReader {
     backend: Arc<dyn Backend>,
     key: Option<std::sync::Arc<ClassKey>>,
     identity: x25519::Identity,
+    trust: std::sync::Arc<Trust>,
 }
 
 impl CaseReader {
@@ -1628,16 +1959,44 @@ impl CaseReader {
     }
 
     /// One case, and whether its record already carries the class stanza.
+    /// The record is bound to its revision (issue 10): read with its
+    /// revision, and read again if a write moved it in between.
     pub fn load_one(&self, id: u32) -> Result<(CaseFile, bool), StoreError> {
-        let sealed = self.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
-        let mut ids: Vec<&dyn age::Identity> = Vec::with_capacity(2);
-        if let Some(k) = &self.key {
-            ids.push(k.as_ref());
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let revision = self.revision(id)?;
+            let sealed = self.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+            let opened = open_sealed::<CaseFile>(
+                &sealed,
+                AccessClass::Case,
+                &case_place(id, revision),
+                self.key.as_deref(),
+                &self.identity,
+                &self.trust,
+            );
+            match opened {
+                Ok((case, via)) => {
+                    if let Via::Attested(author) = via {
+                        fresh_concern(&case, author, revision).map_err(|why| corrupt(format!("case #{id}"), why))?;
+                    }
+                    return Ok((case, via == Via::Class));
+                }
+                // A write landed between reading the revision and the
+                // record: read both again.
+                Err(_) if attempts < UPDATE_ATTEMPTS && self.revision(id)? != revision => continue,
+                Err(e) => return Err(relabel(e, &format!("case #{id}"))),
+            }
         }
-        ids.push(&self.identity);
-        let plain = crypto::open(&sealed, &ids).map_err(|e| corrupt(format!("case #{id}"), e))?;
-        let case = codec::decode(&plain).map_err(|e| corrupt(format!("case #{id}"), e))?;
-        Ok((case, crypto::has_class_stanza(&sealed)))
+    }
+
+    /// A case's revision from its clear metadata; any revision when that is
+    /// missing or damaged (named on its own; the record is still read).
+    fn revision(&self, id: u32) -> Result<u64, StoreError> {
+        Ok(match self.backend.get(CASE_META, &be(id))? {
+            Some(v) => codec::from_bytes::<CaseMeta>(&v).map_or(Place::ANY_REVISION, |m| m.revision),
+            None => Place::ANY_REVISION,
+        })
     }
 
     /// Many cases on all cores, in the order of `ids`. `progress(done,

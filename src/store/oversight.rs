@@ -14,7 +14,7 @@
 use chrono::{Datelike, NaiveDateTime};
 
 use super::codec::Record;
-use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key, resolve_reference};
+use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key, resolve_reference};
 use crate::domain::action::{action_label, action_order};
 use crate::domain::debrief::awaiting_since;
 use crate::domain::names::names_mentioned;
@@ -66,8 +66,8 @@ impl Session {
         }
     }
 
-    fn open_oversight<T: Record>(&self, what: &str, id: u32, sealed: &[u8]) -> Result<T, StoreError> {
-        self.open_record(AccessClass::Oversight, sealed).map_err(|e| match e {
+    fn open_oversight<T: Record>(&self, tree: &str, what: &str, id: u32, sealed: &[u8]) -> Result<T, StoreError> {
+        self.open_record(AccessClass::Oversight, &Place::new(tree, be(id), 0), sealed).map_err(|e| match e {
             StoreError::Corrupt { detail, .. } => corrupt(format!("{what} #{id}"), detail),
             other => other,
         })
@@ -88,7 +88,7 @@ impl Session {
                 out.damaged.push(Damaged::new(malformed_key(what, &k), format!("it names no {what}")));
                 continue;
             };
-            match self.open_oversight(what, id, &v) {
+            match self.open_oversight(tree, what, id, &v) {
                 Ok(record) => out.items.push(record),
                 Err(e) => out.damaged.push(Damaged::from_error(name(id), &e)),
             }
@@ -101,18 +101,18 @@ impl Session {
         self.require(AccessClass::Oversight, &format!("read {what}s"))?;
         let sealed =
             self.store.backend.get(tree, &be(id))?.ok_or_else(|| StoreError::Input(format!("no {what} #{id}")))?;
-        Ok((self.open_oversight(what, id, &sealed)?, sealed))
+        Ok((self.open_oversight(tree, what, id, &sealed)?, sealed))
     }
 
     /// Writes a new record and fsyncs: once this returns it survives a crash.
     fn insert_new<T: Record>(&self, tree: &str, id: u32, value: &T, label: &str) -> Result<(), StoreError> {
-        let sealed = self.seal(AccessClass::Oversight, value)?;
+        let sealed = self.seal(AccessClass::Oversight, &Place::new(tree, be(id), 0), value)?;
         self.apply_labelled(Batch::new().check(tree, be(id), None::<Vec<u8>>).put(tree, be(id), sealed), label)
     }
 
     /// Replaces a record only if nobody changed it since it was read.
     fn replace<T: Record>(&self, tree: &str, id: u32, old: &[u8], value: &T, label: &str) -> Result<(), StoreError> {
-        let sealed = self.seal(AccessClass::Oversight, value)?;
+        let sealed = self.seal(AccessClass::Oversight, &Place::new(tree, be(id), 0), value)?;
         self.apply_labelled(Batch::new().check(tree, be(id), Some(old.to_vec())).put(tree, be(id), sealed), label)
     }
 
@@ -387,7 +387,7 @@ impl Session {
         self.require(AccessClass::Oversight, "read policy reviews")?;
         if self.store.backend.scan_page(POLICIES, None, 1)?.is_empty() {
             let seed = TrackedPolicy::from_catalogue(SEED_POLICY, &self.catalogue().policy);
-            let sealed = self.seal(AccessClass::Oversight, &seed)?;
+            let sealed = self.seal(AccessClass::Oversight, &Place::new(POLICIES, be(SEED_POLICY), 0), &seed)?;
             // Another writer may have seeded it a moment ago: theirs stands.
             let batch =
                 Batch::new().check(POLICIES, be(SEED_POLICY), None::<Vec<u8>>).put(POLICIES, be(SEED_POLICY), sealed);
@@ -474,10 +474,12 @@ impl Session {
         for (action, _) in &mut closing {
             action.change_status(ActionStatus::Done, &evidence, &me, now)?;
         }
-        let sealed_policy = self.seal(AccessClass::Oversight, &p)?;
+        let sealed_policy = self.seal(AccessClass::Oversight, &Place::new(POLICIES, be(policy), 0), &p)?;
         let sealed_actions = closing
             .iter()
-            .map(|(a, old)| Ok((a.id, old.clone(), self.seal(AccessClass::Oversight, a)?)))
+            .map(|(a, old)| {
+                Ok((a.id, old.clone(), self.seal(AccessClass::Oversight, &Place::new(ACTIONS, be(a.id), 0), a)?))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let mut batch =
             Batch::new().check(POLICIES, be(policy), Some(old_policy)).put(POLICIES, be(policy), sealed_policy);
@@ -519,23 +521,24 @@ impl Session {
         let mut damaged = Vec::new();
         for (key, sealed) in self.store.backend.scan(FIGURES)? {
             let shard = key.strip_prefix(super::SHARD_PREFIX).and_then(|n| id_of(n).ok());
-            let figures: Figures = match self.open_oversight("figures", shard.unwrap_or(0), &sealed) {
-                Ok(f) => f,
-                Err(e) => {
-                    let what = match shard {
-                        Some(n) => {
-                            let first = n.saturating_mul(super::INDEX_SHARD_ROWS);
-                            format!(
-                                "the figures of concerns #{first}–#{}",
-                                first.saturating_add(super::INDEX_SHARD_ROWS - 1)
-                            )
-                        }
-                        None => "the figures".to_string(),
-                    };
-                    damaged.push(Damaged::from_error(what, &e));
-                    continue;
-                }
-            };
+            let figures: Figures =
+                match self.open_record(AccessClass::Oversight, &Place::new(FIGURES, key.to_vec(), 0), &sealed) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let what = match shard {
+                            Some(n) => {
+                                let first = n.saturating_mul(super::INDEX_SHARD_ROWS);
+                                format!(
+                                    "the figures of concerns #{first}–#{}",
+                                    first.saturating_add(super::INDEX_SHARD_ROWS - 1)
+                                )
+                            }
+                            None => "the figures".to_string(),
+                        };
+                        damaged.push(Damaged::from_error(what, &e));
+                        continue;
+                    }
+                };
             if key.starts_with(super::SHARD_PREFIX) {
                 parts.push(figures);
             } else if key == FIGURES_KEY.as_bytes() {

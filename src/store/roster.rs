@@ -56,13 +56,20 @@ pub struct Roster {
     /// `(class tag, commitment)`: a session refuses a class key whose
     /// commitment is not here.
     pub class_keys: Vec<(String, [u8; 32])>,
+    /// Every record is bound to its place (see `codec::Place`): from now
+    /// on an unbound record was written outside casebook.
+    pub records_bound: bool,
+    /// `(class tag + "-retired", commitment)`: a class key being replaced
+    /// after a member left (see `membership.rs`), still trusted for the
+    /// records not yet sealed to its successor.
+    pub retired: Vec<(String, [u8; 32])>,
 }
 
 /// The stored form: the roster's bytes, who authenticated them, and one
 /// tag for each member.
 #[derive(Debug, Serialize, Deserialize)]
-struct Authenticated {
-    body: Vec<u8>,
+pub struct Stored {
+    pub body: Vec<u8>,
     signer: MemberId,
     tags: Vec<(MemberId, [u8; 32])>,
 }
@@ -115,14 +122,14 @@ impl Roster {
             let key = mac_key(identity, &member.recipient, &self.store_id, &me, &member.recipient)?;
             tags.push((member.id, tag(&key, &body)));
         }
-        Ok(super::codec_clear(&Authenticated { body, signer, tags }))
+        Ok(super::codec_clear(&Stored { body, signer, tags }))
     }
 
     /// Reads the stored roster and checks its tag for the member holding
     /// `identity`. Returns the roster and the public key of the DSL who
     /// authenticated it: the caller checks that key against its pins.
     pub fn open(bytes: &[u8], identity: &x25519::Identity) -> Result<(Roster, String), RosterError> {
-        let stored: Authenticated = codec::from_bytes(bytes).map_err(|e| RosterError::Damaged(e.to_string()))?;
+        let stored: Stored = codec::from_bytes(bytes).map_err(|e| RosterError::Damaged(e.to_string()))?;
         let roster: Roster = codec::from_bytes(&stored.body).map_err(|e| RosterError::Damaged(e.to_string()))?;
         if roster.format != Self::FORMAT {
             return Err(RosterError::Damaged(format!("format {} is not known to this casebook", roster.format)));
@@ -167,6 +174,62 @@ fn mac_key(
     info.extend_from_slice(signer.as_bytes());
     info.push(0);
     info.extend_from_slice(member.as_bytes());
+    let mut out = Zeroizing::new([0u8; 32]);
+    hk.expand(&info, out.as_mut()).expect("32 bytes is a valid HKDF length");
+    Ok(out)
+}
+
+/// Vouches for a record's digest to each reader (`(id, public key)`): what
+/// a writer without the record's class key adds (a reporter's concern).
+pub fn attest(
+    identity: &x25519::Identity,
+    author: MemberId,
+    readers: &[(MemberId, String)],
+    store_id: &StoreId,
+    digest: &[u8; 32],
+) -> Option<codec::Attestation> {
+    let me = identity.to_public().to_string();
+    let tags = readers
+        .iter()
+        .filter_map(|(id, recipient)| {
+            let key = attestation_key(identity, recipient, store_id, &me, recipient).ok()?;
+            Some((*id, tag(&key, digest)))
+        })
+        .collect();
+    Some(codec::Attestation { author, tags })
+}
+
+/// Whether `attestation` vouches for `digest` to the reader holding
+/// `identity` (member `me`), from the author whose public key is `author`.
+pub fn attested(
+    attestation: &codec::Attestation,
+    identity: &x25519::Identity,
+    me: MemberId,
+    author: &str,
+    store_id: &StoreId,
+    digest: &[u8; 32],
+) -> bool {
+    let Some((_, expected)) = attestation.tags.iter().find(|(id, _)| *id == me) else { return false };
+    let mine = identity.to_public().to_string();
+    let Ok(key) = attestation_key(identity, author, store_id, author, &mine) else { return false };
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_ref()).expect("HMAC takes any key length");
+    mac.update(digest);
+    mac.verify_slice(expected).is_ok()
+}
+
+fn attestation_key(
+    identity: &x25519::Identity,
+    their: &str,
+    store_id: &StoreId,
+    author: &str,
+    reader: &str,
+) -> Result<Zeroizing<[u8; 32]>, RosterError> {
+    let shared = shared_secret(identity, their)?;
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(store_id), shared.as_ref());
+    let mut info = b"casebook attestation v1\0".to_vec();
+    info.extend_from_slice(author.as_bytes());
+    info.push(0);
+    info.extend_from_slice(reader.as_bytes());
     let mut out = Zeroizing::new([0u8; 32]);
     hk.expand(&info, out.as_mut()).expect("32 bytes is a valid HKDF length");
     Ok(out)
@@ -222,6 +285,8 @@ mod tests {
                 })
                 .collect(),
             class_keys: vec![("case".into(), [7; 32])],
+            records_bound: true,
+            retired: vec![],
         }
     }
 

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::backend::{Backend, SCAN_PAGE};
 use super::codec::{MemberName, School};
 use super::trees::*;
-use super::{CaseMeta, Damaged, MemberRecord, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
+use super::{CaseMeta, Damaged, MemberRecord, Place, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
 use crate::domain::{AccessClass, Action, CaseSummary, Debrief, Figures, Role, TrackedPolicy};
 
 /// What a verification found.
@@ -419,7 +419,11 @@ impl Session {
             && !reported(SETTINGS, b"school")
             && let Some(sealed) = backend.get(SETTINGS, b"school")?
         {
-            match self.open_record::<School>(AccessClass::Directory, &sealed) {
+            match self.open_record::<School>(
+                AccessClass::Directory,
+                &Place::new(SETTINGS, b"school".to_vec(), 0),
+                &sealed,
+            ) {
                 Ok(_) => r.opened += 1,
                 Err(e) => r.problems.push(Damaged::from_error("the school's name", &e)),
             }
@@ -430,7 +434,11 @@ impl Session {
                 if reported(MEMBERS, k) {
                     return;
                 }
-                match self.open_record::<MemberName>(AccessClass::Directory, &m.sealed_name) {
+                match self.open_record::<MemberName>(
+                    AccessClass::Directory,
+                    &Place::new(MEMBERS, k.to_vec(), 0),
+                    &m.sealed_name,
+                ) {
                     Ok(_) => r.opened += 1,
                     Err(e) => r.problems.push(Damaged::from_error(format!("member #{id}'s name"), &e)),
                 }
@@ -464,7 +472,7 @@ impl Session {
                 if reported(INDEX, k) {
                     return;
                 }
-                match self.open_record::<Vec<CaseSummary>>(AccessClass::Case, v) {
+                match self.open_record::<Vec<CaseSummary>>(AccessClass::Case, &Place::new(INDEX, k.to_vec(), 0), v) {
                     Ok(rows) => {
                         r.opened += 1;
                         if let Some(row) = rows.iter().find(|row| !seen.cases.contains(&row.id)) {
@@ -493,7 +501,7 @@ impl Session {
                 if reported(DEBRIEFS, k) {
                     return;
                 }
-                match self.open_record::<Debrief>(AccessClass::Oversight, v) {
+                match self.open_record::<Debrief>(AccessClass::Oversight, &Place::new(DEBRIEFS, k.to_vec(), 0), v) {
                     Ok(d) => {
                         r.opened += 1;
                         debriefs.insert(id);
@@ -517,7 +525,7 @@ impl Session {
                 if reported(ACTIONS, k) {
                     return;
                 }
-                match self.open_record::<Action>(AccessClass::Oversight, v) {
+                match self.open_record::<Action>(AccessClass::Oversight, &Place::new(ACTIONS, k.to_vec(), 0), v) {
                     Ok(a) => {
                         r.opened += 1;
                         if !seen.debriefs.contains(&a.debrief) {
@@ -535,7 +543,8 @@ impl Session {
                 if reported(POLICIES, k) {
                     return;
                 }
-                match self.open_record::<TrackedPolicy>(AccessClass::Oversight, v) {
+                match self.open_record::<TrackedPolicy>(AccessClass::Oversight, &Place::new(POLICIES, k.to_vec(), 0), v)
+                {
                     Ok(_) => r.opened += 1,
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(POLICIES, id), &e)),
                 }
@@ -545,7 +554,7 @@ impl Session {
                     return;
                 }
                 let name = shard_name(k).map_or_else(|| "the figures".to_string(), |n| format!("the figures of {n}"));
-                match self.open_record::<Figures>(AccessClass::Oversight, v) {
+                match self.open_record::<Figures>(AccessClass::Oversight, &Place::new(FIGURES, k.to_vec(), 0), v) {
                     Ok(_) => r.opened += 1,
                     Err(e) => r.problems.push(Damaged::from_error(name, &e)),
                 }

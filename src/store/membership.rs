@@ -1,0 +1,293 @@
+//! Members who leave or change role (issue 10, P1-b: the DSL manages who
+//! may read what). Before this a departed deputy's key opened every record
+//! sealed to it, for good, and a mistaken second DSL could not be undone.
+//!
+//! Removing a member, or taking a class away from their role, rotates the
+//! key of every class they held: new class keys are sealed to the members
+//! who remain, the old ones are kept for a moment as *retired* keys (so
+//! records not yet re-sealed still open and still prove who wrote them),
+//! every record of those classes is sealed again to the new key and to the
+//! members who remain, and then the retired keys are dropped. Each step is
+//! one checked write; a DSL session that finds retired keys (the previous
+//! one stopped half-way) finishes the job.
+//!
+//! What it cannot do: take back what the member already read or copied
+//! while they were a member, or a copy of the store or of a backup taken
+//! before they left (backups keep the keys of their day: see the README).
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::codec::{self, Record, School};
+use super::crypto::{self, ClassKey};
+use super::trees::*;
+use super::{
+    Batch, CaseMeta, MemberRecord, Place, Session, StoreError, Trust, be, codec_clear, corrupt, id_of, roster,
+    school_place,
+};
+use crate::domain::{AccessClass, Action, CaseFile, CaseSummary, Debrief, Figures, MemberId, Role, TrackedPolicy};
+
+/// What a membership change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rekeyed {
+    /// The classes whose keys were replaced.
+    pub classes: Vec<AccessClass>,
+    /// Records sealed again to the new keys.
+    pub records: usize,
+    /// Records that did not open and were left as they were (`casebook
+    /// verify` names them).
+    pub left: usize,
+}
+
+/// Where the retired key of a class is kept while records move to the new one.
+pub(crate) fn retired_name(class: AccessClass) -> String {
+    format!("{}-retired", class.tag())
+}
+
+impl Session {
+    /// Removes a member (DSL only): their key opens nothing written from
+    /// now on, nor any record sealed again here, and `casebook serve` no
+    /// longer lets them in.
+    pub fn remove_member(&mut self, id: MemberId) -> Result<Rekeyed, StoreError> {
+        self.change_membership(id, None)
+    }
+
+    /// Gives a member another role (DSL only). A class the new role does
+    /// not read is taken away as if they had left it.
+    pub fn change_role(&mut self, id: MemberId, role: Role) -> Result<Rekeyed, StoreError> {
+        self.change_membership(id, Some(role))
+    }
+
+    fn change_membership(&mut self, id: MemberId, to: Option<Role>) -> Result<Rekeyed, StoreError> {
+        let action = if to.is_some() { "change members' roles" } else { "remove members" };
+        if self.my_role != Role::Dsl {
+            return Err(StoreError::Forbidden { role: self.my_role, action: action.into() });
+        }
+        let member = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .cloned()
+            .ok_or_else(|| StoreError::Input(format!("no member #{id} in this store")))?;
+        if id == self.me {
+            return Err(StoreError::Input(
+                "a DSL cannot remove themselves or change their own role: another DSL can; nothing was changed".into(),
+            ));
+        }
+        if to == Some(member.role) {
+            return Err(StoreError::Input(format!("{} is already {}; nothing was changed", member.name, member.role)));
+        }
+        let lost: Vec<AccessClass> =
+            member.role.classes().iter().copied().filter(|c| to.is_none_or(|role| !role.reads(*c))).collect();
+        let gained: Vec<AccessClass> = to
+            .map(|role| role.classes().iter().copied().filter(|c| !member.role.reads(*c)).collect())
+            .unwrap_or_default();
+
+        // The members as they will be.
+        let mut members = self.members.clone();
+        match to {
+            Some(role) => members.iter_mut().filter(|m| m.id == id).for_each(|m| m.role = role),
+            None => members.retain(|m| m.id != id),
+        }
+        let fresh: Vec<ClassKey> = lost.iter().map(|c| ClassKey::generate(*c)).collect();
+        let old_members = std::mem::replace(&mut self.members, members);
+
+        // Step 1: the new keys (and the retired ones) sealed to who remains,
+        // the member record, and the roster, in one checked write.
+        let result = (|| {
+            let mut batch = Batch::new();
+            for class in AccessClass::ALL {
+                let Some(current) = self.class_key(class) else { continue };
+                let key = fresh.iter().find(|k| k.class() == class).unwrap_or(current);
+                if lost.contains(&class) || gained.contains(&class) {
+                    batch = batch.put(
+                        CLASS_KEYS,
+                        class.tag(),
+                        crypto::seal(key.expose(), &self.recipients_for(class)?, None)?,
+                    );
+                }
+                if lost.contains(&class) {
+                    batch = batch.put(
+                        CLASS_KEYS,
+                        retired_name(class),
+                        crypto::seal(current.expose(), &self.recipients_for(class)?, None)?,
+                    );
+                }
+            }
+            let old_record = self.store.backend.get(MEMBERS, &be(id))?;
+            batch = batch.check(MEMBERS, be(id), old_record.clone());
+            batch = match (to, old_record) {
+                (Some(role), Some(bytes)) => {
+                    let record: MemberRecord =
+                        codec::from_bytes(&bytes).map_err(|e| corrupt(format!("member #{id}"), e))?;
+                    batch.put(MEMBERS, be(id), codec_clear(&MemberRecord { role, ..record }))
+                }
+                (Some(_), None) => return Err(corrupt(format!("member #{id}"), "its record is missing")),
+                (None, _) => batch.delete(MEMBERS, be(id)),
+            };
+            let commitments: Vec<(String, [u8; 32])> = AccessClass::ALL
+                .into_iter()
+                .filter_map(|class| {
+                    let key = fresh.iter().find(|k| k.class() == class).or_else(|| self.class_key(class))?;
+                    Some((class.tag().to_string(), roster::commitment(key)))
+                })
+                .collect();
+            let retiring: Vec<(String, [u8; 32])> = lost
+                .iter()
+                .filter_map(|c| self.class_key(*c).map(|k| (retired_name(*c), roster::commitment(k))))
+                .collect();
+            let members = self.members.clone();
+            let (batch, roster) = self.next_roster(batch, |r| {
+                r.members = members
+                    .iter()
+                    .map(|m| roster::Entry {
+                        id: m.id,
+                        role: m.role,
+                        recipient: m.recipient.clone(),
+                        authorised_to_erase: m.authorised_to_erase,
+                    })
+                    .collect();
+                r.class_keys = commitments;
+                r.retired = retiring;
+            })?;
+            self.store.backend.apply(batch)?;
+            Ok(roster)
+        })();
+        let roster = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.members = old_members;
+                return Err(e);
+            }
+        };
+        // From here the store holds the new keys: this session uses them,
+        // and keeps the old ones as retired until every record has moved.
+        let mut retired = Vec::new();
+        for key in fresh {
+            let class = key.class();
+            if let Some(pos) = self.keys.iter().position(|k| k.class() == class) {
+                retired.push(Arc::new(self.keys.remove(pos)));
+            }
+            self.keys.push(key);
+        }
+        self.roster = Some(roster);
+        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        self.trust.retired = retired;
+        self.index = None;
+        self.finish_rekey()
+    }
+
+    /// Steps 2 and 3: every record of a class with a retired key sealed
+    /// again to its new key, then the retired keys dropped. Also run by a
+    /// DSL session that finds retired keys left by one that stopped.
+    pub(crate) fn finish_rekey(&mut self) -> Result<Rekeyed, StoreError> {
+        let classes: Vec<AccessClass> = self.trust.retired.iter().map(|k| k.class()).collect();
+        let mut done = Rekeyed { classes: classes.clone(), records: 0, left: 0 };
+        for class in &classes {
+            match class {
+                AccessClass::Case => {
+                    self.reseal_tree::<CaseFile>(CASES, *class, &mut done)?;
+                    self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done)?;
+                }
+                AccessClass::Oversight => {
+                    self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done)?;
+                    self.reseal_tree::<Action>(ACTIONS, *class, &mut done)?;
+                    self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done)?;
+                    self.reseal_tree::<Figures>(FIGURES, *class, &mut done)?;
+                }
+                AccessClass::Directory => self.reseal_directory(&mut done)?,
+            }
+        }
+        let mut batch = Batch::new();
+        for class in &classes {
+            batch = batch.delete(CLASS_KEYS, retired_name(*class));
+        }
+        let (batch, roster) = self.next_roster(batch, |r| r.retired.clear())?;
+        self.store.backend.apply(batch)?;
+        self.roster = Some(roster);
+        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        Ok(done)
+    }
+
+    /// Seals every record of `tree` again, to the class's current key and
+    /// members. Only records that open as written by a member are moved (a
+    /// forged one is never given the class stanza); a record someone
+    /// changes meanwhile is theirs, already sealed to the new key.
+    fn reseal_tree<T: Record>(&self, tree: &str, class: AccessClass, done: &mut Rekeyed) -> Result<(), StoreError> {
+        let to_members = tree != INDEX;
+        for (k, v) in self.store.backend.scan(tree)? {
+            let revision = if tree == CASES {
+                match self.store.backend.get(CASE_META, &k)? {
+                    Some(m) => codec::from_bytes::<CaseMeta>(&m).map_or(Place::ANY_REVISION, |m| m.revision),
+                    None => Place::ANY_REVISION,
+                }
+            } else {
+                0
+            };
+            // A case without a readable revision record, or under a key
+            // that names no case, is left for `verify` to name.
+            if revision == Place::ANY_REVISION || (tree == CASES && id_of(&k).is_err()) {
+                done.left += 1;
+                continue;
+            }
+            let place = Place::new(tree, k.clone(), revision);
+            let Ok(value) = self.open_record::<T>(class, &place, &v) else {
+                done.left += 1;
+                continue;
+            };
+            let plain = Zeroizing::new(codec::encode_at(&value, &place, |_| None));
+            let recipients = if to_members { self.recipients_for(class)? } else { Vec::new() };
+            let sealed = crypto::seal(&plain, &recipients, self.class_key(class))?;
+            match self.store.backend.apply(Batch::new().check(tree, k.clone(), Some(v)).put(tree, k, sealed)) {
+                Ok(_) => done.records += 1,
+                Err(StoreError::Stale { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The school's name and every member's name, sealed again.
+    fn reseal_directory(&self, done: &mut Rekeyed) -> Result<(), StoreError> {
+        let class = AccessClass::Directory;
+        if let Some(v) = self.store.backend.get(SETTINGS, b"school")? {
+            match self.open_record::<School>(class, &school_place(), &v) {
+                Ok(school) => {
+                    let plain = Zeroizing::new(codec::encode_at(&school, &school_place(), |_| None));
+                    let sealed = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
+                    match self
+                        .store
+                        .backend
+                        .apply(Batch::new().check(SETTINGS, "school", Some(v)).put(SETTINGS, "school", sealed))
+                    {
+                        Ok(_) => done.records += 1,
+                        Err(StoreError::Stale { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(_) => done.left += 1,
+            }
+        }
+        for (k, v) in self.store.backend.scan(MEMBERS)? {
+            let Ok(record) = codec::from_bytes::<MemberRecord>(&v) else {
+                done.left += 1;
+                continue;
+            };
+            let place = Place::new(MEMBERS, k.clone(), 0);
+            let Ok(name) = self.open_record::<codec::MemberName>(class, &place, &record.sealed_name) else {
+                done.left += 1;
+                continue;
+            };
+            let plain = Zeroizing::new(codec::encode_at(&name, &place, |_| None));
+            let sealed_name = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
+            let rewritten = codec_clear(&MemberRecord { sealed_name, ..record });
+            match self.store.backend.apply(Batch::new().check(MEMBERS, k.clone(), Some(v)).put(MEMBERS, k, rewritten)) {
+                Ok(_) => done.records += 1,
+                Err(StoreError::Stale { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
