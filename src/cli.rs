@@ -170,6 +170,20 @@ pub enum Command {
     /// Manage who may use the casebook
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Make the school's recovery key (DSL only): every record is sealed
+    /// to it too, so it opens them with Debian's `age` alone
+    RecoveryKey {
+        /// Where to write it (never overwritten; print it and keep it in
+        /// the school safe, then delete the file)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Who opened or changed which concern, and when (DSL only); checks
+    /// that no entry was changed or removed
+    Audit {
+        /// Only this concern (e.g. C-2026-0001)
+        reference: Option<String>,
+    },
     /// Record a concern from flags, or as JSON on standard input (--json)
     #[command(subcommand)]
     Concern(ConcernCommand),
@@ -320,6 +334,10 @@ pub struct InitArgs {
     /// Generate a new passphrase-protected identity for the DSL at FILE
     #[arg(long = "new-identity", value_name = "FILE")]
     pub new_identity: Option<PathBuf>,
+    /// Write the school's recovery key to FILE (otherwise it is shown once
+    /// on the terminal, for printing)
+    #[arg(long = "recovery-out", value_name = "FILE")]
+    pub recovery_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -645,6 +663,57 @@ pub fn run(cli: Cli) -> Result<()> {
             say!("Recorded {}.", recorded.reference);
             Ok(())
         }
+        Some(Command::RecoveryKey { out }) => {
+            let mut session = cli.session()?;
+            let key = x25519::Identity::generate();
+            identity::write(out, &key, None)?;
+            match session.set_recovery_key(&key.to_public().to_string()) {
+                Ok(done) => {
+                    say!(
+                        "Wrote the school's recovery key to {}: print it, keep it in the school safe, then delete \
+                         the file. {} records are sealed to it now.",
+                        out.display(),
+                        done.records
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    // Not in the store: the file is no one's key.
+                    let _ = std::fs::remove_file(out);
+                    Err(e.into())
+                }
+            }
+        }
+        Some(Command::Audit { reference }) => {
+            let mut session = cli.session()?;
+            let id = reference.as_deref().map(|r| session.find(r)).transpose()?;
+            let trail = session.audit(id)?;
+            let names = session.case_names()?;
+            out!("{:<17} {:<30} WHAT", "WHEN", "WHO");
+            for e in &trail.entries {
+                use crate::store::audit::Access;
+                let who = session
+                    .member(e.member)
+                    .map_or_else(|| format!("member #{} (no longer a member)", e.member), |m| m.name.clone());
+                let reference = |c: u32| names.get(&c).cloned().unwrap_or_else(|| format!("concern #{c}"));
+                let what = match e.access {
+                    Access::OpenedConcern(c) => format!("opened {}", reference(c)),
+                    Access::ChangedConcern(c) => format!("changed {}", reference(c)),
+                    Access::ReadBoard => "read the board".to_string(),
+                };
+                say!("{:<17} {} {}", e.at.format("%Y-%m-%d %H:%M"), fit(&who, 30), what);
+            }
+            if trail.entries.is_empty() {
+                say!("(no entries)");
+            }
+            if !trail.breaks.is_empty() {
+                for b in &trail.breaks {
+                    eprintln!("casebook: the audit log: {}", crate::text::safe(b));
+                }
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Some(Command::List { json, status }) => {
             let wanted = status
                 .as_deref()
@@ -844,9 +913,38 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
             id.to_public().to_string()
         }
     };
-    Store::create(&store_path, &args.school, &args.dsl_name, &recipient)?;
+    // Issue 10: the recovery key, shown once (or written where asked).
+    let recovery = match &args.recovery_out {
+        Some(path) => {
+            let key = x25519::Identity::generate();
+            identity::write(path, &key, None)?;
+            Some((key, Some(path.clone())))
+        }
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Some((x25519::Identity::generate(), None)),
+        None => None,
+    };
+    let public = recovery.as_ref().map(|(k, _)| k.to_public().to_string());
+    Store::create_with_recovery(&store_path, &args.school, &args.dsl_name, &recipient, public.as_deref())?;
     say!("Created a casebook store for {} at {}.", args.school.trim(), store_path.display());
     say!("{} is its DSL ({}).", args.dsl_name.trim(), recipient);
+    match recovery {
+        Some((_, Some(path))) => say!(
+            "The school's recovery key is in {}: print it, keep it in the school safe, then delete the file.",
+            path.display()
+        ),
+        Some((key, None)) => {
+            use age::secrecy::ExposeSecret;
+            out!("");
+            out!("The school's recovery key, shown this once. Print it and keep it in the school safe: with");
+            out!("Debian's age it opens every record if every member's key is lost (see the README).");
+            out!("");
+            out_raw!("{}\n", key.to_string().expose_secret());
+            out!("");
+        }
+        None => say!(
+            "No recovery key was made (no terminal to show it on): run `casebook recovery-key --out FILE` as the DSL."
+        ),
+    }
     Ok(())
 }
 

@@ -580,9 +580,18 @@ pub struct DemoKeys {
 pub fn create(store: &Path) -> Result<(Session, DemoKeys), StoreError> {
     let keys_dir = store.join("demo-keys");
     let dsl = x25519::Identity::generate();
-    let db = Store::create(store, SCHOOL, "Ms Aria Pennant", &dsl.to_public().to_string())?;
+    // The school's recovery key (issue 10), beside the members' keys.
+    let recovery = x25519::Identity::generate();
+    let db = Store::create_with_recovery(
+        store,
+        SCHOOL,
+        "Ms Aria Pennant",
+        &dsl.to_public().to_string(),
+        Some(&recovery.to_public().to_string()),
+    )?;
     crate::store::create_private_dir(&keys_dir)?;
     identity::write(&keys_dir.join("dsl.txt"), &dsl, None)?;
+    identity::write(&keys_dir.join("recovery.txt"), &recovery, None)?;
     // A throwaway store pins in itself, not in the user's state directory.
     let mut session = db.with_pins(crate::store::pins::Pins::at(&store.join("demo-pins"))).unlock(dsl)?;
     for (file, name, role) in [

@@ -64,6 +64,8 @@ enum Standing {
     Member {
         recipient: String,
         role: Role,
+        /// Their member number, for the audit log (issue 10).
+        member: MemberId,
         issued: Vec<(String, u32)>,
     },
 }
@@ -353,7 +355,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             }
             match member_by_recipient(backend, &recipient) {
                 Ok(Some((id, role))) if id == member => {
-                    *standing = Standing::Member { recipient, role, issued: Vec::new() };
+                    *standing = Standing::Member { recipient, role, member, issued: Vec::new() };
                     Response::Welcome { role, member }
                 }
                 _ => Response::Refused("not a member of this store".into()),
@@ -372,7 +374,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
                 *role
             };
             match standing {
-                Standing::Member { issued, .. } => served(backend, role, issued, request),
+                Standing::Member { issued, member, .. } => served(backend, role, *member, issued, request),
                 _ => Response::Refused("prove a member's key first (hello)".into()),
             }
         }
@@ -386,9 +388,20 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
 }
 
 /// A proven member's request, within their role's rules.
-fn served(backend: &SledBackend, role: Role, issued: &mut Vec<(String, u32)>, request: Request) -> Response {
+fn served(
+    backend: &SledBackend,
+    role: Role,
+    member: MemberId,
+    issued: &mut Vec<(String, u32)>,
+    request: Request,
+) -> Response {
     if let Err(why) = permits(role, &request) {
         return Response::Refused(why);
+    }
+    // Issue 10: the audit log is written here, where every read passes,
+    // so a member's own casebook cannot leave an access out.
+    for access in accesses(&request) {
+        backend.note_access(member, access);
     }
     // A reporter records a concern only under the id and reference number
     // the server just gave this connection: never another case's, never one
@@ -569,7 +582,7 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
             // Counters move only by NextCounter (a counter set back or to
             // its maximum would hand out numbers in use), and only the
             // server writes its refusal log, for everyone's audit.
-            if let Some(w) = batch.writes.iter().find(|w| [COUNTERS, REFUSALS].contains(&w.tree())) {
+            if let Some(w) = batch.writes.iter().find(|w| [COUNTERS, REFUSALS, AUDIT].contains(&w.tree())) {
                 return Err(format!("no one writes {} directly", w.tree()));
             }
             match role {
@@ -638,6 +651,26 @@ pub fn new_concern_numbers(batch: &Batch) -> Result<[(String, u32); 2], String> 
         })
         .ok_or_else(refused)?;
     Ok([("case".to_string(), id), (format!("case-ref-{year}"), number)])
+}
+
+/// What a request tells the audit log: a concern's record read or
+/// written, the board's first page read.
+fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
+    use crate::store::audit::Access;
+    let id = |key: &[u8]| <[u8; 4]>::try_from(key).ok().map(u32::from_be_bytes);
+    match request {
+        Request::Get { tree, key } if tree == CASES => id(key).map(Access::OpenedConcern).into_iter().collect(),
+        Request::Scan { tree, after: None, .. } if tree == INDEX => vec![Access::ReadBoard],
+        Request::Apply(batch) => batch
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::Put { tree, key, .. } if tree == CASES => id(key).map(Access::ChangedConcern),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn carry_out(backend: &SledBackend, request: Request) -> Response {

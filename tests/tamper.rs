@@ -181,6 +181,7 @@ fn a_member_list_made_rolled_back_or_removed_by_someone_else_is_refused() {
         class_keys: vec![],
         records_bound: true,
         retired: vec![],
+        recovery: None,
     };
     for (i, r) in recipients(&store).into_iter().enumerate() {
         forged.members.push(casebook::store::roster::Entry {
@@ -558,4 +559,132 @@ fn a_deputy_made_a_reporter_reads_no_concern_again() {
     let theirs = add_concern(&env, &school.deputy, "child:Pupil Esme Rook:Year 3", "Photo shared.");
     ok(env.casebook(&school.dsl).args(["show", &theirs]));
     ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+// ---- the audit log -------------------------------------------------------------
+
+#[test]
+fn the_audit_log_says_who_opened_a_childs_concern_and_notices_an_edit() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let first = format!("C-{}-0001", year());
+    ok(env.casebook(&school.deputy).args(["show", &first]));
+    let log = ok(env.casebook(&school.dsl).args(["audit", &first]));
+    assert!(log.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with(&format!("opened {first}"))), "{log}");
+    assert!(log.lines().any(|l| l.contains("Miss Rep Orter") && l.ends_with(&format!("changed {first}"))), "{log}");
+    let all = ok(env.casebook(&school.dsl).arg("audit"));
+    assert!(all.lines().any(|l| l.contains("Ms Dee Ess-Ell") && l.ends_with("read the board")), "{all}");
+    // Only the DSL reads it.
+    let err = fails(env.casebook(&school.deputy).arg("audit"));
+    assert!(err.contains("cannot read the audit log"), "{err}");
+
+    // Through `casebook serve` the server writes it, whatever the client.
+    {
+        let server = Server::start(&env);
+        let second = add_concern(&env, &school.reporter, "child:Pupil Ivo Thorne:Year 2", "Messages at night.");
+        ok(env.casebook(&school.deputy).args(["show", &second]));
+        let log = ok(env.casebook(&school.dsl).args(["audit", &second]));
+        assert!(log.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with(&format!("opened {second}"))), "{log}");
+        drop(server);
+    }
+
+    // An entry changed on disk breaks the chain; the DSL is told where.
+    let store = env.store();
+    let entries = raw_all(&store, "audit");
+    assert!(entries.len() >= 4, "{}", entries.len());
+    let (k, mut v) = entries[1].clone();
+    let last = v.len() - 1;
+    v[last] ^= 0x01;
+    raw_put(&store, "audit", &k, Some(v));
+    let out = env.casebook(&school.dsl).arg("audit").output().unwrap();
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("the audit log: entries 2 to 3: the chain breaks"), "{err}");
+
+    // Entries cut from the end, below what the DSL's casebook saw before,
+    // are noticed too (the log is otherwise whole).
+    let (k, v) = entries[1].clone();
+    raw_put(&store, "audit", &k, Some(v));
+    ok(env.casebook(&school.dsl).arg("audit"));
+    let entries = raw_all(&store, "audit");
+    let db = open_raw(&store);
+    let tree = db.open_tree("audit").unwrap();
+    for (k, _) in &entries[entries.len() - 2..] {
+        tree.remove(k).unwrap();
+    }
+    db.flush().unwrap();
+    drop(tree);
+    drop(db);
+    let out = env.casebook(&school.dsl).arg("audit").output().unwrap();
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("which your casebook read before, has been changed or cut"), "{err}");
+}
+
+// ---- the recovery key ----------------------------------------------------------
+
+/// How many records of `tree` open with `key` through Debian's age, and
+/// whether every one did and showed `planted` where it should.
+fn open_all_with_age(env: &Env, tree: &str, key: &Path) -> (usize, usize, String) {
+    let mut opened = 0;
+    let mut text_seen = String::new();
+    let all = raw_all(&env.store(), tree);
+    for (_, v) in &all {
+        let file = env.path("record.age");
+        std::fs::write(&file, v).unwrap();
+        let out = age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap();
+        if out.status.success() {
+            opened += 1;
+            text_seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    (opened, all.len(), text_seen)
+}
+
+#[test]
+fn the_recovery_key_opens_every_record_with_debians_age_alone() {
+    let env = Env::new();
+    let (dsl, dsl_r) = env.key("dsl");
+    let recovery = env.path("recovery.txt");
+    let said = ok(env
+        .casebook(&dsl)
+        .args([
+            "init",
+            "--school",
+            "Testford Primary",
+            "--dsl-name",
+            "Ms Dee Ess-Ell",
+            "--recipient",
+            &dsl_r,
+            "--recovery-out",
+        ])
+        .arg(&recovery));
+    assert!(said.contains("keep it in the school safe"), "{said}");
+    let add = |name: &str, role: &str, file: &str| {
+        let (path, r) = env.key(file);
+        ok(env.casebook(&dsl).args(["member", "add", "--name", name, "--role", role, "--recipient", &r]));
+        path
+    };
+    let deputy = add("Mr Deputy Dunn", "deputy", "deputy");
+    let reporter = add("Miss Rep Orter", "reporter", "reporter");
+    add_concern(&env, &reporter, "child:Pupil Wren Ashdown:Year 4", "Marmalade sandwich phone case seen.");
+    add_concern(&env, &deputy, "child:Pupil Ivo Thorne:Year 2", "Messages about a heron at night.");
+    ok(env.casebook(&dsl).arg("list"));
+    let (opened, all, seen) = open_all_with_age(&env, "cases", &recovery);
+    assert_eq!((opened, all), (2, 2));
+    assert!(seen.contains("Pupil Wren Ashdown") && seen.contains("Messages about a heron"), "{seen}");
+    // Still after a member leaves and everything is sealed again.
+    ok(env.casebook(&dsl).args(["member", "remove", "2"]));
+    assert_eq!(open_all_with_age(&env, "cases", &recovery).0, 2);
+
+    // A store made without one gets one later, for its older records too.
+    let env = Env::new();
+    let school = env.school();
+    add_concern(&env, &school.reporter, "child:Pupil Esme Rook:Year 3", "Photo of a lighthouse shared.");
+    let later = env.path("later.txt");
+    let said = ok(env.casebook(&school.dsl).args(["recovery-key", "--out"]).arg(&later));
+    assert!(said.contains("records are sealed to it now"), "{said}");
+    let (opened, all, seen) = open_all_with_age(&env, "cases", &later);
+    assert_eq!((opened, all), (1, 1));
+    assert!(seen.contains("Photo of a lighthouse shared"), "{seen}");
 }

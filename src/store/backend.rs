@@ -149,6 +149,12 @@ pub trait Backend: Send + Sync {
     /// has to be taken again.
     fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError>;
 
+    /// Notes in the audit log that `member` did `access` (issue 10). A
+    /// served store's server notes what it serves itself, so its client
+    /// notes nothing; sled opened directly notes it here. Never fails a
+    /// read: an audit entry that cannot be written is logged.
+    fn note_access(&self, _member: crate::domain::MemberId, _access: super::audit::Access) {}
+
     /// Every entry of a tree, page by page.
     fn scan(&self, tree: &str) -> Result<Vec<(Bytes, Bytes)>, StoreError> {
         let mut out: Vec<(Bytes, Bytes)> = Vec::new();
@@ -221,6 +227,8 @@ pub struct SledBackend {
     /// holding anyone back.
     begun: AtomicU64,
     ended: AtomicU64,
+    /// The audit log's end and its quiet periods (issue 10).
+    audit: super::audit::Log,
 }
 
 /// Counts a write as ended however it ends (see [`SledBackend::begun`]).
@@ -267,6 +275,7 @@ impl SledBackend {
             gate: RwLock::new(()),
             begun: AtomicU64::new(0),
             ended: AtomicU64::new(0),
+            audit: super::audit::Log::default(),
         })
     }
 
@@ -392,6 +401,12 @@ impl Backend for SledBackend {
     /// that kept changing it reads once more holding writes back, which
     /// then wait for that read (a fraction of a second) and are never
     /// refused.
+    fn note_access(&self, member: crate::domain::MemberId, access: super::audit::Access) {
+        if let Err(e) = self.tree(super::audit::AUDIT).and_then(|t| self.audit.note(&t, member, access)) {
+            warn_unaudited(&e);
+        }
+    }
+
     fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError> {
         use std::io::Seek;
         for _ in 0..BACKUP_READS {
@@ -414,6 +429,13 @@ impl Backend for SledBackend {
         summary.writes_held = held;
         Ok(summary)
     }
+}
+
+/// An audit entry that could not be written is said on stderr (the
+/// server's log; a member's own terminal for a store opened directly),
+/// never a failed read.
+fn warn_unaudited(e: &StoreError) {
+    eprintln!("casebook: the audit log could not be written: {}", crate::text::one_line(&e.to_string()));
 }
 
 #[cfg(test)]

@@ -183,8 +183,37 @@ impl Session {
     /// DSL session that finds retired keys left by one that stopped.
     pub(crate) fn finish_rekey(&mut self) -> Result<Rekeyed, StoreError> {
         let classes: Vec<AccessClass> = self.trust.retired.iter().map(|k| k.class()).collect();
-        let mut done = Rekeyed { classes: classes.clone(), records: 0, left: 0 };
+        let done = self.reseal_classes(&classes)?;
+        let mut batch = Batch::new();
         for class in &classes {
+            batch = batch.delete(CLASS_KEYS, retired_name(*class));
+        }
+        let (batch, roster) = self.next_roster(batch, |r| r.retired.clear())?;
+        self.store.backend.apply(batch)?;
+        self.roster = Some(roster);
+        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        Ok(done)
+    }
+
+    /// Sets the school's recovery key (DSL only): every record is sealed
+    /// again to include it, so that the key in the school safe opens them
+    /// with Debian's `age` alone. Replaces an earlier one.
+    pub fn set_recovery_key(&mut self, recipient: &str) -> Result<Rekeyed, StoreError> {
+        if self.my_role != Role::Dsl {
+            return Err(StoreError::Forbidden { role: self.my_role, action: "set the recovery key".into() });
+        }
+        let parsed = super::parse_recipient(recipient)?.to_string();
+        let (batch, roster) = self.next_roster(Batch::new(), |r| r.recovery = Some(parsed))?;
+        self.store.backend.apply(batch)?;
+        self.roster = Some(roster);
+        self.reseal_classes(&AccessClass::ALL)
+    }
+
+    /// Every record of `classes` sealed again to the class's current key
+    /// and current recipients (members of the class and the recovery key).
+    pub(crate) fn reseal_classes(&self, classes: &[AccessClass]) -> Result<Rekeyed, StoreError> {
+        let mut done = Rekeyed { classes: classes.to_vec(), records: 0, left: 0 };
+        for class in classes {
             match class {
                 AccessClass::Case => {
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done)?;
@@ -199,14 +228,6 @@ impl Session {
                 AccessClass::Directory => self.reseal_directory(&mut done)?,
             }
         }
-        let mut batch = Batch::new();
-        for class in &classes {
-            batch = batch.delete(CLASS_KEYS, retired_name(*class));
-        }
-        let (batch, roster) = self.next_roster(batch, |r| r.retired.clear())?;
-        self.store.backend.apply(batch)?;
-        self.roster = Some(roster);
-        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         Ok(done)
     }
 

@@ -6,6 +6,7 @@
 //! principle 1). One API, [`Session`], serves the CLI, the TUI and any
 //! future server; it never imports ratatui.
 
+pub mod audit;
 pub mod backend;
 pub mod backup;
 pub mod client;
@@ -60,6 +61,9 @@ pub(crate) mod trees {
     pub const FIGURES: &str = "figures";
     /// Connections `casebook serve` refused (clear: time, OS user, key).
     pub const REFUSALS: &str = "refusals";
+    /// Who opened or changed which concern, and when (issue 10; clear
+    /// numbers only, hash-chained: see `audit.rs`).
+    pub const AUDIT: &str = "audit";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
@@ -68,12 +72,16 @@ pub(crate) mod trees {
     pub const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 14] = [
         SETTINGS, MEMBERS, CLASS_KEYS, CASES, CASE_META, CASE_REFS, INDEX, COUNTERS, DEBRIEFS, ACTIONS, POLICIES,
-        FIGURES, REFUSALS,
+        FIGURES, REFUSALS, AUDIT,
     ];
 }
 use trees::*;
+
+/// The recovery key's public half, in the settings tree until the DSL's
+/// first session puts it in the roster (issue 10).
+const RECOVERY: &str = "recovery";
 
 /// How often a case update is re-applied to a newer record before giving
 /// up (only under a storm of writes to one case).
@@ -286,6 +294,21 @@ impl Store {
     /// Creates a store for a school with its first DSL. Only the DSL's
     /// public recipient is needed: their key never touches this code.
     pub fn create(path: &Path, school: &str, dsl_name: &str, dsl_recipient: &str) -> Result<Store, StoreError> {
+        Self::create_with_recovery(path, school, dsl_name, dsl_recipient, None)
+    }
+
+    /// The same, with the school's recovery key (its public half): every
+    /// record will also be sealed to it (issue 10).
+    pub fn create_with_recovery(
+        path: &Path,
+        school: &str,
+        dsl_name: &str,
+        dsl_recipient: &str,
+        recovery: Option<&str>,
+    ) -> Result<Store, StoreError> {
+        if let Some(r) = recovery {
+            parse_recipient(r)?;
+        }
         if Self::exists(path) {
             return Err(StoreError::AlreadyExists(path.display().to_string()));
         }
@@ -301,6 +324,9 @@ impl Store {
         create_private_dir(path)?;
         let store = Self::open_db(path)?;
         let mut batch = Batch::new().put(SETTINGS, "format", STORE_FORMAT.to_be_bytes());
+        if let Some(r) = recovery {
+            batch = batch.put(SETTINGS, RECOVERY, r.as_bytes().to_vec());
+        }
         let keys: Vec<ClassKey> = AccessClass::ALL.into_iter().map(ClassKey::generate).collect();
         for key in &keys {
             let sealed = crypto::seal(key.expose(), std::slice::from_ref(&recipient), None)?;
@@ -522,8 +548,13 @@ impl Store {
                      (restored from an old backup without telling its members?)"
                 )));
             }
-            let pinned =
-                pins::Pin { store: pins::Pin::store_id(&r.store_id), dsls: r.dsls(), epoch: r.epoch, cases: counted };
+            let pinned = pins::Pin {
+                store: pins::Pin::store_id(&r.store_id),
+                dsls: r.dsls(),
+                epoch: r.epoch,
+                cases: counted,
+                audit: pin.as_ref().and_then(|p| p.audit.clone()),
+            };
             if pin.as_ref() != Some(&pinned) {
                 session.store.pins.save(&location, &mine, &pinned)?;
             }
@@ -1122,6 +1153,12 @@ impl Session {
             class_keys: self.keys.iter().map(|k| (k.class().tag().to_string(), roster::commitment(k))).collect(),
             records_bound: true,
             retired: Vec::new(),
+            recovery: self
+                .store
+                .backend
+                .get(SETTINGS, RECOVERY.as_bytes())?
+                .and_then(|v| String::from_utf8(v).ok())
+                .filter(|r| parse_recipient(r).is_ok()),
         };
         // Every record is bound to its place first: only then may the
         // roster say so, after which an unbound record is refused.
@@ -1226,6 +1263,46 @@ impl Session {
             }
         }
         Ok(count)
+    }
+
+    /// The audit log (DSL only, issue 10): every entry, or those about one
+    /// concern, with the chain checked, and checked against the last entry
+    /// this DSL's client saw before.
+    pub fn audit(&self, concern: Option<u32>) -> Result<audit::Trail, StoreError> {
+        if self.my_role != Role::Dsl {
+            return Err(StoreError::Forbidden { role: self.my_role, action: "read the audit log".into() });
+        }
+        let raw = self.store.backend.scan(AUDIT)?;
+        let seen = raw.clone();
+        let mut trail = audit::read(raw);
+        let location = self.location();
+        let mine = self.public_key();
+        if let Some(mut pin) = self.store.pins.load(&location, &mine)? {
+            if let Some((seq, hash)) = &pin.audit {
+                let same = seen
+                    .iter()
+                    .find(|(k, _)| k.as_slice() == seq.to_be_bytes())
+                    .is_some_and(|(_, v)| pins::Pin::store_id_hex(&audit::hash(v)) == *hash);
+                if !same {
+                    trail.breaks.push(format!(
+                        "the log up to entry {seq}, which your casebook read before, has been changed or cut"
+                    ));
+                }
+            }
+            if trail.breaks.is_empty()
+                && let Some((seq, hash)) = trail.end
+            {
+                pin.audit = Some((seq, pins::Pin::store_id_hex(&hash)));
+                self.store.pins.save(&location, &mine, &pin)?;
+            }
+        }
+        if let Some(id) = concern {
+            trail.entries.retain(|e| match e.access {
+                audit::Access::OpenedConcern(c) | audit::Access::ChangedConcern(c) => c == id,
+                audit::Access::ReadBoard => false,
+            });
+        }
+        Ok(trail)
     }
 
     /// What the member should be told once about this session (issue 10).
@@ -1336,11 +1413,13 @@ impl Session {
     /// left out rather than stopping every write (issue 11; `casebook
     /// verify` names them).
     fn recipients_for(&self, class: AccessClass) -> Result<Vec<x25519::Recipient>, StoreError> {
+        let recovery = self.roster.as_ref().and_then(|r| r.recovery.as_deref()).and_then(|r| parse_recipient(r).ok());
         Ok(self
             .members
             .iter()
             .filter(|m| m.role.reads(class))
             .filter_map(|m| parse_recipient(&m.recipient).ok())
+            .chain(recovery)
             .collect())
     }
 
@@ -1441,6 +1520,9 @@ impl Session {
         }
         self.roster = Some(roster);
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        // Issue 10: what their role may read opens with their own key and
+        // Debian's `age` too, not only through the class key in casebook.
+        self.reseal_classes(role.classes())?;
         Ok(member)
     }
 
@@ -1521,6 +1603,7 @@ impl Session {
             StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
             other => other,
         })?;
+        self.store.backend.note_access(self.me, audit::Access::ChangedConcern(id));
         // The record is durable now. The index is a cache: failing to save
         // it must not report this write as failed, or the member makes it
         // again (a second concern, a second follow-up). Dropping the cached
@@ -1797,6 +1880,7 @@ impl Session {
     /// it here.
     pub fn board(&mut self) -> Result<Board, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
+        self.store.backend.note_access(self.me, audit::Access::ReadBoard);
         let mut index = match self.index.take() {
             Some(index) => index,
             None => self.load_index()?,
@@ -1980,6 +2064,7 @@ impl CaseReader {
                     if let Via::Attested(author) = via {
                         fresh_concern(&case, author, revision).map_err(|why| corrupt(format!("case #{id}"), why))?;
                     }
+                    self.backend.note_access(self.trust.me, audit::Access::OpenedConcern(id));
                     return Ok((case, via == Via::Class));
                 }
                 // A write landed between reading the revision and the

@@ -30,11 +30,19 @@ pub struct Pin {
     /// The most concerns the member has seen numbered (the case counter).
     #[serde(default)]
     pub cases: u32,
+    /// The last audit entry the DSL saw: its number and hash (hex).
+    #[serde(default)]
+    pub audit: Option<(u64, String)>,
 }
 
 impl Pin {
     pub fn store_id(id: &StoreId) -> String {
-        id.iter().map(|b| format!("{b:02x}")).collect()
+        Self::store_id_hex(id)
+    }
+
+    /// Bytes as lower-case hex.
+    pub fn store_id_hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

@@ -63,6 +63,10 @@ pub struct Roster {
     /// after a member left (see `membership.rs`), still trusted for the
     /// records not yet sealed to its successor.
     pub retired: Vec<(String, [u8; 32])>,
+    /// The school's recovery key (age recipient), if it has one: every
+    /// record is sealed to it too, so the printed key in the school safe
+    /// opens them with Debian's `age` alone.
+    pub recovery: Option<String>,
 }
 
 /// The stored form: the roster's bytes, who authenticated them, and one
@@ -287,6 +291,7 @@ mod tests {
             class_keys: vec![("case".into(), [7; 32])],
             records_bound: true,
             retired: vec![],
+            recovery: None,
         }
     }
 

@@ -48,7 +48,9 @@ impl Report {
 /// each role to this; an embedded store is the member's own files).
 pub fn served_tree_readable(role: Role, tree: &str) -> bool {
     match role {
-        Role::Dsl | Role::Deputy => true,
+        // Who saw which concern is the DSL's to read (issue 10).
+        Role::Dsl => true,
+        Role::Deputy => tree != AUDIT,
         Role::Leadership => !CASE_TREES.contains(&tree),
         Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree),
     }
