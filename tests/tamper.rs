@@ -688,3 +688,37 @@ fn the_recovery_key_opens_every_record_with_debians_age_alone() {
     assert_eq!((opened, all), (1, 1));
     assert!(seen.contains("Photo of a lighthouse shared"), "{seen}");
 }
+
+#[test]
+fn a_counter_set_back_never_issues_a_reference_twice() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let first = format!("C-{}-0001", year());
+    let store = env.store();
+    // Both counters back to zero: the next concern would be #1 and C-…-0001.
+    raw_put(&store, "counters", b"case", Some(0u32.to_be_bytes().to_vec()));
+    raw_put(&store, "counters", format!("case-ref-{}", year()).as_bytes(), Some(0u32.to_be_bytes().to_vec()));
+    // A deputy's client, which saw one concern numbered, says so.
+    let err = fails(env.casebook(&school.deputy).arg("list"));
+    assert!(err.contains("the store numbers 0 concerns, but your client has seen 1: it was rolled back"), "{err}");
+    // A reporter's client has no view of the counters: the write itself
+    // refuses to number a second concern #1.
+    let err = fails(env.casebook(&school.reporter).args([
+        "concern",
+        "add",
+        "--subject",
+        "child:Pupil Ivo Thorne:Year 2",
+        "--category",
+        "restricted-area",
+        "--location",
+        "toilets",
+        "--description",
+        "Photo taken.",
+        "--action",
+        "Phone to the office.",
+    ]));
+    assert!(err.contains(&format!("concern #1 or {first} is already in use")), "{err}");
+    assert!(err.contains("stopped before writing anything"), "{err}");
+    // The first concern is untouched.
+    ok(env.casebook(&school.dsl).args(["show", &first]));
+}

@@ -1581,8 +1581,17 @@ impl Session {
             source: new.source,
         };
         let case = CaseFile::open(concern);
-        self.write_case(id, None, &case)?;
-        Ok(Recorded { id, reference })
+        match self.write_case(id, None, &case) {
+            Ok(_) => Ok(Recorded { id, reference }),
+            // A new concern's id and reference come from counters that only
+            // move forward: one already in use means a counter was set back
+            // outside casebook (issue 10). Never a second C-2026-0001.
+            Err(StoreError::Conflict(_)) => Err(StoreError::Tampered(format!(
+                "the store's numbering is behind its records: concern #{id} or {reference} is already in use (a \
+                 counter set back outside casebook?), so the concern was not recorded"
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes a case record and its revision atomically, then fsyncs: once
