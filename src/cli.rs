@@ -181,8 +181,12 @@ pub enum Command {
     /// Who opened or changed which concern, and when (DSL only); checks
     /// that no entry was changed or removed
     Audit {
-        /// Only this concern (e.g. C-2026-0001)
+        /// Only this concern (e.g. C-2026-0001); `verify` only checks the
+        /// chain and says how many entries it holds
         reference: Option<String>,
+        /// One JSON object per entry, for scripts
+        #[arg(long)]
+        json: bool,
     },
     /// Record a concern from flags, or as JSON on standard input (--json)
     #[command(subcommand)]
@@ -684,36 +688,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Some(Command::Audit { reference }) => {
-            let mut session = cli.session()?;
-            let id = reference.as_deref().map(|r| session.find(r)).transpose()?;
-            let trail = session.audit(id)?;
-            let names = session.case_names()?;
-            out!("{:<17} {:<30} WHAT", "WHEN", "WHO");
-            for e in &trail.entries {
-                use crate::store::audit::Access;
-                let who = session
-                    .member(e.member)
-                    .map_or_else(|| format!("member #{} (no longer a member)", e.member), |m| m.name.clone());
-                let reference = |c: u32| names.get(&c).cloned().unwrap_or_else(|| format!("concern #{c}"));
-                let what = match e.access {
-                    Access::OpenedConcern(c) => format!("opened {}", reference(c)),
-                    Access::ChangedConcern(c) => format!("changed {}", reference(c)),
-                    Access::ReadBoard => "read the board".to_string(),
-                };
-                say!("{:<17} {} {}", e.at.format("%Y-%m-%d %H:%M"), fit(&who, 30), what);
-            }
-            if trail.entries.is_empty() {
-                say!("(no entries)");
-            }
-            if !trail.breaks.is_empty() {
-                for b in &trail.breaks {
-                    eprintln!("casebook: the audit log: {}", crate::text::safe(b));
-                }
-                std::process::exit(1);
-            }
-            Ok(())
-        }
+        Some(Command::Audit { reference, json }) => audit(&cli, reference.as_deref(), *json),
         Some(Command::List { json, status }) => {
             let wanted = status
                 .as_deref()
@@ -944,6 +919,61 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
         None => say!(
             "No recovery key was made (no terminal to show it on): run `casebook recovery-key --out FILE` as the DSL."
         ),
+    }
+    Ok(())
+}
+
+/// `casebook audit [REF|verify] [--json]` (issue 10, S-c): who opened or
+/// changed which concern, when; exit status 1 when the chain is broken.
+fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
+    use crate::store::audit::Access;
+    let mut session = cli.session()?;
+    let verify_only = reference == Some("verify");
+    let id = reference.filter(|_| !verify_only).map(|r| session.find(r)).transpose()?;
+    let trail = session.audit(id)?;
+    let names = session.case_names()?;
+    let reference = |c: u32| names.get(&c).cloned().unwrap_or_else(|| format!("concern #{c}"));
+    let who = |m: u32| {
+        session.member(m).map_or_else(|| format!("member #{m} (no longer a member)"), |member| member.name.clone())
+    };
+    let what = |access: Access| match access {
+        Access::OpenedConcern(c) => format!("opened {}", reference(c)),
+        Access::ChangedConcern(c) => format!("changed {}", reference(c)),
+        Access::Exported(c) => format!("exported {}", reference(c)),
+        Access::ReadBoard => "read the board".to_string(),
+        Access::Unlocked => "opened casebook".to_string(),
+        Access::Membership(m) => format!("changed the membership of {}", who(m)),
+    };
+    if verify_only {
+        if trail.breaks.is_empty() {
+            say!("The audit log's {} entries chain correctly.", trail.entries.len());
+        }
+    } else if json {
+        for e in &trail.entries {
+            let line = serde_json::json!({
+                "seq": e.seq,
+                "at": e.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "member": e.member,
+                "name": who(e.member),
+                "what": what(e.access),
+                "concern": e.access.concern().map(reference),
+            });
+            out!("{line}");
+        }
+    } else {
+        out!("{:<17} {:<30} WHAT", "WHEN", "WHO");
+        for e in &trail.entries {
+            say!("{:<17} {} {}", e.at.format("%Y-%m-%d %H:%M"), fit(&who(e.member), 30), what(e.access));
+        }
+        if trail.entries.is_empty() {
+            say!("(no entries)");
+        }
+    }
+    if !trail.breaks.is_empty() {
+        for b in &trail.breaks {
+            eprintln!("casebook: the audit log: {}", crate::text::safe(b));
+        }
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -356,6 +356,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             match member_by_recipient(backend, &recipient) {
                 Ok(Some((id, role))) if id == member => {
                     *standing = Standing::Member { recipient, role, member, issued: Vec::new() };
+                    backend.note_access(member, crate::store::audit::Access::Unlocked);
                     Response::Welcome { role, member }
                 }
                 _ => Response::Refused("not a member of this store".into()),

@@ -574,6 +574,12 @@ fn the_audit_log_says_who_opened_a_childs_concern_and_notices_an_edit() {
     assert!(log.lines().any(|l| l.contains("Miss Rep Orter") && l.ends_with(&format!("changed {first}"))), "{log}");
     let all = ok(env.casebook(&school.dsl).arg("audit"));
     assert!(all.lines().any(|l| l.contains("Ms Dee Ess-Ell") && l.ends_with("read the board")), "{all}");
+    assert!(all.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with("opened casebook")), "{all}");
+    let checked = ok(env.casebook(&school.dsl).args(["audit", "verify"]));
+    assert!(checked.contains("entries chain correctly"), "{checked}");
+    let json = ok(env.casebook(&school.dsl).args(["audit", "--json"]));
+    let rows: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.iter().any(|r| r["name"] == "Mr Deputy Dunn" && r["concern"] == first.as_str()), "{json}");
     // Only the DSL reads it.
     let err = fails(env.casebook(&school.deputy).arg("audit"));
     assert!(err.contains("cannot read the audit log"), "{err}");

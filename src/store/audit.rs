@@ -42,6 +42,22 @@ pub enum Access {
     ChangedConcern(u32),
     /// Read the board (every concern's summary).
     ReadBoard,
+    /// Opened the store with their key.
+    Unlocked,
+    /// Exported a concern's file (S-b).
+    Exported(u32),
+    /// Added, removed or changed the role of a member (by number).
+    Membership(MemberId),
+}
+
+impl Access {
+    /// The concern this access was to, if it was to one.
+    pub fn concern(self) -> Option<u32> {
+        match self {
+            Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) => Some(c),
+            Access::ReadBoard | Access::Unlocked | Access::Membership(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,10 +158,8 @@ pub fn read(raw: Vec<(Vec<u8>, Vec<u8>)>) -> Trail {
             Some((n, h)) if entry.seq != n + 1 || entry.prev != h || entry.seq != seq => {
                 trail.breaks.push(format!("entries {n} to {seq}: the chain breaks (an entry changed or removed)"))
             }
-            None if entry.prev != [0; 32] && trail.entries.is_empty() && entry.seq == 1 => {
-                trail.breaks.push("entry 1 names an entry before it".into())
-            }
             None if entry.seq != 1 => trail.breaks.push(format!("the log starts at entry {seq}, not 1")),
+            None if entry.prev != [0; 32] => trail.breaks.push("entry 1 names an entry before it".into()),
             _ => {}
         }
         before = Some((seq, hash(&v)));

@@ -175,6 +175,7 @@ impl Session {
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         self.trust.retired = retired;
         self.index = None;
+        self.store.backend.note_access(self.me, super::audit::Access::Membership(id));
         self.finish_rekey()
     }
 

@@ -575,6 +575,7 @@ impl Store {
             ));
         }
         session.notices = notices;
+        session.store.backend.note_access(my_id, audit::Access::Unlocked);
         Ok(session)
     }
 }
@@ -1297,10 +1298,7 @@ impl Session {
             }
         }
         if let Some(id) = concern {
-            trail.entries.retain(|e| match e.access {
-                audit::Access::OpenedConcern(c) | audit::Access::ChangedConcern(c) => c == id,
-                audit::Access::ReadBoard => false,
-            });
+            trail.entries.retain(|e| e.access.concern() == Some(id));
         }
         Ok(trail)
     }
@@ -1520,6 +1518,7 @@ impl Session {
         }
         self.roster = Some(roster);
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        self.store.backend.note_access(self.me, audit::Access::Membership(id));
         // Issue 10: what their role may read opens with their own key and
         // Debian's `age` too, not only through the class key in casebook.
         self.reseal_classes(role.classes())?;
@@ -2025,6 +2024,7 @@ impl Session {
     /// the caller and to any extra recipients (e.g. for a transfer, S-b).
     pub fn export_case(&self, id: u32, extra: &[String]) -> Result<Vec<u8>, StoreError> {
         let case = self.case(id)?;
+        self.store.backend.note_access(self.me, audit::Access::Exported(id));
         let text = zeroize::Zeroizing::new(crate::domain::report::case_file_text(&case, self.catalogue()));
         let mut recipients = vec![self.identity.to_public()];
         for r in extra {
