@@ -604,6 +604,13 @@ impl Cli {
 }
 
 /// Runs the command line. Errors come back for `main` to print as one line.
+/// Re-keying a large store takes a while: say how far it is, at a terminal.
+fn rekey_progress(records: usize) {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprint!("\rcasebook: sealed {records} records to the new keys…");
+    }
+}
+
 /// What a membership change re-keyed, in words.
 fn rekeyed(done: &crate::store::membership::Rekeyed) -> String {
     if done.classes.is_empty() {
@@ -635,7 +642,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Member(MemberCommand::Remove { id })) => {
             let mut session = cli.session()?;
             let name = session.member(*id).map(|m| m.name.clone()).unwrap_or_default();
-            let done = session.remove_member(*id)?;
+            session.begin_change(*id, None)?;
+            let done = session.finish_rekey(&rekey_progress)?;
             say!("Removed {name} (member #{id}). {}", rekeyed(&done));
             Ok(())
         }
@@ -644,7 +652,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 .ok_or_else(|| anyhow!("{role:?} is not a role; use dsl, deputy, leadership or reporter"))?;
             let mut session = cli.session()?;
             let name = session.member(*id).map(|m| m.name.clone()).unwrap_or_default();
-            let done = session.change_role(*id, role)?;
+            session.begin_change(*id, Some(role))?;
+            let done = session.finish_rekey(&rekey_progress)?;
             say!("{name} (member #{id}) is now {role}. {}", rekeyed(&done));
             Ok(())
         }

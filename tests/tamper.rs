@@ -728,3 +728,40 @@ fn a_counter_set_back_never_issues_a_reference_twice() {
     // The first concern is untouched.
     ok(env.casebook(&school.dsl).args(["show", &first]));
 }
+
+#[test]
+fn a_removal_stopped_half_way_is_finished_by_the_next_dsl_session_and_loses_nothing() {
+    use casebook::domain::AccessClass;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let mut references = vec![format!("C-{}-0001", year())];
+    for n in 0..5 {
+        references.push(add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", &format!("Message {n}.")));
+    }
+    ok(env.casebook(&school.dsl).arg("list"));
+    let store = env.store();
+    let their_case_key = class_key_of(&store, &school.deputy, AccessClass::Case);
+    {
+        // The DSL's casebook stops right after the first step (as if the
+        // process were killed): new keys and roster written, no record moved.
+        let pins = casebook::store::pins::Pins::at(&env.path(".local/state/casebook/pins"));
+        let mut dsl =
+            casebook::store::Store::open(&store).unwrap().with_pins(pins).unlock(load_key(&school.dsl)).unwrap();
+        dsl.begin_change(2, None).unwrap();
+    }
+    assert!(!anything_opens(&env, &["cases"], &school.deputy, &their_case_key).is_empty(), "nothing moved yet");
+    // Meanwhile everyone else works: the retired keys are still trusted for
+    // records not moved yet, and new records are sealed without the deputy.
+    let err = fails(env.casebook(&school.deputy).arg("list"));
+    assert!(err.contains("no longer a member"), "{err}");
+    ok(env.casebook(&school.leadership).arg("figures"));
+    references.push(add_concern(&env, &school.reporter, "child:Pupil Esme Rook:Year 3", "Photo shared."));
+    // The next DSL session finishes the job.
+    ok(env.casebook(&school.dsl).arg("list"));
+    assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
+    for reference in &references {
+        ok(env.casebook(&school.dsl).args(["show", reference]));
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+    assert!(raw_get(&store, "class_keys", b"case-retired").is_none(), "the retired key is gone");
+}

@@ -50,16 +50,26 @@ impl Session {
     /// now on, nor any record sealed again here, and `casebook serve` no
     /// longer lets them in.
     pub fn remove_member(&mut self, id: MemberId) -> Result<Rekeyed, StoreError> {
-        self.change_membership(id, None)
+        self.begin_change(id, None)?;
+        self.finish_rekey(&|_| ())
+    }
+
+    /// The first step of a removal (or of a role change, with `Some`):
+    /// the new keys and the roster without the member, in one write. The
+    /// records move to the new keys in [`Session::finish_rekey`], in this
+    /// session or the next DSL session, wherever this one stops.
+    pub fn begin_change(&mut self, id: MemberId, to: Option<Role>) -> Result<(), StoreError> {
+        self.change_membership(id, to)
     }
 
     /// Gives a member another role (DSL only). A class the new role does
     /// not read is taken away as if they had left it.
     pub fn change_role(&mut self, id: MemberId, role: Role) -> Result<Rekeyed, StoreError> {
-        self.change_membership(id, Some(role))
+        self.begin_change(id, Some(role))?;
+        self.finish_rekey(&|_| ())
     }
 
-    fn change_membership(&mut self, id: MemberId, to: Option<Role>) -> Result<Rekeyed, StoreError> {
+    fn change_membership(&mut self, id: MemberId, to: Option<Role>) -> Result<(), StoreError> {
         let action = if to.is_some() { "change members' roles" } else { "remove members" };
         if self.my_role != Role::Dsl {
             return Err(StoreError::Forbidden { role: self.my_role, action: action.into() });
@@ -176,15 +186,16 @@ impl Session {
         self.trust.retired = retired;
         self.index = None;
         self.store.backend.note_access(self.me, super::audit::Access::Membership(id));
-        self.finish_rekey()
+        Ok(())
     }
 
     /// Steps 2 and 3: every record of a class with a retired key sealed
     /// again to its new key, then the retired keys dropped. Also run by a
     /// DSL session that finds retired keys left by one that stopped.
-    pub(crate) fn finish_rekey(&mut self) -> Result<Rekeyed, StoreError> {
+    /// `progress` is told how many records have moved, now and then.
+    pub fn finish_rekey(&mut self, progress: &dyn Fn(usize)) -> Result<Rekeyed, StoreError> {
         let classes: Vec<AccessClass> = self.trust.retired.iter().map(|k| k.class()).collect();
-        let done = self.reseal_classes(&classes)?;
+        let done = self.reseal_classes(&classes, progress)?;
         let mut batch = Batch::new();
         for class in &classes {
             batch = batch.delete(CLASS_KEYS, retired_name(*class));
@@ -207,24 +218,28 @@ impl Session {
         let (batch, roster) = self.next_roster(Batch::new(), |r| r.recovery = Some(parsed))?;
         self.store.backend.apply(batch)?;
         self.roster = Some(roster);
-        self.reseal_classes(&AccessClass::ALL)
+        self.reseal_classes(&AccessClass::ALL, &|_| ())
     }
 
     /// Every record of `classes` sealed again to the class's current key
     /// and current recipients (members of the class and the recovery key).
-    pub(crate) fn reseal_classes(&self, classes: &[AccessClass]) -> Result<Rekeyed, StoreError> {
+    pub(crate) fn reseal_classes(
+        &self,
+        classes: &[AccessClass],
+        progress: &dyn Fn(usize),
+    ) -> Result<Rekeyed, StoreError> {
         let mut done = Rekeyed { classes: classes.to_vec(), records: 0, left: 0 };
         for class in classes {
             match class {
                 AccessClass::Case => {
-                    self.reseal_tree::<CaseFile>(CASES, *class, &mut done)?;
-                    self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done)?;
+                    self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
+                    self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
                 }
                 AccessClass::Oversight => {
-                    self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done)?;
-                    self.reseal_tree::<Action>(ACTIONS, *class, &mut done)?;
-                    self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done)?;
-                    self.reseal_tree::<Figures>(FIGURES, *class, &mut done)?;
+                    self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done, progress)?;
+                    self.reseal_tree::<Action>(ACTIONS, *class, &mut done, progress)?;
+                    self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done, progress)?;
+                    self.reseal_tree::<Figures>(FIGURES, *class, &mut done, progress)?;
                 }
                 AccessClass::Directory => self.reseal_directory(&mut done)?,
             }
@@ -236,7 +251,13 @@ impl Session {
     /// members. Only records that open as written by a member are moved (a
     /// forged one is never given the class stanza); a record someone
     /// changes meanwhile is theirs, already sealed to the new key.
-    fn reseal_tree<T: Record>(&self, tree: &str, class: AccessClass, done: &mut Rekeyed) -> Result<(), StoreError> {
+    fn reseal_tree<T: Record>(
+        &self,
+        tree: &str,
+        class: AccessClass,
+        done: &mut Rekeyed,
+        progress: &dyn Fn(usize),
+    ) -> Result<(), StoreError> {
         let to_members = tree != INDEX;
         for (k, v) in self.store.backend.scan(tree)? {
             let revision = if tree == CASES {
@@ -262,7 +283,12 @@ impl Session {
             let recipients = if to_members { self.recipients_for(class)? } else { Vec::new() };
             let sealed = crypto::seal(&plain, &recipients, self.class_key(class))?;
             match self.store.backend.apply(Batch::new().check(tree, k.clone(), Some(v)).put(tree, k, sealed)) {
-                Ok(_) => done.records += 1,
+                Ok(_) => {
+                    done.records += 1;
+                    if done.records.is_multiple_of(100) {
+                        progress(done.records);
+                    }
+                }
                 Err(StoreError::Stale { .. }) => {}
                 Err(e) => return Err(e),
             }
