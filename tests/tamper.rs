@@ -765,3 +765,19 @@ fn a_removal_stopped_half_way_is_finished_by_the_next_dsl_session_and_loses_noth
     ok(env.casebook(&school.dsl).arg("verify"));
     assert!(raw_get(&store, "class_keys", b"case-retired").is_none(), "the retired key is gone");
 }
+
+#[test]
+fn a_member_who_joins_opens_older_records_with_debians_age_too() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", "Messages about a kingfisher.");
+    let (newcomer, r) = env.key("newcomer");
+    ok(env.casebook(&school.dsl).args(["member", "add", "--name", "Mx New", "--role", "deputy", "--recipient", &r]));
+    let (opened, all, seen) = open_all_with_age(&env, "cases", &newcomer);
+    assert_eq!((opened, all), (2, 2), "every concern, older ones included");
+    assert!(seen.contains("Messages about a kingfisher"), "{seen}");
+    // A reporter who joins opens none of them.
+    let (reporter, r) = env.key("new-reporter");
+    ok(env.casebook(&school.dsl).args(["member", "add", "--name", "Mx Rep", "--role", "reporter", "--recipient", &r]));
+    assert_eq!(open_all_with_age(&env, "cases", &reporter).0, 0);
+}
