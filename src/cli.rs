@@ -170,6 +170,10 @@ pub enum Command {
     /// Manage who may use the casebook
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Forget what your casebook remembers about this store (its identity,
+    /// its DSL, how far it had got), after the DSL restored an older backup
+    /// on purpose: the next session trusts it afresh
+    ForgetStore,
     /// Make the school's recovery key (DSL only): every record is sealed
     /// to it too, so it opens them with Debian's `age` alone
     RecoveryKey {
@@ -674,6 +678,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let recorded = session.record_concern(new, now())?;
             say!("Recorded {}.", recorded.reference);
+            Ok(())
+        }
+        Some(Command::ForgetStore) => {
+            let store = crate::server::open_store(&cli.store_path()?, &cli.socket_path()?)?;
+            let me = cli.load_identity()?.to_public().to_string();
+            if crate::store::pins::Pins::from_env().forget(&store.location(), &me)? {
+                say!("Forgot {}: your next session trusts it as it is now, and says so.", store.location());
+            } else {
+                say!("Your casebook had nothing remembered about {}.", store.location());
+            }
             Ok(())
         }
         Some(Command::RecoveryKey { out }) => {

@@ -258,6 +258,10 @@ fn a_whole_store_set_back_to_an_old_copy_is_noticed() {
     copy_dir(&old, &store);
     let err = fails(env.casebook(&school.deputy).arg("list"));
     assert!(err.contains("the store numbers 1 concerns, but your client has seen 2: it was rolled back"), "{err}");
+    // Restored on purpose: the deputy forgets the store and carries on.
+    let said = ok(env.casebook(&school.deputy).arg("forget-store"));
+    assert!(said.contains("your next session trusts it as it is now"), "{said}");
+    ok(env.casebook(&school.deputy).arg("list"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -101,6 +101,17 @@ impl Pins {
         }
     }
 
+    /// Forgets the pin, so the next session trusts the store afresh (after
+    /// the DSL restored an older backup on purpose). Whether there was one.
+    pub fn forget(&self, location: &Location, member: &str) -> Result<bool, StoreError> {
+        let Some(path) = self.file(location, member) else { return Ok(false) };
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub fn save(&self, location: &Location, member: &str, pin: &Pin) -> Result<(), StoreError> {
         let Some(path) = self.file(location, member) else { return Ok(()) };
         let dir = path.parent().expect("a pin file has a directory");
