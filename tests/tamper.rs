@@ -469,6 +469,9 @@ fn a_store_from_before_authentication_is_bound_by_the_dsls_next_session() {
         ok(env.casebook(&school.deputy).args(["show", reference]));
     }
     ok(env.casebook(&school.dsl).arg("verify"));
+    // Sealed again to every member who may read them: the deputy's own key
+    // opens them with Debian's age.
+    assert_eq!(open_all_with_age(&env, "cases", &school.deputy).0, 2);
     // From now on a record without its place was written outside casebook.
     raw_put(&store, "cases", &1u32.to_be_bytes(), Some(old_first));
     let err = fails(env.casebook(&school.deputy).args(["show", &first]));

@@ -354,28 +354,6 @@ pub fn decode_at<T: Record>(bytes: &[u8], place: &Place) -> Result<Opened<T>, Co
     Ok(Opened { value, bound: true, attestation: b.attestation, digest })
 }
 
-/// Binds an older record's plaintext to its place, without knowing its
-/// type (the DSL's one-off migration, issue 10). `None` when it is bound
-/// there already.
-pub fn bind(bytes: &[u8], place: &Place) -> Result<Option<Vec<u8>>, CodecError> {
-    if bincode::serde::decode_from_slice::<u16, _>(bytes, config()).is_ok_and(|(m, _)| m == BOUND) {
-        let b: Bound = from_bytes(bytes)?;
-        if b.place != *place {
-            return Err(CodecError::Misplaced { belongs: b.place.describe(), found: place.describe() });
-        }
-        return Ok(None);
-    }
-    let e: Envelope = from_bytes(bytes)?;
-    Ok(Some(to_bytes(&Bound {
-        marker: BOUND,
-        kind: e.kind,
-        place: place.clone(),
-        format: e.format,
-        body: e.body,
-        attestation: None,
-    })))
-}
-
 /// A bound record's plaintext as casebook wrote it before issue 10 (no
 /// place): for tests of the DSL's migration of an older store.
 #[doc(hidden)]

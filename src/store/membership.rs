@@ -15,6 +15,7 @@
 //! while they were a member, or a copy of the store or of a backup taken
 //! before they left (backups keep the keys of their day: see the README).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
@@ -241,7 +242,7 @@ impl Session {
                     self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done, progress)?;
                     self.reseal_tree::<Figures>(FIGURES, *class, &mut done, progress)?;
                 }
-                AccessClass::Directory => self.reseal_directory(&mut done)?,
+                AccessClass::Directory => self.reseal_directory(&mut done, progress)?,
             }
         }
         Ok(done)
@@ -258,61 +259,83 @@ impl Session {
         done: &mut Rekeyed,
         progress: &dyn Fn(usize),
     ) -> Result<(), StoreError> {
-        let to_members = tree != INDEX;
+        let revisions: HashMap<Vec<u8>, u64> = if tree == CASES {
+            self.store
+                .backend
+                .scan(CASE_META)?
+                .into_iter()
+                .filter_map(|(k, v)| codec::from_bytes::<CaseMeta>(&v).ok().map(|m| (k, m.revision)))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let recipients = if tree == INDEX { Vec::new() } else { self.recipients_for(class)? };
+        let mut rewrites = Vec::new();
         for (k, v) in self.store.backend.scan(tree)? {
-            let revision = if tree == CASES {
-                match self.store.backend.get(CASE_META, &k)? {
-                    Some(m) => codec::from_bytes::<CaseMeta>(&m).map_or(Place::ANY_REVISION, |m| m.revision),
-                    None => Place::ANY_REVISION,
-                }
-            } else {
-                0
-            };
             // A case without a readable revision record, or under a key
             // that names no case, is left for `verify` to name.
-            if revision == Place::ANY_REVISION || (tree == CASES && id_of(&k).is_err()) {
+            let revision = if tree == CASES { revisions.get(&k).copied() } else { Some(0) };
+            let Some(revision) = revision.filter(|_| tree != CASES || id_of(&k).is_ok()) else {
                 done.left += 1;
                 continue;
-            }
+            };
             let place = Place::new(tree, k.clone(), revision);
             let Ok(value) = self.open_record::<T>(class, &place, &v) else {
                 done.left += 1;
                 continue;
             };
             let plain = Zeroizing::new(codec::encode_at(&value, &place, |_| None));
-            let recipients = if to_members { self.recipients_for(class)? } else { Vec::new() };
             let sealed = crypto::seal(&plain, &recipients, self.class_key(class))?;
-            match self.store.backend.apply(Batch::new().check(tree, k.clone(), Some(v)).put(tree, k, sealed)) {
-                Ok(_) => {
-                    done.records += 1;
-                    if done.records.is_multiple_of(100) {
-                        progress(done.records);
+            rewrites.push(Rewrite { tree, key: k, old: v, new: sealed });
+        }
+        self.apply_rewrites(rewrites, done, progress)
+    }
+
+    /// Writes re-sealed records in checked batches (one fsync per batch,
+    /// not per record). A batch in which someone changed a record meanwhile
+    /// is written one by one, and theirs stands.
+    fn apply_rewrites(
+        &self,
+        rewrites: Vec<Rewrite<'_>>,
+        done: &mut Rekeyed,
+        progress: &dyn Fn(usize),
+    ) -> Result<(), StoreError> {
+        let one = |r: &Rewrite<'_>| {
+            Batch::new().check(r.tree, r.key.clone(), Some(r.old.clone())).put(r.tree, r.key.clone(), r.new.clone())
+        };
+        for chunk in rewrites.chunks(REWRITE_BATCH) {
+            let batch = chunk.iter().fold(Batch::new(), |b, r| {
+                b.check(r.tree, r.key.clone(), Some(r.old.clone())).put(r.tree, r.key.clone(), r.new.clone())
+            });
+            match self.store.backend.apply(batch) {
+                Ok(_) => done.records += chunk.len(),
+                Err(StoreError::Stale { .. }) => {
+                    for r in chunk {
+                        match self.store.backend.apply(one(r)) {
+                            Ok(_) => done.records += 1,
+                            Err(StoreError::Stale { .. }) => {}
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
-                Err(StoreError::Stale { .. }) => {}
                 Err(e) => return Err(e),
             }
+            progress(done.records);
         }
         Ok(())
     }
 
     /// The school's name and every member's name, sealed again.
-    fn reseal_directory(&self, done: &mut Rekeyed) -> Result<(), StoreError> {
+    fn reseal_directory(&self, done: &mut Rekeyed, progress: &dyn Fn(usize)) -> Result<(), StoreError> {
         let class = AccessClass::Directory;
+        let recipients = self.recipients_for(class)?;
+        let seal = |plain: Vec<u8>| crypto::seal(&Zeroizing::new(plain), &recipients, self.class_key(class));
+        let mut rewrites = Vec::new();
         if let Some(v) = self.store.backend.get(SETTINGS, b"school")? {
             match self.open_record::<School>(class, &school_place(), &v) {
                 Ok(school) => {
-                    let plain = Zeroizing::new(codec::encode_at(&school, &school_place(), |_| None));
-                    let sealed = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
-                    match self
-                        .store
-                        .backend
-                        .apply(Batch::new().check(SETTINGS, "school", Some(v)).put(SETTINGS, "school", sealed))
-                    {
-                        Ok(_) => done.records += 1,
-                        Err(StoreError::Stale { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
+                    let sealed = seal(codec::encode_at(&school, &school_place(), |_| None))?;
+                    rewrites.push(Rewrite { tree: SETTINGS, key: b"school".to_vec(), old: v, new: sealed });
                 }
                 Err(_) => done.left += 1,
             }
@@ -327,15 +350,21 @@ impl Session {
                 done.left += 1;
                 continue;
             };
-            let plain = Zeroizing::new(codec::encode_at(&name, &place, |_| None));
-            let sealed_name = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
+            let sealed_name = seal(codec::encode_at(&name, &place, |_| None))?;
             let rewritten = codec_clear(&MemberRecord { sealed_name, ..record });
-            match self.store.backend.apply(Batch::new().check(MEMBERS, k.clone(), Some(v)).put(MEMBERS, k, rewritten)) {
-                Ok(_) => done.records += 1,
-                Err(StoreError::Stale { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            rewrites.push(Rewrite { tree: MEMBERS, key: k, old: v, new: rewritten });
         }
-        Ok(())
+        self.apply_rewrites(rewrites, done, progress)
     }
 }
+
+/// One record sealed again: where, what was read, what replaces it.
+struct Rewrite<'a> {
+    tree: &'a str,
+    key: Vec<u8>,
+    old: Vec<u8>,
+    new: Vec<u8>,
+}
+
+/// Re-sealed records per checked write.
+const REWRITE_BATCH: usize = 128;

@@ -504,6 +504,13 @@ impl Store {
             roster,
             notices: Vec::new(),
         };
+        // The members first: the DSL's first session seals every record to
+        // them when it binds the store below.
+        let (members, mut unreadable) = session.load_members(records.clone());
+        session.members = members;
+        session.trust = Trust::of(&session.store.backend, my_id, my_role, &session.members, session.roster.as_ref());
+        unreadable.extend(skipped.iter().cloned());
+        session.member_damage = unreadable;
         if session.roster.is_none() {
             if my_role == Role::Dsl && skipped.is_empty() {
                 session.adopt_roster(&records)?;
@@ -524,6 +531,7 @@ impl Store {
                 );
             }
         }
+        session.trust = Trust::of(&session.store.backend, my_id, my_role, &session.members, session.roster.as_ref());
         if let Some(r) = &session.roster {
             if pin.is_none() && !r.dsls().contains(&mine) {
                 notices.push(format!(
@@ -559,11 +567,6 @@ impl Store {
                 session.store.pins.save(&location, &mine, &pinned)?;
             }
         }
-        let (members, mut unreadable) = session.load_members(records);
-        session.members = members;
-        session.trust = Trust::of(&session.store.backend, my_id, my_role, &session.members, session.roster.as_ref());
-        unreadable.extend(skipped);
-        session.member_damage = unreadable;
         session.trust.retired = retired;
         if my_role == Role::Dsl && !session.trust.retired.is_empty() {
             // A DSL session stopped half-way through re-sealing after a
@@ -1163,7 +1166,7 @@ impl Session {
         };
         // Every record is bound to its place first: only then may the
         // roster say so, after which an unbound record is refused.
-        self.bind_records(records)?;
+        self.reseal_classes(&AccessClass::ALL, &|_| ())?;
         let bytes = roster.authenticate(self.me, &self.identity).map_err(|e| StoreError::Input(e.to_string()))?;
         let batch = Batch::new().check(SETTINGS, roster::ROSTER, None::<Vec<u8>>).put(SETTINGS, roster::ROSTER, bytes);
         match self.store.backend.apply(batch) {
@@ -1182,88 +1185,6 @@ impl Session {
         }
         self.roster = Some(roster);
         Ok(())
-    }
-
-    /// Seals every record the store holds again, bound to its place (the
-    /// DSL's first session after issue 10; the DSL holds every class key).
-    /// Records that do not open are left as they are: `verify` names them.
-    /// A record someone changes meanwhile is theirs, already bound. Returns
-    /// how many were bound.
-    fn bind_records(&self, records: &[(MemberId, MemberRecord)]) -> Result<usize, StoreError> {
-        let backend = self.store.backend.clone();
-        let mut revisions = HashMap::new();
-        for (k, v) in backend.scan(CASE_META)? {
-            if let (Ok(id), Ok(meta)) = (id_of(&k), codec::from_bytes::<CaseMeta>(&v)) {
-                revisions.insert(id, meta.revision);
-            }
-        }
-        let rebind = |class: AccessClass, place: Place, sealed: &[u8], to_members: bool| -> Option<Vec<u8>> {
-            let key = self.class_key(class)?;
-            let plain = crypto::open(sealed, &[key, &self.identity]).ok()?;
-            let bound = zeroize::Zeroizing::new(codec::bind(&plain, &place).ok()??);
-            let recipients = if to_members { self.recipients_for(class).ok()? } else { Vec::new() };
-            crypto::seal(&bound, &recipients, Some(key)).ok()
-        };
-        // (tree, key, the value read, the value bound to its place)
-        type Rewrite = (String, Vec<u8>, Vec<u8>, Vec<u8>);
-        let mut writes: Vec<Rewrite> = Vec::new();
-        let trees = [
-            (CASES, AccessClass::Case),
-            (INDEX, AccessClass::Case),
-            (FIGURES, AccessClass::Oversight),
-            (DEBRIEFS, AccessClass::Oversight),
-            (ACTIONS, AccessClass::Oversight),
-            (POLICIES, AccessClass::Oversight),
-        ];
-        for (tree, class) in trees {
-            for (k, v) in backend.scan(tree)? {
-                let revision =
-                    if tree == CASES { id_of(&k).ok().and_then(|id| revisions.get(&id).copied()) } else { Some(0) };
-                let Some(revision) = revision else { continue };
-                if let Some(sealed) = rebind(class, Place::new(tree, k.clone(), revision), &v, tree != INDEX) {
-                    writes.push((tree.to_string(), k.to_vec(), v.to_vec(), sealed));
-                }
-            }
-        }
-        if let Some(v) = backend.get(SETTINGS, b"school")?
-            && let Some(sealed) = rebind(AccessClass::Directory, school_place(), &v, true)
-        {
-            writes.push((SETTINGS.to_string(), b"school".to_vec(), v.to_vec(), sealed));
-        }
-        for (id, r) in records {
-            if let Some(sealed) = rebind(AccessClass::Directory, Place::new(MEMBERS, be(*id), 0), &r.sealed_name, true)
-                && let Some(old) = backend.get(MEMBERS, &be(*id))?
-            {
-                let record = MemberRecord { sealed_name: sealed, ..r.clone() };
-                writes.push((MEMBERS.to_string(), be(*id).to_vec(), old.to_vec(), codec_clear(&record)));
-            }
-        }
-        let count = writes.len();
-        for chunk in writes.chunks(256) {
-            let batch = chunk.iter().fold(Batch::new(), |b, (tree, key, old, new)| {
-                b.check(tree, key.clone(), Some(old.clone())).put(tree, key.clone(), new.clone())
-            });
-            match backend.apply(batch) {
-                Ok(_) => {}
-                // Someone wrote one of these meanwhile: one at a time, and
-                // theirs stands.
-                Err(StoreError::Stale { .. }) => {
-                    for (tree, key, old, new) in chunk {
-                        let one = Batch::new().check(tree, key.clone(), Some(old.clone())).put(
-                            tree,
-                            key.clone(),
-                            new.clone(),
-                        );
-                        match backend.apply(one) {
-                            Ok(_) | Err(StoreError::Stale { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(count)
     }
 
     /// The audit log (DSL only, issue 10): every entry, or those about one
