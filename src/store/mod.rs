@@ -13,6 +13,7 @@ pub mod codec;
 pub mod crypto;
 pub mod identity;
 pub mod oversight;
+pub mod salvage;
 pub mod verify;
 pub mod wire;
 
