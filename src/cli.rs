@@ -978,7 +978,20 @@ fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: O
     let started = std::time::Instant::now();
     let identity = cli.load_identity()?;
     let report = crate::store::salvage::salvage(damaged, into, &identity, dump)?;
-    let found: Vec<String> = report.recovered.iter().map(|(tree, n)| format!("{n} {tree}")).collect();
+    let found: Vec<String> = report
+        .recovered
+        .iter()
+        .map(|(tree, n)| {
+            let what = match *tree {
+                "class_keys" => "class keys",
+                "cases" => "concerns",
+                "policies" => "tracked policies",
+                "refusals" => "refused-connection log entries",
+                other => other,
+            };
+            format!("{n} {what}")
+        })
+        .collect();
     say!(
         "Read {} of {} ({} intact sled messages, {} blobs) in {:.1} s; recovered {}.",
         limits::size(report.db_bytes),
@@ -996,9 +1009,10 @@ fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: O
     }
     if !report.unreadable.is_empty() {
         say!(
-            "{} of db held no intact sled message (damaged, or a reused segment's leftovers), in {} places:",
+            "{} of db held no intact sled message (damaged, or a reused segment's leftovers), in {} place{}:",
             limits::size(report.unreadable_bytes()),
-            report.unreadable.len()
+            report.unreadable.len(),
+            if report.unreadable.len() == 1 { "" } else { "s" }
         );
         for r in report.unreadable.iter().take(20) {
             say!("  bytes {}–{} ({})", r.start, r.end, limits::size(r.len()));

@@ -146,6 +146,9 @@ struct Trial {
     what: String,
     newest: usize,
     earlier: usize,
+    /// Of the earlier ones, those salvage said were older than the newest
+    /// revision it knew of.
+    said: usize,
     carved: usize,
 }
 
@@ -171,11 +174,14 @@ fn run_trial(t: &Template, seed: u64) -> Trial {
     std::fs::write(&db, &bytes).unwrap();
     let carved = salvage::carve(&damaged, &t.identity).unwrap_or_else(|e| panic!("trial {seed} ({what}): {e}"));
     judge_clear(t, &carved);
-    let mut trial = Trial { what, newest: 0, earlier: 0, carved: carved.report.carved() };
+    let mut trial = Trial { what, newest: 0, earlier: 0, said: 0, carved: carved.report.carved() };
     for r in &carved.report.records {
         match (judge(t, r), r.tree) {
             (Verdict::Newest, "cases") => trial.newest += 1,
-            (Verdict::Earlier, "cases") => trial.earlier += 1,
+            (Verdict::Earlier, "cases") => {
+                trial.earlier += 1;
+                trial.said += usize::from(r.older.is_some());
+            }
             _ => {}
         }
     }
@@ -197,6 +203,7 @@ fn salvage_returns_only_intact_records_from_randomly_damaged_files() {
     let mut flipped = Vec::new();
     let mut cut = Vec::new();
     let mut earlier = 0;
+    let mut said = 0;
     let mut carved = 0;
     let started = std::time::Instant::now();
     for seed in 0..trials {
@@ -208,6 +215,7 @@ fn salvage_returns_only_intact_records_from_randomly_damaged_files() {
             cut.push(share)
         }
         earlier += trial.earlier;
+        said += trial.said;
         carved += trial.carved;
         if std::env::var_os("CASEBOOK_SALVAGE_VERBOSE").is_some() {
             eprintln!("trial {seed}: {}: {} newest, {} earlier of {total}", trial.what, trial.newest, trial.earlier);
@@ -218,8 +226,8 @@ fn salvage_returns_only_intact_records_from_randomly_damaged_files() {
         "salvage over {trials} trials of a store of {total} concerns ({} s):\n  \
          {} random bytes flipped (1–16): median {:.1}% of the concerns recovered at their newest revision, lowest {:.1}%\n  \
          db cut at a random byte: median {:.1}%, lowest {:.1}%\n  \
-         {earlier} concerns came back at an earlier revision; {carved} records were carved out of damaged messages; \
-         no record was damaged or wrong",
+         {earlier} concerns came back at an earlier revision (salvage named {said} of them as older: the demo's concerns add several chronology entries at a time, so their revisions cannot be told from their chronology); {carved} \
+         records were carved out of damaged messages; no record was damaged or wrong",
         started.elapsed().as_secs(),
         flipped.len(),
         100.0 * median(flipped.clone()),
@@ -248,19 +256,21 @@ fn a_clean_store_is_salvaged_whole_and_passes_verify() {
         .arg("--dump")
         .arg(env.path("records")));
     assert!(!out.contains("Not recovered"), "{out}");
-    assert!(out.contains(&format!("recovered 5 members, 3 class_keys, {} cases", concerns(t))), "{out}");
+    assert!(out.contains(&format!("recovered 5 members, 3 class keys, {} concerns", concerns(t))), "{out}");
     // verify exits 1 on any problem.
     ok(env.casebook(&t.key).arg("verify"));
 
     // Every record, byte for byte.
     let carved = salvage::carve(&damaged, &t.identity).unwrap();
     assert!(carved.report.lost.is_empty(), "{:?}", carved.report.lost);
+    let r = &carved.report;
+    assert!(r.notes.is_empty() && r.unopened.is_empty(), "{:?} {:?}", r.notes, r.unopened);
     let newest = carved.report.records.iter().filter(|r| judge(t, r) == Verdict::Newest).count();
     let sealed =
         t.written.keys().filter(|(tree, _)| ["cases", "debriefs", "actions", "policies"].contains(tree)).count();
     assert_eq!(newest, sealed, "every sealed record at its newest");
     let salvaged = Store::open(&env.store()).unwrap();
-    for tree in ["members", "cases", "debriefs", "actions", "policies", "case_refs"] {
+    for tree in ["members", "cases", "debriefs", "actions", "policies", "case_refs", "counters"] {
         let now: BTreeMap<Vec<u8>, Vec<u8>> = salvaged.backend().scan(tree).unwrap().into_iter().collect();
         let was: BTreeMap<Vec<u8>, Vec<u8>> =
             t.written.iter().filter(|((t, _), _)| *t == tree).map(|((_, k), v)| (k.clone(), v.clone())).collect();

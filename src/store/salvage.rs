@@ -184,7 +184,7 @@ fn message_at(db: &[u8], pos: usize, seg_end: usize) -> Option<Header> {
 }
 
 /// Where a value was found, for the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Place {
     /// A byte offset in `db`.
     Db(usize),
@@ -628,7 +628,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
 
     // Clear values, believed only from intact messages.
     let mut members: BTreeMap<u32, (u64, Vec<u8>)> = BTreeMap::new();
-    let mut revisions: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    // Each concern's revisions found (clear), each with where it was first
+    // seen in the log.
+    let mut revisions: BTreeMap<u32, BTreeMap<u64, u64>> = BTreeMap::new();
     let mut references: BTreeMap<String, (u64, u32)> = BTreeMap::new();
     let mut counters: BTreeMap<String, (u64, u32)> = BTreeMap::new();
     let mut refusals: BTreeMap<Vec<u8>, (u64, Vec<u8>)> = BTreeMap::new();
@@ -642,13 +644,19 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         }
         let (Some(key), true) = (f.key.as_deref(), f.intact) else { continue };
         let v = &f.value;
-        if key.len() == 4 {
+        // Counters are named ("case", "member"…): the name comes first, as
+        // "case" is four bytes like a record's id.
+        if counter_name(key) && v.len() == 4 {
+            let n = u32::from_be_bytes(v.as_slice().try_into().expect("4 bytes"));
+            keep_newest(&mut counters, String::from_utf8_lossy(key).into_owned(), f.lsn, n);
+        } else if key.len() == 4 {
             let id = u32::from_be_bytes(key.try_into().expect("4 bytes"));
             if let Ok(meta) = codec::from_bytes::<CaseMeta>(v)
                 && meta.format == CaseMeta::FORMAT
                 && meta.revision > 0
             {
-                keep_newest(&mut revisions, id, f.lsn, meta.revision);
+                let seen = revisions.entry(id).or_default().entry(meta.revision).or_insert(f.lsn);
+                *seen = (*seen).min(f.lsn);
             } else if let Ok(m) = codec::from_bytes::<MemberRecord>(v)
                 && m.format == MemberRecord::FORMAT
                 && parse_recipient(&m.recipient).is_ok()
@@ -659,9 +667,6 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         } else if well_formed_reference(key) && v.len() == 4 {
             let id = u32::from_be_bytes(v.as_slice().try_into().expect("4 bytes"));
             keep_newest(&mut references, String::from_utf8_lossy(key).into_owned(), f.lsn, id);
-        } else if counter_name(key) && v.len() == 4 {
-            let n = u32::from_be_bytes(v.as_slice().try_into().expect("4 bytes"));
-            keep_newest(&mut counters, String::from_utf8_lossy(key).into_owned(), f.lsn, n);
         } else if key.len() == 8 && std::str::from_utf8(v).is_ok() {
             keep_newest(&mut refusals, key.to_vec(), f.lsn, v.clone());
         }
@@ -702,7 +707,11 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     }
 
     // Every other sealed value: opened once per distinct ciphertext.
-    let mut opened: HashMap<(usize, u64), Option<Opened>> = HashMap::new();
+    // None: it did not open; Some(None): it opened, but is no record kept
+    // here (an index shard, figures: rebuilt from the records).
+    let mut opened: HashMap<(usize, u64), Option<Option<Opened>>> = HashMap::new();
+    let mut failed_at: BTreeMap<Place, usize> = BTreeMap::new();
+    let mut opened_at: BTreeSet<Place> = BTreeSet::new();
     // (tree, id) -> (version, lsn, intact), index into `sealed`.
     let mut best: BTreeMap<(&'static str, u32), (Rank, usize)> = BTreeMap::new();
     let mut mismatched = BTreeSet::new();
@@ -720,14 +729,16 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         };
         let o = opened.entry(hash_of(&f.value)).or_insert_with(|| {
             let plain = crypto::open(&f.value, &ids).ok()?;
-            identify(&plain)
+            Some(identify(&plain))
         });
         let Some(o) = o else {
-            if !f.intact || key_id.is_some() {
-                report.unopened.push(format!("an age file of {} bytes at {}", f.value.len(), f.place));
-            }
+            // A carved age file is tried at every length sled could have
+            // written before it: one failing length is no loss.
+            failed_at.entry(f.place).or_insert(f.value.len());
             continue;
         };
+        opened_at.insert(f.place);
+        let Some(o) = o else { continue };
         let id = match (o.tree, o.id, key_id) {
             (CASES, _, _) => match (reference_ids.get(o.label.as_str()), key_id) {
                 (Some(r), Some(k)) if *r != k => None,
@@ -753,12 +764,20 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             }
         }
     }
+    for (place, len) in failed_at {
+        if !opened_at.contains(&place) {
+            report.unopened.push(format!(
+                "an age file at {place} (about {}) did not open: it is damaged",
+                crate::domain::limits::size(len)
+            ));
+        }
+    }
     for m in mismatched {
         report.unopened.push(format!("{m}: what it holds does not match the key it was stored under; left out"));
     }
     let placed: BTreeSet<&str> = best
         .values()
-        .filter_map(|(_, i)| opened[&hash_of(&sealed[*i].value)].as_ref())
+        .filter_map(|(_, i)| opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref))
         .map(|o| o.label.as_str())
         .collect();
     for (label, place) in &unplaced {
@@ -789,7 +808,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     };
     for ((tree, id), ((version, _, _), i)) in &best {
         let f = &sealed[*i];
-        let label = opened[&hash_of(&f.value)].as_ref().map(|o| o.label.clone()).unwrap_or_default();
+        let label =
+            opened[&hash_of(&f.value)].as_ref().and_then(Option::as_ref).map(|o| o.label.clone()).unwrap_or_default();
         let mut older = None;
         match *tree {
             CASES => {
@@ -798,16 +818,19 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                     taken_refs.insert(label.clone(), other);
                     continue;
                 }
-                let newest = revisions.get(id).map_or(0, |r| r.1);
-                if newest > *version {
+                // casebook adds one chronology entry with every change to a
+                // concern, so its chronology's length is its revision: a
+                // newer revision in the clear revision records means a newer
+                // record was written and is lost.
+                let newest = revisions.get(id).and_then(|r| r.keys().last().copied());
+                if let Some(newest) = newest
+                    && newest > *version
+                {
                     older = Some((*version, newest));
                 }
+                let revision = newest.unwrap_or(*version).max(*version).max(1);
                 put(CASES, be(*id).to_vec(), f.value.clone());
-                put(
-                    CASE_META,
-                    be(*id).to_vec(),
-                    codec_clear(&CaseMeta { format: CaseMeta::FORMAT, revision: (*version).max(1) }),
-                );
+                put(CASE_META, be(*id).to_vec(), codec_clear(&CaseMeta { format: CaseMeta::FORMAT, revision }));
                 put(CASE_REFS, label.as_bytes().to_vec(), be(*id).to_vec());
                 note_highest("case".into(), *id);
                 if let Some((year, seq)) = label.strip_prefix("C-").and_then(|r| r.split_once('-'))
@@ -886,11 +909,24 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             });
         }
     }
-    for (tree, counter, name) in [(DEBRIEFS, "debrief", "debrief #"), (ACTIONS, "action", "action #")] {
+    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action")] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
             if !got(tree, id) {
-                report.lost.push(format!("{name}{id}: no intact copy found (or it was never completed)"));
+                let name = match tree {
+                    ACTIONS => crate::domain::action::action_label(id),
+                    _ => format!("debrief #{id}"),
+                };
+                report.lost.push(format!("{name}: no intact copy found (or it was never completed)"));
             }
+        }
+    }
+    for (counter, what) in [("case", "concerns"), ("debrief", "debriefs"), ("action", "actions"), ("member", "members")]
+    {
+        if !counters.contains_key(counter) {
+            report.notes.push(format!(
+                "the {counter} counter was not found intact, so {what} numbered after the last one recovered, if \
+                 any, cannot be named here"
+            ));
         }
     }
     for id in 1..=counters.get("member").map_or(0, |c| c.1).min(1_000_000) {
