@@ -614,6 +614,7 @@ fn keep_newest<K: Ord, V>(map: &mut BTreeMap<K, (u64, V)>, key: K, lsn: u64, val
 /// a deputy). Nothing in `dir` is written.
 pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreError> {
     let mut scan = scan(dir)?;
+    let compressed = std::fs::read_to_string(dir.join("conf")).is_ok_and(|c| c.contains("use_compression: true"));
     let mut found = values(&mut scan.messages);
     found.append(&mut scan.carved);
     let mut report = Report {
@@ -625,6 +626,15 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         damaged_blobs: scan.damaged_blobs,
         ..Report::default()
     };
+
+    if compressed {
+        // casebook never turns sled's compression on.
+        report.notes.push(
+            "sled's `conf` says this store was written compressed, which casebook never does and salvage does not \
+             read; only uncompressed records were looked for"
+                .into(),
+        );
+    }
 
     // Clear values, believed only from intact messages.
     let mut members: BTreeMap<u32, (u64, Vec<u8>)> = BTreeMap::new();
