@@ -976,6 +976,8 @@ fn restore(file: &std::path::Path, into: &std::path::Path) -> Result<()> {
 /// it found, what it could not recover and where in the file.
 fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: Option<&std::path::Path>) -> Result<()> {
     let started = std::time::Instant::now();
+    // A wrong path is said before any passphrase is asked for.
+    crate::store::salvage::check_paths(damaged, into, dump)?;
     let identity = cli.load_identity()?;
     let report = crate::store::salvage::salvage(damaged, into, &identity, dump)?;
     let found: Vec<String> = report

@@ -58,6 +58,7 @@ fn template() -> &'static Template {
         // The key beside the store, not in it: salvage reads the store's directory.
         let key = dir.path().join("dsl.key");
         std::fs::rename(&keys.dsl, &key).unwrap();
+        std::fs::rename(keys.dir.join("leadership.txt"), dir.path().join("leadership.key")).unwrap();
         std::fs::remove_dir_all(&keys.dir).unwrap();
         let identity = identity::load(&key, &mut || None).unwrap();
         let mut written = BTreeMap::new();
@@ -320,6 +321,9 @@ fn bad_input_gets_one_line_and_changes_nothing() {
     let into = env.path("new");
     let err = run(&file, &into, &t.key);
     assert!(err.contains("is not a directory"), "{err}");
+    // Said before any key is read (no passphrase typed for nothing).
+    let err = run(&file, &into, &env.path("no-such.key"));
+    assert!(err.contains("is not a directory"), "{err}");
     let empty = env.path("empty");
     std::fs::create_dir(&empty).unwrap();
     let err = run(&empty, &into, &t.key);
@@ -330,6 +334,10 @@ fn bad_input_gets_one_line_and_changes_nothing() {
     let err = run(&t.store, &full, &t.key);
     assert!(err.contains("already exists and is not an empty directory"), "{err}");
     assert_eq!(std::fs::read_to_string(full.join("keep")).unwrap(), "mine");
+    // Leadership's key opens no concern: salvage could not tell a damaged one.
+    let leadership = t.store.parent().unwrap().join("leadership.key");
+    let err = run(&t.store, &into, &leadership);
+    assert!(err.contains("needs the DSL's or a deputy's key"), "{err}");
     let (stranger, _) = env.key("stranger");
     let err = run(&t.store, &into, &stranger);
     assert!(err.contains("no member record for this key"), "{err}");

@@ -966,22 +966,7 @@ pub fn salvage(
     identity: &x25519::Identity,
     dump: Option<&Path>,
 ) -> Result<Report, StoreError> {
-    if !damaged.is_dir() {
-        return Err(StoreError::Input(format!(
-            "{} is not a directory; give the damaged store's directory",
-            damaged.display()
-        )));
-    }
-    if !damaged.join("db").is_file() {
-        return Err(StoreError::Input(format!(
-            "{} holds no sled `db` file, so there is nothing to salvage; give the store's directory",
-            damaged.display()
-        )));
-    }
-    empty_or_absent(into, "the new store")?;
-    if let Some(d) = dump {
-        empty_or_absent(d, "the --dump directory")?;
-    }
+    check_paths(damaged, into, dump)?;
     let carved = carve(damaged, identity)?;
     let me = identity.to_public().to_string();
     let mine = carved
@@ -1050,6 +1035,29 @@ pub fn salvage(
         }
     }
     Ok(report)
+}
+
+/// The one-line refusals that need no key (asked before any passphrase):
+/// DAMAGED must be a store's directory; NEW and the dump directory must not
+/// exist or be empty.
+pub fn check_paths(damaged: &Path, into: &Path, dump: Option<&Path>) -> Result<(), StoreError> {
+    if !damaged.is_dir() {
+        return Err(StoreError::Input(format!(
+            "{} is not a directory; give the damaged store's directory",
+            damaged.display()
+        )));
+    }
+    if !damaged.join("db").is_file() {
+        return Err(StoreError::Input(format!(
+            "{} holds no sled `db` file, so there is nothing to salvage; give the store's directory",
+            damaged.display()
+        )));
+    }
+    empty_or_absent(into, "the new store")?;
+    if let Some(d) = dump {
+        empty_or_absent(d, "the --dump directory")?;
+    }
+    Ok(())
 }
 
 fn empty_or_absent(dir: &Path, what: &str) -> Result<(), StoreError> {
