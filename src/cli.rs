@@ -290,6 +290,17 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         into: PathBuf,
     },
+    /// Carve every intact record out of a damaged store's files (without sled) into a new store; needs the DSL's key
+    Salvage {
+        /// The damaged store's directory (its sled `db` file and any blobs/)
+        damaged: PathBuf,
+        /// The new store's directory: it must not exist, or be empty
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+        /// Also write each recovered record as an age file in DIR (opens with `age -d -i KEY`)
+        #[arg(long, value_name = "DIR")]
+        dump: Option<PathBuf>,
+    },
     /// Check every record: open what your key may read, check the structure of the rest; exits 1 on any problem
     Verify {
         /// Structure only, nothing decrypted (fast, for a nightly job); needs no key on a store opened directly
@@ -849,6 +860,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Verify { quick, backup: Some(file) }) => verify_backup(&cli, file, *quick),
         Some(Command::Backup { out }) => backup(&cli, out),
         Some(Command::Restore { file, into }) => restore(file, into),
+        Some(Command::Salvage { damaged, into, dump }) => salvage(&cli, damaged, into, dump.as_deref()),
         Some(Command::Serve(args)) => {
             let options = crate::server::ServeOptions {
                 store: cli.store_path()?,
@@ -1155,6 +1167,88 @@ fn restore(file: &std::path::Path, into: &std::path::Path) -> Result<()> {
     }
     say!(
         "Open it with `casebook --store {}`; `casebook --store {} verify` opens every record.",
+        into.display(),
+        into.display()
+    );
+    Ok(())
+}
+
+/// `casebook salvage DAMAGED --into NEW` (issue 11): carves what it can out
+/// of a store sled cannot open, builds a new store from it, and says what
+/// it found, what it could not recover and where in the file.
+fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: Option<&std::path::Path>) -> Result<()> {
+    let started = std::time::Instant::now();
+    // A wrong path is said before any passphrase is asked for.
+    crate::store::salvage::check_paths(damaged, into, dump)?;
+    let identity = cli.load_identity()?;
+    let report = crate::store::salvage::salvage(damaged, into, &identity, dump)?;
+    let found: Vec<String> = report
+        .recovered
+        .iter()
+        .map(|(tree, n)| {
+            let what = match *tree {
+                "class_keys" => "class keys",
+                "cases" => "concerns",
+                "policies" => "tracked policies",
+                "refusals" => "refused-connection log entries",
+                other => other,
+            };
+            format!("{n} {what}")
+        })
+        .collect();
+    say!(
+        "Read {} of {} ({} intact sled messages, {} blobs) in {:.1} s; recovered {}.",
+        limits::size(report.db_bytes),
+        damaged.join("db").display(),
+        report.messages,
+        report.blobs,
+        started.elapsed().as_secs_f64(),
+        found.join(", ")
+    );
+    if report.carved() > 0 {
+        say!(
+            "{} of those were carved out of damaged bytes and confirmed by opening them with your key.",
+            report.carved()
+        );
+    }
+    if !report.unreadable.is_empty() {
+        say!(
+            "{} of db held no intact sled message (damaged, or a reused segment's leftovers), in {} place{}:",
+            limits::size(report.unreadable_bytes()),
+            report.unreadable.len(),
+            if report.unreadable.len() == 1 { "" } else { "s" }
+        );
+        for r in report.unreadable.iter().take(20) {
+            say!("  bytes {}–{} ({})", r.start, r.end, limits::size(r.len()));
+        }
+        if report.unreadable.len() > 20 {
+            say!("  … and {} more", report.unreadable.len() - 20);
+        }
+    }
+    for b in &report.damaged_blobs {
+        say!("Damaged: {b}");
+    }
+    for r in report.records.iter().filter(|r| r.older.is_some()) {
+        let (got, newest) = r.older.unwrap_or_default();
+        say!("Older: concern {} (#{}): revision {got} recovered; revision {newest} was lost", r.label, r.id);
+    }
+    for l in &report.lost {
+        say!("Not recovered: {l}");
+    }
+    for u in &report.unopened {
+        say!("Left out: {u}");
+    }
+    for n in &report.notes {
+        say!("Note: {n}");
+    }
+    for p in &report.problems {
+        eprintln!("casebook: warning: the salvaged store holds a problem: {}", crate::text::one_line(&p.to_string()));
+    }
+    if let Some(d) = dump {
+        say!("Each recovered record is in {} as an age file: `age -d -i KEYFILE FILE` opens it.", d.display());
+    }
+    say!(
+        "The new store is {}: `casebook --store {} verify` checks it. The damaged files were not changed; keep them.",
         into.display(),
         into.display()
     );

@@ -354,6 +354,19 @@ pub fn decode_at<T: Record>(bytes: &[u8], place: &Place) -> Result<Opened<T>, Co
     Ok(Opened { value, bound: true, attestation: b.attestation, digest })
 }
 
+/// Decodes a record found where its place is not known (salvage carving
+/// it out of a damaged file): bound or not, and the place it names if bound.
+pub fn decode_any<T: Record>(bytes: &[u8]) -> Result<(T, Option<Place>), CodecError> {
+    if bincode::serde::decode_from_slice::<u16, _>(bytes, config()).is_ok_and(|(m, _)| m == BOUND) {
+        let b: Bound = from_bytes(bytes)?;
+        if b.kind != T::KIND {
+            return Err(CodecError::WrongKind { expected: T::KIND, found: b.kind });
+        }
+        return Ok((T::from_version(b.format, &b.body)?, Some(b.place)));
+    }
+    Ok((decode(bytes)?, None))
+}
+
 /// A bound record's plaintext as casebook wrote it before issue 10 (no
 /// place): for tests of the DSL's migration of an older store.
 #[doc(hidden)]

@@ -17,6 +17,7 @@ pub mod membership;
 pub mod oversight;
 pub mod pins;
 pub mod roster;
+pub mod salvage;
 pub mod verify;
 pub mod wire;
 
@@ -81,7 +82,7 @@ use trees::*;
 
 /// The recovery key's public half, in the settings tree until the DSL's
 /// first session puts it in the roster (issue 10).
-const RECOVERY: &str = "recovery";
+pub(crate) const RECOVERY: &str = "recovery-key";
 
 /// How often a case update is re-applied to a newer record before giving
 /// up (only under a storm of writes to one case).
