@@ -413,7 +413,12 @@ fn served(backend: &SledBackend, role: Role, issued: &mut Vec<(String, u32)>, re
         Request::NextCounter(name) => Some(name.clone()),
         _ => None,
     };
-    let response = carry_out(backend, request);
+    let mut response = carry_out(backend, request);
+    // A member learns which records moved only in trees their role may
+    // read: leadership is not told which concerns were written (P9-e).
+    if let Response::Changed(Some(changed)) = &mut response {
+        changed.records.retain(|(tree, _)| crate::store::verify::served_tree_readable(role, tree));
+    }
     match (&response, counter) {
         (Response::Counter(n), Some(name)) => {
             if issued.len() >= ISSUED {
@@ -525,7 +530,9 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     eprintln!("casebook serve: refused uid {uid} key {recipient}: {why}");
     let line = format!("{} uid={uid} key={recipient} {why}", when.to_rfc3339());
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
-    let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
+    // Unannounced: no open board reloads for a stranger knocking, however
+    // often (issue 9 security review).
+    let _ = backend.apply_unannounced(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
 
 /// The coarse rules the server enforces on top of the crypto.
@@ -534,7 +541,9 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
         if ALL.contains(&tree) { Ok(()) } else { Err(format!("there is no {tree:?} in a casebook store")) }
     };
     match request {
-        Request::Hello { .. } | Request::Prove { .. } | Request::Changes => Ok(()),
+        // Which records moved is filtered to what the role may read (see
+        // `served`); the change number itself is no secret.
+        Request::Hello { .. } | Request::Prove { .. } | Request::Changes | Request::ChangedSince(_) => Ok(()),
         // Answered by the connection itself (see take_backup).
         Request::Backup | Request::BackupChunk { .. } => match role {
             Role::Dsl | Role::Deputy => Ok(()),
@@ -670,6 +679,7 @@ fn carry_out(backend: &SledBackend, request: Request) -> Response {
         Request::Apply(batch) => backend.apply(batch).map(Response::Applied).unwrap_or_else(failed),
         Request::NextCounter(name) => backend.next_counter(&name).map(Response::Counter).unwrap_or_else(failed),
         Request::Changes => backend.changes().map(Response::Changes).unwrap_or_else(failed),
+        Request::ChangedSince(since) => backend.changed_since(since).map(Response::Changed).unwrap_or_else(failed),
         Request::Hello { .. } | Request::Prove { .. } => Response::Failed("already a member".into()),
         Request::Backup | Request::BackupChunk { .. } => Response::Failed("a backup is asked for on its own".into()),
     }

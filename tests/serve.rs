@@ -672,3 +672,120 @@ fn a_failed_index_save_does_not_report_a_durable_write_as_failed() {
     let case = dsl.case(id).unwrap();
     assert_eq!(case.chronology.iter().filter(|e| e.text == "Spoke to the class teacher.").count(), 1);
 }
+
+/// A backend that counts the passes over every concern's revision record
+/// (a full board check), and otherwise does what the one inside it does.
+struct Counting {
+    inner: std::sync::Arc<dyn Backend>,
+    full_passes: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn passes(&self) -> usize {
+        self.full_passes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Backend for Counting {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn authenticate(&self, identity: &age::x25519::Identity) -> Result<(), StoreError> {
+        self.inner.authenticate(identity)
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        if tree == "case_meta" && after.is_none() {
+            self.full_passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, StoreError> {
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, StoreError> {
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.inner.wait_change(since, timeout)
+    }
+    fn changed_since(&self, since: u64) -> Result<Option<casebook::store::backend::Changed>, StoreError> {
+        self.inner.changed_since(since)
+    }
+    fn backup(&self, out: &mut std::fs::File) -> Result<casebook::store::backup::Summary, StoreError> {
+        self.inner.backup(out)
+    }
+}
+
+/// Colleagues write (a follow-up, a triage, a deputy's concern and a
+/// reporter's, both landing in a board shard nobody had yet); the open
+/// board that follows them reads only those records, and shows exactly
+/// what a full load from the records shows.
+fn an_open_board_follows_writes_record_by_record(
+    watcher: &mut casebook::store::Session,
+    counted: &Counting,
+    deputy: &mut casebook::store::Session,
+    reporter: &mut casebook::store::Session,
+    fresh: &dyn Fn() -> casebook::store::Session,
+) {
+    let first = watcher.board().unwrap();
+    assert_eq!(first.rows.len(), 2);
+    let (a, b) = (first.rows[0].id, first.rows[1].id);
+    let passes = counted.passes();
+    deputy.add_entry(a, EntryKind::FollowUp, now(), "Spoke to the class teacher.", now()).unwrap();
+    deputy.triage(b, triage("Seen by the deputy."), now()).unwrap();
+    // The next concern's id is past the first shard of 128 rows.
+    while deputy.backend().next_counter("case").unwrap() < 200 {}
+    let by_deputy = deputy.record_concern(new_concern("Tom Thumb", "A new shard's first concern."), now()).unwrap();
+    let by_reporter = reporter.record_concern(new_concern("Ann Example", "Sealed by a reporter."), now()).unwrap();
+    assert!(by_deputy.id >= 200 && by_reporter.id > by_deputy.id);
+
+    let followed = watcher.board().unwrap();
+    assert_eq!(counted.passes(), passes, "the open board read only the records that moved");
+    let full = fresh().board().unwrap();
+    assert_eq!(followed.rows, full.rows, "followed record by record, the board is what a full load shows");
+    assert!(followed.problems.is_empty() && full.problems.is_empty());
+    let references: Vec<&str> = followed.rows.iter().map(|r| r.reference.as_str()).collect();
+    assert!(references.contains(&by_deputy.reference.as_str()) && references.contains(&by_reporter.reference.as_str()));
+    // Nothing moved since: the same board, and still no full pass.
+    assert_eq!(watcher.board().unwrap().rows, full.rows);
+    assert_eq!(counted.passes(), passes);
+}
+
+#[test]
+fn an_open_board_reloads_only_what_moved_embedded_and_served() {
+    let env = Env::new();
+    let school = env.school();
+    add_concern(&env, &school.dsl, "child:Sam Sample", "Phone seen in the toilets.");
+    add_concern(&env, &school.dsl, "child:Pat Placeholder", "Phone seen at lunch.");
+    {
+        let inner: std::sync::Arc<dyn Backend> = std::sync::Arc::new(Store::open_backend(&env.store()).unwrap());
+        let counted = std::sync::Arc::new(Counting { inner: inner.clone(), full_passes: Default::default() });
+        let mut watcher = unlock(counted.clone(), &school.dsl);
+        let (mut deputy, mut reporter) =
+            (unlock(inner.clone(), &school.deputy), unlock(inner.clone(), &school.reporter));
+        an_open_board_follows_writes_record_by_record(&mut watcher, &counted, &mut deputy, &mut reporter, &|| {
+            unlock(inner.clone(), &school.dsl)
+        });
+    }
+    // Through the server: the same, with the concerns of the first part.
+    let server = Server::start(&env);
+    let served = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    let counted = std::sync::Arc::new(Counting { inner: std::sync::Arc::new(served), full_passes: Default::default() });
+    let mut watcher = unlock(counted.clone(), &school.dsl);
+    let first = watcher.board().unwrap().rows;
+    let (mut deputy, mut reporter) = (server.session(&school.deputy), server.session(&school.reporter));
+    let passes = counted.passes();
+    let id = first[0].id;
+    deputy.add_entry(id, EntryKind::FollowUp, now(), "Parents informed.", now()).unwrap();
+    let by_reporter = reporter.record_concern(new_concern("Lee Random", "Through the server."), now()).unwrap();
+    let followed = watcher.board().unwrap();
+    assert_eq!(counted.passes(), passes, "served, the open board read only the records that moved");
+    assert_eq!(followed.rows, server.session(&school.dsl).board().unwrap().rows);
+    assert!(followed.rows.iter().any(|r| r.reference == by_reporter.reference));
+}

@@ -160,6 +160,13 @@ impl Backend for ServedBackend {
         })
     }
 
+    fn changed_since(&self, since: u64) -> Result<Option<super::backend::Changed>, StoreError> {
+        match self.call(&Request::ChangedSince(since))? {
+            Response::Changed(c) => Ok(c),
+            other => Err(self.unexpected("changed since", other)),
+        }
+    }
+
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
         let deadline = Instant::now() + timeout;
         loop {

@@ -89,6 +89,13 @@ fn shard_key(shard: u32) -> Vec<u8> {
     [SHARD_PREFIX, &shard.to_be_bytes()].concat()
 }
 
+/// Every row of the index, in the board's order.
+fn sorted_rows(index: &BTreeMap<u32, CaseSummary>) -> Vec<CaseSummary> {
+    let mut rows: Vec<CaseSummary> = index.values().cloned().collect();
+    rows.sort_by(board_order);
+    rows
+}
+
 fn shard_rows(index: &BTreeMap<u32, CaseSummary>, shard: u32) -> Vec<CaseSummary> {
     let lo = shard.saturating_mul(INDEX_SHARD_ROWS);
     index.range(lo..lo.saturating_add(INDEX_SHARD_ROWS)).map(|(_, r)| r.clone()).collect()
@@ -412,6 +419,7 @@ impl Store {
             me: my_id,
             my_role,
             index: None,
+            board_seen: None,
             member_damage: Vec::new(),
             members_skipped: skipped.len(),
         };
@@ -623,6 +631,10 @@ pub struct Session {
     my_role: Role,
     /// The decrypted board index, once loaded.
     index: Option<BTreeMap<u32, CaseSummary>>,
+    /// The store's change number up to which `index` is known to match
+    /// every case's revision: a later board load reads only the records
+    /// written since (issue 9). `None`: the next load checks them all.
+    board_seen: Option<u64>,
     /// Member records that could not be read, or whose names could not
     /// (issue 11: named in the member list, never a failed session).
     member_damage: Vec<Damaged>,
@@ -695,6 +707,7 @@ impl Session {
             me: self.me,
             my_role: self.my_role,
             index: None,
+            board_seen: None,
             member_damage: self.member_damage.clone(),
             members_skipped: self.members_skipped,
         }
@@ -1193,6 +1206,13 @@ impl Session {
     /// it here.
     pub fn board(&mut self) -> Result<Board, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
+        if let Some(board) = self.board_since_seen()? {
+            return Ok(board);
+        }
+        // Read before the records: a write landing during this load is
+        // among those the next load reads.
+        let seen = self.store.backend.changes().ok();
+        self.board_seen = None;
         let mut index = match self.index.take() {
             Some(index) => index,
             None => self.load_index()?,
@@ -1244,16 +1264,7 @@ impl Session {
                     index.insert(*id, CaseSummary::of(*id, *rev, &case, self.catalogue()));
                     dirty.insert(shard_of(*id));
                     if !sealed_has_class {
-                        // A reporter's record: re-seal with the class stanza
-                        // so later opens are cheap. Same revision, same text;
-                        // if it moved meanwhile, the newer record stands.
-                        let sealed = self.seal(AccessClass::Case, &case)?;
-                        let batch =
-                            Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(CASES, be(*id), sealed);
-                        match self.store.backend.apply(batch) {
-                            Ok(_) | Err(StoreError::Stale { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
+                        self.reseal_reported(*id, &case, meta.clone())?;
                     }
                 }
                 Err(e) => problems.push((Some(*id), Damaged::from_error("", &e))),
@@ -1263,10 +1274,92 @@ impl Session {
         for &shard in &dirty {
             self.save_index_shard(shard, &shard_rows(&index, shard))?;
         }
+        // A damaged record is read from its own record on every load, so
+        // a board with problems is checked whole each time.
+        self.board_seen = seen.filter(|_| problems.is_empty());
+        let rows = sorted_rows(&index);
         self.index = Some(index);
-        let mut rows: Vec<CaseSummary> = self.index.as_ref().map(|i| i.values().cloned().collect()).unwrap_or_default();
-        rows.sort_by(board_order);
         Ok(Board { rows, problems })
+    }
+
+    /// The board from the cached index and the records written since it
+    /// was last checked (issue 9): a colleague's follow-up costs one
+    /// revision read and one decryption, not a pass over every concern.
+    /// `None` when the backend cannot say what was written, or a record
+    /// on the way is damaged: the caller loads the board whole.
+    fn board_since_seen(&mut self) -> Result<Option<Board>, StoreError> {
+        let (Some(since), Some(mut index)) = (self.board_seen, self.index.take()) else {
+            return Ok(None);
+        };
+        let moved = self.reindex_changed(since, &mut index);
+        let board = match moved {
+            Ok(true) => Some(Board { rows: sorted_rows(&index), problems: Vec::new() }),
+            Ok(false) => {
+                self.board_seen = None;
+                None
+            }
+            Err(e) => {
+                self.board_seen = None;
+                self.index = Some(index);
+                return Err(e);
+            }
+        };
+        self.index = Some(index);
+        Ok(board)
+    }
+
+    /// Brings `index` up to date with the cases written since change
+    /// `since`; false when that cannot be done record by record.
+    fn reindex_changed(&mut self, since: u64, index: &mut BTreeMap<u32, CaseSummary>) -> Result<bool, StoreError> {
+        let Some(changed) = self.store.backend.changed_since(since)? else {
+            return Ok(false);
+        };
+        let ids: std::collections::BTreeSet<u32> = changed
+            .records
+            .iter()
+            .filter(|(tree, _)| tree == CASE_META || tree == CASES)
+            .filter_map(|(_, key)| id_of(key).ok())
+            .collect();
+        let mut dirty = std::collections::BTreeSet::new();
+        for id in ids {
+            let Some(meta) = self.store.backend.get(CASE_META, &be(id))? else {
+                if index.remove(&id).is_some() {
+                    dirty.insert(shard_of(id));
+                }
+                continue;
+            };
+            let Ok(revision) = codec::from_bytes::<CaseMeta>(&meta).map(|m| m.revision) else {
+                return Ok(false);
+            };
+            if index.get(&id).map(|r| r.revision) == Some(revision) {
+                continue;
+            }
+            let Some(Ok((case, sealed_has_class))) = self.load_cases(&[id]).pop() else {
+                return Ok(false);
+            };
+            index.insert(id, CaseSummary::of(id, revision, &case, self.catalogue()));
+            dirty.insert(shard_of(id));
+            if !sealed_has_class {
+                self.reseal_reported(id, &case, meta)?;
+            }
+        }
+        for &shard in &dirty {
+            self.save_index_shard(shard, &shard_rows(index, shard))?;
+        }
+        self.board_seen = Some(changed.now);
+        Ok(true)
+    }
+
+    /// A reporter's record, re-sealed with the class stanza so later opens
+    /// are cheap. Same revision, same text; if it moved meanwhile, the
+    /// newer record stands.
+    fn reseal_reported(&self, id: u32, case: &CaseFile, meta: Vec<u8>) -> Result<(), StoreError> {
+        let sealed = self.seal(AccessClass::Case, case)?;
+        let batch = Batch::new().check(CASE_META, be(id), Some(meta)).put(CASES, be(id), sealed);
+        match self.store.backend.apply(batch) {
+            Ok(_) | Err(StoreError::Stale { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Names each damaged case by its reference where `case_refs` knows it

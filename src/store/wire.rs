@@ -53,6 +53,9 @@ pub enum Request {
     BackupChunk {
         offset: u64,
     },
+    /// Which records were written since a change number (issue 9): an open
+    /// board reloads only those. Answered with [`Response::Changed`].
+    ChangedSince(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +83,9 @@ pub enum Response {
     /// A backup is ready to fetch with [`Request::BackupChunk`].
     BackupReady(BackupInfo),
     Chunk(Bytes),
+    /// The records written since the number asked about, among those the
+    /// member may read; `None`: read everything again.
+    Changed(Option<super::backend::Changed>),
 }
 
 /// What the server says of a backup it has taken.
