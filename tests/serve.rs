@@ -789,3 +789,70 @@ fn an_open_board_reloads_only_what_moved_embedded_and_served() {
     assert_eq!(followed.rows, server.session(&school.dsl).board().unwrap().rows);
     assert!(followed.rows.iter().any(|r| r.reference == by_reporter.reference));
 }
+
+fn key(app: &mut casebook::tui::App, code: crossterm::event::KeyCode, ctrl: bool) {
+    let modifiers = if ctrl { crossterm::event::KeyModifiers::CONTROL } else { crossterm::event::KeyModifiers::NONE };
+    app.handle_key(crossterm::event::KeyEvent::new(code, modifiers));
+    app.wait_idle();
+}
+
+/// Polls the app (as its event loop does) until `done`, for at most `secs`.
+fn poll_until(app: &mut casebook::tui::App, secs: u64, done: impl Fn(&casebook::tui::App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "gave up waiting; the footer says {:?}", app.message);
+        app.poll_jobs();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 9: `casebook serve` restarted under an open TUI. The footer says
+/// the connection is lost and being tried again; a save meanwhile fails in
+/// one line and keeps the form with what was typed; once the server is
+/// back the footer says so, the save goes through, and colleagues' work
+/// reaches the board again.
+#[test]
+fn an_open_tui_rides_out_a_server_restart() {
+    use crossterm::event::KeyCode;
+    let (env, school, mut server) = setup();
+    add_concern(&env, &school.dsl, "child:Sam Sample", "Phone seen in the toilets.");
+    let mut app = casebook::tui::App::new(
+        server.session(&school.dsl),
+        casebook::tui::Options { demo: true, ..Default::default() },
+        casebook::tui::keymap::KeyMap::default(),
+        casebook::tui::theme::Theme { color: false },
+    );
+    app.wait_idle();
+    app.watch_store();
+    assert_eq!(app.board.rows.len(), 1);
+    // The DSL is writing a follow-up when the server goes.
+    key(&mut app, KeyCode::Char('a'), false);
+    assert!(app.form.is_some(), "the follow-up form opened");
+    server.kill();
+    poll_until(&mut app, 10, |app| app.reconnecting);
+    assert_eq!(app.message, Some((casebook::tui::app::RECONNECTING.to_string(), true)));
+    while app.form.as_ref().unwrap().form.focused_key() != "text" {
+        key(&mut app, KeyCode::Tab, false);
+    }
+    for c in "Mother called back.".chars() {
+        key(&mut app, KeyCode::Char(c), false);
+    }
+    key(&mut app, KeyCode::Char('s'), true);
+    let open = app.form.as_ref().expect("the form stays open");
+    assert!(!open.saving);
+    let error = open.form.error.clone().expect("the save says why it failed");
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("casebook serve"), "{error}");
+    assert_eq!(open.form.text("text"), "Mother called back.", "what was typed is kept");
+
+    let _server = Server::start(&env);
+    poll_until(&mut app, 15, |app| !app.reconnecting);
+    poll_until(&mut app, 5, |app| app.message.as_ref().is_some_and(|(m, _)| m.starts_with("Reconnected")));
+    key(&mut app, KeyCode::Char('s'), true);
+    assert!(app.form.is_none(), "saved once the server is back: {:?}", app.message);
+    assert!(app.message.as_ref().is_some_and(|(m, error)| m.starts_with("Added entry") && !error));
+    // A colleague's concern reaches the board again.
+    let mut deputy = _server.session(&school.deputy);
+    deputy.record_concern(new_concern("Pat Placeholder", "After the restart."), now()).unwrap();
+    poll_until(&mut app, 5, |app| app.board.rows.len() == 2);
+}

@@ -209,6 +209,17 @@ pub struct OversightLoad {
 }
 
 impl OversightLoad {
+    /// The first part that could not be read, if any.
+    fn failure(&self) -> Option<String> {
+        let awaiting = self.awaiting.as_ref().and_then(|a| a.as_ref().err());
+        [self.debriefs.as_ref().err(), self.actions.as_ref().err(), self.dashboard.as_ref().err(), awaiting]
+            .into_iter()
+            .flatten()
+            .next()
+            .or(self.backup.as_ref().err())
+            .cloned()
+    }
+
     /// Puts what loaded into `data` (what did not keeps its last value)
     /// and returns the problems.
     pub fn merge_into(self, data: &mut OversightData) -> Vec<String> {
@@ -259,6 +270,22 @@ pub struct Loaded {
     pub board: Option<Result<Board, String>>,
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
     pub oversight: Option<OversightLoad>,
+}
+
+impl Loaded {
+    /// The first part that could not be read, if any: a reload says it
+    /// rather than "reloaded". A store that could not even say its change
+    /// number did not answer.
+    pub fn failure(&self) -> Option<String> {
+        let board = self.board.as_ref().and_then(|b| b.as_ref().err());
+        let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
+        let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
+        board
+            .or(case)
+            .cloned()
+            .or(oversight)
+            .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
+    }
 }
 
 // One message per command, moved once through a channel: boxing its
