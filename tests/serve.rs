@@ -856,3 +856,43 @@ fn an_open_tui_rides_out_a_server_restart() {
     deputy.record_concern(new_concern("Pat Placeholder", "After the restart."), now()).unwrap();
     poll_until(&mut app, 5, |app| app.board.rows.len() == 2);
 }
+
+/// Issue 9: as for triage, a status form opened before a colleague moved
+/// the concern saves nothing; it names who moved it and when, and keeps
+/// what was typed.
+#[test]
+fn a_status_change_on_a_stale_form_is_refused_naming_who() {
+    use crossterm::event::KeyCode;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    dsl.triage(r.id, triage("Pastoral support first."), now()).unwrap();
+    let mut app = casebook::tui::App::new(
+        dsl,
+        casebook::tui::Options { demo: true, ..Default::default() },
+        casebook::tui::keymap::KeyMap::default(),
+        casebook::tui::theme::Theme { color: false },
+    );
+    app.wait_idle();
+    // The DSL opens the status form on the triaged concern ...
+    key(&mut app, KeyCode::Char('s'), false);
+    assert!(matches!(app.form.as_ref().map(|f| &f.kind), Some(casebook::tui::forms::FormKind::Status { .. })));
+    while app.form.as_ref().unwrap().form.focused_key() != "reason" {
+        key(&mut app, KeyCode::Tab, false);
+    }
+    for c in "Work under way.".chars() {
+        key(&mut app, KeyCode::Char(c), false);
+    }
+    // ... while the deputy moves it along.
+    let mut deputy = server.session(&school.deputy);
+    deputy.transition(r.id, casebook::domain::Status::InProgress, "Deputy took it on.", now()).unwrap();
+    key(&mut app, KeyCode::Char('s'), true);
+    let open = app.form.as_ref().expect("the form stays open");
+    let error = open.form.error.clone().expect("the refusal is shown at the form");
+    assert!(error.contains("Mr Deputy Dunn") && error.contains("since you opened it"), "{error}");
+    assert!(error.contains("in progress"), "{error}");
+    assert_eq!(open.form.text("reason"), "Work under way.");
+    let case = server.session(&school.dsl).case(r.id).unwrap();
+    assert_eq!(case.status, casebook::domain::Status::InProgress);
+    assert!(!case.chronology.iter().any(|e| e.text.contains("Work under way.")), "the DSL's move was not saved");
+}

@@ -649,6 +649,45 @@ pub struct Recorded {
     pub reference: String,
 }
 
+/// Where a concern stood in its lifecycle when a status form opened on it:
+/// its status and how many times it had been moved (a concern moved away
+/// and back is not the one the member saw either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSeen {
+    pub status: Status,
+    pub moves: usize,
+}
+
+impl StatusSeen {
+    /// The kinds of chronology entry that record a move (a first triage
+    /// moves a new concern too).
+    const MOVES: [EntryKind; 3] = [EntryKind::StatusChange, EntryKind::ClosedWithoutDebrief, EntryKind::Triage];
+
+    pub fn of(case: &CaseFile) -> StatusSeen {
+        StatusSeen {
+            status: case.status,
+            moves: case.chronology.iter().filter(|e| Self::MOVES.contains(&e.kind)).count(),
+        }
+    }
+
+    /// Refused, naming who moved the concern and when, if it moved since.
+    fn still(self, case: &CaseFile) -> Result<(), StoreError> {
+        if StatusSeen::of(case) == self {
+            return Ok(());
+        }
+        let last = case.chronology.iter().rev().find(|e| Self::MOVES.contains(&e.kind));
+        let by = last.map_or_else(String::new, |e| {
+            format!(" by {} at {}", e.author.name, e.recorded_at.format("%H:%M on %-d %b"))
+        });
+        Err(StoreError::ChangedSince(format!(
+            "{} was moved to {}{by} since you opened it; yours was not saved (it is still in the form). Press \
+             Esc and reopen to read theirs first",
+            case.concern.reference,
+            case.status.label()
+        )))
+    }
+}
+
 /// What a triage form supplies; the session adds who and when.
 #[derive(Debug, Clone)]
 pub struct TriageInput {
@@ -1116,17 +1155,52 @@ impl Session {
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
     }
 
+    /// A status change decided on what the member saw when they opened the
+    /// form ([`StatusSeen::of`] the case then). If someone moved the
+    /// concern since, nothing is saved and the refusal names who and when,
+    /// as for triage ([`Session::triage_seen`]).
+    pub fn transition_seen(
+        &mut self,
+        id: u32,
+        seen: StatusSeen,
+        to: Status,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.update_case_if(
+            id,
+            |case| seen.still(case),
+            |case, catalogue, me| case.transition(to, reason, me, now, catalogue),
+        )
+    }
+
     /// P9-c: the DSL's recorded decision that an investigated concern needs
     /// no debrief, with the reason. Only the DSL may decide it: deputies
     /// record follow-ups, and a debrief is the rule.
     pub fn close_without_debrief(&mut self, id: u32, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        self.close_without_debrief_seen(id, None, reason, now)
+    }
+
+    /// [`Session::close_without_debrief`], refused as a stale status form is
+    /// (see [`Session::transition_seen`]) when `seen` is given.
+    pub fn close_without_debrief_seen(
+        &mut self,
+        id: u32,
+        seen: Option<StatusSeen>,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
         if self.me().role != Role::Dsl {
             return Err(StoreError::Forbidden {
                 role: self.me().role,
                 action: "decide that a concern needs no debrief (only the DSL can)".into(),
             });
         }
-        self.update_case(id, |case, _, me| case.close_without_debrief(reason, me, now))
+        self.update_case_if(
+            id,
+            |case| seen.map_or(Ok(()), |seen| seen.still(case)),
+            |case, _, me| case.close_without_debrief(reason, me, now),
+        )
     }
 
     // ---- the board --------------------------------------------------------

@@ -1109,9 +1109,13 @@ impl App {
             FormKind::FollowUp { id } => {
                 forms::read_follow_up(&mut open.form, now).map(|(kind, at, text)| Write::Entry { id, kind, at, text })
             }
-            FormKind::Status { id } => forms::read_status(&mut open.form).map(|(choice, reason)| match choice {
-                forms::StatusChoice::To(to) => Write::Transition { id, to, reason },
-                forms::StatusChoice::CloseWithoutDebrief => Write::CloseWithoutDebrief { id, reason },
+            FormKind::Status { id } => forms::read_status(&mut open.form).map(|(choice, reason)| {
+                // Saved only if nobody moved it since the form opened.
+                let seen = open.case.as_deref().map(crate::store::StatusSeen::of);
+                match choice {
+                    forms::StatusChoice::To(to) => Write::Transition { id, seen, to, reason },
+                    forms::StatusChoice::CloseWithoutDebrief => Write::CloseWithoutDebrief { id, seen, reason },
+                }
             }),
             FormKind::Correct { id } => {
                 forms::read_correct(&mut open.form).map(|(seq, text)| Write::Correct { id, seq, text })

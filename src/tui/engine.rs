@@ -23,7 +23,7 @@ use crate::domain::{
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
-use crate::store::{Board, Damaged, Listed, Recorded, Session, StoreError, TriageInput};
+use crate::store::{Board, Damaged, Listed, Recorded, Session, StatusSeen, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
 #[derive(Debug, Clone, Default)]
@@ -58,13 +58,16 @@ pub enum Write {
         at: NaiveDateTime,
         text: String,
     },
+    /// `seen`: where the concern stood when the form opened.
     Transition {
         id: u32,
+        seen: Option<StatusSeen>,
         to: Status,
         reason: String,
     },
     CloseWithoutDebrief {
         id: u32,
+        seen: Option<StatusSeen>,
         reason: String,
     },
     Correct {
@@ -507,12 +510,16 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Entry { id, kind, at, text } => {
             Done::EntryAdded { id, seq: session.add_entry(id, kind, at, &text, now)? }
         }
-        Write::Transition { id, to, reason } => {
-            session.transition(id, to, &reason, now)?;
+        // Saved only if nobody moved it since the form opened.
+        Write::Transition { id, seen, to, reason } => {
+            match seen {
+                Some(seen) => session.transition_seen(id, seen, to, &reason, now)?,
+                None => session.transition(id, to, &reason, now)?,
+            }
             Done::Moved { id, to }
         }
-        Write::CloseWithoutDebrief { id, reason } => {
-            session.close_without_debrief(id, &reason, now)?;
+        Write::CloseWithoutDebrief { id, seen, reason } => {
+            session.close_without_debrief_seen(id, seen, &reason, now)?;
             Done::ClosedWithoutDebrief { id }
         }
         Write::Correct { id, seq, text } => {
