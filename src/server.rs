@@ -32,6 +32,23 @@ use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipi
 /// refuse the extra ones rather than run out of threads.
 const MAX_CONNECTIONS: usize = 256;
 
+/// Connections one OS account may hold at once (a member's TUI holds one,
+/// each CLI command another for a moment): one account cannot take every
+/// slot from the rest of the staff.
+pub const MAX_PER_ACCOUNT: usize = 32;
+
+/// The largest value a written record may have: casebook's limit for one
+/// record ([`crate::domain::limits::RECORD_BYTES`]) plus room for the age
+/// envelope (a stanza for each recipient, the stream's tags). Larger is
+/// refused before it reaches the disk (principle 7e).
+pub const MAX_VALUE: usize = crate::domain::limits::RECORD_BYTES + 256 * 1024;
+
+/// Refusals a connection gets at once; each one after these waits
+/// [`REFUSAL_PAUSE`] first, so a client looping refused requests is slowed
+/// to a trickle rather than filling the server's time.
+const FREE_REFUSALS: u32 = 8;
+const REFUSAL_PAUSE: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub store: PathBuf,
@@ -115,6 +132,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     });
     ready();
     let live = Arc::new(AtomicUsize::new(0));
+    // Open connections by OS account (see MAX_PER_ACCOUNT).
+    let per_account: Arc<Mutex<HashMap<Option<u32>, usize>>> = Arc::new(Mutex::new(HashMap::new()));
     // Each open connection, so a drain can end their reads.
     let open: Arc<Mutex<HashMap<u64, UnixStream>>> = Arc::new(Mutex::new(HashMap::new()));
     let mut next_id = 0u64;
@@ -128,15 +147,31 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                         wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
                     continue;
                 }
+                let uid = peer_uid(&stream);
+                {
+                    let mut counts = per_account.lock().unwrap_or_else(|p| p.into_inner());
+                    let held = counts.entry(uid).or_insert(0);
+                    if *held >= MAX_PER_ACCOUNT {
+                        let _ = wire::send(
+                            &mut &stream,
+                            &Response::Refused(format!(
+                                "your account already has {MAX_PER_ACCOUNT} connections open to casebook serve; \
+                                 close some casebook windows and try again"
+                            )),
+                        );
+                        continue;
+                    }
+                    *held += 1;
+                }
                 next_id += 1;
                 let id = next_id;
                 if let Ok(handle) = stream.try_clone() {
                     open.lock().unwrap_or_else(|p| p.into_inner()).insert(id, handle);
                 }
                 live.fetch_add(1, Ordering::Relaxed);
-                let (backend, live, open) = (backend.clone(), live.clone(), open.clone());
+                let (backend, live, open, per_account) =
+                    (backend.clone(), live.clone(), open.clone(), per_account.clone());
                 workers.push(std::thread::spawn(move || {
-                    let uid = peer_uid(&stream);
                     if let Err(e) = connection(&backend, &stream, uid) {
                         let uid = uid.map_or("?".into(), |u| u.to_string());
                         eprintln!("casebook serve: connection from uid {uid} ended: {e}");
@@ -144,6 +179,9 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                     // Hang up for sure: the drain's handle shares the socket.
                     let _ = stream.shutdown(std::net::Shutdown::Both);
                     open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                    if let Some(held) = per_account.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&uid) {
+                        *held = held.saturating_sub(1);
+                    }
                     live.fetch_sub(1, Ordering::Relaxed);
                 }));
                 workers.retain(|w| !w.is_finished());
@@ -151,7 +189,13 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
             // The waker's shutdown ends a blocked accept with an error.
             Err(_) if stop.load(Ordering::Relaxed) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
+            // Out of file descriptors or memory for a moment, or a peer
+            // gone before it was accepted: the server stays up for everyone
+            // else, and tries again shortly (not in a tight loop).
+            Err(e) => {
+                eprintln!("casebook serve: accepting a connection failed: {e}; carrying on");
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
     // Drain: no new connections; each open one finishes the request it is
@@ -287,6 +331,8 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
     let mut standing = Standing::Stranger;
     // A backup this connection asked for, while it fetches it.
     let mut backup: Option<(std::fs::File, Stamp)> = None;
+    // Refusals so far on this connection (see FREE_REFUSALS).
+    let mut refused = 0u32;
     loop {
         let member = matches!(standing, Standing::Member { .. });
         let limit = if member { MAX_FRAME } else { HANDSHAKE_FRAME };
@@ -305,6 +351,12 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
             Request::BackupChunk { offset } => backup_chunk(backend, &mut backup, offset),
             other => answer(backend, &mut standing, other, uid),
         };
+        if matches!(response, Response::Refused(_)) {
+            refused += 1;
+            if refused > FREE_REFUSALS {
+                std::thread::sleep(REFUSAL_PAUSE);
+            }
+        }
         wire::send(&mut writer, &response)?;
         match standing {
             Standing::Member { .. } if !member => {
@@ -389,6 +441,18 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
 fn served(backend: &SledBackend, role: Role, issued: &mut Vec<(String, u32)>, request: Request) -> Response {
     if let Err(why) = permits(role, &request) {
         return Response::Refused(why);
+    }
+    if let Request::Apply(batch) = &request
+        && let Some(len) = batch.writes.iter().find_map(|w| match w {
+            Write::Put { value, .. } if value.len() > MAX_VALUE => Some(value.len()),
+            _ => None,
+        })
+    {
+        return Response::Refused(format!(
+            "a record of {} is over the server's limit of {} for one record; nothing was saved",
+            crate::domain::limits::size(len),
+            crate::domain::limits::size(MAX_VALUE)
+        ));
     }
     // A reporter records a concern only under the id and reference number
     // the server just gave this connection: never another case's, never one

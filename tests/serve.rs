@@ -896,3 +896,123 @@ fn a_status_change_on_a_stale_form_is_refused_naming_who() {
     assert_eq!(case.status, casebook::domain::Status::InProgress);
     assert!(!case.chronology.iter().any(|e| e.text.contains("Work under way.")), "the DSL's move was not saved");
 }
+
+/// Security review (issue 9): a record over the server's own size limit is
+/// refused with a plain message; and no refusal moves the change number, so
+/// a reporter (or a stranger) refused again and again makes no open board
+/// reload.
+#[test]
+fn refusals_move_no_board_and_oversized_records_are_refused() {
+    let (_env, school, server) = setup();
+    let dsl = server.session(&school.dsl);
+    let reporter = server.session(&school.reporter);
+    let before = dsl.backend().changes().unwrap();
+    let huge = vec![7u8; casebook::server::MAX_VALUE + 1];
+    let err = dsl.backend().apply(casebook::store::Batch::new().put("debriefs", vec![0, 0, 0, 99], huge)).unwrap_err();
+    assert!(
+        err.to_string().contains("over the server's limit") && err.to_string().contains("nothing was saved"),
+        "{err}"
+    );
+    for _ in 0..3 {
+        let blind = casebook::store::Batch::new().put("cases", vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(reporter.backend().apply(blind).is_err());
+    }
+    let stranger = age::x25519::Identity::generate().to_public().to_string();
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&raw_hello(stranger)).unwrap();
+    let _ = s.read_to_end(&mut Vec::new());
+    assert_eq!(dsl.backend().changes().unwrap(), before, "no refusal moved the change number");
+    assert_eq!(dsl.backend().get("debriefs", &[0, 0, 0, 99]).unwrap(), None);
+}
+
+/// Security review (issue 9): refusals on one connection beyond the first
+/// few are slowed, so a client looping refused requests gets a trickle.
+#[test]
+fn refusals_on_one_connection_are_slowed() {
+    let (_env, school, server) = setup();
+    let reporter = server.session(&school.reporter);
+    let started = Instant::now();
+    for _ in 0..12 {
+        let blind = casebook::store::Batch::new().put("cases", vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(reporter.backend().apply(blind).is_err());
+    }
+    // Eight at once, then half a second each: a lower bound, never flaky.
+    assert!(started.elapsed() >= Duration::from_millis(1800), "{:?}", started.elapsed());
+}
+
+/// Security review (issue 9): one OS account cannot hold every connection
+/// slot; past its share it is refused with a message, and once it lets go,
+/// it is served again.
+#[test]
+fn one_account_cannot_take_every_connection() {
+    let (_env, school, server) = setup();
+    let held: Vec<UnixStream> =
+        (0..casebook::server::MAX_PER_ACCOUNT).map(|_| UnixStream::connect(&server.socket).unwrap()).collect();
+    // Each is being served (its handshake clock runs) before the next one.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut extra = UnixStream::connect(&server.socket).unwrap();
+    extra.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let answer: casebook::store::wire::Response = casebook::store::wire::receive(&mut extra).unwrap();
+    match answer {
+        casebook::store::wire::Response::Refused(why) => assert!(why.contains("connections open"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let id = casebook::store::identity::load(&school.dsl, &mut || None).unwrap();
+        match Store::connect(&server.socket).and_then(|s| s.unlock(id)) {
+            Ok(mut session) => {
+                assert!(session.board().is_ok());
+                break;
+            }
+            Err(e) => assert!(Instant::now() < deadline, "never served again: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Security review (issue 9): an `accept` that fails (here: the server out
+/// of file descriptors) is logged and tried again; `serve` does not end.
+#[test]
+fn a_failing_accept_does_not_end_serve() {
+    let (_env, school, mut server) = setup();
+    let pid = server.pid().to_string();
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
+    let limit = |soft: usize| {
+        let status = Command::new("prlimit").args(["--pid", &pid, &format!("--nofile={soft}:")]).status().unwrap();
+        assert!(status.success(), "prlimit failed");
+    };
+    limit(fds + 1);
+    let knocking: Vec<UnixStream> = (0..4).map(|_| UnixStream::connect(&server.socket).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().unwrap().is_none(), "serve ended on a failed accept");
+    limit(1024);
+    drop(knocking);
+    let mut dsl = server.session(&school.dsl);
+    assert!(dsl.board().is_ok());
+    assert!(server.child.try_wait().unwrap().is_none());
+}
+
+/// Security review (issue 9): a connection lost while a write was on its
+/// way may have saved it or not; the member is told to look, not that
+/// nothing was written.
+#[test]
+fn a_write_cut_off_says_it_may_or_may_not_have_been_saved() {
+    let env = Env::new();
+    let socket = env.path("cut.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // A server that reads the request and goes before it answers.
+    let gone = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _: casebook::store::wire::Request = casebook::store::wire::receive(&mut s).unwrap();
+    });
+    let backend = casebook::store::client::ServedBackend::connect(&socket).unwrap();
+    let err =
+        backend.apply(casebook::store::Batch::new().put("debriefs", vec![0, 0, 0, 1], b"x".to_vec())).unwrap_err();
+    gone.join().unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("may or may not have been saved; reload to check"), "{msg}");
+    assert!(!msg.contains("nothing"), "{msg}");
+}

@@ -1417,7 +1417,15 @@ impl Session {
                 self.reseal_reported(id, &case, meta)?;
             }
         }
-        for &shard in &dirty {
+        // A shard its writer sealed again since needs nothing from this
+        // reader (a reporter's concern, which its writer cannot index, does).
+        let resealed: std::collections::BTreeSet<u32> = changed
+            .records
+            .iter()
+            .filter(|(tree, _)| tree == INDEX)
+            .filter_map(|(_, key)| key.strip_prefix(SHARD_PREFIX).and_then(|k| id_of(k).ok()))
+            .collect();
+        for &shard in dirty.difference(&resealed) {
             self.save_index_shard(shard, &shard_rows(index, shard))?;
         }
         self.board_seen = Some(changed.now);
