@@ -528,7 +528,11 @@ fn no_member_writes_counters_or_the_refusal_log_and_leadership_probes_nothing() 
 
 fn raw_hello(recipient: String) -> Vec<u8> {
     let mut frame = Vec::new();
-    casebook::store::wire::send(&mut frame, &casebook::store::wire::Request::Hello { protocol: 1, recipient }).unwrap();
+    casebook::store::wire::send(
+        &mut frame,
+        &casebook::store::wire::Request::Hello { protocol: casebook::store::wire::PROTOCOL, recipient },
+    )
+    .unwrap();
     frame
 }
 

@@ -13,7 +13,8 @@ use super::backend::{Batch, Bytes};
 use crate::domain::Role;
 
 /// The protocol spoken today; a server refuses any other with a message.
-pub const PROTOCOL: u16 = 1;
+/// 2: [`Request::ChangedSince`] (an older server would hang up on it).
+pub const PROTOCOL: u16 = 2;
 
 /// The largest frame either side sends or accepts. A record is far smaller
 /// (see the record cap); a scan page stops well below this.
