@@ -1020,3 +1020,24 @@ fn a_write_cut_off_says_it_may_or_may_not_have_been_saved() {
     assert!(msg.contains("may or may not have been saved; reload to check"), "{msg}");
     assert!(!msg.contains("nothing"), "{msg}");
 }
+
+/// Which records moved is told only within what a role may read (P9-e):
+/// leadership and reporters learn the change number, never which concern
+/// was written; the DSL is told.
+#[test]
+fn which_records_moved_is_told_only_within_a_role() {
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let (lead, reporter) = (server.session(&school.leadership), server.session(&school.reporter));
+    let since = dsl.backend().changes().unwrap();
+    dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    let told = |session: &casebook::store::Session| {
+        let changed = session.backend().changed_since(since).unwrap().expect("remembered");
+        changed.records.into_iter().map(|(tree, _)| tree).collect::<Vec<_>>()
+    };
+    assert!(told(&dsl).iter().any(|t| t == "case_meta"), "{:?}", told(&dsl));
+    for session in [&lead, &reporter] {
+        let trees = told(session);
+        assert!(trees.iter().all(|t| !["cases", "case_meta", "case_refs", "index"].contains(&t.as_str())), "{trees:?}");
+    }
+}
