@@ -32,6 +32,23 @@ use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipi
 /// refuse the extra ones rather than run out of threads.
 const MAX_CONNECTIONS: usize = 256;
 
+/// Connections one OS account may hold at once (a member's TUI holds one,
+/// each CLI command another for a moment): one account cannot take every
+/// slot from the rest of the staff.
+pub const MAX_PER_ACCOUNT: usize = 32;
+
+/// The largest value a written record may have: casebook's limit for one
+/// record ([`crate::domain::limits::RECORD_BYTES`]) plus room for the age
+/// envelope (a stanza for each recipient, the stream's tags). Larger is
+/// refused before it reaches the disk (principle 7e).
+pub const MAX_VALUE: usize = crate::domain::limits::RECORD_BYTES + 256 * 1024;
+
+/// Refusals a connection gets at once; each one after these waits
+/// [`REFUSAL_PAUSE`] first, so a client looping refused requests is slowed
+/// to a trickle rather than filling the server's time.
+const FREE_REFUSALS: u32 = 8;
+const REFUSAL_PAUSE: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub store: PathBuf,
@@ -117,6 +134,8 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     });
     ready();
     let live = Arc::new(AtomicUsize::new(0));
+    // Open connections by OS account (see MAX_PER_ACCOUNT).
+    let per_account: Arc<Mutex<HashMap<Option<u32>, usize>>> = Arc::new(Mutex::new(HashMap::new()));
     // Each open connection, so a drain can end their reads.
     let open: Arc<Mutex<HashMap<u64, UnixStream>>> = Arc::new(Mutex::new(HashMap::new()));
     let mut next_id = 0u64;
@@ -130,15 +149,31 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                         wire::send(&mut &stream, &Response::Refused("the server is at its connection limit".into()));
                     continue;
                 }
+                let uid = peer_uid(&stream);
+                {
+                    let mut counts = per_account.lock().unwrap_or_else(|p| p.into_inner());
+                    let held = counts.entry(uid).or_insert(0);
+                    if *held >= MAX_PER_ACCOUNT {
+                        let _ = wire::send(
+                            &mut &stream,
+                            &Response::Refused(format!(
+                                "your account already has {MAX_PER_ACCOUNT} connections open to casebook serve; \
+                                 close some casebook windows and try again"
+                            )),
+                        );
+                        continue;
+                    }
+                    *held += 1;
+                }
                 next_id += 1;
                 let id = next_id;
                 if let Ok(handle) = stream.try_clone() {
                     open.lock().unwrap_or_else(|p| p.into_inner()).insert(id, handle);
                 }
                 live.fetch_add(1, Ordering::Relaxed);
-                let (backend, live, open) = (backend.clone(), live.clone(), open.clone());
+                let (backend, live, open, per_account) =
+                    (backend.clone(), live.clone(), open.clone(), per_account.clone());
                 workers.push(std::thread::spawn(move || {
-                    let uid = peer_uid(&stream);
                     if let Err(e) = connection(&backend, &stream, uid) {
                         let uid = uid.map_or("?".into(), |u| u.to_string());
                         eprintln!("casebook serve: connection from uid {uid} ended: {e}");
@@ -146,6 +181,9 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                     // Hang up for sure: the drain's handle shares the socket.
                     let _ = stream.shutdown(std::net::Shutdown::Both);
                     open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                    if let Some(held) = per_account.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&uid) {
+                        *held = held.saturating_sub(1);
+                    }
                     live.fetch_sub(1, Ordering::Relaxed);
                 }));
                 workers.retain(|w| !w.is_finished());
@@ -153,7 +191,13 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
             // The waker's shutdown ends a blocked accept with an error.
             Err(_) if stop.load(Ordering::Relaxed) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
+            // Out of file descriptors or memory for a moment, or a peer
+            // gone before it was accepted: the server stays up for everyone
+            // else, and tries again shortly (not in a tight loop).
+            Err(e) => {
+                eprintln!("casebook serve: accepting a connection failed: {e}; carrying on");
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
     // Drain: no new connections; each open one finishes the request it is
@@ -289,6 +333,8 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
     let mut standing = Standing::Stranger;
     // A backup this connection asked for, while it fetches it.
     let mut backup: Option<(std::fs::File, Stamp)> = None;
+    // Refusals so far on this connection (see FREE_REFUSALS).
+    let mut refused = 0u32;
     loop {
         let member = matches!(standing, Standing::Member { .. });
         let limit = if member { MAX_FRAME } else { HANDSHAKE_FRAME };
@@ -307,6 +353,12 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
             Request::BackupChunk { offset } => backup_chunk(backend, &mut backup, offset),
             other => answer(backend, &mut standing, other, uid),
         };
+        if matches!(response, Response::Refused(_)) {
+            refused += 1;
+            if refused > FREE_REFUSALS {
+                std::thread::sleep(REFUSAL_PAUSE);
+            }
+        }
         wire::send(&mut writer, &response)?;
         match standing {
             Standing::Member { .. } if !member => {
@@ -399,6 +451,18 @@ fn served(
     if let Err(why) = permits(role, &request) {
         return Response::Refused(why);
     }
+    if let Request::Apply(batch) = &request
+        && let Some(len) = batch.writes.iter().find_map(|w| match w {
+            Write::Put { value, .. } if value.len() > MAX_VALUE => Some(value.len()),
+            _ => None,
+        })
+    {
+        return Response::Refused(format!(
+            "a record of {} is over the server's limit of {} for one record; nothing was saved",
+            crate::domain::limits::size(len),
+            crate::domain::limits::size(MAX_VALUE)
+        ));
+    }
     // Issue 10: the audit log is written here, where every read passes,
     // so a member's own casebook cannot leave an access out.
     for access in accesses(&request) {
@@ -427,7 +491,12 @@ fn served(
         Request::NextCounter(name) => Some(name.clone()),
         _ => None,
     };
-    let response = carry_out(backend, request);
+    let mut response = carry_out(backend, request);
+    // A member learns which records moved only in trees their role may
+    // read: leadership is not told which concerns were written (P9-e).
+    if let Response::Changed(Some(changed)) = &mut response {
+        changed.records.retain(|(tree, _)| crate::store::verify::served_tree_readable(role, tree));
+    }
     match (&response, counter) {
         (Response::Counter(n), Some(name)) => {
             if issued.len() >= ISSUED {
@@ -539,7 +608,9 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     eprintln!("casebook serve: refused uid {uid} key {recipient}: {why}");
     let line = format!("{} uid={uid} key={recipient} {why}", when.to_rfc3339());
     let key = when.timestamp_nanos_opt().unwrap_or_default().to_be_bytes();
-    let _ = backend.apply(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
+    // Unannounced: no open board reloads for a stranger knocking, however
+    // often (issue 9 security review).
+    let _ = backend.apply_unannounced(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
 }
 
 /// The coarse rules the server enforces on top of the crypto.
@@ -548,7 +619,9 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
         if ALL.contains(&tree) { Ok(()) } else { Err(format!("there is no {tree:?} in a casebook store")) }
     };
     match request {
-        Request::Hello { .. } | Request::Prove { .. } | Request::Changes => Ok(()),
+        // Which records moved is filtered to what the role may read (see
+        // `served`); the change number itself is no secret.
+        Request::Hello { .. } | Request::Prove { .. } | Request::Changes | Request::ChangedSince(_) => Ok(()),
         // Answered by the connection itself (see take_backup).
         Request::Backup | Request::BackupChunk { .. } => match role {
             Role::Dsl | Role::Deputy => Ok(()),
@@ -704,6 +777,7 @@ fn carry_out(backend: &SledBackend, request: Request) -> Response {
         Request::Apply(batch) => backend.apply(batch).map(Response::Applied).unwrap_or_else(failed),
         Request::NextCounter(name) => backend.next_counter(&name).map(Response::Counter).unwrap_or_else(failed),
         Request::Changes => backend.changes().map(Response::Changes).unwrap_or_else(failed),
+        Request::ChangedSince(since) => backend.changed_since(since).map(Response::Changed).unwrap_or_else(failed),
         Request::Hello { .. } | Request::Prove { .. } => Response::Failed("already a member".into()),
         Request::Backup | Request::BackupChunk { .. } => Response::Failed("a backup is asked for on its own".into()),
     }

@@ -528,7 +528,11 @@ fn no_member_writes_counters_or_the_refusal_log_and_leadership_probes_nothing() 
 
 fn raw_hello(recipient: String) -> Vec<u8> {
     let mut frame = Vec::new();
-    casebook::store::wire::send(&mut frame, &casebook::store::wire::Request::Hello { protocol: 1, recipient }).unwrap();
+    casebook::store::wire::send(
+        &mut frame,
+        &casebook::store::wire::Request::Hello { protocol: casebook::store::wire::PROTOCOL, recipient },
+    )
+    .unwrap();
     frame
 }
 
@@ -671,4 +675,369 @@ fn a_failed_index_save_does_not_report_a_durable_write_as_failed() {
     assert!(added.is_ok(), "{added:?}");
     let case = dsl.case(id).unwrap();
     assert_eq!(case.chronology.iter().filter(|e| e.text == "Spoke to the class teacher.").count(), 1);
+}
+
+/// A backend that counts the passes over every concern's revision record
+/// (a full board check), and otherwise does what the one inside it does.
+struct Counting {
+    inner: std::sync::Arc<dyn Backend>,
+    full_passes: std::sync::atomic::AtomicUsize,
+}
+
+impl Counting {
+    fn passes(&self) -> usize {
+        self.full_passes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Backend for Counting {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn authenticate(&self, identity: &age::x25519::Identity) -> Result<(), StoreError> {
+        self.inner.authenticate(identity)
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_page(&self, tree: &str, after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        if tree == "case_meta" && after.is_none() {
+            self.full_passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, StoreError> {
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, StoreError> {
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.inner.wait_change(since, timeout)
+    }
+    fn changed_since(&self, since: u64) -> Result<Option<casebook::store::backend::Changed>, StoreError> {
+        self.inner.changed_since(since)
+    }
+    fn backup(&self, out: &mut std::fs::File) -> Result<casebook::store::backup::Summary, StoreError> {
+        self.inner.backup(out)
+    }
+}
+
+/// Colleagues write (a follow-up, a triage, a deputy's concern and a
+/// reporter's, both landing in a board shard nobody had yet); the open
+/// board that follows them reads only those records, and shows exactly
+/// what a full load from the records shows.
+fn an_open_board_follows_writes_record_by_record(
+    watcher: &mut casebook::store::Session,
+    counted: &Counting,
+    deputy: &mut casebook::store::Session,
+    reporter: &mut casebook::store::Session,
+    fresh: &dyn Fn() -> casebook::store::Session,
+) {
+    let first = watcher.board().unwrap();
+    assert_eq!(first.rows.len(), 2);
+    let (a, b) = (first.rows[0].id, first.rows[1].id);
+    let passes = counted.passes();
+    deputy.add_entry(a, EntryKind::FollowUp, now(), "Spoke to the class teacher.", now()).unwrap();
+    deputy.triage(b, triage("Seen by the deputy."), now()).unwrap();
+    // The next concern's id is past the first shard of 128 rows.
+    while deputy.backend().next_counter("case").unwrap() < 200 {}
+    let by_deputy = deputy.record_concern(new_concern("Tom Thumb", "A new shard's first concern."), now()).unwrap();
+    let by_reporter = reporter.record_concern(new_concern("Ann Example", "Sealed by a reporter."), now()).unwrap();
+    assert!(by_deputy.id >= 200 && by_reporter.id > by_deputy.id);
+
+    let followed = watcher.board().unwrap();
+    assert_eq!(counted.passes(), passes, "the open board read only the records that moved");
+    let full = fresh().board().unwrap();
+    assert_eq!(followed.rows, full.rows, "followed record by record, the board is what a full load shows");
+    assert!(followed.problems.is_empty() && full.problems.is_empty());
+    let references: Vec<&str> = followed.rows.iter().map(|r| r.reference.as_str()).collect();
+    assert!(references.contains(&by_deputy.reference.as_str()) && references.contains(&by_reporter.reference.as_str()));
+    // Nothing moved since: the same board, and still no full pass.
+    assert_eq!(watcher.board().unwrap().rows, full.rows);
+    assert_eq!(counted.passes(), passes);
+}
+
+#[test]
+fn an_open_board_reloads_only_what_moved_embedded_and_served() {
+    let env = Env::new();
+    let school = env.school();
+    add_concern(&env, &school.dsl, "child:Sam Sample", "Phone seen in the toilets.");
+    add_concern(&env, &school.dsl, "child:Pat Placeholder", "Phone seen at lunch.");
+    {
+        let inner: std::sync::Arc<dyn Backend> = std::sync::Arc::new(Store::open_backend(&env.store()).unwrap());
+        let counted = std::sync::Arc::new(Counting { inner: inner.clone(), full_passes: Default::default() });
+        let mut watcher = unlock(counted.clone(), &school.dsl);
+        let (mut deputy, mut reporter) =
+            (unlock(inner.clone(), &school.deputy), unlock(inner.clone(), &school.reporter));
+        an_open_board_follows_writes_record_by_record(&mut watcher, &counted, &mut deputy, &mut reporter, &|| {
+            unlock(inner.clone(), &school.dsl)
+        });
+    }
+    // Through the server: the same, with the concerns of the first part.
+    let server = Server::start(&env);
+    let served = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    let counted = std::sync::Arc::new(Counting { inner: std::sync::Arc::new(served), full_passes: Default::default() });
+    let mut watcher = unlock(counted.clone(), &school.dsl);
+    let first = watcher.board().unwrap().rows;
+    let (mut deputy, mut reporter) = (server.session(&school.deputy), server.session(&school.reporter));
+    let passes = counted.passes();
+    let id = first[0].id;
+    deputy.add_entry(id, EntryKind::FollowUp, now(), "Parents informed.", now()).unwrap();
+    let by_reporter = reporter.record_concern(new_concern("Lee Random", "Through the server."), now()).unwrap();
+    let followed = watcher.board().unwrap();
+    assert_eq!(counted.passes(), passes, "served, the open board read only the records that moved");
+    assert_eq!(followed.rows, server.session(&school.dsl).board().unwrap().rows);
+    assert!(followed.rows.iter().any(|r| r.reference == by_reporter.reference));
+}
+
+fn key(app: &mut casebook::tui::App, code: crossterm::event::KeyCode, ctrl: bool) {
+    let modifiers = if ctrl { crossterm::event::KeyModifiers::CONTROL } else { crossterm::event::KeyModifiers::NONE };
+    app.handle_key(crossterm::event::KeyEvent::new(code, modifiers));
+    app.wait_idle();
+}
+
+/// Polls the app (as its event loop does) until `done`, for at most `secs`.
+fn poll_until(app: &mut casebook::tui::App, secs: u64, done: impl Fn(&casebook::tui::App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "gave up waiting; the footer says {:?}", app.message);
+        app.poll_jobs();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 9: `casebook serve` restarted under an open TUI. The footer says
+/// the connection is lost and being tried again; a save meanwhile fails in
+/// one line and keeps the form with what was typed; once the server is
+/// back the footer says so, the save goes through, and colleagues' work
+/// reaches the board again.
+#[test]
+fn an_open_tui_rides_out_a_server_restart() {
+    use crossterm::event::KeyCode;
+    let (env, school, mut server) = setup();
+    add_concern(&env, &school.dsl, "child:Sam Sample", "Phone seen in the toilets.");
+    let mut app = casebook::tui::App::new(
+        server.session(&school.dsl),
+        casebook::tui::Options { demo: true, ..Default::default() },
+        casebook::tui::keymap::KeyMap::default(),
+        casebook::tui::theme::Theme { color: false },
+    );
+    app.wait_idle();
+    app.watch_store();
+    assert_eq!(app.board.rows.len(), 1);
+    // The DSL is writing a follow-up when the server goes.
+    key(&mut app, KeyCode::Char('a'), false);
+    assert!(app.form.is_some(), "the follow-up form opened");
+    server.kill();
+    poll_until(&mut app, 10, |app| app.reconnecting);
+    assert_eq!(app.message, Some((casebook::tui::app::RECONNECTING.to_string(), true)));
+    while app.form.as_ref().unwrap().form.focused_key() != "text" {
+        key(&mut app, KeyCode::Tab, false);
+    }
+    for c in "Mother called back.".chars() {
+        key(&mut app, KeyCode::Char(c), false);
+    }
+    key(&mut app, KeyCode::Char('s'), true);
+    let open = app.form.as_ref().expect("the form stays open");
+    assert!(!open.saving);
+    let error = open.form.error.clone().expect("the save says why it failed");
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("casebook serve"), "{error}");
+    assert_eq!(open.form.text("text"), "Mother called back.", "what was typed is kept");
+
+    let _server = Server::start(&env);
+    poll_until(&mut app, 15, |app| !app.reconnecting);
+    poll_until(&mut app, 5, |app| app.message.as_ref().is_some_and(|(m, _)| m.starts_with("Reconnected")));
+    key(&mut app, KeyCode::Char('s'), true);
+    assert!(app.form.is_none(), "saved once the server is back: {:?}", app.message);
+    assert!(app.message.as_ref().is_some_and(|(m, error)| m.starts_with("Added entry") && !error));
+    // A colleague's concern reaches the board again.
+    let mut deputy = _server.session(&school.deputy);
+    deputy.record_concern(new_concern("Pat Placeholder", "After the restart."), now()).unwrap();
+    poll_until(&mut app, 5, |app| app.board.rows.len() == 2);
+}
+
+/// Issue 9: as for triage, a status form opened before a colleague moved
+/// the concern saves nothing; it names who moved it and when, and keeps
+/// what was typed.
+#[test]
+fn a_status_change_on_a_stale_form_is_refused_naming_who() {
+    use crossterm::event::KeyCode;
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let r = dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    dsl.triage(r.id, triage("Pastoral support first."), now()).unwrap();
+    let mut app = casebook::tui::App::new(
+        dsl,
+        casebook::tui::Options { demo: true, ..Default::default() },
+        casebook::tui::keymap::KeyMap::default(),
+        casebook::tui::theme::Theme { color: false },
+    );
+    app.wait_idle();
+    // The DSL opens the status form on the triaged concern ...
+    key(&mut app, KeyCode::Char('s'), false);
+    assert!(matches!(app.form.as_ref().map(|f| &f.kind), Some(casebook::tui::forms::FormKind::Status { .. })));
+    while app.form.as_ref().unwrap().form.focused_key() != "reason" {
+        key(&mut app, KeyCode::Tab, false);
+    }
+    for c in "Work under way.".chars() {
+        key(&mut app, KeyCode::Char(c), false);
+    }
+    // ... while the deputy moves it along.
+    let mut deputy = server.session(&school.deputy);
+    deputy.transition(r.id, casebook::domain::Status::InProgress, "Deputy took it on.", now()).unwrap();
+    key(&mut app, KeyCode::Char('s'), true);
+    let open = app.form.as_ref().expect("the form stays open");
+    let error = open.form.error.clone().expect("the refusal is shown at the form");
+    assert!(error.contains("Mr Deputy Dunn") && error.contains("since you opened it"), "{error}");
+    assert!(error.contains("in progress"), "{error}");
+    assert_eq!(open.form.text("reason"), "Work under way.");
+    let case = server.session(&school.dsl).case(r.id).unwrap();
+    assert_eq!(case.status, casebook::domain::Status::InProgress);
+    assert!(!case.chronology.iter().any(|e| e.text.contains("Work under way.")), "the DSL's move was not saved");
+}
+
+/// Security review (issue 9): a record over the server's own size limit is
+/// refused with a plain message; and no refusal moves the change number, so
+/// a reporter (or a stranger) refused again and again makes no open board
+/// reload.
+#[test]
+fn refusals_move_no_board_and_oversized_records_are_refused() {
+    let (_env, school, server) = setup();
+    let dsl = server.session(&school.dsl);
+    let reporter = server.session(&school.reporter);
+    let before = dsl.backend().changes().unwrap();
+    let huge = vec![7u8; casebook::server::MAX_VALUE + 1];
+    let err = dsl.backend().apply(casebook::store::Batch::new().put("debriefs", vec![0, 0, 0, 99], huge)).unwrap_err();
+    assert!(
+        err.to_string().contains("over the server's limit") && err.to_string().contains("nothing was saved"),
+        "{err}"
+    );
+    for _ in 0..3 {
+        let blind = casebook::store::Batch::new().put("cases", vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(reporter.backend().apply(blind).is_err());
+    }
+    let stranger = age::x25519::Identity::generate().to_public().to_string();
+    let mut s = UnixStream::connect(&server.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&raw_hello(stranger)).unwrap();
+    let _ = s.read_to_end(&mut Vec::new());
+    assert_eq!(dsl.backend().changes().unwrap(), before, "no refusal moved the change number");
+    assert_eq!(dsl.backend().get("debriefs", &[0, 0, 0, 99]).unwrap(), None);
+}
+
+/// Security review (issue 9): refusals on one connection beyond the first
+/// few are slowed, so a client looping refused requests gets a trickle.
+#[test]
+fn refusals_on_one_connection_are_slowed() {
+    let (_env, school, server) = setup();
+    let reporter = server.session(&school.reporter);
+    let started = Instant::now();
+    for _ in 0..12 {
+        let blind = casebook::store::Batch::new().put("cases", vec![0, 0, 0, 1], b"x".to_vec());
+        assert!(reporter.backend().apply(blind).is_err());
+    }
+    // Eight at once, then half a second each: a lower bound, never flaky.
+    assert!(started.elapsed() >= Duration::from_millis(1800), "{:?}", started.elapsed());
+}
+
+/// Security review (issue 9): one OS account cannot hold every connection
+/// slot; past its share it is refused with a message, and once it lets go,
+/// it is served again.
+#[test]
+fn one_account_cannot_take_every_connection() {
+    let (_env, school, server) = setup();
+    let held: Vec<UnixStream> =
+        (0..casebook::server::MAX_PER_ACCOUNT).map(|_| UnixStream::connect(&server.socket).unwrap()).collect();
+    // Each is being served (its handshake clock runs) before the next one.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut extra = UnixStream::connect(&server.socket).unwrap();
+    extra.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let answer: casebook::store::wire::Response = casebook::store::wire::receive(&mut extra).unwrap();
+    match answer {
+        casebook::store::wire::Response::Refused(why) => assert!(why.contains("connections open"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let id = casebook::store::identity::load(&school.dsl, &mut || None).unwrap();
+        match Store::connect(&server.socket).and_then(|s| s.unlock(id)) {
+            Ok(mut session) => {
+                assert!(session.board().is_ok());
+                break;
+            }
+            Err(e) => assert!(Instant::now() < deadline, "never served again: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Security review (issue 9): an `accept` that fails (here: the server out
+/// of file descriptors) is logged and tried again; `serve` does not end.
+#[test]
+fn a_failing_accept_does_not_end_serve() {
+    let (_env, school, mut server) = setup();
+    let pid = server.pid().to_string();
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count();
+    let limit = |soft: usize| {
+        let status = Command::new("prlimit").args(["--pid", &pid, &format!("--nofile={soft}:")]).status().unwrap();
+        assert!(status.success(), "prlimit failed");
+    };
+    limit(fds + 1);
+    let knocking: Vec<UnixStream> = (0..4).map(|_| UnixStream::connect(&server.socket).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().unwrap().is_none(), "serve ended on a failed accept");
+    limit(1024);
+    drop(knocking);
+    let mut dsl = server.session(&school.dsl);
+    assert!(dsl.board().is_ok());
+    assert!(server.child.try_wait().unwrap().is_none());
+}
+
+/// Security review (issue 9): a connection lost while a write was on its
+/// way may have saved it or not; the member is told to look, not that
+/// nothing was written.
+#[test]
+fn a_write_cut_off_says_it_may_or_may_not_have_been_saved() {
+    let env = Env::new();
+    let socket = env.path("cut.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // A server that reads the request and goes before it answers.
+    let gone = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _: casebook::store::wire::Request = casebook::store::wire::receive(&mut s).unwrap();
+    });
+    let backend = casebook::store::client::ServedBackend::connect(&socket).unwrap();
+    let err =
+        backend.apply(casebook::store::Batch::new().put("debriefs", vec![0, 0, 0, 1], b"x".to_vec())).unwrap_err();
+    gone.join().unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("may or may not have been saved; reload to check"), "{msg}");
+    assert!(!msg.contains("nothing"), "{msg}");
+}
+
+/// Which records moved is told only within what a role may read (P9-e):
+/// leadership and reporters learn the change number, never which concern
+/// was written; the DSL is told.
+#[test]
+fn which_records_moved_is_told_only_within_a_role() {
+    let (_env, school, server) = setup();
+    let mut dsl = server.session(&school.dsl);
+    let (lead, reporter) = (server.session(&school.leadership), server.session(&school.reporter));
+    let since = dsl.backend().changes().unwrap();
+    dsl.record_concern(new_concern("Pupil Wren Alder", "Messages sent at lunch."), now()).unwrap();
+    let told = |session: &casebook::store::Session| {
+        let changed = session.backend().changed_since(since).unwrap().expect("remembered");
+        changed.records.into_iter().map(|(tree, _)| tree).collect::<Vec<_>>()
+    };
+    assert!(told(&dsl).iter().any(|t| t == "case_meta"), "{:?}", told(&dsl));
+    for session in [&lead, &reporter] {
+        let trees = told(session);
+        assert!(trees.iter().all(|t| !["cases", "case_meta", "case_refs", "index"].contains(&t.as_str())), "{trees:?}");
+    }
 }

@@ -788,3 +788,36 @@ fn a_member_who_joins_opens_older_records_with_debians_age_too() {
     ok(env.casebook(&school.dsl).args(["member", "add", "--name", "Mx Rep", "--role", "reporter", "--recipient", &r]));
     assert_eq!(open_all_with_age(&env, "cases", &reporter).0, 0);
 }
+
+#[test]
+fn a_concern_deleted_or_set_back_on_disk_is_named_on_the_board() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let first = format!("C-{}-0001", year());
+    let second = add_concern(&env, &school.deputy, "child:Pupil Ivo Thorne:Year 2", "Messages at night.");
+    ok(env.casebook(&school.dsl).arg("list"));
+    let store = env.store();
+    let old_record = raw_get(&store, "cases", &2u32.to_be_bytes()).unwrap();
+    let old_meta = raw_get(&store, "case_meta", &2u32.to_be_bytes()).unwrap();
+    ok(env.casebook(&school.deputy).args(["note", &second, "--kind", "phone-call", "--text", "Police informed."]));
+    ok(env.casebook(&school.dsl).arg("list"));
+    // The police call undone: record and revision put back together.
+    raw_put(&store, "cases", &2u32.to_be_bytes(), Some(old_record));
+    raw_put(&store, "case_meta", &2u32.to_be_bytes(), Some(old_meta));
+    // The first concern taken out altogether.
+    for tree in ["cases", "case_meta"] {
+        raw_put(&store, tree, &1u32.to_be_bytes(), None);
+    }
+    raw_put(&store, "case_refs", first.as_bytes(), None);
+    let out = env.casebook(&school.dsl).arg("list").output().unwrap();
+    let (_, warned) = text(&out);
+    assert!(out.status.success(), "{warned}");
+    assert!(
+        warned.contains("its record is at revision 1 but the board's index saw revision 2: set back outside casebook"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains(&format!("{first} is on the board's index but its record is gone from the store")),
+        "{warned}"
+    );
+}

@@ -1464,10 +1464,10 @@ fn a_lost_server_is_said_in_full_at_80_columns() {
     let _ = server.wait();
     press(&mut dsl, KeyCode::Enter);
     let message = dsl.message.clone().expect("a message").0;
-    assert!(message.contains("lost the connection") && message.ends_with("start casebook again"), "{message}");
+    assert!(message.contains("lost the connection") && message.ends_with("reconnects when it is back"), "{message}");
     let s = screen(&mut dsl, 80, 24);
     let shown: String = s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
-    assert!(shown.contains("nothing more was written — start casebook again"), "{s}");
+    assert!(shown.contains("nothing was saved, and casebook reconnects when it is back"), "{s}");
     assert!(s.lines().last().unwrap().contains("? help"), "the keys stay on the last line:\n{s}");
 }
 
@@ -1529,4 +1529,99 @@ fn the_dashboard_says_when_the_last_good_backup_was_and_warns_after_48_hours() {
     press(&mut dsl, KeyCode::Char('4'));
     let s = screen(&mut dsl, 80, 24);
     assert!(s.contains("NO BACKUP in 48 hours: the last good one was 18 Nov 2026 at 09:30 (3 MiB)"), "{s}");
+}
+
+/// A store that stops answering when told to (`casebook serve` gone).
+struct Unreachable {
+    inner: casebook::store::backend::SledBackend,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Unreachable {
+    fn up(&self) -> Result<(), casebook::store::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(casebook::store::StoreError::Served(
+                "cannot reach casebook serve on /run/casebook/casebook.sock: Connection refused".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl casebook::store::Backend for Unreachable {
+    fn location(&self) -> casebook::store::Location {
+        self.inner.location()
+    }
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.get(tree, key)
+    }
+    fn scan_page(
+        &self,
+        tree: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.scan_page(tree, after, limit)
+    }
+    fn apply(&self, batch: casebook::store::Batch) -> Result<u64, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.apply(batch)
+    }
+    fn next_counter(&self, name: &str) -> Result<u32, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.next_counter(name)
+    }
+    fn changes(&self) -> Result<u64, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.changes()
+    }
+    fn wait_change(&self, since: u64, timeout: std::time::Duration) -> Result<u64, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.wait_change(since, timeout)
+    }
+    fn backup(&self, out: &mut std::fs::File) -> Result<casebook::store::backup::Summary, casebook::store::StoreError> {
+        self.up()?;
+        self.inner.backup(out)
+    }
+}
+
+/// Issue 9: `r` says "Reloaded" only once the store has answered (not
+/// while it is still reading), and when it has not, what failed: for the
+/// DSL's board and for leadership's dashboard.
+#[test]
+fn reload_says_what_failed_rather_than_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    {
+        let (mut session, _) = casebook::demo::create(&store).unwrap();
+        casebook::demo::populate(&mut session, 3, fixed_now(), 7).unwrap();
+    }
+    let backend = std::sync::Arc::new(Unreachable {
+        inner: casebook::store::backend::SledBackend::open(&store).unwrap(),
+        down: std::sync::atomic::AtomicBool::new(false),
+    });
+    let unlock = |key: &str| {
+        let id = identity::load(&store.join("demo-keys").join(key), &mut || None).unwrap();
+        Store::with_backend(backend.clone()).unlock(id).unwrap()
+    };
+    let mut dsl = app(unlock("dsl.txt"));
+    let mut leadership = app(unlock("leadership.txt"));
+    dsl.handle_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE));
+    assert_eq!(dsl.message, Some(("Reloading…".to_string(), false)), "not reloaded before the store answers");
+    dsl.wait_idle();
+    assert_eq!(dsl.message, Some(("Reloaded from the store.".to_string(), false)));
+
+    backend.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    for app in [&mut dsl, &mut leadership] {
+        press(app, KeyCode::Char('r'));
+        let (text, error) = app.message.clone().expect("a message");
+        assert!(error, "{text}");
+        assert!(text.starts_with("reload failed: "), "{text}");
+        assert!(!text.contains("Reloaded"), "{text}");
+    }
+    assert!(dsl.message.as_ref().unwrap().0.contains("cannot reach casebook serve"), "{:?}", dsl.message);
+    // What was on the board stays on it.
+    assert_eq!(dsl.board.rows.len(), 3);
 }

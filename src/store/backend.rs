@@ -136,6 +136,15 @@ pub trait Backend: Send + Sync {
     /// Waits until the change sequence passes `since`, or `timeout`.
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError>;
 
+    /// The records written since change `since`, with the change number
+    /// they bring the reader to, when the backend still remembers every
+    /// write since then; `None` when it does not (too long ago, a restarted
+    /// server, or a backend that keeps no memory): the reader then reads
+    /// everything again. An open board reloads only what moved (issue 9).
+    fn changed_since(&self, _since: u64) -> Result<Option<Changed>, StoreError> {
+        Ok(None)
+    }
+
     /// Proves to the store that this process holds a member's key (a served
     /// store asks a challenge only that key can answer; an embedded one is
     /// the member's own files and needs nothing).
@@ -171,37 +180,128 @@ pub trait Backend: Send + Sync {
     }
 }
 
+/// What [`Backend::changed_since`] names: the change number now, and each
+/// record written since, as (tree, key), once each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    pub now: u64,
+    pub records: Vec<(String, Bytes)>,
+}
+
+/// How many writes the change feed remembers the records of (a school
+/// writes a few times a minute; a reader further behind reloads all).
+const FEED_WRITES: usize = 1024;
+
+/// A write naming more records than this, or a longer key, is remembered
+/// only as "something moved": a reader behind it reloads all.
+const FEED_RECORDS: usize = 64;
+const FEED_KEY_BYTES: usize = 64;
+
 /// The change sequence and its waiters (one per process for an embedded
-/// store; the server's for a served one).
-#[derive(Default)]
+/// store; the server's for a served one), and which records each recent
+/// write touched.
 pub struct ChangeFeed {
-    seq: Mutex<u64>,
+    state: Mutex<FeedState>,
     moved: Condvar,
 }
 
+/// A feed starts from the clock (microseconds since 1970), not from 0: a
+/// number a client kept from before a server restarted is then older than
+/// anything the new server remembers, and never taken for one of its own
+/// (a change number runs ahead of the clock only at more than a write a
+/// microsecond).
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX / 2));
+        ChangeFeed { state: Mutex::new(FeedState { seq: start, recent: Default::default() }), moved: Condvar::new() }
+    }
+}
+
+/// The records one write touched, as (tree, key).
+type Records = Vec<(String, Bytes)>;
+
+#[derive(Default)]
+struct FeedState {
+    seq: u64,
+    /// The latest writes, oldest first: (change number, its records, or
+    /// `None` when there were too many to keep).
+    recent: std::collections::VecDeque<(u64, Option<Records>)>,
+}
+
 impl ChangeFeed {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A write whose records are not told (readers behind it reload all).
     pub fn bump(&self) -> u64 {
-        let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
-        *seq += 1;
+        self.record(None)
+    }
+
+    /// A write of these records.
+    pub fn bump_with(&self, records: impl IntoIterator<Item = (String, Bytes)>) -> u64 {
+        let mut kept = Vec::new();
+        for (tree, key) in records {
+            if kept.len() >= FEED_RECORDS || key.len() > FEED_KEY_BYTES {
+                return self.record(None);
+            }
+            kept.push((tree, key));
+        }
+        self.record(Some(kept))
+    }
+
+    fn record(&self, records: Option<Records>) -> u64 {
+        let mut state = self.lock();
+        state.seq += 1;
+        let seq = state.seq;
+        if state.recent.len() >= FEED_WRITES {
+            state.recent.pop_front();
+        }
+        state.recent.push_back((seq, records));
         self.moved.notify_all();
-        *seq
+        seq
     }
 
     pub fn current(&self) -> u64 {
-        *self.seq.lock().unwrap_or_else(|p| p.into_inner())
+        self.lock().seq
+    }
+
+    /// Every record written after change `since`, if all are remembered.
+    pub fn since(&self, since: u64) -> Option<Changed> {
+        let state = self.lock();
+        if since > state.seq {
+            // A number from before a restart: nothing can be said of it.
+            return None;
+        }
+        let mut records: Vec<(String, Bytes)> = Vec::new();
+        let mut next = since + 1;
+        for (seq, written) in state.recent.iter().filter(|(seq, _)| *seq > since) {
+            if *seq != next {
+                return None;
+            }
+            next += 1;
+            for r in written.as_ref()? {
+                if !records.contains(r) {
+                    records.push(r.clone());
+                }
+            }
+        }
+        (next == state.seq + 1).then_some(Changed { now: state.seq, records })
     }
 
     pub fn wait(&self, since: u64, timeout: Duration) -> u64 {
         let deadline = Instant::now() + timeout;
-        let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
-        while *seq <= since {
+        let mut state = self.lock();
+        while state.seq <= since {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
-            seq = self.moved.wait_timeout(seq, left).unwrap_or_else(|p| p.into_inner()).0;
+            state = self.moved.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
         }
-        *seq
+        state.seq
     }
 }
 
@@ -311,6 +411,48 @@ impl SledBackend {
         Ok(())
     }
 
+    /// Checks, then writes, atomically and durably, without moving the
+    /// change sequence: for what no open screen shows (the server's
+    /// refusal log), so a peer refused again and again makes no board
+    /// reload.
+    pub(crate) fn apply_unannounced(&self, batch: Batch) -> Result<(), StoreError> {
+        self.write_batch(batch).map(|_| ())
+    }
+
+    /// Whether there was anything to write.
+    fn write_batch(&self, batch: Batch) -> Result<bool, StoreError> {
+        use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, abort};
+        if batch.writes.is_empty() && batch.checks.is_empty() {
+            return Ok(false);
+        }
+        let _writing = self.writing();
+        let names = batch.trees();
+        let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
+        let slot = |name: &str| names.iter().position(|n| *n == name).expect("every tree of the batch was opened");
+        trees.as_slice().transaction(|txs| {
+            for c in &batch.checks {
+                let now = txs[slot(&c.tree)].get(&c.key)?;
+                if now.as_deref() != c.expected.as_deref() {
+                    return abort(StoreError::Stale { tree: c.tree.clone(), key: c.key.clone() });
+                }
+            }
+            for w in &batch.writes {
+                match w {
+                    Write::Put { tree, key, value } => {
+                        txs[slot(tree)].insert(key.as_slice(), value.as_slice())?;
+                    }
+                    Write::Delete { tree, key } => {
+                        txs[slot(tree)].remove(key.as_slice())?;
+                    }
+                }
+            }
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.db.flush()?;
+        Ok(true)
+    }
+
     /// Flushes everything to disk (the server's drain on SIGTERM).
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
@@ -337,36 +479,12 @@ impl Backend for SledBackend {
     }
 
     fn apply(&self, batch: Batch) -> Result<u64, StoreError> {
-        use sled::Transactional;
-        use sled::transaction::{ConflictableTransactionError, abort};
-        if batch.writes.is_empty() && batch.checks.is_empty() {
+        let records: Vec<(String, Bytes)> =
+            batch.writes.iter().map(|w| (w.tree().to_string(), w.key().to_vec())).collect();
+        if !self.write_batch(batch)? {
             return Ok(self.feed.current());
         }
-        let _writing = self.writing();
-        let names = batch.trees();
-        let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
-        let slot = |name: &str| names.iter().position(|n| *n == name).expect("every tree of the batch was opened");
-        trees.as_slice().transaction(|txs| {
-            for c in &batch.checks {
-                let now = txs[slot(&c.tree)].get(&c.key)?;
-                if now.as_deref() != c.expected.as_deref() {
-                    return abort(StoreError::Stale { tree: c.tree.clone(), key: c.key.clone() });
-                }
-            }
-            for w in &batch.writes {
-                match w {
-                    Write::Put { tree, key, value } => {
-                        txs[slot(tree)].insert(key.as_slice(), value.as_slice())?;
-                    }
-                    Write::Delete { tree, key } => {
-                        txs[slot(tree)].remove(key.as_slice())?;
-                    }
-                }
-            }
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })?;
-        self.db.flush()?;
-        Ok(self.feed.bump())
+        Ok(self.feed.bump_with(records))
     }
 
     fn next_counter(&self, name: &str) -> Result<u32, StoreError> {
@@ -382,7 +500,7 @@ impl Backend for SledBackend {
             },
         })?;
         self.db.flush()?;
-        self.feed.bump();
+        self.feed.bump_with([("counters".to_string(), name.as_bytes().to_vec())]);
         v.as_deref().ok_or_else(damaged).and_then(|b| super::id_of(b).map_err(|_| damaged()))
     }
 
@@ -392,6 +510,10 @@ impl Backend for SledBackend {
 
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {
         Ok(self.feed.wait(since, timeout))
+    }
+
+    fn changed_since(&self, since: u64) -> Result<Option<Changed>, StoreError> {
+        Ok(self.feed.since(since))
     }
 
     /// One state of the store (issue 11): a case and its revision record,
@@ -478,6 +600,51 @@ mod tests {
         let all = b.scan("t").unwrap();
         assert_eq!(all.len(), 1300);
         assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn the_feed_names_what_moved_until_it_cannot() {
+        let (_d, b) = backend();
+        let start = b.changes().unwrap();
+        b.apply(Batch::new().put("a", b"k".to_vec(), b"1".to_vec()).put("b", b"x".to_vec(), b"2".to_vec())).unwrap();
+        b.apply(Batch::new().put("a", b"k".to_vec(), b"3".to_vec())).unwrap();
+        let changed = b.changed_since(start).unwrap().expect("both writes remembered");
+        assert_eq!(changed.now, b.changes().unwrap());
+        assert_eq!(changed.records, vec![("a".into(), b"k".to_vec()), ("b".into(), b"x".to_vec())]);
+        assert_eq!(b.changed_since(changed.now).unwrap(), Some(Changed { now: changed.now, records: Vec::new() }));
+        // A counter moves the feed, naming itself.
+        b.next_counter("case").unwrap();
+        let counted = b.changed_since(changed.now).unwrap().unwrap();
+        assert_eq!(counted.records, vec![("counters".into(), b"case".to_vec())]);
+        // A number this feed never gave (kept from before a restart) says
+        // nothing; nor does one older than the feed remembers.
+        assert_eq!(b.changed_since(b.changes().unwrap() + 5).unwrap(), None);
+        assert_eq!(b.changed_since(start - 1).unwrap(), None);
+        let before = b.changes().unwrap();
+        for i in 0..FEED_WRITES as u32 + 1 {
+            b.feed.bump_with([("t".to_string(), i.to_be_bytes().to_vec())]);
+        }
+        assert_eq!(b.changed_since(before).unwrap(), None, "further back than the feed remembers");
+        // A write too large to name makes a reader behind it read all.
+        let behind = b.changes().unwrap();
+        b.feed.bump();
+        assert_eq!(b.changed_since(behind).unwrap(), None);
+        // A write the server keeps to itself moves nothing.
+        let quiet = b.changes().unwrap();
+        b.apply_unannounced(Batch::new().put("refusals", b"r".to_vec(), b"x".to_vec())).unwrap();
+        assert_eq!(b.changes().unwrap(), quiet);
+    }
+
+    #[test]
+    fn a_new_feed_starts_after_any_number_an_old_one_gave() {
+        let (_d, b) = backend();
+        b.apply(Batch::new().put("a", b"k".to_vec(), b"1".to_vec())).unwrap();
+        let old = b.changes().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        let restarted = ChangeFeed::default();
+        restarted.bump_with([("a".to_string(), b"k".to_vec())]);
+        assert!(restarted.current() > old);
+        assert_eq!(restarted.since(old), None);
     }
 
     #[test]

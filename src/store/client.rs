@@ -17,26 +17,52 @@ const POLL: Duration = Duration::from_millis(200);
 
 pub struct ServedBackend {
     socket: PathBuf,
-    stream: Mutex<UnixStream>,
+    /// The connection; `None` after it was lost, until the next request
+    /// connects again.
+    stream: Mutex<Option<UnixStream>>,
+    /// The member's key once proven, to prove it again on a new connection
+    /// when `casebook serve` restarts (issue 9: an open TUI carries on).
+    identity: Mutex<Option<age::x25519::Identity>>,
 }
 
 impl ServedBackend {
     pub fn connect(socket: &Path) -> Result<ServedBackend, StoreError> {
         let stream = UnixStream::connect(socket).map_err(|e| connect_error(socket, &e))?;
-        Ok(ServedBackend { socket: socket.to_path_buf(), stream: Mutex::new(stream) })
+        Ok(ServedBackend { socket: socket.to_path_buf(), stream: Mutex::new(Some(stream)), identity: Mutex::new(None) })
     }
 
-    fn call(&self, request: &Request) -> Result<Response, StoreError> {
-        let mut stream = self.stream.lock().unwrap_or_else(|p| p.into_inner());
-        let lost = |e: WireError| {
-            StoreError::Served(format!(
-                "lost the connection to casebook serve on {} ({e}); nothing more was written — start casebook again",
-                self.socket.display()
-            ))
+    /// A new connection, the member's key proven on it if one was before.
+    fn reconnect(&self) -> Result<UnixStream, StoreError> {
+        let mut stream = UnixStream::connect(&self.socket).map_err(|e| connect_error(&self.socket, &e))?;
+        let identity = self.identity.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(identity) = identity {
+            self.prove(&mut stream, &identity)?;
+        }
+        Ok(stream)
+    }
+
+    /// Hello, then the answer to the challenge only the member's key opens.
+    fn prove(&self, stream: &mut UnixStream, identity: &age::x25519::Identity) -> Result<(), StoreError> {
+        let recipient = identity.to_public().to_string();
+        let challenge = match self.exchange(stream, &Request::Hello { protocol: PROTOCOL, recipient })? {
+            Response::Challenge(c) => c,
+            other => return Err(self.unexpected("hello", other)),
         };
-        wire::send(&mut *stream, request).map_err(lost)?;
-        let response = wire::receive(&mut *stream).map_err(lost)?;
-        match response {
+        let nonce = crypto::open(&challenge, &[identity as &dyn age::Identity]).map_err(|_| {
+            StoreError::Served(
+                "casebook serve sent a challenge this key cannot open; is it the school's server?".into(),
+            )
+        })?;
+        match self.exchange(stream, &Request::Prove { nonce: nonce.to_vec() })? {
+            Response::Welcome { .. } => Ok(()),
+            other => Err(self.unexpected("the proof", other)),
+        }
+    }
+
+    /// One request and its answer on `stream`.
+    fn exchange(&self, stream: &mut UnixStream, request: &Request) -> Result<Response, StoreError> {
+        let sent = wire::send(&mut *stream, request).and_then(|()| wire::receive(&mut *stream));
+        match sent.map_err(|e| self.lost(request, &e))? {
             Response::Stale { tree, key } => Err(StoreError::Stale { tree, key }),
             Response::Refused(why) => Err(StoreError::Served(format!("casebook serve refused: {why}"))),
             Response::Failed(why) => Err(StoreError::Served(format!("casebook serve: {why}"))),
@@ -44,9 +70,61 @@ impl ServedBackend {
         }
     }
 
+    /// What a lost connection means for `request`, in words a member can
+    /// act on. A write whose answer never came may have been saved or not:
+    /// the member is told to look, never that nothing was written.
+    fn lost(&self, request: &Request, e: &WireError) -> StoreError {
+        let socket = self.socket.display();
+        StoreError::Served(match request {
+            Request::Apply(_) => format!(
+                "lost the connection to casebook serve on {socket} during a save ({e}): the write may or may not \
+                 have been saved; reload to check"
+            ),
+            _ => format!(
+                "lost the connection to casebook serve on {socket} ({e}); nothing was saved, and casebook \
+                 reconnects when it is back"
+            ),
+        })
+    }
+
+    fn call(&self, request: &Request) -> Result<Response, StoreError> {
+        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        // A read may go again on a new connection at once (the server was
+        // restarted); a write never does: it may have been saved.
+        let again = !matches!(request, Request::Apply(_) | Request::NextCounter(_));
+        let mut lost = None;
+        for _ in 0..2 {
+            if slot.is_none() {
+                match self.reconnect() {
+                    Ok(stream) => *slot = Some(stream),
+                    // Said as the loss it follows, if it follows one.
+                    Err(e) => return Err(lost.unwrap_or(e)),
+                }
+            }
+            let Some(stream) = slot.as_mut() else { continue };
+            match self.exchange(stream, request) {
+                Err(e) if is_lost(&e) => {
+                    *slot = None;
+                    if !again || lost.is_some() {
+                        return Err(e);
+                    }
+                    lost = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(lost
+            .unwrap_or_else(|| StoreError::Served(format!("cannot reach casebook serve on {}", self.socket.display()))))
+    }
+
     fn unexpected(&self, what: &str, got: Response) -> StoreError {
         StoreError::Served(format!("casebook serve answered {what} with {:?}", std::mem::discriminant(&got)))
     }
+}
+
+/// Whether an error is the connection going, not the server's answer.
+fn is_lost(e: &StoreError) -> bool {
+    matches!(e, StoreError::Served(m) if m.starts_with("lost the connection"))
 }
 
 /// Says why a socket could not be reached, in words a member can act on.
@@ -66,20 +144,18 @@ impl Backend for ServedBackend {
     }
 
     fn authenticate(&self, identity: &age::x25519::Identity) -> Result<(), StoreError> {
-        let recipient = identity.to_public().to_string();
-        let challenge = match self.call(&Request::Hello { protocol: PROTOCOL, recipient: recipient.clone() })? {
-            Response::Challenge(c) => c,
-            other => return Err(self.unexpected("hello", other)),
+        let mut slot = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let stream = match slot.as_mut() {
+            Some(stream) => stream,
+            None => slot.insert(UnixStream::connect(&self.socket).map_err(|e| connect_error(&self.socket, &e))?),
         };
-        let nonce = crypto::open(&challenge, &[identity as &dyn age::Identity]).map_err(|_| {
-            StoreError::Served(
-                "casebook serve sent a challenge this key cannot open; is it the school's server?".into(),
-            )
-        })?;
-        match self.call(&Request::Prove { nonce: nonce.to_vec() })? {
-            Response::Welcome { .. } => Ok(()),
-            other => Err(self.unexpected("the proof", other)),
+        let proven = self.prove(stream, identity);
+        if proven.as_ref().is_err_and(is_lost) {
+            *slot = None;
         }
+        proven?;
+        *self.identity.lock().unwrap_or_else(|p| p.into_inner()) = Some(identity.clone());
+        Ok(())
     }
 
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Bytes>, StoreError> {
@@ -158,6 +234,13 @@ impl Backend for ServedBackend {
             trees: Vec::new(),
             writes_held: Duration::from_millis(info.writes_held_ms),
         })
+    }
+
+    fn changed_since(&self, since: u64) -> Result<Option<super::backend::Changed>, StoreError> {
+        match self.call(&Request::ChangedSince(since))? {
+            Response::Changed(c) => Ok(c),
+            other => Err(self.unexpected("changed since", other)),
+        }
     }
 
     fn wait_change(&self, since: u64, timeout: Duration) -> Result<u64, StoreError> {

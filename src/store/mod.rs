@@ -102,6 +102,13 @@ fn shard_key(shard: u32) -> Vec<u8> {
     [SHARD_PREFIX, &shard.to_be_bytes()].concat()
 }
 
+/// Every row of the index, in the board's order.
+fn sorted_rows(index: &BTreeMap<u32, CaseSummary>) -> Vec<CaseSummary> {
+    let mut rows: Vec<CaseSummary> = index.values().cloned().collect();
+    rows.sort_by(board_order);
+    rows
+}
+
 fn shard_rows(index: &BTreeMap<u32, CaseSummary>, shard: u32) -> Vec<CaseSummary> {
     let lo = shard.saturating_mul(INDEX_SHARD_ROWS);
     index.range(lo..lo.saturating_add(INDEX_SHARD_ROWS)).map(|(_, r)| r.clone()).collect()
@@ -499,6 +506,7 @@ impl Store {
             me: my_id,
             my_role,
             index: None,
+            board_seen: None,
             member_damage: Vec::new(),
             members_skipped: skipped.len(),
             trust: Trust::of(&backend, my_id, my_role, &[], roster.as_ref()),
@@ -1025,6 +1033,10 @@ pub struct Session {
     my_role: Role,
     /// The decrypted board index, once loaded.
     index: Option<BTreeMap<u32, CaseSummary>>,
+    /// The store's change number up to which `index` is known to match
+    /// every case's revision: a later board load reads only the records
+    /// written since (issue 9). `None`: the next load checks them all.
+    board_seen: Option<u64>,
     /// Member records that could not be read, or whose names could not
     /// (issue 11: named in the member list, never a failed session).
     member_damage: Vec<Damaged>,
@@ -1045,6 +1057,45 @@ pub struct Session {
 pub struct Recorded {
     pub id: u32,
     pub reference: String,
+}
+
+/// Where a concern stood in its lifecycle when a status form opened on it:
+/// its status and how many times it had been moved (a concern moved away
+/// and back is not the one the member saw either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusSeen {
+    pub status: Status,
+    pub moves: usize,
+}
+
+impl StatusSeen {
+    /// The kinds of chronology entry that record a move (a first triage
+    /// moves a new concern too).
+    const MOVES: [EntryKind; 3] = [EntryKind::StatusChange, EntryKind::ClosedWithoutDebrief, EntryKind::Triage];
+
+    pub fn of(case: &CaseFile) -> StatusSeen {
+        StatusSeen {
+            status: case.status,
+            moves: case.chronology.iter().filter(|e| Self::MOVES.contains(&e.kind)).count(),
+        }
+    }
+
+    /// Refused, naming who moved the concern and when, if it moved since.
+    fn still(self, case: &CaseFile) -> Result<(), StoreError> {
+        if StatusSeen::of(case) == self {
+            return Ok(());
+        }
+        let last = case.chronology.iter().rev().find(|e| Self::MOVES.contains(&e.kind));
+        let by = last.map_or_else(String::new, |e| {
+            format!(" by {} at {}", e.author.name, e.recorded_at.format("%H:%M on %-d %b"))
+        });
+        Err(StoreError::ChangedSince(format!(
+            "{} was moved to {}{by} since you opened it; yours was not saved (it is still in the form). Press \
+             Esc and reopen to read theirs first",
+            case.concern.reference,
+            case.status.label()
+        )))
+    }
 }
 
 /// What a triage form supplies; the session adds who and when.
@@ -1261,6 +1312,7 @@ impl Session {
             me: self.me,
             my_role: self.my_role,
             index: None,
+            board_seen: None,
             member_damage: self.member_damage.clone(),
             members_skipped: self.members_skipped,
         }
@@ -1719,17 +1771,52 @@ impl Session {
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
     }
 
+    /// A status change decided on what the member saw when they opened the
+    /// form ([`StatusSeen::of`] the case then). If someone moved the
+    /// concern since, nothing is saved and the refusal names who and when,
+    /// as for triage ([`Session::triage_seen`]).
+    pub fn transition_seen(
+        &mut self,
+        id: u32,
+        seen: StatusSeen,
+        to: Status,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.update_case_if(
+            id,
+            |case| seen.still(case),
+            |case, catalogue, me| case.transition(to, reason, me, now, catalogue),
+        )
+    }
+
     /// P9-c: the DSL's recorded decision that an investigated concern needs
     /// no debrief, with the reason. Only the DSL may decide it: deputies
     /// record follow-ups, and a debrief is the rule.
     pub fn close_without_debrief(&mut self, id: u32, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        self.close_without_debrief_seen(id, None, reason, now)
+    }
+
+    /// [`Session::close_without_debrief`], refused as a stale status form is
+    /// (see [`Session::transition_seen`]) when `seen` is given.
+    pub fn close_without_debrief_seen(
+        &mut self,
+        id: u32,
+        seen: Option<StatusSeen>,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
         if self.me().role != Role::Dsl {
             return Err(StoreError::Forbidden {
                 role: self.me().role,
                 action: "decide that a concern needs no debrief (only the DSL can)".into(),
             });
         }
-        self.update_case(id, |case, _, me| case.close_without_debrief(reason, me, now))
+        self.update_case_if(
+            id,
+            |case| seen.map_or(Ok(()), |seen| seen.still(case)),
+            |case, _, me| case.close_without_debrief(reason, me, now),
+        )
     }
 
     // ---- the board --------------------------------------------------------
@@ -1811,6 +1898,13 @@ impl Session {
     pub fn board(&mut self) -> Result<Board, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
         self.store.backend.note_access(self.me, audit::Access::ReadBoard);
+        if let Some(board) = self.board_since_seen()? {
+            return Ok(board);
+        }
+        // Read before the records: a write landing during this load is
+        // among those the next load reads.
+        let seen = self.store.backend.changes().ok();
+        self.board_seen = None;
         let mut index = match self.index.take() {
             Some(index) => index,
             None => self.load_index()?,
@@ -1833,6 +1927,38 @@ impl Session {
                     unknown_revision.push(id);
                     problems.push((Some(id), Damaged::new("", META_DAMAGED)));
                 }
+            }
+        }
+        // Issue 10: the index is sealed to the case key, so what it lists is
+        // what members wrote. A concern it lists that is gone from the
+        // store, or whose revision went back, was deleted or set back
+        // outside casebook (casebook deletes no concern and never lowers a
+        // revision): named, never passed over in silence.
+        for (id, row) in &index {
+            match revisions.get(id) {
+                None if !unknown_revision.contains(id) => problems.push((
+                    Some(*id),
+                    Damaged::new(
+                        "",
+                        format!(
+                            "{} is on the board's index but its record is gone from the store: deleted outside \
+                             casebook",
+                            row.reference
+                        ),
+                    ),
+                )),
+                Some((revision, _)) if *revision < row.revision => problems.push((
+                    Some(*id),
+                    Damaged::new(
+                        "",
+                        format!(
+                            "its record is at revision {revision} but the board's index saw revision {}: set back \
+                             outside casebook",
+                            row.revision
+                        ),
+                    ),
+                )),
+                _ => {}
             }
         }
         let mut dirty: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
@@ -1862,16 +1988,7 @@ impl Session {
                     index.insert(*id, CaseSummary::of(*id, *rev, &case, self.catalogue()));
                     dirty.insert(shard_of(*id));
                     if !sealed_has_class {
-                        // A reporter's record: re-seal with the class stanza
-                        // so later opens are cheap. Same revision, same text;
-                        // if it moved meanwhile, the newer record stands.
-                        let sealed = self.seal(AccessClass::Case, &case_place(*id, *rev), &case)?;
-                        let batch =
-                            Batch::new().check(CASE_META, be(*id), Some(meta.clone())).put(CASES, be(*id), sealed);
-                        match self.store.backend.apply(batch) {
-                            Ok(_) | Err(StoreError::Stale { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
+                        self.reseal_reported(*id, &case, meta.clone())?;
                     }
                 }
                 Err(e) => problems.push((Some(*id), Damaged::from_error("", &e))),
@@ -1881,10 +1998,103 @@ impl Session {
         for &shard in &dirty {
             self.save_index_shard(shard, &shard_rows(&index, shard))?;
         }
+        // A damaged record is read from its own record on every load, so
+        // a board with problems is checked whole each time.
+        self.board_seen = seen.filter(|_| problems.is_empty());
+        let rows = sorted_rows(&index);
         self.index = Some(index);
-        let mut rows: Vec<CaseSummary> = self.index.as_ref().map(|i| i.values().cloned().collect()).unwrap_or_default();
-        rows.sort_by(board_order);
         Ok(Board { rows, problems })
+    }
+
+    /// The board from the cached index and the records written since it
+    /// was last checked (issue 9): a colleague's follow-up costs one
+    /// revision read and one decryption, not a pass over every concern.
+    /// `None` when the backend cannot say what was written, or a record
+    /// on the way is damaged: the caller loads the board whole.
+    fn board_since_seen(&mut self) -> Result<Option<Board>, StoreError> {
+        let (Some(since), Some(mut index)) = (self.board_seen, self.index.take()) else {
+            return Ok(None);
+        };
+        let moved = self.reindex_changed(since, &mut index);
+        let board = match moved {
+            Ok(true) => Some(Board { rows: sorted_rows(&index), problems: Vec::new() }),
+            Ok(false) => {
+                self.board_seen = None;
+                None
+            }
+            Err(e) => {
+                self.board_seen = None;
+                self.index = Some(index);
+                return Err(e);
+            }
+        };
+        self.index = Some(index);
+        Ok(board)
+    }
+
+    /// Brings `index` up to date with the cases written since change
+    /// `since`; false when that cannot be done record by record.
+    fn reindex_changed(&mut self, since: u64, index: &mut BTreeMap<u32, CaseSummary>) -> Result<bool, StoreError> {
+        let Some(changed) = self.store.backend.changed_since(since)? else {
+            return Ok(false);
+        };
+        let ids: std::collections::BTreeSet<u32> = changed
+            .records
+            .iter()
+            .filter(|(tree, _)| tree == CASE_META || tree == CASES)
+            .filter_map(|(_, key)| id_of(key).ok())
+            .collect();
+        let mut dirty = std::collections::BTreeSet::new();
+        for id in ids {
+            let Some(meta) = self.store.backend.get(CASE_META, &be(id))? else {
+                if index.remove(&id).is_some() {
+                    dirty.insert(shard_of(id));
+                }
+                continue;
+            };
+            let Ok(revision) = codec::from_bytes::<CaseMeta>(&meta).map(|m| m.revision) else {
+                return Ok(false);
+            };
+            if index.get(&id).map(|r| r.revision) == Some(revision) {
+                continue;
+            }
+            let Some(Ok((case, sealed_has_class))) = self.load_cases(&[id]).pop() else {
+                return Ok(false);
+            };
+            index.insert(id, CaseSummary::of(id, revision, &case, self.catalogue()));
+            dirty.insert(shard_of(id));
+            if !sealed_has_class {
+                self.reseal_reported(id, &case, meta)?;
+            }
+        }
+        // A shard its writer sealed again since needs nothing from this
+        // reader (a reporter's concern, which its writer cannot index, does).
+        let resealed: std::collections::BTreeSet<u32> = changed
+            .records
+            .iter()
+            .filter(|(tree, _)| tree == INDEX)
+            .filter_map(|(_, key)| key.strip_prefix(SHARD_PREFIX).and_then(|k| id_of(k).ok()))
+            .collect();
+        for &shard in dirty.difference(&resealed) {
+            self.save_index_shard(shard, &shard_rows(index, shard))?;
+        }
+        self.board_seen = Some(changed.now);
+        Ok(true)
+    }
+
+    /// A reporter's record, re-sealed with the class stanza so later opens
+    /// are cheap. Same revision, same text; if it moved meanwhile, the
+    /// newer record stands.
+    fn reseal_reported(&self, id: u32, case: &CaseFile, meta: Vec<u8>) -> Result<(), StoreError> {
+        // Same revision as its record names (issue 10): the one in `meta`.
+        let revision =
+            codec::from_bytes::<CaseMeta>(&meta).map_err(|e| corrupt(format!("case {id}'s metadata"), e))?.revision;
+        let sealed = self.seal(AccessClass::Case, &case_place(id, revision), case)?;
+        let batch = Batch::new().check(CASE_META, be(id), Some(meta)).put(CASES, be(id), sealed);
+        match self.store.backend.apply(batch) {
+            Ok(_) | Err(StoreError::Stale { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Names each damaged case by its reference where `case_refs` knows it

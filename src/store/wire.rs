@@ -13,7 +13,8 @@ use super::backend::{Batch, Bytes};
 use crate::domain::Role;
 
 /// The protocol spoken today; a server refuses any other with a message.
-pub const PROTOCOL: u16 = 1;
+/// 2: [`Request::ChangedSince`] (an older server would hang up on it).
+pub const PROTOCOL: u16 = 2;
 
 /// The largest frame either side sends or accepts. A record is far smaller
 /// (see the record cap); a scan page stops well below this.
@@ -53,6 +54,9 @@ pub enum Request {
     BackupChunk {
         offset: u64,
     },
+    /// Which records were written since a change number (issue 9): an open
+    /// board reloads only those. Answered with [`Response::Changed`].
+    ChangedSince(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +84,9 @@ pub enum Response {
     /// A backup is ready to fetch with [`Request::BackupChunk`].
     BackupReady(BackupInfo),
     Chunk(Bytes),
+    /// The records written since the number asked about, among those the
+    /// member may read; `None`: read everything again.
+    Changed(Option<super::backend::Changed>),
 }
 
 /// What the server says of a backup it has taken.

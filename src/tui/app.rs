@@ -55,6 +55,9 @@ enum Pending {
     Load,
     /// Others' writes moved the store's change number.
     Refresh,
+    /// Everything on screen read again: on `r`, or after `casebook serve`
+    /// came back. Its reply says whether it worked.
+    Reload { reconnected: bool },
     /// A concern from the board: to open it, or to build a form on it.
     Case { id: u32, then: Action },
     /// The open form's save.
@@ -161,7 +164,10 @@ pub struct App {
     pub debriefs_list: ListState,
     pub action_filter: ActionFilter,
     /// Change numbers from the store watcher: others' writes (principle 8).
-    pub changes: Option<Receiver<u64>>,
+    pub changes: Option<Receiver<worker::Watch>>,
+    /// The connection to `casebook serve` is lost and being tried again:
+    /// the footer says so until it is back (issue 9).
+    pub reconnecting: bool,
     /// The store's change number this app last showed.
     pub seen_change: u64,
 }
@@ -203,6 +209,7 @@ impl App {
             debriefs_list: ListState::default(),
             action_filter: ActionFilter::default(),
             changes: None,
+            reconnecting: false,
             seen_change: 0,
         };
         let leadership = app.session.me().role == Role::Leadership;
@@ -436,6 +443,36 @@ impl App {
         }
     }
 
+    /// Reads again everything on screen; the reply says whether it worked
+    /// (never "reloaded" before it has, nor when it did not).
+    fn reload(&mut self, reconnected: bool) {
+        let case = match &self.screen {
+            Screen::Concern(view) => Some(view.id),
+            _ => None,
+        };
+        let oversight = self.session.can_read(AccessClass::Oversight);
+        if oversight {
+            self.oversight_stale = false;
+        }
+        let load = Load { board: self.session.can_read(AccessClass::Case), case, oversight, ..self.load_now() };
+        if self.send(Command::Load(load), Pending::Reload { reconnected }).is_some() {
+            self.note(if reconnected { "Reconnected to casebook serve; reloading…" } else { "Reloading…" });
+        }
+    }
+
+    /// A reload's reply: shown, then said to have worked or what failed.
+    fn show_reloaded(&mut self, loaded: Loaded, reconnected: bool) {
+        let failed = loaded.failure();
+        self.show_loaded(loaded);
+        let back = if reconnected { "Reconnected to casebook serve; " } else { "" };
+        match failed {
+            Some(e) => self.fail(format!("{back}reload failed: {e}")),
+            // Damaged records were named by `show_loaded`: that stands.
+            None if self.message.as_ref().is_some_and(|(_, error)| *error) => {}
+            None => self.note(format!("{back}{}", if reconnected { "reloaded." } else { "Reloaded from the store." })),
+        }
+    }
+
     /// Starts watching the store for colleagues' writes (the event loop
     /// does; tests call [`App::refresh_from_store`] themselves).
     pub fn watch_store(&mut self) {
@@ -448,6 +485,12 @@ impl App {
     /// engine reads the store's change number first and loads only if it
     /// moved; one refresh at a time.
     pub fn refresh_from_store(&mut self) {
+        self.refresh(Some(self.seen_change));
+    }
+
+    /// [`App::refresh_from_store`]; `since: None` reads whatever the change
+    /// number says (after a reconnection, whose numbers start afresh).
+    fn refresh(&mut self, since: Option<u64>) {
         if self.awaiting(Pending::Refresh) {
             return;
         }
@@ -456,7 +499,7 @@ impl App {
             _ => None,
         };
         let load = Load {
-            since: Some(self.seen_change),
+            since,
             board: self.session.can_read(AccessClass::Case),
             case,
             oversight: matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard),
@@ -487,10 +530,14 @@ impl App {
         // While locked, others' writes wait in the channel: nothing of a
         // case is loaded for a locked screen.
         if let Some(rx) = self.changes.as_ref().filter(|_| self.lock.is_none()) {
-            let mut moved = false;
+            let (mut moved, mut back, mut lost) = (false, false, false);
             loop {
                 match rx.try_recv() {
-                    Ok(seq) => moved |= seq != self.seen_change,
+                    Ok(worker::Watch::Moved(seq)) => moved |= seq != self.seen_change,
+                    Ok(worker::Watch::Lost(_)) => lost = true,
+                    Ok(worker::Watch::Reconnected(_)) => {
+                        (back, lost) = (true, false);
+                    }
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => {
                         self.changes = None;
@@ -498,10 +545,22 @@ impl App {
                     }
                 }
             }
-            // While the engine works, the next report asks again.
-            if moved && !self.engine.busy() {
+            if lost && !self.reconnecting {
+                self.reconnecting = true;
+                self.fail(RECONNECTING);
+            }
+            if back {
+                self.reconnecting = false;
+                // What others wrote meanwhile is unknown: read it all.
+                self.reload(true);
+            } else if moved && !self.engine.busy() {
+                // While the engine works, the next report asks again.
                 self.refresh_from_store();
             }
+        }
+        // A key press clears the footer; the outage is said until it ends.
+        if self.reconnecting && self.message.is_none() {
+            self.fail(RECONNECTING);
         }
         self.poll_engine();
         if let Some(rx) = &self.search.job {
@@ -580,6 +639,7 @@ impl App {
             let (_, pending) = self.pending.remove(at);
             match (pending, reply) {
                 (Pending::Refresh, Reply::Loaded(loaded)) => self.show_refreshed(loaded),
+                (Pending::Reload { reconnected }, Reply::Loaded(loaded)) => self.show_reloaded(loaded, reconnected),
                 (_, Reply::Loaded(loaded)) => self.show_loaded(loaded),
                 (Pending::Case { id, then }, Reply::Case(_, result)) => self.case_arrived(id, then, result),
                 (_, Reply::Case(..)) => {}
@@ -757,17 +817,8 @@ impl App {
             Action::Help => self.help = true,
             Action::Quit => self.request_quit(),
             Action::Refresh => {
-                let case = match &self.screen {
-                    Screen::Concern(view) => Some(view.id),
-                    _ => None,
-                };
-                let oversight = self.session.can_read(AccessClass::Oversight);
-                if oversight {
-                    self.oversight_stale = false;
-                }
-                self.load(Load { board: self.session.can_read(AccessClass::Case), case, oversight, ..self.load_now() });
                 self.search.text = None;
-                self.note("Reloaded from the store.");
+                self.reload(false);
             }
             Action::GoBoard => self.screen = Screen::Board,
             Action::GoActions | Action::GoDebriefs | Action::GoDashboard => {
@@ -1066,9 +1117,13 @@ impl App {
             FormKind::FollowUp { id } => {
                 forms::read_follow_up(&mut open.form, now).map(|(kind, at, text)| Write::Entry { id, kind, at, text })
             }
-            FormKind::Status { id } => forms::read_status(&mut open.form).map(|(choice, reason)| match choice {
-                forms::StatusChoice::To(to) => Write::Transition { id, to, reason },
-                forms::StatusChoice::CloseWithoutDebrief => Write::CloseWithoutDebrief { id, reason },
+            FormKind::Status { id } => forms::read_status(&mut open.form).map(|(choice, reason)| {
+                // Saved only if nobody moved it since the form opened.
+                let seen = open.case.as_deref().map(crate::store::StatusSeen::of);
+                match choice {
+                    forms::StatusChoice::To(to) => Write::Transition { id, seen, to, reason },
+                    forms::StatusChoice::CloseWithoutDebrief => Write::CloseWithoutDebrief { id, seen, reason },
+                }
             }),
             FormKind::Correct { id } => {
                 forms::read_correct(&mut open.form).map(|(seq, text)| Write::Correct { id, seq, text })
@@ -1201,6 +1256,10 @@ impl App {
         }
     }
 }
+
+/// The footer while `casebook serve` cannot be reached (issue 9).
+pub const RECONNECTING: &str =
+    "Lost the connection to casebook serve — reconnecting… (a save now fails; what you type is kept)";
 
 /// How far a motion key moves in a list.
 fn list_delta(action: Action, page: usize) -> isize {

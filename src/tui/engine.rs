@@ -23,7 +23,7 @@ use crate::domain::{
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
-use crate::store::{Board, Damaged, Listed, Recorded, Session, StoreError, TriageInput};
+use crate::store::{Board, Damaged, Listed, Recorded, Session, StatusSeen, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
 #[derive(Debug, Clone, Default)]
@@ -58,13 +58,16 @@ pub enum Write {
         at: NaiveDateTime,
         text: String,
     },
+    /// `seen`: where the concern stood when the form opened.
     Transition {
         id: u32,
+        seen: Option<StatusSeen>,
         to: Status,
         reason: String,
     },
     CloseWithoutDebrief {
         id: u32,
+        seen: Option<StatusSeen>,
         reason: String,
     },
     Correct {
@@ -209,6 +212,17 @@ pub struct OversightLoad {
 }
 
 impl OversightLoad {
+    /// The first part that could not be read, if any.
+    fn failure(&self) -> Option<String> {
+        let awaiting = self.awaiting.as_ref().and_then(|a| a.as_ref().err());
+        [self.debriefs.as_ref().err(), self.actions.as_ref().err(), self.dashboard.as_ref().err(), awaiting]
+            .into_iter()
+            .flatten()
+            .next()
+            .or(self.backup.as_ref().err())
+            .cloned()
+    }
+
     /// Puts what loaded into `data` (what did not keeps its last value)
     /// and returns the problems.
     pub fn merge_into(self, data: &mut OversightData) -> Vec<String> {
@@ -259,6 +273,22 @@ pub struct Loaded {
     pub board: Option<Result<Board, String>>,
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
     pub oversight: Option<OversightLoad>,
+}
+
+impl Loaded {
+    /// The first part that could not be read, if any: a reload says it
+    /// rather than "reloaded". A store that could not even say its change
+    /// number did not answer.
+    pub fn failure(&self) -> Option<String> {
+        let board = self.board.as_ref().and_then(|b| b.as_ref().err());
+        let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
+        let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
+        board
+            .or(case)
+            .cloned()
+            .or(oversight)
+            .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
+    }
 }
 
 // One message per command, moved once through a channel: boxing its
@@ -480,12 +510,16 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Entry { id, kind, at, text } => {
             Done::EntryAdded { id, seq: session.add_entry(id, kind, at, &text, now)? }
         }
-        Write::Transition { id, to, reason } => {
-            session.transition(id, to, &reason, now)?;
+        // Saved only if nobody moved it since the form opened.
+        Write::Transition { id, seen, to, reason } => {
+            match seen {
+                Some(seen) => session.transition_seen(id, seen, to, &reason, now)?,
+                None => session.transition(id, to, &reason, now)?,
+            }
             Done::Moved { id, to }
         }
-        Write::CloseWithoutDebrief { id, reason } => {
-            session.close_without_debrief(id, &reason, now)?;
+        Write::CloseWithoutDebrief { id, seen, reason } => {
+            session.close_without_debrief_seen(id, seen, &reason, now)?;
             Done::ClosedWithoutDebrief { id }
         }
         Write::Correct { id, seq, text } => {

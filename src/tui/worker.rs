@@ -75,30 +75,61 @@ pub fn check_unlock(
     rx
 }
 
+/// What the store watcher reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watch {
+    /// The store's change number (sent again now and then while nothing
+    /// moves, so the watcher learns when the app has gone).
+    Moved(u64),
+    /// The connection to `casebook serve` is gone; the watcher keeps trying.
+    Lost(String),
+    /// Connected again: what changed meanwhile is unknown, so read it all.
+    Reconnected(u64),
+}
+
+/// The longest wait between two tries to reach a server that went away.
+const RECONNECT_MAX: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// Watches the store for anyone's writes (PRODUCT.md principle 8): sends the
 /// new change number whenever it moves, so an open board, concern or
-/// dashboard shows a colleague's work within a second. Ends when the app
-/// drops the receiver.
-pub fn watch_changes(backend: std::sync::Arc<dyn Backend>) -> Receiver<u64> {
+/// dashboard shows a colleague's work within a second. When `casebook
+/// serve` goes away (restarted, upgraded) it says so and tries again, less
+/// often the longer it is gone, and says when it is back (issue 9). Ends
+/// when the app drops the receiver.
+pub fn watch_changes(backend: std::sync::Arc<dyn Backend>) -> Receiver<Watch> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let Ok(mut seen) = backend.changes() else { return };
+        let first_wait = std::time::Duration::from_millis(250);
+        let mut wait = first_wait;
+        let mut seen: Option<u64> = None;
+        let mut lost = false;
         loop {
-            match backend.wait_change(seen, std::time::Duration::from_millis(500)) {
-                Ok(now) if now != seen => {
-                    seen = now;
-                    if tx.send(now).is_err() {
-                        return;
-                    }
+            let asked = match seen {
+                Some(since) if !lost => backend.wait_change(since, std::time::Duration::from_millis(500)),
+                _ => backend.changes(),
+            };
+            let report = match asked {
+                Ok(now) if lost => {
+                    lost = false;
+                    wait = first_wait;
+                    seen = Some(now);
+                    Watch::Reconnected(now)
                 }
-                // Nothing new: check the app still listens, then wait again.
-                Ok(_) => {
-                    if tx.send(seen).is_err() {
-                        return;
-                    }
+                Ok(now) => {
+                    seen = Some(now);
+                    Watch::Moved(now)
                 }
-                // The connection is gone; the app's next request says so.
-                Err(_) => return,
+                Err(e) => {
+                    lost = true;
+                    Watch::Lost(crate::text::one_line(&e.to_string()))
+                }
+            };
+            if tx.send(report).is_err() {
+                return;
+            }
+            if lost {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(RECONNECT_MAX);
             }
         }
     });
