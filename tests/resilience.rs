@@ -134,20 +134,6 @@ fn ok_warned(cmd: &mut std::process::Command) -> (String, String) {
     (stdout, stderr)
 }
 
-/// The binary on another store than the fixture's.
-fn casebook_at(env: &Env, store: &Path, key: &Path) -> std::process::Command {
-    use assert_cmd::cargo::CommandCargoExt;
-    let mut cmd = std::process::Command::cargo_bin("casebook").unwrap();
-    cmd.env_clear()
-        .env("HOME", env.dir.path())
-        .env("NO_COLOR", "1")
-        .arg("--store")
-        .arg(store)
-        .arg("--identity")
-        .arg(key);
-    cmd
-}
-
 fn shard_key(n: u32) -> Vec<u8> {
     [b"shard-".as_slice(), &n.to_be_bytes()].concat()
 }
@@ -481,7 +467,7 @@ fn a_backup_taken_while_others_write_restores_completely() {
     let said = ok(env.casebook(&school.dsl).args(["restore"]).arg(&backup).arg("--into").arg(&restored));
     assert!(said.contains("Restored"), "{said}");
     // The restored store passes verify, every record opened.
-    let verified = ok(casebook_at(env, &restored, &school.dsl).arg("verify"));
+    let verified = ok(env.casebook_at(&restored, &school.dsl).arg("verify"));
     assert!(verified.contains("no problems"), "{verified}");
     // Every concern acknowledged before the backup began is in it, with
     // every debrief and action; nothing in it is half a write.
@@ -652,5 +638,5 @@ fn serve_keeps_rolling_backups_and_the_dashboard_says_so() {
     // It restores, and verifies with every record opened.
     let into = env.path("from-nightly");
     ok(env.casebook(&school.dsl).arg("restore").arg(dir.join(&names[1])).arg("--into").arg(&into));
-    assert!(ok(casebook_at(env, &into, &school.dsl).arg("verify")).contains("no problems"));
+    assert!(ok(env.casebook_at(&into, &school.dsl).arg("verify")).contains("no problems"));
 }

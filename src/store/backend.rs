@@ -364,6 +364,9 @@ impl SledBackend {
                 Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                     return Err(StoreError::Identity(format!("cannot open the store at {shown}: permission denied")));
                 }
+                Err(e @ sled::Error::Io(_)) if matches!(StoreError::from(e.clone()), StoreError::Storage(_)) => {
+                    return Err(StoreError::from(e));
+                }
                 Err(e) => return Err(super::corrupt(format!("the store at {shown}"), e)),
             }
         };

@@ -75,7 +75,7 @@ pub enum BackupError {
 impl From<BackupError> for StoreError {
     fn from(e: BackupError) -> Self {
         match e {
-            BackupError::Io(io) => StoreError::Io(io),
+            BackupError::Io(io) => StoreError::from(io),
             other => StoreError::Input(other.to_string()),
         }
     }

@@ -168,18 +168,64 @@ pub enum StoreError {
     #[error("{0}")]
     ChangedSince(String),
     #[error("the store's database failed: {0}")]
-    Db(#[from] sled::Error),
+    Db(sled::Error),
     #[error("file error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+    /// Issue 11: the disk is full or read-only. A write either happened
+    /// whole before this or not at all (sled's log), so nothing is lost.
+    #[error("{0}")]
+    Storage(String),
     #[error("{0}")]
     Crypto(#[from] CryptoError),
+}
+
+/// A full or read-only disk, said as what it is and what to do (issue 11),
+/// not as a damaged store.
+fn storage_fault(e: &std::io::Error) -> Option<StoreError> {
+    const ENOSPC: i32 = 28;
+    const EROFS: i32 = 30;
+    const EDQUOT: i32 = 122;
+    use std::io::ErrorKind;
+    // sled wraps some errors again: the kind survives where the number may not.
+    let code = e.raw_os_error().or(match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(ENOSPC),
+        ErrorKind::ReadOnlyFilesystem => Some(EROFS),
+        _ => None,
+    });
+    match code {
+        Some(ENOSPC | EDQUOT) => Some(StoreError::Storage(
+            "the disk holding the store is full (no space left on device): nothing more was saved, and what was \
+             saved before is kept; free some space and try again"
+                .into(),
+        )),
+        Some(EROFS) => Some(StoreError::Storage(
+            "the store is on a disk that is read-only now: nothing was saved; ask whoever looks after the server"
+                .into(),
+        )),
+        _ => None,
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        match &e {
+            sled::Error::Io(io) => storage_fault(io).unwrap_or(StoreError::Db(e)),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        storage_fault(&e).unwrap_or(StoreError::Io(e))
+    }
 }
 
 impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
     fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
         match e {
             sled::transaction::TransactionError::Abort(inner) => inner,
-            sled::transaction::TransactionError::Storage(s) => StoreError::Db(s),
+            sled::transaction::TransactionError::Storage(s) => StoreError::from(s),
         }
     }
 }

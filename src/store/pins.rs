@@ -119,7 +119,7 @@ impl Pins {
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         std::io::Write::write_all(&mut tmp, &serde_json::to_vec_pretty(pin).expect("a pin serialises"))?;
         tmp.as_file().sync_all()?;
-        tmp.persist(&path).map_err(|e| StoreError::Io(e.error))?;
+        tmp.persist(&path).map_err(|e| StoreError::from(e.error))?;
         Ok(())
     }
 }

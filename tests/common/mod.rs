@@ -43,6 +43,21 @@ impl Env {
         cmd
     }
 
+    /// The real binary on another store than this env's (a restored or
+    /// salvaged one, one on a small disk).
+    pub fn casebook_at(&self, store: &Path, identity: &Path) -> Command {
+        let mut cmd = Command::cargo_bin("casebook").expect("binary built");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .arg("--store")
+            .arg(store)
+            .arg("--identity")
+            .arg(identity);
+        cmd
+    }
+
     /// A fresh key written with casebook's own writer (age-keygen format).
     pub fn key(&self, name: &str) -> (PathBuf, String) {
         let id = age::x25519::Identity::generate();

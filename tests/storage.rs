@@ -1,0 +1,116 @@
+//! Issue 11: a full disk and a read-only disk each give one clear message
+//! and lose nothing acknowledged. Uses a small tmpfs where the machine lets
+//! the test mount one (root, as in CI); says so and skips where it does not.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A size-limited tmpfs, unmounted when dropped.
+struct SmallDisk {
+    dir: PathBuf,
+    _parent: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("disk");
+        std::fs::create_dir(&dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            eprintln!("storage tests skipped: this machine does not let the test mount a small tmpfs (needs root)");
+            return None;
+        }
+        Some(SmallDisk { dir, _parent: parent })
+    }
+
+    fn remount(&self, options: &str) {
+        let ok = Command::new("mount").args(["-o", &format!("remount,{options}")]).arg(&self.dir).status().unwrap();
+        assert!(ok.success(), "remount {options}");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+fn add(env: &Env, store: &Path, key: &Path, n: usize) -> std::process::Output {
+    env.casebook_at(store, key)
+        .args([
+            "concern",
+            "add",
+            "--subject",
+            &format!("child:Pupil Number{n} Kestrel:Year 5"),
+            "--category",
+            "restricted-area",
+            "--location",
+            "toilets",
+            "--description",
+            &"A long account of the morning. ".repeat(100),
+            "--action",
+            "Phone taken to the office.",
+        ])
+        .output()
+        .unwrap()
+}
+
+fn listed(env: &Env, store: &Path, key: &Path) -> usize {
+    ok(env.casebook_at(store, key).arg("list")).lines().filter(|l| l.starts_with("C-")).count()
+}
+
+#[test]
+fn a_full_disk_and_a_read_only_disk_are_said_plainly_and_lose_nothing() {
+    let Some(disk) = SmallDisk::mount("1m") else { return };
+    let env = Env::new();
+    let store = disk.dir.join("store");
+    let (dsl, dsl_r) = env.key("dsl");
+    ok(env.casebook_at(&store, &dsl).args([
+        "init",
+        "--school",
+        "Tmpfs Primary",
+        "--dsl-name",
+        "Ms Full",
+        "--recipient",
+        &dsl_r,
+    ]));
+    // Record until the disk is full: every acknowledged concern is kept.
+    let mut acknowledged = 0;
+    let mut refusal = None;
+    for n in 1..=400 {
+        let out = add(&env, &store, &dsl, n);
+        if out.status.success() {
+            acknowledged += 1;
+        } else {
+            refusal = Some(text(&out).1);
+            break;
+        }
+    }
+    let refusal = refusal.expect("a 1 MiB disk fills up within 400 concerns");
+    assert!(acknowledged > 0, "{refusal}");
+    assert_eq!(refusal.trim_end().lines().count(), 1, "{refusal}");
+    assert!(!refusal.contains("panicked"), "{refusal}");
+    assert!(refusal.contains("the disk holding the store is full"), "{refusal}");
+    assert!(refusal.contains("what was saved before is kept"), "{refusal}");
+
+    // More room: everything acknowledged is there and the store verifies.
+    disk.remount("size=4m");
+    assert_eq!(listed(&env, &store, &dsl), acknowledged);
+    ok(env.casebook_at(&store, &dsl).arg("verify"));
+    assert!(add(&env, &store, &dsl, 999).status.success());
+
+    // A disk that turned read-only: one line, and nothing lost.
+    disk.remount("ro");
+    let err = fails(env.casebook_at(&store, &dsl).arg("list"));
+    assert!(err.contains("the store is on a disk that is read-only now"), "{err}");
+    disk.remount("rw");
+    assert_eq!(listed(&env, &store, &dsl), acknowledged + 1);
+}
