@@ -6,6 +6,24 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // No panic reaches a user as a backtrace (issue 11): sled, for one,
+    // panics when the disk fails an fsync while it closes the store, after
+    // everything acknowledged was saved. One line says what happened;
+    // CASEBOOK_DEBUG keeps the full report for whoever debugs it.
+    if std::env::var_os("CASEBOOK_DEBUG").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let what = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("an internal error");
+            eprintln!(
+                "casebook: stopped by an internal error ({}); what was saved before is kept: run `casebook verify`",
+                casebook::text::one_line(what)
+            );
+        }));
+    }
     let cli = casebook::cli::Cli::parse();
     match casebook::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -114,3 +114,85 @@ fn a_full_disk_and_a_read_only_disk_are_said_plainly_and_lose_nothing() {
     disk.remount("rw");
     assert_eq!(listed(&env, &store, &dsl), acknowledged + 1);
 }
+
+/// An fsync that fails after the first `FAILSYNC_AFTER` calls, preloaded
+/// into casebook (built here with the C compiler Rust links with).
+fn failing_fsync_library(dir: &Path) -> Option<PathBuf> {
+    let source = dir.join("failsync.c");
+    std::fs::write(
+        &source,
+        r#"#include <errno.h>
+#include <stdlib.h>
+static int calls = 0;
+static int failing(void) {
+    const char *after = getenv("FAILSYNC_AFTER");
+    calls++;
+    return after && calls > atoi(after);
+}
+int fsync(int fd) { (void)fd; if (failing()) { errno = EIO; return -1; } return 0; }
+int fdatasync(int fd) { (void)fd; if (failing()) { errno = EIO; return -1; } return 0; }
+"#,
+    )
+    .unwrap();
+    let library = dir.join("failsync.so");
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !built {
+        eprintln!("the failing-fsync test skipped: no C compiler to build its preload library");
+        return None;
+    }
+    Some(library)
+}
+
+#[test]
+fn a_failing_fsync_is_one_line_and_loses_nothing_acknowledged() {
+    let env = Env::new();
+    let Some(library) = failing_fsync_library(env.dir.path()) else { return };
+    let school = env.school();
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    // The disk fails the n-th fsync from the start: while opening, while
+    // writing, or while closing the store.
+    for n in 0..14 {
+        let out = env
+            .casebook(&school.dsl)
+            .env("LD_PRELOAD", &library)
+            .env("FAILSYNC_AFTER", n.to_string())
+            .args([
+                "concern",
+                "add",
+                "--subject",
+                &format!("child:Pupil Number{n} Kestrel:Year 5"),
+                "--category",
+                "restricted-area",
+                "--location",
+                "toilets",
+                "--description",
+                "Phone seen.",
+                "--action",
+                "Phone taken to the office.",
+            ])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "n={n}: {stderr}");
+        if let Some(reference) = stdout.strip_prefix("Recorded ").map(|r| r.trim().trim_end_matches('.').to_string()) {
+            acknowledged.push(reference);
+        }
+        if !out.status.success() {
+            refused += 1;
+            assert_eq!(stderr.trim_end().lines().count(), 1, "n={n}: {stderr}");
+        }
+    }
+    assert!(refused > 0, "the failing fsync was never met");
+    // Without the failing disk: every acknowledged concern is there.
+    let list = ok(env.casebook(&school.dsl).arg("list"));
+    for reference in &acknowledged {
+        assert!(list.contains(reference.as_str()), "{reference} was acknowledged and is lost:\n{list}");
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+}

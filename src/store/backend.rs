@@ -364,8 +364,9 @@ impl SledBackend {
                 Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                     return Err(StoreError::Identity(format!("cannot open the store at {shown}: permission denied")));
                 }
-                Err(e @ sled::Error::Io(_)) if matches!(StoreError::from(e.clone()), StoreError::Storage(_)) => {
-                    return Err(StoreError::from(e));
+                // A full, read-only or failing disk says so (issue 11).
+                Err(sled::Error::Io(e)) if super::storage_fault(&e).is_some() => {
+                    return Err(super::storage_fault(&e).expect("just matched"));
                 }
                 Err(e) => return Err(super::corrupt(format!("the store at {shown}"), e)),
             }

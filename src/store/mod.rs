@@ -181,9 +181,10 @@ pub enum StoreError {
 
 /// A full or read-only disk, said as what it is and what to do (issue 11),
 /// not as a damaged store.
-fn storage_fault(e: &std::io::Error) -> Option<StoreError> {
+pub(crate) fn storage_fault(e: &std::io::Error) -> Option<StoreError> {
     const ENOSPC: i32 = 28;
     const EROFS: i32 = 30;
+    const EIO: i32 = 5;
     const EDQUOT: i32 = 122;
     use std::io::ErrorKind;
     // sled wraps some errors again: the kind survives where the number may not.
@@ -196,6 +197,11 @@ fn storage_fault(e: &std::io::Error) -> Option<StoreError> {
         Some(ENOSPC | EDQUOT) => Some(StoreError::Storage(
             "the disk holding the store is full (no space left on device): nothing more was saved, and what was \
              saved before is kept; free some space and try again"
+                .into(),
+        )),
+        Some(EIO) => Some(StoreError::Storage(
+            "the disk holding the store reported an input/output error (it may be failing): nothing more was \
+             saved, and what was saved before is kept; run `casebook verify`, keep a copy and take a backup"
                 .into(),
         )),
         Some(EROFS) => Some(StoreError::Storage(
