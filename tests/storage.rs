@@ -44,21 +44,9 @@ impl Drop for SmallDisk {
 }
 
 fn add(env: &Env, store: &Path, key: &Path, n: usize) -> std::process::Output {
+    let subject = format!("child:Pupil Number{n} Kestrel:Year 5");
     env.casebook_at(store, key)
-        .args([
-            "concern",
-            "add",
-            "--subject",
-            &format!("child:Pupil Number{n} Kestrel:Year 5"),
-            "--category",
-            "restricted-area",
-            "--location",
-            "toilets",
-            "--description",
-            &"A long account of the morning. ".repeat(100),
-            "--action",
-            "Phone taken to the office.",
-        ])
+        .args(concern_args(&subject, &"A long account of the morning. ".repeat(100)))
         .output()
         .unwrap()
 }
@@ -162,20 +150,7 @@ fn a_failing_fsync_is_one_line_and_loses_nothing_acknowledged() {
             .casebook(&school.dsl)
             .env("LD_PRELOAD", &library)
             .env("FAILSYNC_AFTER", n.to_string())
-            .args([
-                "concern",
-                "add",
-                "--subject",
-                &format!("child:Pupil Number{n} Kestrel:Year 5"),
-                "--category",
-                "restricted-area",
-                "--location",
-                "toilets",
-                "--description",
-                "Phone seen.",
-                "--action",
-                "Phone taken to the office.",
-            ])
+            .args(concern_args(&format!("child:Pupil Number{n} Kestrel:Year 5"), "Phone seen."))
             .output()
             .unwrap();
         let (stdout, stderr) = text(&out);

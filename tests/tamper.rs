@@ -98,20 +98,7 @@ fn replaced_class_keys_are_refused_before_anything_is_sealed_to_them() {
     }
     // A reporter holds no case key: their concern is sealed to the keys
     // the DSL's roster names, and to nothing of the attacker's.
-    ok(env.casebook(&school.reporter).args([
-        "concern",
-        "add",
-        "--subject",
-        "child:Pupil Ivo Thorne:Year 2",
-        "--category",
-        "restricted-area",
-        "--location",
-        "toilets",
-        "--description",
-        "Photo taken.",
-        "--action",
-        "Phone to the office.",
-    ]));
+    ok(env.casebook(&school.reporter).args(concern_args("child:Pupil Ivo Thorne:Year 2", "Photo taken.")));
     assert_eq!(raw_all(&store, "index"), index_before, "nothing was re-sealed to the attacker's key");
 }
 
@@ -716,20 +703,7 @@ fn a_counter_set_back_never_issues_a_reference_twice() {
     assert!(err.contains("the store numbers 0 concerns, but your client has seen 1: it was rolled back"), "{err}");
     // A reporter's client has no view of the counters: the write itself
     // refuses to number a second concern #1.
-    let err = fails(env.casebook(&school.reporter).args([
-        "concern",
-        "add",
-        "--subject",
-        "child:Pupil Ivo Thorne:Year 2",
-        "--category",
-        "restricted-area",
-        "--location",
-        "toilets",
-        "--description",
-        "Photo taken.",
-        "--action",
-        "Phone to the office.",
-    ]));
+    let err = fails(env.casebook(&school.reporter).args(concern_args("child:Pupil Ivo Thorne:Year 2", "Photo taken.")));
     assert!(err.contains(&format!("concern #1 or {first} is already in use")), "{err}");
     assert!(err.contains("stopped before writing anything"), "{err}");
     // The first concern is untouched.

@@ -331,17 +331,7 @@ pub fn restore(path: &Path, into: &Path) -> Result<Summary, StoreError> {
     }
     // Checked in full before anything is created.
     let reader = Reader::open(path)?;
-    let parent = match into.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    super::create_private_dir(&parent)?;
-    let building = tempfile::Builder::new().prefix(".casebook-restore-").tempdir_in(&parent)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o700))?;
-    }
+    let building = building_beside(into, ".casebook-restore-")?;
     let backend = SledBackend::open(building.path())?;
     // Entries come tree by tree; each tree goes in in large batches.
     let mut pending: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -360,6 +350,31 @@ pub fn restore(path: &Path, into: &Path) -> Result<Summary, StoreError> {
     backend.load(pending_tree, pending)?;
     backend.flush()?;
     drop(backend);
+    move_into_place(building, into)?;
+    Ok(summary)
+}
+
+/// A private (0700) directory beside `into` to build a new store in, so
+/// that a store that fails half-way is never found at `into` (restore,
+/// salvage).
+pub(crate) fn building_beside(into: &Path, prefix: &str) -> Result<tempfile::TempDir, StoreError> {
+    let parent = match into.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    super::create_private_dir(&parent)?;
+    let building = tempfile::Builder::new().prefix(prefix).tempdir_in(&parent)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(building)
+}
+
+/// Renames a finished store to `into` (an empty directory there is
+/// replaced); on failure the half-made one is removed.
+pub(crate) fn move_into_place(building: tempfile::TempDir, into: &Path) -> Result<(), StoreError> {
     let built = building.keep();
     if into.exists() {
         // An empty directory: rename(2) replaces it.
@@ -368,7 +383,7 @@ pub fn restore(path: &Path, into: &Path) -> Result<Summary, StoreError> {
     std::fs::rename(&built, into).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&built);
     })?;
-    Ok(summary)
+    Ok(())
 }
 
 /// Runs `f` and says how long it took (for "writes waited N ms").

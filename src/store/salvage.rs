@@ -55,7 +55,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use age::x25519;
 
@@ -1110,31 +1110,14 @@ fn empty_or_absent(dir: &Path, what: &str) -> Result<(), StoreError> {
 /// Writes the entries into a new store built in a hidden directory beside
 /// `into`, renamed into place once everything is on disk (as `restore`).
 fn write_store(into: &Path, entries: BTreeMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>>) -> Result<(), StoreError> {
-    let parent = match into.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    super::create_private_dir(&parent)?;
-    let building = tempfile::Builder::new().prefix(".casebook-salvage-").tempdir_in(&parent)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(building.path(), std::fs::Permissions::from_mode(0o700))?;
-    }
+    let building = super::backup::building_beside(into, ".casebook-salvage-")?;
     let backend = SledBackend::open(building.path())?;
     for (tree, kv) in entries {
         backend.load(tree, kv.into_iter().collect())?;
     }
     backend.flush()?;
     drop(backend);
-    let built = building.keep();
-    if into.exists() {
-        std::fs::remove_dir(into)?;
-    }
-    std::fs::rename(&built, into).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&built);
-    })?;
-    Ok(())
+    super::backup::move_into_place(building, into)
 }
 
 #[cfg(test)]

@@ -120,8 +120,10 @@ pub fn fails(cmd: &mut Command) -> String {
 }
 
 /// Records a concern through the CLI; returns its reference.
-pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str) -> String {
-    let out = ok(env.casebook(identity).args([
+/// The arguments of `casebook concern add` for a concern about `subject`
+/// (a test that expects it to be refused runs them itself).
+pub fn concern_args(subject: &str, description: &str) -> Vec<String> {
+    [
         "concern",
         "add",
         "--subject",
@@ -138,7 +140,13 @@ pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str)
         "Phone taken to the office.",
         "--occurred",
         "2026-03-10 10:15",
-    ]));
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str) -> String {
+    let out = ok(env.casebook(identity).args(concern_args(subject, description)));
     out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
 }
 
