@@ -795,3 +795,21 @@ fn a_concern_deleted_or_set_back_on_disk_is_named_on_the_board() {
         "{warned}"
     );
 }
+
+#[test]
+fn a_member_removed_through_serve_opens_nothing_and_is_turned_away() {
+    use casebook::domain::AccessClass;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let their_case_key = class_key_of(&env.store(), &school.deputy, AccessClass::Case);
+    {
+        let server = Server::start(&env);
+        let said = ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+        assert!(said.contains("Removed Mr Deputy Dunn (member #2)."), "{said}");
+        let err = fails(env.casebook(&school.deputy).arg("list"));
+        assert!(err.contains("not a member") || err.contains("no longer a member"), "{err}");
+        ok(env.casebook(&school.dsl).args(["show", &format!("C-{}-0001", year())]));
+        drop(server);
+    }
+    assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
+}

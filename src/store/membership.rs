@@ -303,7 +303,22 @@ impl Session {
         let one = |r: &Rewrite<'_>| {
             Batch::new().check(r.tree, r.key.clone(), Some(r.old.clone())).put(r.tree, r.key.clone(), r.new.clone())
         };
-        for chunk in rewrites.chunks(REWRITE_BATCH) {
+        // Batches of at most REWRITE_BATCH records and REWRITE_BYTES (old
+        // and new values): a served batch travels in one frame.
+        let mut chunks: Vec<&[Rewrite<'_>]> = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (i, r) in rewrites.iter().enumerate() {
+            let size = r.old.len() + r.new.len();
+            if i > start && (i - start == REWRITE_BATCH || bytes + size > REWRITE_BYTES) {
+                chunks.push(&rewrites[start..i]);
+                (start, bytes) = (i, 0);
+            }
+            bytes += size;
+        }
+        if start < rewrites.len() {
+            chunks.push(&rewrites[start..]);
+        }
+        for chunk in chunks {
             let batch = chunk.iter().fold(Batch::new(), |b, r| {
                 b.check(r.tree, r.key.clone(), Some(r.old.clone())).put(r.tree, r.key.clone(), r.new.clone())
             });
@@ -368,3 +383,5 @@ struct Rewrite<'a> {
 
 /// Re-sealed records per checked write.
 const REWRITE_BATCH: usize = 128;
+/// Bytes per checked write, well inside `casebook serve`'s frame limit.
+const REWRITE_BYTES: usize = 4 * 1024 * 1024;
