@@ -574,6 +574,12 @@ fn the_audit_log_says_who_opened_a_childs_concern_and_notices_an_edit() {
     let json = ok(env.casebook(&school.dsl).args(["audit", "--json"]));
     let rows: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(rows.iter().any(|r| r["name"] == "Mr Deputy Dunn" && r["concern"] == first.as_str()), "{json}");
+    // Under the concern itself, for the DSL.
+    let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
+    let seen = shown.split("Who has opened it (casebook audit):").nth(1).expect("the DSL's show lists who opened it");
+    assert!(seen.contains("Mr Deputy Dunn: opened 1×"), "{seen}");
+    assert!(seen.contains("Miss Rep Orter: changed 1×;"), "{seen}");
+    assert!(!ok(env.casebook(&school.deputy).args(["show", &first])).contains("Who has opened it"));
     // Only the DSL reads it.
     let err = fails(env.casebook(&school.deputy).arg("audit"));
     assert!(err.contains("cannot read the audit log"), "{err}");
