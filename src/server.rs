@@ -32,6 +32,11 @@ use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipi
 /// refuse the extra ones rather than run out of threads.
 const MAX_CONNECTIONS: usize = 256;
 
+/// How often an open connection's membership is read again for its reads
+/// (writes: every time). A member removed while connected reads nothing
+/// more after this (issue 10).
+const MEMBERSHIP_RECHECK: Duration = Duration::from_secs(1);
+
 /// Connections one OS account may hold at once (a member's TUI holds one,
 /// each CLI command another for a moment): one account cannot take every
 /// slot from the rest of the staff.
@@ -83,6 +88,8 @@ enum Standing {
         role: Role,
         /// Their member number, for the audit log (issue 10).
         member: MemberId,
+        /// When their membership was last read again (issue 10).
+        checked: Instant,
         issued: Vec<(String, u32)>,
     },
 }
@@ -407,7 +414,8 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             }
             match member_by_recipient(backend, &recipient) {
                 Ok(Some((id, role))) if id == member => {
-                    *standing = Standing::Member { recipient, role, member, issued: Vec::new() };
+                    *standing =
+                        Standing::Member { recipient, role, member, checked: Instant::now(), issued: Vec::new() };
                     backend.note_access(member, crate::store::audit::Access::Unlocked);
                     Response::Welcome { role, member }
                 }
@@ -415,11 +423,27 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
             }
         }
         (Standing::Member { recipient, role, .. }, request) => {
-            // The role is read again for writes: a member removed or
-            // changed while connected is held to what they are now.
-            let role = if matches!(request, Request::Apply(_) | Request::NextCounter(_)) {
-                match member_by_recipient(backend, recipient) {
-                    Ok(Some((_, role))) => role,
+            // The role is read again for every request (the member records
+            // are a handful): a member removed or moved to another role
+            // while connected is held to what they are now, for reads as
+            // for writes (issue 10).
+            // Writes always; reads at most once a second (a busy session
+            // reads many records a second, and a second is soon enough).
+            // The change feed is only a number and is never checked.
+            let write = matches!(request, Request::Apply(_) | Request::NextCounter(_));
+            let due = match &*standing {
+                Standing::Member { checked, .. } => checked.elapsed() >= MEMBERSHIP_RECHECK,
+                _ => true,
+            };
+            let recipient = recipient.clone();
+            let role = if write || (due && !matches!(request, Request::Changes)) {
+                match member_by_recipient(backend, &recipient) {
+                    Ok(Some((_, role))) => {
+                        if let Standing::Member { checked, .. } = standing {
+                            *checked = Instant::now();
+                        }
+                        role
+                    }
                     Ok(None) => return Response::Refused("you are no longer a member of this store".into()),
                     Err(e) => return Response::Failed(e.to_string()),
                 }

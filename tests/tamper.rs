@@ -810,11 +810,19 @@ fn a_member_removed_through_serve_opens_nothing_and_is_turned_away() {
     let their_case_key = class_key_of(&env.store(), &school.deputy, AccessClass::Case);
     {
         let server = Server::start(&env);
+        // The deputy has casebook open when the DSL removes them.
+        let mut open = server.session(&school.deputy);
+        open.board().unwrap();
         let said = ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
         assert!(said.contains("Removed Mr Deputy Dunn (member #2)."), "{said}");
         let err = fails(env.casebook(&school.deputy).arg("list"));
         assert!(err.contains("not a member") || err.contains("no longer a member"), "{err}");
         ok(env.casebook(&school.dsl).args(["show", &format!("C-{}-0001", year())]));
+        // Their open connection reads nothing more either (membership is
+        // read again for reads at most once a second).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let err = open.board().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("no longer a member"), "the removed deputy's open session still read: {err:?}");
         drop(server);
     }
     assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
