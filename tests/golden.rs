@@ -233,3 +233,30 @@ fn figures_v2() {
     assert_eq!(figures.closed_without_debrief, 1);
     golden("figures", &figures);
 }
+
+/// Issue 10: the bound envelope. A record names its place (tree, id,
+/// revision) inside its encryption and, written by a member without the
+/// class key, carries an attestation. Pinned like every body format.
+#[test]
+fn bound_envelope_v1() {
+    use casebook::store::Place;
+    use casebook::store::codec::Attestation;
+    let place = Place::new("cases", 7u32.to_be_bytes().to_vec(), 3);
+    let attestation = Attestation { author: 4, tags: vec![(1, [9; 32]), (2, [7; 32])] };
+    let today = codec::encode_at(&sample_case(), &place, |_| Some(attestation.clone()));
+    let path = golden_path("bound-case", 1);
+    if !path.exists() && std::env::var_os("GOLDEN_WRITE").is_some() {
+        std::fs::write(&path, &today).unwrap();
+    }
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with GOLDEN_WRITE=1 once, and commit it", path.display()));
+    assert_eq!(today, bytes, "today's bound envelope differs from the golden bytes");
+    let opened = codec::decode_at::<CaseFile>(&bytes, &place).unwrap();
+    assert_eq!(opened.value, sample_case());
+    assert!(opened.bound);
+    assert_eq!(opened.attestation, Some(attestation));
+    // Found anywhere else, it says where it belongs.
+    let elsewhere = Place::new("cases", 8u32.to_be_bytes().to_vec(), 3);
+    let err = codec::decode_at::<CaseFile>(&bytes, &elsewhere).unwrap_err().to_string();
+    assert!(err.contains("sealed as cases #7 revision 3 but is kept as cases #8 revision 3"), "{err}");
+}
