@@ -170,12 +170,15 @@ pub enum Command {
     /// Manage who may use the casebook
     #[command(subcommand)]
     Member(MemberCommand),
-    /// Forget what your casebook remembers about this store (its identity,
-    /// its DSL, how far it had got), after the DSL restored an older backup
-    /// on purpose: the next session trusts it afresh
+    /// Trust this store afresh, after the DSL restored an older backup on purpose
+    ///
+    /// Forgets what your casebook remembers about the store (its identity,
+    /// its DSL, how far it had got); the next session trusts it as it is.
     ForgetStore,
-    /// Make the school's recovery key (DSL only): every record is sealed
-    /// to it too, so it opens them with Debian's `age` alone
+    /// Make the school's recovery key (DSL only), for the school safe
+    ///
+    /// Every record is sealed to it too, so it opens them with Debian's
+    /// `age` alone if every member's key is lost.
     RecoveryKey {
         /// Where to write it (never overwritten; print it and keep it in
         /// the school safe, then delete the file)
