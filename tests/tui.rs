@@ -1625,3 +1625,39 @@ fn reload_says_what_failed_rather_than_reloaded() {
     // What was on the board stays on it.
     assert_eq!(dsl.board.rows.len(), 3);
 }
+
+/// Issue 10 (P1-b): the DSL removes a member who has left from the TUI
+/// (dashboard, M); the removal is asked about once, then re-keys, and the
+/// member's key opens the store no more. Others are not offered it.
+#[test]
+fn the_dsl_removes_a_member_who_left_from_the_tui() {
+    let (f, mut app) = Fixture::new(6);
+    press(&mut app, KeyCode::Char('4'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT));
+    app.wait_idle();
+    assert!(app.form.is_some(), "the members form opens for the DSL");
+    let shown = screen(&mut app, 120, 30);
+    assert!(shown.contains("Members") && shown.contains("P1-b"), "{shown}");
+    choose(&mut app, "member", "3");
+    choose(&mut app, "change", "remove");
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().and_then(|o| o.form.error.clone()).unwrap_or_default();
+    assert!(asked.contains("Mrs Nadia Quillfeather") && asked.contains("again to go ahead"), "{asked}");
+    ctrl(&mut app, 's');
+    let said = app.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(said.contains("Removed Mrs Nadia Quillfeather;") && said.contains("records sealed again"), "{said}");
+    assert!(!app.session.members().iter().any(|m| m.id == 3), "the screen's member list is read again");
+    let key = identity::load(&f.dir.path().join("store/demo-keys/deputy2.txt"), &mut || None).unwrap();
+    let err = Store::with_backend(app.session.backend().clone()).unlock(key).err().map(|e| e.to_string());
+    let err = err.unwrap_or_default();
+    assert!(err.contains("not a member") || err.contains("no longer a member"), "{err}");
+    // A deputy is not offered it.
+    let deputy_key = identity::load(&f.dir.path().join("store/demo-keys/deputy.txt"), &mut || None).unwrap();
+    let mut deputy = crate::app(Store::with_backend(app.session.backend().clone()).unlock(deputy_key).unwrap());
+    press(&mut deputy, KeyCode::Char('4'));
+    deputy.handle_key(KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT));
+    deputy.wait_idle();
+    assert!(deputy.form.is_none(), "only the DSL manages members");
+    let said = deputy.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(said.contains("Only the DSL removes members"), "{said}");
+}

@@ -1328,6 +1328,36 @@ impl Session {
         Ok(trail)
     }
 
+    /// Reads the member list again (after the DSL changed it: this
+    /// session's own change in another thread, or another DSL's). Only a
+    /// roster authenticated by a DSL this session already trusts, for the
+    /// same store and not older, is taken (issue 10).
+    pub fn reload_members(&mut self) -> Result<(), StoreError> {
+        let Some(current) = self.roster.clone() else { return Ok(()) };
+        let (records, skipped) = self.store.member_records()?;
+        let bytes = self
+            .store
+            .backend
+            .get(SETTINGS, roster::ROSTER.as_bytes())?
+            .ok_or_else(|| StoreError::Tampered("the store's authenticated member list is missing".into()))?;
+        let (roster, signer) = roster::Roster::open(&bytes, &self.identity).map_err(|e| match e {
+            roster::RosterError::NotListed => StoreError::Removed(self.public_key()),
+            other => StoreError::Tampered(format!("the store's member list is not the one the DSL gave out: {other}")),
+        })?;
+        if roster.store_id != current.store_id || roster.epoch < current.epoch || !current.dsls().contains(&signer) {
+            return Err(StoreError::Tampered("the member list changed in a way no DSL of this store made".into()));
+        }
+        self.roster = Some(roster);
+        let (members, mut unreadable) = self.load_members(records);
+        self.members = members;
+        unreadable.extend(skipped);
+        self.member_damage = unreadable;
+        let retired = std::mem::take(&mut self.trust.retired);
+        self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        self.trust.retired = retired;
+        Ok(())
+    }
+
     /// What the member should be told once about this session (issue 10).
     pub fn notices(&self) -> &[String] {
         &self.notices

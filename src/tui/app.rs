@@ -854,6 +854,13 @@ impl App {
                 self.open(FormKind::Review, oversight::review_form(self.now().date(), &version.unwrap_or_default()));
             }
             Action::LogTrigger => self.open(FormKind::Trigger, oversight::trigger_form()),
+            Action::Members if !self.offers(Action::Members) => {
+                self.fail("Only the DSL removes members or changes their roles (P1-b).")
+            }
+            Action::Members => match forms::membership(self.session.members(), self.session.me().id) {
+                Some(form) => self.open(FormKind::Membership, form),
+                None => self.fail("You are the only member: add others with `casebook member add`."),
+            },
             Action::Open => self.open_selected(),
             Action::Back => self.screen = Screen::Board,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -968,6 +975,10 @@ impl App {
         }
         // Leadership reviews; the DSL and deputies write debriefs, actions
         // and policy reviews.
+        // Only the DSL manages members (P1-b, issue 10).
+        if action == Action::Members {
+            return self.session.me().role.manages_members();
+        }
         let writes_oversight =
             matches!(action, Action::NewDebrief | Action::NewAction | Action::RecordReview | Action::LogTrigger);
         self.session.can_read(AccessClass::Case) || !writes_oversight
@@ -1105,6 +1116,20 @@ impl App {
             self.form = Some(open);
             return;
         }
+        // Issue 10: removing a member, or taking a class from their role,
+        // re-keys the store: said once, and the next save goes ahead.
+        if !open.warned && open.kind == FormKind::Membership {
+            open.warned = true;
+            let who = open.form.choice_label("member");
+            open.form.error = Some(format!(
+                "{who}: {}. What they could read is sealed again to new keys without them; this takes a while on a \
+                 large store. Press {} again to go ahead.",
+                open.form.choice_label("change"),
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            self.form = Some(open);
+            return;
+        }
         let write = match open.kind {
             FormKind::NewConcern => {
                 forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(Write::Concern)
@@ -1146,6 +1171,7 @@ impl App {
             FormKind::Trigger => {
                 oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
             }
+            FormKind::Membership => forms::read_membership(&mut open.form).map(|(id, to)| Write::Membership { id, to }),
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1217,6 +1243,13 @@ impl App {
         open.saving = false;
         match outcome {
             Ok(done) => {
+                // The worker's session made the change; this one's member
+                // list (assignees, names) is read again (issue 10).
+                if matches!(done, Done::Membership { .. })
+                    && let Err(e) = self.session.reload_members()
+                {
+                    self.fail(e.to_string());
+                }
                 if let Some(id) = done.case_id() {
                     // Figures and the concerns awaiting a debrief may have moved.
                     self.oversight_stale = true;

@@ -93,6 +93,12 @@ pub enum Write {
         kind: TriggerKind,
         note: String,
     },
+    /// Issue 10: remove a member (`to: None`) or change their role; every
+    /// record of a class they lose is sealed again to new keys.
+    Membership {
+        id: u32,
+        to: Option<crate::domain::Role>,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -131,6 +137,7 @@ pub enum Done {
     ActionAdded(Action),
     ActionChanged(Action),
     Reviewed(TrackedPolicy),
+    Membership { name: String, to: Option<crate::domain::Role>, records: usize },
     TriggerLogged,
 }
 
@@ -171,6 +178,10 @@ impl Done {
             Done::ActionChanged(a) => format!("{} is now {}.", a.label(), a.status().label()),
             Done::Reviewed(p) => format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")),
             Done::TriggerLogged => "Review trigger logged.".into(),
+            Done::Membership { name, to, records } => match to {
+                None => format!("Removed {name}; {records} records sealed again without their keys."),
+                Some(role) => format!("{name} is now {role}; {records} records sealed again."),
+            },
         }
     }
 }
@@ -539,6 +550,12 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Trigger { kind, note } => {
             session.log_review_trigger(POLICY, kind, &note, None, now)?;
             Done::TriggerLogged
+        }
+        Write::Membership { id, to } => {
+            let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));
+            session.begin_change(id, to)?;
+            let done = session.finish_rekey(&|_| ())?;
+            Done::Membership { name, to, records: done.records }
         }
     })
 }

@@ -174,6 +174,14 @@ impl Form {
         }
     }
 
+    /// What a Choice field shows for its chosen option.
+    pub fn choice_label(&self, key: &str) -> String {
+        match &self.field(key).input {
+            Input::Choice { options, index } => options.get(*index).map(|o| o.1.clone()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
     pub fn set_choice(&mut self, key: &str, id: &str) {
         if let Input::Choice { options, index } = &mut self.field_mut(key).input
             && let Some(i) = options.iter().position(|o| o.0 == id)

@@ -14,18 +14,32 @@ use crate::store::TriageInput;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
     NewConcern,
-    Triage { id: u32 },
-    FollowUp { id: u32 },
-    Status { id: u32 },
-    Correct { id: u32 },
-    Export { id: u32 },
+    Triage {
+        id: u32,
+    },
+    FollowUp {
+        id: u32,
+    },
+    Status {
+        id: u32,
+    },
+    Correct {
+        id: u32,
+    },
+    Export {
+        id: u32,
+    },
     Filter,
     Debrief,
     Action,
-    ActionStatus { id: u32 },
+    ActionStatus {
+        id: u32,
+    },
     Review,
     Trigger,
     ActionFilter,
+    /// Issue 10: remove a member or change their role (DSL only).
+    Membership,
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
@@ -500,4 +514,31 @@ pub fn read_filter(form: &Form) -> Filter {
         risk: form.picked("risk").and_then(|r| Risk::parse(&r)),
         due: form.choice("due") == "due",
     }
+}
+
+/// Issue 10 (P1-b): the DSL picks a member and what becomes of them. Not
+/// the DSL themself: another DSL does that.
+pub fn membership(members: &[Member], me: u32) -> Option<Form> {
+    let others: Vec<(String, String)> = members
+        .iter()
+        .filter(|m| m.id != me)
+        .map(|m| (m.id.to_string(), format!("#{} {} ({})", m.id, m.name, m.role.label())))
+        .collect();
+    let first = others.first()?.0.clone();
+    let mut changes = vec![("remove".to_string(), "remove from the store (they have left)".to_string())];
+    changes.extend(Role::ALL.iter().map(|r| (r.label().to_string(), format!("make them {}", r.label()))));
+    Some(Form::new(
+        "Members",
+        vec![Field::choice("member", "Member", others, &first), Field::choice("change", "Change", changes, "remove")],
+    ))
+}
+
+/// The member and what becomes of them: `None` is removal.
+pub fn read_membership(form: &mut Form) -> Option<(u32, Option<Role>)> {
+    let id = form.choice("member").parse::<u32>().ok()?;
+    let change = form.choice("change");
+    if change == "remove" {
+        return Some((id, None));
+    }
+    Role::parse(&change).map(|role| (id, Some(role)))
 }

@@ -68,6 +68,8 @@ pub enum Action {
     UpdateAction,
     RecordReview,
     LogTrigger,
+    /// Issue 10 (P1-b): the DSL removes a member or changes a role.
+    Members,
     NextField,
     PrevField,
     Save,
@@ -115,6 +117,7 @@ impl Action {
             (Action::UpdateAction, _) => "update the action: in progress, done, dropped",
             (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
             (Action::LogTrigger, _) => "note something that calls for a policy review",
+            (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -130,6 +133,7 @@ impl Action {
             Action::NewDebrief => Some("P9-c"),
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
+            Action::Members => Some("P1-b"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -167,6 +171,7 @@ impl Action {
             Action::UpdateAction => "update",
             Action::RecordReview => "review",
             Action::LogTrigger => "trigger",
+            Action::Members => "members",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -323,6 +328,7 @@ impl Default for KeyMap {
         add(Debriefs, K::Char('n'), NewDebrief, true);
         add(Dashboard, K::Char('p'), RecordReview, true);
         add(Dashboard, K::Char('l'), LogTrigger, true);
+        add(Dashboard, K::Char('M'), Members, false);
         add(Concern, K::Char('t'), Triage, true);
         add(Concern, K::Char('a'), FollowUp, true);
         add(Concern, K::Char('s'), Status, true);

@@ -854,6 +854,18 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 t,
             )],
         )),
+        FormKind::Membership => Some((
+            "Members".into(),
+            vec![
+                clause_after("Only the DSL changes who may read what.", "P1-b", t),
+                Line::raw(""),
+                Line::raw(
+                    "Removing someone who has left, or taking a class from their role, replaces its keys and seals every record of it again without them: their key opens none of it afterwards.",
+                ),
+                Line::raw(""),
+                Line::raw("To add a member: casebook member add --name … --role … --recipient age1…"),
+            ],
+        )),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }
