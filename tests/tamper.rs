@@ -827,3 +827,51 @@ fn a_member_removed_through_serve_opens_nothing_and_is_turned_away() {
     }
     assert!(anything_opens(&env, &["cases", "index"], &school.deputy, &their_case_key).is_empty());
 }
+
+/// Found in review: a reporter's or leader's key could vouch for a board
+/// index shard (or figures) on disk, and both boards showed its rows. Only
+/// a concern may be written without its class key.
+#[test]
+fn a_board_shard_vouched_for_by_a_reporter_or_leader_is_never_shown() {
+    use casebook::domain::*;
+    use casebook::store::codec::encode_at;
+    use casebook::store::{Place, roster};
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let dsl_pub = load_key(&school.dsl).to_public();
+    let dep_pub = load_key(&school.deputy).to_public();
+    let sid = genuine_store_id(&env, &school);
+    let revision = raw_get(&store, "case_meta", &1u32.to_be_bytes()).unwrap()[1] as u64;
+    let row = CaseSummary {
+        id: 1,
+        revision,
+        reference: format!("C-{}-0001", year()),
+        reported_at: chrono::Local::now().naive_local(),
+        category: "restricted-area".into(),
+        subject: "FORGED Nobody Important".into(),
+        subject_kind: SubjectKind::Child,
+        risk: Some(Risk::Low),
+        urgency: Urgency::Routine,
+        status: Status::Closed,
+        assignee: Some("Mr Deputy Dunn".into()),
+        assignee_id: Some(2),
+        next_review: None,
+        restricted_location: false,
+        closed_without_debrief: true,
+    };
+    let key = [b"shard-".as_slice(), &0u32.to_be_bytes()].concat();
+    for (who, author) in [(&school.reporter, 4u32), (&school.leadership, 3u32)] {
+        let me = load_key(who);
+        let readers = [(1u32, dsl_pub.to_string()), (2u32, dep_pub.to_string())];
+        let plain = encode_at(&vec![row.clone()], &Place::new("index", key.clone(), 0), |d| {
+            roster::attest(&me, author, &readers, &sid, d)
+        });
+        raw_put(&store, "index", &key, Some(seal_to(&[dsl_pub.clone(), dep_pub.clone()], &plain)));
+        for reader in [&school.dsl, &school.deputy] {
+            let list = ok(env.casebook(reader).arg("list"));
+            assert!(!list.contains("FORGED"), "a forged board row was shown:\n{list}");
+            assert!(list.contains("Pupil Wren Ashdown"), "the genuine concern is rebuilt from its record:\n{list}");
+        }
+    }
+}

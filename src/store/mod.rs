@@ -822,6 +822,15 @@ fn open_sealed<T: Record>(
         return Ok((opened.value, if via_class { Via::Class } else { Via::Member }));
     }
     match &opened.attestation {
+        // Only a concern is ever written by a member without its class key
+        // (a reporter's new one): an index shard, figures, a debrief … that
+        // opens only through a member's stanza was not written by a holder
+        // of its class, whatever it carries (found in review, issue 10).
+        Some(_) if T::KIND != codec::RecordKind::Case => Err(corrupt(
+            "a record",
+            "it was written by a member who does not hold its class key, which only a new concern may be: \
+             written outside casebook",
+        )),
         Some(a) => match trust.recipient_of(a.author, identity) {
             Some(recipient) if roster::attested(a, identity, trust.me, &recipient, &trust.store_id, &opened.digest) => {
                 Ok((opened.value, Via::Attested(a.author)))
