@@ -1026,6 +1026,7 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         Access::ReadBoard => "read the board".to_string(),
         Access::Unlocked => "opened casebook".to_string(),
         Access::Membership(m) => format!("changed the membership of {}", who(m)),
+        Access::TookBackup => "took a backup of the whole store".to_string(),
     };
     if verify_only {
         if trail.breaks.is_empty() {

@@ -515,7 +515,17 @@ fn served(
         Request::NextCounter(name) => Some(name.clone()),
         _ => None,
     };
+    let scans_cases = matches!(&request, Request::Scan { tree, .. } if tree == CASES);
     let mut response = carry_out(backend, request);
+    // A page of concern records read in one go is each concern opened
+    // (found in review: a client could read them all unaudited).
+    if scans_cases && let Response::Entries(entries) = &response {
+        for (key, _) in entries {
+            if let Ok(id) = <[u8; 4]>::try_from(key.as_slice()) {
+                backend.note_access(member, crate::store::audit::Access::OpenedConcern(u32::from_be_bytes(id)));
+            }
+        }
+    }
     // A member learns which records moved only in trees their role may
     // read: leadership is not told which concerns were written (P9-e).
     if let Response::Changed(Some(changed)) = &mut response {
@@ -579,6 +589,9 @@ fn take_backup(
         Ok(f) => f,
         Err(e) => return Response::Failed(format!("no room for a backup on the server: {e}")),
     };
+    if let Standing::Member { member, .. } = standing {
+        backend.note_access(*member, crate::store::audit::Access::TookBackup);
+    }
     match backend.backup(&mut file) {
         Ok(summary) => {
             *pending = Some((file, Stamp::of(&summary, "casebook backup, through casebook serve")));
@@ -758,7 +771,9 @@ fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
     let id = |key: &[u8]| <[u8; 4]>::try_from(key).ok().map(u32::from_be_bytes);
     match request {
         Request::Get { tree, key } if tree == CASES => id(key).map(Access::OpenedConcern).into_iter().collect(),
-        Request::Scan { tree, after: None, .. } if tree == INDEX => vec![Access::ReadBoard],
+        // Any read of the board's index, a page or a shard, is reading the
+        // board (noted once a quarter of an hour).
+        Request::Scan { tree, .. } | Request::Get { tree, .. } if tree == INDEX => vec![Access::ReadBoard],
         Request::Apply(batch) => batch
             .writes
             .iter()

@@ -875,3 +875,22 @@ fn a_board_shard_vouched_for_by_a_reporter_or_leader_is_never_shown() {
         }
     }
 }
+
+/// Found in review: through `casebook serve` a client could read every
+/// concern with one listing of the cases tree, and a board shard by key,
+/// with no audit entry. The server notes them now.
+#[test]
+fn a_client_that_lists_every_concern_through_serve_is_audited() {
+    use casebook::store::backend::Backend;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let second = add_concern(&env, &school.reporter, "child:Pupil Ivo Thorne:Year 2", "Second.");
+    let mut server = Server::start(&env);
+    let raw = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    raw.authenticate(&load_key(&school.deputy)).unwrap();
+    assert_eq!(raw.scan("cases").unwrap().len(), 2);
+    drop(raw);
+    server.terminate();
+    let log = ok(env.casebook(&school.dsl).args(["audit", &second]));
+    assert!(log.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with(&format!("opened {second}"))), "{log}");
+}

@@ -48,6 +48,8 @@ pub enum Access {
     Exported(u32),
     /// Added, removed or changed the role of a member (by number).
     Membership(MemberId),
+    /// Took a backup of the whole store (every record, as ciphertext).
+    TookBackup,
 }
 
 impl Access {
@@ -55,7 +57,7 @@ impl Access {
     pub fn concern(self) -> Option<u32> {
         match self {
             Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) => Some(c),
-            Access::ReadBoard | Access::Unlocked | Access::Membership(_) => None,
+            Access::ReadBoard | Access::Unlocked | Access::Membership(_) | Access::TookBackup => None,
         }
     }
 }
