@@ -442,7 +442,14 @@ fn a_store_from_before_authentication_is_bound_by_the_dsls_next_session() {
                 t.insert(k, sealed).unwrap();
             }
         }
-        db.open_tree("settings").unwrap().remove("roster").unwrap();
+        // The school's name too, as an older casebook sealed it.
+        let directory = key_of(AccessClass::Directory);
+        let settings = db.open_tree("settings").unwrap();
+        let school = settings.get("school").unwrap().unwrap();
+        let plain = crypto::open(&school, &[&directory]).unwrap();
+        let legacy = casebook::store::codec::unbind(&plain).unwrap();
+        settings.insert("school", crypto::seal(&legacy, &members, Some(&directory)).unwrap()).unwrap();
+        settings.remove("roster").unwrap();
         db.flush().unwrap();
     }
     std::fs::remove_dir_all(env.path(".local/state/casebook")).unwrap();
@@ -893,4 +900,22 @@ fn a_client_that_lists_every_concern_through_serve_is_audited() {
     server.terminate();
     let log = ok(env.casebook(&school.dsl).args(["audit", &second]));
     assert!(log.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with(&format!("opened {second}"))), "{log}");
+}
+
+/// Found in review: with the roster deleted, a DSL whose casebook had no pin
+/// (a new laptop, a restore) signed whatever member list the files held.
+/// A store whose records were bound had a roster: its absence is refused.
+#[test]
+fn a_roster_removed_from_an_authenticated_store_is_never_adopted_again() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    raw_put(&store, "settings", b"roster", None);
+    std::fs::remove_dir_all(env.path(".local/state/casebook")).unwrap();
+    let err = fails(env.casebook(&school.dsl).arg("list"));
+    assert!(
+        err.contains("authenticated member list is missing, though its records were sealed after it was made"),
+        "{err}"
+    );
+    assert!(raw_get(&store, "settings", b"roster").is_none(), "nothing was signed");
 }

@@ -594,7 +594,9 @@ impl Store {
         }
         session.trust = Trust::of(&session.store.backend, my_id, my_role, &session.members, session.roster.as_ref());
         if let Some(r) = &session.roster {
-            if pin.is_none() && !r.dsls().contains(&mine) {
+            // Said to the DSL too when the list names another DSL: a second
+            // DSL someone slipped in would otherwise pass in silence.
+            if pin.is_none() && (!r.dsls().contains(&mine) || r.dsls().len() > 1) {
                 notices.push(format!(
                     "first session on this store from this account: its DSL's key ({}) is now remembered{}",
                     r.dsls().join(", "),
@@ -1254,6 +1256,21 @@ impl Session {
     /// the member list and class keys as they are now are taken as the
     /// DSL's (trust on first use, said in the session's notices).
     fn adopt_roster(&mut self, records: &[(MemberId, MemberRecord)]) -> Result<(), StoreError> {
+        // A store whose records are already bound had a roster: it was
+        // taken away outside casebook, perhaps to have this session sign a
+        // member list someone else made (found in review). Only a store
+        // from before issue 10, or one just made, is adopted.
+        if let Some(sealed) = self.store.backend.get(SETTINGS, b"school")?
+            && let Some(key) = self.class_key(AccessClass::Directory)
+            && let Ok(plain) = crypto::open(&sealed, &[key, &self.identity])
+            && codec::decode_at::<School>(&plain, &school_place()).is_ok_and(|o| o.bound)
+        {
+            return Err(StoreError::Tampered(
+                "the store's authenticated member list is missing, though its records were sealed after it was made: \
+                 it was removed outside casebook"
+                    .into(),
+            ));
+        }
         let roster = roster::Roster {
             format: roster::Roster::FORMAT,
             store_id: roster::Roster::new_id(),
