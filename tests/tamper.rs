@@ -919,3 +919,40 @@ fn a_roster_removed_from_an_authenticated_store_is_never_adopted_again() {
     );
     assert!(raw_get(&store, "settings", b"roster").is_none(), "nothing was signed");
 }
+
+/// Found in review: salvage sealed the store's class keys to every member
+/// record it found, a forged one included. Now only to the members of the
+/// DSL's authenticated roster; the forged record is left out and named.
+#[test]
+fn salvage_seals_class_keys_only_to_the_members_the_dsl_listed() {
+    use casebook::domain::AccessClass;
+    use casebook::store::crypto;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let (attacker_path, attacker_r) = env.key("attacker");
+    let attacker = load_key(&attacker_path);
+    let deputy_record = raw_get(&store, "members", &2u32.to_be_bytes()).unwrap();
+    let text_ = String::from_utf8_lossy(&deputy_record).into_owned();
+    let at = text_.find("age1").unwrap();
+    let mut forged = deputy_record.clone();
+    forged[at..at + 62].copy_from_slice(attacker_r.as_bytes());
+    raw_put(&store, "members", &9u32.to_be_bytes(), Some(forged));
+    let into = env.path("salvaged");
+    let out = env.casebook(&school.dsl).arg("salvage").arg(&store).arg("--into").arg(&into).output().unwrap();
+    let (said, warned) = text(&out);
+    assert!(
+        said.contains("not in the DSL's authenticated member list") || warned.contains("not in the DSL's"),
+        "{said}\n{warned}"
+    );
+    for class in AccessClass::ALL {
+        let sealed = raw_get(&into, "class_keys", class.tag().as_bytes()).unwrap();
+        assert!(
+            crypto::open(&sealed, &[&attacker]).is_err(),
+            "the {} key was sealed to the forged member",
+            class.tag()
+        );
+    }
+    // The members the DSL listed still open the salvaged store.
+    ok(env.casebook_at(&into, &school.deputy).args(["show", &format!("C-{}-0001", year())]));
+}

@@ -1028,15 +1028,64 @@ pub fn salvage(
     }
     let Carved { mut entries, mut report, class_keys } = carved;
 
-    // Class keys, sealed anew to every recovered member whose role reads
-    // them (as `member add` does): a lost later copy cannot lock anyone out.
-    let recipients: Vec<(crate::domain::Role, x25519::Recipient)> = entries
-        .get(MEMBERS)
-        .into_iter()
-        .flat_map(|m| m.values())
-        .filter_map(|v| codec::from_bytes::<MemberRecord>(v).ok())
-        .filter_map(|m| Some((m.role, parse_recipient(&m.recipient).ok()?)))
-        .collect();
+    // Issue 10 (found in review): the class keys go only to the members the
+    // DSL's authenticated roster names, checked with this key and against
+    // what this member's casebook pinned for the damaged store. A member
+    // record anyone could have written into the damaged files is not enough.
+    let roster = match entries.get(SETTINGS).and_then(|s| s.get(super::roster::ROSTER.as_bytes())).cloned() {
+        Some(bytes) => {
+            let stopped = |why: String| {
+                StoreError::Tampered(format!(
+                    "the damaged store's member list {why}: salvage stopped before sealing any key"
+                ))
+            };
+            let (roster, signer) =
+                super::roster::Roster::open(&bytes, identity).map_err(|e| stopped(format!("does not verify ({e})")))?;
+            let pins = super::pins::Pins::from_env();
+            if let Some(pin) = pins.load(&super::Location::Embedded(damaged.to_path_buf()), &me)?
+                && (pin.store != super::pins::Pin::store_id(&roster.store_id) || !pin.dsls.contains(&signer))
+            {
+                return Err(stopped("is not the one your casebook knew for this store".into()));
+            }
+            Some(roster)
+        }
+        None => {
+            report.notes.push(
+                "no authenticated member list was recovered: the class keys are sealed to every member record \
+                 found; check `casebook member list` in the new store against who should be there"
+                    .into(),
+            );
+            None
+        }
+    };
+    if let Some(r) = &roster
+        && let Some(members) = entries.get_mut(MEMBERS)
+    {
+        members.retain(|k, v| {
+            let listed = codec::from_bytes::<MemberRecord>(v)
+                .is_ok_and(|m| id_of(k).ok().and_then(|id| r.entry(id)).is_some_and(|e| e.recipient == m.recipient));
+            if !listed {
+                report.unopened.push(format!(
+                    "a member record under {k:?} is not in the DSL's authenticated member list: left out, and no key \
+                     is sealed to it"
+                ));
+            }
+            listed
+        });
+    }
+
+    // Class keys, sealed anew to every member whose role reads them (as
+    // `member add` does): a lost later copy cannot lock anyone out.
+    let recipients: Vec<(crate::domain::Role, x25519::Recipient)> = match &roster {
+        Some(r) => r.members.iter().filter_map(|e| Some((e.role, parse_recipient(&e.recipient).ok()?))).collect(),
+        None => entries
+            .get(MEMBERS)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|v| codec::from_bytes::<MemberRecord>(v).ok())
+            .filter_map(|m| Some((m.role, parse_recipient(&m.recipient).ok()?)))
+            .collect(),
+    };
     for class in AccessClass::ALL {
         let key = match class_keys.iter().find(|k| k.class() == class) {
             Some(k) => k.duplicate(),
