@@ -757,6 +757,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut session = cli.session()?;
             let id = session.find(reference)?;
             let case = session.case(id)?;
+            if !session.revision_known(id) {
+                eprintln!(
+                    "casebook: {}'s revision record is damaged or missing, so this may not be its latest revision: \
+                     run `casebook verify` and tell the DSL",
+                    crate::text::safe(&case.concern.reference)
+                );
+            }
             if *json {
                 out!("{}", serde_json::to_string_pretty(&case)?);
             } else {

@@ -1706,6 +1706,13 @@ impl Session {
         Ok(meta.revision)
     }
 
+    /// Whether a concern's revision record reads (issue 11): without it a
+    /// concern still opens, but whether it is its latest revision cannot be
+    /// checked (found in review, issue 10), and `show` says so.
+    pub fn revision_known(&self, id: u32) -> bool {
+        self.case_meta(id).is_ok_and(|m| m.is_some())
+    }
+
     fn case_meta(&self, id: u32) -> Result<Option<CaseMeta>, StoreError> {
         match self.store.backend.get(CASE_META, &be(id))? {
             None => Ok(None),
