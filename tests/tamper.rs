@@ -251,19 +251,6 @@ fn a_whole_store_set_back_to_an_old_copy_is_noticed() {
     ok(env.casebook(&school.deputy).arg("list"));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 // ---- records ------------------------------------------------------------------
 
 fn year() -> String {

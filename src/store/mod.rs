@@ -518,36 +518,17 @@ impl Store {
         };
         let mut keys = Vec::new();
         for &class in my_role.classes() {
-            let what = format!("the {} class key", class.tag());
-            let sealed =
-                self.backend.get(CLASS_KEYS, class.tag().as_bytes())?.ok_or_else(|| corrupt(&what, "it is missing"))?;
-            let plain = crypto::open(&sealed, &[&identity])
-                .map_err(|e| corrupt(&what, format!("{e} (was your membership changed?)")))?;
-            let key = ClassKey::from_bytes(class, &plain).ok_or_else(|| corrupt(&what, "wrong length"))?;
-            if let Some(r) = &roster {
-                // A key sealed to members by someone without the DSL's
-                // roster behind it would re-seal the board to them.
-                if r.commitment_for(class) != Some(&roster::commitment(&key)) {
-                    return Err(StoreError::Tampered(format!("{what} in the store is not the one the DSL gave out")));
-                }
-            }
-            keys.push(key);
+            // A key sealed to members by someone without the DSL's roster
+            // behind it would re-seal the board to them.
+            let commitment = roster.as_ref().map(|r| r.commitment_for(class).copied());
+            keys.push(self.class_key_from_store(class, class.tag(), &identity, commitment)?);
         }
         // Keys being replaced after a member left (membership.rs).
         let mut retired = Vec::new();
         for (name, commitment) in roster.iter().flat_map(|r| r.retired.iter()) {
-            let Some(&class) = my_role.classes().iter().find(|c| membership::retired_name(**c) == *name) else {
-                continue;
-            };
-            let what = format!("the retired {} class key", class.tag());
-            let sealed =
-                self.backend.get(CLASS_KEYS, name.as_bytes())?.ok_or_else(|| corrupt(&what, "it is missing"))?;
-            let plain = crypto::open(&sealed, &[&identity]).map_err(|e| corrupt(&what, e))?;
-            let key = ClassKey::from_bytes(class, &plain).ok_or_else(|| corrupt(&what, "wrong length"))?;
-            if roster::commitment(&key) != *commitment {
-                return Err(StoreError::Tampered(format!("{what} in the store is not the one the DSL gave out")));
+            if let Some(&class) = my_role.classes().iter().find(|c| membership::retired_name(**c) == *name) {
+                retired.push(Arc::new(self.class_key_from_store(class, name, &identity, Some(Some(*commitment)))?));
             }
-            retired.push(Arc::new(key));
         }
         let backend = self.backend.clone();
         let mut session = Session {
@@ -748,8 +729,8 @@ impl Trust {
         }
         let bytes = self.backend.as_ref()?.get(SETTINGS, roster::ROSTER.as_bytes()).ok()??;
         let (now, signer) = roster::Roster::open(&bytes, identity).ok()?;
-        let trusted = self.members.iter().any(|(_, role, r)| *role == Role::Dsl && *r == signer);
-        (trusted && now.store_id == self.store_id).then(|| now.entry(id).map(|e| e.recipient.clone()))?
+        let dsls = self.members.iter().filter(|(_, role, _)| *role == Role::Dsl).map(|(_, _, r)| r.clone());
+        now.follows(&self.store_id, self.epoch, dsls, &signer).then(|| now.entry(id).map(|e| e.recipient.clone()))?
     }
 }
 
@@ -894,6 +875,35 @@ fn verified_roster(
         }
     }
     Ok(roster)
+}
+
+impl Store {
+    /// Unwraps the class key stored under `name` with the member's key and,
+    /// where the store has a roster (`Some`), checks it against the DSL's
+    /// commitment (issue 10).
+    fn class_key_from_store(
+        &self,
+        class: AccessClass,
+        name: &str,
+        identity: &x25519::Identity,
+        commitment: Option<Option<[u8; 32]>>,
+    ) -> Result<ClassKey, StoreError> {
+        let what = if name == class.tag() {
+            format!("the {name} class key")
+        } else {
+            format!("the retired {} class key", class.tag())
+        };
+        let sealed = self.backend.get(CLASS_KEYS, name.as_bytes())?.ok_or_else(|| corrupt(&what, "it is missing"))?;
+        let plain = crypto::open(&sealed, &[identity])
+            .map_err(|e| corrupt(&what, format!("{e} (was your membership changed?)")))?;
+        let key = ClassKey::from_bytes(class, &plain).ok_or_else(|| corrupt(&what, "wrong length"))?;
+        if let Some(expected) = commitment
+            && expected != Some(roster::commitment(&key))
+        {
+            return Err(StoreError::Tampered(format!("{what} in the store is not the one the DSL gave out")));
+        }
+        Ok(key)
+    }
 }
 
 /// The member whose public key is `recipient`, and their role, from the
@@ -1370,7 +1380,7 @@ impl Session {
             roster::RosterError::NotListed => StoreError::Removed(self.public_key()),
             other => StoreError::Tampered(format!("the store's member list is not the one the DSL gave out: {other}")),
         })?;
-        if roster.store_id != current.store_id || roster.epoch < current.epoch || !current.dsls().contains(&signer) {
+        if !roster.follows(&current.store_id, current.epoch, current.dsls().into_iter(), &signer) {
             return Err(StoreError::Tampered("the member list changed in a way no DSL of this store made".into()));
         }
         self.roster = Some(roster);

@@ -112,6 +112,19 @@ impl Roster {
         self.members.iter().filter(|e| e.role == Role::Dsl).map(|e| e.recipient.clone()).collect()
     }
 
+    /// Whether `next`, authenticated by `signer`, may follow a roster of
+    /// this store at `epoch` whose DSLs are `dsls`: the same store, not
+    /// older, from one of those DSLs.
+    pub fn follows(
+        &self,
+        store_id: &StoreId,
+        epoch: u64,
+        mut dsls: impl Iterator<Item = String>,
+        signer: &str,
+    ) -> bool {
+        self.store_id == *store_id && self.epoch >= epoch && dsls.any(|d| d == signer)
+    }
+
     pub fn commitment_for(&self, class: AccessClass) -> Option<&[u8; 32]> {
         self.class_keys.iter().find(|(tag, _)| tag == class.tag()).map(|(_, c)| c)
     }
