@@ -25,6 +25,11 @@ pub enum RecordKind {
     Action,
     Policy,
     Figures,
+    // Issue 12 (P1-a): a person, the sharded people index, and the pupil
+    // roll reporters pick a child from. Appended, like the kinds above.
+    Person,
+    PersonIndex,
+    PupilRoll,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
