@@ -1034,6 +1034,7 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         Access::Unlocked => "opened casebook".to_string(),
         Access::Membership(m) => format!("changed the membership of {}", who(m)),
         Access::TookBackup => "took a backup of the whole store".to_string(),
+        Access::Person(p) => format!("opened or changed person {}", crate::domain::person::person_label(p)),
     };
     if verify_only {
         if trail.breaks.is_empty() {
@@ -1528,7 +1529,7 @@ fn parse_subject(text: &str) -> Result<Subject> {
     if name.is_empty() {
         bail!("--subject {text:?}: give a name after the kind, e.g. child:Name:Year 5");
     }
-    Ok(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
+    Ok(Subject::named(kind, name, parts.next().unwrap_or_default().trim().to_string()))
 }
 
 /// Reads one line of at most `limit` bytes, without its line end; `None`
@@ -1630,7 +1631,7 @@ fn concern_from_json(text: &str) -> Result<NewConcern> {
             let kind = SubjectKind::parse(&s.kind).ok_or_else(|| {
                 anyhow!("malformed concern JSON: subject kind {:?} is not child, staff, parent or visitor", s.kind)
             })?;
-            Ok(Subject { kind, name: s.name, detail: s.detail })
+            Ok(Subject::named(kind, s.name, s.detail))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(NewConcern {

@@ -566,7 +566,7 @@ fn person(rng: &mut StdRng) -> String {
 
 fn subject(scenario: &Scenario, rng: &mut StdRng) -> Subject {
     let detail = scenario.details.choose(rng).expect("non-empty").to_string();
-    Subject { kind: scenario.subject, name: person(rng), detail }
+    Subject::named(scenario.subject, person(rng), detail)
 }
 
 /// The demo's members and where their keys were written.
@@ -637,7 +637,7 @@ pub fn populate(session: &mut Session, count: usize, now: NaiveDateTime, seed: u
         let mut subjects = vec![subj.clone()];
         // Sometimes two children together, from the same year group.
         if scenario.subject == SubjectKind::Child && rng.gen_bool(0.2) {
-            subjects.push(Subject { kind: SubjectKind::Child, name: person(&mut rng), detail: subj.detail.clone() });
+            subjects.push(Subject::named(SubjectKind::Child, person(&mut rng), subj.detail.clone()));
         }
         let mut description = scenario.descriptions.choose(&mut rng).expect("non-empty").replace("{name}", &subj.name);
         let extra = rng.gen_range(1..=2);

@@ -640,11 +640,11 @@ fn a_concern_reference_can_be_shortened_where_it_is_unambiguous() {
         let new = casebook::domain::NewConcern {
             occurred_at: then,
             reported_by: String::new(),
-            subjects: vec![casebook::domain::Subject {
-                kind: casebook::domain::SubjectKind::Child,
-                name: "Pupil Olden".into(),
-                detail: String::new(),
-            }],
+            subjects: vec![casebook::domain::Subject::named(
+                casebook::domain::SubjectKind::Child,
+                "Pupil Olden",
+                String::new(),
+            )],
             category: "restricted-area".into(),
             location: "toilets".into(),
             devices: vec![],

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use casebook::domain::{
     Action, ActionKind, ActionStatus, Author, CaseFile, CaseSummary, Catalogue, Concern, ConcernLink, Debrief,
-    EntryKind, Figures, Lesson, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
+    EntryKind, Figures, Lesson, Part, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
     Triage, TriggerKind, Urgency,
 };
 use casebook::store::codec::{self, MemberName, Record, School};
@@ -28,8 +28,8 @@ fn sample_case() -> CaseFile {
         reported_by: "Mr Fixture, class teacher".into(),
         recorded_by: dsl.clone(),
         subjects: vec![
-            Subject { kind: SubjectKind::Child, name: "Pupil Golden".into(), detail: "Year 5".into() },
-            Subject { kind: SubjectKind::Visitor, name: "Visitor Golden".into(), detail: String::new() },
+            Subject::named(SubjectKind::Child, "Pupil Golden", "Year 5"),
+            Subject::named(SubjectKind::Visitor, "Visitor Golden", String::new()),
         ],
         category: "device-in-exam".into(),
         location: "exam-room".into(),
@@ -90,8 +90,22 @@ fn golden_old<T: Record + PartialEq + std::fmt::Debug>(name: &str, version: u16,
 }
 
 #[test]
-fn case_file_v1() {
-    golden("case", &sample_case());
+fn case_file_v1_migrates() {
+    golden_old("case", 1, &sample_case());
+}
+
+/// Issue 12: format 2 of a case gives each subject a person and a part.
+fn sample_case_v2() -> CaseFile {
+    let mut case = sample_case();
+    case.concern.subjects[0].person = Some(12);
+    case.concern.subjects[1].person = Some(40);
+    case.concern.subjects[1].part = Part::Witness;
+    case
+}
+
+#[test]
+fn case_file_v2() {
+    golden("case", &sample_case_v2());
 }
 
 #[test]
@@ -102,7 +116,7 @@ fn case_index_v1_migrates() {
 
 /// Issue 8 (P9-c): format 2 of the index adds `closed_without_debrief`.
 #[test]
-fn case_index_v2() {
+fn case_index_v2_migrates() {
     let case = sample_case();
     let mut closed = sample_case();
     closed
@@ -111,6 +125,14 @@ fn case_index_v2() {
     let rows =
         vec![CaseSummary::of(7, 3, &case, &Catalogue::seed()), CaseSummary::of(8, 5, &closed, &Catalogue::seed())];
     assert!(rows[1].closed_without_debrief);
+    golden_old("case-index", 2, &rows);
+}
+
+/// Issue 12: format 3 of the index names each concern's people.
+#[test]
+fn case_index_v3() {
+    let rows = vec![CaseSummary::of(7, 3, &sample_case_v2(), &Catalogue::seed())];
+    assert_eq!(rows[0].people, vec![(12, Part::Subject), (40, Part::Witness)]);
     golden("case-index", &rows);
 }
 
@@ -120,7 +142,7 @@ fn case_file_closed_without_debrief_v1() {
     let mut case = sample_case();
     let dsl = case.concern.recorded_by.clone();
     case.close_without_debrief("A one-off; nothing for the school to learn.", &dsl, at(11, 9)).unwrap();
-    golden("case-closed-without-debrief", &case);
+    golden_old("case-closed-without-debrief", 1, &case);
 }
 
 #[test]
@@ -243,8 +265,15 @@ fn bound_envelope_v1() {
     use casebook::store::codec::Attestation;
     let place = Place::new("cases", 7u32.to_be_bytes().to_vec(), 3);
     let attestation = Attestation { author: 4, tags: vec![(1, [9; 32]), (2, [7; 32])] };
+    // The envelope as issue 10 wrote it, around a format 1 case body: it
+    // still opens, the body migrated (issue 12).
+    let old = std::fs::read(golden_path("bound-case", 1)).unwrap();
+    let opened = codec::decode_at::<CaseFile>(&old, &place).unwrap();
+    assert_eq!(opened.value, sample_case());
+    assert_eq!(opened.attestation, Some(attestation.clone()));
+    let sample_case = sample_case_v2;
     let today = codec::encode_at(&sample_case(), &place, |_| Some(attestation.clone()));
-    let path = golden_path("bound-case", 1);
+    let path = golden_path("bound-case-body2", 1);
     if !path.exists() && std::env::var_os("GOLDEN_WRITE").is_some() {
         std::fs::write(&path, &today).unwrap();
     }

@@ -79,7 +79,7 @@ fn concern(s: &mut Session, subject: &str, to: Status) -> (u32, String) {
             NewConcern {
                 occurred_at: t(2, 9),
                 reported_by: String::new(),
-                subjects: vec![Subject { kind: SubjectKind::Child, name: subject.into(), detail: "Year 5".into() }],
+                subjects: vec![Subject::named(SubjectKind::Child, subject, "Year 5")],
                 category: "restricted-area".into(),
                 location: "toilets".into(),
                 devices: vec!["mobile-phone".into()],

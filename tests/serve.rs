@@ -25,7 +25,7 @@ fn new_concern(name: &str, description: &str) -> NewConcern {
     NewConcern {
         occurred_at: now() - chrono::Duration::hours(1),
         reported_by: String::new(),
-        subjects: vec![Subject { kind: SubjectKind::Child, name: name.into(), detail: "Year 4".into() }],
+        subjects: vec![Subject::named(SubjectKind::Child, name, "Year 4")],
         category: "restricted-area".into(),
         location: "toilets".into(),
         devices: vec!["mobile-phone".into()],

@@ -271,11 +271,7 @@ fn forged_case(reference: &str) -> casebook::domain::CaseFile {
         reported_at: at,
         reported_by: "Ms Dee Ess-Ell".into(),
         recorded_by: Author { member: 1, name: "Ms Dee Ess-Ell".into() },
-        subjects: vec![Subject {
-            kind: SubjectKind::Child,
-            name: "Pupil Quillon Marsh".into(),
-            detail: "Year 6".into(),
-        }],
+        subjects: vec![Subject::named(SubjectKind::Child, "Pupil Quillon Marsh", "Year 6")],
         category: "restricted-area".into(),
         location: "toilets".into(),
         devices: vec![],
@@ -853,6 +849,7 @@ fn a_board_shard_vouched_for_by_a_reporter_or_leader_is_never_shown() {
         next_review: None,
         restricted_location: false,
         closed_without_debrief: true,
+        people: Vec::new(),
     };
     let key = [b"shard-".as_slice(), &0u32.to_be_bytes()].concat();
     for (who, author) in [(&school.reporter, 4u32), (&school.leadership, 3u32)] {

@@ -700,11 +700,11 @@ fn control_characters_in_a_record_never_reach_the_screen() {
     let new = casebook::domain::NewConcern {
         occurred_at: fixed_now(),
         reported_by: hostile.into(),
-        subjects: vec![casebook::domain::Subject {
-            kind: casebook::domain::SubjectKind::Child,
-            name: format!("Pupil {hostile}"),
-            detail: hostile.into(),
-        }],
+        subjects: vec![casebook::domain::Subject::named(
+            casebook::domain::SubjectKind::Child,
+            format!("Pupil {hostile}"),
+            hostile,
+        )],
         category: "restricted-area".into(),
         location: "toilets".into(),
         devices: vec![],
@@ -800,11 +800,7 @@ fn plant_review(app: &mut App, days: i64) -> String {
             NewConcern {
                 occurred_at: reported - chrono::Duration::hours(1),
                 reported_by: String::new(),
-                subjects: vec![Subject {
-                    kind: SubjectKind::Child,
-                    name: "Juniper Oakhanger".into(),
-                    detail: "Year 5".into(),
-                }],
+                subjects: vec![Subject::named(SubjectKind::Child, "Juniper Oakhanger", "Year 5")],
                 category: "restricted-area".into(),
                 location: "toilets".into(),
                 devices: vec![],
@@ -1104,11 +1100,7 @@ fn search_is_accent_blind() {
             NewConcern {
                 occurred_at: fixed_now() - chrono::Duration::hours(2),
                 reported_by: String::new(),
-                subjects: vec![Subject {
-                    kind: SubjectKind::Child,
-                    name: "Zoë Ødegård".into(),
-                    detail: "Year 4".into(),
-                }],
+                subjects: vec![Subject::named(SubjectKind::Child, "Zoë Ødegård", "Year 4")],
                 category: "abusive-messages".into(),
                 location: "playground".into(),
                 devices: vec![],
@@ -1485,11 +1477,11 @@ fn a_colleagues_new_concern_leaves_the_selection_on_its_case() {
     let new = casebook::domain::NewConcern {
         occurred_at: fixed_now() - chrono::Duration::minutes(30),
         reported_by: String::new(),
-        subjects: vec![casebook::domain::Subject {
-            kind: casebook::domain::SubjectKind::Child,
-            name: "Pupil Ember Holloway".into(),
-            detail: "Year 5".into(),
-        }],
+        subjects: vec![casebook::domain::Subject::named(
+            casebook::domain::SubjectKind::Child,
+            "Pupil Ember Holloway",
+            "Year 5",
+        )],
         category: "indecent-image".into(),
         location: "toilets".into(),
         devices: vec!["mobile-phone".into()],

@@ -12,6 +12,7 @@ use std::fmt;
 use super::catalogue::Catalogue;
 use super::limits::{self, DESCRIPTION_BYTES, ENTRY_BYTES, NAME_CHARS};
 use super::member::MemberId;
+use super::person::{Part, PersonId};
 
 /// Who did something, with their name as it was at the time (S-c: signed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,9 +63,20 @@ pub struct Subject {
     /// Year group for a child ("Year 5"), job role for staff, relationship for
     /// a parent/carer, organisation for a visitor.
     pub detail: String,
+    /// The person record this subject is (issue 12); none for a subject
+    /// typed before people were kept, until the DSL matches it.
+    pub person: Option<PersonId>,
+    /// Their part in the concern (issue 12).
+    pub part: Part,
 }
 
 impl Subject {
+    /// A subject by name alone, the subject of the concern, not yet a
+    /// person record.
+    pub fn named(kind: SubjectKind, name: impl Into<String>, detail: impl Into<String>) -> Subject {
+        Subject { kind, name: name.into(), detail: detail.into(), person: None, part: Part::Subject }
+    }
+
     pub fn summary(&self) -> String {
         if self.detail.is_empty() {
             format!("{} ({})", self.name, self.kind.label())
@@ -380,6 +392,9 @@ pub enum EntryKind {
     /// P9-c: the DSL's recorded decision that an investigated concern
     /// needs no debrief, with the reason; it closes the concern.
     ClosedWithoutDebrief,
+    /// Issue 12: a subject linked to a person record, or re-pointed when
+    /// two records of one person were merged. Appended, like the one above.
+    People,
 }
 
 impl EntryKind {
@@ -408,6 +423,7 @@ impl EntryKind {
             EntryKind::Note => "note",
             EntryKind::Correction => "correction",
             EntryKind::ClosedWithoutDebrief => "no debrief",
+            EntryKind::People => "people",
         }
     }
 
@@ -592,6 +608,43 @@ impl CaseFile {
             return Err(CaseError::Invalid("an entry cannot be dated in the future".into()));
         }
         Ok(self.append(kind, at, now, author, text.trim().to_string(), None))
+    }
+
+    /// Links subject `index` to a person record with their part in the
+    /// concern (issue 12), or re-points it when records are merged. The
+    /// concern as reported stays as it was but for the link, and the
+    /// chronology says who linked whom (S-a). Allowed on a closed concern:
+    /// its child's history must find it.
+    pub fn link_subject(
+        &mut self,
+        index: usize,
+        person: PersonId,
+        part: Part,
+        person_name: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<(), CaseError> {
+        let count = self.concern.subjects.len();
+        let subject = self.concern.subjects.get_mut(index).ok_or_else(|| {
+            CaseError::Invalid(format!("the concern has {count} subject(s); there is no number {}", index + 1))
+        })?;
+        if subject.person == Some(person) && subject.part == part {
+            return Ok(());
+        }
+        let label = super::person::person_label(person);
+        let text = match subject.person {
+            Some(before) if before != person => format!(
+                "{} ({}) is now {label}, {person_name}, instead of {}",
+                subject.name,
+                part.label(),
+                super::person::person_label(before)
+            ),
+            _ => format!("{} linked to {label}, {person_name}, as {}", subject.name, part.label()),
+        };
+        subject.person = Some(person);
+        subject.part = part;
+        self.append(EntryKind::People, now, now, author, text, None);
+        Ok(())
     }
 
     /// Corrects an entry by superseding it; the original stays (S-c).
@@ -814,7 +867,7 @@ mod tests {
             reported_at: at(10),
             reported_by: "Mr Reporter, Year 5 teacher".into(),
             recorded_by: Author { member: 3, name: "Mr Reporter".into() },
-            subjects: vec![Subject { kind: SubjectKind::Child, name: "Pupil Zed".into(), detail: "Year 5".into() }],
+            subjects: vec![Subject::named(SubjectKind::Child, "Pupil Zed", "Year 5")],
             category: category.into(),
             location: "toilets".into(),
             devices: vec!["mobile-phone".into()],
@@ -1008,11 +1061,7 @@ mod tests {
         let mut n = NewConcern {
             occurred_at: at(9),
             reported_by: "r".repeat(NAME_CHARS + 1),
-            subjects: vec![Subject {
-                kind: SubjectKind::Child,
-                name: "n".repeat(NAME_CHARS + 1),
-                detail: String::new(),
-            }],
+            subjects: vec![Subject::named(SubjectKind::Child, "n".repeat(NAME_CHARS + 1), String::new())],
             category: "restricted-area".into(),
             location: "toilets".into(),
             devices: vec!["mobile-phone".into(); 51],

@@ -241,7 +241,7 @@ mod tests {
             reported_at: at(2026, 3, 2, 10),
             reported_by: "Mr Example".into(),
             recorded_by: dsl(),
-            subjects: vec![Subject { kind: SubjectKind::Child, name: "Pupil Imaginary".into(), detail: String::new() }],
+            subjects: vec![Subject::named(SubjectKind::Child, "Pupil Imaginary", String::new())],
             category: "restricted-area".into(),
             location: "toilets".into(),
             devices: vec![],

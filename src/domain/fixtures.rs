@@ -83,5 +83,6 @@ pub fn row(category: &str, status: Status) -> CaseSummary {
         next_review: None,
         restricted_location: false,
         closed_without_debrief: false,
+        people: Vec::new(),
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::Catalogue;
 use super::concern::{CaseFile, Risk, Status, SubjectKind, Urgency};
+use super::person::{Part, PersonId};
 use super::when::Lateness;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub struct CaseSummary {
     /// P9-c: closed by the DSL's recorded decision that no debrief was
     /// needed (format 2 of the index; see `store::codec`).
     pub closed_without_debrief: bool,
+    /// The people the concern names and their part (format 3, issue 12):
+    /// the board's "other concerns about this child" marker and a
+    /// person's list of concerns come from here without opening a case.
+    pub people: Vec<(PersonId, Part)>,
 }
 
 impl CaseSummary {
@@ -58,6 +63,7 @@ impl CaseSummary {
             next_review: triage.and_then(|t| t.next_review),
             restricted_location: catalogue.location(&c.location).is_some_and(|l| l.restricted),
             closed_without_debrief: case.closed_without_debrief(),
+            people: c.subjects.iter().filter_map(|s| s.person.map(|p| (p, s.part))).collect(),
         }
     }
 
@@ -168,6 +174,7 @@ mod tests {
             next_review: None,
             restricted_location: false,
             closed_without_debrief: false,
+            people: Vec::new(),
         }
     }
 

@@ -50,6 +50,8 @@ pub enum Access {
     Membership(MemberId),
     /// Took a backup of the whole store (every record, as ciphertext).
     TookBackup,
+    /// Opened or changed a person's record (issue 12), by number.
+    Person(u32),
 }
 
 impl Access {
@@ -57,7 +59,9 @@ impl Access {
     pub fn concern(self) -> Option<u32> {
         match self {
             Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) => Some(c),
-            Access::ReadBoard | Access::Unlocked | Access::Membership(_) | Access::TookBackup => None,
+            Access::ReadBoard | Access::Unlocked | Access::Membership(_) | Access::TookBackup | Access::Person(_) => {
+                None
+            }
         }
     }
 }

@@ -102,21 +102,35 @@ fn too_new_or_unknown<T>(format: u16, current: u16) -> Result<T, CodecError> {
     if format > current { Err(CodecError::TooNew(format)) } else { Err(CodecError::UnknownVersion(format)) }
 }
 
+/// A case file. Format 2 (issue 12) gives each subject a person record
+/// and a part in the concern; format 1 subjects migrate as the subject of
+/// the concern with no person yet, for the DSL to match.
 impl Record for CaseFile {
     const KIND: RecordKind = RecordKind::Case;
-    const VERSION: u16 = 1;
-}
-
-/// The board index. Format 2 (issue 8, P9-c) adds
-/// `closed_without_debrief`; format 1 indexes migrate with it false, since
-/// no concern could be closed that way before.
-impl Record for Vec<CaseSummary> {
-    const KIND: RecordKind = RecordKind::CaseIndex;
     const VERSION: u16 = 2;
 
     fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
         match format {
             2 => from_bytes(body),
+            1 => Ok(from_bytes::<v1::CaseFile>(body)?.into()),
+            other => too_new_or_unknown(other, Self::VERSION),
+        }
+    }
+}
+
+/// The board index. Format 2 (issue 8, P9-c) adds
+/// `closed_without_debrief`; format 1 indexes migrate with it false, since
+/// no concern could be closed that way before. Format 3 (issue 12) adds
+/// the people each concern names; older rows name none until their
+/// concern is next written.
+impl Record for Vec<CaseSummary> {
+    const KIND: RecordKind = RecordKind::CaseIndex;
+    const VERSION: u16 = 3;
+
+    fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
+        match format {
+            3 => from_bytes(body),
+            2 => Ok(from_bytes::<Vec<v2::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
             1 => Ok(from_bytes::<Vec<v1::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
             other => too_new_or_unknown(other, Self::VERSION),
         }
@@ -163,7 +177,7 @@ mod v1 {
     use chrono::{NaiveDate, NaiveDateTime};
     use serde::Deserialize;
 
-    use crate::domain::{CategoryCount, Risk, Status, SubjectKind, Urgency};
+    use crate::domain::{Author, CategoryCount, ChronologyEntry, Risk, Source, Status, SubjectKind, Triage, Urgency};
 
     #[derive(Deserialize)]
     pub struct CaseSummary {
@@ -183,9 +197,9 @@ mod v1 {
         restricted_location: bool,
     }
 
-    impl From<CaseSummary> for crate::domain::CaseSummary {
+    impl From<CaseSummary> for super::v2::CaseSummary {
         fn from(o: CaseSummary) -> Self {
-            crate::domain::CaseSummary {
+            super::v2::CaseSummary {
                 id: o.id,
                 revision: o.revision,
                 reference: o.reference,
@@ -205,6 +219,73 @@ mod v1 {
         }
     }
 
+    impl From<CaseSummary> for crate::domain::CaseSummary {
+        fn from(o: CaseSummary) -> Self {
+            super::v2::CaseSummary::from(o).into()
+        }
+    }
+
+    /// A subject before issue 12: a name, no person record.
+    #[derive(Deserialize)]
+    pub struct Subject {
+        kind: SubjectKind,
+        name: String,
+        detail: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Concern {
+        reference: String,
+        occurred_at: NaiveDateTime,
+        reported_at: NaiveDateTime,
+        reported_by: String,
+        recorded_by: Author,
+        subjects: Vec<Subject>,
+        category: String,
+        location: String,
+        devices: Vec<String>,
+        description: String,
+        immediate_action: String,
+        source: Source,
+    }
+
+    #[derive(Deserialize)]
+    pub struct CaseFile {
+        concern: Concern,
+        triage: Vec<Triage>,
+        chronology: Vec<ChronologyEntry>,
+        status: Status,
+    }
+
+    impl From<CaseFile> for crate::domain::CaseFile {
+        fn from(o: CaseFile) -> Self {
+            let c = o.concern;
+            crate::domain::CaseFile {
+                concern: crate::domain::Concern {
+                    reference: c.reference,
+                    occurred_at: c.occurred_at,
+                    reported_at: c.reported_at,
+                    reported_by: c.reported_by,
+                    recorded_by: c.recorded_by,
+                    subjects: c
+                        .subjects
+                        .into_iter()
+                        .map(|s| crate::domain::Subject::named(s.kind, s.name, s.detail))
+                        .collect(),
+                    category: c.category,
+                    location: c.location,
+                    devices: c.devices,
+                    description: c.description,
+                    immediate_action: c.immediate_action,
+                    source: c.source,
+                },
+                triage: o.triage,
+                chronology: o.chronology,
+                status: o.status,
+            }
+        }
+    }
+
     #[derive(Deserialize)]
     pub struct Figures {
         computed_at: NaiveDateTime,
@@ -214,6 +295,56 @@ mod v1 {
     impl From<Figures> for crate::domain::Figures {
         fn from(o: Figures) -> Self {
             crate::domain::Figures { computed_at: o.computed_at, counts: o.counts, closed_without_debrief: 0 }
+        }
+    }
+}
+
+/// Bodies as format 2 wrote them. Never change these either.
+mod v2 {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use serde::Deserialize;
+
+    use crate::domain::{Risk, Status, SubjectKind, Urgency};
+
+    #[derive(Deserialize)]
+    pub struct CaseSummary {
+        pub id: u32,
+        pub revision: u64,
+        pub reference: String,
+        pub reported_at: NaiveDateTime,
+        pub category: String,
+        pub subject: String,
+        pub subject_kind: SubjectKind,
+        pub risk: Option<Risk>,
+        pub urgency: Urgency,
+        pub status: Status,
+        pub assignee: Option<String>,
+        pub assignee_id: Option<u32>,
+        pub next_review: Option<NaiveDate>,
+        pub restricted_location: bool,
+        pub closed_without_debrief: bool,
+    }
+
+    impl From<CaseSummary> for crate::domain::CaseSummary {
+        fn from(o: CaseSummary) -> Self {
+            crate::domain::CaseSummary {
+                id: o.id,
+                revision: o.revision,
+                reference: o.reference,
+                reported_at: o.reported_at,
+                category: o.category,
+                subject: o.subject,
+                subject_kind: o.subject_kind,
+                risk: o.risk,
+                urgency: o.urgency,
+                status: o.status,
+                assignee: o.assignee,
+                assignee_id: o.assignee_id,
+                next_review: o.next_review,
+                restricted_location: o.restricted_location,
+                closed_without_debrief: o.closed_without_debrief,
+                people: Vec::new(),
+            }
         }
     }
 }

@@ -235,6 +235,9 @@ impl Session {
                 AccessClass::Case => {
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
+                    // Issue 12: people are case detail too.
+                    self.reseal_tree::<crate::domain::Person>(PEOPLE, *class, &mut done, progress)?;
+                    self.reseal_tree::<Vec<crate::domain::PersonSummary>>(PEOPLE_INDEX, *class, &mut done, progress)?;
                 }
                 AccessClass::Oversight => {
                     self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done, progress)?;
@@ -242,7 +245,10 @@ impl Session {
                     self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done, progress)?;
                     self.reseal_tree::<Figures>(FIGURES, *class, &mut done, progress)?;
                 }
-                AccessClass::Directory => self.reseal_directory(&mut done, progress)?,
+                AccessClass::Directory => {
+                    self.reseal_directory(&mut done, progress)?;
+                    self.reseal_tree::<Vec<crate::domain::RollEntry>>(ROLL, *class, &mut done, progress)?;
+                }
             }
         }
         Ok(done)
@@ -269,7 +275,7 @@ impl Session {
         } else {
             HashMap::new()
         };
-        let recipients = if tree == INDEX { Vec::new() } else { self.recipients_for(class)? };
+        let recipients = if tree == INDEX || tree == PEOPLE_INDEX { Vec::new() } else { self.recipients_for(class)? };
         let mut rewrites = Vec::new();
         for (k, v) in self.store.backend.scan(tree)? {
             // A case without a readable revision record, or under a key

@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod identity;
 pub mod membership;
 pub mod oversight;
+pub mod people;
 pub mod pins;
 pub mod roster;
 pub mod salvage;
@@ -65,17 +66,38 @@ pub(crate) mod trees {
     /// Who opened or changed which concern, and when (issue 10; clear
     /// numbers only, hash-chained: see `audit.rs`).
     pub const AUDIT: &str = "audit";
+    /// People (issue 12): person records and their sealed index (Case
+    /// class), and the pupil roll every member's concern form reads
+    /// (Directory class: a child's name and year group only).
+    pub const PEOPLE: &str = "people";
+    pub const PEOPLE_INDEX: &str = "people_index";
+    pub const ROLL: &str = "roll";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
+    pub const CASE_TREES: [&str; 6] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 14] = [
-        SETTINGS, MEMBERS, CLASS_KEYS, CASES, CASE_META, CASE_REFS, INDEX, COUNTERS, DEBRIEFS, ACTIONS, POLICIES,
-        FIGURES, REFUSALS, AUDIT,
+    pub const ALL: [&str; 17] = [
+        SETTINGS,
+        MEMBERS,
+        CLASS_KEYS,
+        CASES,
+        CASE_META,
+        CASE_REFS,
+        INDEX,
+        COUNTERS,
+        DEBRIEFS,
+        ACTIONS,
+        POLICIES,
+        FIGURES,
+        REFUSALS,
+        AUDIT,
+        PEOPLE,
+        PEOPLE_INDEX,
+        ROLL,
     ];
 }
 use trees::*;
@@ -539,6 +561,7 @@ impl Store {
             me: my_id,
             my_role,
             index: None,
+            people_cache: None,
             board_seen: None,
             member_damage: Vec::new(),
             members_skipped: skipped.len(),
@@ -1123,6 +1146,8 @@ pub struct Session {
     notices: Vec<String>,
     /// What opening a record checks against (issue 10).
     trust: Trust,
+    /// The decrypted people index, once loaded (issue 12).
+    people_cache: Option<people::PeopleCache>,
 }
 
 /// A concern just recorded: its store id and its reference.
@@ -1430,6 +1455,7 @@ impl Session {
             me: self.me,
             my_role: self.my_role,
             index: None,
+            people_cache: None,
             board_seen: None,
             member_damage: self.member_damage.clone(),
             members_skipped: self.members_skipped,
@@ -1645,7 +1671,8 @@ impl Session {
 
     /// Records a concern. Any member may; a reporter's record is sealed to
     /// the DSL and deputies only, so they cannot read it back (P9-a, P9-e).
-    pub fn record_concern(&mut self, new: NewConcern, now: NaiveDateTime) -> Result<Recorded, StoreError> {
+    pub fn record_concern(&mut self, mut new: NewConcern, now: NaiveDateTime) -> Result<Recorded, StoreError> {
+        self.check_subject_people(&mut new.subjects)?;
         let errors = new.validate(self.catalogue(), now);
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));

@@ -82,18 +82,15 @@ pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
 pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTime) -> Option<NewConcern> {
     form.clear_errors();
     let kind = SubjectKind::parse(&form.choice("kind")).unwrap_or(SubjectKind::Child);
-    let mut subjects = vec![Subject {
-        kind,
-        name: form.text("name").trim().to_string(),
-        detail: form.text("detail").trim().to_string(),
-    }];
+    let mut subjects =
+        vec![Subject::named(kind, form.text("name").trim().to_string(), form.text("detail").trim().to_string())];
     for other in form.text("others").split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let mut parts = other.splitn(3, ':');
         let kind = parts.next().and_then(SubjectKind::parse);
         let name = parts.next().unwrap_or_default().trim().to_string();
         match kind {
             Some(kind) if !name.is_empty() => {
-                subjects.push(Subject { kind, name, detail: parts.next().unwrap_or_default().trim().to_string() })
+                subjects.push(Subject::named(kind, name, parts.next().unwrap_or_default().trim().to_string()))
             }
             _ => form.set_error("others", format!("{other:?}: write kind:Name:detail, e.g. child:Sam Example:Year 4")),
         }

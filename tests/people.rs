@@ -1,0 +1,281 @@
+//! Issue 12: people, concerns linked to them with their part, a person's
+//! whole history, merging, the pupil roll and the MIS import, over a real
+//! temp store with real age encryption, and Debian's `age` on the raw
+//! records to prove who can open a person's record.
+
+mod common;
+use common::*;
+
+use std::path::PathBuf;
+
+use age::x25519::Identity;
+use casebook::domain::person::{LinkKind, PersonDetails};
+use casebook::domain::{EntryKind, NewConcern, Part, Role, Source, Status, Subject, SubjectKind};
+use casebook::store::people::SubjectMatch;
+use casebook::store::{Session, Store, StoreError};
+use chrono::{NaiveDate, NaiveDateTime};
+
+fn t(day: u32, h: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, day).unwrap().and_hms_opt(h, 0, 0).unwrap()
+}
+
+struct Lib {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    dsl: Identity,
+    deputy: Identity,
+    lead: Identity,
+    reporter: Identity,
+}
+
+impl Lib {
+    fn new() -> Lib {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let dsl = Identity::generate();
+        let store = Store::create(&path, "Fictional Primary", "Ms Dee Ess-Ell", &dsl.to_public().to_string()).unwrap();
+        let mut s = store.unlock(dsl.clone()).unwrap();
+        let mut add = |name: &str, role| {
+            let id = Identity::generate();
+            s.add_member(name, role, &id.to_public().to_string()).unwrap();
+            id
+        };
+        let deputy = add("Mr Deputy Fictional", Role::Deputy);
+        let lead = add("Ms Head Fictional", Role::Leadership);
+        let reporter = add("Mx Teacher Fictional", Role::Reporter);
+        drop(s);
+        Lib { _dir: dir, path, dsl, deputy, lead, reporter }
+    }
+
+    fn open(&self, who: &Identity) -> Session {
+        Store::open(&self.path).unwrap().unlock(who.clone()).unwrap()
+    }
+}
+
+fn child(name: &str, year: &str, upn: &str) -> PersonDetails {
+    PersonDetails { name: name.into(), detail: year.into(), school_id: upn.into(), ..Default::default() }
+}
+
+fn concern_about(subjects: Vec<Subject>, description: &str) -> NewConcern {
+    NewConcern {
+        occurred_at: t(2, 9),
+        reported_by: String::new(),
+        subjects,
+        category: "abusive-messages".into(),
+        location: "classroom".into(),
+        devices: vec![],
+        description: description.into(),
+        immediate_action: String::new(),
+        source: Source::StaffReport,
+    }
+}
+
+fn linked(person: u32, part: Part) -> Subject {
+    let mut s = Subject::named(SubjectKind::Child, "", "");
+    s.person = Some(person);
+    s.part = part;
+    s
+}
+
+#[test]
+fn a_child_is_found_accent_blind_and_their_concerns_make_one_history() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let zoe = dsl.add_person(SubjectKind::Child, child("Zoë Ødegård", "Year 5", "A123456789012"), t(1, 9)).unwrap();
+    let milo = dsl.add_person(SubjectKind::Child, child("Milo Loxley-Vane", "Year 3", ""), t(1, 9)).unwrap();
+    // Typed without accents, found; the same UPN twice is refused by name.
+    let hits = dsl.find_people("zoe odegard", 10).unwrap();
+    assert_eq!(hits.iter().map(|p| p.id).collect::<Vec<_>>(), vec![zoe.id]);
+    let err = dsl.add_person(SubjectKind::Child, child("Zoe Odegard", "Year 5", "a123456789012"), t(1, 9)).unwrap_err();
+    assert!(err.to_string().contains(&zoe.label()), "{err}");
+
+    let first =
+        dsl.record_concern(concern_about(vec![linked(zoe.id, Part::Subject)], "First message."), t(2, 10)).unwrap();
+    let second = dsl
+        .record_concern(
+            concern_about(vec![linked(milo.id, Part::Alleged), linked(zoe.id, Part::Subject)], "Second message."),
+            t(3, 10),
+        )
+        .unwrap();
+    let witness = dsl.record_concern(concern_about(vec![linked(zoe.id, Part::Witness)], "Saw it."), t(4, 10)).unwrap();
+    // The subject took the person's name from the record.
+    let case = dsl.case(first.id).unwrap();
+    assert_eq!(case.concern.subjects[0].name, "Zoë Ødegård");
+    assert_eq!(case.concern.subjects[0].detail, "Year 5");
+
+    let view = dsl.person_view(zoe.id).unwrap();
+    let refs: Vec<&str> = view.concerns.iter().map(|(r, _)| r.reference.as_str()).collect();
+    assert_eq!(refs, vec![witness.reference.as_str(), second.reference.as_str(), first.reference.as_str()]);
+    assert_eq!(view.about_counts(), (2, 2), "a witness's concern is not one about her");
+    // One chronology across the concerns, newest first, each entry with its concern.
+    let chron: Vec<&str> = view.chronology.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(chron.first().copied(), Some(witness.reference.as_str()));
+    assert!(chron.contains(&first.reference.as_str()) && chron.contains(&"person"));
+    assert!(view.chronology.windows(2).all(|w| w[0].1.at >= w[1].1.at), "newest first");
+
+    // The board rows carry the people, for the "other concerns" marker.
+    let board = dsl.board().unwrap();
+    let row = board.rows.iter().find(|r| r.id == second.id).unwrap();
+    assert_eq!(row.people, vec![(milo.id, Part::Alleged), (zoe.id, Part::Subject)]);
+}
+
+#[test]
+fn an_ambiguous_name_asks_and_an_unknown_person_is_refused() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    dsl.add_person(SubjectKind::Child, child("Zoë Ødegård", "Year 5", ""), t(1, 9)).unwrap();
+    dsl.add_person(SubjectKind::Child, child("Zoe Odegard", "Year 2", ""), t(1, 9)).unwrap();
+    match dsl.match_subject(Some(SubjectKind::Child), "ZOE ODEGARD").unwrap() {
+        SubjectMatch::Ambiguous(both) => assert_eq!(both.len(), 2),
+        other => panic!("expected to be asked, got {other:?}"),
+    }
+    let err = dsl.record_concern(concern_about(vec![linked(99, Part::Subject)], "x"), t(2, 9)).unwrap_err();
+    assert!(err.to_string().contains("P-0099 is not a person on record"), "{err}");
+}
+
+#[test]
+fn a_reporter_picks_a_pupil_from_the_roll_and_reads_nothing_else() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let mut details = child("Noor Pell", "Year 1", "N123456789012");
+    details.date_of_birth = NaiveDate::from_ymd_opt(2020, 1, 2);
+    details.note = "PLANTED-PERSON-NOTE".into();
+    let noor = dsl.add_person(SubjectKind::Child, details, t(1, 9)).unwrap();
+    dsl.add_person(SubjectKind::Staff, child("Ms Staff Fictional", "Teacher", "S1"), t(1, 9)).unwrap();
+    drop(dsl);
+
+    let mut reporter = lib.open(&lib.reporter);
+    let roll = reporter.roll().unwrap();
+    assert_eq!(roll.len(), 1, "children only");
+    assert_eq!((roll[0].name.as_str(), roll[0].year_group.as_str()), ("Noor Pell", "Year 1"));
+    assert!(matches!(reporter.people(), Err(StoreError::Forbidden { .. })));
+    assert!(matches!(reporter.person(noor.id), Err(StoreError::Forbidden { .. })));
+    let SubjectMatch::One(p) = reporter.match_subject(Some(SubjectKind::Child), "noor pell").unwrap() else {
+        panic!("the reporter finds the pupil on the roll")
+    };
+    assert_eq!(p.date_of_birth, None, "the roll holds no date of birth");
+    assert_eq!(p.school_id, "", "nor the UPN");
+    let recorded =
+        reporter.record_concern(concern_about(vec![linked(noor.id, Part::Subject)], "Seen upset."), t(2, 9)).unwrap();
+    drop(reporter);
+
+    let mut lead = lib.open(&lib.lead);
+    assert!(matches!(lead.people(), Err(StoreError::Forbidden { .. })));
+    drop(lead);
+
+    let mut dsl = lib.open(&lib.dsl);
+    let view = dsl.person_view(noor.id).unwrap();
+    assert_eq!(view.concerns.len(), 1);
+    assert_eq!(view.concerns[0].0.reference, recorded.reference);
+    drop(dsl);
+
+    // At rest: neither the note nor the UPN is in clear anywhere.
+    assert_no_plaintext(&lib.path, &["PLANTED-PERSON-NOTE", "N123456789012", "Noor Pell"]);
+}
+
+#[test]
+fn only_the_dsl_and_deputies_hold_a_key_to_a_person_record() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let p = dsl.add_person(SubjectKind::Child, child("Tam Quill", "Year 6", ""), t(1, 9)).unwrap();
+    drop(dsl);
+    let deputy = lib.open(&lib.deputy);
+    assert_eq!(deputy.person(p.id).unwrap().name, "Tam Quill");
+    drop(deputy);
+    // Raw records: Debian's age opens the person record with the deputy's
+    // key, and not with leadership's or the reporter's.
+    let raw = raw_record(&lib.path, "people", &p.id.to_be_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = dir.path().join("person.age");
+    std::fs::write(&sealed, raw).unwrap();
+    for (who, opens) in [(&lib.deputy, true), (&lib.lead, false), (&lib.reporter, false)] {
+        let key = dir.path().join("key.txt");
+        std::fs::write(&key, format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&who.to_string()))).unwrap();
+        let out = age_tool("age").args(["-d", "-i"]).arg(&key).arg(&sealed).output().unwrap();
+        assert_eq!(out.status.success(), opens, "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // The deputy leaves: the person record, the people index and the roll
+    // are sealed again, and their key opens none of them (issue 10 + 12).
+    let mut dsl = lib.open(&lib.dsl);
+    let deputy_id = dsl.members().iter().find(|m| m.role == Role::Deputy).unwrap().id;
+    dsl.remove_member(deputy_id).unwrap();
+    drop(dsl);
+    let key = dir.path().join("deputy.txt");
+    std::fs::write(&key, format!("{}\n", age::secrecy::ExposeSecret::expose_secret(&lib.deputy.to_string()))).unwrap();
+    for tree in ["people", "people_index", "roll"] {
+        let db = sled::open(&lib.path).unwrap();
+        let values: Vec<Vec<u8>> = db.open_tree(tree).unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect();
+        drop(db);
+        assert!(!values.is_empty(), "{tree} holds records");
+        for v in values {
+            std::fs::write(&sealed, v).unwrap();
+            let out = age_tool("age").args(["-d", "-i"]).arg(&key).arg(&sealed).output().unwrap();
+            assert!(!out.status.success(), "the departed deputy opened a record of {tree}");
+        }
+    }
+    let dsl = lib.open(&lib.dsl);
+    assert_eq!(dsl.person(p.id).unwrap().name, "Tam Quill", "the DSL still reads it");
+}
+
+fn raw_record(path: &std::path::Path, tree: &str, key: &[u8]) -> Vec<u8> {
+    let db = sled::open(path).unwrap();
+    db.open_tree(tree).unwrap().get(key).unwrap().unwrap().to_vec()
+}
+
+#[test]
+fn two_records_of_one_child_merge_and_a_misspelling_is_corrected() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let keep = dsl.add_person(SubjectKind::Child, child("Ellie Marsh", "Year 4", "E123456789012"), t(1, 9)).unwrap();
+    let other = dsl.add_person(SubjectKind::Child, child("Elly Marsh", "", ""), t(1, 9)).unwrap();
+    let sister = dsl.add_person(SubjectKind::Child, child("Fern Marsh", "Year 2", ""), t(1, 9)).unwrap();
+    dsl.link_people(other.id, LinkKind::Sibling, sister.id, "", t(1, 10)).unwrap();
+    let c = dsl.record_concern(concern_about(vec![linked(other.id, Part::Subject)], "About Elly."), t(2, 9)).unwrap();
+
+    let merged = dsl.merge_people(keep.id, other.id, t(3, 9)).unwrap();
+    assert!(merged.other_names.contains(&"Elly Marsh".to_string()));
+    assert_eq!(merged.siblings().collect::<Vec<_>>(), vec![sister.id], "the sibling link moved");
+    assert_eq!(dsl.person(sister.id).unwrap().siblings().collect::<Vec<_>>(), vec![keep.id]);
+    assert_eq!(dsl.person(other.id).unwrap().merged_into, Some(keep.id), "the merged record is kept");
+    // The concern now names the kept record; its chronology says so.
+    let case = dsl.case(c.id).unwrap();
+    assert_eq!(case.concern.subjects[0].person, Some(keep.id));
+    assert!(case.chronology.iter().any(|e| e.kind == EntryKind::People && e.text.contains(&other.label())));
+    let view = dsl.person_view(keep.id).unwrap();
+    assert_eq!(view.concerns.len(), 1);
+    assert!(view.chronology.iter().any(|(r, e)| r == "person" && e.text.contains("merged with")));
+    // A search by the old spelling finds the kept record, not the merged one.
+    let hits = dsl.find_people("elly", 10).unwrap();
+    assert_eq!(hits.iter().map(|p| p.id).collect::<Vec<_>>(), vec![keep.id]);
+
+    let renamed = dsl.rename_person(keep.id, "Ellie Marsh-Lowe", t(4, 9)).unwrap();
+    assert!(renamed.other_names.contains(&"Ellie Marsh".to_string()), "the earlier spelling is kept");
+    drop(dsl);
+    // Only the DSL merges.
+    let mut deputy = lib.open(&lib.deputy);
+    assert!(matches!(deputy.merge_people(keep.id, sister.id, t(5, 9)), Err(StoreError::Forbidden { .. })));
+}
+
+#[test]
+fn subjects_typed_before_people_were_kept_are_grouped_and_adopted() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let named = |name: &str| Subject::named(SubjectKind::Child, name, "Year 5");
+    let a = dsl.record_concern(concern_about(vec![named("Zoë Ødegård")], "One."), t(2, 9)).unwrap();
+    let b = dsl.record_concern(concern_about(vec![named("zoe  odegard")], "Two."), t(3, 9)).unwrap();
+    dsl.record_concern(concern_about(vec![named("Milo Loxley-Vane")], "Three."), t(4, 9)).unwrap();
+    let groups = dsl.unlinked_subjects().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0].subjects.len(), 2, "accent- and case-blind");
+    let person = dsl.adopt_group(&groups[0], None, t(5, 9)).unwrap();
+    for id in [a.id, b.id] {
+        assert_eq!(dsl.case(id).unwrap().concern.subjects[0].person, Some(person.id));
+    }
+    assert_eq!(dsl.unlinked_subjects().unwrap().len(), 1);
+    // A closed concern is linked too: the child's history must find it.
+    let closed = dsl.record_concern(concern_about(vec![named("Milo Loxley-Vane")], "Four."), t(6, 9)).unwrap();
+    dsl.transition(closed.id, Status::Closed, "No further action.", t(6, 10)).ok();
+    let groups = dsl.unlinked_subjects().unwrap();
+    let milo = dsl.adopt_group(&groups[0], None, t(7, 9)).unwrap();
+    assert_eq!(dsl.person_view(milo.id).unwrap().concerns.len(), 2);
+}
