@@ -279,3 +279,131 @@ fn subjects_typed_before_people_were_kept_are_grouped_and_adopted() {
     let milo = dsl.adopt_group(&groups[0], None, t(7, 9)).unwrap();
     assert_eq!(dsl.person_view(milo.id).unwrap().concerns.len(), 2);
 }
+
+// ---- the real binary: MIS import, concerns naming people ------------------
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mis").join(name)
+}
+
+#[test]
+fn an_mis_export_imports_reruns_each_term_and_refuses_a_malformed_file_whole() {
+    let env = Env::new();
+    let school = env.school();
+    // Dry run: says what it would do, changes nothing.
+    let out = ok(env.casebook(&school.dsl).args(["people", "import", "--dry-run"]).arg(fixture("pupils.csv")));
+    assert!(out.contains("Dry run, nothing changed: 5 added"), "{out}");
+    assert!(ok(env.casebook(&school.dsl).args(["people", "list"])).contains("No people yet."));
+
+    let out = ok(env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("pupils.csv")));
+    assert!(out.contains("5 added, 0 updated, 0 unchanged, 2 parent(s)/carer(s) added"), "{out}");
+    assert!(out.contains("Skipped line 6: it repeats line 3"), "{out}");
+    let list = ok(env.casebook(&school.dsl).args(["people", "list", "year", "3"]));
+    assert!(list.contains("Milo Loxley-Vane") && !list.contains("Ivy"), "{list}");
+    // Accent-blind, and the legal name finds the pupil too.
+    assert!(ok(env.casebook(&school.dsl).args(["people", "list", "zoe", "odegard"])).contains("Zoë Ødegård"));
+    assert!(ok(env.casebook(&school.dsl).args(["people", "list", "millicent"])).contains("Milo Loxley-Vane"));
+    let show = ok(env.casebook(&school.dsl).args(["people", "show", "A100000000003"]));
+    assert!(show.contains("Born: 2015-11-14; kept until 2040-11-14 (25th birthday)"), "{show}");
+    assert!(show.contains("child of: ") && show.contains("Ros Loxley-Vane"), "{show}");
+    assert!(show.contains("sibling: P-0003 Milo Loxley-Vane"), "children sharing a parent/carer are siblings: {show}");
+    // The two Loxley-Vane children share one parent record.
+    let ros = ok(env.casebook(&school.dsl).args(["people", "list", "ros"]));
+    assert_eq!(ros.lines().count(), 2, "one header, one Ros: {ros}");
+
+    // A malformed file: each bad row named by line, nothing imported.
+    let out = env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("malformed.csv")).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    for line in ["line 3: the UPN", "line 4: the date of birth", "line 5: has 3 fields"] {
+        assert!(stderr.contains(line), "{line} in {stderr}");
+    }
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert!(!ok(env.casebook(&school.dsl).args(["people", "list"])).contains("Ash Morrow"));
+    // --skip-bad imports the rows that read.
+    let out = ok(env.casebook(&school.dsl).args(["people", "import", "--skip-bad"]).arg(fixture("malformed.csv")));
+    assert!(out.contains("1 added, 0 updated, 1 unchanged"), "{out}");
+
+    // Next term: year groups move on, a preferred name changes, one joins.
+    let out = ok(env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("next-term.csv")));
+    assert!(out.contains("1 added, 5 updated, 0 unchanged"), "{out}");
+    assert!(out.contains("Milly Loxley-Vane (line 3): name (was Milo Loxley-Vane), year group"), "{out}");
+    let milly = ok(env.casebook(&school.dsl).args(["people", "show", "A100000000002"]));
+    assert!(milly.contains("Also known as: Millicent Loxley-Vane; Milo Loxley-Vane"), "{milly}");
+    // Run again: nothing changes.
+    let out = ok(env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("next-term.csv")));
+    assert!(out.contains("0 added, 0 updated, 6 unchanged"), "{out}");
+
+    // Leadership and reporters hold no key to people.
+    let err = fails(env.casebook(&school.leadership).args(["people", "list"]));
+    assert!(err.contains("read people") || err.contains("not allowed") || err.contains("cannot"), "{err}");
+    fails(env.casebook(&school.reporter).args(["people", "import"]).arg(fixture("pupils.csv")));
+    assert_no_plaintext(&env.store(), &["A100000000003", "Loxley-Vane", "Hal"]);
+}
+
+#[test]
+fn a_concern_names_people_by_name_or_number_and_an_ambiguous_name_is_asked() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("pupils.csv")));
+    // A reporter picks a pupil from the roll by name; the DSL's view links it.
+    let reference = add_concern(&env, &school.reporter, "child:Zoe Odegard", "Phone seen in the toilets.");
+    let show = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(show.contains("Zoë Ødegård (child, Year 5) P-0001"), "{show}");
+    // A name nobody has: the DSL's concern adds a person on the spot.
+    let out = ok(env.casebook(&school.dsl).args(concern_args("child:Rowan Birch:Year 2", "x")));
+    assert!(out.contains("Added P-") && out.contains("Rowan Birch (child, Year 2) to people."), "{out}");
+    // Two people of one name: asked, never guessed, nothing recorded.
+    ok(env.casebook(&school.dsl).args([
+        "people",
+        "add",
+        "--kind",
+        "child",
+        "--name",
+        "Zoe Odegard",
+        "--detail",
+        "Year 1",
+    ]));
+    let err = fails(env.casebook(&school.dsl).args(concern_args("child:ZOË ØDEGÅRD", "y")));
+    assert!(err.contains("could be P-0001") && err.contains("nothing was recorded"), "{err}");
+    // By number, with a part.
+    let out = ok(env.casebook(&school.dsl).args(concern_args("witness=P-0001", "z")));
+    let witness = out.trim().lines().last().unwrap().trim_start_matches("Recorded ").trim_end_matches('.').to_string();
+    let person = ok(env.casebook(&school.dsl).args(["people", "show", "P-0001"]));
+    assert!(person.contains(&witness) && person.contains("witness"), "{person}");
+    assert!(person.contains("Concerns (1 about them, 1 open)"), "{person}");
+    // JSON takes a person too, and an unknown one is refused.
+    let json =
+        r#"{"subjects":[{"person":"P-0099"}],"category":"restricted-area","location":"toilets","description":"j"}"#;
+    let mut child = env
+        .casebook(&school.dsl)
+        .args(["concern", "add", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), json.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("P-0099 is not a person on record"), "{err}");
+}
+
+#[test]
+fn the_dsl_links_an_old_concerns_subject_and_merges_duplicates_from_the_cli() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = add_concern(&env, &school.reporter, "child:Kit Fenwick:Year 2", "Old concern.");
+    let out = ok(env.casebook(&school.dsl).args(["people", "unlinked"]));
+    assert!(out.contains("1. Kit Fenwick (child) on ") && out.contains("no one on record"), "{out}");
+    ok(env.casebook(&school.dsl).args(["people", "adopt", "1"]));
+    assert!(ok(env.casebook(&school.dsl).args(["people", "unlinked"])).contains("Every subject is linked"));
+    ok(env.casebook(&school.dsl).args(["people", "add", "--kind", "child", "--name", "Kit Fenwik"]));
+    ok(env.casebook(&school.dsl).args(["people", "merge", "Kit Fenwick", "Kit Fenwik"]));
+    let show = ok(env.casebook(&school.dsl).args(["people", "show", "Kit Fenwick"]));
+    assert!(show.contains("Also known as: Kit Fenwik") && show.contains(&reference), "{show}");
+    assert!(show.contains("merged with P-0002 (Kit Fenwik)"), "{show}");
+    let err = fails(env.casebook(&school.deputy).args(["people", "merge", "P-0001", "P-0002"]));
+    assert!(err.contains("only the DSL"), "{err}");
+}

@@ -77,12 +77,23 @@ impl Subject {
         Subject { kind, name: name.into(), detail: detail.into(), person: None, part: Part::Subject }
     }
 
+    /// "Zoë Ødegård (child, Year 5) P-0012, witness": the part only when
+    /// it is not the subject of the concern, the person when linked.
     pub fn summary(&self) -> String {
-        if self.detail.is_empty() {
+        let mut text = if self.detail.is_empty() {
             format!("{} ({})", self.name, self.kind.label())
         } else {
             format!("{} ({}, {})", self.name, self.kind.label(), self.detail)
+        };
+        if let Some(p) = self.person {
+            text.push(' ');
+            text.push_str(&super::person::person_label(p));
         }
+        if self.part != Part::Subject {
+            text.push_str(if self.person.is_some() { ", " } else { " " });
+            text.push_str(self.part.label());
+        }
+        text
     }
 }
 

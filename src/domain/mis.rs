@@ -196,12 +196,12 @@ pub fn read(text: &str, kind: Option<SubjectKind>) -> Result<MisFile, String> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
                 file.bad.push(BadRow { line, reason: format!("cannot be read as CSV ({e})") });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -241,6 +241,14 @@ pub fn read(text: &str, kind: Option<SubjectKind>) -> Result<MisFile, String> {
         }
     }
     Ok(file)
+}
+
+/// The file's line at a byte offset, counted from 1. csv's own line count
+/// is one short after a CRLF header, which Windows MIS exports have.
+fn line_at(text: &str, byte: u64) -> usize {
+    // The offset csv gives after a CRLF is that of the '\n': count it in.
+    let end = (byte as usize + 1).min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn row(cols: &Columns, line: usize, get: &dyn Fn(Option<usize>) -> String) -> Result<MisRow, String> {
@@ -353,6 +361,15 @@ mod tests {
         assert!(bad[0].starts_with("line 5: the UPN \"C12345\""), "{bad:?}");
         assert!(bad[1].starts_with("line 6: the date of birth \"31/02/2017\""), "{bad:?}");
         assert!(bad[2].starts_with("line 7: has 7 fields where the header has 9"), "{bad:?}");
+    }
+
+    #[test]
+    fn lines_are_counted_the_same_with_windows_line_ends() {
+        let crlf = PUPILS.replace('\n', "\r\n");
+        let f = read(&crlf, None).unwrap();
+        assert_eq!(f.rows[0].line, 2);
+        assert_eq!(f.bad[0].line, 5);
+        assert_eq!(f.repeated, vec![(4, 2)]);
     }
 
     #[test]

@@ -848,8 +848,8 @@ impl Session {
         let mut new: Vec<Person> = Vec::new();
         let mut added: Vec<(usize, String)> = Vec::new();
         let mut dirty: BTreeSet<PersonId> = BTreeSet::new();
-        // (index of a new parent/carer in `new`, their child, relationship)
-        let mut pending_links: Vec<(usize, Ref, String)> = Vec::new();
+        // (a parent/carer, their child, the relationship)
+        let mut pending_links: Vec<(Ref, Ref, String)> = Vec::new();
         let imported = |by: &crate::domain::Author| PersonEvent {
             at: now,
             by: by.clone(),
@@ -946,44 +946,75 @@ impl Session {
                 }
             };
             // Contacts: a parent/carer already linked to the child by that
-            // name is the same person; anyone else is added and linked.
+            // name is the same person; so is one of that name met earlier
+            // in the file, or on record, who is the parent/carer of a child
+            // of the same surname (siblings share their contacts in an MIS
+            // export). Anyone else is added. Children who share a
+            // parent/carer are linked as siblings below.
+            let surname = last_word(&row.name);
             for contact in &row.contacts {
-                let linked = match child {
-                    Ref::Old(id) => changed[&id]
+                let key = fold(&contact.name);
+                if let Ref::Old(id) = child {
+                    let linked = changed[&id]
                         .0
                         .links
                         .iter()
                         .filter(|l| l.kind == LinkKind::ChildOf)
-                        .map(|l| l.person)
-                        .collect::<Vec<_>>(),
-                    Ref::New(_) => Vec::new(),
-                };
-                let known = linked.iter().any(|pid| {
-                    all.iter().any(|p| p.id == *pid && fold(&p.name) == fold(&contact.name))
-                        || new.iter().any(|p| p.id == *pid && fold(&p.name) == fold(&contact.name))
-                });
-                let pending = pending_links
-                    .iter()
-                    .any(|(parent, c, _)| *c == child && fold(&new[*parent].name) == fold(&contact.name));
-                if known || pending {
-                    continue;
+                        .any(|l| all.iter().any(|p| p.id == l.person && fold(&p.name) == key));
+                    if linked {
+                        continue;
+                    }
                 }
-                let mut parent = Person::new(
-                    0,
-                    SubjectKind::ParentCarer,
-                    PersonDetails {
-                        name: contact.name.clone(),
-                        detail: contact.relationship.clone(),
-                        ..Default::default()
-                    },
-                    &me,
-                    now,
-                );
-                parent.history.push(imported(&me));
-                new.push(parent);
-                pending_links.push((new.len() - 1, child, contact.relationship.clone()));
-                report.contacts_added += 1;
-                report.links_added += 1;
+                let mut parent = pending_links
+                    .iter()
+                    .find(|(p, c, _)| {
+                        let name = match p {
+                            Ref::New(i) => fold(&new[*i].name),
+                            Ref::Old(id) => all.iter().find(|x| x.id == *id).map(|x| fold(&x.name)).unwrap_or_default(),
+                        };
+                        name == key && child_surname(c, &new, &all) == surname
+                    })
+                    .map(|(p, _, _)| *p);
+                if parent.is_none() {
+                    for candidate in all.iter().filter(|p| {
+                        p.kind == SubjectKind::ParentCarer && p.merged_into.is_none() && fold(&p.name) == key
+                    }) {
+                        let (record, sealed) = self.load_person(candidate.id)?;
+                        let fits = record.links.iter().any(|l| {
+                            l.kind == LinkKind::ParentCarerOf
+                                && all.iter().any(|c| c.id == l.person && last_word(&c.name) == surname)
+                        });
+                        if fits {
+                            changed.entry(candidate.id).or_insert((record, Some(sealed)));
+                            parent = Some(Ref::Old(candidate.id));
+                            break;
+                        }
+                    }
+                }
+                let parent = match parent {
+                    Some(p) => p,
+                    None => {
+                        let mut record = Person::new(
+                            0,
+                            SubjectKind::ParentCarer,
+                            PersonDetails {
+                                name: contact.name.clone(),
+                                detail: contact.relationship.clone(),
+                                ..Default::default()
+                            },
+                            &me,
+                            now,
+                        );
+                        record.history.push(imported(&me));
+                        new.push(record);
+                        report.contacts_added += 1;
+                        Ref::New(new.len() - 1)
+                    }
+                };
+                if !pending_links.iter().any(|(p, c, _)| *p == parent && *c == child) {
+                    pending_links.push((parent, child, contact.relationship.clone()));
+                    report.links_added += 1;
+                }
             }
         }
         if dry_run {
@@ -995,22 +1026,40 @@ impl Session {
             p.id = self.store.next_counter("person")?;
         }
         let ids: Vec<PersonId> = new.iter().map(|p| p.id).collect();
-        for (parent, child, relationship) in pending_links {
-            let parent_id = ids[parent];
-            let child_id = match child {
-                Ref::New(i) => ids.get(i).copied(),
-                Ref::Old(id) => Some(id),
-            };
-            let Some(child_id) = child_id else { continue };
-            new[parent].link(LinkKind::ParentCarerOf, child_id, &relationship);
-            match child {
-                Ref::New(i) => {
-                    new[i].link(LinkKind::ChildOf, parent_id, &relationship);
-                }
-                Ref::Old(id) => {
-                    if let Some((p, _)) = changed.get_mut(&id) {
-                        p.link(LinkKind::ChildOf, parent_id, &relationship);
-                        dirty.insert(id);
+        let id_of_ref = |r: Ref| match r {
+            Ref::New(i) => ids[i],
+            Ref::Old(id) => id,
+        };
+        let mut family: BTreeMap<PersonId, BTreeSet<PersonId>> = BTreeMap::new();
+        for (parent, child, relationship) in &pending_links {
+            let (parent_id, child_id) = (id_of_ref(*parent), id_of_ref(*child));
+            link_ref(&mut new, &mut changed, &mut dirty, *parent, LinkKind::ParentCarerOf, child_id, relationship);
+            link_ref(&mut new, &mut changed, &mut dirty, *child, LinkKind::ChildOf, parent_id, relationship);
+            let children = family.entry(parent_id).or_default();
+            children.insert(child_id);
+            if let Ref::Old(id) = parent {
+                let known = changed[id].0.links.iter().filter(|l| l.kind == LinkKind::ParentCarerOf).map(|l| l.person);
+                children.extend(known.collect::<Vec<_>>());
+            }
+        }
+        // Children of one parent/carer are siblings, on both records.
+        let refs: HashMap<PersonId, Ref> = pending_links.iter().map(|(_, c, _)| (id_of_ref(*c), *c)).collect();
+        for children in family.values() {
+            for &a in children {
+                for &b in children.iter().filter(|&&b| b != a) {
+                    let r = match refs.get(&a) {
+                        Some(r) => *r,
+                        None if changed.contains_key(&a) => Ref::Old(a),
+                        None => match self.load_person(a) {
+                            Ok((p, sealed)) => {
+                                changed.insert(a, (p, Some(sealed)));
+                                Ref::Old(a)
+                            }
+                            Err(_) => continue,
+                        },
+                    };
+                    if link_ref(&mut new, &mut changed, &mut dirty, r, LinkKind::Sibling, b, "") {
+                        report.links_added += 1;
                     }
                 }
             }
@@ -1025,6 +1074,41 @@ impl Session {
             self.write_people(chunk, "people being imported")?;
         }
         Ok(report)
+    }
+}
+
+/// A name's last word, folded: "Milo Loxley-Vane" → "loxley-vane".
+fn last_word(name: &str) -> String {
+    crate::domain::fold::fold(name.split_whitespace().last().unwrap_or_default())
+}
+
+fn child_surname(child: &Ref, new: &[Person], all: &[PersonSummary]) -> String {
+    match child {
+        Ref::New(i) => last_word(&new[*i].name),
+        Ref::Old(id) => all.iter().find(|p| p.id == *id).map(|p| last_word(&p.name)).unwrap_or_default(),
+    }
+}
+
+/// Adds a link to a person being imported (new, or on record and loaded);
+/// whether it was new.
+fn link_ref(
+    new: &mut [Person],
+    changed: &mut BTreeMap<PersonId, (Person, Option<Vec<u8>>)>,
+    dirty: &mut BTreeSet<PersonId>,
+    who: Ref,
+    kind: LinkKind,
+    other: PersonId,
+    relationship: &str,
+) -> bool {
+    match who {
+        Ref::New(i) => new[i].link(kind, other, relationship),
+        Ref::Old(id) => {
+            let linked = changed.get_mut(&id).is_some_and(|(p, _)| p.link(kind, other, relationship));
+            if linked {
+                dirty.insert(id);
+            }
+            linked
+        }
     }
 }
 

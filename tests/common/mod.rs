@@ -147,7 +147,8 @@ pub fn concern_args(subject: &str, description: &str) -> Vec<String> {
 
 pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str) -> String {
     let out = ok(env.casebook(identity).args(concern_args(subject, description)));
-    out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+    // The last line: a line before it may say a person was added (issue 12).
+    out.trim().lines().last().unwrap_or_default().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
 }
 
 /// Debian's age tools, which CI installs (tests/run.sh). A missing tool is a
