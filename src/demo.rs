@@ -15,6 +15,8 @@ use crate::store::{Session, Store, StoreError, identity};
 
 pub const SCHOOL: &str = "Hollybrook Primary School";
 pub const DEFAULT_CONCERNS: usize = 48;
+/// Children on the demo school's roll: a one-form-entry primary.
+pub const DEFAULT_ROLL: usize = 210;
 
 const FIRST: &[&str] = &[
     "Amara",
@@ -990,5 +992,73 @@ pub fn populate_oversight(session: &mut Session, now: NaiveDateTime) -> Result<(
         None,
         later(newer.recorded_at, 0),
     )?;
+    Ok(())
+}
+
+/// The demo school's people (issue 12): every child and member of staff
+/// its concerns name becomes a person, imported as an MIS export would be
+/// (a UPN, a date of birth that fits the year group, a parent/carer), and
+/// the concerns are linked to them, so the person view and the "other
+/// concerns about this child" marker have something to show. The roll is
+/// topped up with pupils no concern names, to `roll` children in all.
+/// Visitors and parents stay typed names, for the DSL's "unlinked" screen.
+pub fn populate_people(session: &mut Session, roll: usize, now: NaiveDateTime, seed: u64) -> Result<(), StoreError> {
+    use crate::domain::mis::{MisContact, MisRow};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let groups = session.unlinked_subjects()?;
+    let year_of = |detail: &str| -> Option<u32> {
+        detail.split_whitespace().last().and_then(|w| w.parse().ok()).or(detail.starts_with("Reception").then_some(0))
+    };
+    let mut rows: Vec<MisRow> = Vec::new();
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let pupil = |name: String, detail: String, rng: &mut StdRng, rows: &mut Vec<MisRow>| {
+        let n = rows.len() + 1;
+        // Year N is 4 to 5 at the start of Year N+1's September… near enough
+        // for fictional data: born in the school year that fits the group.
+        let year = year_of(&detail).unwrap_or(3) as i32;
+        let born = chrono::NaiveDate::from_ymd_opt(now.year() - 5 - year, rng.gen_range(1..=12), rng.gen_range(1..=28));
+        let surname = name.split_whitespace().last().unwrap_or_default().to_string();
+        rows.push(MisRow {
+            line: n + 1,
+            kind: SubjectKind::Child,
+            name,
+            legal_name: None,
+            date_of_birth: born,
+            detail,
+            school_id: format!("Z{:012}", 800_000_000_000u64 + n as u64),
+            contacts: vec![MisContact {
+                name: format!("{} {surname}", FIRST.choose(rng).expect("non-empty")),
+                relationship: ["Mother", "Father", "Carer", "Grandparent"].choose(rng).expect("non-empty").to_string(),
+            }],
+        });
+    };
+    for g in groups.iter().filter(|g| g.kind == SubjectKind::Child) {
+        if taken.insert(crate::domain::person::name_key(&g.name)) {
+            let detail = g.subjects[0].detail.clone();
+            pupil(g.name.clone(), detail, &mut rng, &mut rows);
+        }
+    }
+    // Pupils no concern names, with double-barrelled surnames once the
+    // plain ones run out.
+    let mut tries = 0;
+    while rows.len() < roll && tries < roll * 4 {
+        tries += 1;
+        let first = FIRST.choose(&mut rng).expect("non-empty");
+        let (a, b) = (LAST.choose(&mut rng).expect("non-empty"), LAST.choose(&mut rng).expect("non-empty"));
+        let name = if rows.len() < 400 { format!("{first} {a}") } else { format!("{first} {a}-{b}") };
+        if taken.insert(crate::domain::person::name_key(&name)) {
+            let detail = format!("Year {}", rng.gen_range(1..=6));
+            pupil(name, detail, &mut rng, &mut rows);
+        }
+    }
+    session.import_people(&rows, "the demo school's MIS export", now, false)?;
+    for g in groups.iter().filter(|g| g.kind == SubjectKind::Staff) {
+        session.adopt_group(g, None, now)?;
+    }
+    for g in session.unlinked_subjects()?.iter().filter(|g| g.kind == SubjectKind::Child) {
+        if let Some(p) = g.suggestions.first() {
+            session.adopt_group(g, Some(p.id), now)?;
+        }
+    }
     Ok(())
 }

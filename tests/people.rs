@@ -407,3 +407,36 @@ fn the_dsl_links_an_old_concerns_subject_and_merges_duplicates_from_the_cli() {
     let err = fails(env.casebook(&school.deputy).args(["people", "merge", "P-0001", "P-0002"]));
     assert!(err.contains("only the DSL"), "{err}");
 }
+
+/// With `casebook serve` (issue 9): a deputy imports and writes people, a
+/// reporter reads only the roll (the server refuses them the people
+/// trees), and leadership reads neither people nor their index.
+#[test]
+fn people_work_through_casebook_serve_with_the_same_boundaries() {
+    let env = Env::new();
+    let school = env.school();
+    let server = Server::start(&env);
+    let mut deputy = server.session(&school.deputy);
+    let rows = casebook::domain::mis::read(&std::fs::read_to_string(fixture("pupils.csv")).unwrap(), None).unwrap();
+    let report = deputy.import_people(&rows.rows, "pupils.csv", t(1, 9), false).unwrap();
+    assert_eq!(report.added.len(), 5);
+    let mut reporter = server.session(&school.reporter);
+    assert_eq!(reporter.roll().unwrap().len(), 5);
+    let SubjectMatch::One(ivy) = reporter.match_subject(Some(SubjectKind::Child), "ivy loxley-vane").unwrap() else {
+        panic!("the roll is served to a reporter")
+    };
+    let recorded =
+        reporter.record_concern(concern_about(vec![linked(ivy.id, Part::Subject)], "Served."), t(2, 9)).unwrap();
+    let err = reporter.people().unwrap_err().to_string();
+    assert!(err.contains("not allowed") || err.contains("cannot") || err.contains("reporter"), "{err}");
+    let backend = reporter.backend().clone();
+    for tree in ["people", "people_index"] {
+        let refused = backend.scan(tree).unwrap_err().to_string();
+        assert!(refused.contains("cannot read"), "{tree}: {refused}");
+    }
+    let lead = server.session(&school.leadership);
+    for tree in ["people", "people_index"] {
+        assert!(lead.backend().scan(tree).is_err(), "leadership is served no {tree}");
+    }
+    assert_eq!(deputy.person_view(ivy.id).unwrap().concerns[0].0.reference, recorded.reference);
+}

@@ -225,18 +225,21 @@ impl Session {
             }
         }
         // Records with no row (a shard lost or damaged): found from the
-        // records themselves, so nobody drops out of a search.
-        let indexed: BTreeSet<PersonId> =
-            cache.shards.values().flat_map(|(_, rows)| rows.iter().map(|r| r.id)).collect();
+        // records themselves, so nobody drops out of a search. Only then:
+        // reading every record would cost a search its speed.
         let mut missing = Vec::new();
-        for (k, sealed) in self.store.backend.scan(PEOPLE)? {
-            let Ok(id) = id_of(&k) else { continue };
-            if indexed.contains(&id) {
-                continue;
-            }
-            match self.open_record::<Person>(AccessClass::Case, &person_place(id), &sealed) {
-                Ok(p) => missing.push(p.summary_row()),
-                Err(e) => damaged.push(Damaged::from_error(person_label(id), &e)),
+        if !damaged.is_empty() {
+            let indexed: BTreeSet<PersonId> =
+                cache.shards.values().flat_map(|(_, rows)| rows.iter().map(|r| r.id)).collect();
+            for (k, sealed) in self.store.backend.scan(PEOPLE)? {
+                let Ok(id) = id_of(&k) else { continue };
+                if indexed.contains(&id) {
+                    continue;
+                }
+                match self.open_record::<Person>(AccessClass::Case, &person_place(id), &sealed) {
+                    Ok(p) => missing.push(p.summary_row()),
+                    Err(e) => damaged.push(Damaged::from_error(person_label(id), &e)),
+                }
             }
         }
         let mut all: Vec<PersonSummary> = cache.shards.values().flat_map(|(_, rows)| rows.iter().cloned()).collect();

@@ -52,7 +52,8 @@ pub fn served_tree_readable(role: Role, tree: &str) -> bool {
         Role::Dsl => true,
         Role::Deputy => tree != AUDIT,
         Role::Leadership => !CASE_TREES.contains(&tree),
-        Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS].contains(&tree),
+        // The pupil roll (issue 12): a child's name and year group, to pick from.
+        Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS, ROLL].contains(&tree),
     }
 }
 
