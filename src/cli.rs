@@ -1037,7 +1037,7 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
     };
     if verify_only {
         if trail.breaks.is_empty() {
-            say!("The audit log's {} entries chain correctly.", trail.entries.len());
+            say!("The audit log's {} entries chain correctly.", trail.entries.len() + trail.unopened.len());
         }
     } else if json {
         for e in &trail.entries {
@@ -1060,6 +1060,16 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
             say!("(no entries)");
         }
     }
+    if !trail.unopened.is_empty() && id.is_none() {
+        // Not a break: sealed before this DSL was one, or to the DSL keys
+        // the member list named then (see the README's security section).
+        eprintln!(
+            "casebook: {} audit entries are not sealed to your key (numbers {}): written before you were a DSL, \
+             or sealed to the DSL keys the member list named then",
+            trail.unopened.len(),
+            spans(&trail.unopened)
+        );
+    }
     if !trail.breaks.is_empty() {
         for b in &trail.breaks {
             eprintln!("casebook: the audit log: {}", crate::text::safe(b));
@@ -1067,6 +1077,18 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Numbers as short runs: "1-4, 9".
+fn spans(numbers: &[u64]) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(", ")
 }
 
 /// `casebook verify` (issue 11): each problem on its own line, by the

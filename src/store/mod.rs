@@ -622,6 +622,7 @@ impl Store {
             ));
         }
         session.notices = notices;
+        session.seal_audit_to_roster();
         session.store.backend.note_access(my_id, audit::Access::Unlocked);
         Ok(session)
     }
@@ -1319,12 +1320,23 @@ impl Session {
                     .get(SETTINGS, roster::ROSTER.as_bytes())?
                     .ok_or_else(|| corrupt("the member list", "it vanished while being written"))?;
                 self.roster = Some(verified_roster(&bytes, &self.identity, None, records)?);
+                self.seal_audit_to_roster();
                 return Ok(());
             }
             Err(e) => return Err(e),
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         Ok(())
+    }
+
+    /// Seals this store's audit entries, where this process writes them (a
+    /// store opened directly), to the DSLs and the recovery key of the
+    /// roster this session verified (S-c).
+    fn seal_audit_to_roster(&self) {
+        if let Some(r) = &self.roster {
+            self.store.backend.seal_audit_to(r.audit_recipients());
+        }
     }
 
     /// The audit log (DSL only, issue 10): every entry, or those about one
@@ -1336,7 +1348,7 @@ impl Session {
         }
         let raw = self.store.backend.scan(AUDIT)?;
         let seen = raw.clone();
-        let mut trail = audit::read(raw);
+        let mut trail = audit::read(raw, Some(&self.identity));
         let location = self.location();
         let mine = self.public_key();
         if let Some(mut pin) = self.store.pins.load(&location, &mine)? {
@@ -1384,6 +1396,7 @@ impl Session {
             return Err(StoreError::Tampered("the member list changed in a way no DSL of this store made".into()));
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         let (members, mut unreadable) = self.load_members(records);
         self.members = members;
         unreadable.extend(skipped);
@@ -1609,6 +1622,7 @@ impl Session {
             return Err(e);
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         self.store.backend.note_access(self.me, audit::Access::Membership(id));
         // Issue 10: what their role may read opens with their own key and
