@@ -1023,8 +1023,11 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
     let trail = session.audit(id)?;
     let names = session.case_names()?;
     let reference = |c: u32| names.get(&c).cloned().unwrap_or_else(|| format!("concern #{c}"));
-    let who = |m: u32| {
-        session.member(m).map_or_else(|| format!("member #{m} (no longer a member)"), |member| member.name.clone())
+    let who = |m: u32| match session.member(m) {
+        Some(member) => member.name.clone(),
+        // A refused unlock with a key no member holds (item 2 of issue 10).
+        None if m == 0 => "(not a member)".to_string(),
+        None => format!("member #{m} (no longer a member)"),
     };
     let what = |access: Access| match access {
         Access::OpenedConcern(c) => format!("opened {}", reference(c)),
@@ -1034,6 +1037,9 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         Access::Unlocked => "opened casebook".to_string(),
         Access::Membership(m) => format!("changed the membership of {}", who(m)),
         Access::TookBackup => "took a backup of the whole store".to_string(),
+        Access::FailedUnlock { uid } => {
+            format!("was refused opening casebook{}", uid.map(|u| format!(" (OS account uid {u})")).unwrap_or_default())
+        }
     };
     if verify_only {
         if trail.breaks.is_empty() {

@@ -646,6 +646,7 @@ fn backup_chunk(backend: &SledBackend, pending: &mut Option<(std::fs::File, Stam
 /// which key. None of it is a secret (a public key, a uid).
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let when = chrono::Utc::now();
+    let uid_number = uid;
     // The key is whatever the client sent: hostile text for the log's
     // reader (principle 7d), so it is made safe and cut short.
     let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
@@ -659,6 +660,10 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     // Unannounced: no open board reloads for a stranger knocking, however
     // often (issue 9 security review).
     let _ = backend.apply_unannounced(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
+    // Issue 10 item 2 (S-c): and an entry in the sealed audit log the DSL
+    // reads: which member's key (0: no member's) and which OS account.
+    let member = member_by_recipient(backend, &recipient).ok().flatten().map_or(0, |(id, _)| id);
+    backend.note_access(member, crate::store::audit::Access::FailedUnlock { uid: uid_number });
 }
 
 /// The coarse rules the server enforces on top of the crypto.

@@ -732,6 +732,32 @@ fn a_member_list_rewritten_on_disk_does_not_reseal_served_audit_entries() {
     }
 }
 
+/// Issue 10 item 2: a failed unlock is an audit entry the DSL reads, both
+/// through `casebook serve` (the server notes its refusals) and on a store
+/// opened directly (the refused process notes it), with the OS account.
+#[test]
+fn failed_unlocks_are_audit_entries_the_dsl_reads() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let (outsider, _) = env.key("outsider");
+    let err = fails(env.casebook(&outsider).arg("list"));
+    assert!(err.contains("not a member"), "{err}");
+    {
+        let _server = Server::start(&env);
+        let err = fails(env.casebook(&outsider).arg("list"));
+        assert!(err.contains("not a member"), "{err}");
+    }
+    let log = ok(env.casebook(&school.dsl).arg("audit"));
+    let refused: Vec<&str> = log.lines().filter(|l| l.contains("was refused opening casebook")).collect();
+    assert_eq!(refused.len(), 2, "{log}");
+    assert!(refused.iter().all(|l| l.contains("(not a member)") && l.contains("(OS account uid ")), "{log}");
+    let json = ok(env.casebook(&school.dsl).args(["audit", "--json"]));
+    assert!(json.contains("was refused opening casebook"), "{json}");
+    // Not the deputy's to read.
+    let err = fails(env.casebook(&school.deputy).arg("audit"));
+    assert!(err.contains("cannot read the audit log"), "{err}");
+}
+
 // ---- the recovery key ----------------------------------------------------------
 
 /// How many records of `tree` open with `key` through Debian's age, and

@@ -65,6 +65,10 @@ pub enum Access {
     Membership(MemberId),
     /// Took a backup of the whole store (every record, as ciphertext).
     TookBackup,
+    /// Tried to open the store and was refused: a key that is no member's
+    /// (`member` 0) or a member's key that did not answer the server's
+    /// challenge. `uid` is the OS account, where the server could tell.
+    FailedUnlock { uid: Option<u32> },
 }
 
 impl Access {
@@ -72,7 +76,11 @@ impl Access {
     pub fn concern(self) -> Option<u32> {
         match self {
             Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) => Some(c),
-            Access::ReadBoard | Access::Unlocked | Access::Membership(_) | Access::TookBackup => None,
+            Access::ReadBoard
+            | Access::Unlocked
+            | Access::Membership(_)
+            | Access::TookBackup
+            | Access::FailedUnlock { .. } => None,
         }
     }
 }

@@ -475,6 +475,26 @@ impl Store {
     /// (issue 10), finds the member, unwraps the class keys their role may
     /// hold (one X25519 operation each) and checks each against the roster.
     pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
+        let backend = self.backend.clone();
+        let mine = identity.to_public().to_string();
+        let unlocked = self.unlock_checked(identity);
+        // Issue 10 item 2 (S-c): a key turned away is an audit entry the DSL
+        // reads, where this process writes them (a store opened directly;
+        // `casebook serve` notes its own refusals). What can be seen here:
+        // the key is no member's (member 0), or a member's key met a store
+        // it refuses; the OS account is this process's.
+        if let Err(e) = &unlocked
+            && matches!(e, StoreError::NotMember(_) | StoreError::Removed(_) | StoreError::Tampered(_))
+        {
+            use std::os::unix::fs::MetadataExt;
+            let member = member_by_recipient(backend.as_ref(), &mine).ok().flatten().map_or(0, |(id, _)| id);
+            let uid = std::fs::metadata("/proc/self").ok().map(|m| m.uid());
+            backend.note_access(member, audit::Access::FailedUnlock { uid });
+        }
+        unlocked
+    }
+
+    fn unlock_checked(self, identity: x25519::Identity) -> Result<Session, StoreError> {
         let mine = identity.to_public().to_string();
         self.backend.authenticate(&identity)?;
         let location = self.location();
