@@ -494,7 +494,19 @@ fn served(
             crate::domain::limits::size(MAX_VALUE)
         ));
     }
+    // Issue 10 item 3: a member list older than the one the store holds is
+    // refused (a removed member or DSL putting back a pre-removal list).
     let new_roster = written_roster(&request);
+    if let Some(Some(sent)) = &new_roster
+        && let Ok(Some(held)) = backend.get(SETTINGS, ROSTER.as_bytes())
+        && let Some(held) = Roster::unverified(&held)
+        && sent.epoch < held.epoch
+    {
+        return Response::Refused(format!(
+            "that member list is older (epoch {}) than the one this store holds (epoch {}): refused, nothing was saved",
+            sent.epoch, held.epoch
+        ));
+    }
     // Issue 10: the audit log is written here, where every read passes,
     // so a member's own casebook cannot leave an access out.
     for access in accesses(&request) {

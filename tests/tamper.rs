@@ -732,6 +732,30 @@ fn a_member_list_rewritten_on_disk_does_not_reseal_served_audit_entries() {
     }
 }
 
+/// Issue 10 item 3: through `casebook serve`, a member list older than the
+/// one the store holds (a pre-removal list put back) is refused in one line.
+#[test]
+fn the_server_refuses_a_member_list_older_than_the_one_it_holds() {
+    use casebook::store::backend::{Backend, Batch};
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let before_removal = raw_get(&store, "settings", b"roster").unwrap();
+    ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+    let mut server = Server::start(&env);
+    let raw = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    raw.authenticate(&load_key(&school.dsl)).unwrap();
+    let err = raw.apply(Batch::new().put("settings", b"roster".to_vec(), before_removal)).unwrap_err().to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("that member list is older (epoch"), "{err}");
+    assert!(err.contains("nothing was saved"), "{err}");
+    drop(raw);
+    server.terminate();
+    // The removed deputy is still out.
+    let err = fails(env.casebook(&school.deputy).arg("list"));
+    assert!(err.contains("no longer a member") || err.contains("not a member"), "{err}");
+}
+
 /// Issue 10 item 2: a failed unlock is an audit entry the DSL reads, both
 /// through `casebook serve` (the server notes its refusals) and on a store
 /// opened directly (the refused process notes it), with the OS account.
