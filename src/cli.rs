@@ -974,38 +974,14 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
 /// Issue 10 (S-c): under a concern the DSL reads, who has opened, changed
 /// or exported it, from the audit log.
 fn seen_by(session: &Session, id: u32) -> Result<()> {
-    use crate::store::audit::Access;
     let trail = session.audit(Some(id))?;
-    let mut by: Vec<(u32, [usize; 3], chrono::NaiveDateTime)> = Vec::new();
-    for e in &trail.entries {
-        let slot = match e.access {
-            Access::OpenedConcern(_) => 0,
-            Access::ChangedConcern(_) => 1,
-            _ => 2,
-        };
-        match by.iter_mut().find(|(m, _, _)| *m == e.member) {
-            Some((_, counts, last)) => {
-                counts[slot] += 1;
-                *last = (*last).max(e.at);
-            }
-            None => {
-                let mut counts = [0; 3];
-                counts[slot] = 1;
-                by.push((e.member, counts, e.at));
-            }
-        }
-    }
     out!("");
     out!("Who has opened it (casebook audit):");
-    for (member, [opened, changed, exported], last) in by {
-        let name =
-            session.member(member).map_or_else(|| format!("member #{member} (no longer a member)"), |m| m.name.clone());
-        let did: Vec<String> = [("opened", opened), ("changed", changed), ("exported", exported)]
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(what, n)| format!("{what} {n}×"))
-            .collect();
-        say!("  {name}: {}; last {}", did.join(", "), last.format("%Y-%m-%d %H:%M"));
+    for seen in crate::store::audit::seen_by(&trail.entries) {
+        let name = session
+            .member(seen.member)
+            .map_or_else(|| format!("member #{} (no longer a member)", seen.member), |m| m.name.clone());
+        say!("  {name}: {}; last {}", seen.did(), seen.last.format("%Y-%m-%d %H:%M"));
     }
     if !trail.breaks.is_empty() {
         say!("  The audit log is broken: run `casebook audit verify`.");

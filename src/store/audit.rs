@@ -165,6 +165,52 @@ pub fn hash(bytes: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Who has opened, changed or exported one concern (S-c): per member, how
+/// often and when last, in the order they first appear. What the DSL's
+/// concern view lists, in the CLI's `show` and in the TUI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenBy {
+    pub member: MemberId,
+    pub opened: usize,
+    pub changed: usize,
+    pub exported: usize,
+    pub last: NaiveDateTime,
+}
+
+impl SeenBy {
+    /// "opened 2×, changed 1×".
+    pub fn did(&self) -> String {
+        [("opened", self.opened), ("changed", self.changed), ("exported", self.exported)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, n)| format!("{what} {n}×"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The entries about one concern, by member (see [`SeenBy`]).
+pub fn seen_by(entries: &[Entry]) -> Vec<SeenBy> {
+    let mut by: Vec<SeenBy> = Vec::new();
+    for e in entries {
+        let i = match by.iter().position(|s| s.member == e.member) {
+            Some(i) => i,
+            None => {
+                by.push(SeenBy { member: e.member, opened: 0, changed: 0, exported: 0, last: e.at });
+                by.len() - 1
+            }
+        };
+        let s = &mut by[i];
+        match e.access {
+            Access::OpenedConcern(_) => s.opened += 1,
+            Access::ChangedConcern(_) => s.changed += 1,
+            _ => s.exported += 1,
+        }
+        s.last = s.last.max(e.at);
+    }
+    by
+}
+
 /// Appends entries to one store's audit tree: the chain's end, and when
 /// each access was last noted.
 #[derive(Default)]

@@ -24,6 +24,9 @@ pub struct ConcernView {
     pub id: u32,
     pub case: CaseFile,
     pub scroll: u16,
+    /// Who has opened and changed it (the DSL's view only; issue 10,
+    /// S-c): `None` while the audit log is read, or for other roles.
+    pub seen: Option<Result<super::engine::Seen, String>>,
 }
 
 pub enum Screen {
@@ -60,6 +63,8 @@ enum Pending {
     Reload { reconnected: bool },
     /// A concern from the board: to open it, or to build a form on it.
     Case { id: u32, then: Action },
+    /// Who has opened the concern on screen (the DSL's).
+    SeenBy,
     /// The open form's save.
     Save,
 }
@@ -643,6 +648,13 @@ impl App {
                 (_, Reply::Loaded(loaded)) => self.show_loaded(loaded),
                 (Pending::Case { id, then }, Reply::Case(_, result)) => self.case_arrived(id, then, result),
                 (_, Reply::Case(..)) => {}
+                (_, Reply::SeenBy(id, seen)) => {
+                    if let Screen::Concern(view) = &mut self.screen
+                        && view.id == id
+                    {
+                        view.seen = Some(seen);
+                    }
+                }
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -1043,7 +1055,12 @@ impl App {
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 }))
+                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None }));
+                // The DSL sees who has opened and changed it (S-c): read
+                // after the concern shows, so it never holds the concern up.
+                if self.session.me().role == Role::Dsl {
+                    self.send(Command::SeenBy(id), Pending::SeenBy);
+                }
             }
             Ok(case) => self.open_case_form_on(then, id, case),
         }
