@@ -1703,3 +1703,46 @@ fn the_dsl_sees_who_has_opened_a_concern_and_a_deputy_does_not() {
     assert!(section.contains("changed"), "the DSL recorded it:\n{s}");
     insta::assert_snapshot!("concern_seen_by_100x30", s);
 }
+
+/// Issue 10 (P1-b): the DSL adds a member from the members form (dashboard,
+/// M): name, role and public key, checked at their fields with nothing
+/// typed lost, then the same as `casebook member add`; the new member's key
+/// opens the store in their role.
+#[test]
+fn the_dsl_adds_a_member_from_the_tui_and_they_can_unlock() {
+    let (_f, mut app) = Fixture::new(2);
+    press(&mut app, KeyCode::Char('4'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT));
+    app.wait_idle();
+    assert!(app.form.is_some(), "the members form opens for the DSL");
+    choose(&mut app, "member", "new");
+    focus(&mut app, "name");
+    type_text(&mut app, "Mr Quentin Marsh-Avery");
+    choose(&mut app, "role", "deputy");
+    focus(&mut app, "key");
+    type_text(&mut app, "age1notakey");
+    ctrl(&mut app, 's');
+    let err = field_error(&app, "key");
+    assert!(err.contains("not an age X25519 recipient") && !err.contains('\n'), "{err}");
+    assert!(app.form.as_ref().unwrap().form.text("name") == "Mr Quentin Marsh-Avery", "the name is kept");
+    insta::assert_snapshot!("members_add_bad_key_100x30", screen(&mut app, 100, 30));
+
+    let joining = age::x25519::Identity::generate();
+    retype(&mut app, "key", &joining.to_public().to_string());
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().and_then(|o| o.form.error.clone()).unwrap_or_default();
+    assert!(asked.contains("Mr Quentin Marsh-Avery joins as deputy") && asked.contains("again to go ahead"), "{asked}");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "the form closes once saved");
+    let said = app.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(said.contains("Added Mr Quentin Marsh-Avery as deputy"), "{said}");
+    assert!(app.session.members().iter().any(|m| m.name == "Mr Quentin Marsh-Avery"), "the member list is read again");
+
+    // Their key opens the store, as a deputy, and reads the concerns.
+    let theirs = Store::with_backend(app.session.backend().clone()).unlock(joining).unwrap();
+    assert_eq!(theirs.me().role, casebook::domain::Role::Deputy);
+    assert_eq!(theirs.me().name, "Mr Quentin Marsh-Avery");
+    let mut theirs = crate::app(theirs);
+    let board = screen(&mut theirs, 100, 30);
+    assert!(board.contains("C-2026-0001"), "{board}");
+}

@@ -869,10 +869,9 @@ impl App {
             Action::Members if !self.offers(Action::Members) => {
                 self.fail("Only the DSL removes members or changes their roles (P1-b).")
             }
-            Action::Members => match forms::membership(self.session.members(), self.session.me().id) {
-                Some(form) => self.open(FormKind::Membership, form),
-                None => self.fail("You are the only member: add others with `casebook member add`."),
-            },
+            Action::Members => {
+                self.open(FormKind::Membership, forms::membership(self.session.members(), self.session.me().id))
+            }
             Action::Open => self.open_selected(),
             Action::Back => self.screen = Screen::Board,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -1135,6 +1134,22 @@ impl App {
         }
         // Issue 10: removing a member, or taking a class from their role,
         // re-keys the store: said once, and the next save goes ahead.
+        if !open.warned && open.kind == FormKind::Membership && open.form.choice("member") == forms::NEW_MEMBER {
+            // Checked first: a name or key to put right is said at its field
+            // before anything is asked.
+            let Some(forms::MemberChange::Add { name, role, .. }) = forms::read_membership(&mut open.form) else {
+                self.form = Some(open);
+                return;
+            };
+            open.warned = true;
+            open.form.error = Some(format!(
+                "{name} joins as {role}: what their role may read is sealed again so their key opens it; this takes \
+                 a while on a large store. Press {} again to go ahead.",
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            self.form = Some(open);
+            return;
+        }
         if !open.warned && open.kind == FormKind::Membership {
             open.warned = true;
             let who = open.form.choice_label("member");
@@ -1188,7 +1203,10 @@ impl App {
             FormKind::Trigger => {
                 oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
             }
-            FormKind::Membership => forms::read_membership(&mut open.form).map(|(id, to)| Write::Membership { id, to }),
+            FormKind::Membership => forms::read_membership(&mut open.form).map(|change| match change {
+                forms::MemberChange::Add { name, role, recipient } => Write::AddMember { name, role, recipient },
+                forms::MemberChange::Change { id, to } => Write::Membership { id, to },
+            }),
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1262,7 +1280,7 @@ impl App {
             Ok(done) => {
                 // The worker's session made the change; this one's member
                 // list (assignees, names) is read again (issue 10).
-                if matches!(done, Done::Membership { .. })
+                if matches!(done, Done::Membership { .. } | Done::MemberAdded { .. })
                     && let Err(e) = self.session.reload_members()
                 {
                     self.fail(e.to_string());

@@ -99,6 +99,12 @@ pub enum Write {
         id: u32,
         to: Option<crate::domain::Role>,
     },
+    /// Issue 10: a member joins, as with `casebook member add`.
+    AddMember {
+        name: String,
+        role: crate::domain::Role,
+        recipient: String,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -141,6 +147,7 @@ pub enum Done {
     ActionChanged(Action),
     Reviewed(TrackedPolicy),
     Membership { name: String, to: Option<crate::domain::Role>, records: usize },
+    MemberAdded { name: String, role: crate::domain::Role },
     TriggerLogged,
 }
 
@@ -181,6 +188,9 @@ impl Done {
             Done::ActionChanged(a) => format!("{} is now {}.", a.label(), a.status().label()),
             Done::Reviewed(p) => format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")),
             Done::TriggerLogged => "Review trigger logged.".into(),
+            Done::MemberAdded { name, role } => {
+                format!("Added {name} as {role}; their key opens casebook now.")
+            }
             Done::Membership { name, to, records } => match to {
                 None => format!("Removed {name}; {records} records sealed again without their keys."),
                 Some(role) => format!("{name} is now {role}; {records} records sealed again."),
@@ -583,6 +593,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             session.begin_change(id, to)?;
             let done = session.finish_rekey(&|_| ())?;
             Done::Membership { name, to, records: done.records }
+        }
+        Write::AddMember { name, role, recipient } => {
+            let member = session.add_member(&name, role, &recipient)?;
+            Done::MemberAdded { name: member.name, role: member.role }
         }
     })
 }

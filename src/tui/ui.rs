@@ -884,7 +884,9 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                     "Removing someone who has left, or taking a class from their role, replaces its keys and seals every record of it again without them: their key opens none of it afterwards.",
                 ),
                 Line::raw(""),
-                Line::raw("To add a member: casebook member add --name … --role … --recipient age1…"),
+                Line::raw(
+                    "To add a member, choose \"+ a new member\" and fill in New name, New role and New key: their public key comes from `age-keygen -y THEIR-KEY-FILE` (the same as casebook member add). What their role may read is sealed again so their key opens it.",
+                ),
             ],
         )),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
