@@ -237,20 +237,20 @@ impl Log {
 
     /// Notes `access` by `member` in `tree` (sled's audit tree), unless the
     /// same was noted within the quiet period, sealed to the keys given to
-    /// [`Log::seal_to`], else to `fallback()`'s. Not fsynced on its own:
-    /// sled flushes within half a second, and the next write's fsync takes
-    /// it.
+    /// [`Log::seal_to`], else to `fallback()`'s. Whether it was written.
+    /// Not fsynced on its own: sled flushes within half a second, and the
+    /// next write's fsync takes it.
     pub fn note(
         &self,
         tree: &sled::Tree,
         member: MemberId,
         access: Access,
         fallback: impl FnOnce() -> Vec<x25519::Recipient>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if state.recent.get(&(member, access)).is_some_and(|t| now.duration_since(*t) < QUIET) {
-            return Ok(());
+            return Ok(false);
         }
         let (seq, prev) = match state.end {
             Some(end) => end,
@@ -269,7 +269,7 @@ impl Log {
             state.recent.retain(|_, t| now.duration_since(*t) < QUIET);
         }
         state.recent.insert((member, access), now);
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -538,8 +538,8 @@ impl Backend for SledBackend {
             .and_then(|t| self.audit.note(&t, member, access, || super::roster::audit_recipients_unverified(self)));
         // A refused unlock is kept at once, like the refusal log's line: a
         // server killed a moment later must not lose it (issue 10 item 2).
-        let noted = noted.and_then(|()| match access {
-            super::audit::Access::FailedUnlock { .. } => self.db.flush().map(drop).map_err(StoreError::from),
+        let noted = noted.and_then(|written| match access {
+            super::audit::Access::FailedUnlock { .. } if written => self.db.flush().map(drop).map_err(StoreError::from),
             _ => Ok(()),
         });
         if let Err(e) = noted {
