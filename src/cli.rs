@@ -991,38 +991,14 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<()> {
 /// Issue 10 (S-c): under a concern the DSL reads, who has opened, changed
 /// or exported it, from the audit log.
 fn seen_by(session: &Session, id: u32) -> Result<()> {
-    use crate::store::audit::Access;
     let trail = session.audit(Some(id))?;
-    let mut by: Vec<(u32, [usize; 3], chrono::NaiveDateTime)> = Vec::new();
-    for e in &trail.entries {
-        let slot = match e.access {
-            Access::OpenedConcern(_) => 0,
-            Access::ChangedConcern(_) => 1,
-            _ => 2,
-        };
-        match by.iter_mut().find(|(m, _, _)| *m == e.member) {
-            Some((_, counts, last)) => {
-                counts[slot] += 1;
-                *last = (*last).max(e.at);
-            }
-            None => {
-                let mut counts = [0; 3];
-                counts[slot] = 1;
-                by.push((e.member, counts, e.at));
-            }
-        }
-    }
     out!("");
     out!("Who has opened it (casebook audit):");
-    for (member, [opened, changed, exported], last) in by {
-        let name =
-            session.member(member).map_or_else(|| format!("member #{member} (no longer a member)"), |m| m.name.clone());
-        let did: Vec<String> = [("opened", opened), ("changed", changed), ("exported", exported)]
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(what, n)| format!("{what} {n}×"))
-            .collect();
-        say!("  {name}: {}; last {}", did.join(", "), last.format("%Y-%m-%d %H:%M"));
+    for seen in crate::store::audit::seen_by(&trail.entries) {
+        let name = session
+            .member(seen.member)
+            .map_or_else(|| format!("member #{} (no longer a member)", seen.member), |m| m.name.clone());
+        say!("  {name}: {}; last {}", seen.did(), seen.last.format("%Y-%m-%d %H:%M"));
     }
     if !trail.breaks.is_empty() {
         say!("  The audit log is broken: run `casebook audit verify`.");
@@ -1040,8 +1016,11 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
     let trail = session.audit(id)?;
     let names = session.case_names()?;
     let reference = |c: u32| names.get(&c).cloned().unwrap_or_else(|| format!("concern #{c}"));
-    let who = |m: u32| {
-        session.member(m).map_or_else(|| format!("member #{m} (no longer a member)"), |member| member.name.clone())
+    let who = |m: u32| match session.member(m) {
+        Some(member) => member.name.clone(),
+        // A refused unlock with a key no member holds (item 2 of issue 10).
+        None if m == 0 => "(not a member)".to_string(),
+        None => format!("member #{m} (no longer a member)"),
     };
     let what = |access: Access| match access {
         Access::OpenedConcern(c) => format!("opened {}", reference(c)),
@@ -1051,11 +1030,14 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         Access::Unlocked => "opened casebook".to_string(),
         Access::Membership(m) => format!("changed the membership of {}", who(m)),
         Access::TookBackup => "took a backup of the whole store".to_string(),
+        Access::FailedUnlock { uid } => {
+            format!("was refused opening casebook{}", uid.map(|u| format!(" (OS account uid {u})")).unwrap_or_default())
+        }
         Access::Person(p) => format!("opened or changed person {}", crate::domain::person::person_label(p)),
     };
     if verify_only {
         if trail.breaks.is_empty() {
-            say!("The audit log's {} entries chain correctly.", trail.entries.len());
+            say!("The audit log's {} entries chain correctly.", trail.entries.len() + trail.unopened.len());
         }
     } else if json {
         for e in &trail.entries {
@@ -1078,6 +1060,16 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
             say!("(no entries)");
         }
     }
+    if !trail.unopened.is_empty() && id.is_none() {
+        // Not a break: sealed before this DSL was one, or to the DSL keys
+        // the member list named then (see the README's security section).
+        eprintln!(
+            "casebook: {} audit entries are not sealed to your key (numbers {}): written before you were a DSL, \
+             or sealed to the DSL keys the member list named then",
+            trail.unopened.len(),
+            spans(&trail.unopened)
+        );
+    }
     if !trail.breaks.is_empty() {
         for b in &trail.breaks {
             eprintln!("casebook: the audit log: {}", crate::text::safe(b));
@@ -1085,6 +1077,18 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Numbers as short runs: "1-4, 9".
+fn spans(numbers: &[u64]) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(", ")
 }
 
 /// `casebook verify` (issue 11): each problem on its own line, by the

@@ -24,6 +24,7 @@ use rand::RngCore;
 use crate::domain::{MemberId, Role};
 use crate::store::backend::{Backend, Batch, SledBackend, Write};
 use crate::store::backup::Stamp;
+use crate::store::roster::{ROSTER, Roster};
 use crate::store::trees::*;
 use crate::store::wire::{self, BackupInfo, MAX_FRAME, PAGE_BYTES, PROTOCOL, Request, Response, WireError};
 use crate::store::{Store, StoreError, crypto, is_new_case_meta, member_by_recipient, parse_recipient};
@@ -108,6 +109,11 @@ fn peer_uid(stream: &UnixStream) -> Option<u32> {
 pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreError> {
     // Check it is a casebook store before taking the socket.
     let backend = Arc::new(Store::open_backend(&options.store)?);
+    // S-c: who the audit entries it writes are sealed to, pinned outside
+    // the store on first use.
+    if let Some(warning) = audit_keys_at_start(&backend) {
+        eprintln!("casebook serve: {warning}");
+    }
     // A backup directory that cannot be written is said now, not at 02:00.
     if let Some(rolling) = &options.backups {
         crate::store::create_private_dir(&rolling.dir)
@@ -451,7 +457,7 @@ fn answer(backend: &SledBackend, standing: &mut Standing, request: Request, uid:
                 *role
             };
             match standing {
-                Standing::Member { issued, member, .. } => served(backend, role, *member, issued, request),
+                Standing::Member { issued, member, .. } => served(backend, role, *member, &recipient, issued, request),
                 _ => Response::Refused("prove a member's key first (hello)".into()),
             }
         }
@@ -469,6 +475,7 @@ fn served(
     backend: &SledBackend,
     role: Role,
     member: MemberId,
+    recipient: &str,
     issued: &mut Vec<(String, u32)>,
     request: Request,
 ) -> Response {
@@ -485,6 +492,19 @@ fn served(
             "a record of {} is over the server's limit of {} for one record; nothing was saved",
             crate::domain::limits::size(len),
             crate::domain::limits::size(MAX_VALUE)
+        ));
+    }
+    // Issue 10 item 3: a member list older than the one the store holds is
+    // refused (a removed member or DSL putting back a pre-removal list).
+    let new_roster = written_roster(&request);
+    if let Some(Some(sent)) = &new_roster
+        && let Ok(Some(held)) = backend.get(SETTINGS, ROSTER.as_bytes())
+        && let Some(held) = Roster::unverified(&held)
+        && sent.epoch < held.epoch
+    {
+        return Response::Refused(format!(
+            "that member list is older (epoch {}) than the one this store holds (epoch {}): refused, nothing was saved",
+            sent.epoch, held.epoch
         ));
     }
     // Issue 10: the audit log is written here, where every read passes,
@@ -530,6 +550,9 @@ fn served(
     // read: leadership is not told which concerns were written (P9-e).
     if let Response::Changed(Some(changed)) = &mut response {
         changed.records.retain(|(tree, _)| crate::store::verify::served_tree_readable(role, tree));
+    }
+    if let (Response::Applied(_), Some(Some(roster))) = (&response, &new_roster) {
+        audit_keys_after_roster_write(backend, role, recipient, roster);
     }
     match (&response, counter) {
         (Response::Counter(n), Some(name)) => {
@@ -635,6 +658,7 @@ fn backup_chunk(backend: &SledBackend, pending: &mut Option<(std::fs::File, Stam
 /// which key. None of it is a secret (a public key, a uid).
 fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     let when = chrono::Utc::now();
+    let uid_number = uid;
     // The key is whatever the client sent: hostile text for the log's
     // reader (principle 7d), so it is made safe and cut short.
     let recipient: String = crate::text::one_line(recipient).chars().take(80).collect();
@@ -648,6 +672,10 @@ fn refuse(backend: &SledBackend, uid: Option<u32>, recipient: &str, why: &str) {
     // Unannounced: no open board reloads for a stranger knocking, however
     // often (issue 9 security review).
     let _ = backend.apply_unannounced(Batch::new().put(REFUSALS, key.to_vec(), line.into_bytes()));
+    // Issue 10 item 2 (S-c): and an entry in the sealed audit log the DSL
+    // reads: which member's key (0: no member's) and which OS account.
+    let member = member_by_recipient(backend, &recipient).ok().flatten().map_or(0, |(id, _)| id);
+    backend.note_access(member, crate::store::audit::Access::FailedUnlock { uid: uid_number });
 }
 
 /// The coarse rules the server enforces on top of the crypto.
@@ -764,6 +792,131 @@ pub fn new_concern_numbers(batch: &Batch) -> Result<[(String, u32); 2], String> 
     Ok([("case".to_string(), id), (format!("case-ref-{year}"), number)])
 }
 
+/// The member list a request writes, if it writes one: `Some(None)` when
+/// it cannot be read (the epoch check then has nothing to compare).
+fn written_roster(request: &Request) -> Option<Option<Roster>> {
+    let Request::Apply(batch) = request else { return None };
+    batch.writes.iter().find_map(|w| match w {
+        Write::Put { tree, key, value } if tree == SETTINGS && key.as_slice() == ROSTER.as_bytes() => {
+            Some(Roster::unverified(value))
+        }
+        _ => None,
+    })
+}
+
+/// What the server remembers, outside the store, about who its audit
+/// entries are sealed to (S-c): the store's identity, the DSLs' and the
+/// recovery key, and the member list's epoch when it last took them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct AuditPin {
+    store: String,
+    keys: Vec<String>,
+    epoch: u64,
+}
+
+/// Where the server keeps its [`AuditPin`] for this store: the state
+/// directory of the account it runs as (`CASEBOOK_STATE_DIR` in tests),
+/// outside the store's files.
+fn audit_pin_path(backend: &SledBackend) -> Option<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let (crate::store::Location::Embedded(store) | crate::store::Location::Served(store)) = backend.location();
+    let dir = std::env::var_os("CASEBOOK_STATE_DIR").map(PathBuf::from).or_else(crate::paths::state)?;
+    let place = store.canonicalize().unwrap_or(store);
+    let name: String =
+        Sha256::digest(place.display().to_string().as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Some(dir.join("served-audit").join(format!("{name}.json")))
+}
+
+fn load_audit_pin(path: &Path) -> Option<AuditPin> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn save_audit_pin(path: &Path, pin: &AuditPin) {
+    let saved = (|| -> Result<(), StoreError> {
+        let dir = path.parent().expect("a pin file has a directory");
+        crate::store::create_private_dir(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, &serde_json::to_vec_pretty(pin).expect("a pin serialises"))?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| StoreError::from(e.error))?;
+        Ok(())
+    })();
+    if let Err(e) = saved {
+        eprintln!("casebook serve: could not remember the audit log's keys in {}: {e}", path.display());
+    }
+}
+
+fn audit_pin_of(roster: &Roster) -> AuditPin {
+    let mut keys: Vec<String> = roster.audit_recipients().iter().map(ToString::to_string).collect();
+    keys.sort();
+    AuditPin { store: crate::store::pins::Pin::store_id(&roster.store_id), keys, epoch: roster.epoch }
+}
+
+fn seal_audit_to(backend: &SledBackend, keys: &[String]) {
+    backend.seal_audit_to(keys.iter().filter_map(|k| k.parse().ok()).collect());
+}
+
+/// S-c: the server holds no member key, so it cannot check the member
+/// list's authentication; it seals audit entries to the DSLs and the
+/// recovery key the list named when it first served the store, and takes
+/// new ones only from a list a DSL it pinned writes through it (see
+/// [`audit_keys_after_roster_write`]). A list rewritten on disk meanwhile
+/// does not move the entries to other keys: said once, on stderr.
+fn audit_keys_at_start(backend: &SledBackend) -> Option<String> {
+    let roster = backend.get(SETTINGS, ROSTER.as_bytes()).ok().flatten().and_then(|b| Roster::unverified(&b));
+    let Some(path) = audit_pin_path(backend) else {
+        return Some("no state directory to remember the audit log's keys in: it follows the member list".into());
+    };
+    match (load_audit_pin(&path), roster) {
+        (None, Some(roster)) => {
+            let pin = audit_pin_of(&roster);
+            seal_audit_to(backend, &pin.keys);
+            save_audit_pin(&path, &pin);
+            None
+        }
+        // A store before rosters: the clear member records' DSLs.
+        (None, None) => None,
+        (Some(pin), now) => {
+            seal_audit_to(backend, &pin.keys);
+            let now = now.map(|r| audit_pin_of(&r));
+            match now {
+                Some(now) if now.store == pin.store && now.keys == pin.keys => None,
+                _ => Some(format!(
+                    "the member list names other DSL or recovery keys than a DSL last gave through this server: \
+                     audit entries stay sealed to the {} keys it remembers (a DSL changing the member list \
+                     through this server moves them; or delete {} to take the list as it is)",
+                    pin.keys.len(),
+                    path.display()
+                )),
+            }
+        }
+    }
+}
+
+/// After a member list written through this server: a DSL the server has
+/// pinned (or the first list it sees) moves the audit entries to the new
+/// list's DSLs and recovery key. Anyone else's list does not.
+fn audit_keys_after_roster_write(backend: &SledBackend, role: Role, writer: &str, roster: &Roster) {
+    let Some(path) = audit_pin_path(backend) else {
+        seal_audit_to(backend, &audit_pin_of(roster).keys);
+        return;
+    };
+    let trusted = match load_audit_pin(&path) {
+        None => true,
+        Some(pin) => role == Role::Dsl && pin.keys.iter().any(|k| k == writer),
+    };
+    if trusted {
+        let pin = audit_pin_of(roster);
+        seal_audit_to(backend, &pin.keys);
+        save_audit_pin(&path, &pin);
+    } else {
+        eprintln!(
+            "casebook serve: a member list from a DSL key this server has not pinned: audit entries stay sealed to \
+             the keys it remembers"
+        );
+    }
+}
+
 /// What a request tells the audit log: a concern's record read or
 /// written, the board's first page read.
 fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
@@ -771,6 +924,8 @@ fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
     let id = |key: &[u8]| <[u8; 4]>::try_from(key).ok().map(u32::from_be_bytes);
     match request {
         Request::Get { tree, key } if tree == CASES => id(key).map(Access::OpenedConcern).into_iter().collect(),
+        // A person's record read (issue 12).
+        Request::Get { tree, key } if tree == PEOPLE => id(key).map(Access::Person).into_iter().collect(),
         // Any read of the board's index, a page or a shard, is reading the
         // board (noted once a quarter of an hour).
         Request::Scan { tree, .. } | Request::Get { tree, .. } if tree == INDEX => vec![Access::ReadBoard],
@@ -779,6 +934,7 @@ fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
             .iter()
             .filter_map(|w| match w {
                 Write::Put { tree, key, .. } if tree == CASES => id(key).map(Access::ChangedConcern),
+                Write::Put { tree, key, .. } if tree == PEOPLE => id(key).map(Access::Person),
                 _ => None,
             })
             .collect(),

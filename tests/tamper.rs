@@ -617,6 +617,167 @@ fn the_audit_log_says_who_opened_a_childs_concern_and_notices_an_edit() {
     assert!(err.contains("which your casebook read before, has been changed or cut"), "{err}");
 }
 
+/// Issue 10 (S-c): audit entries are sealed to the DSL and the recovery key:
+/// on disk nothing says who opened which concern, and the school's printed
+/// recovery key opens an entry with Debian's age alone (after its 48-byte
+/// clear header: marker, number, the previous entry's hash).
+#[test]
+fn audit_entries_are_sealed_to_the_dsl_and_the_recovery_key_alone() {
+    use casebook::store::audit::{Access, Entry, SEALED_HEADER, SEALED_MARKER};
+    let env = Env::new();
+    let (dsl, dsl_r) = env.key("dsl");
+    let recovery = env.path("recovery.txt");
+    ok(env
+        .casebook(&dsl)
+        .args(["init", "--school", "Testford Primary", "--dsl-name", "Ms Dee Ess-Ell", "--recipient", &dsl_r])
+        .arg("--recovery-out")
+        .arg(&recovery));
+    let (deputy, deputy_r) = env.key("deputy");
+    ok(env.casebook(&dsl).args([
+        "member",
+        "add",
+        "--name",
+        "Mr Deputy Dunn",
+        "--role",
+        "deputy",
+        "--recipient",
+        &deputy_r,
+    ]));
+    let first = add_concern(&env, &deputy, "child:Pupil Wren Ashdown:Year 4", "Marmalade phone case seen.");
+    ok(env.casebook(&deputy).args(["show", &first]));
+    let log = ok(env.casebook(&dsl).args(["audit", &first]));
+    assert!(log.lines().any(|l| l.contains("Mr Deputy Dunn") && l.ends_with(&format!("opened {first}"))), "{log}");
+
+    let entries = raw_all(&env.store(), "audit");
+    assert!(entries.len() >= 4, "{}", entries.len());
+    let mut found = false;
+    for (k, v) in &entries {
+        // Sealed: a clear header, then an age file; nothing in the clear.
+        assert!(v.starts_with(SEALED_MARKER), "entry {k:?} is not sealed");
+        assert!(v[SEALED_HEADER..].starts_with(b"age-encryption.org/v1"), "entry {k:?}");
+        for planted in [first.as_bytes(), b"Mr Deputy Dunn", b"Pupil Wren Ashdown"] {
+            assert!(!v.windows(planted.len()).any(|w| w == planted), "entry {k:?} holds {planted:?}");
+        }
+        let file = env.path("entry.age");
+        std::fs::write(&file, &v[SEALED_HEADER..]).unwrap();
+        let by = |key: &Path| age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap();
+        // The deputy's key opens none of it; the DSL's and the recovery key do.
+        assert!(!by(&deputy).status.success(), "the deputy opened audit entry {k:?}");
+        assert!(by(&dsl).status.success());
+        let out = by(&recovery);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let entry: Entry = casebook::store::codec::from_bytes(&out.stdout).unwrap();
+        assert_eq!(entry.seq.to_be_bytes().as_slice(), k.as_slice());
+        found |= entry.member == 2 && entry.access == Access::OpenedConcern(1);
+    }
+    assert!(found, "no entry says the deputy opened the concern");
+    // And nowhere in the store's files is a member's name in the clear.
+    let mut bytes = Vec::new();
+    for file in std::fs::read_dir(env.store()).unwrap().flatten() {
+        if file.path().is_file() {
+            bytes.extend(std::fs::read(file.path()).unwrap());
+        }
+    }
+    for planted in [&b"Mr Deputy Dunn"[..], b"Ms Dee Ess-Ell"] {
+        assert!(!bytes.windows(planted.len()).any(|w| w == planted), "{planted:?} found in the store's files");
+    }
+    let checked = ok(env.casebook(&dsl).args(["audit", "verify"]));
+    assert!(checked.contains("entries chain correctly"), "{checked}");
+}
+
+/// S-c with `casebook serve`: the server holds no member key, so it cannot
+/// check the member list; it pins the DSL and recovery keys on first use.
+/// A list rewritten on disk (the attacker named DSL) does not move the
+/// entries the server writes afterwards to the attacker's key.
+#[test]
+fn a_member_list_rewritten_on_disk_does_not_reseal_served_audit_entries() {
+    use casebook::store::backend::Backend;
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    // First served: the server remembers the DSL's key.
+    drop(Server::start(&env));
+    let genuine = raw_get(&store, "settings", b"roster").unwrap();
+    let mut forged = casebook::store::roster::Roster::unverified(&genuine).unwrap();
+    let attacker = age::x25519::Identity::generate();
+    for e in &mut forged.members {
+        if e.role == casebook::domain::Role::Dsl {
+            e.recipient = attacker.to_public().to_string();
+        }
+    }
+    forged.epoch += 1;
+    raw_put(&store, "settings", b"roster", Some(forged.authenticate(1, &attacker).unwrap()));
+    let before = raw_all(&store, "audit").len();
+
+    let mut server = Server::start(&env);
+    let raw = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    raw.authenticate(&load_key(&school.deputy)).unwrap();
+    assert_eq!(raw.scan("cases").unwrap().len(), 1);
+    drop(raw);
+    server.terminate();
+    let attacker_key = env.path("attacker.txt");
+    std::fs::write(&attacker_key, age::secrecy::ExposeSecret::expose_secret(&attacker.to_string())).unwrap();
+    let after = raw_all(&store, "audit");
+    assert!(after.len() > before, "the server wrote no entry");
+    for (k, v) in &after[before..] {
+        let file = env.path("entry.age");
+        std::fs::write(&file, &v[casebook::store::audit::SEALED_HEADER..]).unwrap();
+        let by = |key: &Path| age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap();
+        assert!(!by(&attacker_key).status.success(), "the attacker's key opens audit entry {k:?}");
+        assert!(by(&school.dsl).status.success(), "the DSL's key does not open audit entry {k:?}");
+    }
+}
+
+/// Issue 10 item 3: through `casebook serve`, a member list older than the
+/// one the store holds (a pre-removal list put back) is refused in one line.
+#[test]
+fn the_server_refuses_a_member_list_older_than_the_one_it_holds() {
+    use casebook::store::backend::{Backend, Batch};
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let store = env.store();
+    let before_removal = raw_get(&store, "settings", b"roster").unwrap();
+    ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+    let mut server = Server::start(&env);
+    let raw = casebook::store::client::ServedBackend::connect(&server.socket).unwrap();
+    raw.authenticate(&load_key(&school.dsl)).unwrap();
+    let err = raw.apply(Batch::new().put("settings", b"roster".to_vec(), before_removal)).unwrap_err().to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("that member list is older (epoch"), "{err}");
+    assert!(err.contains("nothing was saved"), "{err}");
+    drop(raw);
+    server.terminate();
+    // The removed deputy is still out.
+    let err = fails(env.casebook(&school.deputy).arg("list"));
+    assert!(err.contains("no longer a member") || err.contains("not a member"), "{err}");
+}
+
+/// Issue 10 item 2: a failed unlock is an audit entry the DSL reads, both
+/// through `casebook serve` (the server notes its refusals) and on a store
+/// opened directly (the refused process notes it), with the OS account.
+#[test]
+fn failed_unlocks_are_audit_entries_the_dsl_reads() {
+    let env = Env::new();
+    let school = school_in_use(&env);
+    let (outsider, _) = env.key("outsider");
+    let err = fails(env.casebook(&outsider).arg("list"));
+    assert!(err.contains("not a member"), "{err}");
+    {
+        let _server = Server::start(&env);
+        let err = fails(env.casebook(&outsider).arg("list"));
+        assert!(err.contains("not a member"), "{err}");
+    }
+    let log = ok(env.casebook(&school.dsl).arg("audit"));
+    let refused: Vec<&str> = log.lines().filter(|l| l.contains("was refused opening casebook")).collect();
+    assert_eq!(refused.len(), 2, "{log}");
+    assert!(refused.iter().all(|l| l.contains("(not a member)") && l.contains("(OS account uid ")), "{log}");
+    let json = ok(env.casebook(&school.dsl).args(["audit", "--json"]));
+    assert!(json.contains("was refused opening casebook"), "{json}");
+    // Not the deputy's to read.
+    let err = fails(env.casebook(&school.deputy).arg("audit"));
+    assert!(err.contains("cannot read the audit log"), "{err}");
+}
+
 // ---- the recovery key ----------------------------------------------------------
 
 /// How many records of `tree` open with `key` through Debian's age, and

@@ -183,6 +183,7 @@ impl Session {
             self.keys.push(key);
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         self.trust.retired = retired;
         self.index = None;
@@ -204,6 +205,7 @@ impl Session {
         let (batch, roster) = self.next_roster(batch, |r| r.retired.clear())?;
         self.store.backend.apply(batch)?;
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         Ok(done)
     }
@@ -219,6 +221,7 @@ impl Session {
         let (batch, roster) = self.next_roster(Batch::new(), |r| r.recovery = Some(parsed))?;
         self.store.backend.apply(batch)?;
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         self.reseal_classes(&AccessClass::ALL, &|_| ())
     }
 

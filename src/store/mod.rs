@@ -497,6 +497,26 @@ impl Store {
     /// (issue 10), finds the member, unwraps the class keys their role may
     /// hold (one X25519 operation each) and checks each against the roster.
     pub fn unlock(self, identity: x25519::Identity) -> Result<Session, StoreError> {
+        let backend = self.backend.clone();
+        let mine = identity.to_public().to_string();
+        let unlocked = self.unlock_checked(identity);
+        // Issue 10 item 2 (S-c): a key turned away is an audit entry the DSL
+        // reads, where this process writes them (a store opened directly;
+        // `casebook serve` notes its own refusals). What can be seen here:
+        // the key is no member's (member 0), or a member's key met a store
+        // it refuses; the OS account is this process's.
+        if let Err(e) = &unlocked
+            && matches!(e, StoreError::NotMember(_) | StoreError::Removed(_) | StoreError::Tampered(_))
+        {
+            use std::os::unix::fs::MetadataExt;
+            let member = member_by_recipient(backend.as_ref(), &mine).ok().flatten().map_or(0, |(id, _)| id);
+            let uid = std::fs::metadata("/proc/self").ok().map(|m| m.uid());
+            backend.note_access(member, audit::Access::FailedUnlock { uid });
+        }
+        unlocked
+    }
+
+    fn unlock_checked(self, identity: x25519::Identity) -> Result<Session, StoreError> {
         let mine = identity.to_public().to_string();
         self.backend.authenticate(&identity)?;
         let location = self.location();
@@ -645,6 +665,7 @@ impl Store {
             ));
         }
         session.notices = notices;
+        session.seal_audit_to_roster();
         session.store.backend.note_access(my_id, audit::Access::Unlocked);
         Ok(session)
     }
@@ -1344,12 +1365,23 @@ impl Session {
                     .get(SETTINGS, roster::ROSTER.as_bytes())?
                     .ok_or_else(|| corrupt("the member list", "it vanished while being written"))?;
                 self.roster = Some(verified_roster(&bytes, &self.identity, None, records)?);
+                self.seal_audit_to_roster();
                 return Ok(());
             }
             Err(e) => return Err(e),
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         Ok(())
+    }
+
+    /// Seals this store's audit entries, where this process writes them (a
+    /// store opened directly), to the DSLs and the recovery key of the
+    /// roster this session verified (S-c).
+    fn seal_audit_to_roster(&self) {
+        if let Some(r) = &self.roster {
+            self.store.backend.seal_audit_to(r.audit_recipients());
+        }
     }
 
     /// The audit log (DSL only, issue 10): every entry, or those about one
@@ -1361,7 +1393,7 @@ impl Session {
         }
         let raw = self.store.backend.scan(AUDIT)?;
         let seen = raw.clone();
-        let mut trail = audit::read(raw);
+        let mut trail = audit::read(raw, Some(&self.identity));
         let location = self.location();
         let mine = self.public_key();
         if let Some(mut pin) = self.store.pins.load(&location, &mine)? {
@@ -1409,6 +1441,7 @@ impl Session {
             return Err(StoreError::Tampered("the member list changed in a way no DSL of this store made".into()));
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         let (members, mut unreadable) = self.load_members(records);
         self.members = members;
         unreadable.extend(skipped);
@@ -1635,6 +1668,7 @@ impl Session {
             return Err(e);
         }
         self.roster = Some(roster);
+        self.seal_audit_to_roster();
         self.trust = Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
         self.store.backend.note_access(self.me, audit::Access::Membership(id));
         // Issue 10: what their role may read opens with their own key and

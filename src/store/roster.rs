@@ -165,6 +165,38 @@ impl Roster {
     }
 }
 
+impl Roster {
+    /// Who audit entries are sealed to (S-c): the DSLs and the school's
+    /// recovery key.
+    pub fn audit_recipients(&self) -> Vec<x25519::Recipient> {
+        self.dsls().iter().chain(self.recovery.iter()).filter_map(|r| r.parse().ok()).collect()
+    }
+
+    /// The stored roster's body, read without any key and so proven by
+    /// nothing: what `casebook serve` (which holds no member key) and a
+    /// refused unlock can see. Never trusted for sealing records.
+    pub fn unverified(bytes: &[u8]) -> Option<Roster> {
+        let stored: Stored = codec::from_bytes(bytes).ok()?;
+        codec::from_bytes::<Roster>(&stored.body).ok().filter(|r| r.format == Self::FORMAT)
+    }
+}
+
+/// Who an audit entry is sealed to when no one has said (a refused unlock,
+/// a server before its first roster): the store's roster as it stands, or,
+/// in a store older than rosters, the clear member records' DSLs.
+pub fn audit_recipients_unverified(backend: &dyn super::backend::Backend) -> Vec<x25519::Recipient> {
+    if let Ok(Some(bytes)) = backend.get(super::trees::SETTINGS, ROSTER.as_bytes())
+        && let Some(roster) = Roster::unverified(&bytes)
+    {
+        return roster.audit_recipients();
+    }
+    super::member_records(backend)
+        .map(|(records, _)| {
+            records.iter().filter(|(_, r)| r.role == Role::Dsl).filter_map(|(_, r)| r.recipient.parse().ok()).collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A class key's commitment: it names the key without revealing it (the
 /// key is 256 random bits; the hash is domain-separated).
 pub fn commitment(key: &ClassKey) -> [u8; 32] {

@@ -697,11 +697,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         } else if well_formed_reference(key) && v.len() == 4 {
             let id = u32::from_be_bytes(v.as_slice().try_into().expect("4 bytes"));
             keep_newest(&mut references, String::from_utf8_lossy(key).into_owned(), f.lsn, id);
-        } else if key.len() == 8
-            && let Ok(entry) = codec::from_bytes::<super::audit::Entry>(v)
-            && entry.format == super::audit::Entry::FORMAT
-            && entry.seq.to_be_bytes() == key
-        {
+        } else if key.len() == 8 && super::audit::is_entry(key, v) {
             // Issue 10's audit log: numbered like the refusal log, but its
             // entries are bincode records naming their own number.
             keep_newest(&mut audit, key.to_vec(), f.lsn, v.clone());

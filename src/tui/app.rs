@@ -24,6 +24,9 @@ pub struct ConcernView {
     pub id: u32,
     pub case: CaseFile,
     pub scroll: u16,
+    /// Who has opened and changed it (the DSL's view only; issue 10,
+    /// S-c): `None` while the audit log is read, or for other roles.
+    pub seen: Option<Result<super::engine::Seen, String>>,
 }
 
 pub enum Screen {
@@ -60,6 +63,8 @@ enum Pending {
     Reload { reconnected: bool },
     /// A concern from the board: to open it, or to build a form on it.
     Case { id: u32, then: Action },
+    /// Who has opened the concern on screen (the DSL's).
+    SeenBy,
     /// The open form's save.
     Save,
 }
@@ -643,6 +648,13 @@ impl App {
                 (_, Reply::Loaded(loaded)) => self.show_loaded(loaded),
                 (Pending::Case { id, then }, Reply::Case(_, result)) => self.case_arrived(id, then, result),
                 (_, Reply::Case(..)) => {}
+                (_, Reply::SeenBy(id, seen)) => {
+                    if let Screen::Concern(view) = &mut self.screen
+                        && view.id == id
+                    {
+                        view.seen = Some(seen);
+                    }
+                }
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -857,10 +869,9 @@ impl App {
             Action::Members if !self.offers(Action::Members) => {
                 self.fail("Only the DSL removes members or changes their roles (P1-b).")
             }
-            Action::Members => match forms::membership(self.session.members(), self.session.me().id) {
-                Some(form) => self.open(FormKind::Membership, form),
-                None => self.fail("You are the only member: add others with `casebook member add`."),
-            },
+            Action::Members => {
+                self.open(FormKind::Membership, forms::membership(self.session.members(), self.session.me().id))
+            }
             Action::Open => self.open_selected(),
             Action::Back => self.screen = Screen::Board,
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -1043,7 +1054,12 @@ impl App {
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 }))
+                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None }));
+                // The DSL sees who has opened and changed it (S-c): read
+                // after the concern shows, so it never holds the concern up.
+                if self.session.me().role == Role::Dsl {
+                    self.send(Command::SeenBy(id), Pending::SeenBy);
+                }
             }
             Ok(case) => self.open_case_form_on(then, id, case),
         }
@@ -1118,6 +1134,22 @@ impl App {
         }
         // Issue 10: removing a member, or taking a class from their role,
         // re-keys the store: said once, and the next save goes ahead.
+        if !open.warned && open.kind == FormKind::Membership && open.form.choice("member") == forms::NEW_MEMBER {
+            // Checked first: a name or key to put right is said at its field
+            // before anything is asked.
+            let Some(forms::MemberChange::Add { name, role, .. }) = forms::read_membership(&mut open.form) else {
+                self.form = Some(open);
+                return;
+            };
+            open.warned = true;
+            open.form.error = Some(format!(
+                "{name} joins as {role}: what their role may read is sealed again so their key opens it; this takes \
+                 a while on a large store. Press {} again to go ahead.",
+                self.keys.key_for(Context::Form, Action::Save)
+            ));
+            self.form = Some(open);
+            return;
+        }
         if !open.warned && open.kind == FormKind::Membership {
             open.warned = true;
             let who = open.form.choice_label("member");
@@ -1171,7 +1203,10 @@ impl App {
             FormKind::Trigger => {
                 oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
             }
-            FormKind::Membership => forms::read_membership(&mut open.form).map(|(id, to)| Write::Membership { id, to }),
+            FormKind::Membership => forms::read_membership(&mut open.form).map(|change| match change {
+                forms::MemberChange::Add { name, role, recipient } => Write::AddMember { name, role, recipient },
+                forms::MemberChange::Change { id, to } => Write::Membership { id, to },
+            }),
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1245,7 +1280,7 @@ impl App {
             Ok(done) => {
                 // The worker's session made the change; this one's member
                 // list (assignees, names) is read again (issue 10).
-                if matches!(done, Done::Membership { .. })
+                if matches!(done, Done::Membership { .. } | Done::MemberAdded { .. })
                     && let Err(e) = self.session.reload_members()
                 {
                     self.fail(e.to_string());

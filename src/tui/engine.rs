@@ -99,6 +99,12 @@ pub enum Write {
         id: u32,
         to: Option<crate::domain::Role>,
     },
+    /// Issue 10: a member joins, as with `casebook member add`.
+    AddMember {
+        name: String,
+        role: crate::domain::Role,
+        recipient: String,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -112,6 +118,9 @@ pub enum Command {
     Load(Load),
     /// One concern, decrypted: to show it, or to build a form on it.
     Case(u32),
+    /// Who has opened and changed one concern, from the audit log (the
+    /// DSL's concern view; issue 10, S-c).
+    SeenBy(u32),
     /// A write, then what to read back for the screens. With
     /// `check_names`, a text leadership will read is first checked for the
     /// names of subjects (P9-e) and not saved if it has any.
@@ -138,6 +147,7 @@ pub enum Done {
     ActionChanged(Action),
     Reviewed(TrackedPolicy),
     Membership { name: String, to: Option<crate::domain::Role>, records: usize },
+    MemberAdded { name: String, role: crate::domain::Role },
     TriggerLogged,
 }
 
@@ -178,6 +188,9 @@ impl Done {
             Done::ActionChanged(a) => format!("{} is now {}.", a.label(), a.status().label()),
             Done::Reviewed(p) => format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")),
             Done::TriggerLogged => "Review trigger logged.".into(),
+            Done::MemberAdded { name, role } => {
+                format!("Added {name} as {role}; their key opens casebook now.")
+            }
             Done::Membership { name, to, records } => match to {
                 None => format!("Removed {name}; {records} records sealed again without their keys."),
                 Some(role) => format!("{name} is now {role}; {records} records sealed again."),
@@ -308,8 +321,31 @@ impl Loaded {
 pub enum Reply {
     Loaded(Loaded),
     Case(u32, Result<CaseFile, String>),
+    SeenBy(u32, Result<Seen, String>),
     /// A write's outcome and, after a write that saved, what was read back.
     Written(Result<Done, Refusal>, Loaded),
+}
+
+/// Who has opened and changed a concern, named (S-c): the DSL's only.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    pub rows: Vec<(String, crate::store::audit::SeenBy)>,
+    /// The log's chain is broken somewhere: `casebook audit verify` says where.
+    pub broken: bool,
+}
+
+fn seen_by(session: &Session, id: u32) -> Result<Seen, String> {
+    let trail = session.audit(Some(id)).map_err(|e| e.to_string())?;
+    let rows = crate::store::audit::seen_by(&trail.entries)
+        .into_iter()
+        .map(|s| {
+            let name = session
+                .member(s.member)
+                .map_or_else(|| format!("member #{} (no longer a member)", s.member), |m| m.name.clone());
+            (name, s)
+        })
+        .collect();
+    Ok(Seen { rows, broken: !trail.breaks.is_empty() })
 }
 
 /// What the app's poll finds.
@@ -349,9 +385,10 @@ impl Engine {
                     // was only to be shown is not read.
                     let closing = quitting.load(Ordering::Relaxed);
                     let reply = match command {
-                        Command::Load(_) | Command::Case(_) if closing => continue,
+                        Command::Load(_) | Command::Case(_) | Command::SeenBy(_) if closing => continue,
                         Command::Load(load) => Reply::Loaded(load_for(&mut session, &load, None)),
                         Command::Case(id) => Reply::Case(id, session.case(id).map_err(|e| e.to_string())),
+                        Command::SeenBy(id) => Reply::SeenBy(id, seen_by(&session, id)),
                         Command::Write { write, now, check_names, then } => {
                             let outcome = save(&mut session, write, now, check_names);
                             let loaded = match &outcome {
@@ -556,6 +593,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             session.begin_change(id, to)?;
             let done = session.finish_rekey(&|_| ())?;
             Done::Membership { name, to, records: done.records }
+        }
+        Write::AddMember { name, role, recipient } => {
+            let member = session.add_member(&name, role, &recipient)?;
+            Done::MemberAdded { name: member.name, role: member.role }
         }
     })
 }

@@ -513,29 +513,73 @@ pub fn read_filter(form: &Form) -> Filter {
     }
 }
 
-/// Issue 10 (P1-b): the DSL picks a member and what becomes of them. Not
-/// the DSL themself: another DSL does that.
-pub fn membership(members: &[Member], me: u32) -> Option<Form> {
-    let others: Vec<(String, String)> = members
-        .iter()
-        .filter(|m| m.id != me)
-        .map(|m| (m.id.to_string(), format!("#{} {} ({})", m.id, m.name, m.role.label())))
-        .collect();
-    let first = others.first()?.0.clone();
+/// The member pick list's choice for someone joining.
+pub const NEW_MEMBER: &str = "new";
+
+/// Issue 10 (P1-b): the DSL adds a member (name, role, public key), or
+/// picks one and what becomes of them. Not the DSL themself: another DSL
+/// does that.
+pub fn membership(members: &[Member], me: u32) -> Form {
+    let mut who = vec![(NEW_MEMBER.to_string(), "+ a new member (name, role and key below)".to_string())];
+    who.extend(
+        members
+            .iter()
+            .filter(|m| m.id != me)
+            .map(|m| (m.id.to_string(), format!("#{} {} ({})", m.id, m.name, m.role.label()))),
+    );
     let mut changes = vec![("remove".to_string(), "remove from the store (they have left)".to_string())];
     changes.extend(Role::ALL.iter().map(|r| (r.label().to_string(), format!("make them {}", r.label()))));
-    Some(Form::new(
+    let roles = Role::ALL.iter().map(|r| (r.label().to_string(), r.label().to_string())).collect();
+    Form::new(
         "Members",
-        vec![Field::choice("member", "Member", others, &first), Field::choice("change", "Change", changes, "remove")],
-    ))
+        vec![
+            Field::choice("member", "Member", who, NEW_MEMBER),
+            Field::choice("change", "Change", changes, "remove"),
+            Field::line("name", "New name", "", "their name as colleagues know it"),
+            // The least a role can read, unless the DSL chooses more.
+            Field::choice("role", "New role", roles, Role::Reporter.label()),
+            Field::line("key", "New key", "", "age1… (age-keygen -y THEIR-KEY-FILE prints it)"),
+        ],
+    )
 }
 
-/// The member and what becomes of them: `None` is removal.
-pub fn read_membership(form: &mut Form) -> Option<(u32, Option<Role>)> {
+/// What the members form asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// The same as `casebook member add`.
+    Add { name: String, role: Role, recipient: String },
+    /// `None` is removal.
+    Change { id: u32, to: Option<Role> },
+}
+
+/// The change asked for, or `None` with each problem at its field (what
+/// was typed stays).
+pub fn read_membership(form: &mut Form) -> Option<MemberChange> {
+    form.clear_errors();
+    if form.choice("member") == NEW_MEMBER {
+        let name = form.required("name", "Their name, as colleagues know it.").trim().to_string();
+        if let Some(problem) = crate::domain::limits::over_chars(&name, crate::domain::limits::NAME_CHARS) {
+            form.set_error("name", problem);
+        }
+        let key = form.text("key").trim().to_string();
+        if key.is_empty() {
+            form.set_error("key", "Their age public key (age1…): `age-keygen -y THEIR-KEY-FILE` prints it.");
+        } else if let Err(e) = crate::store::parse_recipient(&key) {
+            form.set_error("key", crate::text::one_line(&e.to_string()));
+        }
+        let role = Role::parse(&form.choice("role"));
+        if role.is_none() {
+            form.set_error("role", "Choose their role.");
+        }
+        return match role {
+            Some(role) if !form.has_errors() => Some(MemberChange::Add { name, role, recipient: key }),
+            _ => None,
+        };
+    }
     let id = form.choice("member").parse::<u32>().ok()?;
     let change = form.choice("change");
     if change == "remove" {
-        return Some((id, None));
+        return Some(MemberChange::Change { id, to: None });
     }
-    Role::parse(&change).map(|role| (id, Some(role)))
+    Role::parse(&change).map(|role| MemberChange::Change { id, to: Some(role) })
 }

@@ -117,7 +117,7 @@ impl Action {
             (Action::UpdateAction, _) => "update the action: in progress, done, dropped",
             (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
             (Action::LogTrigger, _) => "note something that calls for a policy review",
-            (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
+            (Action::Members, _) => "members: add someone, remove someone who left, or change a role (DSL)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",

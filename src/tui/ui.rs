@@ -12,7 +12,7 @@ use super::keymap::{Action, Context};
 use super::oversight;
 use crate::domain::summary::{age_label, cut, subject_fit};
 use crate::domain::when::Lateness;
-use crate::domain::{Risk, Status, Urgency};
+use crate::domain::{Risk, Role, Status, Urgency};
 
 /// Below this the screen says so instead of drawing a garbled layout.
 pub const MIN_WIDTH: u16 = 60;
@@ -536,6 +536,27 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             lines.push(Line::styled(format!("     {l}"), style));
         }
     }
+    // Issue 10 (S-c): the DSL sees who has opened and changed the concern,
+    // the trail `casebook show` lists; no other role is sent it.
+    if app.session.me().role == Role::Dsl {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Who has opened it (the audit log; DSL only)", t.title()));
+        match &view.seen {
+            None => lines.push(Line::styled("  reading the audit log…", t.muted())),
+            Some(Err(e)) => lines.push(Line::raw(format!("  the audit log could not be read: {e}"))),
+            Some(Ok(seen)) => {
+                if seen.rows.is_empty() {
+                    lines.push(Line::styled("  no one yet", t.muted()));
+                }
+                for (name, s) in &seen.rows {
+                    lines.push(Line::raw(format!("  {name}: {}; last {}", s.did(), s.last.format("%d %b %Y %H:%M"))));
+                }
+                if seen.broken {
+                    lines.push(Line::raw("  The audit log is broken: run `casebook audit verify`."));
+                }
+            }
+        }
+    }
     Text::from(lines)
 }
 
@@ -863,7 +884,9 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                     "Removing someone who has left, or taking a class from their role, replaces its keys and seals every record of it again without them: their key opens none of it afterwards.",
                 ),
                 Line::raw(""),
-                Line::raw("To add a member: casebook member add --name … --role … --recipient age1…"),
+                Line::raw(
+                    "To add a member, choose \"+ a new member\" and fill in New name, New role and New key: their public key comes from `age-keygen -y THEIR-KEY-FILE` (the same as casebook member add). What their role may read is sealed again so their key opens it.",
+                ),
             ],
         )),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
