@@ -60,6 +60,8 @@ pub fn write_out(args: std::fmt::Arguments) {
 
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
+/// Issue 13's commands (term dates, referrals, today; S-b).
+mod referrals;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
 /// checks the value itself, so the aliases the domain accepts still work
@@ -266,6 +268,9 @@ pub enum Command {
     /// The policy's review cycle (P8-a): list, review, trigger
     #[command(subcommand)]
     Policy(oversight::PolicyCommand),
+    /// The school's term dates, for deadlines in working days (S-b): set, show
+    #[command(subcommand, name = "term-dates")]
+    TermDates(referrals::TermDatesCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -831,6 +836,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Action(c)) => oversight::action(&cli, c),
         Some(Command::Policy(c)) => oversight::policy(&cli, c),
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
+        Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();

@@ -11,7 +11,7 @@ use casebook::domain::{
     EntryKind, Figures, Lesson, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
     Triage, TriggerKind, Urgency,
 };
-use casebook::store::codec::{self, MemberName, Record, School};
+use casebook::store::codec::{self, MemberName, Record, School, TermDates};
 use chrono::{NaiveDate, NaiveDateTime};
 
 fn at(day: u32, h: u32) -> NaiveDateTime {
@@ -131,6 +131,17 @@ fn member_name_v1() {
 #[test]
 fn school_v1() {
     golden("school", &School { name: "Golden Fixture Primary".into() });
+}
+
+/// Issue 13 (S-b): the school's term dates, kept as the DSL's own text.
+#[test]
+fn term_dates_v1() {
+    golden(
+        "term-dates",
+        &TermDates {
+            text: "# Golden Fixture Primary\n2026-12-21..2027-01-01 Christmas holiday\n2027-01-04 INSET day\n".into(),
+        },
+    );
 }
 
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)

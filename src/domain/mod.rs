@@ -2,6 +2,7 @@
 //! ratatui or crossterm: the CLI, the TUI and any future server share these.
 
 pub mod action;
+pub mod calendar;
 pub mod catalogue;
 pub mod concern;
 pub mod dashboard;
@@ -20,6 +21,7 @@ pub mod when;
 mod fixtures;
 
 pub use action::{Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, NewAction, StatusChange};
+pub use calendar::{Calendar, CalendarError};
 pub use catalogue::Catalogue;
 pub use concern::{
     Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, ReferenceQuery, Risk,

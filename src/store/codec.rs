@@ -30,6 +30,9 @@ pub enum RecordKind {
     Person,
     PersonIndex,
     PupilRoll,
+    // Issue 13 (S-b): the school's term dates (Case class, in settings).
+    // Appended after issue 12's, like the kinds above.
+    TermDates,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -233,6 +236,19 @@ pub struct School {
 }
 impl Record for School {
     const KIND: RecordKind = RecordKind::School;
+    const VERSION: u16 = 1;
+}
+
+/// The school's term-dates file as the DSL wrote it (Case class: the DSL
+/// and deputies count deadlines with it; issue 13, S-b). Kept as text so
+/// `casebook term-dates show` gives back the DSL's own file, comments and
+/// all; it is parsed ([`crate::domain::Calendar::parse`]) when read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermDates {
+    pub text: String,
+}
+impl Record for TermDates {
+    const KIND: RecordKind = RecordKind::TermDates;
     const VERSION: u16 = 1;
 }
 

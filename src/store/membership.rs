@@ -235,6 +235,13 @@ impl Session {
                 AccessClass::Case => {
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
+                    // Issue 13: the term dates are Case-class too.
+                    self.reseal_setting::<codec::TermDates>(
+                        &super::calendar::term_dates_place(),
+                        *class,
+                        &mut done,
+                        progress,
+                    )?;
                 }
                 AccessClass::Oversight => {
                     self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done, progress)?;
@@ -338,6 +345,29 @@ impl Session {
             progress(done.records);
         }
         Ok(())
+    }
+
+    /// One sealed setting (`place` in the settings tree), sealed again to
+    /// its class's current key and members; absent, nothing to do.
+    fn reseal_setting<T: Record>(
+        &self,
+        place: &Place,
+        class: AccessClass,
+        done: &mut Rekeyed,
+        progress: &dyn Fn(usize),
+    ) -> Result<(), StoreError> {
+        let Some(v) = self.store.backend.get(SETTINGS, &place.key)? else { return Ok(()) };
+        let Ok(value) = self.open_record::<T>(class, place, &v) else {
+            done.left += 1;
+            return Ok(());
+        };
+        let plain = Zeroizing::new(codec::encode_at(&value, place, |_| None));
+        let sealed = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
+        self.apply_rewrites(
+            vec![Rewrite { tree: SETTINGS, key: place.key.clone(), old: v, new: sealed }],
+            done,
+            progress,
+        )
     }
 
     /// The school's name and every member's name, sealed again.

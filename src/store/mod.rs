@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backend;
 pub mod backup;
+pub mod calendar;
 pub mod client;
 pub mod codec;
 pub mod crypto;

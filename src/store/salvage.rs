@@ -60,7 +60,7 @@ use std::path::Path;
 use age::x25519;
 
 use super::backend::SledBackend;
-use super::codec::{self, School};
+use super::codec::{self, School, TermDates};
 use super::crypto::{self, ClassKey};
 use super::trees::*;
 use super::{
@@ -743,6 +743,13 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     if school.is_none() {
         report.lost.push("the school's name (settings): not found intact".into());
     }
+    // Issue 13: the term dates, the newest copy that opens. A store that
+    // never had any loses nothing (weekends only), so none is no loss.
+    let term_dates = sealed
+        .iter()
+        .filter(|f| f.key.as_deref() == Some(super::calendar::TERM_DATES.as_bytes()))
+        .find(|f| crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<TermDates>(&p).is_ok()))
+        .map(|f| f.value.clone());
 
     // Every other sealed value: opened once per distinct ciphertext.
     // None: it did not open; Some(None): it opened, but is no record kept
@@ -757,7 +764,11 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for (i, f) in sealed.iter().enumerate() {
         let key_id = match f.key.as_deref() {
             // The school's name and the class keys are read above.
-            Some(k) if k == b"school" || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() => {
+            Some(k)
+                if k == b"school"
+                    || k == super::calendar::TERM_DATES.as_bytes()
+                    || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() =>
+            {
                 continue;
             }
             Some(k) if k.len() == 4 => Some(id_of(k).expect("4 bytes")),
@@ -834,6 +845,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     put(SETTINGS, b"format".to_vec(), STORE_FORMAT.to_be_bytes().to_vec());
     if let Some(s) = school {
         put(SETTINGS, b"school".to_vec(), s);
+    }
+    if let Some(t) = term_dates {
+        put(SETTINGS, super::calendar::TERM_DATES.as_bytes().to_vec(), t);
     }
     for (id, (_, record)) in &members {
         put(MEMBERS, be(*id).to_vec(), record.clone());

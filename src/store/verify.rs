@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::backend::{Backend, SCAN_PAGE};
-use super::codec::{MemberName, School};
+use super::codec::{MemberName, School, TermDates};
 use super::trees::*;
 use super::{CaseMeta, Damaged, MemberRecord, Place, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
 use crate::domain::{AccessClass, Action, CaseSummary, Debrief, Figures, Role, TrackedPolicy};
@@ -149,6 +149,13 @@ fn structure_into(
                 school = true;
                 if let Err(e) = age_header(v) {
                     r.problem("the school's name", e);
+                    seen.bad_headers.insert((SETTINGS, k.to_vec()));
+                }
+            }
+            // Issue 13: the term dates, when the DSL has set them.
+            b"term-dates" => {
+                if let Err(e) = age_header(v) {
+                    r.problem("the term dates", e);
                     seen.bad_headers.insert((SETTINGS, k.to_vec()));
                 }
             }
@@ -428,6 +435,20 @@ impl Session {
             ) {
                 Ok(_) => r.opened += 1,
                 Err(e) => r.problems.push(Damaged::from_error("the school's name", &e)),
+            }
+        }
+        if readable(SETTINGS)
+            && self.can_read(AccessClass::Case)
+            && !reported(SETTINGS, b"term-dates")
+            && let Some(sealed) = backend.get(SETTINGS, b"term-dates")?
+        {
+            let place = super::calendar::term_dates_place();
+            match self.open_record::<TermDates>(AccessClass::Case, &place, &sealed) {
+                Ok(t) => match crate::domain::Calendar::parse(&t.text) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problem("the term dates", e.to_string()),
+                },
+                Err(e) => r.problems.push(Damaged::from_error("the term dates", &e)),
             }
         }
         if readable(MEMBERS) {
