@@ -271,6 +271,9 @@ pub enum Command {
     /// The school's term dates, for deadlines in working days (S-b): set, show
     #[command(subcommand, name = "term-dates")]
     TermDates(referrals::TermDatesCommand),
+    /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
+    #[command(subcommand)]
+    Referral(referrals::ReferralCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -774,6 +777,7 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 // The report is made safe for a terminal where it is written.
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
+                referrals::show_section(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -837,6 +841,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Policy(c)) => oversight::policy(&cli, c),
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
+        Some(Command::Referral(c)) => referrals::referral(&cli, c),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();

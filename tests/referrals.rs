@@ -99,3 +99,170 @@ fn the_term_dates_are_sealed_to_the_case_class_and_rotate_when_a_deputy_leaves()
     assert_eq!(ok(env.casebook(&school.dsl).args(["term-dates", "show"])), TERM_DATES);
     ok(env.casebook(&school.dsl).arg("verify"));
 }
+
+/// Records a concern of `category` (today, so its deadlines run from today).
+fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
+    let out = ok(env.casebook(who).args([
+        "concern",
+        "add",
+        "--subject",
+        subject,
+        "--category",
+        category,
+        "--location",
+        location,
+        "--device",
+        "mobile-phone",
+        "--description",
+        "Fictional test concern.",
+        "--action",
+        "Device taken to the office.",
+    ]));
+    out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[test]
+fn referrals_are_recorded_listed_shown_and_corrected_from_the_command_line() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.reporter, "staff-illegal", "staff:Mr Fictional Tutor:Year 6 teacher", "classroom");
+    // P5-g, S-b: an allegation against staff is due to the LADO within one
+    // working day; `show` says so before any referral.
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(shown.contains("Referrals and contacts\n  none recorded"), "{shown}");
+    assert!(shown.contains("inform the LADO (S-b)"), "{shown}");
+
+    let said = ok(env.casebook(&school.deputy).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "lado",
+        "--reference",
+        "LADO/26/0042",
+        "--outcome",
+        "Strategy meeting arranged.",
+        "--follow-up",
+        &(today() + chrono::Duration::days(7)).to_string(),
+    ]));
+    assert_eq!(said, format!("Recorded R-0001 on {reference}: LADO.\n"));
+    ok(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "police",
+        "--reference",
+        "CR/0001/26",
+    ]));
+    // A correction supersedes; both are kept.
+    let said = ok(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "police",
+        "--reference",
+        "CR/0010/26",
+        "--corrects",
+        "R-0002",
+    ]));
+    assert!(said.contains("Recorded R-0003") && said.contains("it corrects R-0002 (both are kept)"), "{said}");
+    let err = fails(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "police",
+        "--corrects",
+        "R-0002",
+    ]));
+    assert!(err.contains("R-0002 was corrected already by R-0003"), "{err}");
+
+    let listed = ok(env.casebook(&school.deputy).args(["referral", "list", &reference]));
+    assert!(listed.contains("LADO/26/0042") && listed.contains("Strategy meeting arranged."), "{listed}");
+    assert!(listed.contains("[corrected by R-0003]") && listed.contains("[corrects R-0002]"), "{listed}");
+    // The LADO referral cleared its deadline; its follow-up is the one left.
+    assert!(!listed.contains("inform the LADO"), "{listed}");
+    assert!(listed.contains("follow up: LADO"), "{listed}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["referral", "list", &reference, "--json"]))).unwrap();
+    assert_eq!(json["referrals"].as_array().unwrap().len(), 3);
+    assert_eq!(json["referrals"][0]["kind"], "lado");
+    assert_eq!(json["referrals"][1]["corrected_by"], "R-0003");
+    assert_eq!(json["deadlines"].as_array().unwrap().len(), 1);
+
+    // The details each kind needs, refused on one line.
+    let err = fails(env.casebook(&school.dsl).args(["referral", "add", &reference, "--kind", "advice"]));
+    assert!(err.contains("name the agency the advice came from (P9-g)"), "{err}");
+    let err =
+        fails(env.casebook(&school.dsl).args(["referral", "add", &reference, "--kind", "parents", "--informed", "no"]));
+    assert!(err.contains("say why parents/carers were not informed (P9-b)"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args(["referral", "add", &reference, "--kind", "pigeon"]));
+    assert!(err.contains("is not a kind of referral; use police, lado"), "{err}");
+    ok(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "advice",
+        "--agency",
+        "Education Safeguarding Service",
+        "--contact",
+        "Ms Fictional Adviser",
+        "--outcome",
+        "Refer to the LADO; do not inform the staff member yet.",
+    ]));
+
+    // Leadership and reporters read and record none (Case class, P9-e).
+    for who in [&school.leadership, &school.reporter] {
+        let err = fails(env.casebook(who).args(["referral", "add", &reference, "--kind", "police"]));
+        assert!(err.contains("cannot"), "{err}");
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+#[test]
+fn referrals_are_sealed_to_the_case_class_rotate_when_a_deputy_leaves_and_are_salvaged() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "device-in-exam", "child:Pupil Fictional Wren:Year 6", "exam-room");
+    ok(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "exam-body",
+        "--outcome",
+        "Paper voided by the board (fictional).",
+    ]));
+    let file = env.path("terms.txt");
+    std::fs::write(&file, TERM_DATES).unwrap();
+    ok(env.casebook(&school.dsl).args(["term-dates", "set"]).arg(&file));
+    let sealed = raw_get(&env.store(), "referrals", &1u32.to_be_bytes()).expect("kept by id");
+    assert!(!sealed.windows(11).any(|w| w == b"Paper voide"), "sealed, not in clear");
+    assert!(age_opens(&env, &sealed, &school.dsl).is_some_and(|t| t.contains("Paper voided")));
+    assert!(age_opens(&env, &sealed, &school.deputy).is_some());
+    assert!(age_opens(&env, &sealed, &school.leadership).is_none());
+    assert!(age_opens(&env, &sealed, &school.reporter).is_none());
+
+    ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+    let sealed = raw_get(&env.store(), "referrals", &1u32.to_be_bytes()).unwrap();
+    assert!(age_opens(&env, &sealed, &school.deputy).is_none(), "the departed deputy's key opens it");
+    assert!(age_opens(&env, &sealed, &school.dsl).is_some());
+    ok(env.casebook(&school.dsl).arg("verify"));
+
+    // Salvage carries the referral and the term dates into a new store.
+    let into = env.path("salvaged");
+    let said = ok(env.casebook(&school.dsl).arg("salvage").arg(env.store()).arg("--into").arg(&into));
+    assert!(!said.contains("Not recovered"), "{said}");
+    let listed = ok(env.casebook_at(&into, &school.dsl).args(["referral", "list", &reference]));
+    assert!(listed.contains("R-0001 Examining body") && listed.contains("Paper voided"), "{listed}");
+    assert_eq!(ok(env.casebook_at(&into, &school.dsl).args(["term-dates", "show"])), TERM_DATES);
+    ok(env.casebook_at(&into, &school.dsl).arg("verify"));
+}

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod member;
 pub mod names;
 pub mod policy;
+pub mod referral;
 pub mod report;
 pub mod summary;
 pub mod when;
@@ -32,4 +33,5 @@ pub use debrief::{AwaitingDebrief, ConcernLink, Debrief, DebriefId, Lesson, NewD
 pub use figures::{CategoryCount, Figures};
 pub use member::{AccessClass, Member, MemberId, Role};
 pub use policy::{PolicyId, PolicyStatus, Review, ReviewTrigger, TrackedPolicy, TriggerKind};
+pub use referral::{Deadline, DeadlineKind, NewReferral, Referral, ReferralId, ReferralKind, Standing};
 pub use summary::CaseSummary;

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, TrackedPolicy};
+use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, Referral, TrackedPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
@@ -33,6 +33,8 @@ pub enum RecordKind {
     // Issue 13 (S-b): the school's term dates (Case class, in settings).
     // Appended after issue 12's, like the kinds above.
     TermDates,
+    // Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact.
+    Referral,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -141,6 +143,12 @@ impl Record for Action {
 /// P8-a: a tracked policy with its review triggers and reviews (Oversight class).
 impl Record for TrackedPolicy {
     const KIND: RecordKind = RecordKind::Policy;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13: a referral or contact on a concern (Case class).
+impl Record for Referral {
+    const KIND: RecordKind = RecordKind::Referral;
     const VERSION: u16 = 1;
 }
 

@@ -27,7 +27,9 @@ use super::{
     Batch, CaseMeta, MemberRecord, Place, Session, StoreError, Trust, be, codec_clear, corrupt, id_of, roster,
     school_place,
 };
-use crate::domain::{AccessClass, Action, CaseFile, CaseSummary, Debrief, Figures, MemberId, Role, TrackedPolicy};
+use crate::domain::{
+    AccessClass, Action, CaseFile, CaseSummary, Debrief, Figures, MemberId, Referral, Role, TrackedPolicy,
+};
 
 /// What a membership change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +237,8 @@ impl Session {
                 AccessClass::Case => {
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
-                    // Issue 13: the term dates are Case-class too.
+                    // Issue 13: referrals and the term dates are Case-class too.
+                    self.reseal_tree::<Referral>(REFERRALS, *class, &mut done, progress)?;
                     self.reseal_setting::<codec::TermDates>(
                         &super::calendar::term_dates_place(),
                         *class,

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod membership;
 pub mod oversight;
 pub mod pins;
+pub mod referrals;
 pub mod roster;
 pub mod salvage;
 pub mod verify;
@@ -66,17 +67,20 @@ pub(crate) mod trees {
     /// Who opened or changed which concern, and when (issue 10; clear
     /// numbers only, hash-chained: see `audit.rs`).
     pub const AUDIT: &str = "audit";
+    /// Referrals and contacts (issue 13: P5-g, P6-b, P9-b, P9-g, S-b), by
+    /// id, each naming its concern; sealed to the Case class.
+    pub const REFERRALS: &str = "referrals";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 4] = [CASES, CASE_META, CASE_REFS, INDEX];
+    pub const CASE_TREES: [&str; 5] = [CASES, CASE_META, CASE_REFS, INDEX, REFERRALS];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 14] = [
+    pub const ALL: [&str; 15] = [
         SETTINGS, MEMBERS, CLASS_KEYS, CASES, CASE_META, CASE_REFS, INDEX, COUNTERS, DEBRIEFS, ACTIONS, POLICIES,
-        FIGURES, REFUSALS, AUDIT,
+        FIGURES, REFUSALS, AUDIT, REFERRALS,
     ];
 }
 use trees::*;

@@ -66,7 +66,7 @@ use super::trees::*;
 use super::{
     CaseMeta, Damaged, MemberRecord, STORE_FORMAT, Store, StoreError, be, codec_clear, id_of, parse_recipient,
 };
-use crate::domain::{AccessClass, Action, CaseFile, Debrief, TrackedPolicy};
+use crate::domain::{AccessClass, Action, CaseFile, Debrief, Referral, TrackedPolicy};
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 const DEFAULT_SEGMENT: usize = 512 * 1024;
@@ -512,6 +512,10 @@ fn identify(plain: &[u8]) -> Option<Opened> {
         let version = a.history.len() as u64;
         return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false });
     }
+    // Issue 13: a referral names its own id; entries never change.
+    if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
+        return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
+    }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
         let version = (p.reviews.len() + p.triggers.len()) as u64;
         return Some(Opened {
@@ -907,6 +911,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == ACTIONS {
                     note_highest("action".into(), *id);
                 }
+                if other == REFERRALS {
+                    note_highest("referral".into(), *id);
+                }
             }
         }
         report.records.push(Recovered {
@@ -969,11 +976,12 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             });
         }
     }
-    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action")] {
+    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (REFERRALS, "referral")] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
             if !got(tree, id) {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
+                    REFERRALS => crate::domain::referral::referral_label(id),
                     _ => format!("debrief #{id}"),
                 };
                 report.lost.push(format!("{name}: no intact copy found (or it was never completed)"));
@@ -997,7 +1005,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES => report.records.iter().filter(|r| r.tree == tree).count(),
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS => {
+                report.records.iter().filter(|r| r.tree == tree).count()
+            }
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1124,6 +1134,7 @@ pub fn salvage(
                 CASES => format!("concern-{}.age", r.label),
                 DEBRIEFS => format!("debrief-{}.age", r.label),
                 ACTIONS => format!("action-{}.age", r.label),
+                REFERRALS => format!("referral-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

@@ -109,6 +109,7 @@ struct Seen {
     references: HashMap<u32, String>,
     debriefs: BTreeSet<u32>,
     actions: BTreeSet<u32>,
+    referrals: BTreeSet<u32>,
     members: BTreeSet<u32>,
     /// Records already reported as not age files: the full pass does not
     /// report them again.
@@ -313,7 +314,7 @@ fn structure_into(
         })?;
     }
 
-    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy")] {
+    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy"), (REFERRALS, "referral")] {
         if !readable(tree) {
             continue;
         }
@@ -328,6 +329,7 @@ fn structure_into(
             match tree {
                 DEBRIEFS => seen.debriefs.insert(id),
                 ACTIONS => seen.actions.insert(id),
+                REFERRALS => seen.referrals.insert(id),
                 _ => true,
             };
             if let Err(e) = age_header(v) {
@@ -354,6 +356,7 @@ fn structure_into(
             ("member", readable(MEMBERS).then(|| seen.members.last().copied()).flatten()),
             ("debrief", readable(DEBRIEFS).then(|| seen.debriefs.last().copied()).flatten()),
             ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
+            ("referral", readable(REFERRALS).then(|| seen.referrals.last().copied()).flatten()),
         ];
         for (name, highest) in used {
             if let Some(highest) = highest {
@@ -403,6 +406,7 @@ fn oversight_name(tree: &str, id: u32) -> String {
     match tree {
         DEBRIEFS => format!("debrief #{id}"),
         ACTIONS => crate::domain::action::action_label(id),
+        REFERRALS => crate::domain::referral::referral_label(id),
         _ => format!("policy #{id}"),
     }
 }
@@ -512,6 +516,32 @@ impl Session {
                             Damaged::from_error("", &e).detail
                         )),
                     )),
+                }
+            })?;
+        }
+
+        // Issue 13: every referral opens, names itself, and names a
+        // concern that is in the store.
+        if self.can_read(AccessClass::Case) && readable(REFERRALS) {
+            each(backend, REFERRALS, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(REFERRALS, k) {
+                    return;
+                }
+                match self.open_referral(id, v) {
+                    Ok(referral) => {
+                        r.opened += 1;
+                        if readable(CASES) && !seen.cases.contains(&referral.case_id) {
+                            r.problem(
+                                referral.label(),
+                                format!(
+                                    "it belongs to {} (#{}), which is not in the store",
+                                    referral.case_reference, referral.case_id
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
                 }
             })?;
         }
