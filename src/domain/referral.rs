@@ -231,7 +231,12 @@ impl Referral {
 
     /// One line: what, when, by whom, reference, outcome.
     pub fn summary(&self) -> String {
-        let mut parts = vec![format!("{} {} by {}", self.kind.label(), self.date, self.by)];
+        format!("{} {}", self.kind.label(), self.details())
+    }
+
+    /// The summary without the kind: when, by whom, reference, outcome.
+    pub fn details(&self) -> String {
+        let mut parts = vec![format!("{} by {}", self.date, self.by)];
         match self.kind {
             ReferralKind::Advice => {
                 let who = if self.contact.is_empty() { String::new() } else { format!(" ({})", self.contact) };
@@ -256,7 +261,7 @@ impl Referral {
         if let Some(f) = self.follow_up {
             parts.push(format!("follow up {f}"));
         }
-        parts.join("; ")
+        parts.join(" · ")
     }
 }
 
@@ -588,12 +593,12 @@ mod tests {
         assert_eq!(now, vec![2]);
         let text = referrals_text(&all, &[]);
         assert!(
-            text.contains("R-0001 Police 2026-11-03 by Ms Dee Ess-Ell; outcome awaited [corrected by R-0002]"),
+            text.contains("R-0001 Police 2026-11-03 by Ms Dee Ess-Ell · outcome awaited [corrected by R-0002]"),
             "{text}"
         );
         assert!(
             text.contains(
-                "R-0002 Police 2026-11-03 by Ms Dee Ess-Ell; ref CR/1234/26; outcome awaited [corrects R-0001]"
+                "R-0002 Police 2026-11-03 by Ms Dee Ess-Ell · ref CR/1234/26 · outcome awaited [corrects R-0001]"
             ),
             "{text}"
         );

@@ -170,6 +170,8 @@ pub struct App {
     pub reconnecting: bool,
     /// The store's change number this app last showed.
     pub seen_change: u64,
+    /// Issue 13: every referral, the term dates and each concern's deadlines.
+    pub referrals: super::referrals::ReferralData,
 }
 
 impl App {
@@ -211,6 +213,7 @@ impl App {
             changes: None,
             reconnecting: false,
             seen_change: 0,
+            referrals: Default::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -357,8 +360,24 @@ impl App {
         if let Some(change) = loaded.change {
             self.seen_change = change;
         }
+        let board_moved = loaded.board.is_some();
         if let Some(board) = loaded.board {
             self.show_board(board);
+        }
+        match loaded.referrals {
+            Some(Ok(r)) => {
+                if let Some(first) = r.damaged.first() {
+                    self.fail(damaged_message(&r.damaged, first));
+                }
+                self.referrals.all = r.all;
+                self.referrals.calendar = r.calendar;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        if board_moved {
+            let today = self.now().date();
+            self.referrals.recompute(&self.board.rows, self.session.catalogue(), today);
         }
         for (id, result) in loaded.cases {
             let shown = matches!(&self.screen, Screen::Concern(view) if view.id == id);
@@ -870,9 +889,12 @@ impl App {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
                 self.open(FormKind::NewConcern, form);
             }
-            Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
-                self.open_case_form(action)
-            }
+            Action::Triage
+            | Action::FollowUp
+            | Action::Status
+            | Action::Correct
+            | Action::Export
+            | Action::Referral => self.open_case_form(action),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1083,6 +1105,11 @@ impl App {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
             }
+            Action::Referral => {
+                let entries: Vec<crate::domain::Referral> = self.referrals.of_case(id).cloned().collect();
+                let form = super::referrals::referral_form(&case.concern.reference, &entries, now.date());
+                (FormKind::Referral { id }, form)
+            }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false });
@@ -1172,6 +1199,9 @@ impl App {
                 oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
             }
             FormKind::Membership => forms::read_membership(&mut open.form).map(|(id, to)| Write::Membership { id, to }),
+            FormKind::Referral { id } => {
+                super::referrals::read_referral(&mut open.form, now.date()).map(|new| Write::Referral { id, new })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1201,7 +1231,8 @@ impl App {
             | FormKind::Triage { .. }
             | FormKind::FollowUp { .. }
             | FormKind::Status { .. }
-            | FormKind::Correct { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::Correct { .. }
+            | FormKind::Referral { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

@@ -70,6 +70,8 @@ pub enum Action {
     LogTrigger,
     /// Issue 10 (P1-b): the DSL removes a member or changes a role.
     Members,
+    /// Issue 13: record a referral or contact on the concern shown.
+    Referral,
     NextField,
     PrevField,
     Save,
@@ -118,6 +120,7 @@ impl Action {
             (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
             (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
+            (Action::Referral, _) => "record a referral or contact (LADO, police, parents …)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -134,6 +137,7 @@ impl Action {
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
+            Action::Referral => Some("S-b"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -172,6 +176,7 @@ impl Action {
             Action::RecordReview => "review",
             Action::LogTrigger => "trigger",
             Action::Members => "members",
+            Action::Referral => "referral",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -335,6 +340,7 @@ impl Default for KeyMap {
         add(Concern, K::Char('c'), Correct, false);
         add(Concern, K::Char('e'), Export, false);
         add(Concern, K::Char('b'), NewDebrief, false);
+        add(Concern, K::Char('R'), Referral, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);

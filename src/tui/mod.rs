@@ -8,6 +8,7 @@ pub mod forms;
 pub mod hangup;
 pub mod keymap;
 pub mod oversight;
+pub mod referrals;
 pub mod theme;
 pub mod ui;
 pub mod worker;

@@ -514,6 +514,15 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             lines.push(Line::raw(format!("reasoning: {}", tr.reasoning)));
         }
     }
+    // Issue 13: referrals and contacts, and the deadlines still open.
+    lines.push(Line::raw(""));
+    lines.extend(super::referrals::concern_lines(
+        &app.referrals,
+        view.id,
+        case.status.is_open(),
+        &app.keys.key_for(Context::Concern, Action::Referral),
+        &t,
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!("Chronology ({} entries, oldest first)", case.chronology.len()), t.title()));
     for e in &case.chronology {
@@ -866,6 +875,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 Line::raw("To add a member: casebook member add --name … --role … --recipient age1…"),
             ],
         )),
+        FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }
