@@ -271,6 +271,14 @@ pub enum Command {
     /// The school's term dates, for deadlines in working days (S-b): set, show
     #[command(subcommand, name = "term-dates")]
     TermDates(referrals::TermDatesCommand),
+    /// What needs doing today, soonest first: new and unassigned concerns, deadlines and reviews due or overdue
+    Today {
+        #[arg(long)]
+        json: bool,
+        /// As of this day instead of today, YYYY-MM-DD (e.g. the next school day)
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
     /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
     #[command(subcommand)]
     Referral(referrals::ReferralCommand),
@@ -842,6 +850,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();

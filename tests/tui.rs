@@ -1736,3 +1736,36 @@ fn a_referral_recorded_from_the_concern_view_clears_its_deadline() {
     assert!(!s.contains("inform the LADO (S-b)"), "the LADO referral clears its deadline:\n{s}");
     assert!(s.contains("follow up: LADO"), "{s}");
 }
+
+#[test]
+fn today_lists_what_is_due_urgent_first_and_opens_the_concern() {
+    let (_f, mut app) = Fixture::new(30);
+    // A phone found in an exam this morning: the examining body is due
+    // today (P6-b); an allegation against staff from Tuesday is overdue to
+    // the LADO (S-b).
+    let (_, exam) = plant_concern(&mut app, "device-in-exam", 0, false);
+    let (_, allegation) = plant_concern(&mut app, "staff-illegal", 3, true);
+    press(&mut app, KeyCode::Char('r'));
+    shift(&mut app, 'T');
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Today));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains(&exam) && s.contains("report to the examining body (P6-b)"), "{s}");
+    assert!(s.contains(&allegation) && s.contains("inform the LADO (S-b)"), "{s}");
+    insta::assert_snapshot!("today_120x40", s);
+    insta::assert_snapshot!("today_80x24", screen(&mut app, 80, 24));
+    // Urgent untriaged first: both planted concerns are urgent and new.
+    let items = casebook::tui::today::items(&app);
+    assert_eq!(items[0].kind, casebook::domain::today::TodayKind::UrgentUntriaged);
+    // Enter opens the selected concern; Esc comes back to Today.
+    let at = items.iter().position(|i| i.reference == exam && i.due == fixed_now().date()).unwrap();
+    for _ in 0..at {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("the concern opens") };
+    assert_eq!(view.case.concern.reference, exam);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Today));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+}

@@ -230,3 +230,38 @@ pub fn show_section(session: &crate::store::Session, id: u32) -> Result<()> {
     out_raw!("{}", safe(&referrals_text(&referrals, &deadlines)));
     Ok(())
 }
+
+/// One line of `casebook today --json`.
+#[derive(Serialize)]
+struct TodayJson<'a> {
+    reference: &'a str,
+    what: String,
+    when: String,
+    #[serde(flatten)]
+    item: &'a crate::domain::today::TodayItem,
+}
+
+/// `casebook today`: what needs doing today, soonest first (issue 13).
+pub fn today(cli: &Cli, json: bool, on: Option<&str>) -> Result<()> {
+    let today = on.map(super::parse_date).transpose()?.unwrap_or_else(|| super::now().date());
+    let mut session = cli.session()?;
+    let items = session.today(today)?;
+    super::warn_damaged(&items.damaged);
+    if json {
+        let rows: Vec<TodayJson> = items
+            .iter()
+            .map(|i| TodayJson { reference: &i.reference, what: i.kind.words(), when: i.when_words(), item: i })
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if items.is_empty() {
+        say!("Nothing is due on {today}: no new or unassigned concern, no deadline or review due or overdue.");
+        return Ok(());
+    }
+    out!("{:<12} {:<42} {}", "REFERENCE", "TO DO", "WHEN");
+    for i in items.iter() {
+        say!("{:<12} {:<42} {}", i.reference, crate::text::fit(&i.kind.words(), 42), i.when_words());
+    }
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod referral;
 pub mod report;
 pub mod summary;
+pub mod today;
 pub mod when;
 
 #[cfg(test)]

@@ -286,8 +286,9 @@ pub fn current(referrals: &[Referral]) -> Vec<&Referral> {
 
 // ---- deadlines ---------------------------------------------------------------
 
-/// What a deadline asks for.
+/// What a deadline asks for. Not stored: worked out when read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum DeadlineKind {
     /// S-b, P5-g: inform the LADO within one working day.
     Lado,
@@ -308,10 +309,20 @@ impl DeadlineKind {
             DeadlineKind::FollowUp(k) => format!("follow up: {}", k.label()),
         }
     }
+
+    /// The same in at most 24 characters, for 80 columns.
+    pub fn short_words(self) -> String {
+        match self {
+            DeadlineKind::ExaminingBody => "tell exam body (P6-b)".into(),
+            DeadlineKind::FollowUp(k) => format!("follow up: {}", k.id()),
+            other => other.words(),
+        }
+    }
 }
 
 /// How a due date stands today, in working days (S-b counts them so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Standing {
     /// Past its date by this many working days (at least 1).
     Overdue(u32),

@@ -146,3 +146,29 @@ impl Session {
         Ok(referral::deadlines(&row, &referral::current(&referrals), self.catalogue(), &calendar, today))
     }
 }
+
+impl Session {
+    /// What needs doing today (issue 13), for the DSL and deputies: new,
+    /// unassigned and urgent untriaged concerns, and every deadline due
+    /// today or overdue, in working days with the school's term dates.
+    /// Damaged records are named beside the list (issue 11).
+    pub fn today(
+        &mut self,
+        today: chrono::NaiveDate,
+    ) -> Result<Listed<Vec<crate::domain::today::TodayItem>>, StoreError> {
+        self.require(AccessClass::Case, "see what is due today")?;
+        let board = self.board()?;
+        let referrals = self.all_referrals()?;
+        let calendar = self.calendar()?;
+        let now = referral::current(&referrals);
+        let deadlines: Vec<Deadline> = board
+            .rows
+            .iter()
+            .flat_map(|row| referral::deadlines(row, &now, self.catalogue(), &calendar, today))
+            .collect();
+        let mut out = Listed::new(crate::domain::today::today_list(&board.rows, &deadlines, &calendar, today));
+        out.damaged = board.problems;
+        out.damaged.extend(referrals.damaged);
+        Ok(out)
+    }
+}

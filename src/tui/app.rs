@@ -24,6 +24,8 @@ pub struct ConcernView {
     pub id: u32,
     pub case: CaseFile,
     pub scroll: u16,
+    /// Opened from the Today screen (issue 13): back goes there.
+    pub from_today: bool,
 }
 
 pub enum Screen {
@@ -32,6 +34,8 @@ pub enum Screen {
     Actions,
     Debriefs,
     Dashboard,
+    /// Issue 13: what needs doing today (DSL and deputies).
+    Today,
 }
 
 pub struct OpenForm {
@@ -172,6 +176,8 @@ pub struct App {
     pub seen_change: u64,
     /// Issue 13: every referral, the term dates and each concern's deadlines.
     pub referrals: super::referrals::ReferralData,
+    /// The Today screen's selection.
+    pub today_list: ListState,
 }
 
 impl App {
@@ -214,6 +220,7 @@ impl App {
             reconnecting: false,
             seen_change: 0,
             referrals: Default::default(),
+            today_list: ListState::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -322,6 +329,7 @@ impl App {
             (None, Screen::Actions) => Context::Actions,
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
+            (None, Screen::Today) => Context::Today,
         }
     }
 
@@ -853,6 +861,22 @@ impl App {
                     _ => Screen::Dashboard,
                 };
             }
+            Action::GoToday => {
+                if !self.session.can_read(AccessClass::Case) {
+                    return self.fail("Your key cannot open concerns, so there is no Today list (P9-e).");
+                }
+                self.today_list = ListState::default();
+                self.screen = Screen::Today;
+            }
+            Action::Open if matches!(self.screen, Screen::Today) => {
+                let items = super::today::items(self);
+                let Some(id) = items.get(self.today_list.selected).map(|i| i.case_id) else { return };
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            Action::Back if matches!(&self.screen, Screen::Concern(view) if view.from_today) => {
+                self.screen = Screen::Today
+            }
             Action::NewDebrief => self.open_debrief_form(),
             Action::NewAction => {
                 let today = self.now().date();
@@ -1032,6 +1056,10 @@ impl App {
             }
             Screen::Debriefs => self.debriefs_list.step(self.oversight.debriefs.len(), list_delta(action, page)),
             Screen::Dashboard => {}
+            Screen::Today => {
+                let len = super::today::items(self).len();
+                self.today_list.step(len, list_delta(action, page));
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1059,13 +1087,14 @@ impl App {
     /// the member is still where they asked for it: on the board, with no
     /// form open and not typing a search.
     fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
-        if !matches!(self.screen, Screen::Board) || self.form.is_some() || self.search.editing {
+        let from_today = matches!(self.screen, Screen::Today);
+        if !(matches!(self.screen, Screen::Board) || from_today) || self.form.is_some() || self.search.editing {
             return;
         }
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 }))
+                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, from_today }))
             }
             Ok(case) => self.open_case_form_on(then, id, case),
         }
@@ -1084,7 +1113,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today => {}
         }
     }
 

@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod oversight;
 pub mod referrals;
 pub mod theme;
+pub mod today;
 pub mod ui;
 pub mod worker;
 

@@ -12,7 +12,9 @@ use super::forms::pairs;
 use super::theme::Theme;
 use crate::domain::referral::{self, current, referral_label};
 use crate::domain::when::parse_date;
-use crate::domain::{Calendar, CaseSummary, Catalogue, Deadline, NewReferral, Referral, ReferralKind, Standing};
+use crate::domain::{
+    Calendar, CaseSummary, Catalogue, Deadline, DeadlineKind, NewReferral, Referral, ReferralKind, Standing,
+};
 
 /// Every referral, the school's calendar, and each concern's open
 /// deadlines worked out from them and the board (DSL and deputies).
@@ -44,10 +46,33 @@ impl ReferralData {
         self.deadlines.values().flatten().cloned().collect()
     }
 
-    /// The most pressing deadline of a concern other than its review (the
-    /// board's review column shows that already), if it is due or overdue.
+    /// The board's flag (issue 13): the first overdue deadline of a concern
+    /// other than its review (the review column shows that already).
     pub fn flag(&self, id: u32) -> Option<&Deadline> {
-        self.deadlines.get(&id)?.iter().find(|d| d.kind != crate::domain::DeadlineKind::Review && d.standing.is_due())
+        self.deadlines
+            .get(&id)?
+            .iter()
+            .find(|d| d.kind != DeadlineKind::Review && matches!(d.standing, Standing::Overdue(_)))
+    }
+
+    /// How many concerns the board flags.
+    pub fn overdue_concerns(&self) -> usize {
+        self.deadlines.keys().filter(|id| self.flag(**id).is_some()).count()
+    }
+}
+
+/// The board's review cell for a flagged concern: "⚑ LADO 2wd" (wide),
+/// "⚑ LADO" (80 columns); the Today screen says the rest.
+pub fn flag_words(d: &Deadline, wide: bool) -> String {
+    let what = match d.kind {
+        DeadlineKind::Lado => "LADO",
+        DeadlineKind::ExaminingBody => "exam",
+        DeadlineKind::Review => "review",
+        DeadlineKind::FollowUp(_) => "follow",
+    };
+    match (wide, d.standing) {
+        (true, Standing::Overdue(n)) => format!("⚑ {what} {n}wd"),
+        _ => format!("⚑ {what}"),
     }
 }
 
