@@ -266,3 +266,56 @@ fn referrals_are_sealed_to_the_case_class_rotate_when_a_deputy_leaves_and_are_sa
     assert_eq!(ok(env.casebook_at(&into, &school.dsl).args(["term-dates", "show"])), TERM_DATES);
     ok(env.casebook_at(&into, &school.dsl).arg("verify"));
 }
+
+/// The next day the school is open on or after today, weekends only (no
+/// term dates are set in these tests): a concern recorded on a Sunday is
+/// due "at once" on Monday.
+fn next_school_day() -> chrono::NaiveDate {
+    casebook::domain::Calendar::weekends_only().next_working_day(today())
+}
+
+/// Issue 13 end to end (P6-b): a phone found in an exam becomes a concern,
+/// its examining-body report is due at once and shows in `casebook today`,
+/// the referral is recorded, and it clears.
+#[test]
+fn a_phone_in_an_exam_is_due_to_the_examining_body_until_it_is_reported() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.reporter, "device-in-exam", "child:Pupil Fictional Rook:Year 6", "exam-room");
+    let on = next_school_day().to_string();
+    let said = ok(env.casebook(&school.deputy).args(["today", "--on", &on]));
+    let line = said.lines().find(|l| l.contains("report to the examining body (P6-b)")).unwrap_or_default();
+    assert!(line.starts_with(&reference) && line.ends_with("due today"), "{said}");
+    // New and not yet triaged: on the list too.
+    assert!(said.lines().any(|l| l.starts_with(&reference) && l.contains("new: triage")), "{said}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["today", "--on", &on, "--json"]))).unwrap();
+    let due = json.as_array().unwrap().iter().find(|i| i["kind"]["deadline"] == "examining-body").cloned();
+    let due = due.unwrap_or_else(|| panic!("{json}"));
+    assert_eq!((due["reference"].as_str(), due["standing"].as_str()), (Some(reference.as_str()), Some("due-today")));
+
+    // The exams officer reports it; the deputy records the referral.
+    ok(env.casebook(&school.deputy).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "exam-body",
+        "--by",
+        "Mrs Fictional Exams-Officer",
+        "--reference",
+        "JCQ/MAL/0007",
+        "--outcome",
+        "Paper voided; no further sanction.",
+    ]));
+    let said = ok(env.casebook(&school.deputy).args(["today", "--on", &on]));
+    assert!(!said.contains("examining body"), "the referral clears the deadline:\n{said}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(shown.contains("Examining body") && shown.contains("JCQ/MAL/0007"), "{shown}");
+    assert!(shown.contains("Deadlines (working days)\n  none open"), "{shown}");
+
+    // Leadership and reporters have no Today list (Case class, P9-e).
+    let err = fails(env.casebook(&school.leadership).arg("today"));
+    assert!(err.contains("cannot see what is due today"), "{err}");
+}
