@@ -319,3 +319,29 @@ fn a_phone_in_an_exam_is_due_to_the_examining_body_until_it_is_reported() {
     let err = fails(env.casebook(&school.leadership).arg("today"));
     assert!(err.contains("cannot see what is due today"), "{err}");
 }
+
+/// Over `casebook serve`, a deputy records a referral; the server serves
+/// the referrals to neither leadership nor a reporter, even as ciphertext
+/// (they are case detail: `CASE_TREES`).
+#[test]
+fn over_casebook_serve_deputies_record_referrals_and_no_one_else_is_served_them() {
+    use casebook::domain::{NewReferral, ReferralKind};
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "staff-illegal", "staff:Mr Fictional Tutor:teacher", "classroom");
+    let mut server = Server::start(&env);
+    let mut deputy = server.session(&school.deputy);
+    let (id, _) = deputy.resolve(&reference).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let r = deputy.record_referral(id, NewReferral::of(ReferralKind::Lado, now.date()), now).unwrap();
+    assert_eq!(r.label(), "R-0001");
+    assert_eq!(deputy.referrals(id).unwrap().len(), 1);
+    for who in [&school.leadership, &school.reporter] {
+        let other = server.session(who);
+        let err = other.backend().get("referrals", &1u32.to_be_bytes()).unwrap_err().to_string();
+        assert!(err.contains("refused"), "{err}");
+        let write = casebook::store::Batch::new().put("referrals", 2u32.to_be_bytes().to_vec(), b"x".to_vec());
+        assert!(other.backend().apply(write).is_err());
+    }
+    server.terminate();
+}
