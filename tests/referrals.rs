@@ -345,3 +345,36 @@ fn over_casebook_serve_deputies_record_referrals_and_no_one_else_is_served_them(
     }
     server.terminate();
 }
+
+fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {
+    let db = open_raw(store);
+    db.open_tree(tree).unwrap().insert(key, value).unwrap();
+    db.flush().unwrap();
+}
+
+/// `casebook verify` names a damaged referral, and one copied to another
+/// id outside casebook (its place is sealed inside it, issue 10); the rest
+/// still list (issue 11).
+#[test]
+fn verify_names_a_damaged_or_moved_referral_and_the_rest_still_list() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "device-in-exam", "child:Pupil Fictional Finch:Year 6", "exam-room");
+    for kind in ["exam-body", "police", "early-help"] {
+        ok(env.casebook(&school.dsl).args(["referral", "add", &reference, "--kind", kind]));
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+    let first = raw_get(&env.store(), "referrals", &1u32.to_be_bytes()).unwrap();
+    raw_put(&env.store(), "referrals", &2u32.to_be_bytes(), first);
+    raw_put(&env.store(), "referrals", &3u32.to_be_bytes(), b"not an age file".to_vec());
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (said, _) = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("R-0002") && said.contains("sealed as referrals #1 but is kept as referrals #2"), "{said}");
+    assert!(said.contains("R-0003") && said.contains("not a readable age file"), "{said}");
+    // The list shows what reads and names the rest.
+    let out = env.casebook(&school.dsl).args(["referral", "list", &reference]).output().unwrap();
+    let (listed, warned) = text(&out);
+    assert!(out.status.success() && listed.contains("R-0001 Examining body"), "{listed}");
+    assert!(warned.contains("R-0002") && warned.contains("R-0003"), "{warned}");
+}
