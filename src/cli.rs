@@ -61,6 +61,8 @@ pub fn write_out(args: std::fmt::Arguments) {
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
 mod people;
+/// Issue 13's commands (term dates, referrals, today; S-b).
+mod referrals;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
 /// checks the value itself, so the aliases the domain accepts still work
@@ -270,6 +272,20 @@ pub enum Command {
     /// The policy's review cycle (P8-a): list, review, trigger
     #[command(subcommand)]
     Policy(oversight::PolicyCommand),
+    /// The school's term dates, for deadlines in working days (S-b): set, show
+    #[command(subcommand, name = "term-dates")]
+    TermDates(referrals::TermDatesCommand),
+    /// What needs doing today, soonest first: new and unassigned concerns, deadlines and reviews due or overdue
+    Today {
+        #[arg(long)]
+        json: bool,
+        /// As of this day instead of today, YYYY-MM-DD (e.g. the next school day)
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
+    #[command(subcommand)]
+    Referral(referrals::ReferralCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -785,6 +801,7 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 // The report is made safe for a terminal where it is written.
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
+                referrals::show_section(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -848,6 +865,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Action(c)) => oversight::action(&cli, c),
         Some(Command::Policy(c)) => oversight::policy(&cli, c),
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
+        Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
+        Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
             let c = crate::domain::Catalogue::seed();

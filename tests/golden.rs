@@ -11,7 +11,7 @@ use casebook::domain::{
     EntryKind, Figures, Lesson, Part, Review, ReviewTrigger, Risk, Source, Status, Subject, SubjectKind, TrackedPolicy,
     Triage, TriggerKind, Urgency,
 };
-use casebook::store::codec::{self, MemberName, Record, School};
+use casebook::store::codec::{self, MemberName, Record, School, TermDates};
 use chrono::{NaiveDate, NaiveDateTime};
 
 fn at(day: u32, h: u32) -> NaiveDateTime {
@@ -153,6 +153,45 @@ fn member_name_v1() {
 #[test]
 fn school_v1() {
     golden("school", &School { name: "Golden Fixture Primary".into() });
+}
+
+/// Issue 13 (S-b): the school's term dates, kept as the DSL's own text.
+#[test]
+fn term_dates_v1() {
+    golden(
+        "term-dates",
+        &TermDates {
+            text: "# Golden Fixture Primary\n2026-12-21..2027-01-01 Christmas holiday\n2027-01-04 INSET day\n".into(),
+        },
+    );
+}
+
+/// Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact; the
+/// parents/carers kind uses every field.
+#[test]
+fn referral_v1() {
+    use casebook::domain::{Referral, ReferralKind};
+    golden(
+        "referral",
+        &Referral {
+            id: 3,
+            case_id: 7,
+            case_reference: "C-2026-0007".into(),
+            kind: ReferralKind::Parents,
+            date: NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+            by: "Mr Deputy Golden".into(),
+            reference: "ESS-0042".into(),
+            agency: "Education Safeguarding Service".into(),
+            contact: "Ms Golden Adviser".into(),
+            outcome: "Not yet: strategy meeting first.".into(),
+            informed: Some(false),
+            why_not: "Advice: telling them now could put the pupil at risk.".into(),
+            follow_up: NaiveDate::from_ymd_opt(2026, 3, 12),
+            supersedes: Some(2),
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 16),
+        },
+    );
 }
 
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)

@@ -1738,3 +1738,111 @@ fn the_dsl_adds_a_member_from_the_tui_and_they_can_unlock() {
     let board = screen(&mut theirs, 100, 30);
     assert!(board.contains("C-2026-0001"), "{board}");
 }
+
+// ---- issue 13: referrals, deadlines and Today -------------------------------
+
+/// Records a concern of `category` reported `days_ago` days before the
+/// fixed clock (a Friday), about a member of staff or a child.
+fn plant_concern(app: &mut App, category: &str, days_ago: i64, staff: bool) -> (u32, String) {
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let reported = fixed_now() - chrono::Duration::days(days_ago);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: reported - chrono::Duration::hours(1),
+                reported_by: String::new(),
+                subjects: vec![Subject::named(
+                    if staff { SubjectKind::Staff } else { SubjectKind::Child },
+                    if staff { "Mr Fictional Tutor" } else { "Pupil Fictional Wren" },
+                    "",
+                )],
+                category: category.into(),
+                location: "classroom".into(),
+                devices: vec!["mobile-phone".into()],
+                description: "Fictional concern for the referral tests.".into(),
+                immediate_action: "Device taken to the office.".into(),
+                source: Source::StaffReport,
+            },
+            reported,
+        )
+        .unwrap();
+    (recorded.id, recorded.reference)
+}
+
+fn shift(app: &mut App, c: char) {
+    app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT));
+    app.wait_idle();
+}
+
+#[test]
+fn a_referral_recorded_from_the_concern_view_clears_its_deadline() {
+    let (_f, mut app) = Fixture::new(6);
+    // An allegation against staff reported on Tuesday 17 November: the LADO
+    // was due on Wednesday, two working days ago (S-b).
+    let (_, reference) = plant_concern(&mut app, "staff-illegal", 3, true);
+    press(&mut app, KeyCode::Char('r'));
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("inform the LADO (S-b)") && s.contains("overdue 2 working days"), "{s}");
+    insta::assert_snapshot!("concern_deadlines_120x40", s);
+
+    shift(&mut app, 'R');
+    assert!(form_title(&app).starts_with(&format!("Referral or contact for {reference}")), "{}", form_title(&app));
+    insta::assert_snapshot!("referral_form_80x24", screen(&mut app, 80, 24));
+    focus(&mut app, "reference");
+    type_text(&mut app, "LADO/26/0099");
+    focus(&mut app, "outcome");
+    type_text(&mut app, "Strategy meeting on Monday.");
+    focus(&mut app, "follow_up");
+    type_text(&mut app, "2026-11-01");
+    ctrl(&mut app, 's');
+    // A follow-up before the referral: refused at its field, all kept.
+    assert!(
+        field_error(&app, "follow_up").contains("before the referral's date"),
+        "{}",
+        field_error(&app, "follow_up")
+    );
+    retype(&mut app, "follow_up", "2026-11-23");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.message.as_ref().unwrap().0, "Recorded R-0001.");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("R-0001") && s.contains("LADO/26/0099"), "{s}");
+    assert!(!s.contains("inform the LADO (S-b)"), "the LADO referral clears its deadline:\n{s}");
+    assert!(s.contains("follow up: LADO"), "{s}");
+}
+
+#[test]
+fn today_lists_what_is_due_urgent_first_and_opens_the_concern() {
+    let (_f, mut app) = Fixture::new(30);
+    // A phone found in an exam this morning: the examining body is due
+    // today (P6-b); an allegation against staff from Tuesday is overdue to
+    // the LADO (S-b).
+    let (_, exam) = plant_concern(&mut app, "device-in-exam", 0, false);
+    let (_, allegation) = plant_concern(&mut app, "staff-illegal", 3, true);
+    press(&mut app, KeyCode::Char('r'));
+    shift(&mut app, 'T');
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Today));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains(&exam) && s.contains("report to the examining body (P6-b)"), "{s}");
+    assert!(s.contains(&allegation) && s.contains("inform the LADO (S-b)"), "{s}");
+    insta::assert_snapshot!("today_120x40", s);
+    insta::assert_snapshot!("today_80x24", screen(&mut app, 80, 24));
+    // Urgent untriaged first: both planted concerns are urgent and new.
+    let items = casebook::tui::today::items(&app);
+    assert_eq!(items[0].kind, casebook::domain::today::TodayKind::UrgentUntriaged);
+    // Enter opens the selected concern; Esc comes back to Today.
+    let at = items.iter().position(|i| i.reference == exam && i.due == fixed_now().date()).unwrap();
+    for _ in 0..at {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("the concern opens") };
+    assert_eq!(view.case.concern.reference, exam);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Today));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+}

@@ -2,6 +2,7 @@
 //! ratatui or crossterm: the CLI, the TUI and any future server share these.
 
 pub mod action;
+pub mod calendar;
 pub mod catalogue;
 pub mod concern;
 pub mod dashboard;
@@ -14,14 +15,17 @@ pub mod mis;
 pub mod names;
 pub mod person;
 pub mod policy;
+pub mod referral;
 pub mod report;
 pub mod summary;
+pub mod today;
 pub mod when;
 
 #[cfg(test)]
 mod fixtures;
 
 pub use action::{Action, ActionCounts, ActionFilter, ActionId, ActionKind, ActionStatus, NewAction, StatusChange};
+pub use calendar::{Calendar, CalendarError};
 pub use catalogue::Catalogue;
 pub use concern::{
     Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, ReferenceQuery, Risk,
@@ -33,4 +37,5 @@ pub use figures::{CategoryCount, Figures};
 pub use member::{AccessClass, Member, MemberId, Role};
 pub use person::{Part, Person, PersonId, PersonSummary, RollEntry};
 pub use policy::{PolicyId, PolicyStatus, Review, ReviewTrigger, TrackedPolicy, TriggerKind};
+pub use referral::{Deadline, DeadlineKind, NewReferral, Referral, ReferralId, ReferralKind, Standing};
 pub use summary::CaseSummary;

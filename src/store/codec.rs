@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, TrackedPolicy};
+use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, Referral, TrackedPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
@@ -30,6 +30,11 @@ pub enum RecordKind {
     Person,
     PersonIndex,
     PupilRoll,
+    // Issue 13 (S-b): the school's term dates (Case class, in settings).
+    // Appended after issue 12's, like the kinds above.
+    TermDates,
+    // Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact.
+    Referral,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -152,6 +157,12 @@ impl Record for Action {
 /// P8-a: a tracked policy with its review triggers and reviews (Oversight class).
 impl Record for TrackedPolicy {
     const KIND: RecordKind = RecordKind::Policy;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13: a referral or contact on a concern (Case class).
+impl Record for Referral {
+    const KIND: RecordKind = RecordKind::Referral;
     const VERSION: u16 = 1;
 }
 
@@ -364,6 +375,19 @@ pub struct School {
 }
 impl Record for School {
     const KIND: RecordKind = RecordKind::School;
+    const VERSION: u16 = 1;
+}
+
+/// The school's term-dates file as the DSL wrote it (Case class: the DSL
+/// and deputies count deadlines with it; issue 13, S-b). Kept as text so
+/// `casebook term-dates show` gives back the DSL's own file, comments and
+/// all; it is parsed ([`crate::domain::Calendar::parse`]) when read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermDates {
+    pub text: String,
+}
+impl Record for TermDates {
+    const KIND: RecordKind = RecordKind::TermDates;
     const VERSION: u16 = 1;
 }
 

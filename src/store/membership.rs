@@ -27,7 +27,9 @@ use super::{
     Batch, CaseMeta, MemberRecord, Place, Session, StoreError, Trust, be, codec_clear, corrupt, id_of, roster,
     school_place,
 };
-use crate::domain::{AccessClass, Action, CaseFile, CaseSummary, Debrief, Figures, MemberId, Role, TrackedPolicy};
+use crate::domain::{
+    AccessClass, Action, CaseFile, CaseSummary, Debrief, Figures, MemberId, Referral, Role, TrackedPolicy,
+};
 
 /// What a membership change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +243,14 @@ impl Session {
                     // Issue 12: people are case detail too.
                     self.reseal_tree::<crate::domain::Person>(PEOPLE, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<crate::domain::PersonSummary>>(PEOPLE_INDEX, *class, &mut done, progress)?;
+                    // Issue 13: referrals and the term dates are Case-class too.
+                    self.reseal_tree::<Referral>(REFERRALS, *class, &mut done, progress)?;
+                    self.reseal_setting::<codec::TermDates>(
+                        &super::calendar::term_dates_place(),
+                        *class,
+                        &mut done,
+                        progress,
+                    )?;
                 }
                 AccessClass::Oversight => {
                     self.reseal_tree::<Debrief>(DEBRIEFS, *class, &mut done, progress)?;
@@ -347,6 +357,29 @@ impl Session {
             progress(done.records);
         }
         Ok(())
+    }
+
+    /// One sealed setting (`place` in the settings tree), sealed again to
+    /// its class's current key and members; absent, nothing to do.
+    fn reseal_setting<T: Record>(
+        &self,
+        place: &Place,
+        class: AccessClass,
+        done: &mut Rekeyed,
+        progress: &dyn Fn(usize),
+    ) -> Result<(), StoreError> {
+        let Some(v) = self.store.backend.get(SETTINGS, &place.key)? else { return Ok(()) };
+        let Ok(value) = self.open_record::<T>(class, place, &v) else {
+            done.left += 1;
+            return Ok(());
+        };
+        let plain = Zeroizing::new(codec::encode_at(&value, place, |_| None));
+        let sealed = crypto::seal(&plain, &self.recipients_for(class)?, self.class_key(class))?;
+        self.apply_rewrites(
+            vec![Rewrite { tree: SETTINGS, key: place.key.clone(), old: v, new: sealed }],
+            done,
+            progress,
+        )
     }
 
     /// The school's name and every member's name, sealed again.

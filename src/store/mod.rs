@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backend;
 pub mod backup;
+pub mod calendar;
 pub mod client;
 pub mod codec;
 pub mod crypto;
@@ -17,6 +18,7 @@ pub mod membership;
 pub mod oversight;
 pub mod people;
 pub mod pins;
+pub mod referrals;
 pub mod roster;
 pub mod salvage;
 pub mod verify;
@@ -72,15 +74,18 @@ pub(crate) mod trees {
     pub const PEOPLE: &str = "people";
     pub const PEOPLE_INDEX: &str = "people_index";
     pub const ROLL: &str = "roll";
+    /// Referrals and contacts (issue 13: P5-g, P6-b, P9-b, P9-g, S-b), by
+    /// id, each naming its concern; sealed to the Case class.
+    pub const REFERRALS: &str = "referrals";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 6] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX];
+    pub const CASE_TREES: [&str; 7] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 17] = [
+    pub const ALL: [&str; 18] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -98,6 +103,7 @@ pub(crate) mod trees {
         PEOPLE,
         PEOPLE_INDEX,
         ROLL,
+        REFERRALS,
     ];
 }
 use trees::*;

@@ -60,13 +60,13 @@ use std::path::Path;
 use age::x25519;
 
 use super::backend::SledBackend;
-use super::codec::{self, School};
+use super::codec::{self, School, TermDates};
 use super::crypto::{self, ClassKey};
 use super::trees::*;
 use super::{
     CaseMeta, Damaged, MemberRecord, STORE_FORMAT, Store, StoreError, be, codec_clear, id_of, parse_recipient,
 };
-use crate::domain::{AccessClass, Action, CaseFile, Debrief, TrackedPolicy};
+use crate::domain::{AccessClass, Action, CaseFile, Debrief, Referral, TrackedPolicy};
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 const DEFAULT_SEGMENT: usize = 512 * 1024;
@@ -512,6 +512,10 @@ fn identify(plain: &[u8]) -> Option<Opened> {
         let version = a.history.len() as u64;
         return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false });
     }
+    // Issue 13: a referral names its own id; entries never change.
+    if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
+        return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
+    }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
         let version = (p.reviews.len() + p.triggers.len()) as u64;
         return Some(Opened {
@@ -739,6 +743,13 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     if school.is_none() {
         report.lost.push("the school's name (settings): not found intact".into());
     }
+    // Issue 13: the term dates, the newest copy that opens. A store that
+    // never had any loses nothing (weekends only), so none is no loss.
+    let term_dates = sealed
+        .iter()
+        .filter(|f| f.key.as_deref() == Some(super::calendar::TERM_DATES.as_bytes()))
+        .find(|f| crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<TermDates>(&p).is_ok()))
+        .map(|f| f.value.clone());
 
     // Every other sealed value: opened once per distinct ciphertext.
     // None: it did not open; Some(None): it opened, but is no record kept
@@ -753,7 +764,11 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for (i, f) in sealed.iter().enumerate() {
         let key_id = match f.key.as_deref() {
             // The school's name and the class keys are read above.
-            Some(k) if k == b"school" || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() => {
+            Some(k)
+                if k == b"school"
+                    || k == super::calendar::TERM_DATES.as_bytes()
+                    || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() =>
+            {
                 continue;
             }
             Some(k) if k.len() == 4 => Some(id_of(k).expect("4 bytes")),
@@ -831,6 +846,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     if let Some(s) = school {
         put(SETTINGS, b"school".to_vec(), s);
     }
+    if let Some(t) = term_dates {
+        put(SETTINGS, super::calendar::TERM_DATES.as_bytes().to_vec(), t);
+    }
     for (id, (_, record)) in &members {
         put(MEMBERS, be(*id).to_vec(), record.clone());
     }
@@ -888,6 +906,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 put(other, be(*id).to_vec(), f.value.clone());
                 if other == ACTIONS {
                     note_highest("action".into(), *id);
+                }
+                if other == REFERRALS {
+                    note_highest("referral".into(), *id);
                 }
             }
         }
@@ -951,11 +972,12 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             });
         }
     }
-    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action")] {
+    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (REFERRALS, "referral")] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
             if !got(tree, id) {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
+                    REFERRALS => crate::domain::referral::referral_label(id),
                     _ => format!("debrief #{id}"),
                 };
                 report.lost.push(format!("{name}: no intact copy found (or it was never completed)"));
@@ -979,7 +1001,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES => report.records.iter().filter(|r| r.tree == tree).count(),
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS => {
+                report.records.iter().filter(|r| r.tree == tree).count()
+            }
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1106,6 +1130,7 @@ pub fn salvage(
                 CASES => format!("concern-{}.age", r.label),
                 DEBRIEFS => format!("debrief-{}.age", r.label),
                 ACTIONS => format!("action-{}.age", r.label),
+                REFERRALS => format!("referral-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

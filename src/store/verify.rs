@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::backend::{Backend, SCAN_PAGE};
-use super::codec::{MemberName, School};
+use super::codec::{MemberName, School, TermDates};
 use super::trees::*;
 use super::{CaseMeta, Damaged, MemberRecord, Place, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
 use crate::domain::{AccessClass, Action, CaseSummary, Debrief, Figures, Role, TrackedPolicy};
@@ -110,6 +110,7 @@ struct Seen {
     references: HashMap<u32, String>,
     debriefs: BTreeSet<u32>,
     actions: BTreeSet<u32>,
+    referrals: BTreeSet<u32>,
     members: BTreeSet<u32>,
     /// Records already reported as not age files: the full pass does not
     /// report them again.
@@ -150,6 +151,13 @@ fn structure_into(
                 school = true;
                 if let Err(e) = age_header(v) {
                     r.problem("the school's name", e);
+                    seen.bad_headers.insert((SETTINGS, k.to_vec()));
+                }
+            }
+            // Issue 13: the term dates, when the DSL has set them.
+            b"term-dates" => {
+                if let Err(e) = age_header(v) {
+                    r.problem("the term dates", e);
                     seen.bad_headers.insert((SETTINGS, k.to_vec()));
                 }
             }
@@ -307,7 +315,7 @@ fn structure_into(
         })?;
     }
 
-    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy")] {
+    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy"), (REFERRALS, "referral")] {
         if !readable(tree) {
             continue;
         }
@@ -322,6 +330,7 @@ fn structure_into(
             match tree {
                 DEBRIEFS => seen.debriefs.insert(id),
                 ACTIONS => seen.actions.insert(id),
+                REFERRALS => seen.referrals.insert(id),
                 _ => true,
             };
             if let Err(e) = age_header(v) {
@@ -348,6 +357,7 @@ fn structure_into(
             ("member", readable(MEMBERS).then(|| seen.members.last().copied()).flatten()),
             ("debrief", readable(DEBRIEFS).then(|| seen.debriefs.last().copied()).flatten()),
             ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
+            ("referral", readable(REFERRALS).then(|| seen.referrals.last().copied()).flatten()),
         ];
         for (name, highest) in used {
             if let Some(highest) = highest {
@@ -397,6 +407,7 @@ fn oversight_name(tree: &str, id: u32) -> String {
     match tree {
         DEBRIEFS => format!("debrief #{id}"),
         ACTIONS => crate::domain::action::action_label(id),
+        REFERRALS => crate::domain::referral::referral_label(id),
         _ => format!("policy #{id}"),
     }
 }
@@ -429,6 +440,20 @@ impl Session {
             ) {
                 Ok(_) => r.opened += 1,
                 Err(e) => r.problems.push(Damaged::from_error("the school's name", &e)),
+            }
+        }
+        if readable(SETTINGS)
+            && self.can_read(AccessClass::Case)
+            && !reported(SETTINGS, b"term-dates")
+            && let Some(sealed) = backend.get(SETTINGS, b"term-dates")?
+        {
+            let place = super::calendar::term_dates_place();
+            match self.open_record::<TermDates>(AccessClass::Case, &place, &sealed) {
+                Ok(t) => match crate::domain::Calendar::parse(&t.text) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problem("the term dates", e.to_string()),
+                },
+                Err(e) => r.problems.push(Damaged::from_error("the term dates", &e)),
             }
         }
         if readable(MEMBERS) {
@@ -492,6 +517,32 @@ impl Session {
                             Damaged::from_error("", &e).detail
                         )),
                     )),
+                }
+            })?;
+        }
+
+        // Issue 13: every referral opens, names itself, and names a
+        // concern that is in the store.
+        if self.can_read(AccessClass::Case) && readable(REFERRALS) {
+            each(backend, REFERRALS, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(REFERRALS, k) {
+                    return;
+                }
+                match self.open_referral(id, v) {
+                    Ok(referral) => {
+                        r.opened += 1;
+                        if readable(CASES) && !seen.cases.contains(&referral.case_id) {
+                            r.problem(
+                                referral.label(),
+                                format!(
+                                    "it belongs to {} (#{}), which is not in the store",
+                                    referral.case_reference, referral.case_id
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
                 }
             })?;
         }

@@ -27,6 +27,8 @@ pub struct ConcernView {
     /// Who has opened and changed it (the DSL's view only; issue 10,
     /// S-c): `None` while the audit log is read, or for other roles.
     pub seen: Option<Result<super::engine::Seen, String>>,
+    /// Opened from the Today screen (issue 13): back goes there.
+    pub from_today: bool,
 }
 
 pub enum Screen {
@@ -35,6 +37,8 @@ pub enum Screen {
     Actions,
     Debriefs,
     Dashboard,
+    /// Issue 13: what needs doing today (DSL and deputies).
+    Today,
 }
 
 pub struct OpenForm {
@@ -175,6 +179,10 @@ pub struct App {
     pub reconnecting: bool,
     /// The store's change number this app last showed.
     pub seen_change: u64,
+    /// Issue 13: every referral, the term dates and each concern's deadlines.
+    pub referrals: super::referrals::ReferralData,
+    /// The Today screen's selection.
+    pub today_list: ListState,
 }
 
 impl App {
@@ -216,6 +224,8 @@ impl App {
             changes: None,
             reconnecting: false,
             seen_change: 0,
+            referrals: Default::default(),
+            today_list: ListState::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -324,6 +334,7 @@ impl App {
             (None, Screen::Actions) => Context::Actions,
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
+            (None, Screen::Today) => Context::Today,
         }
     }
 
@@ -362,8 +373,24 @@ impl App {
         if let Some(change) = loaded.change {
             self.seen_change = change;
         }
+        let board_moved = loaded.board.is_some();
         if let Some(board) = loaded.board {
             self.show_board(board);
+        }
+        match loaded.referrals {
+            Some(Ok(r)) => {
+                if let Some(first) = r.damaged.first() {
+                    self.fail(damaged_message(&r.damaged, first));
+                }
+                self.referrals.all = r.all;
+                self.referrals.calendar = r.calendar;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        if board_moved {
+            let today = self.now().date();
+            self.referrals.recompute(&self.board.rows, self.session.catalogue(), today);
         }
         for (id, result) in loaded.cases {
             let shown = matches!(&self.screen, Screen::Concern(view) if view.id == id);
@@ -846,6 +873,22 @@ impl App {
                     _ => Screen::Dashboard,
                 };
             }
+            Action::GoToday => {
+                if !self.session.can_read(AccessClass::Case) {
+                    return self.fail("Your key cannot open concerns, so there is no Today list (P9-e).");
+                }
+                self.today_list = ListState::default();
+                self.screen = Screen::Today;
+            }
+            Action::Open if matches!(self.screen, Screen::Today) => {
+                let items = super::today::items(self);
+                let Some(id) = items.get(self.today_list.selected).map(|i| i.case_id) else { return };
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            Action::Back if matches!(&self.screen, Screen::Concern(view) if view.from_today) => {
+                self.screen = Screen::Today
+            }
             Action::NewDebrief => self.open_debrief_form(),
             Action::NewAction => {
                 let today = self.now().date();
@@ -881,9 +924,12 @@ impl App {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
                 self.open(FormKind::NewConcern, form);
             }
-            Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
-                self.open_case_form(action)
-            }
+            Action::Triage
+            | Action::FollowUp
+            | Action::Status
+            | Action::Correct
+            | Action::Export
+            | Action::Referral => self.open_case_form(action),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1021,6 +1067,10 @@ impl App {
             }
             Screen::Debriefs => self.debriefs_list.step(self.oversight.debriefs.len(), list_delta(action, page)),
             Screen::Dashboard => {}
+            Screen::Today => {
+                let len = super::today::items(self).len();
+                self.today_list.step(len, list_delta(action, page));
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1048,13 +1098,14 @@ impl App {
     /// the member is still where they asked for it: on the board, with no
     /// form open and not typing a search.
     fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
-        if !matches!(self.screen, Screen::Board) || self.form.is_some() || self.search.editing {
+        let from_today = matches!(self.screen, Screen::Today);
+        if !(matches!(self.screen, Screen::Board) || from_today) || self.form.is_some() || self.search.editing {
             return;
         }
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None }));
+                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None, from_today }));
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
@@ -1078,7 +1129,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today => {}
         }
     }
 
@@ -1098,6 +1149,11 @@ impl App {
             Action::Export => {
                 let dir = std::env::current_dir().unwrap_or_default();
                 (FormKind::Export { id }, forms::export(&case.concern.reference, &dir))
+            }
+            Action::Referral => {
+                let entries: Vec<crate::domain::Referral> = self.referrals.of_case(id).cloned().collect();
+                let form = super::referrals::referral_form(&case.concern.reference, &entries, now.date());
+                (FormKind::Referral { id }, form)
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
@@ -1207,6 +1263,9 @@ impl App {
                 forms::MemberChange::Add { name, role, recipient } => Write::AddMember { name, role, recipient },
                 forms::MemberChange::Change { id, to } => Write::Membership { id, to },
             }),
+            FormKind::Referral { id } => {
+                super::referrals::read_referral(&mut open.form, now.date()).map(|new| Write::Referral { id, new })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1236,7 +1295,8 @@ impl App {
             | FormKind::Triage { .. }
             | FormKind::FollowUp { .. }
             | FormKind::Status { .. }
-            | FormKind::Correct { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::Correct { .. }
+            | FormKind::Referral { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

@@ -105,6 +105,11 @@ pub enum Write {
         role: crate::domain::Role,
         recipient: String,
     },
+    /// Issue 13: a referral or contact on concern `id`.
+    Referral {
+        id: u32,
+        new: crate::domain::NewReferral,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -136,19 +141,48 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub enum Done {
     Recorded(Recorded),
-    Triaged { id: u32 },
-    EntryAdded { id: u32, seq: u32 },
-    Moved { id: u32, to: Status },
-    ClosedWithoutDebrief { id: u32 },
-    Corrected { id: u32, seq: u32, by: u32 },
-    Exported { path: PathBuf },
+    Triaged {
+        id: u32,
+    },
+    EntryAdded {
+        id: u32,
+        seq: u32,
+    },
+    Moved {
+        id: u32,
+        to: Status,
+    },
+    ClosedWithoutDebrief {
+        id: u32,
+    },
+    Corrected {
+        id: u32,
+        seq: u32,
+        by: u32,
+    },
+    Exported {
+        path: PathBuf,
+    },
     Debriefed(RecordedDebrief),
     ActionAdded(Action),
     ActionChanged(Action),
     Reviewed(TrackedPolicy),
-    Membership { name: String, to: Option<crate::domain::Role>, records: usize },
-    MemberAdded { name: String, role: crate::domain::Role },
+    Membership {
+        name: String,
+        to: Option<crate::domain::Role>,
+        records: usize,
+    },
+    MemberAdded {
+        name: String,
+        role: crate::domain::Role,
+    },
     TriggerLogged,
+    /// Issue 13: the referral's label ("R-0003") and what it corrects.
+    Referred {
+        id: u32,
+        label: String,
+        corrects: Option<String>,
+    },
 }
 
 impl Done {
@@ -160,7 +194,8 @@ impl Done {
             | Done::EntryAdded { id, .. }
             | Done::Moved { id, .. }
             | Done::ClosedWithoutDebrief { id }
-            | Done::Corrected { id, .. } => Some(*id),
+            | Done::Corrected { id, .. }
+            | Done::Referred { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -190,6 +225,10 @@ impl Done {
             Done::TriggerLogged => "Review trigger logged.".into(),
             Done::MemberAdded { name, role } => {
                 format!("Added {name} as {role}; their key opens casebook now.")
+            }
+            Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
+            Done::Referred { label, corrects: Some(old), .. } => {
+                format!("Recorded {label}; it corrects {old} (both are kept).")
             }
             Done::Membership { name, to, records } => match to {
                 None => format!("Removed {name}; {records} records sealed again without their keys."),
@@ -297,6 +336,16 @@ pub struct Loaded {
     pub board: Option<Result<Board, String>>,
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
     pub oversight: Option<OversightLoad>,
+    /// Issue 13: every referral, the school's calendar and what could not
+    /// be read, read with the board.
+    pub referrals: Option<Result<ReferralsLoad, String>>,
+}
+
+/// Every referral and the school's calendar (Case class), for deadlines.
+pub struct ReferralsLoad {
+    pub all: Vec<crate::domain::Referral>,
+    pub calendar: crate::domain::Calendar,
+    pub damaged: Vec<Damaged>,
 }
 
 impl Loaded {
@@ -306,9 +355,11 @@ impl Loaded {
     pub fn failure(&self) -> Option<String> {
         let board = self.board.as_ref().and_then(|b| b.as_ref().err());
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
+        let referrals = self.referrals.as_ref().and_then(|r| r.as_ref().err());
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
+            .or(referrals)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -484,6 +535,7 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
                 })
                 .map_err(|e| e.to_string()),
         );
+        out.referrals = Some(referrals(session));
     }
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
@@ -494,6 +546,13 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         out.oversight = Some(oversight(session, load.now));
     }
     out
+}
+
+/// Every referral and the term dates (issue 13): small, read with the board.
+fn referrals(session: &Session) -> Result<ReferralsLoad, String> {
+    let listed = session.all_referrals().map_err(|e| e.to_string())?;
+    let calendar = session.calendar().map_err(|e| e.to_string())?;
+    Ok(ReferralsLoad { all: listed.items, calendar, damaged: listed.damaged })
 }
 
 /// Debriefs, actions and the dashboard (all Oversight class), and for the
@@ -587,6 +646,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Trigger { kind, note } => {
             session.log_review_trigger(POLICY, kind, &note, None, now)?;
             Done::TriggerLogged
+        }
+        Write::Referral { id, new } => {
+            let r = session.record_referral(id, new, now)?;
+            Done::Referred { id, label: r.label(), corrects: r.supersedes.map(crate::domain::referral::referral_label) }
         }
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));

@@ -40,6 +40,10 @@ pub enum FormKind {
     ActionFilter,
     /// Issue 10: remove a member or change their role (DSL only).
     Membership,
+    /// Issue 13: a referral or contact on a concern.
+    Referral {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

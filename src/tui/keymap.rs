@@ -14,11 +14,20 @@ pub enum Context {
     Actions,
     Debriefs,
     Dashboard,
+    /// Issue 13: what needs doing today.
+    Today,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] =
-        [Context::Board, Context::Concern, Context::Form, Context::Actions, Context::Debriefs, Context::Dashboard];
+    pub const ALL: [Context; 7] = [
+        Context::Board,
+        Context::Concern,
+        Context::Form,
+        Context::Actions,
+        Context::Debriefs,
+        Context::Dashboard,
+        Context::Today,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -28,6 +37,7 @@ impl Context {
             Context::Actions => "Actions",
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
+            Context::Today => "Today",
         }
     }
 }
@@ -70,6 +80,10 @@ pub enum Action {
     LogTrigger,
     /// Issue 10 (P1-b): the DSL removes a member or changes a role.
     Members,
+    /// Issue 13: record a referral or contact on the concern shown.
+    Referral,
+    /// Issue 13: the Today screen (DSL and deputies).
+    GoToday,
     NextField,
     PrevField,
     Save,
@@ -81,8 +95,9 @@ impl Action {
         match (self, ctx) {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
-            (Action::Up, Context::Actions | Context::Debriefs) => "previous",
-            (Action::Down, Context::Actions | Context::Debriefs) => "next",
+            (Action::Up, Context::Actions | Context::Debriefs | Context::Today) => "previous",
+            (Action::Down, Context::Actions | Context::Debriefs | Context::Today) => "next",
+            (Action::Back, Context::Today) => "back to the board",
             (Action::NewConcern, _) => "record a new concern",
             (Action::Filter, Context::Actions) => "filter by owner, status, kind, overdue",
             (Action::ClearFilters, Context::Actions) => "clear the filter",
@@ -118,6 +133,8 @@ impl Action {
             (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
             (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::Members, _) => "members: add someone, remove someone who left, or change a role (DSL)",
+            (Action::Referral, _) => "record a referral or contact (LADO, police, parents …)",
+            (Action::GoToday, _) => "today: what needs doing now, overdue first",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -134,6 +151,7 @@ impl Action {
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
+            Action::Referral | Action::GoToday => Some("S-b"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -172,6 +190,8 @@ impl Action {
             Action::RecordReview => "review",
             Action::LogTrigger => "trigger",
             Action::Members => "members",
+            Action::Referral => "referral",
+            Action::GoToday => "today",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -277,6 +297,8 @@ pub struct KeyConfig {
     pub debriefs: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub today: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -288,7 +310,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -321,6 +343,12 @@ impl Default for KeyMap {
         add(Board, K::Char('u'), Unassigned, false);
         add(Board, K::Char('x'), ClearFilters, false);
         add(Board, K::Char('b'), NewDebrief, false);
+        add(Board, K::Char('T'), GoToday, false);
+        add(Today, K::Enter, Open, true);
+        add(Today, K::Esc, Back, true);
+        add(Today, K::Char('q'), Quit, false);
+        add(Today, K::Char('r'), Refresh, false);
+        add(Today, K::Char('1'), GoBoard, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -335,6 +363,7 @@ impl Default for KeyMap {
         add(Concern, K::Char('c'), Correct, false);
         add(Concern, K::Char('e'), Export, false);
         add(Concern, K::Char('b'), NewDebrief, false);
+        add(Concern, K::Char('R'), Referral, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);
@@ -360,6 +389,7 @@ impl KeyMap {
             (Context::Actions, &config.actions),
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
+            (Context::Today, &config.today),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

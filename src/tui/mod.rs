@@ -8,7 +8,9 @@ pub mod forms;
 pub mod hangup;
 pub mod keymap;
 pub mod oversight;
+pub mod referrals;
 pub mod theme;
+pub mod today;
 pub mod ui;
 pub mod worker;
 

@@ -67,6 +67,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
         match &app.screen {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
+            Screen::Today => super::today::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -283,8 +284,16 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         }
         None => area,
     };
-    let title =
+    let mut title =
         format!(" Triage board: {} of {} concerns, new and urgent first ", app.visible.len(), app.board.rows.len());
+    // Issue 13: concerns with something overdue are flagged ⚑; Today lists them.
+    let overdue = app.referrals.overdue_concerns();
+    if overdue > 0 {
+        title.push_str(&format!(
+            "· ⚑ {overdue} overdue ({}: Today) ",
+            app.keys.key_for(Context::Board, Action::GoToday)
+        ));
+    }
     if app.visible.is_empty() {
         let text = if !app.board_loaded {
             "Loading the board…".to_string()
@@ -343,9 +352,10 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 Status::Closed => t.muted(),
                 _ => Style::default(),
             };
-            let review = match r.review_lateness(today) {
-                None => Span::styled("-", t.muted()),
-                Some(l) => Span::styled(
+            let review = match (app.referrals.flag(r.id), r.review_lateness(today)) {
+                (Some(d), _) => Span::styled(super::referrals::flag_words(d, wide), t.urgent()),
+                (None, None) => Span::styled("-", t.muted()),
+                (None, Some(l)) => Span::styled(
                     if wide { l.words() } else { l.short_words() },
                     match l.severity() {
                         3 => t.urgent(),
@@ -514,6 +524,15 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             lines.push(Line::raw(format!("reasoning: {}", tr.reasoning)));
         }
     }
+    // Issue 13: referrals and contacts, and the deadlines still open.
+    lines.push(Line::raw(""));
+    lines.extend(super::referrals::concern_lines(
+        &app.referrals,
+        view.id,
+        case.status.is_open(),
+        &app.keys.key_for(Context::Concern, Action::Referral),
+        &t,
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!("Chronology ({} entries, oldest first)", case.chronology.len()), t.title()));
     for e in &case.chronology {
@@ -889,6 +908,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 ),
             ],
         )),
+        FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }

@@ -1,0 +1,201 @@
+//! What needs the DSL and deputies today (issue 13): the Today screen and
+//! `casebook today`. Urgent concerns not yet triaged come first (P6.1-c:
+//! "refer urgently"), then everything else soonest first: new concerns
+//! and open ones nobody holds, referral deadlines (S-b, P6-b) and reviews
+//! due today or overdue, by how many working days.
+//!
+//! Devices held too long (P6.1-b) and approvals about to expire (P5-e)
+//! join this list when their registers exist: each is another
+//! [`TodayKind`] with its own due date, sorted with the rest.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::calendar::Calendar;
+use super::concern::{Status, Urgency};
+use super::referral::{Deadline, DeadlineKind, Standing};
+use super::summary::CaseSummary;
+
+/// Why a concern is on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TodayKind {
+    /// Urgent and not yet triaged (P6.1-c and the other urgent categories).
+    UrgentUntriaged,
+    /// New: reported, not yet triaged.
+    New,
+    /// Triaged and open, but nobody holds it.
+    Unassigned,
+    /// A deadline due today or overdue.
+    Deadline(DeadlineKind),
+}
+
+impl TodayKind {
+    /// What to do, in a few words.
+    pub fn words(self) -> String {
+        match self {
+            TodayKind::UrgentUntriaged => "URGENT: triage now".into(),
+            TodayKind::New => "new: triage".into(),
+            TodayKind::Unassigned => "assign someone".into(),
+            TodayKind::Deadline(k) => k.words(),
+        }
+    }
+
+    /// The same in at most 24 characters, for 80 columns.
+    pub fn short_words(self) -> String {
+        match self {
+            TodayKind::Deadline(k) => k.short_words(),
+            other => other.words(),
+        }
+    }
+}
+
+/// One thing to do today, on one concern.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TodayItem {
+    pub case_id: u32,
+    pub reference: String,
+    pub kind: TodayKind,
+    /// When it was due: the deadline, or the day the concern was reported.
+    pub due: NaiveDate,
+    pub standing: Standing,
+    pub category: String,
+}
+
+impl TodayItem {
+    /// How it stands: "overdue 2 working days", "due today"; for a concern
+    /// waiting to be triaged or assigned, how long it has waited.
+    pub fn when_words(&self) -> String {
+        match (self.kind, self.standing) {
+            (TodayKind::Deadline(_), s) => s.words(self.due),
+            (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
+            (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
+            _ => "reported today".into(),
+        }
+    }
+
+    /// The same in at most 9 characters, for 80 columns.
+    pub fn short_when(&self) -> String {
+        match (self.kind, self.standing) {
+            (TodayKind::Deadline(_), s) => s.short_words(self.due),
+            (_, Standing::Overdue(n)) => format!("{n}wd"),
+            _ => "today".into(),
+        }
+    }
+}
+
+/// Everything due today or overdue on the open concerns `rows`, given each
+/// concern's deadlines (see [`super::referral::deadlines`]).
+pub fn today_list(
+    rows: &[CaseSummary],
+    deadlines: &[Deadline],
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<TodayItem> {
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| r.status.is_open()) {
+        let kind = match (r.status, r.urgency, r.assignee_id) {
+            (Status::New, Urgency::Urgent, _) => Some(TodayKind::UrgentUntriaged),
+            (Status::New, _, _) => Some(TodayKind::New),
+            (_, _, None) => Some(TodayKind::Unassigned),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let reported = r.reported_at.date();
+            out.push(TodayItem {
+                case_id: r.id,
+                reference: r.reference.clone(),
+                kind,
+                due: reported,
+                standing: Standing::of(reported, today, calendar),
+                category: r.category.clone(),
+            });
+        }
+    }
+    for d in deadlines.iter().filter(|d| d.standing.is_due()) {
+        let Some(r) = rows.iter().find(|r| r.id == d.case_id && r.status.is_open()) else { continue };
+        out.push(TodayItem {
+            case_id: d.case_id,
+            reference: d.case_reference.clone(),
+            kind: TodayKind::Deadline(d.kind),
+            due: d.due,
+            standing: d.standing,
+            category: r.category.clone(),
+        });
+    }
+    out.sort_by(|a, b| {
+        let urgent = |i: &TodayItem| i.kind != TodayKind::UrgentUntriaged;
+        (urgent(a), a.due, &a.reference).cmp(&(urgent(b), b.due, &b.reference))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::concern::{Risk, SubjectKind};
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn row(id: u32, status: Status, urgency: Urgency, reported: NaiveDate, assignee: Option<u32>) -> CaseSummary {
+        CaseSummary {
+            id,
+            revision: 1,
+            reference: format!("C-2026-{id:04}"),
+            reported_at: reported.and_hms_opt(9, 0, 0).unwrap(),
+            category: "other".into(),
+            subject: "Fictional Pupil".into(),
+            subject_kind: SubjectKind::Child,
+            risk: (status != Status::New).then_some(Risk::Low),
+            urgency,
+            status,
+            assignee: assignee.map(|_| "Mr Deputy Dunn".into()),
+            assignee_id: assignee,
+            next_review: None,
+            restricted_location: false,
+            closed_without_debrief: false,
+            people: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn urgent_first_then_soonest_first_in_working_days() {
+        let cal = Calendar::weekends_only();
+        let today = day(30); // a Monday
+        let rows = vec![
+            row(1, Status::New, Urgency::Routine, day(26), None),
+            row(2, Status::New, Urgency::Urgent, day(30), None),
+            row(3, Status::Triaged, Urgency::Routine, day(20), None),
+            row(4, Status::InProgress, Urgency::Routine, day(2), Some(2)),
+            row(5, Status::Closed, Urgency::Routine, day(2), None),
+        ];
+        let deadline = |case_id, kind, due| Deadline {
+            case_id,
+            case_reference: format!("C-2026-{case_id:04}"),
+            kind,
+            due,
+            standing: Standing::of(due, today, &cal),
+            referral: None,
+        };
+        let deadlines = vec![
+            deadline(4, DeadlineKind::Lado, day(27)),
+            deadline(4, DeadlineKind::Review, day(30)),
+            deadline(4, DeadlineKind::Review, day(30) + chrono::Duration::days(3)),
+            deadline(5, DeadlineKind::Lado, day(3)),
+        ];
+        let list = today_list(&rows, &deadlines, &cal, today);
+        let got: Vec<(u32, TodayKind, String)> = list.iter().map(|i| (i.case_id, i.kind, i.when_words())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, TodayKind::UrgentUntriaged, "reported today".to_string()),
+                (3, TodayKind::Unassigned, "waiting 6 working days".to_string()),
+                (1, TodayKind::New, "waiting 2 working days".to_string()),
+                (4, TodayKind::Deadline(DeadlineKind::Lado), "overdue 1 working day".to_string()),
+                (4, TodayKind::Deadline(DeadlineKind::Review), "due today".to_string()),
+            ]
+        );
+    }
+}
