@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 
 use super::codec::Record;
 use super::trees::{PEOPLE, PEOPLE_INDEX, ROLL};
-use super::{Batch, Damaged, Listed, Place, Session, StoreError, UPDATE_ATTEMPTS, be, crypto, id_of};
+use super::{Batch, Damaged, Listed, Place, Session, StoreError, UPDATE_ATTEMPTS, be, crypto};
 use crate::domain::person::{LinkKind, PersonDetails, PersonQuery, person_label};
 use crate::domain::{
     AccessClass, CaseSummary, ChronologyEntry, Part, Person, PersonId, PersonSummary, Role, RollEntry, SubjectKind,
@@ -224,31 +224,72 @@ impl Session {
                 }
             }
         }
-        // Records with no row (a shard lost or damaged): found from the
-        // records themselves, so nobody drops out of a search. Only then:
-        // reading every record would cost a search its speed.
+        // Every id the person counter has handed out that no shard lists
+        // (a shard lost or damaged, a restore or a salvage, which keep the
+        // records and not this cache) is read from its record and put back
+        // in the index, so nobody drops out of a search. Ids are handed out
+        // in order, so this costs one lookup per gap, not a read of them all.
+        let indexed: BTreeSet<PersonId> =
+            cache.shards.values().flat_map(|(_, rows)| rows.iter().map(|r| r.id)).collect();
+        let handed_out = match self.store.backend.get(super::trees::COUNTERS, b"person")? {
+            Some(b) => <[u8; 4]>::try_from(b.as_slice()).map(u32::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
         let mut missing = Vec::new();
-        if !damaged.is_empty() {
-            let indexed: BTreeSet<PersonId> =
-                cache.shards.values().flat_map(|(_, rows)| rows.iter().map(|r| r.id)).collect();
-            for (k, sealed) in self.store.backend.scan(PEOPLE)? {
-                let Ok(id) = id_of(&k) else { continue };
-                if indexed.contains(&id) {
-                    continue;
-                }
-                match self.open_record::<Person>(AccessClass::Case, &person_place(id), &sealed) {
-                    Ok(p) => missing.push(p.summary_row()),
-                    Err(e) => damaged.push(Damaged::from_error(person_label(id), &e)),
-                }
+        for id in (1..=handed_out).filter(|id| !indexed.contains(id)) {
+            let Some(sealed) = self.store.backend.get(PEOPLE, &be(id))? else { continue };
+            match self.open_record::<Person>(AccessClass::Case, &person_place(id), &sealed) {
+                Ok(p) if p.id == id => missing.push(p.summary_row()),
+                Ok(p) => damaged.push(Damaged::new(person_label(id), format!("it holds the record of {}", p.label()))),
+                Err(e) => damaged.push(Damaged::from_error(person_label(id), &e)),
             }
+        }
+        if !missing.is_empty() {
+            // Best effort: a colleague's write to the same shard wins, and
+            // the next search heals what is still missing.
+            let _ = self.heal_people_index(&mut cache, &missing);
         }
         let mut all: Vec<PersonSummary> = cache.shards.values().flat_map(|(_, rows)| rows.iter().cloned()).collect();
         all.extend(missing);
         all.sort_by_key(|p| p.id);
+        // A healed row is in its shard now as well as among the missing.
+        all.dedup_by_key(|p| p.id);
         self.people_cache = Some(cache);
         let mut listed = Listed::new(all);
         listed.damaged = damaged;
         Ok(listed)
+    }
+
+    /// Puts rows the people index lacked back into their shards, and the
+    /// roll's children with them (it is made from the same records).
+    fn heal_people_index(&self, cache: &mut PeopleCache, missing: &[PersonSummary]) -> Result<(), StoreError> {
+        let key = self.require(AccessClass::Case, "index people")?;
+        let mut shards: BTreeMap<Vec<u8>, Vec<PersonSummary>> = BTreeMap::new();
+        for p in missing {
+            shards.entry(shard_key(p.id)).or_default().push(p.clone());
+        }
+        let mut batch = Batch::new();
+        for (k, add) in shards {
+            let old = self.store.backend.get(PEOPLE_INDEX, &k)?;
+            let mut rows = cache.shards.get(&k).map(|(_, rows)| rows.clone()).unwrap_or_default();
+            rows.retain(|r| !add.iter().any(|a| a.id == r.id));
+            rows.extend(add);
+            rows.sort_by_key(|r| r.id);
+            let plain = super::codec::encode_at(&rows, &Place::new(PEOPLE_INDEX, k.clone(), 0), |_| None);
+            let sealed = crypto::seal(&zeroize::Zeroizing::new(plain), &[], Some(key))?;
+            batch = batch.check(PEOPLE_INDEX, k.clone(), old).put(PEOPLE_INDEX, k.clone(), sealed.clone());
+            cache.shards.insert(k, (sealed, rows));
+        }
+        let children: Vec<RollEntry> = cache
+            .shards
+            .values()
+            .flat_map(|(_, rows)| rows.iter())
+            .filter(|p| p.kind == SubjectKind::Child && p.merged_into.is_none())
+            .map(|p| RollEntry { id: p.id, name: p.name.clone(), year_group: p.detail.clone() })
+            .collect();
+        let old_roll = self.store.backend.get(ROLL, ROLL_KEY)?;
+        let roll = self.seal(AccessClass::Directory, &Place::new(ROLL, ROLL_KEY.to_vec(), 0), &children)?;
+        self.store.backend.apply(batch.check(ROLL, ROLL_KEY, old_roll).put(ROLL, ROLL_KEY, roll)).map(drop)
     }
 
     /// Find-as-you-type: the people a query fits, best first (issue 12).

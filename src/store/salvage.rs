@@ -512,6 +512,13 @@ fn identify(plain: &[u8]) -> Option<Opened> {
         let version = a.history.len() as u64;
         return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false });
     }
+    // Issue 12: a person names their own id; a later version holds more
+    // history. Their index and the roll are caches of these records, made
+    // again by the first DSL or deputy search in the new store.
+    if let Ok((p, _)) = codec::decode_any::<crate::domain::Person>(plain) {
+        let version = p.history.len() as u64;
+        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false });
+    }
     // Issue 13: a referral names its own id; entries never change.
     if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
         return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
@@ -910,6 +917,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == REFERRALS {
                     note_highest("referral".into(), *id);
                 }
+                if other == PEOPLE {
+                    note_highest("person".into(), *id);
+                }
             }
         }
         report.records.push(Recovered {
@@ -972,12 +982,13 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             });
         }
     }
-    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (REFERRALS, "referral")] {
+    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (REFERRALS, "referral"), (PEOPLE, "person")] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
             if !got(tree, id) {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
                     REFERRALS => crate::domain::referral::referral_label(id),
+                    PEOPLE => crate::domain::person::person_label(id),
                     _ => format!("debrief #{id}"),
                 };
                 report.lost.push(format!("{name}: no intact copy found (or it was never completed)"));
@@ -1000,8 +1011,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     }
     for tree in ALL {
         let n = match tree {
-            SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS => {
+            SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE => {
                 report.records.iter().filter(|r| r.tree == tree).count()
             }
             CLASS_KEYS => class_keys.len(),
@@ -1131,6 +1142,7 @@ pub fn salvage(
                 DEBRIEFS => format!("debrief-{}.age", r.label),
                 ACTIONS => format!("action-{}.age", r.label),
                 REFERRALS => format!("referral-{}.age", r.label),
+                PEOPLE => format!("person-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

@@ -111,6 +111,7 @@ struct Seen {
     debriefs: BTreeSet<u32>,
     actions: BTreeSet<u32>,
     referrals: BTreeSet<u32>,
+    people: BTreeSet<u32>,
     members: BTreeSet<u32>,
     /// Records already reported as not age files: the full pass does not
     /// report them again.
@@ -315,7 +316,9 @@ fn structure_into(
         })?;
     }
 
-    for (tree, what) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy"), (REFERRALS, "referral")] {
+    for (tree, what) in
+        [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy"), (REFERRALS, "referral"), (PEOPLE, "person")]
+    {
         if !readable(tree) {
             continue;
         }
@@ -331,6 +334,7 @@ fn structure_into(
                 DEBRIEFS => seen.debriefs.insert(id),
                 ACTIONS => seen.actions.insert(id),
                 REFERRALS => seen.referrals.insert(id),
+                PEOPLE => seen.people.insert(id),
                 _ => true,
             };
             if let Err(e) = age_header(v) {
@@ -358,6 +362,7 @@ fn structure_into(
             ("debrief", readable(DEBRIEFS).then(|| seen.debriefs.last().copied()).flatten()),
             ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
             ("referral", readable(REFERRALS).then(|| seen.referrals.last().copied()).flatten()),
+            ("person", readable(PEOPLE).then(|| seen.people.last().copied()).flatten()),
         ];
         for (name, highest) in used {
             if let Some(highest) = highest {
@@ -408,6 +413,7 @@ fn oversight_name(tree: &str, id: u32) -> String {
         DEBRIEFS => format!("debrief #{id}"),
         ACTIONS => crate::domain::action::action_label(id),
         REFERRALS => crate::domain::referral::referral_label(id),
+        PEOPLE => crate::domain::person::person_label(id),
         _ => format!("policy #{id}"),
     }
 }
@@ -523,6 +529,24 @@ impl Session {
 
         // Issue 13: every referral opens, names itself, and names a
         // concern that is in the store.
+        // Issue 12: each person record opens, as the person it is kept as.
+        if self.can_read(AccessClass::Case) && readable(PEOPLE) {
+            each(backend, PEOPLE, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(PEOPLE, k) {
+                    return;
+                }
+                match self.open_record::<crate::domain::Person>(
+                    AccessClass::Case,
+                    &Place::new(PEOPLE, k.to_vec(), 0),
+                    v,
+                ) {
+                    Ok(p) if p.id == id => r.opened += 1,
+                    Ok(p) => r.problem(oversight_name(PEOPLE, id), format!("it holds the record of {}", p.label())),
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(PEOPLE, id), &e)),
+                }
+            })?;
+        }
         if self.can_read(AccessClass::Case) && readable(REFERRALS) {
             each(backend, REFERRALS, |k, v| {
                 let Ok(id) = id_of(k) else { return };
