@@ -2224,6 +2224,35 @@ impl Session {
         Ok(board)
     }
 
+    /// The board's rows that `keep` keeps, unsorted and without the copy
+    /// of every row a board makes: a person's view at 100,000 concerns
+    /// (issue 12). Brought up to date as the board is.
+    pub(crate) fn rows_where(&mut self, keep: impl Fn(&CaseSummary) -> bool) -> Result<Vec<CaseSummary>, StoreError> {
+        self.require(AccessClass::Case, "read concerns")?;
+        let fresh = match (self.board_seen, self.index.take()) {
+            (Some(since), Some(mut index)) => {
+                let moved = self.reindex_changed(since, &mut index);
+                self.index = Some(index);
+                match moved {
+                    Ok(up_to_date) => up_to_date,
+                    Err(e) => {
+                        self.board_seen = None;
+                        return Err(e);
+                    }
+                }
+            }
+            (_, index) => {
+                self.index = index;
+                false
+            }
+        };
+        if !fresh {
+            self.board_seen = None;
+            self.board()?;
+        }
+        Ok(self.index.as_ref().map(|i| i.values().filter(|r| keep(r)).cloned().collect()).unwrap_or_default())
+    }
+
     /// Brings `index` up to date with the cases written since change
     /// `since`; false when that cannot be done record by record.
     fn reindex_changed(&mut self, since: u64, index: &mut BTreeMap<u32, CaseSummary>) -> Result<bool, StoreError> {

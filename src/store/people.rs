@@ -55,6 +55,9 @@ impl Record for Vec<RollEntry> {
 #[derive(Default, Clone)]
 pub(crate) struct PeopleCache {
     shards: BTreeMap<Vec<u8>, (Vec<u8>, Vec<PersonSummary>)>,
+    /// The store's change number when the list was read, and the list:
+    /// while nobody has written anything since, it is the answer as it is.
+    seen: Option<(u64, Vec<PersonSummary>)>,
 }
 
 /// One row of the migration screen: a free-text subject on a concern
@@ -202,6 +205,12 @@ impl Session {
     pub fn people(&mut self) -> Result<Listed<Vec<PersonSummary>>, StoreError> {
         self.require_people("read people")?;
         let mut cache = self.people_cache.take().unwrap_or_default();
+        let change = self.store.backend.changes()?;
+        if let Some((_, all)) = cache.seen.as_ref().filter(|(seen, _)| *seen == change) {
+            let listed = Listed::new(all.clone());
+            self.people_cache = Some(cache);
+            return Ok(listed);
+        }
         let mut damaged = Vec::new();
         let stored = self.store.backend.scan(PEOPLE_INDEX)?;
         let keys: BTreeSet<Vec<u8>> = stored.iter().map(|(k, _)| k.clone()).collect();
@@ -254,6 +263,8 @@ impl Session {
         all.sort_by_key(|p| p.id);
         // A healed row is in its shard now as well as among the missing.
         all.dedup_by_key(|p| p.id);
+        // Kept only when whole: a damaged shard is tried again next time.
+        cache.seen = damaged.is_empty().then(|| (change, all.clone()));
         self.people_cache = Some(cache);
         let mut listed = Listed::new(all);
         listed.damaged = damaged;
@@ -670,11 +681,11 @@ impl Session {
     /// across those concerns, what is open, and their family (issue 12).
     pub fn person_view(&mut self, id: PersonId) -> Result<PersonView, StoreError> {
         let person = self.current_person(id)?;
-        let rows = self.board()?.rows;
         // Records merged into this one name the same person.
         let all = self.people()?;
         let same: BTreeSet<PersonId> =
             all.iter().filter(|p| p.merged_into == Some(person.id)).map(|p| p.id).chain([person.id]).collect();
+        let rows = self.rows_where(|r| r.people.iter().any(|(p, _)| same.contains(p)))?;
         let mut concerns: Vec<(CaseSummary, Part)> = rows
             .iter()
             .filter_map(|r| {
