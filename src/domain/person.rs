@@ -491,7 +491,16 @@ impl PersonQuery {
             .zip(folded)
             .filter_map(|(p, f)| self.fit_folded(p, f).map(|fit| (fit, f.name.as_str(), p)))
             .collect();
-        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.id.cmp(&b.2.id)));
+        let order = |a: &(Fit, &str, &PersonSummary), b: &(Fit, &str, &PersonSummary)| {
+            a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.id.cmp(&b.2.id))
+        };
+        // The first letter typed fits thousands: pick the best `limit`
+        // before sorting, not after.
+        if limit > 0 && hits.len() > limit {
+            hits.select_nth_unstable_by(limit - 1, order);
+            hits.truncate(limit);
+        }
+        hits.sort_by(order);
         hits.into_iter().take(limit).map(|(_, _, p)| p).collect()
     }
 }
