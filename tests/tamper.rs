@@ -1101,3 +1101,33 @@ fn salvage_seals_class_keys_only_to_the_members_the_dsl_listed() {
     // The members the DSL listed still open the salvaged store.
     ok(env.casebook_at(&into, &school.deputy).args(["show", &format!("C-{}-0001", year())]));
 }
+
+/// Issue 10: "delete a concern or a debrief". A debrief (or an action)
+/// deleted on disk is named on every list that would have shown it, for
+/// the DSL and for leadership alike: never silently gone.
+#[test]
+fn a_debrief_or_action_deleted_on_disk_is_named_on_every_list() {
+    let env = Env::new();
+    let school = env.school();
+    let r = add_concern(&env, &school.dsl, "child:Pupil Fictional Ash", "Filmed over the wall.");
+    ok(env
+        .casebook(&school.dsl)
+        .args(["debrief", "add", "--concern", &r, "--lesson", "Supervise the corridor."])
+        .args(["--summary", "A phone was used in the toilets.", "--date", "2026-03-12"]));
+    ok(env.casebook(&school.dsl).args(["debrief", "add", "--concern", &r, "--lesson", "Remind staff."]).args([
+        "--summary",
+        "A second look at it.",
+        "--date",
+        "2026-03-13",
+    ]));
+    raw_put(&env.store(), "debriefs", &1u32.to_be_bytes(), None);
+    for who in [&school.dsl, &school.leadership] {
+        let out = env.casebook(who).args(["debrief", "list"]).output().unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(stdout.contains("D-2026-0002"), "the other debrief still lists: {stdout}");
+        assert!(
+            stderr.contains("debrief #1: it is not in the store: deleted outside casebook"),
+            "the deleted one is named: {stderr}"
+        );
+    }
+}

@@ -96,6 +96,36 @@ impl Session {
         Ok(out)
     }
 
+    /// Names every id its counter handed out that is neither listed nor
+    /// already named as damaged: a debrief or action deleted on disk (issue
+    /// 10: "delete a debrief") is said on every list, never silently gone.
+    /// Ids are handed out just before their record is written, so a gap is
+    /// a deletion or a save that never finished; the message says both.
+    fn name_missing(
+        &self,
+        damaged: &mut Vec<Damaged>,
+        counter: &str,
+        found: &[u32],
+        name: impl Fn(u32) -> String,
+    ) -> Result<(), StoreError> {
+        let handed_out = match self.store.backend.get(super::trees::COUNTERS, counter.as_bytes())? {
+            Some(b) => <[u8; 4]>::try_from(b.as_slice()).map(u32::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
+        let named: Vec<String> = damaged.iter().map(|d| d.what.clone()).collect();
+        for id in (1..=handed_out.min(1_000_000)).filter(|id| !found.contains(id)) {
+            let what = name(id);
+            if !named.contains(&what) {
+                damaged.push(Damaged::new(
+                    what,
+                    "it is not in the store: deleted outside casebook, or its saving never finished; a backup \
+                     from before it went may hold it",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// One record and its sealed bytes (for a compare-and-swap update).
     fn load_one<T: Record>(&self, tree: &str, what: &str, id: u32) -> Result<(T, Vec<u8>), StoreError> {
         self.require(AccessClass::Oversight, &format!("read {what}s"))?;
@@ -203,6 +233,8 @@ impl Session {
     /// A damaged one is named by its number (its reference is inside it).
     pub fn debriefs(&self) -> Result<Listed<Vec<Debrief>>, StoreError> {
         let mut all: Listed<Vec<Debrief>> = self.load_all(DEBRIEFS, "debrief", |id| format!("debrief #{id}"))?;
+        let found: Vec<u32> = all.items.iter().map(|d| d.id).collect();
+        self.name_missing(&mut all.damaged, "debrief", &found, |id| format!("debrief #{id}"))?;
         all.items.sort_by(|a, b| b.held_on.cmp(&a.held_on).then(b.id.cmp(&a.id)));
         Ok(all)
     }
@@ -348,6 +380,8 @@ impl Session {
     /// leadership). Filter with [`crate::domain::ActionFilter`].
     pub fn actions(&self) -> Result<Listed<Vec<Action>>, StoreError> {
         let mut all: Listed<Vec<Action>> = self.load_all(ACTIONS, "action", action_label)?;
+        let found: Vec<u32> = all.items.iter().map(|a| a.id).collect();
+        self.name_missing(&mut all.damaged, "action", &found, action_label)?;
         all.items.sort_by(action_order);
         Ok(all)
     }
