@@ -1653,3 +1653,185 @@ fn the_dsl_removes_a_member_who_left_from_the_tui() {
     let said = deputy.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
     assert!(said.contains("Only the DSL removes members"), "{said}");
 }
+
+// ---- issue 12: people --------------------------------------------------------
+
+/// The people of the issue-12 fixture, by their record ids.
+struct Family {
+    zoe: u32,
+    milo: u32,
+    freya: u32,
+    /// Zoë's concerns, oldest first.
+    concerns: Vec<String>,
+}
+
+/// A demo store with a family on record (fictional names only): Zoë and
+/// her brother Milo, their mother Freya; three concerns about Zoë (one
+/// where Milo is alleged, one triaged with a review due), one she
+/// witnessed, and a few of the demo's own.
+fn with_people() -> (Fixture, App, Family) {
+    use casebook::domain::person::{LinkKind, PersonDetails};
+    use casebook::domain::{NewConcern, Part, Risk, Source, Subject, SubjectKind};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+    casebook::demo::populate(&mut s, 4, fixed_now(), 7).unwrap();
+    let day = |d: i64| fixed_now() - chrono::Duration::days(d);
+    let child = |name: &str, year: &str, upn: &str| PersonDetails {
+        name: name.into(),
+        detail: year.into(),
+        school_id: upn.into(),
+        ..Default::default()
+    };
+    let mut zoe_details = child("Zoë Ødegård", "Year 5", "A123456789012");
+    zoe_details.date_of_birth = NaiveDate::from_ymd_opt(2016, 2, 29);
+    zoe_details.other_names = vec!["Zoey Odegard".into()];
+    let zoe = s.add_person(SubjectKind::Child, zoe_details, day(60)).unwrap().id;
+    let milo = s.add_person(SubjectKind::Child, child("Milo Ødegård", "Year 3", "B223456789012"), day(60)).unwrap().id;
+    let freya = s
+        .add_person(
+            SubjectKind::ParentCarer,
+            PersonDetails { name: "Freya Ødegård".into(), detail: "mother".into(), ..Default::default() },
+            day(60),
+        )
+        .unwrap()
+        .id;
+    s.link_people(zoe, LinkKind::Sibling, milo, "", day(59)).unwrap();
+    s.link_people(freya, LinkKind::ParentCarerOf, zoe, "mother", day(59)).unwrap();
+    let linked = |id: u32, part: Part| {
+        let mut sub = Subject::named(SubjectKind::Child, "", "");
+        sub.person = Some(id);
+        sub.part = part;
+        sub
+    };
+    let mut concern = |subjects: Vec<Subject>, category: &str, text: &str, at: NaiveDateTime| {
+        s.record_concern(
+            NewConcern {
+                occurred_at: at - chrono::Duration::hours(1),
+                reported_by: String::new(),
+                subjects,
+                category: category.into(),
+                location: "playground".into(),
+                devices: vec![],
+                description: text.into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            at,
+        )
+        .unwrap()
+    };
+    let first = concern(
+        vec![linked(zoe, Part::Subject)],
+        "abusive-messages",
+        "Zoë showed a teacher unkind messages in a class chat.",
+        day(40),
+    );
+    let second = concern(
+        vec![linked(zoe, Part::Subject), linked(milo, Part::Alleged)],
+        "abusive-messages",
+        "Zoë said her brother posted a photo of her without asking.",
+        day(12),
+    );
+    let third = concern(
+        vec![linked(zoe, Part::Subject)],
+        "restricted-area",
+        "Zoë was seen with a phone in the toilets at lunch.",
+        day(2),
+    );
+    concern(vec![linked(zoe, Part::Witness)], "abusive-messages", "A pupil was shouted at; Zoë saw it.", day(1));
+    let catalogue = s.catalogue().clone();
+    let triage = |review: Option<NaiveDate>, reasoning: &str| casebook::store::TriageInput {
+        risk: Risk::Medium,
+        urgency: Urgency::Routine,
+        pathway: catalogue.pathways[0].id.clone(),
+        linked_policy: catalogue.linked_policies[0].id.clone(),
+        assignee: None,
+        next_review: review,
+        reasoning: reasoning.into(),
+    };
+    s.triage(second.id, triage(Some(day(3).date()), "Talk to both children and their mother."), day(11)).unwrap();
+    s.triage(first.id, triage(None, "Class teacher to talk to the class."), day(39)).unwrap();
+    let app = app(s);
+    let concerns = vec![first.reference, second.reference, third.reference];
+    (Fixture { dir }, app, Family { zoe, milo, freya, concerns })
+}
+
+fn person_on_screen(app: &App) -> Option<u32> {
+    match &app.screen {
+        casebook::tui::app::Screen::Person(p) => p.view.as_ref().map(|v| v.person.id),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_person_view_shows_a_childs_whole_history_and_siblings_are_one_key_away() {
+    let (_f, mut app, family) = with_people();
+    // From the board, p opens the person the selected concern is about.
+    let third = family.concerns[2].clone();
+    app.selected = board_position(&app, |r| r.reference == third);
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(person_on_screen(&app), Some(family.zoe));
+    let s = screen(&mut app, 80, 24);
+    for expected in ["Zoë Ødegård", "kept until 01 Mar 2041", "Zoey Odegard", "sibling: Milo Ødegård", "Open now"]
+    {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    insta::assert_snapshot!("person_80x24", s);
+    let s = screen(&mut app, 120, 40);
+    for reference in &family.concerns {
+        assert!(s.contains(reference.as_str()), "{reference}:\n{s}");
+    }
+    assert!(s.contains("review overdue 3 d") || s.contains("review"), "{s}");
+    insta::assert_snapshot!("person_120x40", s);
+    // It scrolls, down to the oldest entry of the merged chronology.
+    press(&mut app, KeyCode::End);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("record created"), "the person record's own history is there:\n{s}");
+    // Enter on the selected sibling opens his record; Esc comes back to hers.
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(person_on_screen(&app), Some(family.milo));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("alleged"), "his part in his sister's concern:\n{s}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(person_on_screen(&app), Some(family.zoe));
+    // Tab to the mother, then to the first concern: Enter opens it, Esc is back.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(person_on_screen(&app), Some(family.freya));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    let casebook::tui::app::Screen::Concern(view) = &app.screen else { panic!("a concern of hers") };
+    assert!(view.case.concern.subjects.iter().any(|s| s.person == Some(family.zoe)));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(person_on_screen(&app), Some(family.zoe));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+}
+
+#[test]
+fn a_concern_naming_several_people_asks_whose_record_to_open() {
+    let (_f, mut app, family) = with_people();
+    let second = family.concerns[1].clone();
+    app.selected = board_position(&app, |r| r.reference == second);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("p opens"), "the concern view says how to open the person:\n{s}");
+    press(&mut app, KeyCode::Char('p'));
+    assert!(form_title(&app).starts_with("Whose record?"), "{}", form_title(&app));
+    assert_eq!(app.form.as_ref().unwrap().form.choice("person"), family.zoe.to_string(), "the subject first");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.form.is_none());
+    assert_eq!(person_on_screen(&app), Some(family.milo));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Concern(_)), "back to the concern");
+    // A concern with nobody linked says so.
+    press(&mut app, KeyCode::Esc);
+    app.selected = board_position(&app, |r| r.people.is_empty());
+    press(&mut app, KeyCode::Char('p'));
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+    assert!(app.message.as_ref().unwrap().0.contains("No one on this concern is linked"), "{:?}", app.message);
+}

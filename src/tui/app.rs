@@ -17,7 +17,8 @@ use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
 use crate::domain::fold::fold;
-use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, PersonId, Role};
+use crate::store::people::PersonView;
 use crate::store::{Board, Session};
 
 pub struct ConcernView {
@@ -26,12 +27,52 @@ pub struct ConcernView {
     pub scroll: u16,
 }
 
+/// Issue 12 (P1-a): one person's whole record, from the store's
+/// [`PersonView`] once it arrives.
+pub struct PersonScreen {
+    /// The person asked for (a merged record's view is the person it became).
+    pub id: PersonId,
+    pub view: Option<PersonView>,
+    pub scroll: u16,
+    /// Which of [`PersonScreen::targets`] Enter opens.
+    pub selected: usize,
+}
+
+/// What Enter opens from a person's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonTarget {
+    Person(PersonId),
+    Concern(u32),
+}
+
+impl PersonScreen {
+    pub fn new(id: PersonId) -> Self {
+        PersonScreen { id, view: None, scroll: 0, selected: 0 }
+    }
+
+    /// Family first (siblings' concerns are one key away), then their
+    /// concerns, in the order the screen lists them.
+    pub fn targets(&self) -> Vec<PersonTarget> {
+        let Some(v) = &self.view else { return Vec::new() };
+        v.family
+            .iter()
+            .map(|(_, p)| PersonTarget::Person(p.id))
+            .chain(v.concerns.iter().map(|(r, _)| PersonTarget::Concern(r.id)))
+            .collect()
+    }
+
+    pub fn target(&self) -> Option<PersonTarget> {
+        self.targets().get(self.selected).copied()
+    }
+}
+
 pub enum Screen {
     Board,
     Concern(Box<ConcernView>),
     Actions,
     Debriefs,
     Dashboard,
+    Person(Box<PersonScreen>),
 }
 
 pub struct OpenForm {
@@ -141,6 +182,9 @@ pub struct App {
     pub mine: bool,
     pub search: Search,
     pub screen: Screen,
+    /// Where Esc goes back to from a person's view or a concern opened
+    /// from one (issue 12); empty is the board.
+    pub back: Vec<Screen>,
     pub form: Option<OpenForm>,
     pub help: bool,
     pub confirm: Option<Confirm>,
@@ -193,6 +237,7 @@ impl App {
             mine: false,
             search: Search::default(),
             screen: Screen::Board,
+            back: Vec::new(),
             form: None,
             help: false,
             confirm: None,
@@ -319,6 +364,7 @@ impl App {
             (None, Screen::Actions) => Context::Actions,
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
+            (None, Screen::Person(_)) => Context::Person,
         }
     }
 
@@ -371,6 +417,25 @@ impl App {
                         && view.id == id
                     {
                         view.case = case;
+                    }
+                }
+                Err(e) if shown => self.fail(e),
+                Err(_) => {}
+            }
+        }
+        if let Some((id, result)) = loaded.person {
+            let shown = matches!(&self.screen, Screen::Person(p) if p.id == id);
+            match result {
+                Ok(view) => {
+                    if let Screen::Person(p) = &mut self.screen
+                        && p.id == id
+                    {
+                        if let Some(first) = view.damaged.first() {
+                            let text = damaged_message(&view.damaged, first);
+                            self.message = Some((text, true));
+                        }
+                        p.selected = p.selected.min((view.family.len() + view.concerns.len()).saturating_sub(1));
+                        p.view = Some(view);
                     }
                 }
                 Err(e) if shown => self.fail(e),
@@ -454,7 +519,13 @@ impl App {
         if oversight {
             self.oversight_stale = false;
         }
-        let load = Load { board: self.session.can_read(AccessClass::Case), case, oversight, ..self.load_now() };
+        let load = Load {
+            board: self.session.can_read(AccessClass::Case),
+            case,
+            person: self.person_shown(),
+            oversight,
+            ..self.load_now()
+        };
         if self.send(Command::Load(load), Pending::Reload { reconnected }).is_some() {
             self.note(if reconnected { "Reconnected to casebook serve; reloading…" } else { "Reloading…" });
         }
@@ -502,6 +573,7 @@ impl App {
             since,
             board: self.session.can_read(AccessClass::Case),
             case,
+            person: self.person_shown(),
             oversight: matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard),
             ..self.load_now()
         };
@@ -820,7 +892,10 @@ impl App {
                 self.search.text = None;
                 self.reload(false);
             }
-            Action::GoBoard => self.screen = Screen::Board,
+            Action::GoBoard => {
+                self.back.clear();
+                self.screen = Screen::Board;
+            }
             Action::GoActions | Action::GoDebriefs | Action::GoDashboard => {
                 if !self.session.can_read(AccessClass::Oversight) {
                     return self.fail("Your key cannot open debriefs or actions (P9-e).");
@@ -828,6 +903,7 @@ impl App {
                 if self.oversight_stale {
                     self.load_oversight();
                 }
+                self.back.clear();
                 self.screen = match action {
                     Action::GoActions => Screen::Actions,
                     Action::GoDebriefs => Screen::Debriefs,
@@ -861,8 +937,22 @@ impl App {
                 Some(form) => self.open(FormKind::Membership, form),
                 None => self.fail("You are the only member: add others with `casebook member add`."),
             },
+            Action::Open if matches!(self.screen, Screen::Person(_)) => self.open_person_target(),
             Action::Open => self.open_selected(),
-            Action::Back => self.screen = Screen::Board,
+            Action::Back => self.go_back(),
+            Action::OpenPerson if !self.offers(Action::OpenPerson) => {
+                self.fail("Only the DSL and deputies read a person's record (P1-a).")
+            }
+            Action::OpenPerson => match &self.screen {
+                Screen::Concern(view) => {
+                    let case = view.case.clone();
+                    self.open_person_of(&case);
+                }
+                Screen::Board => self.request_selected(Action::OpenPerson),
+                _ => {}
+            },
+            Action::NextField if self.form.is_none() => self.select_person_target(1),
+            Action::PrevField if self.form.is_none() => self.select_person_target(-1),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.motion(action)
             }
@@ -979,6 +1069,11 @@ impl App {
         if action == Action::Members {
             return self.session.me().role.manages_members();
         }
+        // People are read by the DSL and deputies only (issue 12, P1-a).
+        if action == Action::OpenPerson {
+            return self.session.can_read(AccessClass::Case)
+                && matches!(self.session.me().role, Role::Dsl | Role::Deputy);
+        }
         let writes_oversight =
             matches!(action, Action::NewDebrief | Action::NewAction | Action::RecordReview | Action::LogTrigger);
         self.session.can_read(AccessClass::Case) || !writes_oversight
@@ -1010,6 +1105,7 @@ impl App {
             }
             Screen::Debriefs => self.debriefs_list.step(self.oversight.debriefs.len(), list_delta(action, page)),
             Screen::Dashboard => {}
+            Screen::Person(p) => p.scroll = scrolled(p.scroll, action, page as u16),
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1037,15 +1133,98 @@ impl App {
     /// the member is still where they asked for it: on the board, with no
     /// form open and not typing a search.
     fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
-        if !matches!(self.screen, Screen::Board) || self.form.is_some() || self.search.editing {
+        // From a person's view, a concern of theirs (issue 12).
+        let from_person = matches!(self.screen, Screen::Person(_)) && then == Action::Open;
+        if !(matches!(self.screen, Screen::Board) || from_person) || self.form.is_some() || self.search.editing {
             return;
         }
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 }))
+                self.go_to(Screen::Concern(Box::new(ConcernView { id, case, scroll: 0 })))
             }
+            Ok(case) if then == Action::OpenPerson => self.open_person_of(&case),
             Ok(case) => self.open_case_form_on(then, id, case),
+        }
+    }
+
+    /// Shows `screen`, remembering the one left for Esc; from the board
+    /// there is nothing to remember (Esc comes back to it).
+    fn go_to(&mut self, screen: Screen) {
+        let left = std::mem::replace(&mut self.screen, screen);
+        if matches!(left, Screen::Board) {
+            self.back.clear();
+        } else {
+            self.back.push(left);
+        }
+    }
+
+    /// Back to the screen a person's view (or a concern opened from one)
+    /// was opened from, read again; the board when there is none.
+    fn go_back(&mut self) {
+        self.screen = self.back.pop().unwrap_or(Screen::Board);
+        let case = match &self.screen {
+            Screen::Concern(view) => Some(view.id),
+            _ => None,
+        };
+        let person = self.person_shown();
+        if case.is_some() || person.is_some() {
+            self.load(Load { case, person, ..self.load_now() });
+        }
+    }
+
+    /// The person whose view is on screen.
+    fn person_shown(&self) -> Option<PersonId> {
+        match &self.screen {
+            Screen::Person(p) => Some(p.id),
+            _ => None,
+        }
+    }
+
+    /// Issue 12 (P1-a): the person's whole record, read by the engine.
+    pub fn open_person(&mut self, id: PersonId) {
+        self.go_to(Screen::Person(Box::new(PersonScreen::new(id))));
+        self.load(Load { person: Some(id), ..self.load_now() });
+    }
+
+    /// The person a concern names: the one linked, or a choice between
+    /// several (the first about them offered first).
+    fn open_person_of(&mut self, case: &CaseFile) {
+        let mut linked: Vec<&crate::domain::Subject> =
+            case.concern.subjects.iter().filter(|s| s.person.is_some()).collect();
+        linked.sort_by_key(|s| !s.part.is_about());
+        match linked.as_slice() {
+            [] => self.fail(
+                "No one on this concern is linked to a person record yet: the DSL links them on the people screen.",
+            ),
+            [one] => self.open_person(one.person.unwrap_or_default()),
+            several => {
+                let form = forms::pick_person(&case.concern.reference, several);
+                self.open(FormKind::PickPerson, form);
+            }
+        }
+    }
+
+    /// Enter on a person's view: the family member or concern selected.
+    fn open_person_target(&mut self) {
+        let Screen::Person(p) = &self.screen else { return };
+        match p.target() {
+            Some(PersonTarget::Person(id)) => self.open_person(id),
+            Some(PersonTarget::Concern(id)) => {
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            None => {}
+        }
+    }
+
+    /// Tab and Shift-Tab on a person's view move between what Enter opens.
+    fn select_person_target(&mut self, step: isize) {
+        if let Screen::Person(p) = &mut self.screen {
+            let n = p.targets().len();
+            if n > 0 {
+                p.selected = (p.selected as isize + step).rem_euclid(n as isize) as usize;
+            }
         }
     }
 
@@ -1062,7 +1241,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Person(_) => {}
         }
     }
 
@@ -1172,6 +1351,13 @@ impl App {
                 oversight::read_trigger(&mut open.form).map(|(kind, note)| Write::Trigger { kind, note })
             }
             FormKind::Membership => forms::read_membership(&mut open.form).map(|(id, to)| Write::Membership { id, to }),
+            // Nothing to save: the chosen person's record opens.
+            FormKind::PickPerson => {
+                if let Some(id) = forms::read_pick_person(&open.form) {
+                    self.open_person(id);
+                }
+                return;
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1293,6 +1479,18 @@ impl App {
 /// The footer while `casebook serve` cannot be reached (issue 9).
 pub const RECONNECTING: &str =
     "Lost the connection to casebook serve — reconnecting… (a save now fails; what you type is kept)";
+
+/// A scroll position moved by a motion key.
+fn scrolled(scroll: u16, action: Action, step: u16) -> u16 {
+    match action {
+        Action::Up => scroll.saturating_sub(1),
+        Action::Down => scroll.saturating_add(1),
+        Action::PageUp => scroll.saturating_sub(step),
+        Action::PageDown => scroll.saturating_add(step),
+        Action::Top => 0,
+        _ => u16::MAX,
+    }
+}
 
 /// How far a motion key moves in a list.
 fn list_delta(action: Action, page: usize) -> isize {

@@ -18,11 +18,13 @@ use std::thread::JoinHandle;
 use chrono::NaiveDateTime;
 
 use super::oversight::OversightData;
+use crate::domain::PersonId;
 use crate::domain::{
     AccessClass, Action, ActionId, ActionStatus, CaseFile, Dashboard, Debrief, DebriefId, EntryKind, NewAction,
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
+use crate::store::people::PersonView;
 use crate::store::{Board, Damaged, Listed, Recorded, Session, StatusSeen, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
@@ -35,6 +37,8 @@ pub struct Load {
     pub board: bool,
     /// The concern on screen.
     pub case: Option<u32>,
+    /// The person on screen (issue 12): their whole record.
+    pub person: Option<PersonId>,
     /// Debriefs, actions, the dashboard, and the concerns awaiting a debrief.
     pub oversight: bool,
     /// The app's clock (fixed in tests): the board's order and the dashboard.
@@ -283,6 +287,8 @@ pub struct Loaded {
     pub moved: bool,
     pub board: Option<Result<Board, String>>,
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
+    /// The person on screen, as asked by [`Load::person`].
+    pub person: Option<(PersonId, Result<PersonView, String>)>,
     pub oversight: Option<OversightLoad>,
 }
 
@@ -293,9 +299,11 @@ impl Loaded {
     pub fn failure(&self) -> Option<String> {
         let board = self.board.as_ref().and_then(|b| b.as_ref().err());
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
+        let person = self.person.as_ref().and_then(|(_, p)| p.as_ref().err());
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
+            .or(person)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -452,6 +460,9 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
         ids.dedup();
         out.cases = ids.into_iter().map(|id| (id, session.case(id).map_err(|e| e.to_string()))).collect();
+    }
+    if let Some(id) = load.person.filter(|_| cases) {
+        out.person = Some((id, session.person_view_on(id, load.now.date()).map_err(|e| e.to_string())));
     }
     if load.oversight && session.can_read(AccessClass::Oversight) {
         out.oversight = Some(oversight(session, load.now));

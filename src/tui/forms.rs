@@ -40,6 +40,8 @@ pub enum FormKind {
     ActionFilter,
     /// Issue 10: remove a member or change their role (DSL only).
     Membership,
+    /// Issue 12: which of a concern's people to open.
+    PickPerson,
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
@@ -538,4 +540,19 @@ pub fn read_membership(form: &mut Form) -> Option<(u32, Option<Role>)> {
         return Some((id, None));
     }
     Role::parse(&change).map(|role| (id, Some(role)))
+}
+
+/// Issue 12: a concern naming several people: which one's record to open.
+pub fn pick_person(reference: &str, subjects: &[&Subject]) -> Form {
+    let options: Vec<(String, String)> = subjects
+        .iter()
+        .filter_map(|s| s.person.map(|id| (id.to_string(), format!("{} · {}", s.summary(), s.part.label()))))
+        .collect();
+    let first = options.first().map(|o| o.0.clone()).unwrap_or_default();
+    Form::new(format!("Whose record? ({reference})"), vec![Field::choice("person", "Person", options, &first)])
+}
+
+/// The person chosen in [`pick_person`].
+pub fn read_pick_person(form: &Form) -> Option<crate::domain::PersonId> {
+    form.choice("person").parse().ok()
 }

@@ -14,11 +14,20 @@ pub enum Context {
     Actions,
     Debriefs,
     Dashboard,
+    /// Issue 12: one person's whole record.
+    Person,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] =
-        [Context::Board, Context::Concern, Context::Form, Context::Actions, Context::Debriefs, Context::Dashboard];
+    pub const ALL: [Context; 7] = [
+        Context::Board,
+        Context::Concern,
+        Context::Form,
+        Context::Actions,
+        Context::Debriefs,
+        Context::Dashboard,
+        Context::Person,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -28,6 +37,7 @@ impl Context {
             Context::Actions => "Actions",
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
+            Context::Person => "Person",
         }
     }
 }
@@ -70,6 +80,8 @@ pub enum Action {
     LogTrigger,
     /// Issue 10 (P1-b): the DSL removes a member or changes a role.
     Members,
+    /// Issue 12: the person a concern is about, their whole record.
+    OpenPerson,
     NextField,
     PrevField,
     Save,
@@ -82,6 +94,10 @@ impl Action {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
             (Action::Up, Context::Actions | Context::Debriefs) => "previous",
+            (Action::Open, Context::Person) => "open the family member or concern selected",
+            (Action::Back, Context::Person) => "back to where you came from",
+            (Action::NextField, Context::Person) => "select the next family member or concern",
+            (Action::PrevField, Context::Person) => "select the previous family member or concern",
             (Action::Down, Context::Actions | Context::Debriefs) => "next",
             (Action::NewConcern, _) => "record a new concern",
             (Action::Filter, Context::Actions) => "filter by owner, status, kind, overdue",
@@ -118,6 +134,7 @@ impl Action {
             (Action::RecordReview, _) => "record a review of the policy (yearly at least)",
             (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
+            (Action::OpenPerson, _) => "the person it is about: their whole record",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -134,6 +151,7 @@ impl Action {
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
+            Action::OpenPerson => Some("P1-a"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -172,6 +190,7 @@ impl Action {
             Action::RecordReview => "review",
             Action::LogTrigger => "trigger",
             Action::Members => "members",
+            Action::OpenPerson => "person",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -277,6 +296,8 @@ pub struct KeyConfig {
     pub debriefs: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub person: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -288,7 +309,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs] {
+        for ctx in [Board, Concern, Actions, Debriefs, Person] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -337,6 +358,15 @@ impl Default for KeyMap {
         add(Concern, K::Char('b'), NewDebrief, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
+        // Issue 12 (P1-a): a concern's person, and from them their family
+        // and other concerns, one key each.
+        add(Board, K::Char('p'), OpenPerson, false);
+        add(Concern, K::Char('p'), OpenPerson, false);
+        add(Person, K::Enter, Open, true);
+        add(Person, K::Tab, NextField, true);
+        add(Person, K::BackTab, PrevField, false);
+        add(Person, K::Esc, Back, true);
+        add(Person, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);
         add(Form, K::BackTab, PrevField, false);
         add(Form, K::Esc, Cancel, true);
@@ -360,6 +390,7 @@ impl KeyMap {
             (Context::Actions, &config.actions),
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
+            (Context::Person, &config.person),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
@@ -436,7 +467,8 @@ impl KeyMap {
             }
         }
         // Paired actions share a row, so the whole list fits on 80×24.
-        let up_down = if context == Context::Concern { "scroll up / down" } else { "previous / next" };
+        let up_down =
+            if matches!(context, Context::Concern | Context::Person) { "scroll up / down" } else { "previous / next" };
         let groups: [(&[Action], &str); 4] = [
             (&[Action::Up, Action::Down], up_down),
             (&[Action::PageUp, Action::PageDown], "page up / down"),

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, ConcernView, Confirm, Screen};
+use super::app::{App, ConcernView, Confirm, PersonScreen, PersonTarget, Screen};
 use super::forms::FormKind;
 use super::keymap::{Action, Context};
 use super::oversight;
@@ -67,6 +67,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
         match &app.screen {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
+            Screen::Person(p) => draw_person(frame, app, p, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -118,7 +119,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     // The screens, as numbered tabs; the current one stands out.
     let mut tabs = vec![Span::raw(" ")];
     for (n, name, here) in [
-        ("1", "Board", matches!(app.screen, Screen::Board | Screen::Concern(_))),
+        ("1", "Board", matches!(app.screen, Screen::Board | Screen::Concern(_) | Screen::Person(_))),
         ("2", "Actions", matches!(app.screen, Screen::Actions)),
         ("3", "Debriefs", matches!(app.screen, Screen::Debriefs)),
         ("4", "Dashboard", matches!(app.screen, Screen::Dashboard)),
@@ -139,11 +140,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         counts.push(Span::styled(" · ", t.muted()));
         counts.push(Span::styled(format!("{} {n}", status_label(s, area.width >= 100)), style));
     }
-    let third = if matches!(app.screen, Screen::Board | Screen::Concern(_)) && app.role_notice.is_none() {
-        Line::from(counts)
-    } else {
-        Line::raw("")
-    };
+    let third =
+        if matches!(app.screen, Screen::Board | Screen::Concern(_) | Screen::Person(_)) && app.role_notice.is_none() {
+            Line::from(counts)
+        } else {
+            Line::raw("")
+        };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(tabs), third]), area);
 }
 
@@ -459,8 +461,20 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
     ));
     let devices: Vec<&str> = c.devices.iter().map(|d| catalogue.device_label(d)).collect();
     lines.push(field("Devices", if devices.is_empty() { "none recorded".into() } else { devices.join(", ") }));
+    let people = app.offers(Action::OpenPerson);
     for s in &c.subjects {
-        lines.push(field("Subject", s.summary()));
+        let mut line = field("Subject", s.summary());
+        if s.person.is_some() {
+            // Issue 12: their part, and the key to their whole record.
+            if s.part != crate::domain::Part::Subject {
+                line.push_span(Span::raw(format!(" · {}", s.part.label())));
+            }
+            if people {
+                let key = app.keys.key_for(Context::Concern, Action::OpenPerson);
+                line.push_span(Span::styled(format!("  ({key} opens their record)"), t.muted()));
+            }
+        }
+        lines.push(line);
     }
     lines.push(field("Happened", c.occurred_at.format("%a %d %b %Y %H:%M").to_string()));
     lines.push(field(
@@ -548,6 +562,127 @@ fn draw_concern(frame: &mut Frame, app: &App, view: &ConcernView, area: Rect) {
     let max = total.saturating_sub(area.height.saturating_sub(1));
     let scroll = view.scroll.min(max);
     frame.render_widget(para.scroll((scroll, 0)), area);
+}
+
+/// Issue 12 (P1-a): a person's whole record as one scrolling page: who
+/// they are and how long the record is kept, their family (Enter opens a
+/// sibling's), what is open, every concern naming them with their part,
+/// then one chronology across those concerns, newest first.
+pub fn person_text(app: &App, screen: &PersonScreen, width: u16) -> Text<'static> {
+    let t = app.theme;
+    let Some(v) = &screen.view else { return Text::raw("Loading the person's record…") };
+    let p = &v.person;
+    let catalogue = app.session.catalogue();
+    let selected = screen.target();
+    let field = |label: &str, value: String| {
+        Line::from(vec![Span::styled(format!("{label:<15}"), t.title()), Span::raw(value)])
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut head = vec![
+        Span::styled(p.name.clone(), t.title()),
+        Span::raw("  "),
+        Span::styled(p.label(), t.muted()),
+        Span::raw(format!("  {}", p.kind.label())),
+    ];
+    if !p.detail.is_empty() {
+        head.push(Span::raw(format!(", {}", p.detail)));
+    }
+    lines.push(Line::from(head));
+    let mut born = match p.date_of_birth {
+        Some(d) => d.format("%d %b %Y").to_string(),
+        None => "not recorded".to_string(),
+    };
+    if let Some(until) = p.retain_until() {
+        // KCSIE: a child's record is kept until their 25th birthday.
+        born.push_str(&format!(" · kept until {} (25th birthday)", until.format("%d %b %Y")));
+    }
+    lines.push(field("Born", born));
+    if !p.school_id.is_empty() {
+        lines.push(field("School id", p.school_id.clone()));
+    }
+    if !p.other_names.is_empty() {
+        lines.push(field("Also known as", p.other_names.join(", ")));
+    }
+    if v.family.is_empty() {
+        lines.push(field("Family", "none recorded".into()));
+    }
+    for (i, (kind, relative)) in v.family.iter().enumerate() {
+        let here = selected == Some(PersonTarget::Person(relative.id));
+        let label = if i == 0 { "Family" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<15}"), t.title()),
+            Span::styled(if here { "▶ " } else { "  " }, t.key()),
+            Span::styled(
+                format!("{}: {} {}", kind.label(), relative.summary(), relative.label()),
+                if here { t.selected() } else { Style::default() },
+            ),
+        ]));
+    }
+    if !p.note.is_empty() {
+        lines.push(field("Note", p.note.clone()));
+    }
+    lines.push(Line::raw(""));
+    if v.open_items.is_empty() {
+        lines.push(Line::styled("Open now: nothing due", t.title()));
+    } else {
+        lines.push(Line::styled("Open now", t.title()));
+        lines.extend(v.open_items.iter().map(|item| Line::raw(format!("  {item}"))));
+    }
+    lines.push(Line::raw(""));
+    let (about, open) = v.about_counts();
+    lines.push(Line::styled(format!("Concerns ({}; {about} about them, {open} open)", v.concerns.len()), t.title()));
+    // Reference, date, status and part fixed; the category takes the rest.
+    let category_width = usize::from(width).saturating_sub(63).clamp(10, 40);
+    for (row, part) in &v.concerns {
+        let here = selected == Some(PersonTarget::Concern(row.id));
+        let status_style = match row.status {
+            Status::New => t.new_status(),
+            Status::Closed => t.muted(),
+            _ => Style::default(),
+        };
+        let base = if here { t.selected() } else { Style::default() };
+        lines.push(Line::from(vec![
+            Span::styled(if here { "▶ " } else { "  " }, t.key()),
+            Span::styled(
+                format!(
+                    "{:<11} {} {:<category_width$} ",
+                    row.reference,
+                    row.reported_at.format("%d %b %Y"),
+                    cut(catalogue.category_label(&row.category), category_width)
+                ),
+                base,
+            ),
+            Span::styled(format!("{:<16} ", row.status.label()), status_style),
+            Span::styled(part.label().to_string(), base),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("Chronology ({} entries, newest first)", v.chronology.len()), t.title()));
+    for (reference, e) in &v.chronology {
+        lines.push(Line::from(vec![
+            Span::styled(e.at.format("%d %b %Y %H:%M ").to_string(), Style::default()),
+            Span::styled(format!("{reference:<11} "), t.title()),
+            Span::styled(format!("{:<17}", e.kind.label()), t.key()),
+            Span::raw(e.author.name.clone()),
+        ]));
+        for l in e.text.lines() {
+            lines.push(Line::raw(format!("     {l}")));
+        }
+    }
+    Text::from(lines)
+}
+
+fn draw_person(frame: &mut Frame, app: &App, screen: &PersonScreen, area: Rect) {
+    let title = match &screen.view {
+        Some(v) => format!(" Person {} ", v.person.label()),
+        None => " Person ".to_string(),
+    };
+    let para = Paragraph::new(person_text(app, screen, area.width))
+        .block(Block::default().borders(Borders::TOP).title(title))
+        .wrap(Wrap { trim: false });
+    let total = para.line_count(area.width) as u16;
+    let max = total.saturating_sub(area.height.saturating_sub(1));
+    frame.render_widget(para.scroll((screen.scroll.min(max), 0)), area);
 }
 
 /// Most lines the footer gives a message that does not fit on one.
@@ -866,6 +1001,6 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 Line::raw("To add a member: casebook member add --name … --role … --recipient age1…"),
             ],
         )),
-        FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
+        FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
