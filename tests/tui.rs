@@ -1835,3 +1835,26 @@ fn a_concern_naming_several_people_asks_whose_record_to_open() {
     assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
     assert!(app.message.as_ref().unwrap().0.contains("No one on this concern is linked"), "{:?}", app.message);
 }
+
+#[test]
+fn the_board_and_the_concern_say_how_many_other_concerns_are_about_the_child() {
+    let (_f, mut app, family) = with_people();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("◆2 "), "each of Zoë's three concerns has two others:\n{s}");
+    insta::assert_snapshot!("board_markers_80x24", s);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("◆n: n other concerns about the same person"), "{s}");
+    insta::assert_snapshot!("board_markers_120x40", s);
+    // The witnessed concern is not one about her: no marker on it.
+    let witnessed = app.board.rows.iter().find(|r| r.people.iter().any(|(_, p)| !p.is_about())).unwrap();
+    assert_eq!(witnessed.first_about(), None);
+    let third = family.concerns[2].clone();
+    app.selected = board_position(&app, |r| r.reference == third);
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("2 other concerns about this child (2 open)"), "{s}");
+    insta::assert_snapshot!("concern_other_concerns_80x24", s);
+    press(&mut app, KeyCode::Char('t'));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("2 other concerns about this child (2 open)"), "the triage form says it too:\n{s}");
+}

@@ -172,6 +172,9 @@ pub struct App {
     pub theme: Theme,
     pub school: String,
     pub board: Board,
+    /// Concerns about each person, from the board's rows: the "other
+    /// concerns" marker (issue 12).
+    pub about: crate::domain::summary::AboutCounts,
     /// The board has come from the store at least once.
     pub board_loaded: bool,
     /// Indices into `board.rows` that pass the filter, search and Mine view.
@@ -230,6 +233,7 @@ impl App {
             theme,
             school,
             board: Board::default(),
+            about: Default::default(),
             board_loaded: false,
             visible: Vec::new(),
             selected: 0,
@@ -390,6 +394,7 @@ impl App {
                 if let Some(p) = b.problems.first() {
                     self.fail(damaged_message(&b.problems, p));
                 }
+                self.about = crate::domain::summary::AboutCounts::of(&b.rows);
                 self.board = b;
             }
             Err(e) => self.fail(e),

@@ -285,7 +285,7 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         }
         None => area,
     };
-    let title =
+    let mut title =
         format!(" Triage board: {} of {} concerns, new and urgent first ", app.visible.len(), app.board.rows.len());
     if app.visible.is_empty() {
         let text = if !app.board_loaded {
@@ -323,6 +323,18 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     let offset = app.board_offset.min(app.visible.len() - 1);
     let end = (offset + visible).min(app.visible.len());
+    // Issue 12: "◆3" before a subject with three other concerns about them,
+    // said in words in the title when any row on screen has one.
+    let marker = |r: &crate::domain::CaseSummary| {
+        r.first_about().map(|p| app.about.others(r, p).0).filter(|n| *n > 0).map(|n| format!("◆{n} "))
+    };
+    if app.visible[offset..end].iter().any(|&i| marker(&app.board.rows[i]).is_some()) {
+        title.push_str(if area.width >= 100 {
+            "· ◆n: n other concerns about the same person "
+        } else {
+            "· ◆ others about them "
+        });
+    }
     let me = app.session.me().id;
     let rows: Vec<Row> = app.visible[offset..end]
         .iter()
@@ -374,10 +386,12 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                     cut(catalogue.category_short(&r.category), cols.category)
                 };
                 let kind = format!(" ({})", r.subject_kind.label());
-                let subject = if r.subject.chars().count() + kind.chars().count() <= cols.subject {
-                    format!("{}{kind}", r.subject)
+                let mark = marker(r).unwrap_or_default();
+                let room = cols.subject.saturating_sub(mark.chars().count());
+                let subject = if r.subject.chars().count() + kind.chars().count() <= room {
+                    format!("{mark}{}{kind}", r.subject)
                 } else {
-                    subject_fit(&r.subject, cols.subject)
+                    format!("{mark}{}", subject_fit(&r.subject, room))
                 };
                 return Row::new(vec![
                     Cell::from(r.reference.clone()),
@@ -404,7 +418,12 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 Cell::from(age_label(r.reported_at, now)),
                 Cell::from(if r.urgency == Urgency::Urgent { urgency } else { risk }),
                 Cell::from(category),
-                Cell::from(subject_fit(&r.subject, cols.subject)),
+                Cell::from(match marker(r) {
+                    Some(mark) => {
+                        format!("{mark}{}", subject_fit(&r.subject, cols.subject.saturating_sub(mark.chars().count())))
+                    }
+                    None => subject_fit(&r.subject, cols.subject),
+                }),
                 status,
                 Cell::from(review),
                 Cell::from(who),
@@ -420,6 +439,14 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(app.selected - offset));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// "3 other concerns about this child (1 open)" for a subject linked to a
+/// person this concern is about, counted from the board's rows (issue 12).
+fn other_concerns_line(app: &App, case_id: u32, s: &crate::domain::Subject) -> Option<String> {
+    let person = s.person.filter(|_| s.part.is_about())?;
+    let row = app.board.rows.iter().find(|r| r.id == case_id)?;
+    crate::domain::summary::other_concerns_words(app.about.others(row, person), s.kind)
 }
 
 /// The concern, its triage and its chronology as one scrolling page.
@@ -475,6 +502,9 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
             }
         }
         lines.push(line);
+        if let Some(words) = other_concerns_line(app, view.id, s) {
+            lines.push(Line::from(vec![Span::raw(" ".repeat(13)), Span::styled(words, t.high())]));
+        }
     }
     lines.push(field("Happened", c.occurred_at.format("%a %d %b %Y %H:%M").to_string()));
     lines.push(field(
@@ -930,6 +960,11 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 }
                 for s in &c.subjects {
                     lines.push(Line::raw(s.summary()));
+                    if let FormKind::Triage { id } = open.kind
+                        && let Some(words) = other_concerns_line(app, id, s)
+                    {
+                        lines.push(Line::styled(words, t.high()));
+                    }
                 }
                 lines.extend(c.description.lines().map(|l| Line::raw(l.to_string())));
                 lines.push(Line::raw(""));
