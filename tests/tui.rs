@@ -1858,3 +1858,111 @@ fn the_board_and_the_concern_say_how_many_other_concerns_are_about_the_child() {
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("2 other concerns about this child (2 open)"), "the triage form says it too:\n{s}");
 }
+
+/// Fills in what a new concern needs besides its subject, and saves it.
+fn finish_concern(app: &mut App) {
+    choose(app, "category", "abusive-messages");
+    focus(app, "description");
+    type_text(app, "Unkind messages shown to a teacher at break.");
+    ctrl(app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| (o.form.error.clone(), o.form.focused_key())));
+}
+
+/// The first subject of the concern just recorded (named in the footer).
+fn recorded_subject(app: &mut App) -> casebook::domain::Subject {
+    let message = app.message.as_ref().unwrap().0.clone();
+    let reference = message.strip_prefix("Recorded ").expect(&message).trim_end_matches('.').to_string();
+    recorded_subject_in(app, &reference)
+}
+
+#[test]
+fn the_new_concern_form_finds_people_as_a_name_is_typed() {
+    use casebook::domain::Part;
+    let (_f, mut app, family) = with_people();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "ode");
+    let picker = app.form.as_ref().unwrap().picker.as_ref().unwrap();
+    let hits: Vec<u32> = picker.hits.iter().map(|p| p.id).collect();
+    assert_eq!(hits.len(), 3, "the three Ødegårds, accent-blind: {hits:?}");
+    type_text(&mut app, " m");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Milo Ødegård (child, Year 3)  P-0002"), "{s}");
+    insta::assert_snapshot!("new_concern_people_80x24", s);
+    // ↓ past the last match is the offer of a new record; ↑ back, Enter picks.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    let open = app.form.as_ref().unwrap();
+    assert_eq!(open.form.text("name"), "Milo Ødegård");
+    assert_eq!(open.form.text("detail"), "Year 3");
+    assert_eq!(open.form.choice("kind"), "child");
+    assert_eq!(open.form.focused_key(), "detail", "on past what was filled in");
+    choose(&mut app, "part", Part::Alleged.label());
+    insta::assert_snapshot!("new_concern_person_picked_120x40", screen(&mut app, 120, 40));
+    finish_concern(&mut app);
+    let subject = recorded_subject(&mut app);
+    assert_eq!((subject.person, subject.part), (Some(family.milo), Part::Alleged));
+    // Typing over a picked name unlinks it: the concern keeps the name typed.
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "y");
+    assert!(app.form.as_ref().unwrap().picker.as_ref().unwrap().picked.is_none());
+    finish_concern(&mut app);
+    let subject = recorded_subject(&mut app);
+    assert_eq!((subject.person, subject.name.as_str()), (None, "Zoë Ødegårdy"));
+}
+
+#[test]
+fn the_dsl_makes_a_new_person_from_the_form_and_a_reporter_sees_only_the_roll() {
+    let (f, mut app, family) = with_people();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    type_text(&mut app, "Wren Halloway");
+    focus(&mut app, "detail");
+    type_text(&mut app, "Year 2");
+    app.handle_key(KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("A new person record will be made for Wren"), "{s}");
+    finish_concern(&mut app);
+    let subject = recorded_subject(&mut app);
+    let id = subject.person.expect("linked to the new record");
+    let wren = app.session.fork().person(id).unwrap();
+    assert_eq!((wren.name.as_str(), wren.detail.as_str()), ("Wren Halloway", "Year 2"));
+    drop(app);
+
+    // A reporter is offered pupils by name and year group, nothing more.
+    let mut reporter = f.reopen("reporter.txt");
+    press(&mut reporter, KeyCode::Char('n'));
+    focus(&mut reporter, "name");
+    type_text(&mut reporter, "zo");
+    let s = screen(&mut reporter, 80, 24);
+    assert!(s.contains("Zoë Ødegård (Year 5)"), "{s}");
+    assert!(!s.contains("P-0001") && !s.contains("A123456789012") && !s.contains("not listed"), "{s}");
+    insta::assert_snapshot!("new_concern_reporter_roll_80x24", s);
+    app_key(&mut reporter, KeyCode::F(3));
+    assert!(reporter.message.as_ref().unwrap().0.contains("Only the DSL and deputies"), "{:?}", reporter.message);
+    press(&mut reporter, KeyCode::Enter);
+    finish_concern(&mut reporter);
+    let message = reporter.message.as_ref().unwrap().0.clone();
+    let reference = message.strip_prefix("Recorded ").expect(&message).trim_end_matches('.').to_string();
+    drop(reporter);
+    // The DSL reads it back: the reporter's concern names Zoë's record.
+    let mut dsl = f.reopen("dsl.txt");
+    let subject = recorded_subject_in(&mut dsl, &reference);
+    assert_eq!(subject.person, Some(family.zoe));
+}
+
+fn app_key(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.wait_idle();
+}
+
+fn recorded_subject_in(app: &mut App, reference: &str) -> casebook::domain::Subject {
+    let mut s = app.session.fork();
+    let id = s.board().unwrap().rows.iter().find(|r| r.reference == reference).expect(reference).id;
+    s.case(id).unwrap().concern.subjects[0].clone()
+}

@@ -87,6 +87,8 @@ pub struct OpenForm {
     /// and takes no keys, so nothing typed after the save is lost when it
     /// closes (issue 9).
     pub saving: bool,
+    /// The new-concern form's people found as a name is typed (issue 12).
+    pub picker: Option<forms::Picker>,
 }
 
 /// What the app asked the engine, by ticket, to know what its reply is for.
@@ -103,6 +105,8 @@ enum Pending {
     Case { id: u32, then: Action },
     /// The open form's save.
     Save,
+    /// The people the new-concern form may pick from (issue 12).
+    Pickable,
 }
 
 /// A question that needs y/n before something is lost.
@@ -720,6 +724,7 @@ impl App {
                 (_, Reply::Loaded(loaded)) => self.show_loaded(loaded),
                 (Pending::Case { id, then }, Reply::Case(_, result)) => self.case_arrived(id, then, result),
                 (_, Reply::Case(..)) => {}
+                (_, Reply::Pickable(result)) => self.pickable_arrived(result),
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -836,6 +841,9 @@ impl App {
         if self.search.editing {
             return self.search_key(key);
         }
+        if self.picker_key(&key) {
+            return;
+        }
         let ctx = self.context();
         // Enter on a form's last field saves, unless it is long text.
         if key.code == KeyCode::Enter
@@ -852,6 +860,12 @@ impl App {
                     && open.form.input(key) == Outcome::Changed
                 {
                     open.form.error = None;
+                    // Issue 12: the name typed finds people, in memory.
+                    if open.form.focused_key() == "name"
+                        && let Some(picker) = &mut open.picker
+                    {
+                        picker.search(&open.form.text("name"));
+                    }
                 }
             }
         }
@@ -956,6 +970,7 @@ impl App {
                 Screen::Board => self.request_selected(Action::OpenPerson),
                 _ => {}
             },
+            Action::NewPerson => self.new_person_for_concern(),
             Action::NextField if self.form.is_none() => self.select_person_target(1),
             Action::PrevField if self.form.is_none() => self.select_person_target(-1),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -964,6 +979,13 @@ impl App {
             Action::NewConcern => {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
                 self.open(FormKind::NewConcern, form);
+                // Issue 12: who can be picked, read once for the whole form.
+                let can_create = self.offers(Action::OpenPerson);
+                if let Some(open) = &mut self.form {
+                    open.picker = Some(forms::Picker::new(can_create));
+                }
+                self.pending.retain(|(_, p)| *p != Pending::Pickable);
+                self.send(Command::Pickable, Pending::Pickable);
             }
             Action::Triage | Action::FollowUp | Action::Status | Action::Correct | Action::Export => {
                 self.open_case_form(action)
@@ -1033,7 +1055,7 @@ impl App {
     }
 
     fn open(&mut self, kind: FormKind, form: Form) {
-        self.form = Some(OpenForm { kind, form, case: None, warned: false, saving: false });
+        self.form = Some(OpenForm { kind, form, case: None, warned: false, saving: false, picker: None });
     }
 
     /// A debrief for the concern shown, or the one selected on the board;
@@ -1210,6 +1232,54 @@ impl App {
         }
     }
 
+    /// The people the new-concern form may pick from have arrived. If they
+    /// cannot be read, the form works as before: a name typed is kept as
+    /// typed, for the DSL to match later.
+    fn pickable_arrived(&mut self, result: Result<Vec<crate::domain::PersonSummary>, String>) {
+        if let Some(open) = &mut self.form
+            && let Some(picker) = &mut open.picker
+        {
+            picker.loaded(result.unwrap_or_default());
+        }
+    }
+
+    /// F3 in the new-concern form: the concern will name a new person
+    /// record made from the name, kind and detail typed (DSL and deputies).
+    fn new_person_for_concern(&mut self) {
+        let Some(picker) = self.form.as_mut().and_then(|o| o.picker.as_mut()) else { return };
+        if !picker.can_create {
+            return self
+                .fail("Only the DSL and deputies make person records; pick a pupil from the list, or type the name.");
+        }
+        if picker.query().trim().is_empty() {
+            return self.fail("Type the person's name first.");
+        }
+        picker.picked = None;
+        picker.create = true;
+    }
+
+    /// Keys for the people listed under the new-concern form's name field
+    /// while it shows: ↑ ↓ move, Enter picks. Returns whether it took the key.
+    fn picker_key(&mut self, key: &KeyEvent) -> bool {
+        let Some(open) = &mut self.form else { return false };
+        if open.form.focused_key() != "name" {
+            return false;
+        }
+        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
+        match key.code {
+            KeyCode::Up => picker.step(false),
+            KeyCode::Down => picker.step(true),
+            KeyCode::Enter => {
+                if let Some(person) = picker.choose() {
+                    forms::fill_from_person(&mut open.form, &person);
+                }
+                open.form.next();
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Enter on a person's view: the family member or concern selected.
     fn open_person_target(&mut self) {
         let Screen::Person(p) = &self.screen else { return };
@@ -1269,7 +1339,8 @@ impl App {
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
-        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false });
+        self.form =
+            Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker: None });
     }
 
     /// Saves the open form: its fields are read here (a problem shows at
@@ -1316,7 +1387,30 @@ impl App {
         }
         let write = match open.kind {
             FormKind::NewConcern => {
-                forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(Write::Concern)
+                forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(|mut new| {
+                    // Issue 12: the subject is the person picked, or a new
+                    // record made from what was typed.
+                    let picker = open.picker.as_ref();
+                    match (picker.and_then(|p| p.picked.as_ref()), picker.is_some_and(|p| p.create)) {
+                        (Some(person), _) => {
+                            new.subjects[0].person = Some(person.id);
+                            Write::Concern(new)
+                        }
+                        (None, true) => {
+                            let first = &new.subjects[0];
+                            let (kind, details) = (
+                                first.kind,
+                                crate::domain::person::PersonDetails {
+                                    name: first.name.clone(),
+                                    detail: first.detail.clone(),
+                                    ..Default::default()
+                                },
+                            );
+                            Write::ConcernNewPerson { new, kind, details }
+                        }
+                        (None, false) => Write::Concern(new),
+                    }
+                })
             }
             FormKind::Triage { id } => forms::read_triage(&mut open.form, now.date()).map(|input| {
                 // Saved only if nobody triaged it since the form opened.

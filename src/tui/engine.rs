@@ -50,6 +50,13 @@ pub struct Load {
 #[derive(Debug, Clone)]
 pub enum Write {
     Concern(crate::domain::NewConcern),
+    /// Issue 12: a concern about someone not yet on record: their person
+    /// record is made first (DSL and deputies) and the first subject names it.
+    ConcernNewPerson {
+        new: crate::domain::NewConcern,
+        kind: crate::domain::SubjectKind,
+        details: crate::domain::person::PersonDetails,
+    },
     /// `seen`: how many triage decisions the case had when the form opened.
     Triage {
         id: u32,
@@ -116,6 +123,9 @@ pub enum Command {
     Load(Load),
     /// One concern, decrypted: to show it, or to build a form on it.
     Case(u32),
+    /// Everyone this member may pick as a concern's subject (issue 12):
+    /// once, when the new-concern form opens.
+    Pickable,
     /// A write, then what to read back for the screens. With
     /// `check_names`, a text leadership will read is first checked for the
     /// names of subjects (P9-e) and not saved if it has any.
@@ -316,6 +326,7 @@ impl Loaded {
 pub enum Reply {
     Loaded(Loaded),
     Case(u32, Result<CaseFile, String>),
+    Pickable(Result<Vec<crate::domain::PersonSummary>, String>),
     /// A write's outcome and, after a write that saved, what was read back.
     Written(Result<Done, Refusal>, Loaded),
 }
@@ -357,7 +368,8 @@ impl Engine {
                     // was only to be shown is not read.
                     let closing = quitting.load(Ordering::Relaxed);
                     let reply = match command {
-                        Command::Load(_) | Command::Case(_) if closing => continue,
+                        Command::Load(_) | Command::Case(_) | Command::Pickable if closing => continue,
+                        Command::Pickable => Reply::Pickable(session.pickable_people().map_err(|e| e.to_string())),
                         Command::Load(load) => Reply::Loaded(load_for(&mut session, &load, None)),
                         Command::Case(id) => Reply::Case(id, session.case(id).map_err(|e| e.to_string())),
                         Command::Write { write, now, check_names, then } => {
@@ -524,6 +536,17 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
     }
     Ok(match write {
         Write::Concern(new) => Done::Recorded(session.record_concern(new, now)?),
+        Write::ConcernNewPerson { mut new, kind, details } => {
+            // Checked first, so a concern that would be refused makes no person.
+            if let Some(e) = new.validate(session.catalogue(), now).into_iter().next() {
+                return Err(Refusal::Failed(e.to_string()));
+            }
+            let person = session.add_person(kind, details, now)?;
+            if let Some(first) = new.subjects.first_mut() {
+                first.person = Some(person.id);
+            }
+            Done::Recorded(session.record_concern(new, now)?)
+        }
         // Saved only if nobody triaged it since the form opened.
         Write::Triage { id, seen, input } => {
             session.triage_seen(id, seen, input, now)?;

@@ -82,6 +82,8 @@ pub enum Action {
     Members,
     /// Issue 12: the person a concern is about, their whole record.
     OpenPerson,
+    /// Issue 12: in the new-concern form, a new person record of the name typed.
+    NewPerson,
     NextField,
     PrevField,
     Save,
@@ -135,6 +137,7 @@ impl Action {
             (Action::LogTrigger, _) => "note something that calls for a policy review",
             (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
             (Action::OpenPerson, _) => "the person it is about: their whole record",
+            (Action::NewPerson, _) => "new concern: make a new person record of the name typed",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -151,7 +154,7 @@ impl Action {
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
-            Action::OpenPerson => Some("P1-a"),
+            Action::OpenPerson | Action::NewPerson => Some("P1-a"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -191,6 +194,7 @@ impl Action {
             Action::LogTrigger => "trigger",
             Action::Members => "members",
             Action::OpenPerson => "person",
+            Action::NewPerson => "new person",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -371,6 +375,7 @@ impl Default for KeyMap {
         add(Form, K::BackTab, PrevField, false);
         add(Form, K::Esc, Cancel, true);
         add(Form, K::F(1), Help, true);
+        add(Form, K::F(3), NewPerson, false);
         let ctrl_s = Key { code: K::Char('s'), modifiers: KeyModifiers::CONTROL };
         b.push(Binding { context: Form, key: ctrl_s, action: Save, footer: true });
         b.push(Binding { context: Form, key: Key::plain(K::F(2)), action: Save, footer: false });

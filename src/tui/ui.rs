@@ -894,10 +894,51 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
         None => (inner, None),
     };
     open.form.draw(frame, form_area, &app.theme);
+    if let Some(picker) = &open.picker
+        && open.form.focused_key() == "name"
+        && picker.showing()
+        && let Some(at) = open.form.drawn_at("name")
+    {
+        draw_picker(frame, picker, at, form_area, &app.theme);
+    }
     if let (Some((title, lines)), Some(area)) = (side, side_area) {
         let p = Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {title} ")));
         frame.render_widget(p, area);
     }
+}
+
+/// Issue 12: the people matching the name typed, just under the name
+/// field, over the fields below it; the highlighted one is picked by Enter.
+fn draw_picker(frame: &mut Frame, picker: &super::forms::Picker, at: Rect, form: Rect, t: &super::theme::Theme) {
+    let mut lines: Vec<Line> = picker
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let style = if i == picker.cursor { t.selected() } else { Style::default() };
+            Line::styled(picker.row_label(p), style)
+        })
+        .collect();
+    if picker.offers_new() {
+        let style = if picker.cursor == picker.hits.len() { t.selected() } else { t.key() };
+        lines.push(Line::styled("+ not listed: make a new person record", style));
+    }
+    let top = at.y + 1;
+    let bottom = form.y + form.height;
+    if top >= bottom {
+        return;
+    }
+    let height = (lines.len() as u16 + 2).min(bottom - top);
+    // Under the name, over the labels too when the form is narrow, so a
+    // name, year group and id are read whole.
+    let right = form.x + form.width;
+    let x = at.x.min(right.saturating_sub(60)).max(form.x + 2);
+    let area = Rect { x, y: top, width: (right - x).min(64), height };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" on record · ↑ ↓ Enter picks, Tab skips ")),
+        area,
+    );
 }
 
 /// Plain words, then the policy clause in grey: teachers read the words,
@@ -913,6 +954,26 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     match open.kind {
         FormKind::NewConcern => {
             let mut lines = Vec::new();
+            // Issue 12: whose record the concern will name.
+            if let Some(picker) = &open.picker {
+                if let Some(p) = &picker.picked {
+                    lines.push(Line::styled(format!("About: {}", picker.row_label(p)), t.title()));
+                    lines.push(Line::raw(""));
+                } else if picker.create {
+                    let name = open.form.text("name");
+                    lines.push(Line::styled(
+                        format!("A new person record will be made for {}.", name.trim()),
+                        t.title(),
+                    ));
+                    lines.push(Line::raw(""));
+                } else if picker.can_create && picker.people.is_some() && !picker.query().trim().is_empty() {
+                    let key = app.keys.key_for(Context::Form, Action::NewPerson);
+                    lines.push(Line::raw(format!(
+                        "Not linked to a person on record: pick them from the list, or {key} makes their record."
+                    )));
+                    lines.push(Line::raw(""));
+                }
+            }
             match catalogue.category(&open.form.choice("category")) {
                 None => lines.push(Line::raw("Choose a category: its policy guidance shows here.")),
                 Some(cat) => {
