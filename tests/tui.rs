@@ -1966,3 +1966,136 @@ fn recorded_subject_in(app: &mut App, reference: &str) -> casebook::domain::Subj
     let id = s.board().unwrap().rows.iter().find(|r| r.reference == reference).expect(reference).id;
     s.case(id).unwrap().concern.subjects[0].clone()
 }
+
+fn people_screen(app: &App) -> &casebook::tui::app::PeopleScreen {
+    match &app.screen {
+        casebook::tui::app::Screen::People(ps) => ps,
+        _ => panic!("not on the people screen"),
+    }
+}
+
+#[test]
+fn the_dsl_finds_people_links_old_subjects_and_merges_two_records() {
+    use casebook::domain::person::PersonDetails;
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let (f, mut app, family) = with_people();
+    // A second record of Zoë, and an older concern with her name typed.
+    let dup = app
+        .session
+        .add_person(
+            SubjectKind::Child,
+            PersonDetails { name: "Zoe Odegard".into(), detail: "Year 5".into(), ..Default::default() },
+            fixed_now() - chrono::Duration::days(5),
+        )
+        .unwrap()
+        .id;
+    let typed = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: fixed_now() - chrono::Duration::hours(3),
+                reported_by: String::new(),
+                subjects: vec![Subject::named(SubjectKind::Child, "Zoe Odegard", "Year 5")],
+                category: "abusive-messages".into(),
+                location: "playground".into(),
+                devices: vec![],
+                description: "Typed before people were kept.".into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            fixed_now() - chrono::Duration::hours(2),
+        )
+        .unwrap();
+    app.refresh_from_store();
+    app.wait_idle();
+
+    press(&mut app, KeyCode::Char('P'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("People on record: 4 of 4"), "{s}");
+    insta::assert_snapshot!("people_80x24", s);
+    // Find as you type, accent-blind.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(people_screen(&app).shown.len(), 2);
+    insta::assert_snapshot!("people_find_120x40", screen(&mut app, 120, 40));
+    // Merge: mark the duplicate, then M on the record to keep; asked first, naming both.
+    let at = |app: &App, id: u32| {
+        people_screen(app).shown.iter().position(|&i| people_screen(app).lists.as_ref().unwrap().people[i].id == id)
+    };
+    let pos = at(&app, dup).unwrap();
+    people_select(&mut app, pos);
+    press(&mut app, KeyCode::Char('M'));
+    assert!(app.message.as_ref().unwrap().0.contains("marked to merge"), "{:?}", app.message);
+    let pos = at(&app, family.zoe).unwrap();
+    people_select(&mut app, pos);
+    press(&mut app, KeyCode::Char('M'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Merge P-0004 Zoe Odegard") && s.contains("into P-0001 Zoë Ødegård"), "{s}");
+    insta::assert_snapshot!("people_merge_confirm_80x24", s);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.message.as_ref().unwrap().0.contains("P-0004 merged into P-0001"), "{:?}", app.message);
+    assert_eq!(app.session.fork().person(dup).unwrap().merged_into, Some(family.zoe));
+    assert_eq!(people_screen(&app).shown.len(), 1, "the merged record no longer shows");
+
+    // The subjects not yet linked: the typed name is suggested as Zoë.
+    press(&mut app, KeyCode::Char('u'));
+    let groups = people_screen(&app).groups().to_vec();
+    let zoe_group = groups.iter().position(|g| g.name == "Zoe Odegard").expect("her typed name");
+    assert_eq!(groups[zoe_group].suggestions.iter().map(|p| p.id).collect::<Vec<_>>(), vec![family.zoe]);
+    people_select(&mut app, zoe_group);
+    insta::assert_snapshot!("people_unlinked_120x40", screen(&mut app, 120, 40));
+    press(&mut app, KeyCode::Char('l'));
+    assert!(app.message.as_ref().unwrap().0.contains("now name P-0001"), "{:?}", app.message);
+    let mut s = app.session.fork();
+    assert_eq!(s.case(typed.id).unwrap().concern.subjects[0].person, Some(family.zoe));
+    // Another name becomes a person of its own.
+    let groups = people_screen(&app).groups().to_vec();
+    assert!(groups.iter().all(|g| g.name != "Zoe Odegard"), "linked, so gone from the list");
+    let other = groups[0].clone();
+    people_select(&mut app, 0);
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.message.as_ref().unwrap().0.contains("(a new record)"), "{:?}", app.message);
+    let found = s.find_people(&other.name, 5).unwrap();
+    assert_eq!(found.first().map(|p| p.name.as_str()), Some(other.name.as_str()));
+    // Esc goes back to the board.
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, casebook::tui::app::Screen::Board));
+    drop(s);
+    drop(app);
+
+    // A deputy reads people but does not merge them.
+    let mut deputy = f.reopen("deputy.txt");
+    press(&mut deputy, KeyCode::Char('P'));
+    press(&mut deputy, KeyCode::Char('M'));
+    assert!(deputy.message.as_ref().unwrap().0.contains("Only the DSL merges"), "{:?}", deputy.message);
+    drop(deputy);
+    // A reporter has no people screen.
+    let mut reporter = f.reopen("reporter.txt");
+    press(&mut reporter, KeyCode::Char('P'));
+    assert!(matches!(reporter.screen, casebook::tui::app::Screen::Board));
+}
+
+fn people_select(app: &mut App, pos: usize) {
+    press(app, KeyCode::Home);
+    for _ in 0..pos {
+        press(app, KeyCode::Down);
+    }
+}
+
+#[test]
+fn help_on_the_person_and_people_screens_lists_their_keys() {
+    let (_f, mut app, _) = with_people();
+    press(&mut app, KeyCode::Char('P'));
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    for expected in ["Keys: People", "merge: mark one", "a new person record", "find by name"] {
+        assert!(s.contains(expected), "{expected}:\n{s}");
+    }
+    insta::assert_snapshot!("help_people_80x24", s);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Keys: Person") && s.contains("open the family member or concern selected"), "{s}");
+}

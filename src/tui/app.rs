@@ -66,7 +66,80 @@ impl PersonScreen {
     }
 }
 
+/// Issue 12: the people screen's two lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeopleTab {
+    #[default]
+    Everyone,
+    /// Free-text subjects of older concerns, grouped by name, to adopt as
+    /// people or link to one on record.
+    Unlinked,
+}
+
+/// Issue 12: everyone on record for the DSL and deputies: find, open,
+/// merge; and the subjects not yet linked to anyone.
+#[derive(Default)]
+pub struct PeopleScreen {
+    pub tab: PeopleTab,
+    /// None until the engine has read them.
+    pub lists: Option<super::engine::PeopleLists>,
+    pub query: String,
+    /// Typing into the search line.
+    pub editing: bool,
+    /// Indices into the people that show: live records fitting the search.
+    pub shown: Vec<usize>,
+    pub selected: usize,
+    /// Which of the selected group's suggested people `l` links it to.
+    pub suggestion: usize,
+    /// A record marked to be merged into the next one chosen (the DSL).
+    pub merge_from: Option<crate::domain::PersonSummary>,
+}
+
+impl PeopleScreen {
+    /// Works out which people show, best fit first when searching, else by
+    /// name; merged records live on in the record they became.
+    pub fn refilter(&mut self) {
+        let Some(lists) = &self.lists else { return };
+        let all = &lists.people;
+        self.shown = if self.query.trim().is_empty() {
+            let mut shown: Vec<usize> = (0..all.len()).filter(|&i| all[i].merged_into.is_none()).collect();
+            shown.sort_by_cached_key(|&i| (fold(&all[i].name), all[i].id));
+            shown
+        } else {
+            let hits = crate::domain::person::PersonQuery::new(&self.query).search(all, usize::MAX);
+            hits.into_iter().filter_map(|h| all.iter().position(|p| p.id == h.id)).collect()
+        };
+        self.selected = self.selected.min(self.len().saturating_sub(1));
+    }
+
+    pub fn groups(&self) -> &[crate::store::people::UnlinkedGroup] {
+        self.lists.as_ref().and_then(|l| l.unlinked.as_deref()).unwrap_or_default()
+    }
+
+    /// Rows in the list shown.
+    pub fn len(&self) -> usize {
+        match self.tab {
+            PeopleTab::Everyone => self.shown.len(),
+            PeopleTab::Unlinked => self.groups().len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn selected_person(&self) -> Option<&crate::domain::PersonSummary> {
+        let i = *self.shown.get(self.selected)?;
+        self.lists.as_ref()?.people.get(i)
+    }
+
+    pub fn selected_group(&self) -> Option<&crate::store::people::UnlinkedGroup> {
+        self.groups().get(self.selected)
+    }
+}
+
 pub enum Screen {
+    People(Box<PeopleScreen>),
     Board,
     Concern(Box<ConcernView>),
     Actions,
@@ -114,6 +187,8 @@ enum Pending {
 pub enum Confirm {
     Quit,
     DiscardForm,
+    /// Issue 12: two records made one (see [`App::merging`]).
+    Merge,
 }
 
 impl Confirm {
@@ -121,6 +196,7 @@ impl Confirm {
         match self {
             Confirm::Quit => "Quit casebook? What you typed in the open form will be lost.",
             Confirm::DiscardForm => "Discard what you typed in this form?",
+            Confirm::Merge => "Merge these two records of one person?",
         }
     }
 }
@@ -193,6 +269,8 @@ pub struct App {
     /// from one (issue 12); empty is the board.
     pub back: Vec<Screen>,
     pub form: Option<OpenForm>,
+    /// The two records a merge asks about: (kept, merged into it).
+    pub merging: Option<(crate::domain::PersonSummary, crate::domain::PersonSummary)>,
     pub help: bool,
     pub confirm: Option<Confirm>,
     pub lock: Option<Lock>,
@@ -247,6 +325,7 @@ impl App {
             screen: Screen::Board,
             back: Vec::new(),
             form: None,
+            merging: None,
             help: false,
             confirm: None,
             lock: None,
@@ -373,6 +452,7 @@ impl App {
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
             (None, Screen::Person(_)) => Context::Person,
+            (None, Screen::People(_)) => Context::People,
         }
     }
 
@@ -429,6 +509,24 @@ impl App {
                     }
                 }
                 Err(e) if shown => self.fail(e),
+                Err(_) => {}
+            }
+        }
+        if let Some(result) = loaded.people {
+            match result {
+                Ok(lists) => {
+                    if let Some(first) = lists.damaged.first() {
+                        self.message = Some((damaged_message(&lists.damaged, first), true));
+                    }
+                    if let Screen::People(ps) = &mut self.screen {
+                        // A list not asked for this time keeps its last value.
+                        let unlinked = lists.unlinked.or_else(|| ps.lists.as_mut().and_then(|l| l.unlinked.take()));
+                        ps.lists = Some(super::engine::PeopleLists { unlinked, ..lists });
+                        ps.refilter();
+                        ps.suggestion = 0;
+                    }
+                }
+                Err(e) if matches!(self.screen, Screen::People(_)) => self.fail(e),
                 Err(_) => {}
             }
         }
@@ -528,10 +626,13 @@ impl App {
         if oversight {
             self.oversight_stale = false;
         }
+        let (people, unlinked) = self.people_shown();
         let load = Load {
             board: self.session.can_read(AccessClass::Case),
             case,
             person: self.person_shown(),
+            people,
+            unlinked,
             oversight,
             ..self.load_now()
         };
@@ -583,6 +684,8 @@ impl App {
             board: self.session.can_read(AccessClass::Case),
             case,
             person: self.person_shown(),
+            people: self.people_shown().0,
+            unlinked: self.people_shown().1,
             oversight: matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard),
             ..self.load_now()
         };
@@ -818,9 +921,13 @@ impl App {
                             self.form = None;
                             self.note("Discarded.");
                         }
+                        Confirm::Merge => self.merge_confirmed(),
                     }
                 }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.confirm = None,
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.confirm = None;
+                    self.merging = None;
+                }
                 _ => {}
             }
             return;
@@ -840,6 +947,11 @@ impl App {
         }
         if self.search.editing {
             return self.search_key(key);
+        }
+        if let Screen::People(ps) = &mut self.screen
+            && ps.editing
+        {
+            return people_search_key(ps, key);
         }
         if self.picker_key(&key) {
             return;
@@ -956,6 +1068,21 @@ impl App {
                 Some(form) => self.open(FormKind::Membership, form),
                 None => self.fail("You are the only member: add others with `casebook member add`."),
             },
+            Action::Open if matches!(self.screen, Screen::People(_)) => {
+                let id = match &self.screen {
+                    Screen::People(ps) if ps.tab == PeopleTab::Everyone => ps.selected_person().map(|p| p.id),
+                    _ => None,
+                };
+                if let Some(id) = id {
+                    self.open_person(id);
+                }
+            }
+            Action::Back if matches!(&self.screen, Screen::People(ps) if ps.merge_from.is_some()) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    ps.merge_from = None;
+                }
+                self.note("Unmarked.");
+            }
             Action::Open if matches!(self.screen, Screen::Person(_)) => self.open_person_target(),
             Action::Open => self.open_selected(),
             Action::Back => self.go_back(),
@@ -971,6 +1098,29 @@ impl App {
                 _ => {}
             },
             Action::NewPerson => self.new_person_for_concern(),
+            Action::GoPeople if !self.offers(Action::GoPeople) => {
+                self.fail("Only the DSL and deputies read people's records (P1-a).")
+            }
+            Action::GoPeople => self.open_people(),
+            Action::UnlinkedSubjects => self.toggle_unlinked(),
+            Action::AdoptNew => self.adopt(false),
+            Action::LinkSuggested => self.adopt(true),
+            Action::MergePeople => self.merge_key(),
+            Action::Search if matches!(self.screen, Screen::People(_)) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    ps.tab = PeopleTab::Everyone;
+                    ps.editing = true;
+                }
+            }
+            Action::NextField | Action::PrevField if matches!(self.screen, Screen::People(_)) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    let n = ps.selected_group().map_or(0, |g| g.suggestions.len());
+                    if n > 0 {
+                        let step = if action == Action::NextField { 1 } else { n - 1 };
+                        ps.suggestion = (ps.suggestion + step) % n;
+                    }
+                }
+            }
             Action::NextField if self.form.is_none() => self.select_person_target(1),
             Action::PrevField if self.form.is_none() => self.select_person_target(-1),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
@@ -1097,7 +1247,7 @@ impl App {
             return self.session.me().role.manages_members();
         }
         // People are read by the DSL and deputies only (issue 12, P1-a).
-        if action == Action::OpenPerson {
+        if matches!(action, Action::OpenPerson | Action::GoPeople) {
             return self.session.can_read(AccessClass::Case)
                 && matches!(self.session.me().role, Role::Dsl | Role::Deputy);
         }
@@ -1133,6 +1283,12 @@ impl App {
             Screen::Debriefs => self.debriefs_list.step(self.oversight.debriefs.len(), list_delta(action, page)),
             Screen::Dashboard => {}
             Screen::Person(p) => p.scroll = scrolled(p.scroll, action, page as u16),
+            Screen::People(ps) => {
+                let len = ps.len();
+                let delta = list_delta(action, page);
+                ps.selected = (ps.selected as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize;
+                ps.suggestion = 0;
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1197,6 +1353,103 @@ impl App {
         let person = self.person_shown();
         if case.is_some() || person.is_some() {
             self.load(Load { case, person, ..self.load_now() });
+        }
+    }
+
+    /// Whether the people screen is shown, and its unlinked subjects.
+    fn people_shown(&self) -> (bool, bool) {
+        match &self.screen {
+            Screen::People(ps) => (true, ps.tab == PeopleTab::Unlinked),
+            _ => (false, false),
+        }
+    }
+
+    /// Issue 12: the people screen, its lists read by the engine.
+    fn open_people(&mut self) {
+        if let Screen::People(_) = self.screen {
+            return;
+        }
+        self.go_to(Screen::People(Box::default()));
+        self.load(Load { people: true, ..self.load_now() });
+    }
+
+    /// `u`: everyone on record, or the subjects not yet linked (read when
+    /// first asked for: it opens every concern).
+    fn toggle_unlinked(&mut self) {
+        let Screen::People(ps) = &mut self.screen else { return };
+        ps.selected = 0;
+        ps.suggestion = 0;
+        ps.tab = match ps.tab {
+            PeopleTab::Everyone => PeopleTab::Unlinked,
+            PeopleTab::Unlinked => PeopleTab::Everyone,
+        };
+        if ps.tab == PeopleTab::Unlinked {
+            self.load(Load { people: true, unlinked: true, ..self.load_now() });
+        }
+    }
+
+    /// A write from the people screen (adopt, link, merge), then its lists
+    /// and the board read again.
+    fn people_write(&mut self, write: Write) {
+        let (people, unlinked) = self.people_shown();
+        let then = Load { board: true, people, unlinked, ..self.load_now() };
+        let command = Command::Write { write, now: self.now(), check_names: false, then };
+        self.send(command, Pending::Save);
+    }
+
+    /// `a` and `l` on the unlinked subjects: the selected group becomes a
+    /// new person, or names the person suggested.
+    fn adopt(&mut self, link: bool) {
+        let Screen::People(ps) = &self.screen else { return };
+        if ps.tab != PeopleTab::Unlinked {
+            return self.fail("Press u for the subjects not yet linked to anyone, then a or l on one of them.");
+        }
+        let Some(group) = ps.selected_group().cloned() else { return };
+        let person = if link {
+            match group.suggestions.get(ps.suggestion) {
+                Some(p) => Some(p.id),
+                None => {
+                    return self.fail(format!("No one on record is called {}: a makes them a new person.", group.name));
+                }
+            }
+        } else {
+            None
+        };
+        self.people_write(Write::Adopt { group, person });
+    }
+
+    /// `M`: the first press marks a record, the second (on the record to
+    /// keep) asks, naming both (the DSL only).
+    fn merge_key(&mut self) {
+        if self.session.me().role != Role::Dsl {
+            return self.fail("Only the DSL merges two records of one person (P1-a).");
+        }
+        let Screen::People(ps) = &mut self.screen else { return };
+        if ps.tab != PeopleTab::Everyone {
+            return self.fail("Merging is on the list of everyone on record: press u.");
+        }
+        let Some(chosen) = ps.selected_person().cloned() else { return };
+        match ps.merge_from.take() {
+            None => {
+                let text = format!(
+                    "{} {} marked to merge: select the record to keep and press M again (Esc unmarks).",
+                    chosen.label(),
+                    chosen.name
+                );
+                ps.merge_from = Some(chosen);
+                self.note(text);
+            }
+            Some(from) if from.id == chosen.id => self.note("Unmarked."),
+            Some(from) => {
+                self.merging = Some((chosen, from));
+                self.confirm = Some(Confirm::Merge);
+            }
+        }
+    }
+
+    fn merge_confirmed(&mut self) {
+        if let Some((keep, other)) = self.merging.take() {
+            self.people_write(Write::Merge { keep: keep.id, other: other.id });
         }
     }
 
@@ -1316,7 +1569,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Person(_) => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Person(_) | Screen::People(_) => {}
         }
     }
 
@@ -1578,6 +1831,26 @@ impl App {
 /// The footer while `casebook serve` cannot be reached (issue 9).
 pub const RECONNECTING: &str =
     "Lost the connection to casebook serve — reconnecting… (a save now fails; what you type is kept)";
+
+/// Typing into the people screen's search line: it finds as you type;
+/// Enter keeps the search, Esc clears it.
+fn people_search_key(ps: &mut PeopleScreen, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => ps.editing = false,
+        KeyCode::Esc => {
+            ps.editing = false;
+            ps.query.clear();
+        }
+        KeyCode::Backspace => {
+            ps.query.pop();
+        }
+        KeyCode::Up | KeyCode::Down => ps.editing = false,
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => ps.query.push(c),
+        _ => return,
+    }
+    ps.selected = 0;
+    ps.refilter();
+}
 
 /// A scroll position moved by a motion key.
 fn scrolled(scroll: u16, action: Action, step: u16) -> u16 {

@@ -24,7 +24,7 @@ use crate::domain::{
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
-use crate::store::people::PersonView;
+use crate::store::people::{PersonView, UnlinkedGroup};
 use crate::store::{Board, Damaged, Listed, Recorded, Session, StatusSeen, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
@@ -39,6 +39,10 @@ pub struct Load {
     pub case: Option<u32>,
     /// The person on screen (issue 12): their whole record.
     pub person: Option<PersonId>,
+    /// The people screen's list of everyone on record (issue 12).
+    pub people: bool,
+    /// And its subjects not yet linked to anyone (reads every concern).
+    pub unlinked: bool,
     /// Debriefs, actions, the dashboard, and the concerns awaiting a debrief.
     pub oversight: bool,
     /// The app's clock (fixed in tests): the board's order and the dashboard.
@@ -104,6 +108,17 @@ pub enum Write {
         kind: TriggerKind,
         note: String,
     },
+    /// Issue 12: every subject of a group linked to one person: the one
+    /// named, or a new record made from the subjects' name and detail.
+    Adopt {
+        group: UnlinkedGroup,
+        person: Option<PersonId>,
+    },
+    /// Issue 12: two records of one person made one (the DSL only).
+    Merge {
+        keep: PersonId,
+        other: PersonId,
+    },
     /// Issue 10: remove a member (`to: None`) or change their role; every
     /// record of a class they lose is sealed again to new keys.
     Membership {
@@ -152,6 +167,8 @@ pub enum Done {
     ActionChanged(Action),
     Reviewed(TrackedPolicy),
     Membership { name: String, to: Option<crate::domain::Role>, records: usize },
+    Adopted { person: crate::domain::Person, subjects: usize, new: bool },
+    Merged { kept: crate::domain::Person, other: PersonId },
     TriggerLogged,
 }
 
@@ -192,6 +209,19 @@ impl Done {
             Done::ActionChanged(a) => format!("{} is now {}.", a.label(), a.status().label()),
             Done::Reviewed(p) => format!("Review recorded; next due {}.", p.next_due().format("%d %b %Y")),
             Done::TriggerLogged => "Review trigger logged.".into(),
+            Done::Adopted { person, subjects, new } => format!(
+                "{subjects} subject(s) now name {} {}{}.",
+                person.label(),
+                person.name,
+                if *new { " (a new record)" } else { "" }
+            ),
+            Done::Merged { kept, other } => format!(
+                "{} merged into {} {}: its concerns now name {}; the merged record is kept as history.",
+                crate::domain::person::person_label(*other),
+                kept.label(),
+                kept.name,
+                kept.label()
+            ),
             Done::Membership { name, to, records } => match to {
                 None => format!("Removed {name}; {records} records sealed again without their keys."),
                 Some(role) => format!("{name} is now {role}; {records} records sealed again."),
@@ -286,6 +316,17 @@ impl OversightLoad {
     }
 }
 
+/// The people screen's lists (issue 12).
+#[derive(Debug, Clone, Default)]
+pub struct PeopleLists {
+    /// Everyone on record, merged records included (marked).
+    pub people: Vec<crate::domain::PersonSummary>,
+    /// None when not asked for.
+    pub unlinked: Option<Vec<UnlinkedGroup>>,
+    /// Records that could not be read, skipped so the rest show.
+    pub damaged: Vec<Damaged>,
+}
+
 /// What a [`Load`] read.
 #[derive(Default)]
 pub struct Loaded {
@@ -299,6 +340,8 @@ pub struct Loaded {
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
     /// The person on screen, as asked by [`Load::person`].
     pub person: Option<(PersonId, Result<PersonView, String>)>,
+    /// The people screen's lists, as asked by [`Load::people`].
+    pub people: Option<Result<PeopleLists, String>>,
     pub oversight: Option<OversightLoad>,
 }
 
@@ -310,6 +353,7 @@ impl Loaded {
         let board = self.board.as_ref().and_then(|b| b.as_ref().err());
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
         let person = self.person.as_ref().and_then(|(_, p)| p.as_ref().err());
+        let person = person.or(self.people.as_ref().and_then(|p| p.as_ref().err()));
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
@@ -473,6 +517,9 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         ids.dedup();
         out.cases = ids.into_iter().map(|id| (id, session.case(id).map_err(|e| e.to_string()))).collect();
     }
+    if load.people && cases {
+        out.people = Some(people_lists(session, load.unlinked).map_err(|e| e.to_string()));
+    }
     if let Some(id) = load.person.filter(|_| cases) {
         out.person = Some((id, session.person_view_on(id, load.now.date()).map_err(|e| e.to_string())));
     }
@@ -506,6 +553,15 @@ fn oversight(session: &mut Session, now: NaiveDateTime) -> OversightLoad {
     let mut seen = std::collections::HashSet::new();
     damaged.retain(|d| seen.insert(d.to_string()));
     OversightLoad { debriefs, actions, dashboard, awaiting, backup, damaged }
+}
+
+/// Everyone on record and, if asked, the subjects not yet linked to anyone.
+fn people_lists(session: &mut Session, unlinked: bool) -> Result<PeopleLists, StoreError> {
+    let listed = session.people()?;
+    let mut damaged = Vec::new();
+    let people = keep(&mut damaged, listed);
+    let unlinked = if unlinked { Some(session.unlinked_subjects()?) } else { None };
+    Ok(PeopleLists { people, unlinked, damaged })
 }
 
 /// A listing's items, its damaged records set aside to be named.
@@ -585,6 +641,12 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             session.log_review_trigger(POLICY, kind, &note, None, now)?;
             Done::TriggerLogged
         }
+        Write::Adopt { group, person } => {
+            let new = person.is_none();
+            let subjects = group.subjects.len();
+            Done::Adopted { person: session.adopt_group(&group, person, now)?, subjects, new }
+        }
+        Write::Merge { keep, other } => Done::Merged { kept: session.merge_people(keep, other, now)?, other },
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));
             session.begin_change(id, to)?;

@@ -16,10 +16,12 @@ pub enum Context {
     Dashboard,
     /// Issue 12: one person's whole record.
     Person,
+    /// Issue 12: everyone on record, and subjects not yet linked (DSL, deputies).
+    People,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -27,6 +29,7 @@ impl Context {
         Context::Debriefs,
         Context::Dashboard,
         Context::Person,
+        Context::People,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Context {
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
             Context::Person => "Person",
+            Context::People => "People",
         }
     }
 }
@@ -84,6 +88,16 @@ pub enum Action {
     OpenPerson,
     /// Issue 12: in the new-concern form, a new person record of the name typed.
     NewPerson,
+    /// Issue 12: the people screen (DSL and deputies).
+    GoPeople,
+    /// Issue 12, people screen: everyone, or the subjects not yet linked.
+    UnlinkedSubjects,
+    /// Issue 12, unlinked subjects: a new person record for the group.
+    AdoptNew,
+    /// Issue 12, unlinked subjects: link the group to the person suggested.
+    LinkSuggested,
+    /// Issue 12: two records of one person made one (the DSL only).
+    MergePeople,
     NextField,
     PrevField,
     Save,
@@ -96,6 +110,11 @@ impl Action {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
             (Action::Up, Context::Actions | Context::Debriefs) => "previous",
+            (Action::Open, Context::People) => "open the person's whole record",
+            (Action::Search, Context::People) => "find by name, other name, year group or id",
+            (Action::NextField, Context::People) => "unlinked: the next person suggested",
+            (Action::PrevField, Context::People) => "unlinked: the previous person suggested",
+            (Action::Back, Context::People) => "back",
             (Action::Open, Context::Person) => "open the family member or concern selected",
             (Action::Back, Context::Person) => "back to where you came from",
             (Action::NextField, Context::Person) => "select the next family member or concern",
@@ -138,6 +157,11 @@ impl Action {
             (Action::Members, _) => "members: remove someone who left, or change a role (DSL)",
             (Action::OpenPerson, _) => "the person it is about: their whole record",
             (Action::NewPerson, _) => "new concern: make a new person record of the name typed",
+            (Action::GoPeople, _) => "people: everyone on record, subjects not yet linked (DSL, deputies)",
+            (Action::UnlinkedSubjects, _) => "everyone on record / subjects not yet linked",
+            (Action::AdoptNew, _) => "unlinked: make the name a new person record",
+            (Action::LinkSuggested, _) => "unlinked: link its concerns to the person suggested",
+            (Action::MergePeople, _) => "merge: mark one, then M on the one to keep (DSL)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -154,7 +178,12 @@ impl Action {
             Action::NewAction | Action::UpdateAction => Some("P9-d"),
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
-            Action::OpenPerson | Action::NewPerson => Some("P1-a"),
+            Action::OpenPerson
+            | Action::NewPerson
+            | Action::GoPeople
+            | Action::AdoptNew
+            | Action::LinkSuggested
+            | Action::MergePeople => Some("P1-a"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -195,6 +224,11 @@ impl Action {
             Action::Members => "members",
             Action::OpenPerson => "person",
             Action::NewPerson => "new person",
+            Action::GoPeople => "people",
+            Action::UnlinkedSubjects => "unlinked",
+            Action::AdoptNew => "adopt",
+            Action::LinkSuggested => "link",
+            Action::MergePeople => "merge",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -302,6 +336,8 @@ pub struct KeyConfig {
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub person: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub people: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -313,7 +349,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Person] {
+        for ctx in [Board, Concern, Actions, Debriefs, Person, People] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -371,6 +407,18 @@ impl Default for KeyMap {
         add(Person, K::BackTab, PrevField, false);
         add(Person, K::Esc, Back, true);
         add(Person, K::Char('q'), Back, false);
+        add(Board, K::Char('P'), GoPeople, false);
+        add(Dashboard, K::Char('P'), GoPeople, false);
+        add(People, K::Enter, Open, true);
+        add(People, K::Char('/'), Search, true);
+        add(People, K::Char('u'), UnlinkedSubjects, true);
+        add(People, K::Char('a'), AdoptNew, true);
+        add(People, K::Char('l'), LinkSuggested, true);
+        add(People, K::Tab, NextField, false);
+        add(People, K::BackTab, PrevField, false);
+        add(People, K::Char('M'), MergePeople, false);
+        add(People, K::Esc, Back, true);
+        add(People, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);
         add(Form, K::BackTab, PrevField, false);
         add(Form, K::Esc, Cancel, true);
@@ -396,6 +444,7 @@ impl KeyMap {
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
             (Context::Person, &config.person),
+            (Context::People, &config.people),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
@@ -474,8 +523,9 @@ impl KeyMap {
         // Paired actions share a row, so the whole list fits on 80×24.
         let up_down =
             if matches!(context, Context::Concern | Context::Person) { "scroll up / down" } else { "previous / next" };
-        let groups: [(&[Action], &str); 4] = [
+        let groups: [(&[Action], &str); 5] = [
             (&[Action::Up, Action::Down], up_down),
+            (&[Action::OpenPerson, Action::GoPeople], "the person it is about / everyone on record (P1-a)"),
             (&[Action::PageUp, Action::PageDown], "page up / down"),
             (&[Action::Top, Action::Bottom], "first / last"),
             (

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, ConcernView, Confirm, PersonScreen, PersonTarget, Screen};
+use super::app::{App, ConcernView, Confirm, PeopleScreen, PeopleTab, PersonScreen, PersonTarget, Screen};
 use super::forms::FormKind;
 use super::keymap::{Action, Context};
 use super::oversight;
@@ -68,6 +68,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
             Screen::Person(p) => draw_person(frame, app, p, body),
+            Screen::People(ps) => draw_people(frame, app, ps, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -715,6 +716,158 @@ fn draw_person(frame: &mut Frame, app: &App, screen: &PersonScreen, area: Rect) 
     frame.render_widget(para.scroll((screen.scroll.min(max), 0)), area);
 }
 
+/// Issue 12: everyone on record (find as you type, open, merge), or the
+/// subjects of older concerns not yet linked to anyone, grouped by name,
+/// each with the people on record of that name.
+fn draw_people(frame: &mut Frame, app: &App, ps: &PeopleScreen, area: Rect) {
+    let t = app.theme;
+    let mut area = area;
+    if ps.tab == PeopleTab::Everyone && (ps.editing || !ps.query.is_empty()) {
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let mut spans = vec![Span::styled("Find: ", t.key()), Span::raw(ps.query.clone())];
+        if ps.editing {
+            spans.push(Span::styled("█", t.key()));
+        }
+        spans.push(Span::styled(format!("  ({} found; Esc clears)", ps.shown.len()), t.muted()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), top);
+        area = rest;
+    }
+    let Some(lists) = &ps.lists else {
+        frame.render_widget(
+            Paragraph::new("Loading people…").block(Block::default().borders(Borders::TOP).title(" People ")),
+            area,
+        );
+        return;
+    };
+    let wide = area.width >= 110;
+    match ps.tab {
+        PeopleTab::Everyone => {
+            let live = lists.people.iter().filter(|p| p.merged_into.is_none()).count();
+            let mut title = format!(" People on record: {} of {live} (u: subjects not yet linked) ", ps.shown.len());
+            if let Some(from) = &ps.merge_from {
+                title = format!(" People: {} {} marked to merge; M on the record to keep ", from.label(), from.name);
+            }
+            if ps.shown.is_empty() {
+                let text = if live == 0 {
+                    "No one on record yet. People come from the MIS export (casebook people import FILE.csv), from \
+                     the new-concern form (F3 on a name), or from the subjects of older concerns (u)."
+                } else {
+                    "No one on record fits the search."
+                };
+                let block = Block::default().borders(Borders::TOP).title(title);
+                frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
+                return;
+            }
+            let header = if wide {
+                Row::new(["Id", "Name", "Kind", "Year / role", "Born", "School id", "Also known as"])
+            } else {
+                Row::new(["Id", "Name", "Kind", "Year / role", "Born"])
+            }
+            .style(t.title());
+            let rows: Vec<Row> = ps
+                .shown
+                .iter()
+                .map(|&i| {
+                    let p = &lists.people[i];
+                    let marked = ps.merge_from.as_ref().is_some_and(|m| m.id == p.id);
+                    let mut cells = vec![
+                        Cell::from(Span::styled(p.label(), if marked { t.high() } else { t.muted() })),
+                        Cell::from(if marked { format!("{} (to merge)", p.name) } else { p.name.clone() }),
+                        Cell::from(p.kind.label()),
+                        Cell::from(p.detail.clone()),
+                        Cell::from(p.date_of_birth.map_or("-".to_string(), |d| d.format("%d %b %Y").to_string())),
+                    ];
+                    if wide {
+                        cells.push(Cell::from(p.school_id.clone()));
+                        cells.push(Cell::from(p.other_names.join(", ")));
+                    }
+                    Row::new(cells)
+                })
+                .collect();
+            let widths: Vec<Constraint> = if wide {
+                vec![
+                    Constraint::Length(6),
+                    Constraint::Fill(2),
+                    Constraint::Length(12),
+                    Constraint::Length(20),
+                    Constraint::Length(11),
+                    Constraint::Length(14),
+                    Constraint::Fill(1),
+                ]
+            } else {
+                vec![
+                    Constraint::Length(6),
+                    Constraint::Fill(1),
+                    Constraint::Length(12),
+                    Constraint::Length(14),
+                    Constraint::Length(11),
+                ]
+            };
+            let table = Table::new(rows, widths)
+                .header(header)
+                .block(Block::default().borders(Borders::TOP).title(title))
+                .row_highlight_style(t.selected())
+                .highlight_symbol("▶")
+                .column_spacing(1);
+            let mut state = TableState::default().with_selected(Some(ps.selected));
+            frame.render_stateful_widget(table, area, &mut state);
+        }
+        PeopleTab::Unlinked => {
+            let groups = ps.groups();
+            let title = format!(
+                " Subjects not yet linked to a person: {} name(s) (a: a new person · l: link to the one suggested) ",
+                groups.len()
+            );
+            if lists.unlinked.is_none() || groups.is_empty() {
+                let text = if lists.unlinked.is_none() {
+                    "Reading every concern for subjects not yet linked…"
+                } else {
+                    "Every subject of every concern names a person on record."
+                };
+                let block = Block::default().borders(Borders::TOP).title(title);
+                frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
+                return;
+            }
+            let header = Row::new(["Name as typed", "Concerns", "On record by that name"]).style(t.title());
+            let rows: Vec<Row> = groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let refs: Vec<&str> = g.subjects.iter().map(|s| s.reference.as_str()).collect();
+                    let pick = if i == ps.selected { ps.suggestion } else { 0 };
+                    let suggested = match g.suggestions.get(pick) {
+                        None => "nobody: a makes a new record".to_string(),
+                        Some(p) if g.suggestions.len() > 1 => {
+                            format!(
+                                "{} {} ({} of {}; Tab: next)",
+                                p.label(),
+                                p.summary(),
+                                pick + 1,
+                                g.suggestions.len()
+                            )
+                        }
+                        Some(p) => format!("{} {}", p.label(), p.summary()),
+                    };
+                    Row::new(vec![
+                        Cell::from(format!("{} ({})", g.name, g.kind.label())),
+                        Cell::from(format!("{}: {}", refs.len(), refs.join(", "))),
+                        Cell::from(suggested),
+                    ])
+                })
+                .collect();
+            let widths = [Constraint::Fill(2), Constraint::Fill(2), Constraint::Fill(3)];
+            let table = Table::new(rows, widths)
+                .header(header)
+                .block(Block::default().borders(Borders::TOP).title(title))
+                .row_highlight_style(t.selected())
+                .highlight_symbol("▶")
+                .column_spacing(1);
+            let mut state = TableState::default().with_selected(Some(ps.selected));
+            frame.render_stateful_widget(table, area, &mut state);
+        }
+    }
+}
+
 /// Most lines the footer gives a message that does not fit on one.
 const MESSAGE_LINES: usize = 3;
 
@@ -818,16 +971,30 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_confirm(frame: &mut Frame, app: &App, question: Confirm, area: Rect) {
-    let popup = centered(area, 52, 5);
-    let text = vec![
-        Line::raw(question.question()),
-        Line::from(vec![
-            Span::styled("y", app.theme.key()),
-            Span::raw(" yes   "),
-            Span::styled("n", app.theme.key()),
-            Span::raw(" no, go back"),
-        ]),
-    ];
+    let mut text = vec![Line::raw(question.question())];
+    let mut width = 52;
+    // Issue 12: a merge names both records and what becomes of each.
+    if let (Confirm::Merge, Some((keep, other))) = (question, &app.merging) {
+        width = 72;
+        text = vec![
+            Line::raw(format!("Merge {} {} into {} {}?", other.label(), other.summary(), keep.label(), keep.summary())),
+            Line::raw(format!(
+                "Every concern naming {} will name {}, which takes its names and any details it lacks. {} is kept as history, marked merged. The DSL only (P1-a).",
+                other.label(),
+                keep.label(),
+                other.label()
+            )),
+        ];
+    }
+    text.push(Line::from(vec![
+        Span::styled("y", app.theme.key()),
+        Span::raw(" yes   "),
+        Span::styled("n", app.theme.key()),
+        Span::raw(" no, go back"),
+    ]));
+    let inner = width.min(area.width).saturating_sub(2);
+    let height = Paragraph::new(text.clone()).wrap(Wrap { trim: true }).line_count(inner) as u16 + 2;
+    let popup = centered(area, width, height.max(5));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: true }).block(Block::bordered().title(" Are you sure? ")),
