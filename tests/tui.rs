@@ -2099,3 +2099,14 @@ fn help_on_the_person_and_people_screens_lists_their_keys() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Keys: Person") && s.contains("open the family member or concern selected"), "{s}");
 }
+
+#[test]
+fn a_pasted_name_finds_people_too() {
+    let (_f, mut app, family) = with_people();
+    press(&mut app, KeyCode::Char('n'));
+    focus(&mut app, "name");
+    app.handle_paste("Milo Ødegård");
+    let picker = app.form.as_ref().unwrap().picker.as_ref().unwrap();
+    assert_eq!(picker.hits.first().map(|p| p.id), Some(family.milo));
+    assert!(picker.showing());
+}

@@ -895,6 +895,12 @@ impl App {
         if let Some(open) = &mut self.form {
             if !open.saving {
                 open.form.paste(text);
+                // Issue 12: a pasted name finds people as a typed one does.
+                if open.form.focused_key() == "name"
+                    && let Some(picker) = &mut open.picker
+                {
+                    picker.search(&open.form.text("name"));
+                }
             }
         } else if self.search.editing {
             self.search.query.push_str(&text.replace(['\n', '\r'], " "));

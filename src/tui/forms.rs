@@ -679,3 +679,48 @@ pub fn pick_person(reference: &str, subjects: &[&Subject]) -> Form {
 pub fn read_pick_person(form: &Form) -> Option<crate::domain::PersonId> {
     form.choice("person").parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::person::{Person, PersonDetails};
+
+    fn people() -> Vec<PersonSummary> {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let by = crate::domain::Author { member: 1, name: "Ada Wren".into() };
+        ["Zoë Ødegård", "Zoe Odegard", "Milo Ødegård"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let details = PersonDetails { name: name.to_string(), detail: "Year 5".into(), ..Default::default() };
+                Person::new(i as u32 + 1, SubjectKind::Child, details, &by, at).summary_row()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_picker_searches_in_memory_and_typing_over_a_pick_unlinks_it() {
+        let mut picker = Picker::new(true);
+        picker.search("zoe");
+        assert!(picker.hits.is_empty() && !picker.showing(), "nothing until the people arrive");
+        picker.loaded(people());
+        assert_eq!(picker.hits.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1, 2], "what was typed is searched");
+        assert_eq!(picker.rows(), 3, "two matches and the offer of a new record");
+        picker.step(true);
+        picker.step(true);
+        picker.step(true);
+        assert_eq!(picker.cursor, 2, "↓ stops at the last row");
+        assert_eq!(picker.choose(), None);
+        assert!(picker.create && !picker.showing(), "the last row makes a new record");
+        picker.search("zoe o");
+        assert!(!picker.create, "typing again asks again");
+        assert_eq!(picker.choose().map(|p| p.id), Some(1));
+        picker.search("zoe od");
+        assert!(picker.picked.is_none(), "a name typed over is no longer the person picked");
+        let mut reporter = Picker::new(false);
+        reporter.loaded(people());
+        reporter.search("milo");
+        assert_eq!(reporter.rows(), 1, "no new records from a reporter");
+        assert_eq!(reporter.row_label(&reporter.hits[0]), "Milo Ødegård (Year 5)", "name and year group only");
+    }
+}
