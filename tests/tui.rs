@@ -2110,3 +2110,21 @@ fn a_pasted_name_finds_people_too() {
     assert_eq!(picker.hits.first().map(|p| p.id), Some(family.milo));
     assert!(picker.showing());
 }
+
+#[test]
+fn tab_on_a_short_screen_scrolls_the_selected_concern_into_view() {
+    let (_f, mut app, family) = with_people();
+    app.open_person(family.zoe);
+    app.wait_idle();
+    // Two family members, then four concerns: the last is the oldest.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let s = screen(&mut app, 80, 15);
+    let oldest = &family.concerns[0];
+    assert!(s.lines().any(|l| l.contains("▶ ") && l.contains(oldest.as_str())), "{s}");
+    // And back to the first family member, at the top.
+    press(&mut app, KeyCode::Tab);
+    let s = screen(&mut app, 80, 15);
+    assert!(s.lines().any(|l| l.contains("▶ sibling: Milo Ødegård")), "{s}");
+}

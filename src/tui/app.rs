@@ -36,6 +36,8 @@ pub struct PersonScreen {
     pub scroll: u16,
     /// Which of [`PersonScreen::targets`] Enter opens.
     pub selected: usize,
+    /// The selection moved: the next draw scrolls it into view.
+    pub follow: bool,
 }
 
 /// What Enter opens from a person's view.
@@ -47,7 +49,7 @@ pub enum PersonTarget {
 
 impl PersonScreen {
     pub fn new(id: PersonId) -> Self {
-        PersonScreen { id, view: None, scroll: 0, selected: 0 }
+        PersonScreen { id, view: None, scroll: 0, selected: 0, follow: false }
     }
 
     /// Family first (siblings' concerns are one key away), then their
@@ -1558,6 +1560,7 @@ impl App {
             let n = p.targets().len();
             if n > 0 {
                 p.selected = (p.selected as isize + step).rem_euclid(n as isize) as usize;
+                p.follow = true;
             }
         }
     }

@@ -67,7 +67,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
         match &app.screen {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
-            Screen::Person(p) => draw_person(frame, app, p, body),
+            Screen::Person(_) => draw_person(frame, app, body),
             Screen::People(ps) => draw_people(frame, app, ps, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
@@ -703,17 +703,30 @@ pub fn person_text(app: &App, screen: &PersonScreen, width: u16) -> Text<'static
     Text::from(lines)
 }
 
-fn draw_person(frame: &mut Frame, app: &App, screen: &PersonScreen, area: Rect) {
+fn draw_person(frame: &mut Frame, app: &mut App, area: Rect) {
+    let Screen::Person(screen) = &app.screen else { return };
     let title = match &screen.view {
         Some(v) => format!(" Person {} ", v.person.label()),
         None => " Person ".to_string(),
     };
-    let para = Paragraph::new(person_text(app, screen, area.width))
-        .block(Block::default().borders(Borders::TOP).title(title))
-        .wrap(Wrap { trim: false });
+    let text = person_text(app, screen, area.width);
+    // The line of the family member or concern Enter opens.
+    let marked = text.lines.iter().position(|l| l.spans.iter().any(|s| s.content == "▶ "));
+    let para =
+        Paragraph::new(text).block(Block::default().borders(Borders::TOP).title(title)).wrap(Wrap { trim: false });
     let total = para.line_count(area.width) as u16;
-    let max = total.saturating_sub(area.height.saturating_sub(1));
-    frame.render_widget(para.scroll((screen.scroll.min(max), 0)), area);
+    let rows = area.height.saturating_sub(1);
+    let max = total.saturating_sub(rows);
+    let Screen::Person(screen) = &mut app.screen else { return };
+    screen.scroll = screen.scroll.min(max);
+    // Tab moved the selection: bring it into view, with a little above.
+    if std::mem::take(&mut screen.follow)
+        && let Some(line) = marked.map(|l| l as u16)
+        && (line < screen.scroll || line >= screen.scroll + rows)
+    {
+        screen.scroll = line.saturating_sub(2).min(max);
+    }
+    frame.render_widget(para.scroll((screen.scroll, 0)), area);
 }
 
 /// Issue 12: everyone on record (find as you type, open, merge), or the
