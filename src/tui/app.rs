@@ -147,13 +147,13 @@ impl PeopleScreen {
 }
 
 pub enum Screen {
-    People(Box<PeopleScreen>),
     Board,
     Concern(Box<ConcernView>),
     Actions,
     Debriefs,
     Dashboard,
     Person(Box<PersonScreen>),
+    People(Box<PeopleScreen>),
 }
 
 pub struct OpenForm {
