@@ -119,6 +119,62 @@ pub fn cut(text: &str, width: usize) -> String {
     out
 }
 
+/// Issue 12: how many concerns are about each person (their part
+/// [`Part::is_about`]: a witness's concern is not one of theirs), and how
+/// many of those are open, counted once from the board's rows, so the
+/// board's marker and the "3 other concerns about this child (1 open)"
+/// line cost a lookup, not a pass over every concern, per row drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AboutCounts(std::collections::HashMap<PersonId, (usize, usize)>);
+
+impl AboutCounts {
+    pub fn of(rows: &[CaseSummary]) -> Self {
+        let mut counts: std::collections::HashMap<PersonId, (usize, usize)> = std::collections::HashMap::new();
+        for row in rows {
+            let mut about: Vec<PersonId> =
+                row.people.iter().filter(|(_, part)| part.is_about()).map(|(p, _)| *p).collect();
+            about.sort_unstable();
+            about.dedup();
+            for p in about {
+                let c = counts.entry(p).or_default();
+                c.0 += 1;
+                c.1 += usize::from(row.status.is_open());
+            }
+        }
+        AboutCounts(counts)
+    }
+
+    /// The concerns about `person` other than `row`: how many, how many open.
+    pub fn others(&self, row: &CaseSummary, person: PersonId) -> (usize, usize) {
+        let (all, open) = self.0.get(&person).copied().unwrap_or_default();
+        if row.people.iter().any(|(p, part)| *p == person && part.is_about()) {
+            (all.saturating_sub(1), open.saturating_sub(usize::from(row.status.is_open())))
+        } else {
+            (all, open)
+        }
+    }
+}
+
+impl CaseSummary {
+    /// The first person the concern is about, whose other concerns the
+    /// board's marker counts (issue 12).
+    pub fn first_about(&self) -> Option<PersonId> {
+        self.people.iter().find(|(_, part)| part.is_about()).map(|(p, _)| *p)
+    }
+}
+
+/// "3 other concerns about this child (1 open)"; none when there are none.
+pub fn other_concerns_words((others, open): (usize, usize), kind: SubjectKind) -> Option<String> {
+    let who = match kind {
+        SubjectKind::Child => "this child",
+        SubjectKind::Staff => "this member of staff",
+        SubjectKind::ParentCarer => "this parent/carer",
+        SubjectKind::Visitor => "this visitor",
+    };
+    let s = if others == 1 { "" } else { "s" };
+    (others > 0).then(|| format!("{others} other concern{s} about {who} ({open} open)"))
+}
+
 /// How long ago, in the board's compact form: "12m", "5h", "3d", "7w".
 pub fn age_label(from: NaiveDateTime, now: NaiveDateTime) -> String {
     let minutes = (now - from).num_minutes().max(0);
@@ -225,6 +281,42 @@ mod tests {
             vec!["urgent-on-time", "nine-days-late", "two-days-late", "due-today", "no-review-newest", "to-come"]
         );
         assert_eq!(rows[1].review_lateness(today).unwrap().words(), "overdue 9 d");
+    }
+
+    #[test]
+    fn other_concerns_count_the_other_rows_about_the_same_person() {
+        let about = |reference: &str, status: Status, people: Vec<(PersonId, Part)>| {
+            let mut r = row(reference, 1, Urgency::Routine, status);
+            r.people = people;
+            r
+        };
+        let rows = [
+            about("a", Status::New, vec![(1, Part::Subject), (2, Part::Alleged)]),
+            about("b", Status::InProgress, vec![(1, Part::Subject)]),
+            about("c", Status::Closed, vec![(1, Part::Alleged)]),
+            // A witness's concern is not one about them.
+            about("d", Status::New, vec![(1, Part::Witness), (3, Part::Subject)]),
+            // Named twice on one concern: counted once.
+            about("e", Status::Closed, vec![(2, Part::Subject), (2, Part::Alleged)]),
+            about("f", Status::New, vec![]),
+        ];
+        let counts = AboutCounts::of(&rows);
+        assert_eq!(counts.others(&rows[0], 1), (2, 1), "b open, c closed; not a itself");
+        assert_eq!(counts.others(&rows[1], 1), (2, 1), "a open, c closed");
+        assert_eq!(counts.others(&rows[3], 1), (3, 2), "a witness's row counts all three about them");
+        assert_eq!(counts.others(&rows[0], 2), (1, 0));
+        assert_eq!(counts.others(&rows[3], 3), (0, 0));
+        assert_eq!(rows[3].first_about(), Some(3), "the first person it is about, not the witness");
+        assert_eq!(rows[5].first_about(), None);
+        assert_eq!(
+            other_concerns_words(counts.others(&rows[0], 1), SubjectKind::Child).as_deref(),
+            Some("2 other concerns about this child (1 open)")
+        );
+        assert_eq!(
+            other_concerns_words((1, 0), SubjectKind::Staff).as_deref(),
+            Some("1 other concern about this member of staff (0 open)")
+        );
+        assert_eq!(other_concerns_words((0, 0), SubjectKind::Child), None);
     }
 
     #[test]

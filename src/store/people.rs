@@ -680,6 +680,12 @@ impl Session {
     /// A person's whole record: every concern naming them, one chronology
     /// across those concerns, what is open, and their family (issue 12).
     pub fn person_view(&mut self, id: PersonId) -> Result<PersonView, StoreError> {
+        self.person_view_on(id, chrono::Local::now().date_naive())
+    }
+
+    /// [`Session::person_view`] as it stands on `today` (which reviews are
+    /// due): the TUI passes its own clock, as the board does.
+    pub fn person_view_on(&mut self, id: PersonId, today: chrono::NaiveDate) -> Result<PersonView, StoreError> {
         let person = self.current_person(id)?;
         // Records merged into this one name the same person.
         let all = self.people()?;
@@ -724,7 +730,6 @@ impl Session {
             ));
         }
         chronology.sort_by(|a, b| b.1.at.cmp(&a.1.at).then(b.1.recorded_at.cmp(&a.1.recorded_at)));
-        let today = chrono::Local::now().date_naive();
         let mut open: Vec<(chrono::NaiveDate, String)> = concerns
             .iter()
             .filter_map(|(r, _)| {

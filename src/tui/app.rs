@@ -17,7 +17,8 @@ use super::oversight::{self, ListState, OversightData};
 use super::theme::Theme;
 use super::worker::{self, JobEvent};
 use crate::domain::fold::fold;
-use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, Role};
+use crate::domain::{AccessClass, ActionFilter, CaseFile, CaseSummary, PersonId, Role};
+use crate::store::people::PersonView;
 use crate::store::{Board, Session};
 
 pub struct ConcernView {
@@ -31,6 +32,125 @@ pub struct ConcernView {
     pub from_today: bool,
 }
 
+/// Issue 12 (P1-a): one person's whole record, from the store's
+/// [`PersonView`] once it arrives.
+pub struct PersonScreen {
+    /// The person asked for (a merged record's view is the person it became).
+    pub id: PersonId,
+    pub view: Option<PersonView>,
+    pub scroll: u16,
+    /// Which of [`PersonScreen::targets`] Enter opens.
+    pub selected: usize,
+    /// The selection moved: the next draw scrolls it into view.
+    pub follow: bool,
+}
+
+/// What Enter opens from a person's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonTarget {
+    Person(PersonId),
+    Concern(u32),
+}
+
+impl PersonScreen {
+    pub fn new(id: PersonId) -> Self {
+        PersonScreen { id, view: None, scroll: 0, selected: 0, follow: false }
+    }
+
+    /// Family first (siblings' concerns are one key away), then their
+    /// concerns, in the order the screen lists them.
+    pub fn targets(&self) -> Vec<PersonTarget> {
+        let Some(v) = &self.view else { return Vec::new() };
+        v.family
+            .iter()
+            .map(|(_, p)| PersonTarget::Person(p.id))
+            .chain(v.concerns.iter().map(|(r, _)| PersonTarget::Concern(r.id)))
+            .collect()
+    }
+
+    pub fn target(&self) -> Option<PersonTarget> {
+        self.targets().get(self.selected).copied()
+    }
+}
+
+/// Issue 12: the people screen's two lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeopleTab {
+    #[default]
+    Everyone,
+    /// Free-text subjects of older concerns, grouped by name, to adopt as
+    /// people or link to one on record.
+    Unlinked,
+}
+
+/// Issue 12: everyone on record for the DSL and deputies: find, open,
+/// merge; and the subjects not yet linked to anyone.
+#[derive(Default)]
+pub struct PeopleScreen {
+    pub tab: PeopleTab,
+    /// None until the engine has read them.
+    pub lists: Option<super::engine::PeopleLists>,
+    pub query: String,
+    /// Typing into the search line.
+    pub editing: bool,
+    /// Indices into the people that show: live records fitting the search.
+    pub shown: Vec<usize>,
+    pub selected: usize,
+    /// Which of the selected group's suggested people `l` links it to.
+    pub suggestion: usize,
+    /// A record marked to be merged into the next one chosen (the DSL).
+    pub merge_from: Option<crate::domain::PersonSummary>,
+}
+
+impl PeopleScreen {
+    /// Works out which people show, best fit first when searching, else by
+    /// name; merged records live on in the record they became.
+    pub fn refilter(&mut self) {
+        let Some(lists) = &self.lists else { return };
+        let all = &lists.people;
+        self.shown = if self.query.trim().is_empty() {
+            let mut shown: Vec<usize> = (0..all.len()).filter(|&i| all[i].merged_into.is_none()).collect();
+            shown.sort_by_cached_key(|&i| (fold(&all[i].name), all[i].id));
+            shown
+        } else {
+            let hits = crate::domain::person::PersonQuery::new(&self.query).search(all, usize::MAX);
+            // The store lists people by id: a search matching thousands
+            // ("year 5") finds each row's place without a scan.
+            hits.into_iter()
+                .filter_map(|h| {
+                    all.binary_search_by_key(&h.id, |p| p.id).ok().or_else(|| all.iter().position(|p| p.id == h.id))
+                })
+                .collect()
+        };
+        self.selected = self.selected.min(self.len().saturating_sub(1));
+    }
+
+    pub fn groups(&self) -> &[crate::store::people::UnlinkedGroup] {
+        self.lists.as_ref().and_then(|l| l.unlinked.as_deref()).unwrap_or_default()
+    }
+
+    /// Rows in the list shown.
+    pub fn len(&self) -> usize {
+        match self.tab {
+            PeopleTab::Everyone => self.shown.len(),
+            PeopleTab::Unlinked => self.groups().len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn selected_person(&self) -> Option<&crate::domain::PersonSummary> {
+        let i = *self.shown.get(self.selected)?;
+        self.lists.as_ref()?.people.get(i)
+    }
+
+    pub fn selected_group(&self) -> Option<&crate::store::people::UnlinkedGroup> {
+        self.groups().get(self.selected)
+    }
+}
+
 pub enum Screen {
     Board,
     Concern(Box<ConcernView>),
@@ -39,6 +159,8 @@ pub enum Screen {
     Dashboard,
     /// Issue 13: what needs doing today (DSL and deputies).
     Today,
+    Person(Box<PersonScreen>),
+    People(Box<PeopleScreen>),
 }
 
 pub struct OpenForm {
@@ -53,6 +175,8 @@ pub struct OpenForm {
     /// and takes no keys, so nothing typed after the save is lost when it
     /// closes (issue 9).
     pub saving: bool,
+    /// The new-concern form's people found as a name is typed (issue 12).
+    pub picker: Option<forms::Picker>,
 }
 
 /// What the app asked the engine, by ticket, to know what its reply is for.
@@ -71,6 +195,8 @@ enum Pending {
     SeenBy,
     /// The open form's save.
     Save,
+    /// The people the new-concern form may pick from (issue 12).
+    Pickable,
 }
 
 /// A question that needs y/n before something is lost.
@@ -78,6 +204,8 @@ enum Pending {
 pub enum Confirm {
     Quit,
     DiscardForm,
+    /// Issue 12: two records made one (see [`App::merging`]).
+    Merge,
 }
 
 impl Confirm {
@@ -85,6 +213,7 @@ impl Confirm {
         match self {
             Confirm::Quit => "Quit casebook? What you typed in the open form will be lost.",
             Confirm::DiscardForm => "Discard what you typed in this form?",
+            Confirm::Merge => "Merge these two records of one person?",
         }
     }
 }
@@ -140,6 +269,9 @@ pub struct App {
     pub theme: Theme,
     pub school: String,
     pub board: Board,
+    /// Concerns about each person, from the board's rows: the "other
+    /// concerns" marker (issue 12).
+    pub about: crate::domain::summary::AboutCounts,
     /// The board has come from the store at least once.
     pub board_loaded: bool,
     /// Indices into `board.rows` that pass the filter, search and Mine view.
@@ -150,7 +282,12 @@ pub struct App {
     pub mine: bool,
     pub search: Search,
     pub screen: Screen,
+    /// Where Esc goes back to from a person's view or a concern opened
+    /// from one (issue 12); empty is the board.
+    pub back: Vec<Screen>,
     pub form: Option<OpenForm>,
+    /// The two records a merge asks about: (kept, merged into it).
+    pub merging: Option<(crate::domain::PersonSummary, crate::domain::PersonSummary)>,
     pub help: bool,
     pub confirm: Option<Confirm>,
     pub lock: Option<Lock>,
@@ -199,6 +336,7 @@ impl App {
             theme,
             school,
             board: Board::default(),
+            about: Default::default(),
             board_loaded: false,
             visible: Vec::new(),
             selected: 0,
@@ -206,7 +344,9 @@ impl App {
             mine: false,
             search: Search::default(),
             screen: Screen::Board,
+            back: Vec::new(),
             form: None,
+            merging: None,
             help: false,
             confirm: None,
             lock: None,
@@ -335,6 +475,8 @@ impl App {
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
             (None, Screen::Today) => Context::Today,
+            (None, Screen::Person(_)) => Context::Person,
+            (None, Screen::People(_)) => Context::People,
         }
     }
 
@@ -360,6 +502,7 @@ impl App {
                 if let Some(p) = b.problems.first() {
                     self.fail(damaged_message(&b.problems, p));
                 }
+                self.about = crate::domain::summary::AboutCounts::of(&b.rows);
                 self.board = b;
             }
             Err(e) => self.fail(e),
@@ -403,6 +546,43 @@ impl App {
                         && view.id == id
                     {
                         view.case = case;
+                    }
+                }
+                Err(e) if shown => self.fail(e),
+                Err(_) => {}
+            }
+        }
+        if let Some(result) = loaded.people {
+            match result {
+                Ok(lists) => {
+                    if let Some(first) = lists.damaged.first() {
+                        self.message = Some((damaged_message(&lists.damaged, first), true));
+                    }
+                    if let Screen::People(ps) = &mut self.screen {
+                        // A list not asked for this time keeps its last value.
+                        let unlinked = lists.unlinked.or_else(|| ps.lists.as_mut().and_then(|l| l.unlinked.take()));
+                        ps.lists = Some(super::engine::PeopleLists { unlinked, ..lists });
+                        ps.refilter();
+                        ps.suggestion = 0;
+                    }
+                }
+                Err(e) if matches!(self.screen, Screen::People(_)) => self.fail(e),
+                Err(_) => {}
+            }
+        }
+        if let Some((id, result)) = loaded.person {
+            let shown = matches!(&self.screen, Screen::Person(p) if p.id == id);
+            match result {
+                Ok(view) => {
+                    if let Screen::Person(p) = &mut self.screen
+                        && p.id == id
+                    {
+                        if let Some(first) = view.damaged.first() {
+                            let text = damaged_message(&view.damaged, first);
+                            self.message = Some((text, true));
+                        }
+                        p.selected = p.selected.min((view.family.len() + view.concerns.len()).saturating_sub(1));
+                        p.view = Some(view);
                     }
                 }
                 Err(e) if shown => self.fail(e),
@@ -486,7 +666,16 @@ impl App {
         if oversight {
             self.oversight_stale = false;
         }
-        let load = Load { board: self.session.can_read(AccessClass::Case), case, oversight, ..self.load_now() };
+        let (people, unlinked) = self.people_shown();
+        let load = Load {
+            board: self.session.can_read(AccessClass::Case),
+            case,
+            person: self.person_shown(),
+            people,
+            unlinked,
+            oversight,
+            ..self.load_now()
+        };
         if self.send(Command::Load(load), Pending::Reload { reconnected }).is_some() {
             self.note(if reconnected { "Reconnected to casebook serve; reloading…" } else { "Reloading…" });
         }
@@ -534,6 +723,9 @@ impl App {
             since,
             board: self.session.can_read(AccessClass::Case),
             case,
+            person: self.person_shown(),
+            people: self.people_shown().0,
+            unlinked: self.people_shown().1,
             oversight: matches!(self.screen, Screen::Actions | Screen::Debriefs | Screen::Dashboard),
             ..self.load_now()
         };
@@ -682,6 +874,7 @@ impl App {
                         view.seen = Some(seen);
                     }
                 }
+                (_, Reply::Pickable(result)) => self.pickable_arrived(result),
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -749,6 +942,12 @@ impl App {
         if let Some(open) = &mut self.form {
             if !open.saving {
                 open.form.paste(text);
+                // Issue 12: a pasted name finds people as a typed one does.
+                if open.form.focused_key() == "name"
+                    && let Some(picker) = &mut open.picker
+                {
+                    picker.search(&open.form.text("name"));
+                }
             }
         } else if self.search.editing {
             self.search.query.push_str(&text.replace(['\n', '\r'], " "));
@@ -775,9 +974,13 @@ impl App {
                             self.form = None;
                             self.note("Discarded.");
                         }
+                        Confirm::Merge => self.merge_confirmed(),
                     }
                 }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.confirm = None,
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.confirm = None;
+                    self.merging = None;
+                }
                 _ => {}
             }
             return;
@@ -798,6 +1001,14 @@ impl App {
         if self.search.editing {
             return self.search_key(key);
         }
+        if let Screen::People(ps) = &mut self.screen
+            && ps.editing
+        {
+            return people_search_key(ps, key);
+        }
+        if self.picker_key(&key) {
+            return;
+        }
         let ctx = self.context();
         // Enter on a form's last field saves, unless it is long text.
         if key.code == KeyCode::Enter
@@ -814,6 +1025,12 @@ impl App {
                     && open.form.input(key) == Outcome::Changed
                 {
                     open.form.error = None;
+                    // Issue 12: the name typed finds people, in memory.
+                    if open.form.focused_key() == "name"
+                        && let Some(picker) = &mut open.picker
+                    {
+                        picker.search(&open.form.text("name"));
+                    }
                 }
             }
         }
@@ -859,7 +1076,10 @@ impl App {
                 self.search.text = None;
                 self.reload(false);
             }
-            Action::GoBoard => self.screen = Screen::Board,
+            Action::GoBoard => {
+                self.back.clear();
+                self.screen = Screen::Board;
+            }
             Action::GoActions | Action::GoDebriefs | Action::GoDashboard => {
                 if !self.session.can_read(AccessClass::Oversight) {
                     return self.fail("Your key cannot open debriefs or actions (P9-e).");
@@ -867,6 +1087,7 @@ impl App {
                 if self.oversight_stale {
                     self.load_oversight();
                 }
+                self.back.clear();
                 self.screen = match action {
                     Action::GoActions => Screen::Actions,
                     Action::GoDebriefs => Screen::Debriefs,
@@ -885,9 +1106,6 @@ impl App {
                 let Some(id) = items.get(self.today_list.selected).map(|i| i.case_id) else { return };
                 self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
                 self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
-            }
-            Action::Back if matches!(&self.screen, Screen::Concern(view) if view.from_today) => {
-                self.screen = Screen::Today
             }
             Action::NewDebrief => self.open_debrief_form(),
             Action::NewAction => {
@@ -915,14 +1133,74 @@ impl App {
             Action::Members => {
                 self.open(FormKind::Membership, forms::membership(self.session.members(), self.session.me().id))
             }
+            Action::Open if matches!(self.screen, Screen::People(_)) => {
+                let id = match &self.screen {
+                    Screen::People(ps) if ps.tab == PeopleTab::Everyone => ps.selected_person().map(|p| p.id),
+                    _ => None,
+                };
+                if let Some(id) = id {
+                    self.open_person(id);
+                }
+            }
+            Action::Back if matches!(&self.screen, Screen::People(ps) if ps.merge_from.is_some()) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    ps.merge_from = None;
+                }
+                self.note("Unmarked.");
+            }
+            Action::Open if matches!(self.screen, Screen::Person(_)) => self.open_person_target(),
             Action::Open => self.open_selected(),
-            Action::Back => self.screen = Screen::Board,
+            Action::Back => self.go_back(),
+            Action::OpenPerson if !self.offers(Action::OpenPerson) => {
+                self.fail("Only the DSL and deputies read a person's record (P1-a).")
+            }
+            Action::OpenPerson => match &self.screen {
+                Screen::Concern(view) => {
+                    let case = view.case.clone();
+                    self.open_person_of(&case);
+                }
+                Screen::Board => self.request_selected(Action::OpenPerson),
+                _ => {}
+            },
+            Action::NewPerson => self.new_person_for_concern(),
+            Action::GoPeople if !self.offers(Action::GoPeople) => {
+                self.fail("Only the DSL and deputies read people's records (P1-a).")
+            }
+            Action::GoPeople => self.open_people(),
+            Action::UnlinkedSubjects => self.toggle_unlinked(),
+            Action::AdoptNew => self.adopt(false),
+            Action::LinkSuggested => self.adopt(true),
+            Action::MergePeople => self.merge_key(),
+            Action::Search if matches!(self.screen, Screen::People(_)) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    ps.tab = PeopleTab::Everyone;
+                    ps.editing = true;
+                }
+            }
+            Action::NextField | Action::PrevField if matches!(self.screen, Screen::People(_)) => {
+                if let Screen::People(ps) = &mut self.screen {
+                    let n = ps.selected_group().map_or(0, |g| g.suggestions.len());
+                    if n > 0 {
+                        let step = if action == Action::NextField { 1 } else { n - 1 };
+                        ps.suggestion = (ps.suggestion + step) % n;
+                    }
+                }
+            }
+            Action::NextField if self.form.is_none() => self.select_person_target(1),
+            Action::PrevField if self.form.is_none() => self.select_person_target(-1),
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 self.motion(action)
             }
             Action::NewConcern => {
                 let form = forms::new_concern(self.session.catalogue(), self.now());
                 self.open(FormKind::NewConcern, form);
+                // Issue 12: who can be picked, read once for the whole form.
+                let can_create = self.offers(Action::OpenPerson);
+                if let Some(open) = &mut self.form {
+                    open.picker = Some(forms::Picker::new(can_create));
+                }
+                self.pending.retain(|(_, p)| *p != Pending::Pickable);
+                self.send(Command::Pickable, Pending::Pickable);
             }
             Action::Triage
             | Action::FollowUp
@@ -995,7 +1273,7 @@ impl App {
     }
 
     fn open(&mut self, kind: FormKind, form: Form) {
-        self.form = Some(OpenForm { kind, form, case: None, warned: false, saving: false });
+        self.form = Some(OpenForm { kind, form, case: None, warned: false, saving: false, picker: None });
     }
 
     /// A debrief for the concern shown, or the one selected on the board;
@@ -1036,6 +1314,11 @@ impl App {
         if action == Action::Members {
             return self.session.me().role.manages_members();
         }
+        // People are read by the DSL and deputies only (issue 12, P1-a).
+        if matches!(action, Action::OpenPerson | Action::GoPeople) {
+            return self.session.can_read(AccessClass::Case)
+                && matches!(self.session.me().role, Role::Dsl | Role::Deputy);
+        }
         let writes_oversight =
             matches!(action, Action::NewDebrief | Action::NewAction | Action::RecordReview | Action::LogTrigger);
         self.session.can_read(AccessClass::Case) || !writes_oversight
@@ -1071,6 +1354,13 @@ impl App {
                 let len = super::today::items(self).len();
                 self.today_list.step(len, list_delta(action, page));
             }
+            Screen::Person(p) => p.scroll = scrolled(p.scroll, action, page as u16),
+            Screen::People(ps) => {
+                let len = ps.len();
+                let delta = list_delta(action, page);
+                ps.selected = (ps.selected as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize;
+                ps.suggestion = 0;
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1099,20 +1389,252 @@ impl App {
     /// form open and not typing a search.
     fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
         let from_today = matches!(self.screen, Screen::Today);
-        if !(matches!(self.screen, Screen::Board) || from_today) || self.form.is_some() || self.search.editing {
+        // From a person's view, a concern of theirs (issue 12).
+        let from_person = matches!(self.screen, Screen::Person(_)) && then == Action::Open;
+        if !(matches!(self.screen, Screen::Board) || from_today || from_person)
+            || self.form.is_some()
+            || self.search.editing
+        {
             return;
         }
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None, from_today }));
+                self.go_to(Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None, from_today })));
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
                     self.send(Command::SeenBy(id), Pending::SeenBy);
                 }
             }
+            Ok(case) if then == Action::OpenPerson => self.open_person_of(&case),
             Ok(case) => self.open_case_form_on(then, id, case),
+        }
+    }
+
+    /// Shows `screen`, remembering the one left for Esc; from the board
+    /// there is nothing to remember (Esc comes back to it).
+    fn go_to(&mut self, screen: Screen) {
+        let left = std::mem::replace(&mut self.screen, screen);
+        if matches!(left, Screen::Board) {
+            self.back.clear();
+        } else {
+            self.back.push(left);
+        }
+    }
+
+    /// Back to the screen a person's view (or a concern opened from one)
+    /// was opened from, read again; the board when there is none.
+    fn go_back(&mut self) {
+        self.screen = self.back.pop().unwrap_or(Screen::Board);
+        let case = match &self.screen {
+            Screen::Concern(view) => Some(view.id),
+            _ => None,
+        };
+        let person = self.person_shown();
+        if case.is_some() || person.is_some() {
+            self.load(Load { case, person, ..self.load_now() });
+        }
+    }
+
+    /// Whether the people screen is shown, and its unlinked subjects.
+    fn people_shown(&self) -> (bool, bool) {
+        match &self.screen {
+            Screen::People(ps) => (true, ps.tab == PeopleTab::Unlinked),
+            _ => (false, false),
+        }
+    }
+
+    /// Issue 12: the people screen, its lists read by the engine.
+    fn open_people(&mut self) {
+        if let Screen::People(_) = self.screen {
+            return;
+        }
+        self.go_to(Screen::People(Box::default()));
+        self.load(Load { people: true, ..self.load_now() });
+    }
+
+    /// `u`: everyone on record, or the subjects not yet linked (read when
+    /// first asked for: it opens every concern).
+    fn toggle_unlinked(&mut self) {
+        let Screen::People(ps) = &mut self.screen else { return };
+        ps.selected = 0;
+        ps.suggestion = 0;
+        ps.tab = match ps.tab {
+            PeopleTab::Everyone => PeopleTab::Unlinked,
+            PeopleTab::Unlinked => PeopleTab::Everyone,
+        };
+        if ps.tab == PeopleTab::Unlinked {
+            self.load(Load { people: true, unlinked: true, ..self.load_now() });
+        }
+    }
+
+    /// A write from the people screen (adopt, link, merge), then its lists
+    /// and the board read again.
+    fn people_write(&mut self, write: Write) {
+        let (people, unlinked) = self.people_shown();
+        let then = Load { board: true, people, unlinked, ..self.load_now() };
+        let command = Command::Write { write, now: self.now(), check_names: false, then };
+        self.send(command, Pending::Save);
+    }
+
+    /// `a` and `l` on the unlinked subjects: the selected group becomes a
+    /// new person, or names the person suggested.
+    fn adopt(&mut self, link: bool) {
+        let Screen::People(ps) = &self.screen else { return };
+        if ps.tab != PeopleTab::Unlinked {
+            return self.fail("Press u for the subjects not yet linked to anyone, then a or l on one of them.");
+        }
+        let Some(group) = ps.selected_group().cloned() else { return };
+        let person = if link {
+            match group.suggestions.get(ps.suggestion) {
+                Some(p) => Some(p.id),
+                None => {
+                    return self.fail(format!("No one on record is called {}: a makes them a new person.", group.name));
+                }
+            }
+        } else {
+            None
+        };
+        self.people_write(Write::Adopt { group, person });
+    }
+
+    /// `M`: the first press marks a record, the second (on the record to
+    /// keep) asks, naming both (the DSL only).
+    fn merge_key(&mut self) {
+        if self.session.me().role != Role::Dsl {
+            return self.fail("Only the DSL merges two records of one person (P1-a).");
+        }
+        let Screen::People(ps) = &mut self.screen else { return };
+        if ps.tab != PeopleTab::Everyone {
+            return self.fail("Merging is on the list of everyone on record: press u.");
+        }
+        let Some(chosen) = ps.selected_person().cloned() else { return };
+        match ps.merge_from.take() {
+            None => {
+                let text = format!(
+                    "{} {} marked to merge: select the record to keep and press M again (Esc unmarks).",
+                    chosen.label(),
+                    chosen.name
+                );
+                ps.merge_from = Some(chosen);
+                self.note(text);
+            }
+            Some(from) if from.id == chosen.id => self.note("Unmarked."),
+            Some(from) => {
+                self.merging = Some((chosen, from));
+                self.confirm = Some(Confirm::Merge);
+            }
+        }
+    }
+
+    fn merge_confirmed(&mut self) {
+        if let Some((keep, other)) = self.merging.take() {
+            self.people_write(Write::Merge { keep: keep.id, other: other.id });
+        }
+    }
+
+    /// The person whose view is on screen.
+    fn person_shown(&self) -> Option<PersonId> {
+        match &self.screen {
+            Screen::Person(p) => Some(p.id),
+            _ => None,
+        }
+    }
+
+    /// Issue 12 (P1-a): the person's whole record, read by the engine.
+    pub fn open_person(&mut self, id: PersonId) {
+        self.go_to(Screen::Person(Box::new(PersonScreen::new(id))));
+        self.load(Load { person: Some(id), ..self.load_now() });
+    }
+
+    /// The person a concern names: the one linked, or a choice between
+    /// several (the first about them offered first).
+    fn open_person_of(&mut self, case: &CaseFile) {
+        let mut linked: Vec<&crate::domain::Subject> =
+            case.concern.subjects.iter().filter(|s| s.person.is_some()).collect();
+        linked.sort_by_key(|s| !s.part.is_about());
+        match linked.as_slice() {
+            [] => self.fail(
+                "No one on this concern is linked to a person record yet: the DSL links them on the people screen.",
+            ),
+            [one] => self.open_person(one.person.unwrap_or_default()),
+            several => {
+                let form = forms::pick_person(&case.concern.reference, several);
+                self.open(FormKind::PickPerson, form);
+            }
+        }
+    }
+
+    /// The people the new-concern form may pick from have arrived. If they
+    /// cannot be read, the form works as before: a name typed is kept as
+    /// typed, for the DSL to match later.
+    fn pickable_arrived(&mut self, result: Result<Vec<crate::domain::PersonSummary>, String>) {
+        if let Some(open) = &mut self.form
+            && let Some(picker) = &mut open.picker
+        {
+            picker.loaded(result.unwrap_or_default());
+        }
+    }
+
+    /// F3 in the new-concern form: the concern will name a new person
+    /// record made from the name, kind and detail typed (DSL and deputies).
+    fn new_person_for_concern(&mut self) {
+        let Some(picker) = self.form.as_mut().and_then(|o| o.picker.as_mut()) else { return };
+        if !picker.can_create {
+            return self
+                .fail("Only the DSL and deputies make person records; pick a pupil from the list, or type the name.");
+        }
+        if picker.query().trim().is_empty() {
+            return self.fail("Type the person's name first.");
+        }
+        picker.picked = None;
+        picker.create = true;
+    }
+
+    /// Keys for the people listed under the new-concern form's name field
+    /// while it shows: ↑ ↓ move, Enter picks. Returns whether it took the key.
+    fn picker_key(&mut self, key: &KeyEvent) -> bool {
+        let Some(open) = &mut self.form else { return false };
+        if open.form.focused_key() != "name" {
+            return false;
+        }
+        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
+        match key.code {
+            KeyCode::Up => picker.step(false),
+            KeyCode::Down => picker.step(true),
+            KeyCode::Enter => {
+                if let Some(person) = picker.choose() {
+                    forms::fill_from_person(&mut open.form, &person);
+                }
+                open.form.next();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Enter on a person's view: the family member or concern selected.
+    fn open_person_target(&mut self) {
+        let Screen::Person(p) = &self.screen else { return };
+        match p.target() {
+            Some(PersonTarget::Person(id)) => self.open_person(id),
+            Some(PersonTarget::Concern(id)) => {
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            None => {}
+        }
+    }
+
+    /// Tab and Shift-Tab on a person's view move between what Enter opens.
+    fn select_person_target(&mut self, step: isize) {
+        if let Screen::Person(p) = &mut self.screen {
+            let n = p.targets().len();
+            if n > 0 {
+                p.selected = (p.selected as isize + step).rem_euclid(n as isize) as usize;
+                p.follow = true;
+            }
         }
     }
 
@@ -1129,7 +1651,12 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today => {}
+            Screen::Actions
+            | Screen::Debriefs
+            | Screen::Dashboard
+            | Screen::Today
+            | Screen::Person(_)
+            | Screen::People(_) => {}
         }
     }
 
@@ -1157,7 +1684,8 @@ impl App {
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
-        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false });
+        self.form =
+            Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker: None });
     }
 
     /// Saves the open form: its fields are read here (a problem shows at
@@ -1220,7 +1748,30 @@ impl App {
         }
         let write = match open.kind {
             FormKind::NewConcern => {
-                forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(Write::Concern)
+                forms::read_new_concern(&mut open.form, self.session.catalogue(), now).map(|mut new| {
+                    // Issue 12: the subject is the person picked, or a new
+                    // record made from what was typed.
+                    let picker = open.picker.as_ref();
+                    match (picker.and_then(|p| p.picked.as_ref()), picker.is_some_and(|p| p.create)) {
+                        (Some(person), _) => {
+                            new.subjects[0].person = Some(person.id);
+                            Write::Concern(new)
+                        }
+                        (None, true) => {
+                            let first = &new.subjects[0];
+                            let (kind, details) = (
+                                first.kind,
+                                crate::domain::person::PersonDetails {
+                                    name: first.name.clone(),
+                                    detail: first.detail.clone(),
+                                    ..Default::default()
+                                },
+                            );
+                            Write::ConcernNewPerson { new, kind, details }
+                        }
+                        (None, false) => Write::Concern(new),
+                    }
+                })
             }
             FormKind::Triage { id } => forms::read_triage(&mut open.form, now.date()).map(|input| {
                 // Saved only if nobody triaged it since the form opened.
@@ -1265,6 +1816,13 @@ impl App {
             }),
             FormKind::Referral { id } => {
                 super::referrals::read_referral(&mut open.form, now.date()).map(|new| Write::Referral { id, new })
+            }
+            // Nothing to save: the chosen person's record opens.
+            FormKind::PickPerson => {
+                if let Some(id) = forms::read_pick_person(&open.form) {
+                    self.open_person(id);
+                }
+                return;
             }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
@@ -1388,6 +1946,38 @@ impl App {
 /// The footer while `casebook serve` cannot be reached (issue 9).
 pub const RECONNECTING: &str =
     "Lost the connection to casebook serve — reconnecting… (a save now fails; what you type is kept)";
+
+/// Typing into the people screen's search line: it finds as you type;
+/// Enter keeps the search, Esc clears it.
+fn people_search_key(ps: &mut PeopleScreen, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => ps.editing = false,
+        KeyCode::Esc => {
+            ps.editing = false;
+            ps.query.clear();
+        }
+        KeyCode::Backspace => {
+            ps.query.pop();
+        }
+        KeyCode::Up | KeyCode::Down => ps.editing = false,
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => ps.query.push(c),
+        _ => return,
+    }
+    ps.selected = 0;
+    ps.refilter();
+}
+
+/// A scroll position moved by a motion key.
+fn scrolled(scroll: u16, action: Action, step: u16) -> u16 {
+    match action {
+        Action::Up => scroll.saturating_sub(1),
+        Action::Down => scroll.saturating_add(1),
+        Action::PageUp => scroll.saturating_sub(step),
+        Action::PageDown => scroll.saturating_add(step),
+        Action::Top => 0,
+        _ => u16::MAX,
+    }
+}
 
 /// How far a motion key moves in a list.
 fn list_delta(action: Action, page: usize) -> isize {

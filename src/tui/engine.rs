@@ -18,11 +18,13 @@ use std::thread::JoinHandle;
 use chrono::NaiveDateTime;
 
 use super::oversight::OversightData;
+use crate::domain::PersonId;
 use crate::domain::{
     AccessClass, Action, ActionId, ActionStatus, CaseFile, Dashboard, Debrief, DebriefId, EntryKind, NewAction,
     NewDebrief, Status, TrackedPolicy, TriggerKind,
 };
 use crate::store::oversight::{RecordedDebrief, ReviewInput};
+use crate::store::people::{PersonView, UnlinkedGroup};
 use crate::store::{Board, Damaged, Listed, Recorded, Session, StatusSeen, StoreError, TriageInput};
 
 /// What the screens show, read together. Every part is optional.
@@ -35,6 +37,12 @@ pub struct Load {
     pub board: bool,
     /// The concern on screen.
     pub case: Option<u32>,
+    /// The person on screen (issue 12): their whole record.
+    pub person: Option<PersonId>,
+    /// The people screen's list of everyone on record (issue 12).
+    pub people: bool,
+    /// And its subjects not yet linked to anyone (reads every concern).
+    pub unlinked: bool,
     /// Debriefs, actions, the dashboard, and the concerns awaiting a debrief.
     pub oversight: bool,
     /// The app's clock (fixed in tests): the board's order and the dashboard.
@@ -46,6 +54,13 @@ pub struct Load {
 #[derive(Debug, Clone)]
 pub enum Write {
     Concern(crate::domain::NewConcern),
+    /// Issue 12: a concern about someone not yet on record: their person
+    /// record is made first (DSL and deputies) and the first subject names it.
+    ConcernNewPerson {
+        new: crate::domain::NewConcern,
+        kind: crate::domain::SubjectKind,
+        details: crate::domain::person::PersonDetails,
+    },
     /// `seen`: how many triage decisions the case had when the form opened.
     Triage {
         id: u32,
@@ -93,6 +108,17 @@ pub enum Write {
         kind: TriggerKind,
         note: String,
     },
+    /// Issue 12: every subject of a group linked to one person: the one
+    /// named, or a new record made from the subjects' name and detail.
+    Adopt {
+        group: UnlinkedGroup,
+        person: Option<PersonId>,
+    },
+    /// Issue 12: two records of one person made one (the DSL only).
+    Merge {
+        keep: PersonId,
+        other: PersonId,
+    },
     /// Issue 10: remove a member (`to: None`) or change their role; every
     /// record of a class they lose is sealed again to new keys.
     Membership {
@@ -126,6 +152,9 @@ pub enum Command {
     /// Who has opened and changed one concern, from the audit log (the
     /// DSL's concern view; issue 10, S-c).
     SeenBy(u32),
+    /// Everyone this member may pick as a concern's subject (issue 12):
+    /// once, when the new-concern form opens.
+    Pickable,
     /// A write, then what to read back for the screens. With
     /// `check_names`, a text leadership will read is first checked for the
     /// names of subjects (P9-e) and not saved if it has any.
@@ -175,6 +204,15 @@ pub enum Done {
     MemberAdded {
         name: String,
         role: crate::domain::Role,
+    },
+    Adopted {
+        person: crate::domain::Person,
+        subjects: usize,
+        new: bool,
+    },
+    Merged {
+        kept: crate::domain::Person,
+        other: PersonId,
     },
     TriggerLogged,
     /// Issue 13: the referral's label ("R-0003") and what it corrects.
@@ -230,6 +268,19 @@ impl Done {
             Done::Referred { label, corrects: Some(old), .. } => {
                 format!("Recorded {label}; it corrects {old} (both are kept).")
             }
+            Done::Adopted { person, subjects, new } => format!(
+                "{subjects} subject(s) now name {} {}{}.",
+                person.label(),
+                person.name,
+                if *new { " (a new record)" } else { "" }
+            ),
+            Done::Merged { kept, other } => format!(
+                "{} merged into {} {}: its concerns now name {}; the merged record is kept as history.",
+                crate::domain::person::person_label(*other),
+                kept.label(),
+                kept.name,
+                kept.label()
+            ),
             Done::Membership { name, to, records } => match to {
                 None => format!("Removed {name}; {records} records sealed again without their keys."),
                 Some(role) => format!("{name} is now {role}; {records} records sealed again."),
@@ -324,6 +375,17 @@ impl OversightLoad {
     }
 }
 
+/// The people screen's lists (issue 12).
+#[derive(Debug, Clone, Default)]
+pub struct PeopleLists {
+    /// Everyone on record, merged records included (marked).
+    pub people: Vec<crate::domain::PersonSummary>,
+    /// None when not asked for.
+    pub unlinked: Option<Vec<UnlinkedGroup>>,
+    /// Records that could not be read, skipped so the rest show.
+    pub damaged: Vec<Damaged>,
+}
+
 /// What a [`Load`] read.
 #[derive(Default)]
 pub struct Loaded {
@@ -335,6 +397,10 @@ pub struct Loaded {
     pub moved: bool,
     pub board: Option<Result<Board, String>>,
     pub cases: Vec<(u32, Result<CaseFile, String>)>,
+    /// The person on screen, as asked by [`Load::person`].
+    pub person: Option<(PersonId, Result<PersonView, String>)>,
+    /// The people screen's lists, as asked by [`Load::people`].
+    pub people: Option<Result<PeopleLists, String>>,
     pub oversight: Option<OversightLoad>,
     /// Issue 13: every referral, the school's calendar and what could not
     /// be read, read with the board.
@@ -356,10 +422,13 @@ impl Loaded {
         let board = self.board.as_ref().and_then(|b| b.as_ref().err());
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
         let referrals = self.referrals.as_ref().and_then(|r| r.as_ref().err());
+        let person = self.person.as_ref().and_then(|(_, p)| p.as_ref().err());
+        let person = person.or(self.people.as_ref().and_then(|p| p.as_ref().err()));
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
             .or(referrals)
+            .or(person)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -373,6 +442,7 @@ pub enum Reply {
     Loaded(Loaded),
     Case(u32, Result<CaseFile, String>),
     SeenBy(u32, Result<Seen, String>),
+    Pickable(Result<Vec<crate::domain::PersonSummary>, String>),
     /// A write's outcome and, after a write that saved, what was read back.
     Written(Result<Done, Refusal>, Loaded),
 }
@@ -436,7 +506,10 @@ impl Engine {
                     // was only to be shown is not read.
                     let closing = quitting.load(Ordering::Relaxed);
                     let reply = match command {
-                        Command::Load(_) | Command::Case(_) | Command::SeenBy(_) if closing => continue,
+                        Command::Load(_) | Command::Case(_) | Command::SeenBy(_) | Command::Pickable if closing => {
+                            continue;
+                        }
+                        Command::Pickable => Reply::Pickable(session.pickable_people().map_err(|e| e.to_string())),
                         Command::Load(load) => Reply::Loaded(load_for(&mut session, &load, None)),
                         Command::Case(id) => Reply::Case(id, session.case(id).map_err(|e| e.to_string())),
                         Command::SeenBy(id) => Reply::SeenBy(id, seen_by(&session, id)),
@@ -542,6 +615,12 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         ids.dedup();
         out.cases = ids.into_iter().map(|id| (id, session.case(id).map_err(|e| e.to_string()))).collect();
     }
+    if load.people && cases {
+        out.people = Some(people_lists(session, load.unlinked).map_err(|e| e.to_string()));
+    }
+    if let Some(id) = load.person.filter(|_| cases) {
+        out.person = Some((id, session.person_view_on(id, load.now.date()).map_err(|e| e.to_string())));
+    }
     if load.oversight && session.can_read(AccessClass::Oversight) {
         out.oversight = Some(oversight(session, load.now));
     }
@@ -581,6 +660,15 @@ fn oversight(session: &mut Session, now: NaiveDateTime) -> OversightLoad {
     OversightLoad { debriefs, actions, dashboard, awaiting, backup, damaged }
 }
 
+/// Everyone on record and, if asked, the subjects not yet linked to anyone.
+fn people_lists(session: &mut Session, unlinked: bool) -> Result<PeopleLists, StoreError> {
+    let listed = session.people()?;
+    let mut damaged = Vec::new();
+    let people = keep(&mut damaged, listed);
+    let unlinked = if unlinked { Some(session.unlinked_subjects()?) } else { None };
+    Ok(PeopleLists { people, unlinked, damaged })
+}
+
 /// A listing's items, its damaged records set aside to be named.
 fn keep<T>(damaged: &mut Vec<Damaged>, listed: Listed<T>) -> T {
     damaged.extend(listed.damaged);
@@ -609,6 +697,17 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
     }
     Ok(match write {
         Write::Concern(new) => Done::Recorded(session.record_concern(new, now)?),
+        Write::ConcernNewPerson { mut new, kind, details } => {
+            // Checked first, so a concern that would be refused makes no person.
+            if let Some(e) = new.validate(session.catalogue(), now).into_iter().next() {
+                return Err(Refusal::Failed(e.to_string()));
+            }
+            let person = session.add_person(kind, details, now)?;
+            if let Some(first) = new.subjects.first_mut() {
+                first.person = Some(person.id);
+            }
+            Done::Recorded(session.record_concern(new, now)?)
+        }
         // Saved only if nobody triaged it since the form opened.
         Write::Triage { id, seen, input } => {
             session.triage_seen(id, seen, input, now)?;
@@ -651,6 +750,12 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             let r = session.record_referral(id, new, now)?;
             Done::Referred { id, label: r.label(), corrects: r.supersedes.map(crate::domain::referral::referral_label) }
         }
+        Write::Adopt { group, person } => {
+            let new = person.is_none();
+            let subjects = group.subjects.len();
+            Done::Adopted { person: session.adopt_group(&group, person, now)?, subjects, new }
+        }
+        Write::Merge { keep, other } => Done::Merged { kept: session.merge_people(keep, other, now)?, other },
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));
             session.begin_change(id, to)?;

@@ -133,11 +133,14 @@ pub struct Form {
     pub dirty: bool,
     /// A form-wide message, e.g. a lifecycle refusal from the store.
     pub error: Option<String>,
+    /// Where each field's value was drawn last frame, for what is drawn
+    /// beside a field (the people matching a typed name, issue 12).
+    pub drawn: Vec<(&'static str, Rect)>,
 }
 
 impl Form {
     pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Self {
-        Form { title: title.into(), fields, focus: 0, dirty: false, error: None }
+        Form { title: title.into(), fields, focus: 0, dirty: false, error: None, drawn: Vec::new() }
     }
 
     pub fn field(&self, key: &str) -> &Field {
@@ -154,6 +157,20 @@ impl Form {
             Input::Line(t) | Input::Text(t) => t.lines().join("\n"),
             _ => String::new(),
         }
+    }
+
+    /// Replaces the text of a Line or Text field (a person picked from a
+    /// list fills in their name, issue 12).
+    pub fn set_text(&mut self, key: &str, text: &str) {
+        if let Some(t) = self.field_mut(key).textarea_mut() {
+            t.clear();
+            t.insert_str(text);
+        }
+    }
+
+    /// Where the value of field `key` was drawn last frame.
+    pub fn drawn_at(&self, key: &str) -> Option<Rect> {
+        self.drawn.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)
     }
 
     /// The text of a field that must not be blank; a blank one gets
@@ -349,6 +366,7 @@ impl Form {
             row += msg_rows;
         }
         let bottom = area.y + area.height;
+        self.drawn.clear();
         for (i, f) in self.fields.iter_mut().enumerate() {
             if y_of[i] < scroll {
                 continue;
@@ -364,6 +382,7 @@ impl Form {
             frame.render_widget(Paragraph::new(Span::styled(format!("{marker}{}", f.label), label_style)), label);
             let rows = f.rows.min(bottom - top);
             let value = Rect { x: area.x + LABEL, y: top, width: area.width.saturating_sub(LABEL), height: rows };
+            self.drawn.push((f.key, value));
             match &mut f.input {
                 Input::Line(t) | Input::Text(t) => {
                     let cursor = if focused { theme.selected() } else { Style::default() };

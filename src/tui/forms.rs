@@ -4,9 +4,11 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::form::{Field, Form};
+use crate::domain::person::PersonQuery;
 use crate::domain::when::{DATE_TIME_INPUT, DueDate, check_due_date, far_date_question, parse_date, parse_when};
 use crate::domain::{
-    CaseFile, Catalogue, EntryKind, Member, NewConcern, Risk, Role, Source, Status, Subject, SubjectKind, Urgency,
+    CaseFile, Catalogue, EntryKind, Member, NewConcern, Part, PersonSummary, Risk, Role, Source, Status, Subject,
+    SubjectKind, Urgency,
 };
 use crate::store::TriageInput;
 
@@ -44,6 +46,8 @@ pub enum FormKind {
     Referral {
         id: u32,
     },
+    /// Issue 12: which of a concern's people to open.
+    PickPerson,
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
@@ -67,8 +71,15 @@ pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
         "New concern",
         vec![
             Field::choice("kind", "About a", kinds, "child"),
-            Field::line("name", "Name", "", "the person the concern is about"),
+            Field::line("name", "Name", "", "the person the concern is about: type to find them"),
             Field::line("detail", "Year / role", "", "e.g. Year 5, or teaching assistant"),
+            // Issue 12: their part in it.
+            Field::choice(
+                "part",
+                "Their part",
+                pairs(Part::ALL.iter().map(|p| (p.label(), p.label()))),
+                Part::Subject.label(),
+            ),
             Field::line("others", "Others", "", "e.g. child:Sam Example:Year 4; staff:…"),
             Field::choice("category", "Category", categories, ""),
             Field::choice("location", "Where", locations, "classroom"),
@@ -86,8 +97,9 @@ pub fn new_concern(catalogue: &Catalogue, now: NaiveDateTime) -> Form {
 pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTime) -> Option<NewConcern> {
     form.clear_errors();
     let kind = SubjectKind::parse(&form.choice("kind")).unwrap_or(SubjectKind::Child);
-    let mut subjects =
-        vec![Subject::named(kind, form.text("name").trim().to_string(), form.text("detail").trim().to_string())];
+    let mut first = Subject::named(kind, form.text("name").trim().to_string(), form.text("detail").trim().to_string());
+    first.part = Part::parse(&form.choice("part")).unwrap_or_default();
+    let mut subjects = vec![first];
     for other in form.text("others").split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let mut parts = other.splitn(3, ':');
         let kind = parts.next().and_then(SubjectKind::parse);
@@ -127,6 +139,119 @@ pub fn read_new_concern(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTi
         form.set_error(field, e.message);
     }
     (!form.has_errors()).then_some(new)
+}
+
+/// Most people the new-concern form lists under a typed name.
+pub const PICKER_ROWS: usize = 6;
+
+/// Issue 12: the people found as a name is typed into the new-concern
+/// form. Everyone this member may pick is loaded once when the form opens
+/// (every person for the DSL and deputies; the pupil roll, name and year
+/// group only, for anyone else); each keystroke searches them in memory,
+/// never the store.
+#[derive(Debug, Clone, Default)]
+pub struct Picker {
+    /// None until the engine has read them.
+    pub people: Option<Vec<PersonSummary>>,
+    /// What fits the typed name, best first.
+    pub hits: Vec<PersonSummary>,
+    /// The highlighted row: a hit, or `hits.len()` for a new person.
+    pub cursor: usize,
+    /// The person picked: the concern will name their record.
+    pub picked: Option<PersonSummary>,
+    /// A new person record is made from the name, kind and detail when
+    /// the concern is saved.
+    pub create: bool,
+    /// The DSL and deputies may make people; a reporter picks from the roll.
+    pub can_create: bool,
+    query: String,
+}
+
+impl Picker {
+    pub fn new(can_create: bool) -> Self {
+        Picker { can_create, ..Default::default() }
+    }
+
+    /// The people arrived: search them for what is typed so far.
+    pub fn loaded(&mut self, people: Vec<PersonSummary>) {
+        self.people = Some(people);
+        let query = std::mem::take(&mut self.query);
+        self.search(&query);
+    }
+
+    /// The name was typed: whoever was picked is no longer meant, and the
+    /// matches are found again, in memory.
+    pub fn search(&mut self, name: &str) {
+        self.query = name.to_string();
+        self.picked = None;
+        self.create = false;
+        self.cursor = 0;
+        let query = PersonQuery::new(name);
+        self.hits = match &self.people {
+            Some(all) if !query.is_empty() => query.search(all, PICKER_ROWS).into_iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+    }
+
+    /// Whether "a new person record" is offered under the matches.
+    pub fn offers_new(&self) -> bool {
+        self.can_create && !self.query.trim().is_empty()
+    }
+
+    pub fn rows(&self) -> usize {
+        self.hits.len() + usize::from(self.offers_new())
+    }
+
+    /// Whether the list shows: someone on record fits the name typed, and
+    /// nobody is picked yet.
+    pub fn showing(&self) -> bool {
+        self.picked.is_none() && !self.create && !self.hits.is_empty()
+    }
+
+    /// The name typed, for a new record (F3, or the list's last row).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn step(&mut self, down: bool) {
+        let last = self.rows().saturating_sub(1);
+        self.cursor = if down { (self.cursor + 1).min(last) } else { self.cursor.saturating_sub(1) };
+    }
+
+    /// Enter on the highlighted row: the person picked (to fill in the
+    /// form), or None when a new person is to be made.
+    pub fn choose(&mut self) -> Option<PersonSummary> {
+        match self.hits.get(self.cursor) {
+            Some(p) => {
+                self.picked = Some(p.clone());
+                self.picked.clone()
+            }
+            None => {
+                self.create = self.offers_new();
+                None
+            }
+        }
+    }
+
+    /// How a match is listed: a reporter sees a pupil's name and year
+    /// group only; the DSL and deputies see the kind and the record's id.
+    pub fn row_label(&self, p: &PersonSummary) -> String {
+        if self.can_create {
+            format!("{}  {}", p.summary(), p.label())
+        } else if p.detail.is_empty() {
+            p.name.clone()
+        } else {
+            format!("{} ({})", p.name, p.detail)
+        }
+    }
+}
+
+/// Fills the new-concern form from a person picked from the list.
+pub fn fill_from_person(form: &mut Form, p: &PersonSummary) {
+    form.set_choice("kind", p.kind.label());
+    form.set_text("name", &p.name);
+    form.set_text("detail", &p.detail);
+    form.dirty = true;
 }
 
 /// Members with one of `roles`, as pick-list options (id, "Name (role)").
@@ -586,4 +711,64 @@ pub fn read_membership(form: &mut Form) -> Option<MemberChange> {
         return Some(MemberChange::Change { id, to: None });
     }
     Role::parse(&change).map(|role| MemberChange::Change { id, to: Some(role) })
+}
+
+/// Issue 12: a concern naming several people: which one's record to open.
+pub fn pick_person(reference: &str, subjects: &[&Subject]) -> Form {
+    let options: Vec<(String, String)> = subjects
+        .iter()
+        .filter_map(|s| s.person.map(|id| (id.to_string(), format!("{} · {}", s.summary(), s.part.label()))))
+        .collect();
+    let first = options.first().map(|o| o.0.clone()).unwrap_or_default();
+    Form::new(format!("Whose record? ({reference})"), vec![Field::choice("person", "Person", options, &first)])
+}
+
+/// The person chosen in [`pick_person`].
+pub fn read_pick_person(form: &Form) -> Option<crate::domain::PersonId> {
+    form.choice("person").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::person::{Person, PersonDetails};
+
+    fn people() -> Vec<PersonSummary> {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let by = crate::domain::Author { member: 1, name: "Ada Wren".into() };
+        ["Zoë Ødegård", "Zoe Odegard", "Milo Ødegård"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let details = PersonDetails { name: name.to_string(), detail: "Year 5".into(), ..Default::default() };
+                Person::new(i as u32 + 1, SubjectKind::Child, details, &by, at).summary_row()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_picker_searches_in_memory_and_typing_over_a_pick_unlinks_it() {
+        let mut picker = Picker::new(true);
+        picker.search("zoe");
+        assert!(picker.hits.is_empty() && !picker.showing(), "nothing until the people arrive");
+        picker.loaded(people());
+        assert_eq!(picker.hits.iter().map(|p| p.id).collect::<Vec<_>>(), vec![1, 2], "what was typed is searched");
+        assert_eq!(picker.rows(), 3, "two matches and the offer of a new record");
+        picker.step(true);
+        picker.step(true);
+        picker.step(true);
+        assert_eq!(picker.cursor, 2, "↓ stops at the last row");
+        assert_eq!(picker.choose(), None);
+        assert!(picker.create && !picker.showing(), "the last row makes a new record");
+        picker.search("zoe o");
+        assert!(!picker.create, "typing again asks again");
+        assert_eq!(picker.choose().map(|p| p.id), Some(1));
+        picker.search("zoe od");
+        assert!(picker.picked.is_none(), "a name typed over is no longer the person picked");
+        let mut reporter = Picker::new(false);
+        reporter.loaded(people());
+        reporter.search("milo");
+        assert_eq!(reporter.rows(), 1, "no new records from a reporter");
+        assert_eq!(reporter.row_label(&reporter.hits[0]), "Milo Ødegård (Year 5)", "name and year group only");
+    }
 }

@@ -16,10 +16,14 @@ pub enum Context {
     Dashboard,
     /// Issue 13: what needs doing today.
     Today,
+    /// Issue 12: one person's whole record.
+    Person,
+    /// Issue 12: everyone on record, and subjects not yet linked (DSL, deputies).
+    People,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 9] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -27,6 +31,8 @@ impl Context {
         Context::Debriefs,
         Context::Dashboard,
         Context::Today,
+        Context::Person,
+        Context::People,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +44,8 @@ impl Context {
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
             Context::Today => "Today",
+            Context::Person => "Person",
+            Context::People => "People",
         }
     }
 }
@@ -84,6 +92,20 @@ pub enum Action {
     Referral,
     /// Issue 13: the Today screen (DSL and deputies).
     GoToday,
+    /// Issue 12: the person a concern is about, their whole record.
+    OpenPerson,
+    /// Issue 12: in the new-concern form, a new person record of the name typed.
+    NewPerson,
+    /// Issue 12: the people screen (DSL and deputies).
+    GoPeople,
+    /// Issue 12, people screen: everyone, or the subjects not yet linked.
+    UnlinkedSubjects,
+    /// Issue 12, unlinked subjects: a new person record for the group.
+    AdoptNew,
+    /// Issue 12, unlinked subjects: link the group to the person suggested.
+    LinkSuggested,
+    /// Issue 12: two records of one person made one (the DSL only).
+    MergePeople,
     NextField,
     PrevField,
     Save,
@@ -98,6 +120,15 @@ impl Action {
             (Action::Up, Context::Actions | Context::Debriefs | Context::Today) => "previous",
             (Action::Down, Context::Actions | Context::Debriefs | Context::Today) => "next",
             (Action::Back, Context::Today) => "back to the board",
+            (Action::Open, Context::People) => "open the person's whole record",
+            (Action::Search, Context::People) => "find by name, other name, year group or id",
+            (Action::NextField, Context::People) => "unlinked: the next person suggested",
+            (Action::PrevField, Context::People) => "unlinked: the previous person suggested",
+            (Action::Back, Context::People) => "back",
+            (Action::Open, Context::Person) => "open the family member or concern selected",
+            (Action::Back, Context::Person) => "back to where you came from",
+            (Action::NextField, Context::Person) => "select the next family member or concern",
+            (Action::PrevField, Context::Person) => "select the previous family member or concern",
             (Action::NewConcern, _) => "record a new concern",
             (Action::Filter, Context::Actions) => "filter by owner, status, kind, overdue",
             (Action::ClearFilters, Context::Actions) => "clear the filter",
@@ -135,6 +166,13 @@ impl Action {
             (Action::Members, _) => "members: add someone, remove someone who left, or change a role (DSL)",
             (Action::Referral, _) => "record a referral or contact (LADO, police, parents …)",
             (Action::GoToday, _) => "today: what needs doing now, overdue first",
+            (Action::OpenPerson, _) => "the person it is about: their whole record",
+            (Action::NewPerson, _) => "new concern: make a new person record of the name typed",
+            (Action::GoPeople, _) => "people: everyone on record, subjects not yet linked (DSL, deputies)",
+            (Action::UnlinkedSubjects, _) => "everyone on record / subjects not yet linked",
+            (Action::AdoptNew, _) => "unlinked: make the name a new person record",
+            (Action::LinkSuggested, _) => "unlinked: link its concerns to the person suggested",
+            (Action::MergePeople, _) => "merge: mark one, then M on the one to keep (DSL)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -152,6 +190,12 @@ impl Action {
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
             Action::Referral | Action::GoToday => Some("S-b"),
+            Action::OpenPerson
+            | Action::NewPerson
+            | Action::GoPeople
+            | Action::AdoptNew
+            | Action::LinkSuggested
+            | Action::MergePeople => Some("P1-a"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -192,6 +236,13 @@ impl Action {
             Action::Members => "members",
             Action::Referral => "referral",
             Action::GoToday => "today",
+            Action::OpenPerson => "person",
+            Action::NewPerson => "new person",
+            Action::GoPeople => "people",
+            Action::UnlinkedSubjects => "unlinked",
+            Action::AdoptNew => "adopt",
+            Action::LinkSuggested => "link",
+            Action::MergePeople => "merge",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -299,6 +350,10 @@ pub struct KeyConfig {
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub today: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub person: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub people: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -310,7 +365,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Person, People] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -366,10 +421,32 @@ impl Default for KeyMap {
         add(Concern, K::Char('R'), Referral, false);
         add(Concern, K::Esc, Back, true);
         add(Concern, K::Char('q'), Back, false);
+        // Issue 12 (P1-a): a concern's person, and from them their family
+        // and other concerns, one key each.
+        add(Board, K::Char('p'), OpenPerson, false);
+        add(Concern, K::Char('p'), OpenPerson, false);
+        add(Person, K::Enter, Open, true);
+        add(Person, K::Tab, NextField, true);
+        add(Person, K::BackTab, PrevField, false);
+        add(Person, K::Esc, Back, true);
+        add(Person, K::Char('q'), Back, false);
+        add(Board, K::Char('P'), GoPeople, false);
+        add(Dashboard, K::Char('P'), GoPeople, false);
+        add(People, K::Enter, Open, true);
+        add(People, K::Char('/'), Search, true);
+        add(People, K::Char('u'), UnlinkedSubjects, true);
+        add(People, K::Char('a'), AdoptNew, true);
+        add(People, K::Char('l'), LinkSuggested, true);
+        add(People, K::Tab, NextField, false);
+        add(People, K::BackTab, PrevField, false);
+        add(People, K::Char('M'), MergePeople, false);
+        add(People, K::Esc, Back, true);
+        add(People, K::Char('q'), Back, false);
         add(Form, K::Tab, NextField, true);
         add(Form, K::BackTab, PrevField, false);
         add(Form, K::Esc, Cancel, true);
         add(Form, K::F(1), Help, true);
+        add(Form, K::F(3), NewPerson, false);
         let ctrl_s = Key { code: K::Char('s'), modifiers: KeyModifiers::CONTROL };
         b.push(Binding { context: Form, key: ctrl_s, action: Save, footer: true });
         b.push(Binding { context: Form, key: Key::plain(K::F(2)), action: Save, footer: false });
@@ -390,6 +467,8 @@ impl KeyMap {
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
             (Context::Today, &config.today),
+            (Context::Person, &config.person),
+            (Context::People, &config.people),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);
@@ -466,9 +545,11 @@ impl KeyMap {
             }
         }
         // Paired actions share a row, so the whole list fits on 80×24.
-        let up_down = if context == Context::Concern { "scroll up / down" } else { "previous / next" };
-        let groups: [(&[Action], &str); 4] = [
+        let up_down =
+            if matches!(context, Context::Concern | Context::Person) { "scroll up / down" } else { "previous / next" };
+        let groups: [(&[Action], &str); 5] = [
             (&[Action::Up, Action::Down], up_down),
+            (&[Action::OpenPerson, Action::GoPeople], "the person it is about / everyone on record (P1-a)"),
             (&[Action::PageUp, Action::PageDown], "page up / down"),
             (&[Action::Top, Action::Bottom], "first / last"),
             (

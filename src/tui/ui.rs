@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, ConcernView, Confirm, Screen};
+use super::app::{App, ConcernView, Confirm, PeopleScreen, PeopleTab, PersonScreen, PersonTarget, Screen};
 use super::forms::FormKind;
 use super::keymap::{Action, Context};
 use super::oversight;
@@ -68,6 +68,8 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
             Screen::Today => super::today::draw(frame, app, body),
+            Screen::Person(_) => draw_person(frame, app, body),
+            Screen::People(ps) => draw_people(frame, app, ps, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -119,7 +121,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     // The screens, as numbered tabs; the current one stands out.
     let mut tabs = vec![Span::raw(" ")];
     for (n, name, here) in [
-        ("1", "Board", matches!(app.screen, Screen::Board | Screen::Concern(_))),
+        ("1", "Board", matches!(app.screen, Screen::Board | Screen::Concern(_) | Screen::Person(_))),
         ("2", "Actions", matches!(app.screen, Screen::Actions)),
         ("3", "Debriefs", matches!(app.screen, Screen::Debriefs)),
         ("4", "Dashboard", matches!(app.screen, Screen::Dashboard)),
@@ -140,11 +142,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         counts.push(Span::styled(" · ", t.muted()));
         counts.push(Span::styled(format!("{} {n}", status_label(s, area.width >= 100)), style));
     }
-    let third = if matches!(app.screen, Screen::Board | Screen::Concern(_)) && app.role_notice.is_none() {
-        Line::from(counts)
-    } else {
-        Line::raw("")
-    };
+    let third =
+        if matches!(app.screen, Screen::Board | Screen::Concern(_) | Screen::Person(_)) && app.role_notice.is_none() {
+            Line::from(counts)
+        } else {
+            Line::raw("")
+        };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(tabs), third]), area);
 }
 
@@ -330,6 +333,18 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     let offset = app.board_offset.min(app.visible.len() - 1);
     let end = (offset + visible).min(app.visible.len());
+    // Issue 12: "◆3" before a subject with three other concerns about them,
+    // said in words in the title when any row on screen has one.
+    let marker = |r: &crate::domain::CaseSummary| {
+        r.first_about().map(|p| app.about.others(r, p).0).filter(|n| *n > 0).map(|n| format!("◆{n} "))
+    };
+    if app.visible[offset..end].iter().any(|&i| marker(&app.board.rows[i]).is_some()) {
+        title.push_str(if area.width >= 100 {
+            "· ◆n: n other concerns about the same person "
+        } else {
+            "· ◆ others about them "
+        });
+    }
     let me = app.session.me().id;
     let rows: Vec<Row> = app.visible[offset..end]
         .iter()
@@ -382,10 +397,12 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                     cut(catalogue.category_short(&r.category), cols.category)
                 };
                 let kind = format!(" ({})", r.subject_kind.label());
-                let subject = if r.subject.chars().count() + kind.chars().count() <= cols.subject {
-                    format!("{}{kind}", r.subject)
+                let mark = marker(r).unwrap_or_default();
+                let room = cols.subject.saturating_sub(mark.chars().count());
+                let subject = if r.subject.chars().count() + kind.chars().count() <= room {
+                    format!("{mark}{}{kind}", r.subject)
                 } else {
-                    subject_fit(&r.subject, cols.subject)
+                    format!("{mark}{}", subject_fit(&r.subject, room))
                 };
                 return Row::new(vec![
                     Cell::from(r.reference.clone()),
@@ -412,7 +429,12 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
                 Cell::from(age_label(r.reported_at, now)),
                 Cell::from(if r.urgency == Urgency::Urgent { urgency } else { risk }),
                 Cell::from(category),
-                Cell::from(subject_fit(&r.subject, cols.subject)),
+                Cell::from(match marker(r) {
+                    Some(mark) => {
+                        format!("{mark}{}", subject_fit(&r.subject, cols.subject.saturating_sub(mark.chars().count())))
+                    }
+                    None => subject_fit(&r.subject, cols.subject),
+                }),
                 status,
                 Cell::from(review),
                 Cell::from(who),
@@ -428,6 +450,14 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
         .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(app.selected - offset));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// "3 other concerns about this child (1 open)" for a subject linked to a
+/// person this concern is about, counted from the board's rows (issue 12).
+fn other_concerns_line(app: &App, case_id: u32, s: &crate::domain::Subject) -> Option<String> {
+    let person = s.person.filter(|_| s.part.is_about())?;
+    let row = app.board.rows.iter().find(|r| r.id == case_id)?;
+    crate::domain::summary::other_concerns_words(app.about.others(row, person), s.kind)
 }
 
 /// The concern, its triage and its chronology as one scrolling page.
@@ -469,8 +499,23 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
     ));
     let devices: Vec<&str> = c.devices.iter().map(|d| catalogue.device_label(d)).collect();
     lines.push(field("Devices", if devices.is_empty() { "none recorded".into() } else { devices.join(", ") }));
+    let people = app.offers(Action::OpenPerson);
     for s in &c.subjects {
-        lines.push(field("Subject", s.summary()));
+        let mut line = field("Subject", s.summary());
+        if s.person.is_some() {
+            // Issue 12: their part, and the key to their whole record.
+            if s.part != crate::domain::Part::Subject {
+                line.push_span(Span::raw(format!(" · {}", s.part.label())));
+            }
+            if people {
+                let key = app.keys.key_for(Context::Concern, Action::OpenPerson);
+                line.push_span(Span::styled(format!("  ({key} opens their record)"), t.muted()));
+            }
+        }
+        lines.push(line);
+        if let Some(words) = other_concerns_line(app, view.id, s) {
+            lines.push(Line::from(vec![Span::raw(" ".repeat(13)), Span::styled(words, t.high())]));
+        }
     }
     lines.push(field("Happened", c.occurred_at.format("%a %d %b %Y %H:%M").to_string()));
     lines.push(field(
@@ -590,6 +635,292 @@ fn draw_concern(frame: &mut Frame, app: &App, view: &ConcernView, area: Rect) {
     frame.render_widget(para.scroll((scroll, 0)), area);
 }
 
+/// Issue 12 (P1-a): a person's whole record as one scrolling page: who
+/// they are and how long the record is kept, their family (Enter opens a
+/// sibling's), what is open, every concern naming them with their part,
+/// then one chronology across those concerns, newest first.
+pub fn person_text(app: &App, screen: &PersonScreen, width: u16) -> Text<'static> {
+    let t = app.theme;
+    let Some(v) = &screen.view else { return Text::raw("Loading the person's record…") };
+    let p = &v.person;
+    let catalogue = app.session.catalogue();
+    let selected = screen.target();
+    let field = |label: &str, value: String| {
+        Line::from(vec![Span::styled(format!("{label:<15}"), t.title()), Span::raw(value)])
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut head = vec![
+        Span::styled(p.name.clone(), t.title()),
+        Span::raw("  "),
+        Span::styled(p.label(), t.muted()),
+        Span::raw(format!("  {}", p.kind.label())),
+    ];
+    if !p.detail.is_empty() {
+        head.push(Span::raw(format!(", {}", p.detail)));
+    }
+    lines.push(Line::from(head));
+    let mut born = match p.date_of_birth {
+        Some(d) => d.format("%d %b %Y").to_string(),
+        None => "not recorded".to_string(),
+    };
+    if let Some(until) = p.retain_until() {
+        // KCSIE: a child's record is kept until their 25th birthday.
+        born.push_str(&format!(" · kept until {} (25th birthday)", until.format("%d %b %Y")));
+    }
+    lines.push(field("Born", born));
+    if !p.school_id.is_empty() {
+        lines.push(field("School id", p.school_id.clone()));
+    }
+    if !p.other_names.is_empty() {
+        lines.push(field("Also known as", p.other_names.join(", ")));
+    }
+    if v.family.is_empty() {
+        lines.push(field("Family", "none recorded".into()));
+    }
+    for (i, (kind, relative)) in v.family.iter().enumerate() {
+        let here = selected == Some(PersonTarget::Person(relative.id));
+        let label = if i == 0 { "Family" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<15}"), t.title()),
+            Span::styled(if here { "▶ " } else { "  " }, t.key()),
+            Span::styled(
+                format!("{}: {} {}", kind.label(), relative.summary(), relative.label()),
+                if here { t.selected() } else { Style::default() },
+            ),
+        ]));
+    }
+    if !p.note.is_empty() {
+        lines.push(field("Note", p.note.clone()));
+    }
+    lines.push(Line::raw(""));
+    if v.open_items.is_empty() {
+        lines.push(Line::styled("Open now: nothing due", t.title()));
+    } else {
+        lines.push(Line::styled("Open now", t.title()));
+        lines.extend(v.open_items.iter().map(|item| Line::raw(format!("  {item}"))));
+    }
+    lines.push(Line::raw(""));
+    let (about, open) = v.about_counts();
+    lines.push(Line::styled(format!("Concerns ({}; {about} about them, {open} open)", v.concerns.len()), t.title()));
+    // Reference, date, status and part fixed; the category takes the rest.
+    let category_width = usize::from(width).saturating_sub(63).clamp(10, 40);
+    for (row, part) in &v.concerns {
+        let here = selected == Some(PersonTarget::Concern(row.id));
+        let status_style = match row.status {
+            Status::New => t.new_status(),
+            Status::Closed => t.muted(),
+            _ => Style::default(),
+        };
+        let base = if here { t.selected() } else { Style::default() };
+        lines.push(Line::from(vec![
+            Span::styled(if here { "▶ " } else { "  " }, t.key()),
+            Span::styled(
+                format!(
+                    "{:<11} {} {:<category_width$} ",
+                    row.reference,
+                    row.reported_at.format("%d %b %Y"),
+                    cut(catalogue.category_label(&row.category), category_width)
+                ),
+                base,
+            ),
+            Span::styled(format!("{:<16} ", row.status.label()), status_style),
+            Span::styled(part.label().to_string(), base),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!("Chronology ({} entries, newest first)", v.chronology.len()), t.title()));
+    for (reference, e) in &v.chronology {
+        lines.push(Line::from(vec![
+            Span::styled(e.at.format("%d %b %Y %H:%M ").to_string(), Style::default()),
+            Span::styled(format!("{reference:<11} "), t.title()),
+            Span::styled(format!("{:<17}", e.kind.label()), t.key()),
+            Span::raw(e.author.name.clone()),
+        ]));
+        for l in e.text.lines() {
+            lines.push(Line::raw(format!("     {l}")));
+        }
+    }
+    Text::from(lines)
+}
+
+fn draw_person(frame: &mut Frame, app: &mut App, area: Rect) {
+    let Screen::Person(screen) = &app.screen else { return };
+    let title = match &screen.view {
+        Some(v) => format!(" Person {} ", v.person.label()),
+        None => " Person ".to_string(),
+    };
+    let text = person_text(app, screen, area.width);
+    // The line of the family member or concern Enter opens.
+    let marked = text.lines.iter().position(|l| l.spans.iter().any(|s| s.content == "▶ "));
+    let para =
+        Paragraph::new(text).block(Block::default().borders(Borders::TOP).title(title)).wrap(Wrap { trim: false });
+    let total = para.line_count(area.width) as u16;
+    let rows = area.height.saturating_sub(1);
+    let max = total.saturating_sub(rows);
+    let Screen::Person(screen) = &mut app.screen else { return };
+    screen.scroll = screen.scroll.min(max);
+    // Tab moved the selection: bring it into view, with a little above.
+    if std::mem::take(&mut screen.follow)
+        && let Some(line) = marked.map(|l| l as u16)
+        && (line < screen.scroll || line >= screen.scroll + rows)
+    {
+        screen.scroll = line.saturating_sub(2).min(max);
+    }
+    frame.render_widget(para.scroll((screen.scroll, 0)), area);
+}
+
+/// Issue 12: everyone on record (find as you type, open, merge), or the
+/// subjects of older concerns not yet linked to anyone, grouped by name,
+/// each with the people on record of that name.
+fn draw_people(frame: &mut Frame, app: &App, ps: &PeopleScreen, area: Rect) {
+    let t = app.theme;
+    let mut area = area;
+    if ps.tab == PeopleTab::Everyone && (ps.editing || !ps.query.is_empty()) {
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let mut spans = vec![Span::styled("Find: ", t.key()), Span::raw(ps.query.clone())];
+        if ps.editing {
+            spans.push(Span::styled("█", t.key()));
+        }
+        spans.push(Span::styled(format!("  ({} found; Esc clears)", ps.shown.len()), t.muted()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), top);
+        area = rest;
+    }
+    let Some(lists) = &ps.lists else {
+        frame.render_widget(
+            Paragraph::new("Loading people…").block(Block::default().borders(Borders::TOP).title(" People ")),
+            area,
+        );
+        return;
+    };
+    let wide = area.width >= 110;
+    match ps.tab {
+        PeopleTab::Everyone => {
+            let live = lists.people.iter().filter(|p| p.merged_into.is_none()).count();
+            let mut title = format!(" People on record: {} of {live} (u: subjects not yet linked) ", ps.shown.len());
+            if let Some(from) = &ps.merge_from {
+                title = format!(" People: {} {} marked to merge; M on the record to keep ", from.label(), from.name);
+            }
+            if ps.shown.is_empty() {
+                let text = if live == 0 {
+                    "No one on record yet. People come from the MIS export (casebook people import FILE.csv), from \
+                     the new-concern form (F3 on a name), or from the subjects of older concerns (u)."
+                } else {
+                    "No one on record fits the search."
+                };
+                let block = Block::default().borders(Borders::TOP).title(title);
+                frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
+                return;
+            }
+            let header = if wide {
+                Row::new(["Id", "Name", "Kind", "Year / role", "Born", "School id", "Also known as"])
+            } else {
+                Row::new(["Id", "Name", "Kind", "Year / role", "Born"])
+            }
+            .style(t.title());
+            let rows: Vec<Row> = ps
+                .shown
+                .iter()
+                .map(|&i| {
+                    let p = &lists.people[i];
+                    let marked = ps.merge_from.as_ref().is_some_and(|m| m.id == p.id);
+                    let mut cells = vec![
+                        Cell::from(Span::styled(p.label(), if marked { t.high() } else { t.muted() })),
+                        Cell::from(if marked { format!("{} (to merge)", p.name) } else { p.name.clone() }),
+                        Cell::from(p.kind.label()),
+                        Cell::from(p.detail.clone()),
+                        Cell::from(p.date_of_birth.map_or("-".to_string(), |d| d.format("%d %b %Y").to_string())),
+                    ];
+                    if wide {
+                        cells.push(Cell::from(p.school_id.clone()));
+                        cells.push(Cell::from(p.other_names.join(", ")));
+                    }
+                    Row::new(cells)
+                })
+                .collect();
+            let widths: Vec<Constraint> = if wide {
+                vec![
+                    Constraint::Length(6),
+                    Constraint::Fill(2),
+                    Constraint::Length(12),
+                    Constraint::Length(20),
+                    Constraint::Length(11),
+                    Constraint::Length(14),
+                    Constraint::Fill(1),
+                ]
+            } else {
+                vec![
+                    Constraint::Length(6),
+                    Constraint::Fill(1),
+                    Constraint::Length(12),
+                    Constraint::Length(14),
+                    Constraint::Length(11),
+                ]
+            };
+            let table = Table::new(rows, widths)
+                .header(header)
+                .block(Block::default().borders(Borders::TOP).title(title))
+                .row_highlight_style(t.selected())
+                .highlight_symbol("▶")
+                .column_spacing(1);
+            let mut state = TableState::default().with_selected(Some(ps.selected));
+            frame.render_stateful_widget(table, area, &mut state);
+        }
+        PeopleTab::Unlinked => {
+            let groups = ps.groups();
+            let title = format!(
+                " Subjects not yet linked to a person: {} name(s) (a: a new person · l: link to the one suggested) ",
+                groups.len()
+            );
+            if lists.unlinked.is_none() || groups.is_empty() {
+                let text = if lists.unlinked.is_none() {
+                    "Reading every concern for subjects not yet linked…"
+                } else {
+                    "Every subject of every concern names a person on record."
+                };
+                let block = Block::default().borders(Borders::TOP).title(title);
+                frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block), area);
+                return;
+            }
+            let header = Row::new(["Name as typed", "Concerns", "On record by that name"]).style(t.title());
+            let rows: Vec<Row> = groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let refs: Vec<&str> = g.subjects.iter().map(|s| s.reference.as_str()).collect();
+                    let pick = if i == ps.selected { ps.suggestion } else { 0 };
+                    let suggested = match g.suggestions.get(pick) {
+                        None => "nobody: a makes a new record".to_string(),
+                        Some(p) if g.suggestions.len() > 1 => {
+                            format!(
+                                "{} {} ({} of {}; Tab: next)",
+                                p.label(),
+                                p.summary(),
+                                pick + 1,
+                                g.suggestions.len()
+                            )
+                        }
+                        Some(p) => format!("{} {}", p.label(), p.summary()),
+                    };
+                    Row::new(vec![
+                        Cell::from(format!("{} ({})", g.name, g.kind.label())),
+                        Cell::from(format!("{}: {}", refs.len(), refs.join(", "))),
+                        Cell::from(suggested),
+                    ])
+                })
+                .collect();
+            let widths = [Constraint::Fill(2), Constraint::Fill(2), Constraint::Fill(3)];
+            let table = Table::new(rows, widths)
+                .header(header)
+                .block(Block::default().borders(Borders::TOP).title(title))
+                .row_highlight_style(t.selected())
+                .highlight_symbol("▶")
+                .column_spacing(1);
+            let mut state = TableState::default().with_selected(Some(ps.selected));
+            frame.render_stateful_widget(table, area, &mut state);
+        }
+    }
+}
+
 /// Most lines the footer gives a message that does not fit on one.
 const MESSAGE_LINES: usize = 3;
 
@@ -693,16 +1024,30 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_confirm(frame: &mut Frame, app: &App, question: Confirm, area: Rect) {
-    let popup = centered(area, 52, 5);
-    let text = vec![
-        Line::raw(question.question()),
-        Line::from(vec![
-            Span::styled("y", app.theme.key()),
-            Span::raw(" yes   "),
-            Span::styled("n", app.theme.key()),
-            Span::raw(" no, go back"),
-        ]),
-    ];
+    let mut text = vec![Line::raw(question.question())];
+    let mut width = 52;
+    // Issue 12: a merge names both records and what becomes of each.
+    if let (Confirm::Merge, Some((keep, other))) = (question, &app.merging) {
+        width = 72;
+        text = vec![
+            Line::raw(format!("Merge {} {} into {} {}?", other.label(), other.summary(), keep.label(), keep.summary())),
+            Line::raw(format!(
+                "Every concern naming {} will name {}, which takes its names and any details it lacks. {} is kept as history, marked merged. The DSL only (P1-a).",
+                other.label(),
+                keep.label(),
+                other.label()
+            )),
+        ];
+    }
+    text.push(Line::from(vec![
+        Span::styled("y", app.theme.key()),
+        Span::raw(" yes   "),
+        Span::styled("n", app.theme.key()),
+        Span::raw(" no, go back"),
+    ]));
+    let inner = width.min(area.width).saturating_sub(2);
+    let height = Paragraph::new(text.clone()).wrap(Wrap { trim: true }).line_count(inner) as u16 + 2;
+    let popup = centered(area, width, height.max(5));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: true }).block(Block::bordered().title(" Are you sure? ")),
@@ -769,10 +1114,51 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
         None => (inner, None),
     };
     open.form.draw(frame, form_area, &app.theme);
+    if let Some(picker) = &open.picker
+        && open.form.focused_key() == "name"
+        && picker.showing()
+        && let Some(at) = open.form.drawn_at("name")
+    {
+        draw_picker(frame, picker, at, form_area, &app.theme);
+    }
     if let (Some((title, lines)), Some(area)) = (side, side_area) {
         let p = Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {title} ")));
         frame.render_widget(p, area);
     }
+}
+
+/// Issue 12: the people matching the name typed, just under the name
+/// field, over the fields below it; the highlighted one is picked by Enter.
+fn draw_picker(frame: &mut Frame, picker: &super::forms::Picker, at: Rect, form: Rect, t: &super::theme::Theme) {
+    let mut lines: Vec<Line> = picker
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let style = if i == picker.cursor { t.selected() } else { Style::default() };
+            Line::styled(picker.row_label(p), style)
+        })
+        .collect();
+    if picker.offers_new() {
+        let style = if picker.cursor == picker.hits.len() { t.selected() } else { t.key() };
+        lines.push(Line::styled("+ not listed: make a new person record", style));
+    }
+    let top = at.y + 1;
+    let bottom = form.y + form.height;
+    if top >= bottom {
+        return;
+    }
+    let height = (lines.len() as u16 + 2).min(bottom - top);
+    // Under the name, over the labels too when the form is narrow, so a
+    // name, year group and id are read whole.
+    let right = form.x + form.width;
+    let x = at.x.min(right.saturating_sub(60)).max(form.x + 2);
+    let area = Rect { x, y: top, width: (right - x).min(64), height };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" on record · ↑ ↓ Enter picks, Tab skips ")),
+        area,
+    );
 }
 
 /// Plain words, then the policy clause in grey: teachers read the words,
@@ -788,6 +1174,26 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
     match open.kind {
         FormKind::NewConcern => {
             let mut lines = Vec::new();
+            // Issue 12: whose record the concern will name.
+            if let Some(picker) = &open.picker {
+                if let Some(p) = &picker.picked {
+                    lines.push(Line::styled(format!("About: {}", picker.row_label(p)), t.title()));
+                    lines.push(Line::raw(""));
+                } else if picker.create {
+                    let name = open.form.text("name");
+                    lines.push(Line::styled(
+                        format!("A new person record will be made for {}.", name.trim()),
+                        t.title(),
+                    ));
+                    lines.push(Line::raw(""));
+                } else if picker.can_create && picker.people.is_some() && !picker.query().trim().is_empty() {
+                    let key = app.keys.key_for(Context::Form, Action::NewPerson);
+                    lines.push(Line::raw(format!(
+                        "Not linked to a person on record: pick them from the list, or {key} makes their record."
+                    )));
+                    lines.push(Line::raw(""));
+                }
+            }
             match catalogue.category(&open.form.choice("category")) {
                 None => lines.push(Line::raw("Choose a category: its policy guidance shows here.")),
                 Some(cat) => {
@@ -835,6 +1241,11 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                 }
                 for s in &c.subjects {
                     lines.push(Line::raw(s.summary()));
+                    if let FormKind::Triage { id } = open.kind
+                        && let Some(words) = other_concerns_line(app, id, s)
+                    {
+                        lines.push(Line::styled(words, t.high()));
+                    }
                 }
                 lines.extend(c.description.lines().map(|l| Line::raw(l.to_string())));
                 lines.push(Line::raw(""));
@@ -909,6 +1320,6 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             ],
         )),
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
-        FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
+        FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
