@@ -397,7 +397,7 @@ fn a_reporters_urgent_concern_appears_on_the_dsls_open_board() {
         "--action",
         "Phone confiscated; not looked at.",
     ]));
-    let reference = out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string();
+    let reference = recorded_reference(&out);
     let recorded = Instant::now();
     let s = tmux.wait_for(&reference);
     eprintln!("the concern reached the DSL's open board {} ms after it was recorded", recorded.elapsed().as_millis());

@@ -381,7 +381,7 @@ fn a_concern_names_people_by_name_or_number_and_an_ambiguous_name_is_asked() {
     assert!(err.contains("could be P-0001") && err.contains("nothing was recorded"), "{err}");
     // By number, with a part.
     let out = ok(env.casebook(&school.dsl).args(concern_args("witness=P-0001", "z")));
-    let witness = out.trim().lines().last().unwrap().trim_start_matches("Recorded ").trim_end_matches('.').to_string();
+    let witness = recorded_reference(&out);
     let person = ok(env.casebook(&school.dsl).args(["people", "show", "P-0001"]));
     assert!(person.contains(&witness) && person.contains("witness"), "{person}");
     assert!(person.contains("Concerns (1 about them, 1 open)"), "{person}");

@@ -118,7 +118,7 @@ fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &s
         "--action",
         "Device taken to the office.",
     ]));
-    out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+    recorded_reference(&out)
 }
 
 fn today() -> chrono::NaiveDate {

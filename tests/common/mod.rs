@@ -146,8 +146,12 @@ pub fn concern_args(subject: &str, description: &str) -> Vec<String> {
 }
 
 pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str) -> String {
-    let out = ok(env.casebook(identity).args(concern_args(subject, description)));
-    // The last line: a line before it may say a person was added (issue 12).
+    recorded_reference(&ok(env.casebook(identity).args(concern_args(subject, description))))
+}
+
+/// The reference `concern add` printed: its last line ("Recorded
+/// C-2026-0001."); a line before it may say a person was added (issue 12).
+pub fn recorded_reference(out: &str) -> String {
     out.trim().lines().last().unwrap_or_default().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
 }
 
