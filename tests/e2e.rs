@@ -457,3 +457,63 @@ fn a_dropped_terminal_ends_the_tui_and_frees_the_store() {
         eprintln!("leader {leader}: the store was free {} ms after the hang-up", start.elapsed().as_millis());
     }
 }
+
+/// Issue 12, end to end in a real terminal: pupils come in from an MIS
+/// export; a reporter records a concern picking a pupil from the roll as
+/// they type; the DSL's board marks the child's other concern, the concern
+/// says so, and `p` opens the child's record with one chronology across
+/// both concerns.
+#[test]
+fn a_reporter_picks_a_pupil_and_the_dsl_sees_the_childs_whole_history() {
+    let env = Env::new();
+    let school = env.school();
+    let pupils = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mis/pupils.csv");
+    ok(env.casebook(&school.dsl).args(["people", "import"]).arg(&pupils));
+    let earlier = add_concern(&env, &school.dsl, "child:Ivy Loxley-Vane", "Earlier: a phone in the toilets.");
+
+    let tmux = launch(&env, &school.reporter, "");
+    tmux.wait_for("Your key cannot open");
+    tmux.keys(&["n"]);
+    tmux.wait_for("New concern");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("ivy lox");
+    // The roll offers her by name and year group only.
+    let offered = tmux.wait_for("Ivy Loxley-Vane (Year 6)");
+    assert!(!offered.contains("A100000000003") && !offered.contains("2015"), "nothing of her file: {offered}");
+    tmux.keys(&["Enter"]);
+    // Picked: on past what was filled in, through "Their part" and "Others".
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.keys(&["d"]);
+    tmux.wait_for("Device used in a restricted area");
+    tmux.keys(&["Tab", "t"]);
+    tmux.wait_for("Toilets (restricted)");
+    tmux.keys(&["Tab", "Space", "Tab", "Tab", "Tab", "Tab"]);
+    tmux.type_text("Seen with a phone in the toilets again.");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Phone taken to the office.");
+    tmux.keys(&["C-s"]);
+    let said = tmux.wait_for("Recorded C-");
+    let reference = said
+        .split("Recorded ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| c == '.' || c.is_whitespace()).next())
+        .unwrap()
+        .to_string();
+    drop(tmux);
+
+    let tmux = launch(&env, &school.dsl, "");
+    // The newest (untriaged) concern is first, marked: one other about her.
+    let board = tmux.wait_for(&reference);
+    assert!(board.contains("◆1"), "the board marks the child's other concern: {board}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("1 other concern about this child (1 open)");
+    tmux.keys(&["p"]);
+    let person = tmux.wait_for("kept until");
+    assert!(person.contains("Ivy Loxley-Vane"), "{person}");
+    assert!(person.contains(&reference) && person.contains(&earlier), "both concerns, one record: {person}");
+    assert!(person.contains("Chronology ("), "one chronology across them: {person}");
+    assert!(
+        person.lines().any(|l| l.contains(&reference) && l.contains("reported")),
+        "the reporter's concern is in her chronology: {person}"
+    );
+}
