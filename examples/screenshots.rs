@@ -95,6 +95,7 @@ fn main() {
     let (mut session, _) = casebook::demo::create(&dir.path().join("store")).expect("demo store");
     casebook::demo::populate(&mut session, 60, now, 7).expect("demo concerns");
     casebook::demo::populate_oversight(&mut session, now).expect("demo debriefs and actions");
+    casebook::demo::populate_people(&mut session, 210, now, 7).expect("demo people");
     let mut app = App::new(
         session,
         Options { demo: true, clock: Some(now), ..Default::default() },
@@ -128,6 +129,32 @@ fn main() {
     // Back to the top: the board as a DSL first sees it over SSH.
     press(&mut app, KeyCode::Home);
     shoot(&mut app, "board-80x24", 80, 24);
+    // Issue 12: the child with the most concerns about them, their record.
+    let counts = casebook::domain::summary::AboutCounts::of(&app.board.rows);
+    let busiest = app
+        .visible
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, &i)| {
+            let row = &app.board.rows[i];
+            row.first_about()
+                .filter(|_| row.people.len() == 1 && row.subject_kind == casebook::domain::SubjectKind::Child)
+                .map(|p| (counts.others(row, p).0, pos))
+        })
+        .max();
+    if let Some((_, pos)) = busiest {
+        app.selected = pos;
+        press(&mut app, KeyCode::Char('p'));
+        shoot(&mut app, "person", 110, 40);
+        press(&mut app, KeyCode::Esc);
+    }
+    press(&mut app, KeyCode::Char('P'));
+    shoot(&mut app, "people", 110, 30);
+    press(&mut app, KeyCode::Esc);
+    // Issue 13: what needs the DSL today.
+    press(&mut app, KeyCode::Char('T'));
+    shoot(&mut app, "today", 110, 30);
+    press(&mut app, KeyCode::Esc);
     app.load_oversight();
     app.wait_idle();
     press(&mut app, KeyCode::Char('2'));

@@ -1055,9 +1055,33 @@ pub fn populate_people(session: &mut Session, roll: usize, now: NaiveDateTime, s
     for g in groups.iter().filter(|g| g.kind == SubjectKind::Staff) {
         session.adopt_group(g, None, now)?;
     }
+    let mut linked = Vec::new();
     for g in session.unlinked_subjects()?.iter().filter(|g| g.kind == SubjectKind::Child) {
         if let Some(p) = g.suggestions.first() {
             session.adopt_group(g, Some(p.id), now)?;
+            linked.push(p.id);
+        }
+    }
+    // A few children come up again, as some do in any school: their later
+    // concerns make the person view's one chronology and the board's
+    // "other concerns" marker worth seeing.
+    for (n, id) in linked.iter().take(3).enumerate() {
+        for k in 0..=n.min(1) {
+            let mut subject = Subject::named(SubjectKind::Child, "", "");
+            subject.person = Some(*id);
+            let at = now - Duration::days(3 + 9 * k as i64 + n as i64) - Duration::hours(2);
+            let new = NewConcern {
+                occurred_at: at - Duration::minutes(40),
+                reported_by: format!("{}, class teacher", person(&mut rng)),
+                subjects: vec![subject],
+                category: "abusive-messages".into(),
+                location: "classroom".into(),
+                devices: vec!["mobile-phone".into()],
+                description: "Upsetting messages about the child were shown to staff by a friend.".into(),
+                immediate_action: "Screenshots kept; the child was spoken to kindly and is with their teacher.".into(),
+                source: Source::StaffReport,
+            };
+            session.record_concern(new, at)?;
         }
     }
     Ok(())
