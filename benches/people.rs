@@ -7,6 +7,8 @@
 //! `cargo bench --bench people` runs at 10,000 concerns and a roll of
 //! 10,000 pupils; `CASEBOOK_BENCH_SIZES=100000` runs at 100,000 concerns
 //! (generating that store takes a quarter of an hour on two cores).
+//! `CASEBOOK_BENCH_STORE=DIR` keeps the store it generates there (for one
+//! size), or measures the one already there.
 
 use std::time::{Duration, Instant};
 
@@ -36,19 +38,21 @@ fn main() {
     let sizes = std::env::var("CASEBOOK_BENCH_SIZES").unwrap_or_else(|_| "10000".into());
     for n in sizes.split(',').filter_map(|s| s.trim().parse::<usize>().ok()) {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let dir = tmp.path().join("store");
-        let started = Instant::now();
-        let (mut session, _) = casebook::demo::create(&dir).expect("demo store");
-        session.board().expect("board");
-        casebook::demo::populate(&mut session, n, now(), 2024).expect("populate");
-        eprintln!("generated {n} concerns in {:.1} s", started.elapsed().as_secs_f64());
-        let started = Instant::now();
-        casebook::demo::populate_people(&mut session, ROLL, now(), 2024).expect("people");
-        eprintln!("enrolled {ROLL} pupils and linked the concerns in {:.1} s", started.elapsed().as_secs_f64());
+        let kept = std::env::var_os("CASEBOOK_BENCH_STORE").map(std::path::PathBuf::from);
+        let dir = kept.clone().unwrap_or_else(|| tmp.path().join("store"));
+        if !casebook::store::Store::exists(&dir) {
+            let started = Instant::now();
+            let (mut session, _) = casebook::demo::create(&dir).expect("demo store");
+            session.board().expect("board");
+            casebook::demo::populate(&mut session, n, now(), 2024).expect("populate");
+            eprintln!("generated {n} concerns in {:.1} s", started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            casebook::demo::populate_people(&mut session, ROLL, now(), 2024).expect("people");
+            eprintln!("enrolled {ROLL} pupils and linked the concerns in {:.1} s", started.elapsed().as_secs_f64());
+        }
 
         // A fresh session, as a DSL opening casebook.
         let key = casebook::store::identity::load(&dir.join("demo-keys/dsl.txt"), &mut || None).unwrap();
-        drop(session);
         let mut s = casebook::store::Store::open(&dir).unwrap().unlock(key).unwrap();
         let t = Instant::now();
         let people = s.people().unwrap().into_items();

@@ -446,10 +446,6 @@ impl PersonQuery {
         self.words.is_empty()
     }
 
-    fn starts_all(&self, haystacks: &[&str]) -> bool {
-        self.words.iter().all(|q| haystacks.iter().any(|h| words(h).any(|w| w.starts_with(q.as_str()))))
-    }
-
     /// How `p` fits the query, or None. Merged records never match: their
     /// person lives on in the record they became.
     pub fn fit(&self, p: &PersonSummary) -> Option<Fit> {
@@ -466,12 +462,11 @@ impl PersonQuery {
         if f.name == self.raw || f.others.contains(&self.raw) {
             return Some(Fit::Name);
         }
-        if self.starts_all(&[&f.name]) {
+        let starts = |words: &[String]| self.words.iter().all(|q| words.iter().any(|w| w.starts_with(q.as_str())));
+        if starts(&f.name_words) {
             return Some(Fit::NameWords);
         }
-        let mut all: Vec<&str> = vec![&f.name, &f.detail];
-        all.extend(f.others.iter().map(String::as_str));
-        self.starts_all(&all).then_some(Fit::Words)
+        starts(&f.all_words).then_some(Fit::Words)
     }
 
     /// The people that fit, best first, then by name; at most `limit`.
@@ -505,23 +500,30 @@ impl PersonQuery {
     }
 }
 
-/// A person's searchable text, folded once.
+/// A person's searchable text, folded and split into words once.
 #[derive(Debug, Clone)]
 struct Folded {
     name: String,
     others: Vec<String>,
-    detail: String,
     school_id: String,
+    /// The words of the current name.
+    name_words: Vec<String>,
+    /// The words of the name, other names, and year group or role.
+    all_words: Vec<String>,
 }
 
 impl Folded {
     fn of(p: &PersonSummary) -> Folded {
-        Folded {
-            name: fold(&p.name),
-            others: p.other_names.iter().map(|n| fold(n)).collect(),
-            detail: fold(&p.detail),
-            school_id: fold(&p.school_id),
+        let name = fold(&p.name);
+        let others: Vec<String> = p.other_names.iter().map(|n| fold(n)).collect();
+        let detail = fold(&p.detail);
+        let name_words: Vec<String> = words(&name).map(str::to_string).collect();
+        let mut all_words = name_words.clone();
+        all_words.extend(words(&detail).map(str::to_string));
+        for other in &others {
+            all_words.extend(words(other).map(str::to_string));
         }
+        Folded { name, others, school_id: fold(&p.school_id), name_words, all_words }
     }
 }
 
