@@ -999,7 +999,8 @@ impl Session {
                         &me,
                         now,
                     );
-                    p.history.push(imported(&me));
+                    // "imported from …" says how it was created.
+                    p.history = vec![imported(&me)];
                     new.push(p);
                     added.push((new.len() - 1, format!("{} (line {})", row.name, row.line)));
                     Ref::New(new.len() - 1)
@@ -1065,7 +1066,7 @@ impl Session {
                             &me,
                             now,
                         );
-                        record.history.push(imported(&me));
+                        record.history = vec![imported(&me)];
                         new.push(record);
                         report.contacts_added += 1;
                         Ref::New(new.len() - 1)
