@@ -130,8 +130,13 @@ fn run(dir: &Path) {
         measure("embedded", &same, &refs);
     }
     let socket = dir.parent().unwrap().join("bench.sock");
-    let options =
-        casebook::server::ServeOptions { store: dir.to_path_buf(), socket: socket.clone(), mode: 0o600, backups: None };
+    let options = casebook::server::ServeOptions {
+        store: dir.to_path_buf(),
+        socket: socket.clone(),
+        mode: 0o600,
+        backups: None,
+        notify: None,
+    };
     std::thread::spawn(move || casebook::server::serve(&options, || ()).expect("serve"));
     while !casebook::server::listening(&socket) {
         std::thread::sleep(Duration::from_millis(10));

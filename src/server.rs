@@ -63,6 +63,71 @@ pub struct ServeOptions {
     pub mode: u32,
     /// Rolling nightly backups, if asked for (issue 11).
     pub backups: Option<Rolling>,
+    /// The school's command run when an urgent concern is recorded (issue
+    /// 13), e.g. a mail or chat hook; `None`: nobody is paged.
+    pub notify: Option<String>,
+}
+
+/// Runs the school's notification command for an urgent concern (issue
+/// 13). The server holds no key and the message holds nothing of the
+/// concern: "an urgent concern was recorded at 10:42: open casebook".
+/// At most one a minute: a client that asks again and again (or a storm of
+/// urgent concerns) pages the DSL once, not once a request.
+pub struct Notifier {
+    command: Option<String>,
+    last: Mutex<Option<Instant>>,
+}
+
+/// The least time between two notifications.
+const NOTIFY_GAP: Duration = Duration::from_secs(60);
+
+impl Notifier {
+    pub fn new(command: Option<String>) -> Notifier {
+        Notifier { command, last: Mutex::new(None) }
+    }
+
+    /// The words the command is given, for a concern recorded at `at`.
+    pub fn message(at: chrono::NaiveDateTime) -> String {
+        format!("an urgent concern was recorded at {}: open casebook", at.format("%H:%M"))
+    }
+
+    fn urgent(&self, uid: Option<u32>) {
+        let Some(command) = &self.command else { return };
+        {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < NOTIFY_GAP) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let message = Notifier::message(chrono::Local::now().naive_local());
+        // `sh -c COMMAND casebook-notify MESSAGE`: the message is "$1" and
+        // $CASEBOOK_MESSAGE, never spliced into the command's text.
+        let spawned = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .arg("casebook-notify")
+            .arg(&message)
+            .env("CASEBOOK_MESSAGE", &message)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let uid = uid.map_or("?".into(), |u| u.to_string());
+        match spawned {
+            Ok(mut child) => {
+                eprintln!("casebook serve: an urgent concern was recorded (uid {uid}); notifying");
+                // Reaped beside the server, so a slow hook never holds a write up.
+                std::thread::spawn(move || match child.wait() {
+                    Ok(status) if !status.success() => {
+                        eprintln!("casebook serve: the notification command failed ({status})")
+                    }
+                    Err(e) => eprintln!("casebook serve: the notification command: {e}"),
+                    Ok(_) => {}
+                });
+            }
+            Err(e) => eprintln!("casebook serve: cannot run the notification command: {e}"),
+        }
+    }
 }
 
 /// `serve --backup-dir DIR --keep N --backup-at HH:MM`.
@@ -147,6 +212,7 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     });
     ready();
     let live = Arc::new(AtomicUsize::new(0));
+    let notifier = Arc::new(Notifier::new(options.notify.clone()));
     // Open connections by OS account (see MAX_PER_ACCOUNT).
     let per_account: Arc<Mutex<HashMap<Option<u32>, usize>>> = Arc::new(Mutex::new(HashMap::new()));
     // Each open connection, so a drain can end their reads.
@@ -184,10 +250,10 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
                     open.lock().unwrap_or_else(|p| p.into_inner()).insert(id, handle);
                 }
                 live.fetch_add(1, Ordering::Relaxed);
-                let (backend, live, open, per_account) =
-                    (backend.clone(), live.clone(), open.clone(), per_account.clone());
+                let (backend, live, open, per_account, notifier) =
+                    (backend.clone(), live.clone(), open.clone(), per_account.clone(), notifier.clone());
                 workers.push(std::thread::spawn(move || {
-                    if let Err(e) = connection(&backend, &stream, uid) {
+                    if let Err(e) = connection(&backend, &stream, uid, &notifier) {
                         let uid = uid.map_or("?".into(), |u| u.to_string());
                         eprintln!("casebook serve: connection from uid {uid} ended: {e}");
                     }
@@ -340,7 +406,12 @@ impl std::io::Read for Timed<'_> {
     }
 }
 
-fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> Result<(), WireError> {
+fn connection(
+    backend: &SledBackend,
+    stream: &UnixStream,
+    uid: Option<u32>,
+    notifier: &Notifier,
+) -> Result<(), WireError> {
     let mut reader = BufReader::new(Timed { stream, until: Some(Instant::now() + HANDSHAKE) });
     let mut writer = BufWriter::new(stream);
     let mut standing = Standing::Stranger;
@@ -364,6 +435,15 @@ fn connection(backend: &SledBackend, stream: &UnixStream, uid: Option<u32>) -> R
         let response = match request {
             Request::Backup => take_backup(backend, &standing, uid, &mut backup),
             Request::BackupChunk { offset } => backup_chunk(backend, &mut backup, offset),
+            // Any proven member may say so (a reporter records urgent
+            // concerns too); nobody else can page the DSL.
+            Request::UrgentRecorded => match standing {
+                Standing::Member { .. } => {
+                    notifier.urgent(uid);
+                    backend.changes().map(Response::Applied).unwrap_or_else(|e| Response::Failed(e.to_string()))
+                }
+                _ => Response::Refused("prove a member's key first".into()),
+            },
             other => answer(backend, &mut standing, other, uid),
         };
         if matches!(response, Response::Refused(_)) {
@@ -686,7 +766,11 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
     match request {
         // Which records moved is filtered to what the role may read (see
         // `served`); the change number itself is no secret.
-        Request::Hello { .. } | Request::Prove { .. } | Request::Changes | Request::ChangedSince(_) => Ok(()),
+        Request::Hello { .. }
+        | Request::Prove { .. }
+        | Request::Changes
+        | Request::ChangedSince(_)
+        | Request::UrgentRecorded => Ok(()),
         // Answered by the connection itself (see take_backup).
         Request::Backup | Request::BackupChunk { .. } => match role {
             Role::Dsl | Role::Deputy => Ok(()),
@@ -975,6 +1059,7 @@ fn carry_out(backend: &SledBackend, request: Request) -> Response {
         Request::ChangedSince(since) => backend.changed_since(since).map(Response::Changed).unwrap_or_else(failed),
         Request::Hello { .. } | Request::Prove { .. } => Response::Failed("already a member".into()),
         Request::Backup | Request::BackupChunk { .. } => Response::Failed("a backup is asked for on its own".into()),
+        Request::UrgentRecorded => Response::Failed("a notification is asked for on its own".into()),
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use casebook::domain::{EntryKind, NewConcern, Risk, Source, Subject, SubjectKind, Urgency};
 use casebook::store::{Backend, Store, StoreError, TriageInput};
 use chrono::NaiveDateTime;
-use common::{Env, School, Server, add_concern, fails, ok};
+use common::{Env, School, Server, add_concern, concern_args, fails, ok};
 
 fn now() -> NaiveDateTime {
     chrono::Local::now().naive_local()
@@ -1046,5 +1046,41 @@ fn which_records_moved_is_told_only_within_a_role() {
     for session in [&lead, &reporter] {
         let trees = told(session);
         assert!(trees.iter().all(|t| !["cases", "case_meta", "case_refs", "index"].contains(&t.as_str())), "{trees:?}");
+    }
+}
+
+/// Issue 13: an urgent concern recorded through `casebook serve` runs the
+/// school's notification command with a message that names no one and says
+/// nothing of the concern; a routine concern pages nobody; a second urgent
+/// one within the minute is not a second page.
+#[test]
+fn an_urgent_concern_runs_the_schools_notification_command_with_no_detail() {
+    let env = Env::new();
+    let school = env.school();
+    let pages = env.path("pages.txt");
+    let hook = format!("printf '%s|%s\\n' \"$1\" \"$CASEBOOK_MESSAGE\" >> '{}'", pages.display());
+    let _server = Server::start_with(&env, &["--notify-command", &hook]);
+    add_concern(&env, &school.reporter, "child:Pupil Quillon Vantage", "Routine: phone seen in the toilets.");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!pages.exists(), "a routine concern pages nobody");
+    let mut args = concern_args("child:Pupil Quillon Vantage", "An image of another child is being shared.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "indecent-image".into();
+    ok(env.casebook(&school.reporter).args(&args));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pages.exists() {
+        assert!(Instant::now() < deadline, "the notification command did not run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    ok(env.casebook(&school.dsl).args(&args));
+    std::thread::sleep(Duration::from_millis(500));
+    let text = std::fs::read_to_string(&pages).unwrap();
+    assert_eq!(text.lines().count(), 1, "one page a minute at most: {text}");
+    let (arg, from_env) = text.trim().split_once('|').unwrap();
+    assert_eq!(arg, from_env);
+    assert!(arg.starts_with("an urgent concern was recorded at ") && arg.ends_with(": open casebook"), "{arg}");
+    for secret in ["Quillon", "Vantage", "image", "C-20"] {
+        assert!(!text.contains(secret), "the page says nothing of the concern: {text}");
     }
 }

@@ -158,6 +158,11 @@ pub trait Backend: Send + Sync {
     /// has to be taken again.
     fn backup(&self, out: &mut std::fs::File) -> Result<super::backup::Summary, StoreError>;
 
+    /// Tells the school an urgent concern was just recorded (issue 13):
+    /// `casebook serve` runs the school's notification command. Embedded,
+    /// there is no one to tell. Never fails a write.
+    fn urgent_recorded(&self) {}
+
     /// Notes in the audit log that `member` did `access` (issue 10). A
     /// served store's server notes what it serves itself, so its client
     /// notes nothing; sled opened directly notes it here. Never fails a

@@ -191,6 +191,12 @@ impl Backend for ServedBackend {
         }
     }
 
+    /// An older server does not know the request: the concern is
+    /// recorded all the same, and nobody is paged.
+    fn urgent_recorded(&self) {
+        let _ = self.call(&Request::UrgentRecorded);
+    }
+
     fn changes(&self) -> Result<u64, StoreError> {
         match self.call(&Request::Changes)? {
             Response::Changes(n) => Ok(n),

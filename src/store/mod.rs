@@ -1739,8 +1739,16 @@ impl Session {
             source: new.source,
         };
         let case = CaseFile::open(concern);
+        let urgent = case.urgency(self.catalogue()) == crate::domain::Urgency::Urgent;
         match self.write_case(id, None, &case) {
-            Ok(_) => Ok(Recorded { id, reference }),
+            Ok(_) => {
+                // Issue 13: the school's notification, after the concern is
+                // safely on disk; it carries nothing of the concern.
+                if urgent {
+                    self.store.backend.urgent_recorded();
+                }
+                Ok(Recorded { id, reference })
+            }
             // A new concern's id and reference come from counters that only
             // move forward: one already in use means a counter was set back
             // outside casebook (issue 10). Never a second C-2026-0001.

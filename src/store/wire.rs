@@ -57,6 +57,10 @@ pub enum Request {
     /// Which records were written since a change number (issue 9): an open
     /// board reloads only those. Answered with [`Response::Changed`].
     ChangedSince(u64),
+    /// Issue 13: the client just recorded an urgent concern; the server
+    /// runs the school's notification command, if it has one, with no name
+    /// or detail (it holds none). Answered with [`Response::Applied`].
+    UrgentRecorded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

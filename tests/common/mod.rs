@@ -213,14 +213,21 @@ pub struct Server {
 
 impl Server {
     pub fn start(env: &Env) -> Server {
+        Server::start_with(env, &[])
+    }
+
+    /// With more `serve` options, e.g. `--notify-command`.
+    pub fn start_with(env: &Env, options: &[&str]) -> Server {
         let socket = env.path("casebook.sock");
         let child = Command::cargo_bin("casebook")
             .unwrap()
             .env_clear()
             .env("HOME", env.dir.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .arg("--store")
             .arg(env.store())
             .arg("serve")
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
