@@ -58,6 +58,8 @@ pub fn write_out(args: std::fmt::Arguments) {
     }
 }
 
+/// Issue 13: files on a concern.
+mod attachments;
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
 mod people;
@@ -286,6 +288,9 @@ pub enum Command {
     /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
     #[command(subcommand)]
     Referral(referrals::ReferralCommand),
+    /// Files on a concern (issue 13): add, list, export as an age file
+    #[command(subcommand)]
+    Attachment(attachments::AttachmentCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -871,6 +876,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Attachment(c)) => attachments::attachment(&cli, c),
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {

@@ -328,3 +328,21 @@ fn bound_envelope_v1() {
     let err = codec::decode_at::<CaseFile>(&bytes, &elsewhere).unwrap_err().to_string();
     assert!(err.contains("sealed as cases #7 revision 3 but is kept as cases #8 revision 3"), "{err}");
 }
+
+/// Issue 13: a file attached to a concern.
+#[test]
+fn attachment_v1() {
+    use casebook::store::attachments::Attachment;
+    golden(
+        "attachment",
+        &Attachment {
+            case_id: 7,
+            number: 2,
+            name: "signed-form.pdf".into(),
+            note: "Signed at collection.".into(),
+            bytes: b"%PDF-fictional".to_vec(),
+            added_by: golden_dsl(),
+            added_at: at(12, 9),
+        },
+    );
+}

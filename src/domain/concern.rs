@@ -406,6 +406,8 @@ pub enum EntryKind {
     /// Issue 12: a subject linked to a person record, or re-pointed when
     /// two records of one person were merged. Appended, like the one above.
     People,
+    /// Issue 13: a file attached to the concern (its name, size and number).
+    Attachment,
 }
 
 impl EntryKind {
@@ -435,6 +437,7 @@ impl EntryKind {
             EntryKind::Correction => "correction",
             EntryKind::ClosedWithoutDebrief => "no debrief",
             EntryKind::People => "people",
+            EntryKind::Attachment => "attachment",
         }
     }
 
@@ -656,6 +659,15 @@ impl CaseFile {
         subject.part = part;
         self.append(EntryKind::People, now, now, author, text, None);
         Ok(())
+    }
+
+    /// Says in the chronology that a file was attached (issue 13): casebook
+    /// writes this entry itself, as it does a triage's.
+    pub fn note_attachment(&mut self, text: &str, author: &Author, now: NaiveDateTime) -> Result<u32, CaseError> {
+        if self.status == Status::Closed {
+            return Err(refused("attach a file", "the concern is closed; reopen it first"));
+        }
+        Ok(self.append(EntryKind::Attachment, now, now, author, text.to_string(), None))
     }
 
     /// Corrects an entry by superseding it; the original stays (S-c).

@@ -35,6 +35,8 @@ pub enum RecordKind {
     TermDates,
     // Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact.
     Referral,
+    // Issue 13: a file attached to a concern.
+    Attachment,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -245,6 +245,7 @@ impl Session {
                     self.reseal_tree::<Vec<crate::domain::PersonSummary>>(PEOPLE_INDEX, *class, &mut done, progress)?;
                     // Issue 13: referrals and the term dates are Case-class too.
                     self.reseal_tree::<Referral>(REFERRALS, *class, &mut done, progress)?;
+                    self.reseal_tree::<super::attachments::Attachment>(ATTACHMENTS, *class, &mut done, progress)?;
                     self.reseal_setting::<codec::TermDates>(
                         &super::calendar::term_dates_place(),
                         *class,

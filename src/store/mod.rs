@@ -6,6 +6,7 @@
 //! principle 1). One API, [`Session`], serves the CLI, the TUI and any
 //! future server; it never imports ratatui.
 
+pub mod attachments;
 pub mod audit;
 pub mod backend;
 pub mod backup;
@@ -77,15 +78,19 @@ pub(crate) mod trees {
     /// Referrals and contacts (issue 13: P5-g, P6-b, P9-b, P9-g, S-b), by
     /// id, each naming its concern; sealed to the Case class.
     pub const REFERRALS: &str = "referrals";
+    /// Files attached to a concern (issue 13), keyed by the concern's id
+    /// and the file's number on it; sealed to the Case class.
+    pub const ATTACHMENTS: &str = "attachments";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 7] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS];
+    pub const CASE_TREES: [&str; 8] =
+        [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, ATTACHMENTS];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 18] = [
+    pub const ALL: [&str; 19] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -104,6 +109,7 @@ pub(crate) mod trees {
         PEOPLE_INDEX,
         ROLL,
         REFERRALS,
+        ATTACHMENTS,
     ];
 }
 use trees::*;

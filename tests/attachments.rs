@@ -1,0 +1,96 @@
+//! Issue 13: files attached to a concern: sealed like the concern, listed
+//! in its chronology, exported only as age files, limited in size, and
+//! refused for the image categories (P6.1-c) with the reason.
+
+mod common;
+use common::*;
+
+#[test]
+fn a_signed_form_is_attached_listed_exported_and_never_kept_in_clear() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = add_concern(&env, &school.dsl, "child:Pupil Fictional Rook", "Phone used in the toilets.");
+    let form = env.path("signed-form.txt");
+    std::fs::write(&form, "PLANTED-SIGNED-FORM: collected by the parent, signature taken.").unwrap();
+    let out = ok(env
+        .casebook(&school.deputy)
+        .args(["attachment", "add", &reference])
+        .arg(&form)
+        .args(["--note", "signed confiscation form"]));
+    assert!(out.contains("as file 1"), "{out}");
+    let list = ok(env.casebook(&school.dsl).args(["attachment", "list", &reference]));
+    assert!(list.contains("signed-form.txt") && list.contains("signed confiscation form"), "{list}");
+    let show = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(show.contains("Attached signed-form.txt"), "listed in the chronology: {show}");
+
+    // Exported as an age file, opened with Debian's age.
+    let exported = env.path("form.age");
+    ok(env.casebook(&school.dsl).args(["attachment", "export", &reference, "1", "--out"]).arg(&exported));
+    let opened = age_tool("age").args(["-d", "-i"]).arg(&school.dsl).arg(&exported).output().unwrap();
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    assert_eq!(String::from_utf8_lossy(&opened.stdout), std::fs::read_to_string(&form).unwrap());
+
+    // Leadership and reporters read none of it; nothing of it is at rest in clear.
+    fails(env.casebook(&school.leadership).args(["attachment", "list", &reference]));
+    fails(env.casebook(&school.reporter).args(["attachment", "add", &reference]).arg(&form));
+    assert_no_plaintext(&env.store(), &["PLANTED-SIGNED-FORM", "signed confiscation form"]);
+    // `verify` knows the tree and finds nothing wrong with it.
+    ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+#[test]
+fn an_image_category_refuses_every_attachment_and_a_large_file_is_refused() {
+    let env = Env::new();
+    let school = env.school();
+    let mut args = concern_args("child:Pupil Fictional Wren", "An image of another child is being shared.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "indecent-image".into();
+    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
+    let file = env.path("screenshot.png");
+    std::fs::write(&file, b"not really an image").unwrap();
+    let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&file));
+    assert!(err.contains("never keeps a copy of such content") && err.contains("P6.1-c"), "{err}");
+    assert!(err.contains("Nothing was attached"), "{err}");
+
+    let other = add_concern(&env, &school.dsl, "child:Pupil Fictional Rook", "Messages.");
+    let big = env.path("big.pdf");
+    std::fs::write(&big, vec![b'x'; 2 * 1024 * 1024]).unwrap();
+    let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &other]).arg(&big));
+    assert!(err.contains("over casebook's limit of 1.5 MiB") && err.contains("nothing was attached"), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &other])).contains("no files attached"));
+}
+
+/// A deputy who leaves opens no attachment afterwards (issue 10's rekey
+/// covers them), checked with Debian's age on the raw records.
+#[test]
+fn a_departed_deputy_opens_no_attachment() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = add_concern(&env, &school.dsl, "child:Pupil Fictional Rook", "Phone used in the toilets.");
+    let form = env.path("log.txt");
+    std::fs::write(&form, "message log").unwrap();
+    ok(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&form));
+    let raw = || -> Vec<Vec<u8>> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = loop {
+            match sled::open(env.store()) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        };
+        db.open_tree("attachments").unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect()
+    };
+    let sealed = env.path("file.age");
+    std::fs::write(&sealed, &raw()[0]).unwrap();
+    assert!(age_tool("age").args(["-d", "-i"]).arg(&school.deputy).arg(&sealed).output().unwrap().status.success());
+    let members = ok(env.casebook(&school.dsl).args(["member", "list"]));
+    let deputy = members.lines().find(|l| l.contains("deputy")).unwrap().split_whitespace().next().unwrap().to_string();
+    ok(env.casebook(&school.dsl).args(["member", "remove", &deputy]));
+    for record in raw() {
+        std::fs::write(&sealed, record).unwrap();
+        let out = age_tool("age").args(["-d", "-i"]).arg(&school.deputy).arg(&sealed).output().unwrap();
+        assert!(!out.status.success(), "the departed deputy opened an attachment");
+    }
+    assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &reference])).contains("log.txt"));
+}
