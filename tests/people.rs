@@ -1,4 +1,4 @@
-//! Issue 12: people, concerns linked to them with their part, a person's
+//! Issue 12 (P1-a): people, concerns linked to them with their part, a person's
 //! whole history, merging, the pupil roll and the MIS import, over a real
 //! temp store with real age encryption, and Debian's `age` on the raw
 //! records to prove who can open a person's record.
@@ -505,4 +505,39 @@ fn a_person_record_moved_on_disk_is_named_and_never_shown_as_someone_else() {
     assert!(err.contains("moved, copied or set back"), "{err}");
     // The others still list and open.
     assert!(ok(env.casebook(&school.dsl).args(["people", "show", "P-0001"])).contains("Zoë Ødegård"));
+}
+
+/// S-b: a child's child-protection file goes with them to their next school
+/// as one file, readable with Debian's age by the receiving DSL's key; S-e:
+/// the same file answers a subject access request. Never in clear on disk.
+#[test]
+fn a_childs_whole_file_is_exported_for_their_next_school_as_one_age_file() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args(["people", "import"]).arg(fixture("pupils.csv")));
+    let first = add_concern(&env, &school.dsl, "child:Ivy Loxley-Vane", "First: a phone in the toilets.");
+    let second = add_concern(&env, &school.reporter, "child:Ivy Loxley-Vane", "Second: messages at break.");
+    let (receiving, receiving_public) = env.key("receiving-school.key");
+    let out = env.path("ivy.age");
+    let said = ok(env
+        .casebook(&school.dsl)
+        .args(["people", "export", "Ivy Loxley-Vane", "--recipient", &receiving_public, "--out"])
+        .arg(&out));
+    assert!(said.contains("P-0005's whole file"), "{said}");
+    let opened = age_tool("age").args(["-d", "-i"]).arg(&receiving).arg(&out).output().unwrap();
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let text = String::from_utf8_lossy(&opened.stdout);
+    for expected in [
+        "Child-protection file: P-0005 Ivy Loxley-Vane",
+        "kept until",
+        "child of:",
+        &first,
+        &second,
+        "First: a phone",
+        "Second: messages",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    assert!(!std::fs::read(&out).unwrap().windows(5).any(|w| w == b"Ivy L"), "the file is ciphertext");
+    fails(env.casebook(&school.leadership).args(["people", "export", "P-0005", "--out"]).arg(env.path("no.age")));
 }

@@ -35,6 +35,15 @@ pub enum PeopleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a child's whole file (their record and every concern naming them) as one age file: for their next school (S-b) or a subject access request (S-e)
+    Export {
+        person: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Also encrypt to this age recipient, e.g. the receiving school's DSL (repeatable)
+        #[arg(long = "recipient", value_name = "AGE1…")]
+        recipients: Vec<String>,
+    },
     /// Add a person (DSL or deputy)
     Add(PersonArgs),
     /// Change a person's details; only the flags given change
@@ -337,6 +346,18 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                     crate::text::one_line(&e.text)
                 );
             }
+            Ok(())
+        }
+        PeopleCommand::Export { person, out, recipients } => {
+            let id = resolve(&mut session, person)?;
+            let sealed = session.export_person(id, recipients)?;
+            crate::store::identity::write_private(out, &sealed)?;
+            say!(
+                "Wrote {}'s whole file to {} (age-encrypted to you{}; open with age -d -i KEY).",
+                person_label(id),
+                out.display(),
+                if recipients.is_empty() { "" } else { " and the given recipients" }
+            );
             Ok(())
         }
         PeopleCommand::Add(args) => {

@@ -1178,3 +1178,54 @@ enum Ref {
     Old(PersonId),
     New(usize),
 }
+
+impl Session {
+    /// A child's (or anyone's) whole file as one ordinary age file (S-b: a
+    /// child-protection file goes with the child to their next school; S-e:
+    /// a subject access request): who they are, their family, and every
+    /// concern naming them in full, encrypted to the caller and to the
+    /// receiving school's key. Never written in clear.
+    pub fn export_person(&mut self, id: PersonId, extra: &[String]) -> Result<Vec<u8>, StoreError> {
+        use std::fmt::Write;
+        let view = self.person_view(id)?;
+        let p = &view.person;
+        let mut text = String::new();
+        let _ = writeln!(text, "Child-protection file: {} {}", p.label(), p.summary());
+        if !p.other_names.is_empty() {
+            let _ = writeln!(text, "Also known as: {}", p.other_names.join("; "));
+        }
+        if let Some(dob) = p.date_of_birth {
+            let kept = p.retain_until().map(|d| format!("; kept until {d} (25th birthday)")).unwrap_or_default();
+            let _ = writeln!(text, "Born: {dob}{kept}");
+        }
+        if !p.school_id.is_empty() {
+            let _ = writeln!(text, "School id: {}", p.school_id);
+        }
+        for (kind, other) in &view.family {
+            let _ = writeln!(text, "{}: {} {}", kind.label(), other.label(), other.summary());
+        }
+        if !p.note.is_empty() {
+            let _ = writeln!(text, "Note: {}", p.note);
+        }
+        let _ = writeln!(text, "\nHistory of this record:");
+        for e in &p.history {
+            let _ = writeln!(text, "  {} {}: {}", e.at.format("%Y-%m-%d %H:%M"), e.by.name, e.change.describe());
+        }
+        let _ = writeln!(text, "\n{} concern(s) naming them, newest first.", view.concerns.len());
+        for (row, part) in &view.concerns {
+            let case = self.case(row.id)?;
+            let _ = writeln!(text, "\n======== {} ({}) ========", row.reference, part.label());
+            text.push_str(&crate::domain::report::case_file_text(&case, self.catalogue()));
+            self.store.backend.note_access(self.me, super::audit::Access::Exported(row.id));
+        }
+        for d in &view.damaged {
+            let _ = writeln!(text, "\nNot included, could not be read: {d}");
+        }
+        let text = zeroize::Zeroizing::new(text);
+        let mut recipients = vec![self.identity.to_public()];
+        for r in extra {
+            recipients.push(super::parse_recipient(r)?);
+        }
+        Ok(crypto::seal(text.as_bytes(), &recipients, None)?)
+    }
+}
