@@ -58,6 +58,8 @@ pub fn write_out(args: std::fmt::Arguments) {
     }
 }
 
+/// Issue 13: device custody (P6.1-a, P6.1-b, P6.1-d, P6.1-h).
+mod custody;
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
 mod people;
@@ -286,6 +288,9 @@ pub enum Command {
     /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
     #[command(subcommand)]
     Referral(referrals::ReferralCommand),
+    /// Confiscated devices and their chain of custody (P6.1-b): add, move, return, police, correct, list, show
+    #[command(subcommand)]
+    Custody(custody::CustodyCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -802,6 +807,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 // The report is made safe for a terminal where it is written.
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
                 referrals::show_section(&session, id)?;
+                custody::show_section(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -867,6 +873,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Custody(c)) => custody::custody(&cli, c),
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {

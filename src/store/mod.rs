@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod client;
 pub mod codec;
 pub mod crypto;
+pub mod custody;
 pub mod identity;
 pub mod membership;
 pub mod oversight;
@@ -77,15 +78,19 @@ pub(crate) mod trees {
     /// Referrals and contacts (issue 13: P5-g, P6-b, P9-b, P9-g, S-b), by
     /// id, each naming its concern; sealed to the Case class.
     pub const REFERRALS: &str = "referrals";
+    /// Confiscated devices and their chains of custody (issue 13: P6.1-a,
+    /// P6.1-b, P6.1-d, P6.1-h), by id, each naming its concern; sealed to
+    /// the Case class.
+    pub const CUSTODY: &str = "custody";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 7] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS];
+    pub const CASE_TREES: [&str; 8] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, CUSTODY];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 18] = [
+    pub const ALL: [&str; 19] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -104,6 +109,7 @@ pub(crate) mod trees {
         PEOPLE_INDEX,
         ROLL,
         REFERRALS,
+        CUSTODY,
     ];
 }
 use trees::*;
@@ -1960,6 +1966,9 @@ impl Session {
     }
 
     pub fn transition(&mut self, id: u32, to: Status, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        if to == Status::Closed {
+            self.refuse_close_while_held(id)?; // P6.1-b
+        }
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
     }
 
@@ -1975,6 +1984,9 @@ impl Session {
         reason: &str,
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
+        if to == Status::Closed {
+            self.refuse_close_while_held(id)?; // P6.1-b
+        }
         self.update_case_if(
             id,
             |case| seen.still(case),
@@ -2004,6 +2016,7 @@ impl Session {
                 action: "decide that a concern needs no debrief (only the DSL can)".into(),
             });
         }
+        self.refuse_close_while_held(id)?; // P6.1-b
         self.update_case_if(
             id,
             |case| seen.map_or(Ok(()), |seen| seen.still(case)),

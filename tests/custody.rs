@@ -1,0 +1,417 @@
+//! Issue 13: device custody (P6.1-a, P6.1-b, P6.1-d, P6.1-h) over the real
+//! binary and a real temp store: the chain, the register, the closure
+//! rule, Today, and the sealing proven with Debian's `age`.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+/// The store's sled files opened directly (as Debian's `age` would be
+/// given them), once casebook has let go of its lock.
+fn raw_get(store: &Path, tree: &str, key: &[u8]) -> Option<Vec<u8>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let db = loop {
+        match sled::open(store) {
+            Ok(db) => break db,
+            Err(e) if std::time::Instant::now() > deadline => panic!("open raw sled: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    db.open_tree(tree).unwrap().get(key).unwrap().map(|v| v.to_vec())
+}
+
+/// Whether Debian's `age` opens `sealed` with `key`, and what it gives.
+fn age_opens(env: &Env, sealed: &[u8], key: &Path) -> Option<String> {
+    let file = env.path("record.age");
+    std::fs::write(&file, sealed).unwrap();
+    let out = age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap();
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
+    let out = ok(env.casebook(who).args([
+        "concern",
+        "add",
+        "--subject",
+        subject,
+        "--category",
+        category,
+        "--location",
+        location,
+        "--device",
+        "mobile-phone",
+        "--description",
+        "Fictional test concern.",
+        "--action",
+        "Device taken to the office.",
+    ]));
+    // A DSL's concern adds its subject to people first: the last line names it.
+    out.trim().lines().last().unwrap_or_default().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+}
+
+fn next_school_day() -> chrono::NaiveDate {
+    casebook::domain::Calendar::weekends_only().next_working_day(chrono::Local::now().date_naive())
+}
+
+fn confiscate(env: &Env, who: &Path, reference: &str, owner: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "custody",
+        "add",
+        reference,
+        "--device",
+        "mobile-phone",
+        "--description",
+        "black, cracked case",
+        "--owner",
+        owner,
+        "--by",
+        "Mr Fictional Invigilator",
+        "--reason",
+        "Phone found in the exam room during the paper.",
+    ];
+    args.extend_from_slice(extra);
+    ok(env.casebook(who).args(args))
+}
+
+/// Issue 13 end to end (P6.1-a, P6.1-b, P6-b): a phone found in an exam
+/// becomes a concern and is confiscated; the examining-body report is due;
+/// the concern cannot close (by debrief, by the DSL's decision or by a
+/// status change) while the phone is held, and the refusal names it; a
+/// parent collects it, signing for it; the concern closes, and the phone
+/// stays in the register, searchable.
+#[test]
+fn a_phone_in_an_exam_is_confiscated_collected_and_then_the_concern_closes() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.reporter, "device-in-exam", "child:Pupil Fictional Rook:Year 6", "exam-room");
+    let said = confiscate(&env, &school.deputy, &reference, "Pupil Fictional Rook", &[]);
+    assert_eq!(
+        said,
+        format!(
+            "Recorded DV-0001 on {reference}: Mobile phone (black, cracked case) of Pupil Fictional Rook, held in the \
+             school office.\n"
+        )
+    );
+    // The examining-body report is due at once (P6-b), beside the custody.
+    let on = next_school_day().to_string();
+    let today = ok(env.casebook(&school.dsl).args(["today", "--on", &on]));
+    assert!(today.contains("report to the examining body (P6-b)"), "{today}");
+    ok(env.casebook(&school.deputy).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "exam-body",
+        "--reference",
+        "JCQ/MAL/0099",
+    ]));
+    let held = ok(env.casebook(&school.dsl).args(["custody", "list", "--held"]));
+    assert!(held.lines().any(|l| l.starts_with("DV-0001") && l.contains(&reference)), "{held}");
+
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "exam-body",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "Malpractice reported to the board; phone kept until a parent collects it.",
+    ]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "in-progress", "--reason", "Board told."]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "awaiting-debrief", "--reason", "Done."]));
+
+    // P6.1-b: no way to close it while the phone is held; each refusal
+    // names the device and changes nothing.
+    let refusal = format!(
+        "{reference} cannot close while a device it holds is still in custody (P6.1-b): DV-0001 Mobile phone of \
+         Pupil Fictional Rook (held in the school office)"
+    );
+    let err = fails(env.casebook(&school.dsl).args(["debrief", "add", "--concern", &reference, "--summary", "Done."]));
+    assert!(err.contains(&refusal), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = fails(env.casebook(&school.dsl).args([
+        "status",
+        &reference,
+        "--to",
+        "closed",
+        "--no-debrief-needed",
+        "--reason",
+        "Nothing to learn.",
+    ]));
+    assert!(err.contains(&refusal), "{err}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference, "--json"]));
+    assert!(shown.contains("\"AwaitingDebrief\""), "{shown}");
+    let debriefs = ok(env.casebook(&school.dsl).args(["debrief", "list"]));
+    assert!(!debriefs.contains("D-"), "no debrief was saved: {debriefs}");
+
+    // Moved to the safe, then collected by a parent who signs for it.
+    let said = ok(env.casebook(&school.deputy).args(["custody", "move", "DV-0001", "--to", "the head's safe"]));
+    assert!(said.contains("DV-0001 event 2: moved to the head's safe. Now held in the head's safe."), "{said}");
+    let err = fails(env.casebook(&school.deputy).args([
+        "custody",
+        "return",
+        "DV-0001",
+        "--collected-by",
+        "Mrs Fictional Rook",
+        "--signature",
+        "maybe",
+    ]));
+    assert!(err.contains("say yes or no"), "{err}");
+    let said = ok(env.casebook(&school.deputy).args([
+        "custody",
+        "return",
+        "DV-0001",
+        "--collected-by",
+        "Mrs Fictional Rook",
+        "--released-by",
+        "Ms Fictional Office",
+        "--signature",
+        "yes",
+    ]));
+    assert!(
+        said.contains("returned to Mrs Fictional Rook (released by Ms Fictional Office; signature taken)"),
+        "{said}"
+    );
+    // Gone from the school: not moved again.
+    let err = fails(env.casebook(&school.deputy).args(["custody", "move", "DV-0001", "--to", "the office"]));
+    assert!(err.contains("DV-0001 is no longer held"), "{err}");
+
+    let said = ok(env.casebook(&school.dsl).args(["debrief", "add", "--concern", &reference, "--summary", "Done."]));
+    assert!(said.contains(&reference), "{said}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["show", &reference, "--json"]))).unwrap();
+    assert_eq!(json["status"], "Closed");
+
+    // The chain, on the device and in the concern's file.
+    let chain = ok(env.casebook(&school.dsl).args(["custody", "show", "DV-0001"]));
+    for expected in [
+        "confiscated by Mr Fictional Invigilator and held in the school office: Phone found in the exam room",
+        "2. ",
+        "moved to the head's safe",
+        "3. ",
+        "returned to Mrs Fictional Rook",
+    ] {
+        assert!(chain.contains(expected), "{expected:?} missing from:\n{chain}");
+    }
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(
+        shown.contains("Devices in custody (P6.1-b)") && shown.contains("returned to Mrs Fictional Rook"),
+        "{shown}"
+    );
+    // Released devices stay in the register and are found by a search.
+    assert!(ok(env.casebook(&school.dsl).args(["custody", "list", "--held"])).contains("No device is held now"));
+    let found = ok(env.casebook(&school.dsl).args(["custody", "list", "--search", "rook"]));
+    assert!(found.contains("DV-0001") && found.contains("returned to Mrs Fictional Rook"), "{found}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["custody", "list", "--json"]))).unwrap();
+    assert_eq!(json[0]["label"], "DV-0001");
+    assert_eq!(json[0]["held"], false);
+    assert_eq!(json[0]["events"].as_array().unwrap().len(), 2);
+    ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+/// P6.1-b through the plain status change (a no-further-action triage
+/// closes without investigation): refused while held; the police handover
+/// (P6.1-d) ends custody, and a wrongly recorded event is corrected, not
+/// edited.
+#[test]
+fn a_device_handed_to_the_police_and_a_correction_from_the_command_line() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Heron:Year 5", "classroom");
+    // The owner is the person on record (issue 12): their name comes from it.
+    let said = confiscate(&env, &school.dsl, &reference, "P-0001", &["--held-at", "the DSL's office"]);
+    assert!(said.contains("of Pupil Fictional Heron, held in the DSL's office"), "{said}");
+    let err = fails(
+        env.casebook(&school.dsl)
+            .args(["custody", "add", &reference, "--device", "tablet", "--owner", "P-0099", "--reason", "x"]),
+    );
+    assert!(err.contains("P-0099"), "{err}");
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "no-further-action",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "Handled under behaviour.",
+    ]));
+    let err = fails(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+    assert!(err.contains("DV-0001 Mobile phone of Pupil Fictional Heron (held in the DSL's office)"), "{err}");
+
+    let err = fails(env.casebook(&school.dsl).args(["custody", "police", "DV-0001", "--reference", " "]));
+    assert!(err.contains("record the police reference (P6.1-d)"), "{err}");
+    ok(env.casebook(&school.dsl).args(["custody", "police", "DV-0001", "--reference", "CR/0001/26"]));
+    // Recorded against the wrong phone: the handover is corrected, both kept.
+    let err = fails(env.casebook(&school.dsl).args(["custody", "correct", "DV-0001", "--event", "1", "--note", "x"]));
+    assert!(err.contains("the confiscation itself is not corrected"), "{err}");
+    let said = ok(env.casebook(&school.dsl).args([
+        "custody",
+        "correct",
+        "DV-0001",
+        "--event",
+        "2",
+        "--note",
+        "Another pupil's phone went to the police.",
+    ]));
+    assert!(said.contains("it corrects event 2 (both are kept). Now held in the DSL's office."), "{said}");
+    let chain = ok(env.casebook(&school.dsl).args(["custody", "show", "DV-0001"]));
+    assert!(chain.contains("handed to the police (ref CR/0001/26) [corrected by event 3]"), "{chain}");
+    let err = fails(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+    assert!(err.contains("cannot close while a device"), "{err}");
+    ok(env.casebook(&school.dsl).args(["custody", "police", "DV-0001", "--reference", "CR/0002/26"]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+    // Nothing new goes on a closed concern.
+    let err = fails(env.casebook(&school.dsl).args([
+        "custody",
+        "add",
+        &reference,
+        "--device",
+        "tablet",
+        "--owner",
+        "Pupil Fictional Heron",
+        "--reason",
+        "x",
+    ]));
+    assert!(err.contains("is closed"), "{err}");
+
+    // Leadership and reporters read and record none (Case class, P9-e).
+    for who in [&school.leadership, &school.reporter] {
+        let err = fails(env.casebook(who).args(["custody", "list"]));
+        assert!(err.contains("cannot"), "{err}");
+        let err = fails(env.casebook(who).args(["custody", "move", "DV-0001", "--to", "x"]));
+        assert!(err.contains("cannot"), "{err}");
+    }
+}
+
+/// P6.1-b: a device held longer than five school days is on Today.
+#[test]
+fn a_device_held_past_the_limit_is_on_today() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Plover:Year 4", "classroom");
+    let taken = chrono::Local::now().date_naive() - chrono::Duration::days(14);
+    let when = format!("{taken} 09:00");
+    confiscate(&env, &school.dsl, &reference, "Pupil Fictional Plover", &["--when", &when]);
+    let today = ok(env.casebook(&school.deputy).arg("today"));
+    let line = today.lines().find(|l| l.contains("device DV-0001 held too long (P6.1-b)"));
+    let line = line.unwrap_or_else(|| panic!("{today}"));
+    assert!(line.starts_with(&reference) && line.contains("overdue"), "{today}");
+    let list = ok(env.casebook(&school.dsl).args(["custody", "list"]));
+    assert!(list.contains("10wd"), "ten school days in two weeks:\n{list}");
+}
+
+/// The custody record is sealed to the Case class: Debian's `age` opens it
+/// with the DSL's and a deputy's key and not leadership's or a reporter's;
+/// after the deputy is removed (the Case class re-keyed), their key opens
+/// none of it. Salvage carries it into a new store.
+#[test]
+fn custody_is_sealed_to_the_case_class_and_a_departed_deputy_opens_none_after_rekey() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "device-in-exam", "child:Pupil Fictional Wren:Year 6", "exam-room");
+    confiscate(&env, &school.deputy, &reference, "Pupil Fictional Wren", &[]);
+    ok(env.casebook(&school.deputy).args(["custody", "move", "DV-0001", "--to", "the head's safe"]));
+    let sealed = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).expect("kept by id");
+    assert!(!sealed.windows(12).any(|w| w == b"Fictional Wr"), "sealed, not in clear");
+    assert!(age_opens(&env, &sealed, &school.dsl).is_some_and(|t| t.contains("head's safe")));
+    assert!(age_opens(&env, &sealed, &school.deputy).is_some());
+    assert!(age_opens(&env, &sealed, &school.leadership).is_none());
+    assert!(age_opens(&env, &sealed, &school.reporter).is_none());
+
+    ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
+    let sealed = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).unwrap();
+    assert!(age_opens(&env, &sealed, &school.deputy).is_none(), "the departed deputy's key opens it");
+    assert!(age_opens(&env, &sealed, &school.dsl).is_some());
+    ok(env.casebook(&school.dsl).arg("verify"));
+
+    let into = env.path("salvaged");
+    let said = ok(env.casebook(&school.dsl).arg("salvage").arg(env.store()).arg("--into").arg(&into));
+    assert!(!said.contains("Not recovered"), "{said}");
+    let chain = ok(env.casebook_at(&into, &school.dsl).args(["custody", "show", "DV-0001"]));
+    assert!(chain.contains("moved to the head's safe"), "{chain}");
+    ok(env.casebook_at(&into, &school.dsl).arg("verify"));
+}
+
+/// Over `casebook serve` (the TUI's path: `transition_seen`,
+/// `close_without_debrief_seen`), the store refuses to close a concern
+/// with a device held (P6.1-b); leadership and reporters are served no
+/// custody record, not even as ciphertext (`CASE_TREES`).
+#[test]
+fn over_casebook_serve_the_store_refuses_to_close_while_a_device_is_held() {
+    use casebook::domain::{CustodyMove, NewCustody, NewCustodyEvent, Risk, Status, Urgency};
+    use casebook::store::{StatusSeen, TriageInput};
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Teal:Year 6", "classroom");
+    let mut server = Server::start(&env);
+    let mut dsl = server.session(&school.dsl);
+    let (id, _) = dsl.resolve(&reference).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let new = NewCustody {
+        device: "smart-watch".into(),
+        description: String::new(),
+        owner: "Pupil Fictional Teal".into(),
+        owner_person: None,
+        confiscated_by: String::new(),
+        confiscated_at: now,
+        reason: "Messages sent in class.".into(),
+        held_at: String::new(),
+    };
+    let c = dsl.confiscate(id, new, now).unwrap();
+    assert_eq!(
+        (c.label().as_str(), c.held_at.as_str(), c.confiscated_by.as_str()),
+        ("DV-0001", "the school office", "Ms Dee Ess-Ell")
+    );
+    dsl.triage(
+        id,
+        TriageInput {
+            risk: Risk::Low,
+            urgency: Urgency::Routine,
+            pathway: "behaviour-sanctions".into(),
+            linked_policy: "behaviour".into(),
+            assignee: None,
+            next_review: None,
+            reasoning: "Behaviour policy.".into(),
+        },
+        now,
+    )
+    .unwrap();
+    let seen = |s: &mut casebook::store::Session| StatusSeen::of(&s.case(id).unwrap());
+    let at = seen(&mut dsl);
+    dsl.transition_seen(id, at, Status::InProgress, "Started.", now).unwrap();
+    let at = seen(&mut dsl);
+    let err = dsl.close_without_debrief_seen(id, Some(at), "Nothing to learn.", now).unwrap_err().to_string();
+    assert!(err.contains("DV-0001 Smart watch of Pupil Fictional Teal (held in the school office)"), "{err}");
+    assert_eq!(dsl.case(id).unwrap().status, Status::InProgress, "nothing was changed");
+    let returned = CustodyMove::Returned {
+        released_by: String::new(),
+        collected_by: "Mr Fictional Teal".into(),
+        signature: false,
+    };
+    let c = dsl
+        .custody_event(1, NewCustodyEvent { at: now, change: returned, note: String::new(), corrects: None }, now)
+        .unwrap();
+    assert!(!c.is_held());
+    let at = seen(&mut dsl);
+    dsl.close_without_debrief_seen(id, Some(at), "Nothing to learn.", now).unwrap();
+
+    for who in [&school.leadership, &school.reporter] {
+        let other = server.session(who);
+        let err = other.backend().get("custody", &1u32.to_be_bytes()).unwrap_err().to_string();
+        assert!(err.contains("refused"), "{err}");
+        let write = casebook::store::Batch::new().put("custody", 2u32.to_be_bytes().to_vec(), b"x".to_vec());
+        assert!(other.backend().apply(write).is_err());
+    }
+    server.terminate();
+}
