@@ -122,6 +122,16 @@ impl Whereabouts {
         matches!(self, Whereabouts::Held { .. })
     }
 
+    /// At most about 24 characters, for 80 columns: the place it is held,
+    /// "returned 2026-11-24", "police CR/0042/26".
+    pub fn short_words(&self) -> String {
+        match self {
+            Whereabouts::Held { at, .. } => at.clone(),
+            Whereabouts::Returned { on, .. } => format!("returned {}", on.format("%Y-%m-%d")),
+            Whereabouts::Police { reference, .. } => format!("police {reference}"),
+        }
+    }
+
     pub fn words(&self) -> String {
         match self {
             Whereabouts::Held { at, .. } => format!("held in {at}"),

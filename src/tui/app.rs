@@ -29,6 +29,8 @@ pub struct ConcernView {
     pub seen: Option<Result<super::engine::Seen, String>>,
     /// Opened from the Today screen (issue 13): back goes there.
     pub from_today: bool,
+    /// Opened from the custody register (issue 13, P6.1-b): back goes there.
+    pub from_custody: bool,
 }
 
 pub enum Screen {
@@ -39,6 +41,8 @@ pub enum Screen {
     Dashboard,
     /// Issue 13: what needs doing today (DSL and deputies).
     Today,
+    /// Issue 13 (P6.1-b): the device custody register.
+    Custody,
 }
 
 pub struct OpenForm {
@@ -183,6 +187,10 @@ pub struct App {
     pub referrals: super::referrals::ReferralData,
     /// The Today screen's selection.
     pub today_list: ListState,
+    /// Issue 13 (P6.1-b): every device in the custody register, held ones
+    /// first (longest held first), and the register screen's selection.
+    pub custody: Vec<crate::domain::Custody>,
+    pub custody_list: ListState,
 }
 
 impl App {
@@ -226,6 +234,8 @@ impl App {
             seen_change: 0,
             referrals: Default::default(),
             today_list: ListState::default(),
+            custody: Vec::new(),
+            custody_list: ListState::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -335,6 +345,7 @@ impl App {
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
             (None, Screen::Today) => Context::Today,
+            (None, Screen::Custody) => Context::Custody,
         }
     }
 
@@ -384,6 +395,16 @@ impl App {
                 }
                 self.referrals.all = r.all;
                 self.referrals.calendar = r.calendar;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        match loaded.custody {
+            Some(Ok(c)) => {
+                if let Some(first) = c.damaged.first() {
+                    self.fail(damaged_message(&c.damaged, first));
+                }
+                self.custody = c.items;
             }
             Some(Err(e)) => self.fail(e),
             None => {}
@@ -889,6 +910,27 @@ impl App {
             Action::Back if matches!(&self.screen, Screen::Concern(view) if view.from_today) => {
                 self.screen = Screen::Today
             }
+            // Issue 13 (P6.1-b): the custody register.
+            Action::GoCustody => {
+                if !self.session.can_read(AccessClass::Case) {
+                    return self.fail("Your key cannot open concerns, so there is no custody register (P9-e).");
+                }
+                self.custody_list = ListState::default();
+                self.screen = Screen::Custody;
+            }
+            Action::Open if matches!(self.screen, Screen::Custody) => {
+                let Some(id) = self.custody.get(self.custody_list.selected).map(|c| c.case_id) else { return };
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            Action::Back if matches!(&self.screen, Screen::Concern(view) if view.from_custody) => {
+                self.screen = Screen::Custody
+            }
+            Action::CustodyEvent => {
+                let Some(c) = self.custody.get(self.custody_list.selected).cloned() else { return };
+                let form = super::custody::event_form(&c, self.session.catalogue(), self.now());
+                self.open(FormKind::CustodyEvent { custody: c.id }, form);
+            }
             Action::NewDebrief => self.open_debrief_form(),
             Action::NewAction => {
                 let today = self.now().date();
@@ -929,7 +971,8 @@ impl App {
             | Action::Status
             | Action::Correct
             | Action::Export
-            | Action::Referral => self.open_case_form(action),
+            | Action::Referral
+            | Action::Confiscate => self.open_case_form(action),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1071,6 +1114,7 @@ impl App {
                 let len = super::today::items(self).len();
                 self.today_list.step(len, list_delta(action, page));
             }
+            Screen::Custody => self.custody_list.step(self.custody.len(), list_delta(action, page)),
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1099,13 +1143,24 @@ impl App {
     /// form open and not typing a search.
     fn case_arrived(&mut self, id: u32, then: Action, result: Result<CaseFile, String>) {
         let from_today = matches!(self.screen, Screen::Today);
-        if !(matches!(self.screen, Screen::Board) || from_today) || self.form.is_some() || self.search.editing {
+        let from_custody = matches!(self.screen, Screen::Custody);
+        if !(matches!(self.screen, Screen::Board) || from_today || from_custody)
+            || self.form.is_some()
+            || self.search.editing
+        {
             return;
         }
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.screen = Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None, from_today }));
+                self.screen = Screen::Concern(Box::new(ConcernView {
+                    id,
+                    case,
+                    scroll: 0,
+                    seen: None,
+                    from_today,
+                    from_custody,
+                }));
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
@@ -1129,7 +1184,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today | Screen::Custody => {}
         }
     }
 
@@ -1154,6 +1209,16 @@ impl App {
                 let entries: Vec<crate::domain::Referral> = self.referrals.of_case(id).cloned().collect();
                 let form = super::referrals::referral_form(&case.concern.reference, &entries, now.date());
                 (FormKind::Referral { id }, form)
+            }
+            Action::Confiscate => {
+                if !case.status.is_open() {
+                    return self.fail(format!(
+                        "{} is closed: reopen it before recording a device on it.",
+                        case.concern.reference
+                    ));
+                }
+                let form = super::custody::confiscate_form(&case.concern.reference, self.session.catalogue(), now);
+                (FormKind::Confiscate { id }, form)
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
@@ -1266,6 +1331,13 @@ impl App {
             FormKind::Referral { id } => {
                 super::referrals::read_referral(&mut open.form, now.date()).map(|new| Write::Referral { id, new })
             }
+            FormKind::Confiscate { id } => {
+                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now)
+                    .map(|new| Write::Confiscate { id, new })
+            }
+            FormKind::CustodyEvent { custody } => {
+                super::custody::read_event(&mut open.form, now).map(|new| Write::CustodyEvent { custody, new })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1296,7 +1368,9 @@ impl App {
             | FormKind::FollowUp { .. }
             | FormKind::Status { .. }
             | FormKind::Correct { .. }
-            | FormKind::Referral { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::Referral { .. }
+            | FormKind::Confiscate { .. }
+            | FormKind::CustodyEvent { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

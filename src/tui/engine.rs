@@ -110,6 +110,16 @@ pub enum Write {
         id: u32,
         new: crate::domain::NewReferral,
     },
+    /// Issue 13 (P6.1-a): a device confiscated on concern `id`.
+    Confiscate {
+        id: u32,
+        new: crate::domain::NewCustody,
+    },
+    /// Issue 13 (P6.1-b, P6.1-d): an event on device `custody`.
+    CustodyEvent {
+        custody: u32,
+        new: crate::domain::NewCustodyEvent,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -183,6 +193,12 @@ pub enum Done {
         label: String,
         corrects: Option<String>,
     },
+    /// Issue 13 (P6.1-b): a device's custody recorded on concern `id`, in
+    /// one line.
+    Custody {
+        id: u32,
+        words: String,
+    },
 }
 
 impl Done {
@@ -195,7 +211,8 @@ impl Done {
             | Done::Moved { id, .. }
             | Done::ClosedWithoutDebrief { id }
             | Done::Corrected { id, .. }
-            | Done::Referred { id, .. } => Some(*id),
+            | Done::Referred { id, .. }
+            | Done::Custody { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -226,6 +243,7 @@ impl Done {
             Done::MemberAdded { name, role } => {
                 format!("Added {name} as {role}; their key opens casebook now.")
             }
+            Done::Custody { words, .. } => words.clone(),
             Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
             Done::Referred { label, corrects: Some(old), .. } => {
                 format!("Recorded {label}; it corrects {old} (both are kept).")
@@ -339,6 +357,8 @@ pub struct Loaded {
     /// Issue 13: every referral, the school's calendar and what could not
     /// be read, read with the board.
     pub referrals: Option<Result<ReferralsLoad, String>>,
+    /// Issue 13 (P6.1-b): the custody register, read with the board.
+    pub custody: Option<Result<crate::store::Listed<Vec<crate::domain::Custody>>, String>>,
 }
 
 /// Every referral and the school's calendar (Case class), for deadlines.
@@ -356,10 +376,12 @@ impl Loaded {
         let board = self.board.as_ref().and_then(|b| b.as_ref().err());
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
         let referrals = self.referrals.as_ref().and_then(|r| r.as_ref().err());
+        let custody = self.custody.as_ref().and_then(|r| r.as_ref().err());
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
             .or(referrals)
+            .or(custody)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -536,6 +558,7 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
                 .map_err(|e| e.to_string()),
         );
         out.referrals = Some(referrals(session));
+        out.custody = Some(session.custody_register().map_err(|e| e.to_string()));
     }
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
@@ -650,6 +673,17 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Referral { id, new } => {
             let r = session.record_referral(id, new, now)?;
             Done::Referred { id, label: r.label(), corrects: r.supersedes.map(crate::domain::referral::referral_label) }
+        }
+        Write::Confiscate { id, new } => {
+            let c = session.confiscate(id, new, now)?;
+            let device = session.catalogue().device_label(&c.device).to_string();
+            let words = format!("Recorded {}: {} of {}, held in {}.", c.label(), device, c.owner, c.held_at);
+            Done::Custody { id, words }
+        }
+        Write::CustodyEvent { custody, new } => {
+            let c = session.custody_event(custody, new, now)?;
+            let words = format!("{}: {}.", c.label(), c.whereabouts().words());
+            Done::Custody { id: c.case_id, words }
         }
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));

@@ -44,6 +44,14 @@ pub enum FormKind {
     Referral {
         id: u32,
     },
+    /// Issue 13 (P6.1-a): a device confiscated on concern `id`.
+    Confiscate {
+        id: u32,
+    },
+    /// Issue 13 (P6.1-b, P6.1-d): an event on device `custody`.
+    CustodyEvent {
+        custody: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

@@ -16,10 +16,12 @@ pub enum Context {
     Dashboard,
     /// Issue 13: what needs doing today.
     Today,
+    /// Issue 13 (P6.1-b): the device custody register.
+    Custody,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -27,6 +29,7 @@ impl Context {
         Context::Debriefs,
         Context::Dashboard,
         Context::Today,
+        Context::Custody,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Context {
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
             Context::Today => "Today",
+            Context::Custody => "Device custody",
         }
     }
 }
@@ -84,6 +88,12 @@ pub enum Action {
     Referral,
     /// Issue 13: the Today screen (DSL and deputies).
     GoToday,
+    /// Issue 13 (P6.1-b): the device custody register.
+    GoCustody,
+    /// Issue 13 (P6.1-a): record a device confiscated on the concern shown.
+    Confiscate,
+    /// Issue 13 (P6.1-b, P6.1-d): move, return or hand over the device selected.
+    CustodyEvent,
     NextField,
     PrevField,
     Save,
@@ -95,9 +105,9 @@ impl Action {
         match (self, ctx) {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
-            (Action::Up, Context::Actions | Context::Debriefs | Context::Today) => "previous",
-            (Action::Down, Context::Actions | Context::Debriefs | Context::Today) => "next",
-            (Action::Back, Context::Today) => "back to the board",
+            (Action::Up, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "previous",
+            (Action::Down, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "next",
+            (Action::Back, Context::Today | Context::Custody) => "back to the board",
             (Action::NewConcern, _) => "record a new concern",
             (Action::Filter, Context::Actions) => "filter by owner, status, kind, overdue",
             (Action::ClearFilters, Context::Actions) => "clear the filter",
@@ -135,6 +145,9 @@ impl Action {
             (Action::Members, _) => "members: add someone, remove someone who left, or change a role (DSL)",
             (Action::Referral, _) => "record a referral or contact (LADO, police, parents …)",
             (Action::GoToday, _) => "today: what needs doing now, overdue first",
+            (Action::GoCustody, _) => "devices: the custody register, held longest first",
+            (Action::Confiscate, _) => "record a device confiscated (custody)",
+            (Action::CustodyEvent, _) => "device moved, returned to a parent/carer, or to the police",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -153,6 +166,8 @@ impl Action {
             Action::Members => Some("P1-b"),
             Action::Referral | Action::GoToday => Some("S-b"),
             Action::Correct => Some("S-c"),
+            Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
+            Action::Confiscate => Some("P6.1-a"),
             _ => None,
         }
     }
@@ -192,6 +207,9 @@ impl Action {
             Action::Members => "members",
             Action::Referral => "referral",
             Action::GoToday => "today",
+            Action::GoCustody => "devices",
+            Action::Confiscate => "device",
+            Action::CustodyEvent => "record",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -299,6 +317,8 @@ pub struct KeyConfig {
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub today: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub custody: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -310,7 +330,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -349,6 +369,14 @@ impl Default for KeyMap {
         add(Today, K::Char('q'), Quit, false);
         add(Today, K::Char('r'), Refresh, false);
         add(Today, K::Char('1'), GoBoard, false);
+        add(Board, K::Char('D'), GoCustody, false);
+        add(Custody, K::Char('e'), CustodyEvent, true);
+        add(Custody, K::Enter, Open, true);
+        add(Custody, K::Esc, Back, true);
+        add(Custody, K::Char('q'), Quit, false);
+        add(Custody, K::Char('r'), Refresh, false);
+        add(Custody, K::Char('1'), GoBoard, false);
+        add(Concern, K::Char('D'), Confiscate, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -390,6 +418,7 @@ impl KeyMap {
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
             (Context::Today, &config.today),
+            (Context::Custody, &config.custody),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

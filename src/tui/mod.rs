@@ -2,6 +2,7 @@
 //! and drawing that tests drive on ratatui's TestBackend.
 
 pub mod app;
+pub mod custody;
 pub mod engine;
 pub mod form;
 pub mod forms;

@@ -68,6 +68,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
             Screen::Today => super::today::draw(frame, app, body),
+            Screen::Custody => super::custody::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -533,6 +534,15 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         &app.keys.key_for(Context::Concern, Action::Referral),
         &t,
     ));
+    // Issue 13 (P6.1-b): devices confiscated, and each one's chain.
+    lines.push(Line::raw(""));
+    lines.extend(super::custody::concern_lines(
+        &app.custody,
+        view.id,
+        app.session.catalogue(),
+        &app.keys.key_for(Context::Concern, Action::Confiscate),
+        &t,
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!("Chronology ({} entries, oldest first)", case.chronology.len()), t.title()));
     for e in &case.chronology {
@@ -909,6 +919,9 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             ],
         )),
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
+        FormKind::Confiscate { .. } | FormKind::CustodyEvent { .. } => {
+            Some(("Device custody".into(), super::custody::form_guidance(t)))
+        }
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }
