@@ -118,7 +118,8 @@ fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &s
         "--action",
         "Device taken to the office.",
     ]));
-    out.trim().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+    // A DSL's concern adds its subject to people first (issue 12): the last line names it.
+    out.trim().lines().last().unwrap_or_default().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
 }
 
 fn today() -> chrono::NaiveDate {
