@@ -65,6 +65,8 @@ mod oversight;
 mod people;
 /// Issue 13's commands (term dates, referrals, today; S-b).
 mod referrals;
+/// Issue 13: searches of devices and who may examine or erase data (P6.1-e, P6.1-f, P6.1-g).
+mod searches;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
 /// checks the value itself, so the aliases the domain accepts still work
@@ -291,6 +293,9 @@ pub enum Command {
     /// Confiscated devices and their chain of custody (P6.1-b): add, move, return, police, correct, list, show
     #[command(subcommand)]
     Custody(custody::CustodyCommand),
+    /// Searches of a device on a concern (P6.1-e): who authorised, searched and witnessed, what was found
+    #[command(subcommand)]
+    Search(searches::SearchCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -416,6 +421,14 @@ pub enum MemberCommand {
         /// The new role
         #[arg(value_parser = Listed(values::roles))]
         role: String,
+    },
+    /// Mark a member as authorised to examine or erase data on a device, or withdraw it (DSL only; P6.1-g)
+    Authorise {
+        /// The member's number (see `member list`)
+        id: u32,
+        /// Withdraw the authority instead
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -808,6 +821,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
                 referrals::show_section(&session, id)?;
                 custody::show_section(&session, id)?;
+                searches::show_section(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -874,6 +888,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
         Some(Command::Custody(c)) => custody::custody(&cli, c),
+        Some(Command::Search(c)) => searches::search(&cli, c),
+        Some(Command::Member(MemberCommand::Authorise { id, revoke })) => searches::authorise(&cli, *id, *revoke),
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {

@@ -311,7 +311,7 @@ fn a_device_held_past_the_limit_is_on_today() {
     assert!(list.contains("10wd"), "ten school days in two weeks:\n{list}");
 }
 
-/// The custody record is sealed to the Case class: Debian's `age` opens it
+/// The custody record (and a search, P6.1-e) is sealed to the Case class: Debian's `age` opens it
 /// with the DSL's and a deputy's key and not leadership's or a reporter's;
 /// after the deputy is removed (the Case class re-keyed), their key opens
 /// none of it. Salvage carries it into a new store.
@@ -322,6 +322,27 @@ fn custody_is_sealed_to_the_case_class_and_a_departed_deputy_opens_none_after_re
     let reference = concern_of(&env, &school.dsl, "device-in-exam", "child:Pupil Fictional Wren:Year 6", "exam-room");
     confiscate(&env, &school.deputy, &reference, "Pupil Fictional Wren", &[]);
     ok(env.casebook(&school.deputy).args(["custody", "move", "DV-0001", "--to", "the head's safe"]));
+    // A search of it (P6.1-e) is sealed the same way.
+    ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &reference,
+        "--custody",
+        "DV-0001",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Suspected notes on the phone.",
+        "--looked-for",
+        "Exam notes.",
+        "--found",
+        "Fictional exam notes.",
+    ]));
+    let search = raw_get(&env.store(), "searches", &1u32.to_be_bytes()).expect("kept by id");
+    assert!(age_opens(&env, &search, &school.deputy).is_some_and(|t| t.contains("Fictional exam notes")));
+    assert!(age_opens(&env, &search, &school.leadership).is_none());
     let sealed = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).expect("kept by id");
     assert!(!sealed.windows(12).any(|w| w == b"Fictional Wr"), "sealed, not in clear");
     assert!(age_opens(&env, &sealed, &school.dsl).is_some_and(|t| t.contains("head's safe")));
@@ -332,6 +353,9 @@ fn custody_is_sealed_to_the_case_class_and_a_departed_deputy_opens_none_after_re
     ok(env.casebook(&school.dsl).args(["member", "remove", "2"]));
     let sealed = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).unwrap();
     assert!(age_opens(&env, &sealed, &school.deputy).is_none(), "the departed deputy's key opens it");
+    let search = raw_get(&env.store(), "searches", &1u32.to_be_bytes()).unwrap();
+    assert!(age_opens(&env, &search, &school.deputy).is_none(), "the departed deputy's key opens the search");
+    assert!(age_opens(&env, &search, &school.dsl).is_some());
     assert!(age_opens(&env, &sealed, &school.dsl).is_some());
     ok(env.casebook(&school.dsl).arg("verify"));
 
@@ -340,6 +364,8 @@ fn custody_is_sealed_to_the_case_class_and_a_departed_deputy_opens_none_after_re
     assert!(!said.contains("Not recovered"), "{said}");
     let chain = ok(env.casebook_at(&into, &school.dsl).args(["custody", "show", "DV-0001"]));
     assert!(chain.contains("moved to the head's safe"), "{chain}");
+    let searches = ok(env.casebook_at(&into, &school.dsl).args(["search", "list", &reference]));
+    assert!(searches.contains("SR-0001") && searches.contains("Fictional exam notes"), "{searches}");
     ok(env.casebook_at(&into, &school.dsl).arg("verify"));
 }
 
@@ -414,4 +440,140 @@ fn over_casebook_serve_the_store_refuses_to_close_while_a_device_is_held() {
         assert!(other.backend().apply(write).is_err());
     }
     server.terminate();
+}
+
+// ---- searches (P6.1-e, P6.1-f, P6.1-g) ------------------------------------
+
+/// P6.1-g: only a member the DSL marks as authorised records that data was
+/// examined or erased; the DSL grants and withdraws it with `casebook
+/// member authorise`, and no one else can. P6.1-e: the record names who
+/// authorised, searched and witnessed it, the grounds and what was found.
+#[test]
+fn only_members_the_dsl_authorises_record_an_examination_or_erasure() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Dunlin:Year 6", "classroom");
+    confiscate(&env, &school.dsl, &reference, "Pupil Fictional Dunlin", &[]);
+    let search = |who: &Path, data: &str, extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "add",
+            &reference,
+            "--custody",
+            "DV-0001",
+            "--authorised-by",
+            "Mrs Fictional Head",
+            "--witnessed-by",
+            "Mr Fictional Witness",
+            "--grounds",
+            "Reported sending abusive messages in class.",
+            "--looked-for",
+            "The messages.",
+            "--found",
+            "Three abusive messages to a classmate.",
+            "--data",
+            data,
+        ];
+        args.extend_from_slice(extra);
+        env.casebook(who).args(args).output().unwrap()
+    };
+    // A search that left the data alone: any DSL or deputy records it.
+    let out = search(&school.deputy, "none", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Recorded SR-0001 on {reference}.")));
+    // An erasure by a deputy the DSL has not authorised: refused, nothing saved.
+    let out = search(&school.deputy, "erased", &["--data-reason", "The messages were shared further."]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("is not authorised to record that data erased (P6.1-g"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // A deputy cannot grant it to themselves; the DSL can.
+    let err = fails(env.casebook(&school.deputy).args(["member", "authorise", "2"]));
+    assert!(err.contains("only the DSL can"), "{err}");
+    let said = ok(env.casebook(&school.dsl).args(["member", "authorise", "2"]));
+    assert!(said.contains("may now record that data on a device was examined or erased (P6.1-g)"), "{said}");
+    // The reason is required (P6.1-g: for a good reason).
+    let out = search(&school.deputy, "erased", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("give the good reason the data was examined or erased (P6.1-g)"), "{err}");
+    let out = search(&school.deputy, "erased", &["--data-reason", "The messages were shared further."]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = ok(env.casebook(&school.dsl).args(["search", "list", &reference]));
+    for expected in [
+        "SR-0001",
+        "search of Mobile phone (black, cracked case) (DV-0001): authorised by Mrs Fictional Head",
+        "witnessed by Mr Fictional Witness",
+        "grounds: Reported sending abusive messages in class.",
+        "found: Three abusive messages to a classmate.",
+        "data neither examined nor erased",
+        "data erased by Mr Deputy Dunn: The messages were shared further.",
+    ] {
+        assert!(listed.contains(expected), "{expected:?} missing from:\n{listed}");
+    }
+    // Withdrawn: refused again.
+    ok(env.casebook(&school.dsl).args(["member", "authorise", "2", "--revoke"]));
+    let out = search(&school.deputy, "examined", &["--data-reason", "To see who else was sent them."]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["search", "list", &reference, "--json"]))).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert_eq!(json[1]["data"], "erased");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(shown.contains("Device searches (P6.1-e)") && shown.contains("SR-0002"), "{shown}");
+    ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+/// P6.1-f: a search that reveals a safeguarding risk makes a triaged
+/// concern urgent (a new triage decision, in the chronology) and puts it
+/// first among the open concerns on the DSL's board.
+#[test]
+fn a_search_that_reveals_a_safeguarding_risk_makes_the_concern_urgent() {
+    let env = Env::new();
+    let school = env.school();
+    let first = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Avocet:Year 6", "classroom");
+    let second = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Bittern:Year 6", "classroom");
+    for r in [&first, &second] {
+        ok(env.casebook(&school.dsl).args([
+            "triage",
+            r,
+            "--risk",
+            "low",
+            "--pathway",
+            "behaviour-sanctions",
+            "--policy",
+            "behaviour",
+            "--reasoning",
+            "Behaviour policy.",
+        ]));
+    }
+    // The later concern is first among equals; the search lifts the earlier.
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!(board[0]["reference"], second.as_str());
+    let said = ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &first,
+        "--device",
+        "the pupil's phone",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Messages reported.",
+        "--looked-for",
+        "The messages.",
+        "--found",
+        "Messages suggesting the pupil is being groomed online.",
+        "--safeguarding-risk",
+    ]));
+    assert!(said.contains(&format!("It revealed a safeguarding risk: {first} is now URGENT (P6.1-f).")), "{said}");
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!(board[0]["reference"], first.as_str(), "{board}");
+    assert_eq!(board[0]["urgency"], "URGENT", "{board}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
+    assert!(shown.contains("SR-0001 revealed a safeguarding risk (P6.1-f): urgent"), "{shown}");
+    assert!(shown.contains("revealed a SAFEGUARDING RISK"), "{shown}");
 }

@@ -244,6 +244,35 @@ fn custody_v1() {
     );
 }
 
+/// Issue 13 (P6.1-e, P6.1-f, P6.1-g): a search of a device, its data
+/// erased for a reason, a safeguarding risk found.
+#[test]
+fn device_search_v1() {
+    use casebook::domain::searches::{DataAction, DeviceSearch};
+    golden(
+        "device-search",
+        &DeviceSearch {
+            id: 2,
+            case_id: 7,
+            case_reference: "C-2026-0007".into(),
+            custody: Some(4),
+            device: "Mobile phone (golden case)".into(),
+            authorised_by: "Mrs Head Golden".into(),
+            searched_by: "Mr Deputy Golden".into(),
+            witnessed_by: "Ms Witness Golden".into(),
+            at: at(9, 14),
+            grounds: "Reported filming in the toilets.".into(),
+            looked_for: "Images taken in the toilets.".into(),
+            found: "One image, shared with two pupils.".into(),
+            data: DataAction::Erased,
+            data_reason: "To stop it being shared further, after the police declined it.".into(),
+            safeguarding_risk: true,
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 15),
+        },
+    );
+}
+
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
 
 fn golden_dsl() -> Author {

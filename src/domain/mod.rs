@@ -18,6 +18,7 @@ pub mod person;
 pub mod policy;
 pub mod referral;
 pub mod report;
+pub mod searches;
 pub mod summary;
 pub mod today;
 pub mod when;

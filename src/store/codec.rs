@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use crate::domain::searches::DeviceSearch;
 use crate::domain::{Action, CaseFile, CaseSummary, Custody, Debrief, Figures, Referral, TrackedPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,8 @@ pub enum RecordKind {
     // Issue 13 (P6.1-a, P6.1-b, P6.1-d, P6.1-h): a confiscated device and
     // its chain of custody. Appended after Referral.
     Custody,
+    // Issue 13 (P6.1-e, P6.1-f, P6.1-g): a search of a device. Appended.
+    DeviceSearch,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -172,6 +175,12 @@ impl Record for Referral {
 /// Issue 13: a confiscated device and its chain of custody (Case class).
 impl Record for Custody {
     const KIND: RecordKind = RecordKind::Custody;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13: a search of a device (Case class).
+impl Record for DeviceSearch {
+    const KIND: RecordKind = RecordKind::DeviceSearch;
     const VERSION: u16 = 1;
 }
 

@@ -247,6 +247,8 @@ impl Session {
                     self.reseal_tree::<Referral>(REFERRALS, *class, &mut done, progress)?;
                     // Issue 13 (P6.1-b): device custody too.
                     self.reseal_tree::<crate::domain::Custody>(CUSTODY, *class, &mut done, progress)?;
+                    // Issue 13 (P6.1-e): device searches too.
+                    self.reseal_tree::<crate::domain::searches::DeviceSearch>(SEARCHES, *class, &mut done, progress)?;
                     self.reseal_setting::<codec::TermDates>(
                         &super::calendar::term_dates_place(),
                         *class,

@@ -22,6 +22,7 @@ pub mod pins;
 pub mod referrals;
 pub mod roster;
 pub mod salvage;
+pub mod searches;
 pub mod verify;
 pub mod wire;
 
@@ -82,15 +83,19 @@ pub(crate) mod trees {
     /// P6.1-b, P6.1-d, P6.1-h), by id, each naming its concern; sealed to
     /// the Case class.
     pub const CUSTODY: &str = "custody";
+    /// Searches of devices (issue 13: P6.1-e, P6.1-f, P6.1-g), by id, each
+    /// naming its concern; sealed to the Case class.
+    pub const SEARCHES: &str = "searches";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 8] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, CUSTODY];
+    pub const CASE_TREES: [&str; 9] =
+        [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, CUSTODY, SEARCHES];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 20] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -110,6 +115,7 @@ pub(crate) mod trees {
         ROLL,
         REFERRALS,
         CUSTODY,
+        SEARCHES,
     ];
 }
 use trees::*;

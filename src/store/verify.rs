@@ -112,6 +112,7 @@ struct Seen {
     actions: BTreeSet<u32>,
     referrals: BTreeSet<u32>,
     custody: BTreeSet<u32>,
+    searches: BTreeSet<u32>,
     people: BTreeSet<u32>,
     members: BTreeSet<u32>,
     /// Records already reported as not age files: the full pass does not
@@ -324,6 +325,7 @@ fn structure_into(
         (REFERRALS, "referral"),
         (PEOPLE, "person"),
         (CUSTODY, "custody"),
+        (SEARCHES, "search"),
     ] {
         if !readable(tree) {
             continue;
@@ -341,6 +343,7 @@ fn structure_into(
                 ACTIONS => seen.actions.insert(id),
                 REFERRALS => seen.referrals.insert(id),
                 CUSTODY => seen.custody.insert(id),
+                SEARCHES => seen.searches.insert(id),
                 PEOPLE => seen.people.insert(id),
                 _ => true,
             };
@@ -370,6 +373,7 @@ fn structure_into(
             ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
             ("referral", readable(REFERRALS).then(|| seen.referrals.last().copied()).flatten()),
             ("custody", readable(CUSTODY).then(|| seen.custody.last().copied()).flatten()),
+            ("search", readable(SEARCHES).then(|| seen.searches.last().copied()).flatten()),
             ("person", readable(PEOPLE).then(|| seen.people.last().copied()).flatten()),
         ];
         for (name, highest) in used {
@@ -422,6 +426,7 @@ fn oversight_name(tree: &str, id: u32) -> String {
         ACTIONS => crate::domain::action::action_label(id),
         REFERRALS => crate::domain::referral::referral_label(id),
         CUSTODY => crate::domain::custody::custody_label(id),
+        SEARCHES => crate::domain::searches::search_label(id),
         PEOPLE => crate::domain::person::person_label(id),
         _ => format!("policy #{id}"),
     }
@@ -601,6 +606,31 @@ impl Session {
                         }
                     }
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(CUSTODY, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13 (P6.1-e): every search opens, names itself, and names a
+        // concern that is in the store.
+        if self.can_read(AccessClass::Case) && readable(SEARCHES) {
+            each(backend, SEARCHES, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(SEARCHES, k) {
+                    return;
+                }
+                match self.open_search(id, v) {
+                    Ok(s) => {
+                        r.opened += 1;
+                        if readable(CASES) && !seen.cases.contains(&s.case_id) {
+                            r.problem(
+                                s.label(),
+                                format!(
+                                    "it belongs to {} (#{}), which is not in the store",
+                                    s.case_reference, s.case_id
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(SEARCHES, id), &e)),
                 }
             })?;
         }
