@@ -1953,3 +1953,87 @@ fn the_custody_register_lists_held_devices_longest_first_and_records_a_return() 
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Board));
 }
+
+/// Issue 13 (P6.1-e, P6.1-f, P6.1-g): S on the concern view records a
+/// search of a device held on it. A deputy the DSL has not authorised is
+/// told at the data field that they cannot record an erasure; the DSL
+/// (authorised) records one, with a safeguarding risk, which makes the
+/// triaged concern urgent.
+#[test]
+fn a_search_is_recorded_from_the_concern_view_and_only_the_authorised_record_an_erasure() {
+    use casebook::domain::{NewCustody, Risk, Urgency};
+    use casebook::store::TriageInput;
+    let (f, mut app) = Fixture::new(6);
+    let (id, reference) = plant_concern(&mut app, "abusive-messages", 1, false);
+    let at = fixed_now() - chrono::Duration::days(1);
+    let new = NewCustody {
+        device: "mobile-phone".into(),
+        description: "blue case".into(),
+        owner: "Pupil Fictional Wren".into(),
+        owner_person: None,
+        confiscated_by: "Mr Fictional Teacher".into(),
+        confiscated_at: at,
+        reason: "Abusive messages in class.".into(),
+        held_at: String::new(),
+    };
+    app.session.confiscate(id, new, at).unwrap();
+    let triage = TriageInput {
+        risk: Risk::Low,
+        urgency: Urgency::Routine,
+        pathway: "behaviour-sanctions".into(),
+        linked_policy: "behaviour".into(),
+        assignee: None,
+        next_review: None,
+        reasoning: "Behaviour policy.".into(),
+    };
+    app.session.triage(id, triage, fixed_now()).unwrap();
+    drop(app);
+
+    // A deputy, not authorised (P6.1-g): refused at the data field.
+    let mut deputy = f.reopen("deputy.txt");
+    deputy.selected = board_position(&deputy, |r| r.reference == reference);
+    press(&mut deputy, KeyCode::Enter);
+    shift(&mut deputy, 'S');
+    assert_eq!(form_title(&deputy), format!("Search of a device ({reference})"));
+    assert_eq!(deputy.form.as_ref().unwrap().form.choice("custody"), "DV-0001", "the device held is offered first");
+    let fill = |app: &mut App| {
+        focus(app, "authorised_by");
+        type_text(app, "Mrs Fictional Head");
+        focus(app, "witnessed_by");
+        type_text(app, "Mr Fictional Witness");
+        focus(app, "grounds");
+        type_text(app, "Abusive messages reported.");
+        focus(app, "looked_for");
+        type_text(app, "The messages.");
+        focus(app, "found");
+        type_text(app, "Messages suggesting grooming.");
+        choose(app, "data", "erased");
+        focus(app, "data_reason");
+        type_text(app, "Police declined; stop it spreading.");
+    };
+    fill(&mut deputy);
+    ctrl(&mut deputy, 's');
+    let err = field_error(&deputy, "data");
+    assert!(err.contains("is not authorised to record that data erased (P6.1-g"), "{err}");
+    insta::assert_snapshot!("search_form_80x24", screen(&mut deputy, 80, 24));
+    drop(deputy);
+
+    // The DSL, authorised: recorded, and the risk makes the concern urgent.
+    let mut app = f.reopen("dsl.txt");
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'S');
+    fill(&mut app);
+    choose(&mut app, "risk", "yes");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(
+        app.message.as_ref().unwrap().0,
+        format!("Recorded SR-0001: a safeguarding risk, so {reference} is now URGENT (P6.1-f).")
+    );
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("Device searches (1; S records one; P6.1-e)"), "{s}");
+    assert!(s.contains("data erased by Ms Aria Pennant: Police declined; stop it spreading."), "{s}");
+    let row = app.board.rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.urgency, Urgency::Urgent);
+}

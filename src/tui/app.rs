@@ -191,6 +191,8 @@ pub struct App {
     /// first (longest held first), and the register screen's selection.
     pub custody: Vec<crate::domain::Custody>,
     pub custody_list: ListState,
+    /// Issue 13 (P6.1-e): every search of a device.
+    pub searches: Vec<crate::domain::searches::DeviceSearch>,
 }
 
 impl App {
@@ -236,6 +238,7 @@ impl App {
             today_list: ListState::default(),
             custody: Vec::new(),
             custody_list: ListState::default(),
+            searches: Vec::new(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -405,6 +408,16 @@ impl App {
                     self.fail(damaged_message(&c.damaged, first));
                 }
                 self.custody = c.items;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        match loaded.searches {
+            Some(Ok(s)) => {
+                if let Some(first) = s.damaged.first() {
+                    self.fail(damaged_message(&s.damaged, first));
+                }
+                self.searches = s.items;
             }
             Some(Err(e)) => self.fail(e),
             None => {}
@@ -972,7 +985,8 @@ impl App {
             | Action::Correct
             | Action::Export
             | Action::Referral
-            | Action::Confiscate => self.open_case_form(action),
+            | Action::Confiscate
+            | Action::RecordSearch => self.open_case_form(action),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1220,6 +1234,18 @@ impl App {
                 let form = super::custody::confiscate_form(&case.concern.reference, self.session.catalogue(), now);
                 (FormKind::Confiscate { id }, form)
             }
+            Action::RecordSearch => {
+                if !case.status.is_open() {
+                    return self.fail(format!(
+                        "{} is closed: reopen it before recording a search on it.",
+                        case.concern.reference
+                    ));
+                }
+                let devices: Vec<&crate::domain::Custody> = self.custody.iter().filter(|c| c.case_id == id).collect();
+                let form =
+                    super::searches::search_form(&case.concern.reference, &devices, self.session.catalogue(), now);
+                (FormKind::DeviceSearch { id }, form)
+            }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false });
@@ -1338,6 +1364,11 @@ impl App {
             FormKind::CustodyEvent { custody } => {
                 super::custody::read_event(&mut open.form, now).map(|new| Write::CustodyEvent { custody, new })
             }
+            FormKind::DeviceSearch { id } => {
+                let devices: Vec<&crate::domain::Custody> = self.custody.iter().filter(|c| c.case_id == id).collect();
+                super::searches::read_search(&mut open.form, self.session.me(), &devices, self.session.catalogue(), now)
+                    .map(|new| Write::Search { id, new })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1370,7 +1401,8 @@ impl App {
             | FormKind::Correct { .. }
             | FormKind::Referral { .. }
             | FormKind::Confiscate { .. }
-            | FormKind::CustodyEvent { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::CustodyEvent { .. }
+            | FormKind::DeviceSearch { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

@@ -120,6 +120,11 @@ pub enum Write {
         custody: u32,
         new: crate::domain::NewCustodyEvent,
     },
+    /// Issue 13 (P6.1-e): a search of a device on concern `id`.
+    Search {
+        id: u32,
+        new: crate::domain::searches::NewSearch,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -359,6 +364,8 @@ pub struct Loaded {
     pub referrals: Option<Result<ReferralsLoad, String>>,
     /// Issue 13 (P6.1-b): the custody register, read with the board.
     pub custody: Option<Result<crate::store::Listed<Vec<crate::domain::Custody>>, String>>,
+    /// Issue 13 (P6.1-e): every search, read with the board.
+    pub searches: Option<Result<crate::store::Listed<Vec<crate::domain::searches::DeviceSearch>>, String>>,
 }
 
 /// Every referral and the school's calendar (Case class), for deadlines.
@@ -377,11 +384,13 @@ impl Loaded {
         let case = self.cases.iter().find_map(|(_, c)| c.as_ref().err());
         let referrals = self.referrals.as_ref().and_then(|r| r.as_ref().err());
         let custody = self.custody.as_ref().and_then(|r| r.as_ref().err());
+        let searches = self.searches.as_ref().and_then(|r| r.as_ref().err());
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
             .or(referrals)
             .or(custody)
+            .or(searches)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -559,6 +568,7 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         );
         out.referrals = Some(referrals(session));
         out.custody = Some(session.custody_register().map_err(|e| e.to_string()));
+        out.searches = Some(session.all_searches().map_err(|e| e.to_string()));
     }
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
@@ -684,6 +694,23 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             let c = session.custody_event(custody, new, now)?;
             let words = format!("{}: {}.", c.label(), c.whereabouts().words());
             Done::Custody { id: c.case_id, words }
+        }
+        Write::Search { id, new } => {
+            let (s, escalation) = session.record_search(id, new, now)?;
+            let words = match escalation {
+                crate::store::searches::Escalation::None => format!("Recorded {}.", s.label()),
+                crate::store::searches::Escalation::MadeUrgent => {
+                    format!(
+                        "Recorded {}: a safeguarding risk, so {} is now URGENT (P6.1-f).",
+                        s.label(),
+                        s.case_reference
+                    )
+                }
+                crate::store::searches::Escalation::Noted => {
+                    format!("Recorded {}: a safeguarding risk, noted in the chronology (P6.1-f).", s.label())
+                }
+            };
+            Done::Custody { id, words }
         }
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));

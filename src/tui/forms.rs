@@ -52,6 +52,10 @@ pub enum FormKind {
     CustodyEvent {
         custody: u32,
     },
+    /// Issue 13 (P6.1-e): a search of a device on concern `id`.
+    DeviceSearch {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

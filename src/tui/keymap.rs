@@ -94,6 +94,8 @@ pub enum Action {
     Confiscate,
     /// Issue 13 (P6.1-b, P6.1-d): move, return or hand over the device selected.
     CustodyEvent,
+    /// Issue 13 (P6.1-e): record a search of a device on the concern shown.
+    RecordSearch,
     NextField,
     PrevField,
     Save,
@@ -148,6 +150,7 @@ impl Action {
             (Action::GoCustody, _) => "devices: the custody register, held longest first",
             (Action::Confiscate, _) => "record a device confiscated (custody)",
             (Action::CustodyEvent, _) => "device moved, returned to a parent/carer, or to the police",
+            (Action::RecordSearch, _) => "record a search of a device (who authorised, witnessed, found)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -168,6 +171,7 @@ impl Action {
             Action::Correct => Some("S-c"),
             Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
             Action::Confiscate => Some("P6.1-a"),
+            Action::RecordSearch => Some("P6.1-e"),
             _ => None,
         }
     }
@@ -210,6 +214,7 @@ impl Action {
             Action::GoCustody => "devices",
             Action::Confiscate => "device",
             Action::CustodyEvent => "record",
+            Action::RecordSearch => "search",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -377,6 +382,7 @@ impl Default for KeyMap {
         add(Custody, K::Char('r'), Refresh, false);
         add(Custody, K::Char('1'), GoBoard, false);
         add(Concern, K::Char('D'), Confiscate, false);
+        add(Concern, K::Char('S'), RecordSearch, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);

@@ -543,6 +543,14 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         &app.keys.key_for(Context::Concern, Action::Confiscate),
         &t,
     ));
+    // Issue 13 (P6.1-e): searches of devices.
+    lines.push(Line::raw(""));
+    lines.extend(super::searches::concern_lines(
+        &app.searches,
+        view.id,
+        &app.keys.key_for(Context::Concern, Action::RecordSearch),
+        &t,
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!("Chronology ({} entries, oldest first)", case.chronology.len()), t.title()));
     for e in &case.chronology {
@@ -922,6 +930,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         FormKind::Confiscate { .. } | FormKind::CustodyEvent { .. } => {
             Some(("Device custody".into(), super::custody::form_guidance(t)))
         }
+        FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
 }
