@@ -381,10 +381,12 @@ fn records_in_sled_blob_files_are_salvaged_and_a_damaged_blob_costs_only_itself(
     std::fs::write(&newest, &bytes).unwrap();
     let carved = salvage::carve(&damaged, &dsl).unwrap();
     assert_eq!(carved.report.damaged_blobs.len(), 1, "{:?}", carved.report.damaged_blobs);
-    for r in &carved.report.records {
+    // The concerns (a DSL's concern also adds its subject to people, issue 12).
+    for r in carved.report.records.iter().filter(|r| r.tree == "cases") {
         let sealed = &written[&r.id.to_be_bytes().to_vec()];
         let open = |s: &[u8]| -> CaseFile { codec::decode_any(&crypto::open(s, &[&dsl]).unwrap()).unwrap().0 };
         assert_eq!(open(&r.sealed).concern, open(sealed).concern, "#{} is the concern written under its key", r.id);
     }
-    assert!(carved.report.records.len() + 1 >= references.len(), "one damaged blob costs at most a record or so");
+    let concerns = carved.report.records.iter().filter(|r| r.tree == "cases").count();
+    assert!(concerns + 1 >= references.len(), "one damaged blob costs at most a record or so");
 }
