@@ -90,7 +90,7 @@ fn main() {
             }
         }
         let mut busiest: Vec<(PersonId, usize)> = counts.into_iter().collect();
-        busiest.sort_by(|a, b| b.1.cmp(&a.1));
+        busiest.sort_by_key(|b| std::cmp::Reverse(b.1));
         let mut views = Vec::new();
         let mut most = 0;
         for (id, c) in busiest.iter().take(5).chain(busiest.iter().step_by(busiest.len() / 25 + 1).take(25)) {
