@@ -726,7 +726,9 @@ pub fn run(cli: Cli) -> Result<()> {
             warn_damaged(session.member_damage());
             out!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
-                say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
+                // P6.1-g: who the DSL has authorised to examine or erase data.
+                let authorised = if m.authorised_to_erase { "  (may examine/erase data, P6.1-g)" } else { "" };
+                say!("{:<4} {:<11} {} {}{authorised}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
             }
             Ok(())
         }

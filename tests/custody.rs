@@ -492,6 +492,9 @@ fn only_members_the_dsl_authorises_record_an_examination_or_erasure() {
     assert!(err.contains("only the DSL can"), "{err}");
     let said = ok(env.casebook(&school.dsl).args(["member", "authorise", "2"]));
     assert!(said.contains("may now record that data on a device was examined or erased (P6.1-g)"), "{said}");
+    let members = ok(env.casebook(&school.dsl).args(["member", "list"]));
+    let deputy = members.lines().find(|l| l.starts_with("2 ")).unwrap_or_default();
+    assert!(deputy.ends_with("(may examine/erase data, P6.1-g)"), "{members}");
     // The reason is required (P6.1-g: for a good reason).
     let out = search(&school.deputy, "erased", &[]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -512,6 +515,8 @@ fn only_members_the_dsl_authorises_record_an_examination_or_erasure() {
     }
     // Withdrawn: refused again.
     ok(env.casebook(&school.dsl).args(["member", "authorise", "2", "--revoke"]));
+    let members = ok(env.casebook(&school.dsl).args(["member", "list"]));
+    assert!(!members.lines().any(|l| l.starts_with("2 ") && l.contains("P6.1-g")), "{members}");
     let out = search(&school.deputy, "examined", &["--data-reason", "To see who else was sent them."]);
     assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let json: serde_json::Value =
