@@ -582,3 +582,76 @@ fn a_search_that_reveals_a_safeguarding_risk_makes_the_concern_urgent() {
     assert!(shown.contains("SR-0001 revealed a safeguarding risk (P6.1-f): urgent"), "{shown}");
     assert!(shown.contains("revealed a SAFEGUARDING RISK"), "{shown}");
 }
+
+fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let db = loop {
+        match sled::open(store) {
+            Ok(db) => break db,
+            Err(e) if std::time::Instant::now() > deadline => panic!("open raw sled: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    db.open_tree(tree).unwrap().insert(key, value).unwrap();
+    db.flush().unwrap();
+}
+
+/// `casebook verify` names a damaged custody record and one copied to
+/// another id outside casebook (issue 10, 11); the register still lists the
+/// rest and names them; and while a custody record cannot be read no
+/// concern closes, since it may be the one holding the device (P6.1-b).
+#[test]
+fn verify_names_a_damaged_or_moved_custody_record_and_closing_waits_for_it() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Snipe:Year 6", "classroom");
+    for owner in ["Pupil Fictional Snipe", "Pupil Fictional Knot", "Pupil Fictional Ruff"] {
+        confiscate(&env, &school.dsl, &reference, owner, &[]);
+    }
+    for id in ["DV-0001", "DV-0002", "DV-0003"] {
+        ok(env.casebook(&school.dsl).args([
+            "custody",
+            "return",
+            id,
+            "--collected-by",
+            "Mrs Fictional Carer",
+            "--signature",
+            "no",
+        ]));
+    }
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "no-further-action",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "Handled under behaviour.",
+    ]));
+    ok(env.casebook(&school.dsl).arg("verify"));
+    let kept: Vec<Vec<u8>> =
+        (2u32..=3).map(|id| raw_get(&env.store(), "custody", &id.to_be_bytes()).unwrap()).collect();
+    let first = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).unwrap();
+    raw_put(&env.store(), "custody", &2u32.to_be_bytes(), first);
+    raw_put(&env.store(), "custody", &3u32.to_be_bytes(), b"not an age file".to_vec());
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (said, _) = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("DV-0002") && said.contains("sealed as custody #1 but is kept as custody #2"), "{said}");
+    assert!(said.contains("DV-0003") && said.contains("not a readable age file"), "{said}");
+    let out = env.casebook(&school.dsl).args(["custody", "list"]).output().unwrap();
+    let (listed, warned) = text(&out);
+    assert!(out.status.success() && listed.contains("DV-0001"), "{listed}");
+    assert!(warned.contains("DV-0002") && warned.contains("DV-0003"), "{warned}");
+    let err = fails(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+    assert!(err.contains("a device custody record could not be read (DV-0002"), "{err}");
+    // Restored as they were (from a backup): the concern closes.
+    for (id, sealed) in (2u32..=3).zip(kept) {
+        raw_put(&env.store(), "custody", &id.to_be_bytes(), sealed);
+    }
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+}

@@ -198,6 +198,16 @@ impl Session {
             return Ok(());
         }
         let devices = self.custody_of(case_id)?;
+        // A custody record that does not open may be this concern's, held:
+        // the concern does not close until it is put right (issue 11: it is
+        // named; PRODUCT.md 7b: damaging it must not be a way to close).
+        if !devices.damaged.is_empty() {
+            let named: Vec<String> = devices.damaged.iter().map(ToString::to_string).collect();
+            return Err(StoreError::Input(format!(
+                "a device custody record could not be read ({}), so casebook cannot tell whether this concern still                  holds a device (P6.1-b); run `casebook verify` and restore it from a backup; nothing was changed",
+                named.join("; ")
+            )));
+        }
         let reference = devices.items.first().map(|c| c.case_reference.clone()).unwrap_or_default();
         match custody::closure_refusal(&reference, &devices.items, |d| self.catalogue().device_label(d).to_string()) {
             Some(refusal) => Err(StoreError::Input(format!("{refusal}; nothing was changed"))),
