@@ -655,3 +655,32 @@ fn verify_names_a_damaged_or_moved_custody_record_and_closing_waits_for_it() {
     }
     ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
 }
+
+/// The demo store (and so the screenshots) has devices in custody: held,
+/// moved, returned and with the police, one searched (issue 13).
+#[test]
+fn the_demo_has_devices_in_custody_and_a_search() {
+    let env = Env::new();
+    let store = env.path("demo");
+    let out = assert_cmd::Command::cargo_bin("casebook")
+        .unwrap()
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .arg("--store")
+        .arg(&store)
+        .args(["demo", "--keep", "--no-open"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dsl = store.join("demo-keys/dsl.txt");
+    let list = ok(env.casebook_at(&store, &dsl).args(["custody", "list"]));
+    for expected in ["held in the school office", "held in the head's safe", "returned to Mrs", "with the police"] {
+        assert!(list.contains(expected), "{expected:?} missing from:\n{list}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook_at(&store, &dsl).args(["custody", "list", "--json"]))).unwrap();
+    let searched = json[0]["case_reference"].as_str().unwrap().to_string();
+    let searches = ok(env.casebook_at(&store, &dsl).args(["search", "list", &searched]));
+    assert!(searches.contains("SR-0001"), "{searches}");
+    ok(env.casebook_at(&store, &dsl).arg("verify"));
+}
