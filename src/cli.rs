@@ -60,11 +60,15 @@ pub fn write_out(args: std::fmt::Arguments) {
 
 /// Issue 13: files on a concern.
 mod attachments;
+/// Issue 13: device custody (P6.1-a, P6.1-b, P6.1-d, P6.1-h).
+mod custody;
 /// Issue 5's commands (debrief, action, policy, figures; P9-c, P9-d, P8-a).
 mod oversight;
 mod people;
 /// Issue 13's commands (term dates, referrals, today; S-b).
 mod referrals;
+/// Issue 13: searches of devices and who may examine or erase data (P6.1-e, P6.1-f, P6.1-g).
+mod searches;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
 /// checks the value itself, so the aliases the domain accepts still work
@@ -291,6 +295,12 @@ pub enum Command {
     /// Files on a concern (issue 13): add, list, export as an age file
     #[command(subcommand)]
     Attachment(attachments::AttachmentCommand),
+    /// Confiscated devices and their chain of custody (P6.1-b): add, move, return, police, correct, list, show
+    #[command(subcommand)]
+    Custody(custody::CustodyCommand),
+    /// Searches of a device on a concern (P6.1-e): who authorised, searched and witnessed, what was found
+    #[command(subcommand)]
+    Search(searches::SearchCommand),
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -420,6 +430,14 @@ pub enum MemberCommand {
         /// The new role
         #[arg(value_parser = Listed(values::roles))]
         role: String,
+    },
+    /// Mark a member as authorised to examine or erase data on a device, or withdraw it (DSL only; P6.1-g)
+    Authorise {
+        /// The member's number (see `member list`)
+        id: u32,
+        /// Withdraw the authority instead
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -717,7 +735,9 @@ pub fn run(cli: Cli) -> Result<()> {
             warn_damaged(session.member_damage());
             out!("{:<4} {:<11} {:<30} RECIPIENT", "ID", "ROLE", "NAME");
             for m in session.members() {
-                say!("{:<4} {:<11} {} {}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
+                // P6.1-g: who the DSL has authorised to examine or erase data.
+                let authorised = if m.authorised_to_erase { "  (may examine/erase data, P6.1-g)" } else { "" };
+                say!("{:<4} {:<11} {} {}{authorised}", m.id, m.role.label(), fit(&m.name, 30), m.recipient);
             }
             Ok(())
         }
@@ -811,6 +831,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 // The report is made safe for a terminal where it is written.
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
                 referrals::show_section(&session, id)?;
+                custody::show_section(&session, id)?;
+                searches::show_section(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -877,6 +899,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
         Some(Command::Attachment(c)) => attachments::attachment(&cli, c),
+        Some(Command::Custody(c)) => custody::custody(&cli, c),
+        Some(Command::Search(c)) => searches::search(&cli, c),
+        Some(Command::Member(MemberCommand::Authorise { id, revoke })) => searches::authorise(&cli, *id, *revoke),
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {
@@ -1450,6 +1475,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     let (mut session, keys) = crate::demo::create(&dir)?;
     crate::demo::populate(&mut session, args.concerns, now(), 2024)?;
     crate::demo::populate_oversight(&mut session, now())?;
+    crate::demo::populate_custody(&mut session, now())?;
     crate::demo::populate_people(&mut session, crate::demo::DEFAULT_ROLL.max(args.concerns / 10), now(), 2024)?;
     session.board()?;
     if args.keep || cli.store.is_some() {

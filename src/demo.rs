@@ -1086,3 +1086,106 @@ pub fn populate_people(session: &mut Session, roll: usize, now: NaiveDateTime, s
     }
     Ok(())
 }
+
+/// Issue 13 (P6.1-a, P6.1-b, P6.1-d, P6.1-e): devices confiscated on some
+/// of the demo's open concerns about a child's device: held in the office
+/// (the oldest past the school's limit, so Today lists it), moved to the
+/// head's safe, returned to a parent who signed for it, handed to the
+/// police; and a search of one, witnessed, nothing erased.
+pub fn populate_custody(session: &mut Session, now: NaiveDateTime) -> Result<(), StoreError> {
+    use crate::domain::searches::{DataAction, NewSearch};
+    use crate::domain::{CustodyMove, NewCustody, NewCustodyEvent};
+    const DEVICE_CATEGORIES: [&str; 6] = [
+        "device-in-exam",
+        "abusive-messages",
+        "illegal-data",
+        "child-device-on-site",
+        "offensive-content",
+        "restricted-area",
+    ];
+    let board = session.board()?;
+    let mut rows: Vec<_> = board
+        .rows
+        .iter()
+        .filter(|r| r.status.is_open() && r.subject_kind == SubjectKind::Child)
+        .filter(|r| DEVICE_CATEGORIES.contains(&r.category.as_str()))
+        .cloned()
+        .collect();
+    rows.sort_by_key(|r| r.reported_at);
+    let name_of = |role: Role| session.members().iter().find(|m| m.role == role).map(|m| m.name.clone());
+    let head = name_of(Role::Leadership).unwrap_or_else(|| "the headteacher".into());
+    let witness = name_of(Role::Deputy).unwrap_or_else(|| "a member of staff".into());
+    let latest = now - Duration::minutes(30);
+    let at = |t: NaiveDateTime| t.min(latest);
+    // The oldest is held past the limit (and searched), the next returned,
+    // the next moved to the safe, the rest held; illegal data goes to the police.
+    let mut kept = 0;
+    for (i, row) in rows.iter().take(5).enumerate() {
+        let taken = at(row.reported_at + Duration::minutes(5));
+        let owner = row.subject.split(" +").next().unwrap_or(&row.subject).to_string();
+        let new = NewCustody {
+            device: if i == 3 { "smart-watch" } else { "mobile-phone" }.into(),
+            description: ["black, cracked screen", "blue case", "red case with stickers", "white strap", "grey"][i]
+                .into(),
+            owner: owner.clone(),
+            owner_person: None,
+            confiscated_by: String::new(),
+            confiscated_at: taken,
+            reason: format!(
+                "Believed used against the behaviour policy: {}.",
+                session.catalogue().category_short(&row.category)
+            ),
+            held_at: String::new(),
+        };
+        let c = session.confiscate(row.id, new, taken)?;
+        let event = |change, hours: i64| NewCustodyEvent {
+            at: at(taken + Duration::hours(hours)),
+            change,
+            note: String::new(),
+            corrects: None,
+        };
+        let surname = owner.rsplit(' ').next().unwrap_or(&owner).to_string();
+        let police = row.category == "illegal-data";
+        let n = kept;
+        if !police {
+            kept += 1;
+        }
+        let change = if police {
+            Some(CustodyMove::Police {
+                reference: format!("CR/{:04}/26", 40 + i),
+                officer: "PC Fictional Ashdown".into(),
+            })
+        } else {
+            match n {
+                1 => Some(CustodyMove::Returned {
+                    released_by: String::new(),
+                    collected_by: format!("Mrs {surname} (parent)"),
+                    signature: true,
+                }),
+                2 => Some(CustodyMove::Moved { to: "the head's safe".into() }),
+                _ => None,
+            }
+        };
+        if let Some(change) = change {
+            session.custody_event(c.id, event(change, 3), now)?;
+        }
+        if !police && n == 0 {
+            let search = NewSearch {
+                custody: Some(c.id),
+                device: c.device_words(session.catalogue().device_label(&c.device)),
+                authorised_by: head.clone(),
+                searched_by: String::new(),
+                witnessed_by: witness.clone(),
+                at: at(taken + Duration::hours(1)),
+                grounds: "Reported to hold material shared against the behaviour policy.".into(),
+                looked_for: "The messages or images reported.".into(),
+                found: "Messages as reported; kept as evidence, not copied.".into(),
+                data: DataAction::None,
+                data_reason: String::new(),
+                safeguarding_risk: false,
+            };
+            session.record_search(row.id, search, now)?;
+        }
+    }
+    Ok(())
+}

@@ -194,6 +194,85 @@ fn referral_v1() {
     );
 }
 
+/// Issue 13 (P6.1-a, P6.1-b, P6.1-d, P6.1-h): a confiscated device and its
+/// chain; every kind of event, a correction among them.
+#[test]
+fn custody_v1() {
+    use casebook::domain::{Custody, CustodyEvent, CustodyMove};
+    let dsl = golden_dsl();
+    let event = |seq, h, change, corrects| CustodyEvent {
+        seq,
+        at: at(10, h),
+        change,
+        note: format!("Golden note {seq}."),
+        corrects,
+        recorded_by: dsl.clone(),
+        recorded_at: at(10, h),
+    };
+    golden(
+        "custody",
+        &Custody {
+            id: 4,
+            case_id: 7,
+            case_reference: "C-2026-0007".into(),
+            device: "mobile-phone".into(),
+            description: "Golden case, cracked".into(),
+            owner: "Pupil Golden".into(),
+            owner_person: Some(12),
+            confiscated_by: "Mr Invigilator Golden".into(),
+            confiscated_at: at(9, 9),
+            reason: "Found in the exam room.".into(),
+            held_at: "the school office".into(),
+            events: vec![
+                event(2, 9, CustodyMove::Moved { to: "the head's safe".into() }, None),
+                event(3, 10, CustodyMove::Police { reference: "CR/0042/26".into(), officer: "PC Golden".into() }, None),
+                event(4, 11, CustodyMove::Correction, Some(3)),
+                event(
+                    5,
+                    15,
+                    CustodyMove::Returned {
+                        released_by: "Ms Office Golden".into(),
+                        collected_by: "Mrs Carer Golden".into(),
+                        signature: true,
+                    },
+                    None,
+                ),
+            ],
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 10),
+        },
+    );
+}
+
+/// Issue 13 (P6.1-e, P6.1-f, P6.1-g): a search of a device, its data
+/// erased for a reason, a safeguarding risk found.
+#[test]
+fn device_search_v1() {
+    use casebook::domain::searches::{DataAction, DeviceSearch};
+    golden(
+        "device-search",
+        &DeviceSearch {
+            id: 2,
+            case_id: 7,
+            case_reference: "C-2026-0007".into(),
+            custody: Some(4),
+            device: "Mobile phone (golden case)".into(),
+            authorised_by: "Mrs Head Golden".into(),
+            searched_by: "Mr Deputy Golden".into(),
+            witnessed_by: "Ms Witness Golden".into(),
+            at: at(9, 14),
+            grounds: "Reported filming in the toilets.".into(),
+            looked_for: "Images taken in the toilets.".into(),
+            found: "One image, shared with two pupils.".into(),
+            data: DataAction::Erased,
+            data_reason: "To stop it being shared further, after the police declined it.".into(),
+            safeguarding_risk: true,
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 15),
+        },
+    );
+}
+
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
 
 fn golden_dsl() -> Author {

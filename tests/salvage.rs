@@ -387,5 +387,6 @@ fn records_in_sled_blob_files_are_salvaged_and_a_damaged_blob_costs_only_itself(
         let open = |s: &[u8]| -> CaseFile { codec::decode_any(&crypto::open(s, &[&dsl]).unwrap()).unwrap().0 };
         assert_eq!(open(&r.sealed).concern, open(sealed).concern, "#{} is the concern written under its key", r.id);
     }
-    assert!(carved.report.records.len() + 1 >= references.len(), "one damaged blob costs at most a record or so");
+    let concerns = carved.report.records.iter().filter(|r| r.tree == "cases").count();
+    assert!(concerns + 1 >= references.len(), "one damaged blob costs at most a record or so");
 }

@@ -1784,7 +1784,8 @@ fn a_referral_recorded_from_the_concern_view_clears_its_deadline() {
     press(&mut app, KeyCode::Char('r'));
     app.selected = board_position(&app, |r| r.reference == reference);
     press(&mut app, KeyCode::Enter);
-    let s = screen(&mut app, 120, 40);
+    // The DSL's who-opened-it section (issue 10) says when, by the wall clock.
+    let s = mask_last(screen(&mut app, 120, 40));
     assert!(s.contains("inform the LADO (S-b)") && s.contains("overdue 2 working days"), "{s}");
     // The DSL's audit section holds wall-clock times (S-c).
     insta::assert_snapshot!("concern_deadlines_120x40", mask_last(s.clone()));
@@ -2321,4 +2322,194 @@ fn tab_on_a_short_screen_scrolls_the_selected_concern_into_view() {
     press(&mut app, KeyCode::Tab);
     let s = screen(&mut app, 80, 15);
     assert!(s.lines().any(|l| l.contains("▶ sibling: Milo Ødegård")), "{s}");
+}
+
+/// Issue 13 (P6.1-a, P6.1-b, P6.1-d): a device recorded from the concern
+/// view (D), the register from the board (D): held devices longest held
+/// first with their concern, then those returned or handed over; e
+/// records the selected device returned; Enter opens its concern and Esc
+/// comes back; a device held past the limit is on Today.
+#[test]
+fn the_custody_register_lists_held_devices_longest_first_and_records_a_return() {
+    use casebook::domain::{CustodyMove, NewCustody, NewCustodyEvent};
+    use casebook::tui::app::Screen;
+    let (_f, mut app) = Fixture::new(6);
+    let (exam_id, exam) = plant_concern(&mut app, "device-in-exam", 0, false);
+    let (old_id, old) = plant_concern(&mut app, "abusive-messages", 14, false);
+    let confiscate = |app: &mut App, id, owner: &str, device: &str, days_ago: i64, held_at: &str| {
+        let at = fixed_now() - chrono::Duration::days(days_ago);
+        let new = NewCustody {
+            device: device.into(),
+            description: String::new(),
+            owner: owner.into(),
+            owner_person: None,
+            confiscated_by: "Mr Fictional Teacher".into(),
+            confiscated_at: at,
+            reason: "Fictional reason.".into(),
+            held_at: held_at.into(),
+        };
+        app.session.confiscate(id, new, at).unwrap()
+    };
+    confiscate(&mut app, old_id, "Pupil Fictional Wren", "tablet", 12, "");
+    confiscate(&mut app, old_id, "Pupil Fictional Lark", "smart-watch", 2, "the head's safe");
+    let gone = confiscate(&mut app, old_id, "Pupil Fictional Jay", "mobile-phone", 10, "");
+    let back = NewCustodyEvent {
+        at: fixed_now() - chrono::Duration::days(9),
+        change: CustodyMove::Returned {
+            released_by: "Ms Fictional Office".into(),
+            collected_by: "Mrs Fictional Jay".into(),
+            signature: true,
+        },
+        note: String::new(),
+        corrects: None,
+    };
+    app.session.custody_event(gone.id, back, fixed_now()).unwrap();
+    press(&mut app, KeyCode::Char('r'));
+
+    // The concern view's section, and the confiscation form (D).
+    app.selected = board_position(&app, |r| r.reference == exam);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'D');
+    assert_eq!(form_title(&app), format!("Device confiscated ({exam})"));
+    ctrl(&mut app, 's');
+    assert!(field_error(&app, "owner").contains("name the device's owner"), "{}", field_error(&app, "owner"));
+    assert!(field_error(&app, "reason").contains("P6.1-a"), "{}", field_error(&app, "reason"));
+    focus(&mut app, "owner");
+    type_text(&mut app, "Pupil Fictional Wren");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Phone found in the exam room.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(
+        app.message.as_ref().unwrap().0,
+        "Recorded DV-0004: Mobile phone of Pupil Fictional Wren, held in the school office."
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Devices in custody (1; D records a confiscation; P6.1-b)"), "{s}");
+    assert!(s.contains("DV-0004 Mobile phone of Pupil Fictional Wren: held in the school office"), "{s}");
+    press(&mut app, KeyCode::Esc);
+
+    // The register: held first, longest held first; then the returned one.
+    shift(&mut app, 'D');
+    assert!(matches!(app.screen, Screen::Custody));
+    let order: Vec<String> = app.custody.iter().map(|c| c.label()).collect();
+    assert_eq!(order, vec!["DV-0001", "DV-0002", "DV-0004", "DV-0003"]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains(&old) && s.contains("returned to Mrs Fictional Jay"), "{s}");
+    insta::assert_snapshot!("custody_register_120x40", s);
+    insta::assert_snapshot!("custody_register_80x24", screen(&mut app, 80, 24));
+
+    // Held twelve days (eight school days): on Today, overdue.
+    let items = casebook::tui::today::items(&app);
+    assert!(items.iter().any(|i| i.kind == casebook::domain::today::TodayKind::DeviceHeld(1)), "{items:?}");
+
+    // e: the first (longest held) is returned to a parent who signs.
+    press(&mut app, KeyCode::Char('e'));
+    assert!(form_title(&app).starts_with("DV-0001 Tablet of Pupil Fictional Wren"), "{}", form_title(&app));
+    ctrl(&mut app, 's');
+    assert!(field_error(&app, "collected_by").contains("P6.1-b"), "{}", field_error(&app, "collected_by"));
+    focus(&mut app, "collected_by");
+    type_text(&mut app, "Mr Fictional Wren");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.message.as_ref().unwrap().0, "DV-0001: returned to Mr Fictional Wren on 2026-11-20.");
+    let order: Vec<String> = app.custody.iter().map(|c| c.label()).collect();
+    assert_eq!(order, vec!["DV-0002", "DV-0004", "DV-0003", "DV-0001"], "the returned one moves down");
+    assert!(
+        !casebook::tui::today::items(&app).iter().any(|i| i.kind == casebook::domain::today::TodayKind::DeviceHeld(1))
+    );
+
+    // Enter opens the selected device's concern; Esc comes back.
+    app.custody_list.selected = 1;
+    press(&mut app, KeyCode::Enter);
+    let Screen::Concern(view) = &app.screen else { panic!("the concern opens") };
+    assert_eq!(view.id, exam_id);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Custody));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Board));
+}
+
+/// Issue 13 (P6.1-e, P6.1-f, P6.1-g): S on the concern view records a
+/// search of a device held on it. A deputy the DSL has not authorised is
+/// told at the data field that they cannot record an erasure; the DSL
+/// (authorised) records one, with a safeguarding risk, which makes the
+/// triaged concern urgent.
+#[test]
+fn a_search_is_recorded_from_the_concern_view_and_only_the_authorised_record_an_erasure() {
+    use casebook::domain::{NewCustody, Risk, Urgency};
+    use casebook::store::TriageInput;
+    let (f, mut app) = Fixture::new(6);
+    let (id, reference) = plant_concern(&mut app, "abusive-messages", 1, false);
+    let at = fixed_now() - chrono::Duration::days(1);
+    let new = NewCustody {
+        device: "mobile-phone".into(),
+        description: "blue case".into(),
+        owner: "Pupil Fictional Wren".into(),
+        owner_person: None,
+        confiscated_by: "Mr Fictional Teacher".into(),
+        confiscated_at: at,
+        reason: "Abusive messages in class.".into(),
+        held_at: String::new(),
+    };
+    app.session.confiscate(id, new, at).unwrap();
+    let triage = TriageInput {
+        risk: Risk::Low,
+        urgency: Urgency::Routine,
+        pathway: "behaviour-sanctions".into(),
+        linked_policy: "behaviour".into(),
+        assignee: None,
+        next_review: None,
+        reasoning: "Behaviour policy.".into(),
+    };
+    app.session.triage(id, triage, fixed_now()).unwrap();
+    drop(app);
+
+    // A deputy, not authorised (P6.1-g): refused at the data field.
+    let mut deputy = f.reopen("deputy.txt");
+    deputy.selected = board_position(&deputy, |r| r.reference == reference);
+    press(&mut deputy, KeyCode::Enter);
+    shift(&mut deputy, 'S');
+    assert_eq!(form_title(&deputy), format!("Search of a device ({reference})"));
+    assert_eq!(deputy.form.as_ref().unwrap().form.choice("custody"), "DV-0001", "the device held is offered first");
+    let fill = |app: &mut App| {
+        focus(app, "authorised_by");
+        type_text(app, "Mrs Fictional Head");
+        focus(app, "witnessed_by");
+        type_text(app, "Mr Fictional Witness");
+        focus(app, "grounds");
+        type_text(app, "Abusive messages reported.");
+        focus(app, "looked_for");
+        type_text(app, "The messages.");
+        focus(app, "found");
+        type_text(app, "Messages suggesting grooming.");
+        choose(app, "data", "erased");
+        focus(app, "data_reason");
+        type_text(app, "Police declined; stop it spreading.");
+    };
+    fill(&mut deputy);
+    ctrl(&mut deputy, 's');
+    let err = field_error(&deputy, "data");
+    assert!(err.contains("is not authorised to record that data erased (P6.1-g"), "{err}");
+    insta::assert_snapshot!("search_form_80x24", screen(&mut deputy, 80, 24));
+    drop(deputy);
+
+    // The DSL, authorised: recorded, and the risk makes the concern urgent.
+    let mut app = f.reopen("dsl.txt");
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'S');
+    fill(&mut app);
+    choose(&mut app, "risk", "yes");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(
+        app.message.as_ref().unwrap().0,
+        format!("Recorded SR-0001: a safeguarding risk, so {reference} is now URGENT (P6.1-f).")
+    );
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("Device searches (1; S records one; P6.1-e)"), "{s}");
+    assert!(s.contains("data erased by Ms Aria Pennant: Police declined; stop it spreading."), "{s}");
+    let row = app.board.rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.urgency, Urgency::Urgent);
 }

@@ -5,6 +5,7 @@ pub mod action;
 pub mod calendar;
 pub mod catalogue;
 pub mod concern;
+pub mod custody;
 pub mod dashboard;
 pub mod debrief;
 pub mod figures;
@@ -17,6 +18,7 @@ pub mod person;
 pub mod policy;
 pub mod referral;
 pub mod report;
+pub mod searches;
 pub mod summary;
 pub mod today;
 pub mod when;
@@ -31,6 +33,7 @@ pub use concern::{
     Author, CaseError, CaseFile, ChronologyEntry, Concern, EntryKind, FieldError, NewConcern, ReferenceQuery, Risk,
     Source, Status, Subject, SubjectKind, Triage, Urgency,
 };
+pub use custody::{Custody, CustodyEvent, CustodyId, CustodyMove, NewCustody, NewCustodyEvent, Whereabouts};
 pub use dashboard::{Dashboard, Term};
 pub use debrief::{AwaitingDebrief, ConcernLink, Debrief, DebriefId, Lesson, NewDebrief};
 pub use figures::{CategoryCount, Figures};

@@ -4,15 +4,17 @@
 //! and open ones nobody holds, referral deadlines (S-b, P6-b) and reviews
 //! due today or overdue, by how many working days.
 //!
-//! Devices held too long (P6.1-b) and approvals about to expire (P5-e)
-//! join this list when their registers exist: each is another
-//! [`TodayKind`] with its own due date, sorted with the rest.
+//! Devices held longer than the school's limit (P6.1-b:
+//! [`held_devices`]) join it; approvals about to expire (P5-e) will when
+//! their register exists: each is another [`TodayKind`] with its own due
+//! date, sorted with the rest ([`sort_today`]).
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::calendar::Calendar;
 use super::concern::{Status, Urgency};
+use super::custody::{Custody, CustodyId, custody_label};
 use super::referral::{Deadline, DeadlineKind, Standing};
 use super::summary::CaseSummary;
 
@@ -28,6 +30,8 @@ pub enum TodayKind {
     Unassigned,
     /// A deadline due today or overdue.
     Deadline(DeadlineKind),
+    /// P6.1-b: a device held longer than the school's limit.
+    DeviceHeld(CustodyId),
 }
 
 impl TodayKind {
@@ -38,6 +42,9 @@ impl TodayKind {
             TodayKind::New => "new: triage".into(),
             TodayKind::Unassigned => "assign someone".into(),
             TodayKind::Deadline(k) => k.words(),
+            // The limit is HELD_LIMIT_WORKING_DAYS school days; "overdue"
+            // counts from when it ran out.
+            TodayKind::DeviceHeld(id) => format!("device {} held too long (P6.1-b)", custody_label(id)),
         }
     }
 
@@ -45,6 +52,7 @@ impl TodayKind {
     pub fn short_words(self) -> String {
         match self {
             TodayKind::Deadline(k) => k.short_words(),
+            TodayKind::DeviceHeld(id) => format!("device {} held", custody_label(id)),
             other => other.words(),
         }
     }
@@ -67,7 +75,7 @@ impl TodayItem {
     /// waiting to be triaged or assigned, how long it has waited.
     pub fn when_words(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_), s) => s.words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_), s) => s.words(self.due),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),
@@ -77,7 +85,7 @@ impl TodayItem {
     /// The same in at most 9 characters, for 80 columns.
     pub fn short_when(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_), s) => s.short_words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_), s) => s.short_words(self.due),
             (_, Standing::Overdue(n)) => format!("{n}wd"),
             _ => "today".into(),
         }
@@ -123,11 +131,43 @@ pub fn today_list(
             category: r.category.clone(),
         });
     }
-    out.sort_by(|a, b| {
+    sort_today(&mut out);
+    out
+}
+
+/// Urgent untriaged concerns first, then soonest first.
+pub fn sort_today(items: &mut [TodayItem]) {
+    items.sort_by(|a, b| {
         let urgent = |i: &TodayItem| i.kind != TodayKind::UrgentUntriaged;
         (urgent(a), a.due, &a.reference).cmp(&(urgent(b), b.due, &b.reference))
     });
-    out
+}
+
+/// P6.1-b: every device still held on `today` that has been held more than
+/// [`super::custody::HELD_LIMIT_WORKING_DAYS`] school days, due from the day the limit
+/// ran out. Add them to [`today_list`]'s and [`sort_today`] again.
+pub fn held_devices(
+    devices: &[Custody],
+    rows: &[CaseSummary],
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<TodayItem> {
+    devices
+        .iter()
+        .filter(|c| c.is_held())
+        .filter_map(|c| {
+            let due = c.due_back(calendar);
+            let standing = Standing::of(due, today, calendar);
+            standing.is_due().then(|| TodayItem {
+                case_id: c.case_id,
+                reference: c.case_reference.clone(),
+                kind: TodayKind::DeviceHeld(c.id),
+                due,
+                standing,
+                category: rows.iter().find(|r| r.id == c.case_id).map(|r| r.category.clone()).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -197,5 +237,57 @@ mod tests {
                 (4, TodayKind::Deadline(DeadlineKind::Review), "due today".to_string()),
             ]
         );
+    }
+
+    /// P6.1-b: a device held past the school's limit is on Today, from the
+    /// day the limit runs out, in school days; a returned one is not.
+    #[test]
+    fn devices_held_past_the_limit_are_due() {
+        use crate::domain::concern::Author;
+        use crate::domain::custody::{CustodyMove, NewCustodyEvent};
+        let cal = Calendar::weekends_only();
+        let rows = vec![row(4, Status::InProgress, Urgency::Routine, day(16), Some(2))];
+        let custody = |id, on: NaiveDate| Custody {
+            id,
+            case_id: 4,
+            case_reference: "C-2026-0004".into(),
+            device: "mobile-phone".into(),
+            description: String::new(),
+            owner: "Fictional Pupil".into(),
+            owner_person: None,
+            confiscated_by: "Mr Teacher Teak".into(),
+            confiscated_at: on.and_hms_opt(9, 0, 0).unwrap(),
+            reason: "Filming in class".into(),
+            held_at: "the school office".into(),
+            events: Vec::new(),
+            recorded_by: Author { member: 1, name: "Ms Dee Ess-Ell".into() },
+            recorded_at: on.and_hms_opt(9, 0, 0).unwrap(),
+        };
+        // Monday 16th: the limit runs out Monday 23rd; Tuesday 24th: the 20th's
+        // runs out Friday 27th.
+        let mut back = custody(3, day(16));
+        back.extend(
+            NewCustodyEvent {
+                at: day(17).and_hms_opt(15, 0, 0).unwrap(),
+                change: CustodyMove::Returned {
+                    released_by: "Ms Office Oak".into(),
+                    collected_by: "Mrs Carer Ash".into(),
+                    signature: true,
+                },
+                note: String::new(),
+                corrects: None,
+            },
+            &Author { member: 1, name: "Ms Dee Ess-Ell".into() },
+            day(17).and_hms_opt(15, 0, 0).unwrap(),
+        )
+        .unwrap();
+        let devices = vec![custody(1, day(16)), custody(2, day(20)), back];
+        let items = held_devices(&devices, &rows, &cal, day(24));
+        assert_eq!(items.len(), 1);
+        assert_eq!((items[0].kind, items[0].due), (TodayKind::DeviceHeld(1), day(23)));
+        assert_eq!(items[0].when_words(), "overdue 1 working day");
+        assert_eq!(items[0].kind.words(), "device DV-0001 held too long (P6.1-b)");
+        assert!(items[0].kind.short_words().chars().count() <= 24);
+        assert_eq!(held_devices(&devices, &rows, &cal, day(27)).len(), 2);
     }
 }

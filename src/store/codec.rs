@@ -11,7 +11,8 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::domain::{Action, CaseFile, CaseSummary, Debrief, Figures, Referral, TrackedPolicy};
+use crate::domain::searches::DeviceSearch;
+use crate::domain::{Action, CaseFile, CaseSummary, Custody, Debrief, Figures, Referral, TrackedPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RecordKind {
@@ -35,6 +36,11 @@ pub enum RecordKind {
     TermDates,
     // Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact.
     Referral,
+    // Issue 13 (P6.1-a, P6.1-b, P6.1-d, P6.1-h): a confiscated device and
+    // its chain of custody. Appended after Referral.
+    Custody,
+    // Issue 13 (P6.1-e, P6.1-f, P6.1-g): a search of a device. Appended.
+    DeviceSearch,
     // Issue 13: a file attached to a concern.
     Attachment,
 }
@@ -165,6 +171,18 @@ impl Record for TrackedPolicy {
 /// Issue 13: a referral or contact on a concern (Case class).
 impl Record for Referral {
     const KIND: RecordKind = RecordKind::Referral;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13: a confiscated device and its chain of custody (Case class).
+impl Record for Custody {
+    const KIND: RecordKind = RecordKind::Custody;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13: a search of a device (Case class).
+impl Record for DeviceSearch {
+    const KIND: RecordKind = RecordKind::DeviceSearch;
     const VERSION: u16 = 1;
 }
 

@@ -246,6 +246,10 @@ impl Session {
                     // Issue 13: referrals and the term dates are Case-class too.
                     self.reseal_tree::<Referral>(REFERRALS, *class, &mut done, progress)?;
                     self.reseal_tree::<super::attachments::Attachment>(ATTACHMENTS, *class, &mut done, progress)?;
+                    // Issue 13 (P6.1-b): device custody too.
+                    self.reseal_tree::<crate::domain::Custody>(CUSTODY, *class, &mut done, progress)?;
+                    // Issue 13 (P6.1-e): device searches too.
+                    self.reseal_tree::<crate::domain::searches::DeviceSearch>(SEARCHES, *class, &mut done, progress)?;
                     self.reseal_setting::<codec::TermDates>(
                         &super::calendar::term_dates_place(),
                         *class,

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod client;
 pub mod codec;
 pub mod crypto;
+pub mod custody;
 pub mod identity;
 pub mod membership;
 pub mod oversight;
@@ -22,6 +23,7 @@ pub mod pins;
 pub mod referrals;
 pub mod roster;
 pub mod salvage;
+pub mod searches;
 pub mod verify;
 pub mod wire;
 
@@ -81,16 +83,23 @@ pub(crate) mod trees {
     /// Files attached to a concern (issue 13), keyed by the concern's id
     /// and the file's number on it; sealed to the Case class.
     pub const ATTACHMENTS: &str = "attachments";
+    /// Confiscated devices and their chains of custody (issue 13: P6.1-a,
+    /// P6.1-b, P6.1-d, P6.1-h), by id, each naming its concern; sealed to
+    /// the Case class.
+    pub const CUSTODY: &str = "custody";
+    /// Searches of devices (issue 13: P6.1-e, P6.1-f, P6.1-g), by id, each
+    /// naming its concern; sealed to the Case class.
+    pub const SEARCHES: &str = "searches";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 8] =
-        [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, ATTACHMENTS];
+    pub const CASE_TREES: [&str; 10] =
+        [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, CUSTODY, SEARCHES, ATTACHMENTS];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 21] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -109,6 +118,8 @@ pub(crate) mod trees {
         PEOPLE_INDEX,
         ROLL,
         REFERRALS,
+        CUSTODY,
+        SEARCHES,
         ATTACHMENTS,
     ];
 }
@@ -1974,6 +1985,9 @@ impl Session {
     }
 
     pub fn transition(&mut self, id: u32, to: Status, reason: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+        if to == Status::Closed {
+            self.refuse_close_while_held(id)?; // P6.1-b
+        }
         self.update_case(id, |case, catalogue, me| case.transition(to, reason, me, now, catalogue))
     }
 
@@ -1989,6 +2003,9 @@ impl Session {
         reason: &str,
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
+        if to == Status::Closed {
+            self.refuse_close_while_held(id)?; // P6.1-b
+        }
         self.update_case_if(
             id,
             |case| seen.still(case),
@@ -2018,6 +2035,7 @@ impl Session {
                 action: "decide that a concern needs no debrief (only the DSL can)".into(),
             });
         }
+        self.refuse_close_while_held(id)?; // P6.1-b
         self.update_case_if(
             id,
             |case| seen.map_or(Ok(()), |seen| seen.still(case)),

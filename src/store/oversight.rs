@@ -189,6 +189,13 @@ impl Session {
                     .ok_or_else(|| StoreError::Input(format!("no member #{id}; see `casebook member list`")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // P6.1-b: a debrief closes the concerns awaiting it; none may close
+        // with a device still held, so the debrief waits too.
+        for (link, status) in &links {
+            if *status == Status::AwaitingDebrief {
+                self.refuse_close_while_held(link.case_id)?;
+            }
+        }
         let id = self.store.next_counter("debrief")?;
         let seq = self.store.next_counter(&format!("debrief-ref-{}", new.held_on.year()))?;
         let reference = format!("D-{}-{:04}", new.held_on.year(), seq);

@@ -166,9 +166,15 @@ impl Session {
             .iter()
             .flat_map(|row| referral::deadlines(row, &now, self.catalogue(), &calendar, today))
             .collect();
-        let mut out = Listed::new(crate::domain::today::today_list(&board.rows, &deadlines, &calendar, today));
+        let mut items = crate::domain::today::today_list(&board.rows, &deadlines, &calendar, today);
+        // P6.1-b: devices held longer than the school's limit.
+        let devices = self.custody_register()?;
+        items.extend(crate::domain::today::held_devices(&devices, &board.rows, &calendar, today));
+        crate::domain::today::sort_today(&mut items);
+        let mut out = Listed::new(items);
         out.damaged = board.problems;
         out.damaged.extend(referrals.damaged);
+        out.damaged.extend(devices.damaged);
         Ok(out)
     }
 }

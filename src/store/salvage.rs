@@ -523,6 +523,16 @@ fn identify(plain: &[u8]) -> Option<Opened> {
     if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
         return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
     }
+    // Issue 13 (P6.1-b): a device in custody names its own id; a later
+    // version holds a longer chain.
+    if let Ok((c, _)) = codec::decode_any::<crate::domain::Custody>(plain) {
+        let version = c.events.len() as u64;
+        return Some(Opened { tree: CUSTODY, id: Some(c.id), label: c.label(), version, bound: false });
+    }
+    // Issue 13 (P6.1-e): a search names its own id; it never changes.
+    if let Ok((s, _)) = codec::decode_any::<crate::domain::searches::DeviceSearch>(plain) {
+        return Some(Opened { tree: SEARCHES, id: Some(s.id), label: s.label(), version: 0, bound: false });
+    }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
         let version = (p.reviews.len() + p.triggers.len()) as u64;
         return Some(Opened {
@@ -917,6 +927,12 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == REFERRALS {
                     note_highest("referral".into(), *id);
                 }
+                if other == CUSTODY {
+                    note_highest("custody".into(), *id);
+                }
+                if other == SEARCHES {
+                    note_highest("search".into(), *id);
+                }
                 if other == PEOPLE {
                     note_highest("person".into(), *id);
                 }
@@ -982,13 +998,22 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             });
         }
     }
-    for (tree, counter) in [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (REFERRALS, "referral"), (PEOPLE, "person")] {
+    for (tree, counter) in [
+        (DEBRIEFS, "debrief"),
+        (ACTIONS, "action"),
+        (REFERRALS, "referral"),
+        (PEOPLE, "person"),
+        (CUSTODY, "custody"),
+        (SEARCHES, "search"),
+    ] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
             if !got(tree, id) {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
                     REFERRALS => crate::domain::referral::referral_label(id),
                     PEOPLE => crate::domain::person::person_label(id),
+                    CUSTODY => crate::domain::custody::custody_label(id),
+                    SEARCHES => crate::domain::searches::search_label(id),
                     _ => format!("debrief #{id}"),
                 };
                 report.lost.push(format!("{name}: no intact copy found (or it was never completed)"));
@@ -1012,7 +1037,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE => {
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES => {
                 report.records.iter().filter(|r| r.tree == tree).count()
             }
             CLASS_KEYS => class_keys.len(),
@@ -1143,6 +1168,8 @@ pub fn salvage(
                 ACTIONS => format!("action-{}.age", r.label),
                 REFERRALS => format!("referral-{}.age", r.label),
                 PEOPLE => format!("person-{}.age", r.label),
+                CUSTODY => format!("custody-{}.age", r.label),
+                SEARCHES => format!("search-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

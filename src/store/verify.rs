@@ -111,6 +111,8 @@ struct Seen {
     debriefs: BTreeSet<u32>,
     actions: BTreeSet<u32>,
     referrals: BTreeSet<u32>,
+    custody: BTreeSet<u32>,
+    searches: BTreeSet<u32>,
     people: BTreeSet<u32>,
     members: BTreeSet<u32>,
     /// Records already reported as not age files: the full pass does not
@@ -316,9 +318,15 @@ fn structure_into(
         })?;
     }
 
-    for (tree, what) in
-        [(DEBRIEFS, "debrief"), (ACTIONS, "action"), (POLICIES, "policy"), (REFERRALS, "referral"), (PEOPLE, "person")]
-    {
+    for (tree, what) in [
+        (DEBRIEFS, "debrief"),
+        (ACTIONS, "action"),
+        (POLICIES, "policy"),
+        (REFERRALS, "referral"),
+        (PEOPLE, "person"),
+        (CUSTODY, "custody"),
+        (SEARCHES, "search"),
+    ] {
         if !readable(tree) {
             continue;
         }
@@ -334,6 +342,8 @@ fn structure_into(
                 DEBRIEFS => seen.debriefs.insert(id),
                 ACTIONS => seen.actions.insert(id),
                 REFERRALS => seen.referrals.insert(id),
+                CUSTODY => seen.custody.insert(id),
+                SEARCHES => seen.searches.insert(id),
                 PEOPLE => seen.people.insert(id),
                 _ => true,
             };
@@ -362,6 +372,8 @@ fn structure_into(
             ("debrief", readable(DEBRIEFS).then(|| seen.debriefs.last().copied()).flatten()),
             ("action", readable(ACTIONS).then(|| seen.actions.last().copied()).flatten()),
             ("referral", readable(REFERRALS).then(|| seen.referrals.last().copied()).flatten()),
+            ("custody", readable(CUSTODY).then(|| seen.custody.last().copied()).flatten()),
+            ("search", readable(SEARCHES).then(|| seen.searches.last().copied()).flatten()),
             ("person", readable(PEOPLE).then(|| seen.people.last().copied()).flatten()),
         ];
         for (name, highest) in used {
@@ -413,6 +425,8 @@ fn oversight_name(tree: &str, id: u32) -> String {
         DEBRIEFS => format!("debrief #{id}"),
         ACTIONS => crate::domain::action::action_label(id),
         REFERRALS => crate::domain::referral::referral_label(id),
+        CUSTODY => crate::domain::custody::custody_label(id),
+        SEARCHES => crate::domain::searches::search_label(id),
         PEOPLE => crate::domain::person::person_label(id),
         _ => format!("policy #{id}"),
     }
@@ -567,6 +581,56 @@ impl Session {
                         }
                     }
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13 (P6.1-b): every custody record opens, names itself, and
+        // names a concern that is in the store.
+        if self.can_read(AccessClass::Case) && readable(CUSTODY) {
+            each(backend, CUSTODY, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(CUSTODY, k) {
+                    return;
+                }
+                match self.open_custody(id, v) {
+                    Ok(c) => {
+                        r.opened += 1;
+                        if readable(CASES) && !seen.cases.contains(&c.case_id) {
+                            r.problem(
+                                c.label(),
+                                format!(
+                                    "it belongs to {} (#{}), which is not in the store",
+                                    c.case_reference, c.case_id
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(CUSTODY, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13 (P6.1-e): every search opens, names itself, and names a
+        // concern that is in the store.
+        if self.can_read(AccessClass::Case) && readable(SEARCHES) {
+            each(backend, SEARCHES, |k, v| {
+                let Ok(id) = id_of(k) else { return };
+                if reported(SEARCHES, k) {
+                    return;
+                }
+                match self.open_search(id, v) {
+                    Ok(s) => {
+                        r.opened += 1;
+                        if readable(CASES) && !seen.cases.contains(&s.case_id) {
+                            r.problem(
+                                s.label(),
+                                format!(
+                                    "it belongs to {} (#{}), which is not in the store",
+                                    s.case_reference, s.case_id
+                                ),
+                            );
+                        }
+                    }
+                    Err(e) => r.problems.push(Damaged::from_error(oversight_name(SEARCHES, id), &e)),
                 }
             })?;
         }

@@ -30,6 +30,8 @@ pub struct ConcernView {
     pub seen: Option<Result<super::engine::Seen, String>>,
     /// Opened from the Today screen (issue 13): back goes there.
     pub from_today: bool,
+    /// Opened from the custody register (issue 13, P6.1-b): back goes there.
+    pub from_custody: bool,
 }
 
 /// Issue 12 (P1-a): one person's whole record, from the store's
@@ -161,6 +163,8 @@ pub enum Screen {
     Today,
     Person(Box<PersonScreen>),
     People(Box<PeopleScreen>),
+    /// Issue 13 (P6.1-b): the device custody register.
+    Custody,
 }
 
 pub struct OpenForm {
@@ -320,6 +324,12 @@ pub struct App {
     pub referrals: super::referrals::ReferralData,
     /// The Today screen's selection.
     pub today_list: ListState,
+    /// Issue 13 (P6.1-b): every device in the custody register, held ones
+    /// first (longest held first), and the register screen's selection.
+    pub custody: Vec<crate::domain::Custody>,
+    pub custody_list: ListState,
+    /// Issue 13 (P6.1-e): every search of a device.
+    pub searches: Vec<crate::domain::searches::DeviceSearch>,
 }
 
 impl App {
@@ -366,6 +376,9 @@ impl App {
             seen_change: 0,
             referrals: Default::default(),
             today_list: ListState::default(),
+            custody: Vec::new(),
+            custody_list: ListState::default(),
+            searches: Vec::new(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -477,6 +490,7 @@ impl App {
             (None, Screen::Today) => Context::Today,
             (None, Screen::Person(_)) => Context::Person,
             (None, Screen::People(_)) => Context::People,
+            (None, Screen::Custody) => Context::Custody,
         }
     }
 
@@ -527,6 +541,26 @@ impl App {
                 }
                 self.referrals.all = r.all;
                 self.referrals.calendar = r.calendar;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        match loaded.custody {
+            Some(Ok(c)) => {
+                if let Some(first) = c.damaged.first() {
+                    self.fail(damaged_message(&c.damaged, first));
+                }
+                self.custody = c.items;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        match loaded.searches {
+            Some(Ok(s)) => {
+                if let Some(first) = s.damaged.first() {
+                    self.fail(damaged_message(&s.damaged, first));
+                }
+                self.searches = s.items;
             }
             Some(Err(e)) => self.fail(e),
             None => {}
@@ -1107,6 +1141,24 @@ impl App {
                 self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
                 self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
             }
+            // Issue 13 (P6.1-b): the custody register.
+            Action::GoCustody => {
+                if !self.session.can_read(AccessClass::Case) {
+                    return self.fail("Your key cannot open concerns, so there is no custody register (P9-e).");
+                }
+                self.custody_list = ListState::default();
+                self.screen = Screen::Custody;
+            }
+            Action::Open if matches!(self.screen, Screen::Custody) => {
+                let Some(id) = self.custody.get(self.custody_list.selected).map(|c| c.case_id) else { return };
+                self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
+                self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
+            }
+            Action::CustodyEvent => {
+                let Some(c) = self.custody.get(self.custody_list.selected).cloned() else { return };
+                let form = super::custody::event_form(&c, self.session.catalogue(), self.now());
+                self.open(FormKind::CustodyEvent { custody: c.id }, form);
+            }
             Action::NewDebrief => self.open_debrief_form(),
             Action::NewAction => {
                 let today = self.now().date();
@@ -1207,7 +1259,9 @@ impl App {
             | Action::Status
             | Action::Correct
             | Action::Export
-            | Action::Referral => self.open_case_form(action),
+            | Action::Referral
+            | Action::Confiscate
+            | Action::RecordSearch => self.open_case_form(action),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1361,6 +1415,7 @@ impl App {
                 ps.selected = (ps.selected as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize;
                 ps.suggestion = 0;
             }
+            Screen::Custody => self.custody_list.step(self.custody.len(), list_delta(action, page)),
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1391,7 +1446,8 @@ impl App {
         let from_today = matches!(self.screen, Screen::Today);
         // From a person's view, a concern of theirs (issue 12).
         let from_person = matches!(self.screen, Screen::Person(_)) && then == Action::Open;
-        if !(matches!(self.screen, Screen::Board) || from_today || from_person)
+        let from_custody = matches!(self.screen, Screen::Custody);
+        if !(matches!(self.screen, Screen::Board) || from_today || from_person || from_custody)
             || self.form.is_some()
             || self.search.editing
         {
@@ -1400,7 +1456,14 @@ impl App {
         match result {
             Err(e) => self.fail(e),
             Ok(case) if then == Action::Open => {
-                self.go_to(Screen::Concern(Box::new(ConcernView { id, case, scroll: 0, seen: None, from_today })));
+                self.go_to(Screen::Concern(Box::new(ConcernView {
+                    id,
+                    case,
+                    scroll: 0,
+                    seen: None,
+                    from_today,
+                    from_custody,
+                })));
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
@@ -1655,6 +1718,7 @@ impl App {
             | Screen::Debriefs
             | Screen::Dashboard
             | Screen::Today
+            | Screen::Custody
             | Screen::Person(_)
             | Screen::People(_) => {}
         }
@@ -1681,6 +1745,28 @@ impl App {
                 let entries: Vec<crate::domain::Referral> = self.referrals.of_case(id).cloned().collect();
                 let form = super::referrals::referral_form(&case.concern.reference, &entries, now.date());
                 (FormKind::Referral { id }, form)
+            }
+            Action::Confiscate => {
+                if !case.status.is_open() {
+                    return self.fail(format!(
+                        "{} is closed: reopen it before recording a device on it.",
+                        case.concern.reference
+                    ));
+                }
+                let form = super::custody::confiscate_form(&case.concern.reference, self.session.catalogue(), now);
+                (FormKind::Confiscate { id }, form)
+            }
+            Action::RecordSearch => {
+                if !case.status.is_open() {
+                    return self.fail(format!(
+                        "{} is closed: reopen it before recording a search on it.",
+                        case.concern.reference
+                    ));
+                }
+                let devices: Vec<&crate::domain::Custody> = self.custody.iter().filter(|c| c.case_id == id).collect();
+                let form =
+                    super::searches::search_form(&case.concern.reference, &devices, self.session.catalogue(), now);
+                (FormKind::DeviceSearch { id }, form)
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
@@ -1824,6 +1910,18 @@ impl App {
                 }
                 return;
             }
+            FormKind::Confiscate { id } => {
+                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now)
+                    .map(|new| Write::Confiscate { id, new })
+            }
+            FormKind::CustodyEvent { custody } => {
+                super::custody::read_event(&mut open.form, now).map(|new| Write::CustodyEvent { custody, new })
+            }
+            FormKind::DeviceSearch { id } => {
+                let devices: Vec<&crate::domain::Custody> = self.custody.iter().filter(|c| c.case_id == id).collect();
+                super::searches::read_search(&mut open.form, self.session.me(), &devices, self.session.catalogue(), now)
+                    .map(|new| Write::Search { id, new })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -1854,7 +1952,10 @@ impl App {
             | FormKind::FollowUp { .. }
             | FormKind::Status { .. }
             | FormKind::Correct { .. }
-            | FormKind::Referral { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::Referral { .. }
+            | FormKind::Confiscate { .. }
+            | FormKind::CustodyEvent { .. }
+            | FormKind::DeviceSearch { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

@@ -136,6 +136,21 @@ pub enum Write {
         id: u32,
         new: crate::domain::NewReferral,
     },
+    /// Issue 13 (P6.1-a): a device confiscated on concern `id`.
+    Confiscate {
+        id: u32,
+        new: crate::domain::NewCustody,
+    },
+    /// Issue 13 (P6.1-b, P6.1-d): an event on device `custody`.
+    CustodyEvent {
+        custody: u32,
+        new: crate::domain::NewCustodyEvent,
+    },
+    /// Issue 13 (P6.1-e): a search of a device on concern `id`.
+    Search {
+        id: u32,
+        new: crate::domain::searches::NewSearch,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -221,6 +236,12 @@ pub enum Done {
         label: String,
         corrects: Option<String>,
     },
+    /// Issue 13 (P6.1-b): a device's custody recorded on concern `id`, in
+    /// one line.
+    Custody {
+        id: u32,
+        words: String,
+    },
 }
 
 impl Done {
@@ -233,7 +254,8 @@ impl Done {
             | Done::Moved { id, .. }
             | Done::ClosedWithoutDebrief { id }
             | Done::Corrected { id, .. }
-            | Done::Referred { id, .. } => Some(*id),
+            | Done::Referred { id, .. }
+            | Done::Custody { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -264,6 +286,7 @@ impl Done {
             Done::MemberAdded { name, role } => {
                 format!("Added {name} as {role}; their key opens casebook now.")
             }
+            Done::Custody { words, .. } => words.clone(),
             Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
             Done::Referred { label, corrects: Some(old), .. } => {
                 format!("Recorded {label}; it corrects {old} (both are kept).")
@@ -405,6 +428,10 @@ pub struct Loaded {
     /// Issue 13: every referral, the school's calendar and what could not
     /// be read, read with the board.
     pub referrals: Option<Result<ReferralsLoad, String>>,
+    /// Issue 13 (P6.1-b): the custody register, read with the board.
+    pub custody: Option<Result<crate::store::Listed<Vec<crate::domain::Custody>>, String>>,
+    /// Issue 13 (P6.1-e): every search, read with the board.
+    pub searches: Option<Result<crate::store::Listed<Vec<crate::domain::searches::DeviceSearch>>, String>>,
 }
 
 /// Every referral and the school's calendar (Case class), for deadlines.
@@ -424,11 +451,15 @@ impl Loaded {
         let referrals = self.referrals.as_ref().and_then(|r| r.as_ref().err());
         let person = self.person.as_ref().and_then(|(_, p)| p.as_ref().err());
         let person = person.or(self.people.as_ref().and_then(|p| p.as_ref().err()));
+        let custody = self.custody.as_ref().and_then(|r| r.as_ref().err());
+        let searches = self.searches.as_ref().and_then(|r| r.as_ref().err());
         let oversight = self.oversight.as_ref().and_then(OversightLoad::failure);
         board
             .or(case)
             .or(referrals)
             .or(person)
+            .or(custody)
+            .or(searches)
             .cloned()
             .or(oversight)
             .or_else(|| self.change.is_none().then(|| "the store did not answer".to_string()))
@@ -609,6 +640,8 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
                 .map_err(|e| e.to_string()),
         );
         out.referrals = Some(referrals(session));
+        out.custody = Some(session.custody_register().map_err(|e| e.to_string()));
+        out.searches = Some(session.all_searches().map_err(|e| e.to_string()));
     }
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
@@ -756,6 +789,34 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             Done::Adopted { person: session.adopt_group(&group, person, now)?, subjects, new }
         }
         Write::Merge { keep, other } => Done::Merged { kept: session.merge_people(keep, other, now)?, other },
+        Write::Confiscate { id, new } => {
+            let c = session.confiscate(id, new, now)?;
+            let device = session.catalogue().device_label(&c.device).to_string();
+            let words = format!("Recorded {}: {} of {}, held in {}.", c.label(), device, c.owner, c.held_at);
+            Done::Custody { id, words }
+        }
+        Write::CustodyEvent { custody, new } => {
+            let c = session.custody_event(custody, new, now)?;
+            let words = format!("{}: {}.", c.label(), c.whereabouts().words());
+            Done::Custody { id: c.case_id, words }
+        }
+        Write::Search { id, new } => {
+            let (s, escalation) = session.record_search(id, new, now)?;
+            let words = match escalation {
+                crate::store::searches::Escalation::None => format!("Recorded {}.", s.label()),
+                crate::store::searches::Escalation::MadeUrgent => {
+                    format!(
+                        "Recorded {}: a safeguarding risk, so {} is now URGENT (P6.1-f).",
+                        s.label(),
+                        s.case_reference
+                    )
+                }
+                crate::store::searches::Escalation::Noted => {
+                    format!("Recorded {}: a safeguarding risk, noted in the chronology (P6.1-f).", s.label())
+                }
+            };
+            Done::Custody { id, words }
+        }
         Write::Membership { id, to } => {
             let name = session.member(id).map(|m| m.name.clone()).unwrap_or_else(|| format!("member #{id}"));
             session.begin_change(id, to)?;

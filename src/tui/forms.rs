@@ -48,6 +48,18 @@ pub enum FormKind {
     },
     /// Issue 12: which of a concern's people to open.
     PickPerson,
+    /// Issue 13 (P6.1-a): a device confiscated on concern `id`.
+    Confiscate {
+        id: u32,
+    },
+    /// Issue 13 (P6.1-b, P6.1-d): an event on device `custody`.
+    CustodyEvent {
+        custody: u32,
+    },
+    /// Issue 13 (P6.1-e): a search of a device on concern `id`.
+    DeviceSearch {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

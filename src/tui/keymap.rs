@@ -20,10 +20,12 @@ pub enum Context {
     Person,
     /// Issue 12: everyone on record, and subjects not yet linked (DSL, deputies).
     People,
+    /// Issue 13 (P6.1-b): the device custody register.
+    Custody,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -33,6 +35,7 @@ impl Context {
         Context::Today,
         Context::Person,
         Context::People,
+        Context::Custody,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Context {
             Context::Today => "Today",
             Context::Person => "Person",
             Context::People => "People",
+            Context::Custody => "Device custody",
         }
     }
 }
@@ -106,6 +110,14 @@ pub enum Action {
     LinkSuggested,
     /// Issue 12: two records of one person made one (the DSL only).
     MergePeople,
+    /// Issue 13 (P6.1-b): the device custody register.
+    GoCustody,
+    /// Issue 13 (P6.1-a): record a device confiscated on the concern shown.
+    Confiscate,
+    /// Issue 13 (P6.1-b, P6.1-d): move, return or hand over the device selected.
+    CustodyEvent,
+    /// Issue 13 (P6.1-e): record a search of a device on the concern shown.
+    RecordSearch,
     NextField,
     PrevField,
     Save,
@@ -117,9 +129,9 @@ impl Action {
         match (self, ctx) {
             (Action::Up, Context::Board) => "previous concern",
             (Action::Down, Context::Board) => "next concern",
-            (Action::Up, Context::Actions | Context::Debriefs | Context::Today) => "previous",
-            (Action::Down, Context::Actions | Context::Debriefs | Context::Today) => "next",
-            (Action::Back, Context::Today) => "back to the board",
+            (Action::Up, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "previous",
+            (Action::Down, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "next",
+            (Action::Back, Context::Today | Context::Custody) => "back to the board",
             (Action::Open, Context::People) => "open the person's whole record",
             (Action::Search, Context::People) => "find by name, other name, year group or id",
             (Action::NextField, Context::People) => "unlinked: the next person suggested",
@@ -173,6 +185,10 @@ impl Action {
             (Action::AdoptNew, _) => "unlinked: make the name a new person record",
             (Action::LinkSuggested, _) => "unlinked: link its concerns to the person suggested",
             (Action::MergePeople, _) => "merge: mark one, then M on the one to keep (DSL)",
+            (Action::GoCustody, _) => "devices: the custody register, held longest first",
+            (Action::Confiscate, _) => "record a device confiscated (custody)",
+            (Action::CustodyEvent, _) => "device moved, returned to a parent/carer, or to the police",
+            (Action::RecordSearch, _) => "record a search of a device (who authorised, witnessed, found)",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -197,6 +213,9 @@ impl Action {
             | Action::LinkSuggested
             | Action::MergePeople => Some("P1-a"),
             Action::Correct => Some("S-c"),
+            Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
+            Action::Confiscate => Some("P6.1-a"),
+            Action::RecordSearch => Some("P6.1-e"),
             _ => None,
         }
     }
@@ -243,6 +262,10 @@ impl Action {
             Action::AdoptNew => "adopt",
             Action::LinkSuggested => "link",
             Action::MergePeople => "merge",
+            Action::GoCustody => "devices",
+            Action::Confiscate => "device",
+            Action::CustodyEvent => "record",
+            Action::RecordSearch => "search",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -354,6 +377,8 @@ pub struct KeyConfig {
     pub person: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub people: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub custody: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -365,7 +390,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today, Person, People] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody, Person, People] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -404,6 +429,15 @@ impl Default for KeyMap {
         add(Today, K::Char('q'), Quit, false);
         add(Today, K::Char('r'), Refresh, false);
         add(Today, K::Char('1'), GoBoard, false);
+        add(Board, K::Char('D'), GoCustody, false);
+        add(Custody, K::Char('e'), CustodyEvent, true);
+        add(Custody, K::Enter, Open, true);
+        add(Custody, K::Esc, Back, true);
+        add(Custody, K::Char('q'), Quit, false);
+        add(Custody, K::Char('r'), Refresh, false);
+        add(Custody, K::Char('1'), GoBoard, false);
+        add(Concern, K::Char('D'), Confiscate, false);
+        add(Concern, K::Char('S'), RecordSearch, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -469,6 +503,7 @@ impl KeyMap {
             (Context::Today, &config.today),
             (Context::Person, &config.person),
             (Context::People, &config.people),
+            (Context::Custody, &config.custody),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

@@ -2,6 +2,7 @@
 //! and drawing that tests drive on ratatui's TestBackend.
 
 pub mod app;
+pub mod custody;
 pub mod engine;
 pub mod form;
 pub mod forms;
@@ -9,6 +10,7 @@ pub mod hangup;
 pub mod keymap;
 pub mod oversight;
 pub mod referrals;
+pub mod searches;
 pub mod theme;
 pub mod today;
 pub mod ui;

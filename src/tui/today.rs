@@ -14,12 +14,17 @@ use super::app::App;
 use super::keymap::{Action, Context};
 use crate::domain::Standing;
 use crate::domain::summary::{cut, subject_fit};
-use crate::domain::today::{TodayItem, TodayKind, today_list};
+use crate::domain::today::{TodayItem, TodayKind, held_devices, sort_today, today_list};
 
 /// Today's list from what the app holds: the board and each concern's
 /// deadlines (worked out when they were loaded).
 pub fn items(app: &App) -> Vec<TodayItem> {
-    today_list(&app.board.rows, &app.referrals.every_deadline(), &app.referrals.calendar, app.now().date())
+    let today = app.now().date();
+    let mut items = today_list(&app.board.rows, &app.referrals.every_deadline(), &app.referrals.calendar, today);
+    // P6.1-b: devices held longer than the school's limit.
+    items.extend(held_devices(&app.custody, &app.board.rows, &app.referrals.calendar, today));
+    sort_today(&mut items);
+    items
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {

@@ -70,6 +70,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Today => super::today::draw(frame, app, body),
             Screen::Person(_) => draw_person(frame, app, body),
             Screen::People(ps) => draw_people(frame, app, ps, body),
+            Screen::Custody => super::custody::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -576,6 +577,23 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         view.id,
         case.status.is_open(),
         &app.keys.key_for(Context::Concern, Action::Referral),
+        &t,
+    ));
+    // Issue 13 (P6.1-b): devices confiscated, and each one's chain.
+    lines.push(Line::raw(""));
+    lines.extend(super::custody::concern_lines(
+        &app.custody,
+        view.id,
+        app.session.catalogue(),
+        &app.keys.key_for(Context::Concern, Action::Confiscate),
+        &t,
+    ));
+    // Issue 13 (P6.1-e): searches of devices.
+    lines.push(Line::raw(""));
+    lines.extend(super::searches::concern_lines(
+        &app.searches,
+        view.id,
+        &app.keys.key_for(Context::Concern, Action::RecordSearch),
         &t,
     ));
     lines.push(Line::raw(""));
@@ -1320,6 +1338,10 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             ],
         )),
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
+        FormKind::Confiscate { .. } | FormKind::CustodyEvent { .. } => {
+            Some(("Device custody".into(), super::custody::form_guidance(t)))
+        }
+        FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }

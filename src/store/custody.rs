@@ -1,0 +1,217 @@
+//! Device custody (issue 13: P6.1-a, P6.1-b, P6.1-d, P6.1-h) in its own
+//! tree, one sealed record per confiscated device, keyed by id and naming
+//! its concern. Sealed to the Case class like concerns (the DSL and
+//! deputies), bound to its place (issue 10). A later event extends the
+//! chain by compare-and-swap on the record read: the chain only grows, and
+//! two people recording at once both land (the second is applied again to
+//! the newer record).
+//!
+//! A concern's devices are found by opening every custody record: a school
+//! confiscates tens a term, so one pass is cheap, and no clear index says
+//! which concern has a device.
+
+use chrono::NaiveDateTime;
+
+use super::trees::CUSTODY;
+use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key};
+use crate::domain::custody::{self, DEFAULT_HELD_AT, custody_label};
+use crate::domain::{AccessClass, Custody, CustodyId, NewCustody, NewCustodyEvent, Role};
+
+/// Where a custody record is kept.
+pub(crate) fn custody_place(id: CustodyId) -> Place {
+    Place::new(CUSTODY, be(id), 0)
+}
+
+/// How many times an event is applied again to a record someone else
+/// extended meanwhile.
+const ATTEMPTS: usize = 5;
+
+impl Session {
+    fn require_case_member(&self, action: &str) -> Result<(), StoreError> {
+        match self.my_role {
+            Role::Dsl | Role::Deputy => {}
+            role => return Err(StoreError::Forbidden { role, action: action.into() }),
+        }
+        self.require(AccessClass::Case, action)?;
+        Ok(())
+    }
+
+    /// P6.1-a: records a device confiscated on concern `case_id` (DSL or
+    /// deputy). The owner is a person on record (`owner_person`; their
+    /// name is taken from it) or a typed name.
+    pub fn confiscate(&mut self, case_id: u32, new: NewCustody, now: NaiveDateTime) -> Result<Custody, StoreError> {
+        self.require_case_member("record device custody")?;
+        let errors = new.validate(self.catalogue().device(&new.device).is_some(), now);
+        if !errors.is_empty() {
+            return Err(StoreError::Input(format!(
+                "the confiscation is not complete: {}; nothing was saved",
+                errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            )));
+        }
+        let case = self.case(case_id)?;
+        if !case.status.is_open() {
+            return Err(StoreError::Input(format!(
+                "{} is closed: reopen it before recording a device on it; nothing was saved",
+                case.concern.reference
+            )));
+        }
+        let owner = match new.owner_person {
+            Some(p) => self.current_person(p)?.name,
+            None => new.owner.trim().to_string(),
+        };
+        let owner_person = match new.owner_person {
+            Some(p) => Some(self.current_person(p)?.id),
+            None => None,
+        };
+        let id = self.store.next_counter("custody")?;
+        let by = if new.confiscated_by.trim().is_empty() {
+            self.me().name.clone()
+        } else {
+            new.confiscated_by.trim().to_string()
+        };
+        let held_at =
+            if new.held_at.trim().is_empty() { DEFAULT_HELD_AT.to_string() } else { new.held_at.trim().into() };
+        let record = Custody {
+            id,
+            case_id,
+            case_reference: case.concern.reference.clone(),
+            device: new.device,
+            description: new.description.trim().to_string(),
+            owner,
+            owner_person,
+            confiscated_by: by,
+            confiscated_at: new.confiscated_at,
+            reason: new.reason.trim().to_string(),
+            held_at,
+            events: Vec::new(),
+            recorded_by: self.author(),
+            recorded_at: now,
+        };
+        let sealed = self.seal(AccessClass::Case, &custody_place(id), &record)?;
+        let batch = Batch::new().check(CUSTODY, be(id), None::<Vec<u8>>).put(CUSTODY, be(id), sealed);
+        match self.store.backend.apply(batch) {
+            Ok(_) => {}
+            // The counter only moves forward: an id in use means it was
+            // set back outside casebook (issue 10).
+            Err(StoreError::Stale { .. }) => {
+                return Err(StoreError::Tampered(format!(
+                    "the store's numbering is behind its records: {} is already in use, so the device was not recorded",
+                    custody_label(id)
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+        self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(case_id));
+        Ok(record)
+    }
+
+    /// P6.1-b, P6.1-d: appends an event to device `id`'s chain (moved,
+    /// returned to a parent/carer, handed to the police, or a correction).
+    /// Nothing before it changes.
+    pub fn custody_event(
+        &mut self,
+        id: CustodyId,
+        new: NewCustodyEvent,
+        now: NaiveDateTime,
+    ) -> Result<Custody, StoreError> {
+        self.require_case_member("record device custody")?;
+        let mut new = new;
+        if let crate::domain::CustodyMove::Returned { released_by, .. } = &mut new.change
+            && released_by.trim().is_empty()
+        {
+            *released_by = self.me().name.clone();
+        }
+        for _ in 0..ATTEMPTS {
+            let old = self
+                .store
+                .backend
+                .get(CUSTODY, &be(id))?
+                .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
+            let mut record = self.open_custody(id, &old)?;
+            record.extend(new.clone(), &self.author(), now).map_err(StoreError::Input)?;
+            let sealed = self.seal(AccessClass::Case, &custody_place(id), &record)?;
+            let batch = Batch::new().check(CUSTODY, be(id), Some(old)).put(CUSTODY, be(id), sealed);
+            match self.store.backend.apply(batch) {
+                Ok(_) => {
+                    self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(record.case_id));
+                    return Ok(record);
+                }
+                Err(StoreError::Stale { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(custody_label(id)))
+    }
+
+    /// One device's record.
+    pub fn custody(&self, id: CustodyId) -> Result<Custody, StoreError> {
+        self.require(AccessClass::Case, "read device custody")?;
+        let sealed = self
+            .store
+            .backend
+            .get(CUSTODY, &be(id))?
+            .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
+        self.open_custody(id, &sealed)
+    }
+
+    /// The register (P6.1-b): every device that opens, held ones first and
+    /// longest held first, then the rest; one that does not open is named
+    /// and skipped (issue 11).
+    pub fn custody_register(&self) -> Result<Listed<Vec<Custody>>, StoreError> {
+        self.require(AccessClass::Case, "read device custody")?;
+        let mut out = Listed::new(Vec::new());
+        for (k, v) in self.store.backend.scan(CUSTODY)? {
+            let Ok(id) = id_of(&k) else {
+                out.damaged.push(Damaged::new(malformed_key("custody record", &k), "it names no device"));
+                continue;
+            };
+            match self.open_custody(id, &v) {
+                Ok(c) => out.items.push(c),
+                Err(e) => out.damaged.push(Damaged::from_error(custody_label(id), &e)),
+            }
+        }
+        custody::register_order(&mut out.items);
+        Ok(out)
+    }
+
+    /// One concern's devices, in register order.
+    pub fn custody_of(&self, case_id: u32) -> Result<Listed<Vec<Custody>>, StoreError> {
+        let mut all = self.custody_register()?;
+        all.items.retain(|c| c.case_id == case_id);
+        Ok(all)
+    }
+
+    pub(crate) fn open_custody(&self, id: CustodyId, sealed: &[u8]) -> Result<Custody, StoreError> {
+        let c: Custody = self
+            .open_record(AccessClass::Case, &custody_place(id), sealed)
+            .map_err(|e| super::relabel(e, &custody_label(id)))?;
+        if c.id != id {
+            return Err(corrupt(custody_label(id), format!("it holds {}", c.label())));
+        }
+        Ok(c)
+    }
+
+    /// P6.1-b: a concern cannot close while one of its devices is held.
+    /// Called where a status becomes closed; the refusal names the device.
+    pub(crate) fn refuse_close_while_held(&self, case_id: u32) -> Result<(), StoreError> {
+        if self.class_key(AccessClass::Case).is_none() {
+            return Ok(());
+        }
+        let devices = self.custody_of(case_id)?;
+        // A custody record that does not open may be this concern's, held:
+        // the concern does not close until it is put right (issue 11: it is
+        // named; PRODUCT.md 7b: damaging it must not be a way to close).
+        if !devices.damaged.is_empty() {
+            let named: Vec<String> = devices.damaged.iter().map(ToString::to_string).collect();
+            return Err(StoreError::Input(format!(
+                "a device custody record could not be read ({}), so casebook cannot tell whether this concern still                  holds a device (P6.1-b); run `casebook verify` and restore it from a backup; nothing was changed",
+                named.join("; ")
+            )));
+        }
+        let reference = devices.items.first().map(|c| c.case_reference.clone()).unwrap_or_default();
+        match custody::closure_refusal(&reference, &devices.items, |d| self.catalogue().device_label(d).to_string()) {
+            Some(refusal) => Err(StoreError::Input(format!("{refusal}; nothing was changed"))),
+            None => Ok(()),
+        }
+    }
+}

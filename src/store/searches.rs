@@ -1,0 +1,214 @@
+//! Device searches (issue 13: P6.1-e, P6.1-f, P6.1-g) in their own tree,
+//! one sealed record per search, keyed by id and naming its concern;
+//! sealed to the Case class and bound to its place, like referrals. Who may
+//! record an examination or erasure of data is checked here, against the
+//! member flag the DSL sets (`authorised_to_erase`, in the DSL's signed
+//! member list); and the DSL's grant or withdrawal of it.
+
+use chrono::NaiveDateTime;
+
+use super::trees::SEARCHES;
+use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key};
+use crate::domain::searches::{DeviceSearch, NewSearch, may_record, search_label};
+use crate::domain::{AccessClass, EntryKind, MemberId, Role, Status, Urgency};
+
+pub(crate) fn search_place(id: u32) -> Place {
+    Place::new(SEARCHES, be(id), 0)
+}
+
+/// What recording a search did to its concern (P6.1-f).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Escalation {
+    /// No safeguarding risk was recorded.
+    None,
+    /// A new triage decision made the concern urgent.
+    MadeUrgent,
+    /// The concern was urgent already, or not yet triaged: a chronology
+    /// entry says what the search revealed.
+    Noted,
+}
+
+impl Session {
+    /// Records a search on concern `case_id` (DSL or deputy). P6.1-g: only
+    /// a member the DSL has marked as authorised records that data was
+    /// examined or erased. P6.1-f: a search that revealed a safeguarding
+    /// risk makes a triaged concern urgent (a new triage decision, which
+    /// puts it first among open concerns on the board) or, for one not yet
+    /// triaged, says so in its chronology for the triage.
+    pub fn record_search(
+        &mut self,
+        case_id: u32,
+        new: NewSearch,
+        now: NaiveDateTime,
+    ) -> Result<(DeviceSearch, Escalation), StoreError> {
+        match self.my_role {
+            Role::Dsl | Role::Deputy => {}
+            role => return Err(StoreError::Forbidden { role, action: "record searches".into() }),
+        }
+        self.require(AccessClass::Case, "record searches")?;
+        may_record(new.data, &self.me().name, self.me().authorised_to_erase).map_err(StoreError::Input)?;
+        let errors = new.validate(now);
+        if !errors.is_empty() {
+            return Err(StoreError::Input(format!(
+                "the search is not complete: {}; nothing was saved",
+                errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            )));
+        }
+        let case = self.case(case_id)?;
+        if !case.status.is_open() {
+            return Err(StoreError::Input(format!(
+                "{} is closed: reopen it before recording a search on it; nothing was saved",
+                case.concern.reference
+            )));
+        }
+        if let Some(c) = new.custody {
+            let device = self.custody(c)?;
+            if device.case_id != case_id {
+                return Err(StoreError::Input(format!(
+                    "{} belongs to {}, not {}; nothing was saved",
+                    device.label(),
+                    device.case_reference,
+                    case.concern.reference
+                )));
+            }
+        }
+        let id = self.store.next_counter("search")?;
+        let searched_by =
+            if new.searched_by.trim().is_empty() { self.me().name.clone() } else { new.searched_by.trim().into() };
+        let record = DeviceSearch {
+            id,
+            case_id,
+            case_reference: case.concern.reference.clone(),
+            custody: new.custody,
+            device: new.device.trim().to_string(),
+            authorised_by: new.authorised_by.trim().to_string(),
+            searched_by,
+            witnessed_by: new.witnessed_by.trim().to_string(),
+            at: new.at,
+            grounds: new.grounds.trim().to_string(),
+            looked_for: new.looked_for.trim().to_string(),
+            found: new.found.trim().to_string(),
+            data: new.data,
+            data_reason: new.data_reason.trim().to_string(),
+            safeguarding_risk: new.safeguarding_risk,
+            recorded_by: self.author(),
+            recorded_at: now,
+        };
+        let sealed = self.seal(AccessClass::Case, &search_place(id), &record)?;
+        let batch = Batch::new().check(SEARCHES, be(id), None::<Vec<u8>>).put(SEARCHES, be(id), sealed);
+        match self.store.backend.apply(batch) {
+            Ok(_) => {}
+            Err(StoreError::Stale { .. }) => {
+                return Err(StoreError::Tampered(format!(
+                    "the store's numbering is behind its records: {} is already in use, so the search was not recorded",
+                    search_label(id)
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+        self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(case_id));
+        if !record.safeguarding_risk {
+            return Ok((record, Escalation::None));
+        }
+        // P6.1-f: the search is on disk first; the escalation follows, and
+        // a failure says the search is kept.
+        let label = record.label();
+        let escalation = self
+            .update_case(case_id, |case, catalogue, me| {
+                let why = format!(
+                    "{label} revealed a safeguarding risk (P6.1-f): urgent; the DSL is involved without delay."
+                );
+                match case.current_triage() {
+                    Some(t) if t.urgency != Urgency::Urgent && case.status != Status::Closed => {
+                        let mut t = t.clone();
+                        t.urgency = Urgency::Urgent;
+                        t.reasoning = why;
+                        t.decided_by = me.clone();
+                        t.decided_at = now;
+                        t.next_review = t.next_review.filter(|d| *d >= now.date());
+                        case.record_triage(t, catalogue)?;
+                        Ok(Escalation::MadeUrgent)
+                    }
+                    _ => {
+                        let text =
+                            if case.current_triage().is_none() { format!("{why} Triage it as urgent.") } else { why };
+                        case.add_entry(EntryKind::Note, now, &text, me, now)?;
+                        Ok(Escalation::Noted)
+                    }
+                }
+            })
+            .map_err(|e| {
+                StoreError::Input(format!(
+                    "{label} was recorded, but {} could not be marked urgent: {e}",
+                    record.case_reference
+                ))
+            })?;
+        Ok((record, escalation))
+    }
+
+    /// Every search that opens; one that does not is named and skipped.
+    pub fn all_searches(&self) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
+        self.require(AccessClass::Case, "read searches")?;
+        let mut out = Listed::new(Vec::new());
+        for (k, v) in self.store.backend.scan(SEARCHES)? {
+            let Ok(id) = id_of(&k) else {
+                out.damaged.push(Damaged::new(malformed_key("search", &k), "it names no search"));
+                continue;
+            };
+            match self.open_search(id, &v) {
+                Ok(s) => out.items.push(s),
+                Err(e) => out.damaged.push(Damaged::from_error(search_label(id), &e)),
+            }
+        }
+        out.items.sort_by_key(|s| (s.at, s.id));
+        Ok(out)
+    }
+
+    /// One concern's searches, oldest first.
+    pub fn searches(&self, case_id: u32) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
+        let mut all = self.all_searches()?;
+        all.items.retain(|s| s.case_id == case_id);
+        Ok(all)
+    }
+
+    pub(crate) fn open_search(&self, id: u32, sealed: &[u8]) -> Result<DeviceSearch, StoreError> {
+        let s: DeviceSearch = self
+            .open_record(AccessClass::Case, &search_place(id), sealed)
+            .map_err(|e| super::relabel(e, &search_label(id)))?;
+        if s.id != id {
+            return Err(corrupt(search_label(id), format!("it holds {}", s.label())));
+        }
+        Ok(s)
+    }
+
+    /// P6.1-g: the DSL marks a member as authorised to examine or erase
+    /// data (the headteacher and named staff), or withdraws it. Kept in the
+    /// DSL's signed member list, so no one else can grant it.
+    pub fn authorise_member(&mut self, id: MemberId, authorised: bool) -> Result<String, StoreError> {
+        if self.my_role != Role::Dsl {
+            return Err(StoreError::Forbidden {
+                role: self.my_role,
+                action: "authorise members to examine or erase data (only the DSL can)".into(),
+            });
+        }
+        let Some(member) = self.members.iter().find(|m| m.id == id).cloned() else {
+            return Err(StoreError::Input(format!("no member #{id}; see `casebook member list`")));
+        };
+        if member.authorised_to_erase == authorised {
+            return Ok(member.name);
+        }
+        let (batch, roster) = self.next_roster(Batch::new(), |r| {
+            for e in r.members.iter_mut().filter(|e| e.id == id) {
+                e.authorised_to_erase = authorised;
+            }
+        })?;
+        self.store.backend.apply(batch)?;
+        self.roster = Some(roster);
+        for m in self.members.iter_mut().filter(|m| m.id == id) {
+            m.authorised_to_erase = authorised;
+        }
+        self.trust = super::Trust::of(&self.store.backend, self.me, self.my_role, &self.members, self.roster.as_ref());
+        self.store.backend.note_access(self.me, super::audit::Access::Membership(id));
+        Ok(member.name)
+    }
+}
