@@ -1027,6 +1027,7 @@ pub fn populate_people(session: &mut Session, roll: usize, now: NaiveDateTime, s
             detail,
             school_id: format!("Z{:012}", 800_000_000_000u64 + n as u64),
             contacts: vec![MisContact {
+                id: String::new(),
                 name: format!("{} {surname}", FIRST.choose(rng).expect("non-empty")),
                 relationship: ["Mother", "Father", "Carer", "Grandparent"].choose(rng).expect("non-empty").to_string(),
             }],

@@ -541,3 +541,50 @@ fn a_childs_whole_file_is_exported_for_their_next_school_as_one_age_file() {
     assert!(!std::fs::read(&out).unwrap().windows(5).any(|w| w == b"Ivy L"), "the file is ciphertext");
     fails(env.casebook(&school.leadership).args(["people", "export", "P-0005", "--out"]).arg(env.path("no.age")));
 }
+
+/// Found in review (issue 12): the roll holds pupils of this school only,
+/// with their year group, never a child a concern merely names nor what was
+/// typed about them; two "Mrs Khan, Mother" of two families are two people
+/// (no sibling is guessed from a name); a staff code equal to a pupil's
+/// admission number updates nobody else; a concern a child only witnessed is
+/// not copied into their exported file.
+#[test]
+fn the_roll_family_links_ids_and_exports_guess_nothing() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args(concern_args("child:Kai Mercer:baby brother at home, CP plan", "x")));
+    let roll = ok(env.casebook(&school.reporter).args(concern_args("child:Kai Mercer", "y")));
+    assert!(!roll.contains("CP plan") && !roll.contains(" is P-"), "not a pupil, not on the roll: {roll}");
+
+    let pupils = env.path("pupils.csv");
+    std::fs::write(
+        &pupils,
+        "Admission Number,Forename,Surname,Year,Contact 1 Name,Contact 1 Relationship\n\
+         1001,Aisha,Khan,5,Mrs Khan,Mother\n\
+         1003,Omar,Khan,2,Mrs Khan,Mother\n",
+    )
+    .unwrap();
+    ok(env.casebook(&school.dsl).args(["people", "import", "--pupils"]).arg(&pupils));
+    let aisha = ok(env.casebook(&school.dsl).args(["people", "show", "1001"]));
+    assert!(!aisha.contains("sibling"), "no sibling guessed from a contact's name: {aisha}");
+    let khans = ok(env.casebook(&school.dsl).args(["people", "list", "mrs", "khan"]));
+    assert_eq!(khans.lines().count(), 3, "two parents, one each: {khans}");
+
+    let staff = env.path("staff.csv");
+    std::fs::write(&staff, "Staff ID,Forename,Surname,Role\n1003,Ada,Wren,Class teacher\n").unwrap();
+    let out = ok(env.casebook(&school.dsl).args(["people", "import"]).arg(&staff));
+    assert!(out.contains("1 added, 0 updated"), "{out}");
+    assert!(ok(env.casebook(&school.dsl).args(["people", "list", "omar"])).contains("Omar Khan"));
+
+    // Omar witnessed a concern about Aisha: his file names it, copies none of it.
+    let about_aisha = add_concern(&env, &school.dsl, "child:Aisha Khan", "PLANTED-AISHA-DETAIL");
+    ok(env.casebook(&school.dsl).args(["people", "subject", &about_aisha, "1", "Aisha Khan"]));
+    let args = concern_args("witness=P-0004", "Omar saw it.");
+    let witnessed = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
+    let out = env.path("omar.age");
+    ok(env.casebook(&school.dsl).args(["people", "export", "Omar Khan", "--out"]).arg(&out));
+    let text = age_tool("age").args(["-d", "-i"]).arg(&school.dsl).arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(&witnessed) && text.contains("its file is not included"), "{text}");
+    assert!(!text.contains("Omar saw it."), "{text}");
+}

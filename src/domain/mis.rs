@@ -32,6 +32,9 @@ pub struct MisRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MisContact {
+    /// The MIS's own id for the contact, where the export has one: the only
+    /// proof that two pupils share a parent/carer.
+    pub id: String,
     pub name: String,
     /// "Mother", "Foster carer"…
     pub relationship: String,
@@ -117,8 +120,9 @@ struct Columns {
     dob: Option<usize>,
     year: Option<usize>,
     role: Option<usize>,
-    /// (name column or (forename, surname) columns, relationship column)
-    contacts: Vec<(ContactName, Option<usize>)>,
+    /// (name column or (forename, surname) columns, relationship column,
+    /// id column)
+    contacts: Vec<(ContactName, Option<usize>, Option<usize>)>,
 }
 
 enum ContactName {
@@ -150,7 +154,11 @@ impl Columns {
                 (f.is_some() || s.is_some()).then_some(ContactName::Parts(f, s))
             });
             if let Some(name) = name {
-                contacts.push((name, c(&["relationship", "relation", "relationshiptopupil"])));
+                contacts.push((
+                    name,
+                    c(&["relationship", "relation", "relationshiptopupil"]),
+                    c(&["id", "misid", "personid", "contactid", "reference"]),
+                ));
             }
         }
         let cols = Columns {
@@ -192,19 +200,21 @@ pub fn read(text: &str, kind: Option<SubjectKind>) -> Result<MisFile, String> {
     let cols = Columns::find(&headers, kind).map_err(|e| format!("line 1: {e}"))?;
     let mut file = MisFile::default();
     let mut seen: std::collections::HashMap<String, (MisRow, usize)> = std::collections::HashMap::new();
+    let mut lines = LineCounter::default();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
+                let line = e.position().map_or(0, |p| lines.at(text, p.byte()));
                 file.bad.push(BadRow { line, reason: format!("cannot be read as CSV ({e})") });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+        // Empty rows (spreadsheets write thousands) cost nothing.
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        let line = record.position().map_or(0, |p| lines.at(text, p.byte()));
         if record.len() != headers.len() {
             file.bad.push(BadRow {
                 line,
@@ -243,12 +253,46 @@ pub fn read(text: &str, kind: Option<SubjectKind>) -> Result<MisFile, String> {
     Ok(file)
 }
 
-/// The file's line at a byte offset, counted from 1. csv's own line count
-/// is one short after a CRLF header, which Windows MIS exports have.
-fn line_at(text: &str, byte: u64) -> usize {
-    // The offset csv gives after a CRLF is that of the '\n': count it in.
-    let end = (byte as usize + 1).min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+/// The file's line at a byte offset, counted from 1, counting on from the
+/// last offset asked about (counting from the start each time made a file
+/// of 200,000 rows take minutes; found in review). csv's own line count is
+/// one short after a CRLF header, which Windows MIS exports have.
+#[derive(Default)]
+struct LineCounter {
+    /// Bytes counted so far, and the newlines among them.
+    counted: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    fn at(&mut self, text: &str, byte: u64) -> usize {
+        // The offset csv gives after a CRLF is that of the '\n': count it in.
+        let end = (byte as usize + 1).min(text.len());
+        if end < self.counted {
+            *self = LineCounter::default();
+        }
+        self.newlines += text.as_bytes()[self.counted..end].iter().filter(|&&b| b == b'\n').count();
+        self.counted = end;
+        self.newlines + 1
+    }
+}
+
+/// A field the import keeps must be one line of text: a line break inside
+/// one is an unclosed quote swallowing the rows after it, and a control
+/// character acts on the terminal that shows it (found in review).
+fn one_line(field: &str, value: &str) -> Result<(), String> {
+    if value.contains(['\n', '\r']) {
+        return Err(format!(
+            "the {field} runs over a line break (an unclosed quote?), so the rows after it may be inside it"
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("the {field} holds control characters"));
+    }
+    match limits::over_chars(value, NAME_CHARS) {
+        Some(m) => Err(format!("the {field}: {m}")),
+        None => Ok(()),
+    }
 }
 
 fn row(cols: &Columns, line: usize, get: &dyn Fn(Option<usize>) -> String) -> Result<MisRow, String> {
@@ -267,9 +311,8 @@ fn row(cols: &Columns, line: usize, get: &dyn Fn(Option<usize>) -> String) -> Re
     if let Some(m) = limits::over_chars(&name, NAME_CHARS) {
         return Err(format!("the name: {m}"));
     }
-    if name.chars().any(char::is_control) {
-        return Err("the name holds control characters".into());
-    }
+    one_line("name", &name)
+        .map_err(|e| if e.contains("control") { "the name holds control characters".into() } else { e })?;
     let dob_text = get(cols.dob);
     let date_of_birth =
         if dob_text.is_empty() {
@@ -291,23 +334,25 @@ fn row(cols: &Columns, line: usize, get: &dyn Fn(Option<usize>) -> String) -> Re
             "the UPN {school_id:?} is not 13 characters (a letter, then 12 digits or 11 and a letter)"
         ));
     }
-    for (field, text) in [("year group/role", &detail), ("id", &school_id)] {
-        if let Some(m) = limits::over_chars(text, NAME_CHARS) {
-            return Err(format!("the {field}: {m}"));
-        }
+    for (field, text) in [("year group/role", &detail), ("id", &school_id), ("legal name", &legal)] {
+        one_line(field, text)?;
     }
-    let contacts = cols
-        .contacts
-        .iter()
-        .filter_map(|(n, rel)| {
-            let name = match n {
-                ContactName::Whole(i) => get(Some(*i)),
-                ContactName::Parts(f, s) => joined(&get(*f), &get(*s)),
-            };
-            (!name.is_empty()).then(|| MisContact { name, relationship: get(*rel) })
-        })
-        .filter(|c| limits::over_chars(&c.name, NAME_CHARS).is_none() && !c.name.chars().any(char::is_control))
-        .collect();
+    let mut contacts = Vec::new();
+    for (n, rel, cid) in &cols.contacts {
+        let name = match n {
+            ContactName::Whole(i) => get(Some(*i)),
+            ContactName::Parts(f, s) => joined(&get(*f), &get(*s)),
+        };
+        if name.is_empty() {
+            continue;
+        }
+        let relationship = get(*rel);
+        let id = get(*cid);
+        one_line("contact's name", &name)?;
+        one_line("contact's relationship", &relationship)?;
+        one_line("contact's id", &id)?;
+        contacts.push(MisContact { id, name, relationship });
+    }
     Ok(MisRow {
         line,
         kind: cols.kind,
@@ -352,7 +397,10 @@ mod tests {
         assert_eq!(f.rows[0].kind, SubjectKind::Child);
         assert_eq!(f.rows[0].detail, "Year 5");
         assert_eq!(f.rows[0].date_of_birth, NaiveDate::from_ymd_opt(2016, 9, 1));
-        assert_eq!(f.rows[0].contacts, vec![MisContact { name: "Hal Ødegård".into(), relationship: "Father".into() }]);
+        assert_eq!(
+            f.rows[0].contacts,
+            vec![MisContact { id: String::new(), name: "Hal Ødegård".into(), relationship: "Father".into() }]
+        );
         assert_eq!(f.rows[1].legal_name.as_deref(), Some("Millicent Loxley-Vane"), "legal name kept when it differs");
         assert_eq!(f.rows[0].legal_name, None);
         assert_eq!(f.repeated, vec![(4, 2)]);
@@ -402,6 +450,27 @@ mod tests {
         assert_eq!(parse_date("29/02/2016"), NaiveDate::from_ymd_opt(2016, 2, 29));
         assert_eq!(parse_date("2016-02-30"), None);
         assert!(valid_upn("A123456789012") && valid_upn("A12345678901B") && !valid_upn("123456789012A"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_not_swallowing_the_rows_after_it() {
+        let text = "UPN,Forename,Surname,Year,Contact 1 Name,Contact 1 Relationship\n\
+            A123456789012,Ada,Wren,5,Jo Hart,\"Mother\n\
+            A123456789013,Bo,Wren,4,,\n\
+            A123456789014,Cy,Wren,3,,\n";
+        let f = read(text, None).unwrap();
+        assert!(f.rows.is_empty(), "{:?}", f.rows);
+        assert!(f.bad[0].reason.contains("unclosed quote"), "{:?}", f.bad);
+        assert_eq!(f.bad[0].line, 2);
+    }
+
+    #[test]
+    fn many_empty_rows_are_read_in_one_pass() {
+        let mut text = String::from("UPN,Forename,Surname,Year\n");
+        text.push_str(&",,,\n".repeat(200_000));
+        text.push_str("A123456789012,Ada,Wren,5\n");
+        let f = read(&text, None).unwrap();
+        assert_eq!(f.rows[0].line, 200_002);
     }
 
     #[test]

@@ -295,7 +295,7 @@ impl Session {
             .shards
             .values()
             .flat_map(|(_, rows)| rows.iter())
-            .filter(|p| p.kind == SubjectKind::Child && p.merged_into.is_none())
+            .filter(|p| on_roll(p.kind, &p.school_id, p.merged_into))
             .map(|p| RollEntry { id: p.id, name: p.name.clone(), year_group: p.detail.clone() })
             .collect();
         let old_roll = self.store.backend.get(ROLL, ROLL_KEY)?;
@@ -400,7 +400,7 @@ impl Session {
             };
             for (p, _) in written {
                 roll.remove(&p.id);
-                if p.kind == SubjectKind::Child && p.merged_into.is_none() {
+                if on_roll(p.kind, &p.school_id, p.merged_into) {
                     roll.insert(p.id, RollEntry { id: p.id, name: p.name.clone(), year_group: p.detail.clone() });
                 }
             }
@@ -851,6 +851,16 @@ fn event(
     crate::domain::person::PersonEvent { at, by: by.clone(), change }
 }
 
+/// Who is on the pupil roll every member's form reads: a pupil of this
+/// school, i.e. a child with the school's id for them (from the MIS import,
+/// or given by the DSL). A child named in a concern who is not a pupil here
+/// (a baby brother, a child at another school) is not, and neither is
+/// anything typed about them: the roll holds a name and year group only
+/// (found in review, issue 12).
+fn on_roll(kind: SubjectKind, school_id: &str, merged_into: Option<PersonId>) -> bool {
+    kind == SubjectKind::Child && !school_id.trim().is_empty() && merged_into.is_none()
+}
+
 fn refuse_merged(p: &Person) -> Result<(), StoreError> {
     match p.merged_into {
         Some(into) => Err(StoreError::Input(format!(
@@ -901,8 +911,13 @@ impl Session {
         let mut report = ImportReport::default();
         let all = self.people()?.into_items();
         let live: Vec<&PersonSummary> = all.iter().filter(|p| p.merged_into.is_none()).collect();
-        let by_id: HashMap<String, PersonId> =
-            live.iter().filter(|p| !p.school_id.is_empty()).map(|p| (p.school_id.to_lowercase(), p.id)).collect();
+        // By kind and id: a staff code that happens to equal a pupil's
+        // admission number is another person (found in review).
+        let by_id: HashMap<(SubjectKind, String), PersonId> = live
+            .iter()
+            .filter(|p| !p.school_id.is_empty())
+            .map(|p| ((p.kind, p.school_id.to_lowercase()), p.id))
+            .collect();
         // Changed or new records, by id; new ones get ids when written.
         let mut changed: BTreeMap<PersonId, (Person, Option<Vec<u8>>)> = BTreeMap::new();
         let mut new: Vec<Person> = Vec::new();
@@ -916,8 +931,11 @@ impl Session {
             change: Change::Imported { source: source.to_string() },
         };
         for row in rows {
-            let found =
-                by_id.get(&row.school_id.to_lowercase()).copied().filter(|_| !row.school_id.is_empty()).or_else(|| {
+            let found = by_id
+                .get(&(row.kind, row.school_id.to_lowercase()))
+                .copied()
+                .filter(|_| !row.school_id.is_empty())
+                .or_else(|| {
                     // By name and date of birth, for someone on record without an id.
                     live.iter()
                         .find(|p| {
@@ -1012,7 +1030,6 @@ impl Session {
             // of the same surname (siblings share their contacts in an MIS
             // export). Anyone else is added. Children who share a
             // parent/carer are linked as siblings below.
-            let surname = last_word(&row.name);
             for contact in &row.contacts {
                 let key = fold(&contact.name);
                 if let Ref::Old(id) = child {
@@ -1026,30 +1043,27 @@ impl Session {
                         continue;
                     }
                 }
-                let mut parent = pending_links
-                    .iter()
-                    .find(|(p, c, _)| {
-                        let name = match p {
-                            Ref::New(i) => fold(&new[*i].name),
-                            Ref::Old(id) => all.iter().find(|x| x.id == *id).map(|x| fold(&x.name)).unwrap_or_default(),
-                        };
-                        name == key && child_surname(c, &new, &all) == surname
-                    })
-                    .map(|(p, _, _)| *p);
-                if parent.is_none() {
-                    for candidate in all.iter().filter(|p| {
-                        p.kind == SubjectKind::ParentCarer && p.merged_into.is_none() && fold(&p.name) == key
-                    }) {
-                        let (record, sealed) = self.load_person(candidate.id)?;
-                        let fits = record.links.iter().any(|l| {
-                            l.kind == LinkKind::ParentCarerOf
-                                && all.iter().any(|c| c.id == l.person && last_word(&c.name) == surname)
-                        });
-                        if fits {
-                            changed.entry(candidate.id).or_insert((record, Some(sealed)));
-                            parent = Some(Ref::Old(candidate.id));
-                            break;
-                        }
+                // One parent/carer for two children only on the MIS's own
+                // contact id: two "Mrs Khan, Mother" of two families are two
+                // people, and a name is no proof of a family (found in
+                // review). Without an id, each child's contact is their own.
+                let cid = contact.id.trim().to_lowercase();
+                let mut parent = None;
+                if !cid.is_empty() {
+                    parent = new
+                        .iter()
+                        .position(|p| p.kind == SubjectKind::ParentCarer && p.school_id.to_lowercase() == cid)
+                        .map(Ref::New);
+                    if parent.is_none()
+                        && let Some(found) = all.iter().find(|p| {
+                            p.kind == SubjectKind::ParentCarer
+                                && p.merged_into.is_none()
+                                && p.school_id.to_lowercase() == cid
+                        })
+                    {
+                        let (record, sealed) = self.load_person(found.id)?;
+                        changed.entry(found.id).or_insert((record, Some(sealed)));
+                        parent = Some(Ref::Old(found.id));
                     }
                 }
                 let parent = match parent {
@@ -1061,6 +1075,7 @@ impl Session {
                             PersonDetails {
                                 name: contact.name.clone(),
                                 detail: contact.relationship.clone(),
+                                school_id: contact.id.trim().to_string(),
                                 ..Default::default()
                             },
                             &me,
@@ -1138,18 +1153,6 @@ impl Session {
     }
 }
 
-/// A name's last word, folded: "Milo Loxley-Vane" → "loxley-vane".
-fn last_word(name: &str) -> String {
-    crate::domain::fold::fold(name.split_whitespace().last().unwrap_or_default())
-}
-
-fn child_surname(child: &Ref, new: &[Person], all: &[PersonSummary]) -> String {
-    match child {
-        Ref::New(i) => last_word(&new[*i].name),
-        Ref::Old(id) => all.iter().find(|p| p.id == *id).map(|p| last_word(&p.name)).unwrap_or_default(),
-    }
-}
-
 /// Adds a link to a person being imported (new, or on record and loaded);
 /// whether it was new.
 fn link_ref(
@@ -1213,15 +1216,26 @@ impl Session {
         }
         let _ = writeln!(text, "\n{} concern(s) naming them, newest first.", view.concerns.len());
         for (row, part) in &view.concerns {
-            let case = self.case(row.id)?;
             let _ = writeln!(text, "\n======== {} ({}) ========", row.reference, part.label());
+            // A concern they only witnessed is another child's file: named,
+            // never copied to the next school (found in review).
+            if !part.is_about() {
+                let _ = writeln!(
+                    text,
+                    "They are named in it as {}; it is about someone else, so its file is not included.",
+                    part.label()
+                );
+                continue;
+            }
+            let case = self.case(row.id)?;
             text.push_str(&crate::domain::report::case_file_text(&case, self.catalogue()));
             self.store.backend.note_access(self.me, super::audit::Access::Exported(row.id));
         }
         for d in &view.damaged {
             let _ = writeln!(text, "\nNot included, could not be read: {d}");
         }
-        let text = zeroize::Zeroizing::new(text);
+        // Read in another school's terminal: nothing anyone typed acts on it.
+        let text = zeroize::Zeroizing::new(crate::text::safe(&text).into_owned());
         let mut recipients = vec![self.identity.to_public()];
         for r in extra {
             recipients.push(super::parse_recipient(r)?);

@@ -51,7 +51,10 @@ pub fn served_tree_readable(role: Role, tree: &str) -> bool {
         // Who saw which concern is the DSL's to read (issue 10).
         Role::Dsl => true,
         Role::Deputy => tree != AUDIT,
-        Role::Leadership => !CASE_TREES.contains(&tree),
+        // Nor who opened which concern, nor who was turned away (found in
+        // review: the audit entries are sealed to the DSL, but their number
+        // and times are not leadership's to see).
+        Role::Leadership => !CASE_TREES.contains(&tree) && tree != AUDIT && tree != REFUSALS,
         // The pupil roll (issue 12): a child's name and year group, to pick from.
         Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS, ROLL].contains(&tree),
     }
