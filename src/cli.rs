@@ -63,6 +63,7 @@ mod oversight;
 mod people;
 /// Issue 13's commands (term dates, referrals, today; S-b).
 mod referrals;
+mod restricted;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
 /// checks the value itself, so the aliases the domain accepts still work
@@ -286,6 +287,25 @@ pub enum Command {
     /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
     #[command(subcommand)]
     Referral(referrals::ReferralCommand),
+    /// Restrict an allegation against staff to the DSL and named members (DSL only; P5-f, P5-g)
+    ///
+    /// The concern and its referrals are sealed again to the DSL(s) and the
+    /// members in --allow alone; no other deputy's key opens them, and the
+    /// board shows others only "restricted". A member in --exclude, or named
+    /// as a subject of the concern, is never a reader. Run again to change
+    /// who may read it.
+    Restrict {
+        reference: String,
+        /// A member's number (#N in `casebook member list`) who may read it (repeatable)
+        #[arg(long, value_name = "N")]
+        allow: Vec<u32>,
+        /// A member's number who must never read it, e.g. a subject of it (repeatable)
+        #[arg(long, value_name = "N")]
+        exclude: Vec<u32>,
+        /// Why, for the chronology
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -802,6 +822,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 // The report is made safe for a terminal where it is written.
                 out_raw!("{}", crate::domain::report::case_file_text(&case, session.catalogue()));
                 referrals::show_section(&session, id)?;
+                restricted::show_line(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -867,6 +888,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Restrict { reference, allow, exclude, reason }) => {
+            restricted::restrict(&cli, reference, allow, exclude, reason)
+        }
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue) => {

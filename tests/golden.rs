@@ -194,6 +194,24 @@ fn referral_v1() {
     );
 }
 
+/// Issue 13 (P5-f, P5-g): the DSL's restriction of an allegation to named
+/// members, with one excluded as a subject of it.
+#[test]
+fn restriction_v1() {
+    use casebook::domain::restricted::Restriction;
+    golden(
+        "restriction",
+        &Restriction {
+            case_id: 7,
+            allowed: vec![2, 5],
+            excluded: vec![6],
+            reason: "Allegation against a member of staff (P5-g).".into(),
+            set_by: golden_dsl(),
+            set_at: at(9, 17),
+        },
+    );
+}
+
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
 
 fn golden_dsl() -> Author {

@@ -17,6 +17,7 @@ pub mod person;
 pub mod policy;
 pub mod referral;
 pub mod report;
+pub mod restricted;
 pub mod summary;
 pub mod today;
 pub mod when;

@@ -35,6 +35,9 @@ pub enum RecordKind {
     TermDates,
     // Issue 13 (P5-g, P6-b, P9-b, P9-g, S-b): a referral or contact.
     Referral,
+    // Issue 13 (P5-f, P5-g): who may read a restricted allegation, sealed
+    // to those members alone. Appended after Referral.
+    Restriction,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -163,6 +166,12 @@ impl Record for TrackedPolicy {
 /// Issue 13: a referral or contact on a concern (Case class).
 impl Record for Referral {
     const KIND: RecordKind = RecordKind::Referral;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13 (P5-g): the DSL's restriction of one concern to named members.
+impl Record for crate::domain::restricted::Restriction {
+    const KIND: RecordKind = RecordKind::Restriction;
     const VERSION: u16 = 1;
 }
 

@@ -495,6 +495,9 @@ struct Opened {
     /// Whether it names its own place (issue 10): then `version` is its
     /// revision, and its revision record must say the same.
     bound: bool,
+    /// The concern a referral belongs to (issue 13: a restricted
+    /// concern's referrals get their marker back).
+    of_case: Option<u32>,
 }
 
 fn identify(plain: &[u8]) -> Option<Opened> {
@@ -503,25 +506,39 @@ fn identify(plain: &[u8]) -> Option<Opened> {
     if let Ok((c, place)) = codec::decode_any::<CaseFile>(plain) {
         let bound = place.is_some();
         let version = place.map_or(c.chronology.len() as u64, |p| p.revision);
-        return Some(Opened { tree: CASES, id: None, label: c.concern.reference, version, bound });
+        return Some(Opened { tree: CASES, id: None, label: c.concern.reference, version, bound, of_case: None });
     }
     if let Ok((d, _)) = codec::decode_any::<Debrief>(plain) {
-        return Some(Opened { tree: DEBRIEFS, id: Some(d.id), label: d.reference, version: 0, bound: false });
+        return Some(Opened {
+            tree: DEBRIEFS,
+            id: Some(d.id),
+            label: d.reference,
+            version: 0,
+            bound: false,
+            of_case: None,
+        });
     }
     if let Ok((a, _)) = codec::decode_any::<Action>(plain) {
         let version = a.history.len() as u64;
-        return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false });
+        return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false, of_case: None });
     }
     // Issue 12: a person names their own id; a later version holds more
     // history. Their index and the roll are caches of these records, made
     // again by the first DSL or deputy search in the new store.
     if let Ok((p, _)) = codec::decode_any::<crate::domain::Person>(plain) {
         let version = p.history.len() as u64;
-        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false });
+        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false, of_case: None });
     }
     // Issue 13: a referral names its own id; entries never change.
     if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
-        return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
+        return Some(Opened {
+            tree: REFERRALS,
+            id: Some(r.id),
+            label: r.label(),
+            version: 0,
+            bound: false,
+            of_case: Some(r.case_id),
+        });
     }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
         let version = (p.reviews.len() + p.triggers.len()) as u64;
@@ -531,6 +548,19 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             label: format!("policy {}", p.name),
             version,
             bound: false,
+            of_case: None,
+        });
+    }
+    // Issue 13 (P5-g): a restricted concern's restriction, kept under its
+    // concern's id; without it the concern would open for nobody.
+    if let Ok((r, _)) = codec::decode_any::<crate::domain::restricted::Restriction>(plain) {
+        return Some(Opened {
+            tree: RESTRICTED,
+            id: Some(r.case_id),
+            label: format!("the restriction of concern #{}", r.case_id),
+            version: 0,
+            bound: false,
+            of_case: None,
         });
     }
     None
@@ -932,6 +962,17 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             older,
         });
     }
+    // Issue 13 (P5-g): each referral of a restricted concern gets its
+    // clear marker back.
+    for ((tree, id), (_, i)) in &best {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        if *tree == REFERRALS
+            && let Some(case) = found.and_then(|o| o.of_case)
+            && best.contains_key(&(RESTRICTED, case))
+        {
+            put(RESTRICTED, super::restricted::referral_marker(*id), be(case).to_vec());
+        }
+    }
     if let Some(m) = members.keys().last() {
         note_highest("member".into(), *m);
     }
@@ -1012,7 +1053,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE => {
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | RESTRICTED => {
                 report.records.iter().filter(|r| r.tree == tree).count()
             }
             CLASS_KEYS => class_keys.len(),
@@ -1143,6 +1184,7 @@ pub fn salvage(
                 ACTIONS => format!("action-{}.age", r.label),
                 REFERRALS => format!("referral-{}.age", r.label),
                 PEOPLE => format!("person-{}.age", r.label),
+                RESTRICTED => format!("restriction-{}.age", r.id),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

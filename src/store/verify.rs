@@ -498,6 +498,9 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation this member is not a
+                    // reader of: checked structurally only.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(case_name(&seen.references, *id), &e)),
                 }
             }
@@ -566,9 +569,20 @@ impl Session {
                             );
                         }
                     }
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
                 }
             })?;
+        }
+        // Issue 13 (P5-g): each restriction this member is a reader of opens.
+        if self.can_read(AccessClass::Case) && readable(RESTRICTED) {
+            for id in self.restricted_cases()? {
+                match self.restriction(id) {
+                    Ok(_) => r.opened += 1,
+                    Err(StoreError::Restricted(_)) => {}
+                    Err(e) => r.problems.push(Damaged::from_error(case_name(&seen.references, id), &e)),
+                }
+            }
         }
 
         if self.can_read(AccessClass::Oversight) {
