@@ -63,6 +63,7 @@ mod oversight;
 mod people;
 /// Issue 13's commands (term dates, referrals, today; S-b).
 mod referrals;
+mod registers;
 mod restricted;
 
 /// A value whose allowed values `--help` lists (issue 8). The command
@@ -287,6 +288,9 @@ pub enum Command {
     /// Referrals and contacts on a concern (police, LADO, social care, exam body, advice, parents): add, list
     #[command(subcommand)]
     Referral(referrals::ReferralCommand),
+    /// Staff and visitor registers: permission log (P5-a), remote-learning approvals (P5-e), disclosures (P5-c), visitor devices (P7-b)
+    #[command(subcommand)]
+    Register(registers::RegisterCommand),
     /// Restrict an allegation against staff to the DSL and named members (DSL only; P5-f, P5-g)
     ///
     /// The concern and its referrals are sealed again to the DSL(s) and the
@@ -888,6 +892,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Figures { json }) => oversight::figures(&cli, *json),
         Some(Command::TermDates(c)) => referrals::term_dates(&cli, c),
         Some(Command::Referral(c)) => referrals::referral(&cli, c),
+        Some(Command::Register(c)) => registers::register(&cli, c),
         Some(Command::Restrict { reference, allow, exclude, reason }) => {
             restricted::restrict(&cli, reference, allow, exclude, reason)
         }

@@ -212,6 +212,31 @@ fn restriction_v1() {
     );
 }
 
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry; the visitor
+/// arrangement uses every field.
+#[test]
+fn register_entry_v1() {
+    use casebook::domain::register::{RegisterEntry, RegisterKind};
+    golden(
+        "register-entry",
+        &RegisterEntry {
+            id: 4,
+            kind: RegisterKind::VisitorDevice,
+            who: "Dr Golden Visitor".into(),
+            person: Some(12),
+            organisation: "Fictional NHS Trust".into(),
+            date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            until: NaiveDate::from_ymd_opt(2026, 7, 17),
+            reason: "Speech therapy sessions".into(),
+            permitted: "Laptop in the therapy room only".into(),
+            risk_assessment: "RA-2026-07".into(),
+            granted_by: "Mrs Golden Head".into(),
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 18),
+        },
+    );
+}
+
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
 
 fn golden_dsl() -> Author {

@@ -16,6 +16,7 @@ pub mod names;
 pub mod person;
 pub mod policy;
 pub mod referral;
+pub mod register;
 pub mod report;
 pub mod restricted;
 pub mod summary;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::calendar::Calendar;
 use super::concern::{Status, Urgency};
 use super::referral::{Deadline, DeadlineKind, Standing};
+use super::register::RegisterEntry;
 use super::summary::CaseSummary;
 
 /// Why a concern is on the list.
@@ -28,6 +29,10 @@ pub enum TodayKind {
     Unassigned,
     /// A deadline due today or overdue.
     Deadline(DeadlineKind),
+    /// P5-e: a remote-learning approval expired or expiring within
+    /// [`super::register::EXPIRY_NOTICE_DAYS`]; on no concern (its
+    /// `reference` is the entry's label, its `case_id` 0).
+    Approval,
 }
 
 impl TodayKind {
@@ -38,6 +43,7 @@ impl TodayKind {
             TodayKind::New => "new: triage".into(),
             TodayKind::Unassigned => "assign someone".into(),
             TodayKind::Deadline(k) => k.words(),
+            TodayKind::Approval => "review remote-learning approval".into(),
         }
     }
 
@@ -45,6 +51,7 @@ impl TodayKind {
     pub fn short_words(self) -> String {
         match self {
             TodayKind::Deadline(k) => k.short_words(),
+            TodayKind::Approval => "review approval".into(),
             other => other.words(),
         }
     }
@@ -67,7 +74,7 @@ impl TodayItem {
     /// waiting to be triaged or assigned, how long it has waited.
     pub fn when_words(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_), s) => s.words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::Approval, s) => s.words(self.due),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),
@@ -77,7 +84,7 @@ impl TodayItem {
     /// The same in at most 9 characters, for 80 columns.
     pub fn short_when(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_), s) => s.short_words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::Approval, s) => s.short_words(self.due),
             (_, Standing::Overdue(n)) => format!("{n}wd"),
             _ => "today".into(),
         }
@@ -85,10 +92,12 @@ impl TodayItem {
 }
 
 /// Everything due today or overdue on the open concerns `rows`, given each
-/// concern's deadlines (see [`super::referral::deadlines`]).
+/// concern's deadlines (see [`super::referral::deadlines`]), and the
+/// remote-learning approvals expired or expiring soon (P5-e).
 pub fn today_list(
     rows: &[CaseSummary],
     deadlines: &[Deadline],
+    approvals: &[RegisterEntry],
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
@@ -121,6 +130,17 @@ pub fn today_list(
             due: d.due,
             standing: d.standing,
             category: r.category.clone(),
+        });
+    }
+    for e in approvals.iter().filter(|e| e.expiring(today)) {
+        let Some(until) = e.until else { continue };
+        out.push(TodayItem {
+            case_id: 0,
+            reference: e.label(),
+            kind: TodayKind::Approval,
+            due: until,
+            standing: Standing::of(until, today, calendar),
+            category: "remote-learning".into(),
         });
     }
     out.sort_by(|a, b| {
@@ -185,7 +205,7 @@ mod tests {
             deadline(4, DeadlineKind::Review, day(30) + chrono::Duration::days(3)),
             deadline(5, DeadlineKind::Lado, day(3)),
         ];
-        let list = today_list(&rows, &deadlines, &cal, today);
+        let list = today_list(&rows, &deadlines, &[], &cal, today);
         let got: Vec<(u32, TodayKind, String)> = list.iter().map(|i| (i.case_id, i.kind, i.when_words())).collect();
         assert_eq!(
             got,
@@ -195,6 +215,40 @@ mod tests {
                 (1, TodayKind::New, "waiting 2 working days".to_string()),
                 (4, TodayKind::Deadline(DeadlineKind::Lado), "overdue 1 working day".to_string()),
                 (4, TodayKind::Deadline(DeadlineKind::Review), "due today".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn p5e_expired_and_soon_expiring_approvals_are_on_today() {
+        use crate::domain::register::{RegisterEntry, RegisterKind};
+        let cal = Calendar::weekends_only();
+        let today = day(30);
+        let approval = |id, until: NaiveDate| RegisterEntry {
+            id,
+            kind: RegisterKind::RemoteLearning,
+            who: "Mr Fictional Tutor".into(),
+            person: None,
+            organisation: String::new(),
+            date: day(1),
+            until: Some(until),
+            reason: String::new(),
+            permitted: String::new(),
+            risk_assessment: String::new(),
+            granted_by: String::new(),
+            recorded_by: crate::domain::Author { member: 1, name: "DSL".into() },
+            recorded_at: day(1).and_hms_opt(9, 0, 0).unwrap(),
+        };
+        let far = day(30) + chrono::Duration::days(30);
+        let soon = day(30) + chrono::Duration::days(5);
+        let list = today_list(&[], &[], &[approval(1, day(27)), approval(2, far), approval(3, soon)], &cal, today);
+        let got: Vec<(String, TodayKind, String)> =
+            list.iter().map(|i| (i.reference.clone(), i.kind, i.when_words())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("RL-0001".to_string(), TodayKind::Approval, "overdue 1 working day".to_string()),
+                ("RL-0003".to_string(), TodayKind::Approval, "due Sat 5 Dec 2026".to_string()),
             ]
         );
     }

@@ -38,6 +38,9 @@ pub enum RecordKind {
     // Issue 13 (P5-f, P5-g): who may read a restricted allegation, sealed
     // to those members alone. Appended after Referral.
     Restriction,
+    // Issue 13 (P5-a, P5-c, P5-e, P7-b): an entry of a staff or visitor
+    // register. Appended after Restriction.
+    RegisterEntry,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -172,6 +175,13 @@ impl Record for Referral {
 /// Issue 13 (P5-g): the DSL's restriction of one concern to named members.
 impl Record for crate::domain::restricted::Restriction {
     const KIND: RecordKind = RecordKind::Restriction;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry (Oversight class;
+/// a disclosure, the DSL(s) alone).
+impl Record for crate::domain::register::RegisterEntry {
+    const KIND: RecordKind = RecordKind::RegisterEntry;
     const VERSION: u16 = 1;
 }
 

@@ -109,6 +109,7 @@ impl Session {
         // the members as they will be, vouched for by this DSL.
         let mut restricted = Rekeyed { classes: Vec::new(), records: 0, left: 0 };
         self.reseal_restricted(&members, &mut restricted)?;
+        self.reseal_disclosures(&members, &mut restricted)?;
         let old_members = std::mem::replace(&mut self.members, members);
 
         // Step 1: the new keys (and the retired ones) sealed to who remains,
@@ -247,6 +248,8 @@ impl Session {
                     // stanza; they go to the members their restriction
                     // admits now (a removed member's stanza goes).
                     self.reseal_restricted(&self.members, &mut done)?;
+                    // P5-c: the disclosure register, to the DSLs as they are.
+                    self.reseal_disclosures(&self.members, &mut done)?;
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
                     // Issue 12: people are case detail too.
@@ -266,6 +269,8 @@ impl Session {
                     self.reseal_tree::<Action>(ACTIONS, *class, &mut done, progress)?;
                     self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done, progress)?;
                     self.reseal_tree::<Figures>(FIGURES, *class, &mut done, progress)?;
+                    // Issue 13: the staff and visitor registers (P5-a, P5-e, P7-b).
+                    self.reseal_tree::<crate::domain::register::RegisterEntry>(REGISTERS, *class, &mut done, progress)?;
                 }
                 AccessClass::Directory => {
                     self.reseal_directory(&mut done, progress)?;

@@ -19,6 +19,7 @@ pub mod oversight;
 pub mod people;
 pub mod pins;
 pub mod referrals;
+pub mod registers;
 pub mod restricted;
 pub mod roster;
 pub mod salvage;
@@ -84,6 +85,11 @@ pub(crate) mod trees {
     /// clear marker `referral-<id>` for each referral of a restricted
     /// concern (so a member it excludes passes over it in silence).
     pub const RESTRICTED: &str = "restricted";
+    /// Staff and visitor registers (issue 13: P5-a, P5-e, P7-b), sealed to
+    /// the Oversight class (the headteacher grants and reads them).
+    pub const REGISTERS: &str = "registers";
+    /// The disclosure register (P5-c): the DSL(s) alone.
+    pub const DISCLOSURES: &str = "disclosures";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
@@ -92,7 +98,7 @@ pub(crate) mod trees {
     pub const CASE_TREES: [&str; 8] = [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, RESTRICTED];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 21] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -112,6 +118,8 @@ pub(crate) mod trees {
         ROLL,
         REFERRALS,
         RESTRICTED,
+        REGISTERS,
+        DISCLOSURES,
     ];
 }
 use trees::*;

@@ -178,7 +178,11 @@ impl Session {
             .iter()
             .flat_map(|row| referral::deadlines(row, &now, self.catalogue(), &calendar, today))
             .collect();
-        let mut out = Listed::new(crate::domain::today::today_list(&board.rows, &deadlines, &calendar, today));
+        // P5-e: approvals expired or expiring soon join the list.
+        let approvals = self.register_entries()?;
+        let mut out =
+            Listed::new(crate::domain::today::today_list(&board.rows, &deadlines, &approvals, &calendar, today));
+        out.damaged.extend(approvals.damaged.iter().cloned());
         out.damaged = board.problems;
         out.damaged.extend(referrals.damaged);
         Ok(out)

@@ -84,7 +84,7 @@ pub(crate) fn open_restricted<T: Record>(
 }
 
 /// [`open_restricted`], and the member who vouched for the record.
-fn open_restricted_by<T: Record>(
+pub(crate) fn open_restricted_by<T: Record>(
     sealed: &[u8],
     place: &Place,
     identity: &x25519::Identity,
@@ -188,11 +188,23 @@ impl Session {
     ) -> Result<Vec<u8>, StoreError> {
         let readers: Vec<(MemberId, String)> =
             r.readers(members).into_iter().map(|m| (m.id, m.recipient.clone())).collect();
+        self.seal_to_readers(&readers, place, value)
+    }
+
+    /// Seals `value` to `readers` (id, public key) and the recovery key
+    /// alone, with this member's attestation and no class stanza (also the
+    /// disclosure register's sealing, P5-c).
+    pub(crate) fn seal_to_readers<T: Record>(
+        &self,
+        readers: &[(MemberId, String)],
+        place: &Place,
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
         if !readers.iter().any(|(id, _)| *id == self.me) {
             return Err(not_admitted());
         }
         let plain = zeroize::Zeroizing::new(codec::encode_at(value, place, |digest| {
-            roster::attest(&self.identity, self.me, &readers, &self.trust.store_id, digest)
+            roster::attest(&self.identity, self.me, readers, &self.trust.store_id, digest)
         }));
         if plain.len() > crate::domain::limits::RECORD_BYTES {
             return Err(StoreError::Input(

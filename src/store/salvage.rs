@@ -551,6 +551,17 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             of_case: None,
         });
     }
+    // Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry names its own id.
+    if let Ok((e, _)) = codec::decode_any::<crate::domain::register::RegisterEntry>(plain) {
+        return Some(Opened {
+            tree: if e.kind.dsl_only() { DISCLOSURES } else { REGISTERS },
+            id: Some(e.id),
+            label: e.label(),
+            version: 0,
+            bound: false,
+            of_case: None,
+        });
+    }
     // Issue 13 (P5-g): a restricted concern's restriction, kept under its
     // concern's id; without it the concern would open for nobody.
     if let Ok((r, _)) = codec::decode_any::<crate::domain::restricted::Restriction>(plain) {
@@ -950,6 +961,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == PEOPLE {
                     note_highest("person".into(), *id);
                 }
+                if other == REGISTERS || other == DISCLOSURES {
+                    note_highest("register".into(), *id);
+                }
             }
         }
         report.records.push(Recovered {
@@ -1053,7 +1067,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | RESTRICTED => {
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | RESTRICTED | REGISTERS | DISCLOSURES => {
                 report.records.iter().filter(|r| r.tree == tree).count()
             }
             CLASS_KEYS => class_keys.len(),
@@ -1185,6 +1199,7 @@ pub fn salvage(
                 REFERRALS => format!("referral-{}.age", r.label),
                 PEOPLE => format!("person-{}.age", r.label),
                 RESTRICTED => format!("restriction-{}.age", r.id),
+                REGISTERS | DISCLOSURES => format!("register-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

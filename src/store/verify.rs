@@ -50,7 +50,8 @@ pub fn served_tree_readable(role: Role, tree: &str) -> bool {
     match role {
         // Who saw which concern is the DSL's to read (issue 10).
         Role::Dsl => true,
-        Role::Deputy => tree != AUDIT,
+        // The disclosure register (P5-c) is the DSL's alone.
+        Role::Deputy => tree != AUDIT && tree != DISCLOSURES,
         Role::Leadership => !CASE_TREES.contains(&tree),
         // The pupil roll (issue 12): a child's name and year group, to pick from.
         Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS, ROLL].contains(&tree),
@@ -571,6 +572,25 @@ impl Session {
                     }
                     Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13 (P5-a, P5-c, P5-e, P7-b): each register entry this member
+        // may read opens as itself.
+        for (tree, ok) in
+            [(REGISTERS, self.can_read(AccessClass::Oversight)), (DISCLOSURES, self.me().role == Role::Dsl)]
+        {
+            if !ok || !readable(tree) {
+                continue;
+            }
+            each(backend, tree, |k, v| {
+                let Ok(id) = id_of(k) else {
+                    r.problem(format!("a register entry under a malformed key ({})", show_key(k)), "it names no entry");
+                    return;
+                };
+                match self.open_register(tree, id, v) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error(format!("register entry #{id}"), &e)),
                 }
             })?;
         }

@@ -39,6 +39,8 @@ pub enum Screen {
     Dashboard,
     /// Issue 13: what needs doing today (DSL and deputies).
     Today,
+    /// Issue 13: the staff and visitor registers.
+    Registers,
 }
 
 pub struct OpenForm {
@@ -183,6 +185,8 @@ pub struct App {
     pub referrals: super::referrals::ReferralData,
     /// The Today screen's selection.
     pub today_list: ListState,
+    /// Issue 13: the staff and visitor registers, and the screen's place.
+    pub registers: super::registers::RegisterData,
 }
 
 impl App {
@@ -226,6 +230,7 @@ impl App {
             seen_change: 0,
             referrals: Default::default(),
             today_list: ListState::default(),
+            registers: Default::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -335,6 +340,7 @@ impl App {
             (None, Screen::Debriefs) => Context::Debriefs,
             (None, Screen::Dashboard) => Context::Dashboard,
             (None, Screen::Today) => Context::Today,
+            (None, Screen::Registers) => Context::Registers,
         }
     }
 
@@ -376,6 +382,16 @@ impl App {
         let board_moved = loaded.board.is_some();
         if let Some(board) = loaded.board {
             self.show_board(board);
+        }
+        match loaded.registers {
+            Some(Ok(r)) => {
+                if let Some(first) = r.damaged.first() {
+                    self.fail(damaged_message(&r.damaged, first));
+                }
+                self.registers.entries = r.into_items();
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
         }
         match loaded.referrals {
             Some(Ok(r)) => {
@@ -880,8 +896,28 @@ impl App {
                 self.today_list = ListState::default();
                 self.screen = Screen::Today;
             }
+            Action::GoRegisters => {
+                if !self.session.can_read(AccessClass::Oversight) {
+                    return self.fail("Your key cannot open the staff and visitor registers.");
+                }
+                self.registers.selected = 0;
+                self.screen = Screen::Registers;
+            }
+            Action::NextField | Action::PrevField if matches!(self.screen, Screen::Registers) => {
+                let role = self.session.me().role;
+                self.registers.next(role, action == Action::PrevField);
+            }
             Action::Open if matches!(self.screen, Screen::Today) => {
                 let items = super::today::items(self);
+                // P5-e: an approval to review opens its register.
+                if let Some(item) = items.get(self.today_list.selected)
+                    && item.kind == crate::domain::today::TodayKind::Approval
+                {
+                    let role = self.session.me().role;
+                    self.registers.show(role, crate::domain::register::RegisterKind::RemoteLearning);
+                    self.screen = Screen::Registers;
+                    return;
+                }
                 let Some(id) = items.get(self.today_list.selected).map(|i| i.case_id) else { return };
                 self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
                 self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
@@ -1071,6 +1107,14 @@ impl App {
                 let len = super::today::items(self).len();
                 self.today_list.step(len, list_delta(action, page));
             }
+            Screen::Registers => {
+                let role = self.session.me().role;
+                let kind = self.registers.kind(role);
+                let len = crate::domain::register::in_register(&self.registers.entries, kind).len();
+                let mut list = ListState { selected: self.registers.selected };
+                list.step(len, list_delta(action, page));
+                self.registers.selected = list.selected;
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1129,7 +1173,7 @@ impl App {
                 self.open_case_form_on(action, id, case);
             }
             Screen::Board => self.request_selected(action),
-            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today => {}
+            Screen::Actions | Screen::Debriefs | Screen::Dashboard | Screen::Today | Screen::Registers => {}
         }
     }
 

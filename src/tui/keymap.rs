@@ -16,10 +16,12 @@ pub enum Context {
     Dashboard,
     /// Issue 13: what needs doing today.
     Today,
+    /// Issue 13: the staff and visitor registers.
+    Registers,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -27,6 +29,7 @@ impl Context {
         Context::Debriefs,
         Context::Dashboard,
         Context::Today,
+        Context::Registers,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Context {
             Context::Debriefs => "Debriefs",
             Context::Dashboard => "Dashboard",
             Context::Today => "Today",
+            Context::Registers => "Registers",
         }
     }
 }
@@ -84,6 +88,8 @@ pub enum Action {
     Referral,
     /// Issue 13: the Today screen (DSL and deputies).
     GoToday,
+    /// Issue 13: the staff and visitor registers (P5-a, P5-c, P5-e, P7-b).
+    GoRegisters,
     NextField,
     PrevField,
     Save,
@@ -135,6 +141,9 @@ impl Action {
             (Action::Members, _) => "members: add someone, remove someone who left, or change a role (DSL)",
             (Action::Referral, _) => "record a referral or contact (LADO, police, parents …)",
             (Action::GoToday, _) => "today: what needs doing now, overdue first",
+            (Action::GoRegisters, _) => "registers: permissions, approvals, visitors",
+            (Action::NextField, Context::Registers) => "next register",
+            (Action::PrevField, Context::Registers) => "previous register",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -152,6 +161,7 @@ impl Action {
             Action::RecordReview | Action::LogTrigger => Some("P8-a"),
             Action::Members => Some("P1-b"),
             Action::Referral | Action::GoToday => Some("S-b"),
+            Action::GoRegisters => Some("P5-a"),
             Action::Correct => Some("S-c"),
             _ => None,
         }
@@ -192,6 +202,7 @@ impl Action {
             Action::Members => "members",
             Action::Referral => "referral",
             Action::GoToday => "today",
+            Action::GoRegisters => "registers",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -299,6 +310,8 @@ pub struct KeyConfig {
     pub dashboard: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub today: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub registers: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -310,7 +323,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Registers] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -349,6 +362,14 @@ impl Default for KeyMap {
         add(Today, K::Char('q'), Quit, false);
         add(Today, K::Char('r'), Refresh, false);
         add(Today, K::Char('1'), GoBoard, false);
+        add(Board, K::Char('R'), GoRegisters, false);
+        add(Dashboard, K::Char('R'), GoRegisters, false);
+        add(Registers, K::Tab, NextField, true);
+        add(Registers, K::BackTab, PrevField, false);
+        add(Registers, K::Esc, Back, true);
+        add(Registers, K::Char('q'), Quit, false);
+        add(Registers, K::Char('r'), Refresh, false);
+        add(Registers, K::Char('1'), GoBoard, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -390,6 +411,7 @@ impl KeyMap {
             (Context::Debriefs, &config.debriefs),
             (Context::Dashboard, &config.dashboard),
             (Context::Today, &config.today),
+            (Context::Registers, &config.registers),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

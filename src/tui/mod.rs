@@ -9,6 +9,7 @@ pub mod hangup;
 pub mod keymap;
 pub mod oversight;
 pub mod referrals;
+pub mod registers;
 pub mod theme;
 pub mod today;
 pub mod ui;

@@ -19,7 +19,13 @@ use crate::domain::today::{TodayItem, TodayKind, today_list};
 /// Today's list from what the app holds: the board and each concern's
 /// deadlines (worked out when they were loaded).
 pub fn items(app: &App) -> Vec<TodayItem> {
-    today_list(&app.board.rows, &app.referrals.every_deadline(), &app.referrals.calendar, app.now().date())
+    today_list(
+        &app.board.rows,
+        &app.referrals.every_deadline(),
+        &app.registers.entries,
+        &app.referrals.calendar,
+        app.now().date(),
+    )
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {

@@ -68,6 +68,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Board => draw_board(frame, app, body),
             Screen::Concern(view) => draw_concern(frame, app, view, body),
             Screen::Today => super::today::draw(frame, app, body),
+            Screen::Registers => super::registers::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -485,6 +486,7 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
     ));
     if let Some(cat) = catalogue.category(&c.category) {
         lines.push(Line::from(Span::styled(format!("Policy guidance: {}", cat.guidance), t.guidance())));
+        lines.extend(register_links(app, &cat.guidance).into_iter().map(|l| Line::styled(l, t.title())));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("What happened", t.title()));
@@ -795,6 +797,8 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                         lines.push(Line::styled("URGENT", t.urgent()));
                     }
                     lines.push(Line::styled(cat.guidance.clone(), t.guidance()));
+                    // Issue 13: guidance that names a register says where it is.
+                    lines.extend(register_links(app, &cat.guidance).into_iter().map(|l| Line::styled(l, t.title())));
                     lines.push(Line::styled(format!("Policy {}", cat.clause), t.muted()));
                 }
             }
@@ -911,4 +915,14 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter => None,
     }
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): the registers a category's guidance
+/// names, with the key that opens them, for a member who can open them.
+fn register_links(app: &App, guidance: &str) -> Vec<String> {
+    if !app.session.can_read(crate::domain::AccessClass::Oversight) {
+        return Vec::new();
+    }
+    let key = app.keys.key_for(Context::Board, Action::GoRegisters);
+    super::registers::guidance_links(guidance, app.session.me().role, &key)
 }
