@@ -317,8 +317,15 @@ pub enum Command {
     },
     /// Open the casebook on a throwaway store of fictional concerns
     Demo(DemoArgs),
-    /// Print the policy catalogue (categories, locations, devices, pathways)
-    Catalogue,
+    /// The policy catalogue (categories, locations, devices, pathways); alone, prints the seed
+    ///
+    /// `show` prints the one in use; `export` writes it as a starting file;
+    /// `set FILE` makes a school's own file the catalogue (the DSL only; a
+    /// wrong line is named and nothing changes). P3-a, P2-a.
+    Catalogue {
+        #[command(subcommand)]
+        action: Option<CatalogueCommand>,
+    },
     /// Print where casebook looks for its store and identity, and which is in use
     Paths,
     /// Serve the store to everyone at once over a Unix socket (holds no key)
@@ -740,8 +747,16 @@ pub fn run(cli: Cli) -> Result<()> {
             if args.json {
                 return add_json_concerns(&cli);
             }
-            let mut new = concern_from_flags(args)?;
-            let mut session = cli.session()?;
+            // The seed's ids are checked before any passphrase is asked for;
+            // an id only the school's own catalogue has (P3-a) is checked
+            // against it once the store is open.
+            let (mut new, mut session) = match concern_from_flags(args, &crate::domain::Catalogue::seed()) {
+                Ok(new) => (new, cli.session()?),
+                Err(e) => {
+                    let Ok(session) = cli.session() else { return Err(e) };
+                    (concern_from_flags(args, session.catalogue())?, session)
+                }
+            };
             let linked = people::link_typed_subjects(&mut session, &mut new)?;
             let recorded = session.record_concern(new, now())?;
             for line in linked {
@@ -898,30 +913,10 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
-        Some(Command::Catalogue) => {
+        Some(Command::Catalogue { action: Some(action) }) => catalogue_command(&cli, action),
+        Some(Command::Catalogue { action: None }) => {
             let c = crate::domain::Catalogue::seed();
-            out!("{} ({})", c.policy.name, c.policy.version);
-            out!("\nCategories:");
-            for cat in &c.categories {
-                out!("  {:<24} {:<7} {}{}", cat.id, cat.clause, cat.label, if cat.urgent { " [urgent]" } else { "" });
-            }
-            out!("\nLocations:");
-            for l in &c.locations {
-                out!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
-            }
-            out!("\nDevices:");
-            for d in &c.devices {
-                out!("  {:<24} {}", d.id, d.label);
-            }
-            out!("\nPathways:");
-            for p in &c.pathways {
-                out!("  {:<24} {}", p.id, p.label);
-            }
-            out!("\nLinked policies:");
-            for p in &c.linked_policies {
-                out!("  {:<24} {}", p.id, p.label);
-            }
-            Ok(())
+            print_catalogue(&c)
         }
         Some(Command::Paths) => {
             let socket = cli.socket_path()?;
@@ -1548,7 +1543,7 @@ fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -
     Ok(())
 }
 
-fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
+fn concern_from_flags(args: &ConcernArgs, catalogue: &crate::domain::Catalogue) -> Result<NewConcern> {
     // A mistyped id is named with where to find the right one, before any
     // passphrase is asked for ("choose a category" alone left a new user
     // guessing; --help lists the ids too).
@@ -1562,12 +1557,13 @@ fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
             e_g.join(", ")
         )
     };
+    let ids = |ids: Vec<&String>| ids.into_iter().cloned().collect::<Vec<String>>();
     if let Some(category) = &args.category {
-        listed("category", category, values::categories())?;
+        listed("category", category, ids(catalogue.categories.iter().map(|c| &c.id).collect()))?;
     }
-    listed("location", &args.location, values::locations())?;
+    listed("location", &args.location, ids(catalogue.locations.iter().map(|l| &l.id).collect()))?;
     for device in &args.device {
-        listed("device", device, values::devices())?;
+        listed("device", device, ids(catalogue.devices.iter().map(|d| &d.id).collect()))?;
     }
     let subjects = args.subject.iter().map(|s| parse_subject(s)).collect::<Result<Vec<_>>>()?;
     Ok(NewConcern {
@@ -1770,6 +1766,96 @@ fn concern_from_json(text: &str) -> Result<NewConcern> {
             Some(s) => Source::parse(&s).ok_or_else(|| anyhow!("malformed concern JSON: source {s:?} is not known"))?,
         },
     })
+}
+
+/// `casebook catalogue`: every list of a catalogue, with its ids.
+fn print_catalogue(c: &crate::domain::Catalogue) -> Result<()> {
+    say!("{} ({})", c.policy.name, c.policy.version);
+    say!("\nCategories:");
+    for cat in &c.categories {
+        say!("  {:<24} {:<7} {}{}", cat.id, cat.clause, cat.label, if cat.urgent { " [urgent]" } else { "" });
+    }
+    say!("\nLocations:");
+    for l in &c.locations {
+        say!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
+    }
+    say!("\nDevices:");
+    for d in &c.devices {
+        say!("  {:<24} {}", d.id, d.label);
+    }
+    say!("\nPathways:");
+    for p in &c.pathways {
+        say!("  {:<24} {}", p.id, p.label);
+    }
+    say!("\nLinked policies:");
+    for p in &c.linked_policies {
+        say!("  {:<24} {}", p.id, p.label);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CatalogueCommand {
+    /// Print the catalogue in use: the school's own, or the seed
+    Show,
+    /// Write the catalogue in use as a TOML file to start a school's own from
+    Export {
+        /// The file to write (it must not exist); standard output if not given
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make FILE the school's catalogue (the DSL only); a wrong line is named and nothing changes
+    Set {
+        /// A TOML file shaped like `casebook catalogue export` writes
+        file: PathBuf,
+    },
+}
+
+/// Issue 13 (P3-a, P2-a): the school's own catalogue.
+fn catalogue_command(cli: &Cli, action: &CatalogueCommand) -> Result<()> {
+    match action {
+        CatalogueCommand::Show => {
+            let session = cli.session()?;
+            print_catalogue(session.catalogue())
+        }
+        CatalogueCommand::Export { out } => {
+            let session = cli.session()?;
+            let text = session.catalogue_file()?.unwrap_or_else(|| crate::domain::Catalogue::seed_text().to_string());
+            match out {
+                None => out_raw!("{}", crate::text::safe(&text)),
+                Some(path) => {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(path)
+                        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+                    f.write_all(text.as_bytes())?;
+                    say!("Wrote the catalogue in use to {}.", path.display());
+                }
+            }
+            Ok(())
+        }
+        CatalogueCommand::Set { file } => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            if bytes.len() > crate::store::catalogue::CATALOGUE_CHARS * 4 {
+                bail!("{} is too long to be a catalogue file; nothing was changed", file.display());
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                bail!("{} is not a text file (UTF-8); nothing was changed", file.display());
+            };
+            let mut session = cli.session()?;
+            let c = session.set_catalogue(&text)?;
+            say!(
+                "Set the school's catalogue: {} categories, {} locations ({} restricted), {} linked policies.",
+                c.categories.len(),
+                c.locations.len(),
+                c.locations.iter().filter(|l| l.restricted).count(),
+                c.linked_policies.len()
+            );
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

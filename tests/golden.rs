@@ -237,6 +237,18 @@ fn register_entry_v1() {
     );
 }
 
+/// Issue 13 (P3-a, P2-a): the school's own catalogue file, kept as written.
+#[test]
+fn catalogue_file_v1() {
+    golden(
+        "catalogue-file",
+        &codec::CatalogueFile {
+            text: "# Golden Primary's catalogue\n[[locations]]\nid = \"changing-room\"\nlabel = \"Changing room\"\nrestricted = true\n"
+                .into(),
+        },
+    );
+}
+
 // ---- issue 5: debriefs, actions, policy review, figures (P9-c, P9-d, P8-a, P9-e)
 
 fn golden_dsl() -> Author {

@@ -1,6 +1,7 @@
 //! Issue 13: the registers screen (P5-a, P5-c, P5-e, P7-b) on ratatui's
 //! TestBackend, with a snapshot of each register; the guidance that names
-//! a register links to it; an expiring approval on Today opens its register.
+//! a register links to it; an expiring approval on Today opens its register;
+//! a location of the school's own catalogue (P3-a) is offered in the concern form.
 
 use casebook::domain::register::{NewRegisterEntry, RegisterKind};
 use casebook::store::Session;
@@ -176,4 +177,34 @@ fn p5a_the_guidance_that_names_the_permission_log_links_to_it() {
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("permission log."), "{s}");
     assert!(s.contains("→ Permission log (P5-a): R on the board"), "{s}");
+}
+
+/// Issue 13 (P3-a): a location of the school's own catalogue is offered in
+/// the concern form, and its restricted flag shows there.
+#[test]
+fn p3a_a_schools_own_location_appears_in_the_concern_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut session, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+    let text = format!(
+        "{}\n[[locations]]\nid = \"changing-room\"\nlabel = \"Changing room\"\nrestricted = true\n",
+        casebook::domain::Catalogue::seed_text()
+    );
+    session.set_catalogue(&text).unwrap();
+    let mut app = app(session);
+    press(&mut app, KeyCode::Char('n'));
+    for _ in 0..20 {
+        if app.form.as_ref().unwrap().form.focused_key() == "location" {
+            break;
+        }
+        press(&mut app, KeyCode::Tab);
+    }
+    for _ in 0..40 {
+        if app.form.as_ref().unwrap().form.choice("location") == "changing-room" {
+            break;
+        }
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!(app.form.as_ref().unwrap().form.choice("location"), "changing-room");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Changing room (restricted)") && s.contains("Restricted area: devices may not be used"), "{s}");
 }

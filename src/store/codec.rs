@@ -41,6 +41,9 @@ pub enum RecordKind {
     // Issue 13 (P5-a, P5-c, P5-e, P7-b): an entry of a staff or visitor
     // register. Appended after Restriction.
     RegisterEntry,
+    // Issue 13 (P3-a, P2-a): the school's own catalogue file (Directory
+    // class, in settings). Appended after RegisterEntry.
+    CatalogueFile,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -407,6 +410,17 @@ pub struct TermDates {
 }
 impl Record for TermDates {
     const KIND: RecordKind = RecordKind::TermDates;
+    const VERSION: u16 = 1;
+}
+
+/// The school's own catalogue (issue 13: P3-a, P2-a), kept as the DSL's
+/// file and parsed when read, like the term dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueFile {
+    pub text: String,
+}
+impl Record for CatalogueFile {
+    const KIND: RecordKind = RecordKind::CatalogueFile;
     const VERSION: u16 = 1;
 }
 

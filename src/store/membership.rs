@@ -275,6 +275,13 @@ impl Session {
                 AccessClass::Directory => {
                     self.reseal_directory(&mut done, progress)?;
                     self.reseal_tree::<Vec<crate::domain::RollEntry>>(ROLL, *class, &mut done, progress)?;
+                    // Issue 13 (P3-a, P2-a): the school's catalogue.
+                    self.reseal_setting::<codec::CatalogueFile>(
+                        &super::catalogue::catalogue_place(),
+                        *class,
+                        &mut done,
+                        progress,
+                    )?;
                 }
             }
         }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backend;
 pub mod backup;
 pub mod calendar;
+pub mod catalogue;
 pub mod client;
 pub mod codec;
 pub mod crypto;
@@ -690,6 +691,8 @@ impl Store {
                 done.records
             ));
         }
+        // Issue 13 (P3-a, P2-a): the school's own catalogue, if it set one.
+        notices.extend(session.load_catalogue());
         session.notices = notices;
         session.seal_audit_to_roster();
         session.store.backend.note_access(my_id, audit::Access::Unlocked);

@@ -798,6 +798,14 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         .filter(|f| f.key.as_deref() == Some(super::calendar::TERM_DATES.as_bytes()))
         .find(|f| crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<TermDates>(&p).is_ok()))
         .map(|f| f.value.clone());
+    // Issue 13 (P3-a, P2-a): the school's catalogue, likewise (none: the seed).
+    let catalogue = sealed
+        .iter()
+        .filter(|f| f.key.as_deref() == Some(super::catalogue::CATALOGUE.as_bytes()))
+        .find(|f| {
+            crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<codec::CatalogueFile>(&p).is_ok())
+        })
+        .map(|f| f.value.clone());
 
     // Every other sealed value: opened once per distinct ciphertext.
     // None: it did not open; Some(None): it opened, but is no record kept
@@ -815,6 +823,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             Some(k)
                 if k == b"school"
                     || k == super::calendar::TERM_DATES.as_bytes()
+                    || k == super::catalogue::CATALOGUE.as_bytes()
                     || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() =>
             {
                 continue;
@@ -896,6 +905,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     }
     if let Some(t) = term_dates {
         put(SETTINGS, super::calendar::TERM_DATES.as_bytes().to_vec(), t);
+    }
+    if let Some(c) = catalogue {
+        put(SETTINGS, super::catalogue::CATALOGUE.as_bytes().to_vec(), c);
     }
     for (id, (_, record)) in &members {
         put(MEMBERS, be(*id).to_vec(), record.clone());

@@ -463,6 +463,17 @@ impl Session {
                 Err(e) => r.problems.push(Damaged::from_error("the term dates", &e)),
             }
         }
+        // Issue 13 (P3-a, P2-a): the school's catalogue opens and reads.
+        if readable(SETTINGS) && !reported(SETTINGS, b"catalogue") && backend.get(SETTINGS, b"catalogue")?.is_some() {
+            match self.catalogue_file() {
+                Ok(Some(text)) => match super::catalogue::check(&text) {
+                    Ok(()) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error("the school's catalogue", &e)),
+                },
+                Ok(None) => {}
+                Err(e) => r.problems.push(Damaged::from_error("the school's catalogue", &e)),
+            }
+        }
         if readable(MEMBERS) {
             each(backend, MEMBERS, |k, v| {
                 let (Ok(id), Ok(m)) = (id_of(k), codec::from_bytes::<MemberRecord>(v)) else { return };
