@@ -1,7 +1,8 @@
 //! Issue 13: the registers screen (P5-a, P5-c, P5-e, P7-b) on ratatui's
 //! TestBackend, with a snapshot of each register; the guidance that names
 //! a register links to it; an expiring approval on Today opens its register;
-//! a location of the school's own catalogue (P3-a) is offered in the concern form.
+//! a location of the school's own catalogue (P3-a) is offered in the concern form;
+//! the board filters by linked policy (P2-a).
 
 use casebook::domain::register::{NewRegisterEntry, RegisterKind};
 use casebook::store::Session;
@@ -207,4 +208,36 @@ fn p3a_a_schools_own_location_appears_in_the_concern_form() {
     assert_eq!(app.form.as_ref().unwrap().form.choice("location"), "changing-room");
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("Changing room (restricted)") && s.contains("Restricted area: devices may not be used"), "{s}");
+}
+
+/// Issue 13 (P2-a): the board filters by the linked policy a concern is
+/// handled under (its category's).
+#[test]
+fn p2a_the_board_filters_by_linked_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut session, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+    casebook::demo::populate(&mut session, 40, fixed_now(), 7).unwrap();
+    let mut app = app(session);
+    let catalogue = app.session.catalogue().clone();
+    let policy = |category: &str| catalogue.category(category).map(|c| c.default_policy.clone());
+    let expected = app.board.rows.iter().filter(|r| policy(&r.category).as_deref() == Some("behaviour")).count();
+    assert!(expected > 0 && expected < app.board.rows.len(), "the demo has concerns under several policies");
+    press(&mut app, KeyCode::Char('f'));
+    for _ in 0..20 {
+        if app.form.as_ref().unwrap().form.focused_key() == "policy" {
+            break;
+        }
+        press(&mut app, KeyCode::Tab);
+    }
+    for _ in 0..20 {
+        if app.form.as_ref().unwrap().form.choice("policy") == "behaviour" {
+            break;
+        }
+        press(&mut app, KeyCode::Right);
+    }
+    key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none());
+    assert_eq!(app.visible.len(), expected);
+    assert!(app.visible.iter().all(|&i| policy(&app.board.rows[i].category).as_deref() == Some("behaviour")));
+    assert!(app.message.as_ref().unwrap().0.contains("under the Behaviour policy"), "{:?}", app.message);
 }

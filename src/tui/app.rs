@@ -1317,7 +1317,7 @@ impl App {
                 return self.note("Filter applied.");
             }
             FormKind::Filter => {
-                self.filter = forms::read_filter(&open.form);
+                self.filter = forms::read_filter(&open.form, self.session.catalogue());
                 self.apply_view();
                 let what = self.filter.describe(self.session.catalogue(), self.session.members());
                 return self.note(if what.is_empty() {
