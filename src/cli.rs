@@ -67,6 +67,8 @@ mod oversight;
 mod people;
 /// Issue 13's commands (term dates, referrals, today; S-b).
 mod referrals;
+mod registers;
+mod restricted;
 /// Issue 13: searches of devices and who may examine or erase data (P6.1-e, P6.1-f, P6.1-g).
 mod searches;
 
@@ -301,6 +303,28 @@ pub enum Command {
     /// Searches of a device on a concern (P6.1-e): who authorised, searched and witnessed, what was found
     #[command(subcommand)]
     Search(searches::SearchCommand),
+    /// Staff and visitor registers: permission log (P5-a), remote-learning approvals (P5-e), disclosures (P5-c), visitor devices (P7-b)
+    #[command(subcommand)]
+    Register(registers::RegisterCommand),
+    /// Restrict an allegation against staff to the DSL and named members (DSL only; P5-f, P5-g)
+    ///
+    /// The concern and its referrals are sealed again to the DSL(s) and the
+    /// members in --allow alone; no other deputy's key opens them, and the
+    /// board shows others only "restricted". A member in --exclude, or named
+    /// as a subject of the concern, is never a reader. Run again to change
+    /// who may read it.
+    Restrict {
+        reference: String,
+        /// A member's number (#N in `casebook member list`) who may read it (repeatable)
+        #[arg(long, value_name = "N")]
+        allow: Vec<u32>,
+        /// A member's number who must never read it, e.g. a subject of it (repeatable)
+        #[arg(long, value_name = "N")]
+        exclude: Vec<u32>,
+        /// Why, for the chronology
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
         #[arg(long)]
@@ -308,8 +332,15 @@ pub enum Command {
     },
     /// Open the casebook on a throwaway store of fictional concerns
     Demo(DemoArgs),
-    /// Print the policy catalogue (categories, locations, devices, pathways)
-    Catalogue,
+    /// The policy catalogue (categories, locations, devices, pathways); alone, prints the seed
+    ///
+    /// `show` prints the one in use; `export` writes it as a starting file;
+    /// `set FILE` makes a school's own file the catalogue (the DSL only; a
+    /// wrong line is named and nothing changes). P3-a, P2-a.
+    Catalogue {
+        #[command(subcommand)]
+        action: Option<CatalogueCommand>,
+    },
     /// Print where casebook looks for its store and identity, and which is in use
     Paths,
     /// Serve the store to everyone at once over a Unix socket (holds no key)
@@ -745,8 +776,16 @@ pub fn run(cli: Cli) -> Result<()> {
             if args.json {
                 return add_json_concerns(&cli);
             }
-            let mut new = concern_from_flags(args)?;
-            let mut session = cli.session()?;
+            // The seed's ids are checked before any passphrase is asked for;
+            // an id only the school's own catalogue has (P3-a) is checked
+            // against it once the store is open.
+            let (mut new, mut session) = match concern_from_flags(args, &crate::domain::Catalogue::seed()) {
+                Ok(new) => (new, cli.session()?),
+                Err(e) => {
+                    let Ok(session) = cli.session() else { return Err(e) };
+                    (concern_from_flags(args, session.catalogue())?, session)
+                }
+            };
             let linked = people::link_typed_subjects(&mut session, &mut new)?;
             let recorded = session.record_concern(new, now())?;
             for line in linked {
@@ -833,6 +872,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 referrals::show_section(&session, id)?;
                 custody::show_section(&session, id)?;
                 searches::show_section(&session, id)?;
+                restricted::show_line(&session, id)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }
@@ -902,32 +942,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Custody(c)) => custody::custody(&cli, c),
         Some(Command::Search(c)) => searches::search(&cli, c),
         Some(Command::Member(MemberCommand::Authorise { id, revoke })) => searches::authorise(&cli, *id, *revoke),
+        Some(Command::Register(c)) => registers::register(&cli, c),
+        Some(Command::Restrict { reference, allow, exclude, reason }) => {
+            restricted::restrict(&cli, reference, allow, exclude, reason)
+        }
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
         Some(Command::Demo(args)) => demo(&cli, args),
-        Some(Command::Catalogue) => {
+        Some(Command::Catalogue { action: Some(action) }) => catalogue_command(&cli, action),
+        Some(Command::Catalogue { action: None }) => {
             let c = crate::domain::Catalogue::seed();
-            out!("{} ({})", c.policy.name, c.policy.version);
-            out!("\nCategories:");
-            for cat in &c.categories {
-                out!("  {:<24} {:<7} {}{}", cat.id, cat.clause, cat.label, if cat.urgent { " [urgent]" } else { "" });
-            }
-            out!("\nLocations:");
-            for l in &c.locations {
-                out!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
-            }
-            out!("\nDevices:");
-            for d in &c.devices {
-                out!("  {:<24} {}", d.id, d.label);
-            }
-            out!("\nPathways:");
-            for p in &c.pathways {
-                out!("  {:<24} {}", p.id, p.label);
-            }
-            out!("\nLinked policies:");
-            for p in &c.linked_policies {
-                out!("  {:<24} {}", p.id, p.label);
-            }
-            Ok(())
+            print_catalogue(&c)
         }
         Some(Command::Paths) => {
             let socket = cli.socket_path()?;
@@ -1556,7 +1580,7 @@ fn write_table(out: &mut impl Write, rows: &[&CaseSummary], session: &Session) -
     Ok(())
 }
 
-fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
+fn concern_from_flags(args: &ConcernArgs, catalogue: &crate::domain::Catalogue) -> Result<NewConcern> {
     // A mistyped id is named with where to find the right one, before any
     // passphrase is asked for ("choose a category" alone left a new user
     // guessing; --help lists the ids too).
@@ -1570,12 +1594,13 @@ fn concern_from_flags(args: &ConcernArgs) -> Result<NewConcern> {
             e_g.join(", ")
         )
     };
+    let ids = |ids: Vec<&String>| ids.into_iter().cloned().collect::<Vec<String>>();
     if let Some(category) = &args.category {
-        listed("category", category, values::categories())?;
+        listed("category", category, ids(catalogue.categories.iter().map(|c| &c.id).collect()))?;
     }
-    listed("location", &args.location, values::locations())?;
+    listed("location", &args.location, ids(catalogue.locations.iter().map(|l| &l.id).collect()))?;
     for device in &args.device {
-        listed("device", device, values::devices())?;
+        listed("device", device, ids(catalogue.devices.iter().map(|d| &d.id).collect()))?;
     }
     let subjects = args.subject.iter().map(|s| parse_subject(s)).collect::<Result<Vec<_>>>()?;
     Ok(NewConcern {
@@ -1778,6 +1803,96 @@ fn concern_from_json(text: &str) -> Result<NewConcern> {
             Some(s) => Source::parse(&s).ok_or_else(|| anyhow!("malformed concern JSON: source {s:?} is not known"))?,
         },
     })
+}
+
+/// `casebook catalogue`: every list of a catalogue, with its ids.
+fn print_catalogue(c: &crate::domain::Catalogue) -> Result<()> {
+    say!("{} ({})", c.policy.name, c.policy.version);
+    say!("\nCategories:");
+    for cat in &c.categories {
+        say!("  {:<24} {:<7} {}{}", cat.id, cat.clause, cat.label, if cat.urgent { " [urgent]" } else { "" });
+    }
+    say!("\nLocations:");
+    for l in &c.locations {
+        say!("  {:<24} {}{}", l.id, l.label, if l.restricted { " [restricted]" } else { "" });
+    }
+    say!("\nDevices:");
+    for d in &c.devices {
+        say!("  {:<24} {}", d.id, d.label);
+    }
+    say!("\nPathways:");
+    for p in &c.pathways {
+        say!("  {:<24} {}", p.id, p.label);
+    }
+    say!("\nLinked policies:");
+    for p in &c.linked_policies {
+        say!("  {:<24} {}", p.id, p.label);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CatalogueCommand {
+    /// Print the catalogue in use: the school's own, or the seed
+    Show,
+    /// Write the catalogue in use as a TOML file to start a school's own from
+    Export {
+        /// The file to write (it must not exist); standard output if not given
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make FILE the school's catalogue (the DSL only); a wrong line is named and nothing changes
+    Set {
+        /// A TOML file shaped like `casebook catalogue export` writes
+        file: PathBuf,
+    },
+}
+
+/// Issue 13 (P3-a, P2-a): the school's own catalogue.
+fn catalogue_command(cli: &Cli, action: &CatalogueCommand) -> Result<()> {
+    match action {
+        CatalogueCommand::Show => {
+            let session = cli.session()?;
+            print_catalogue(session.catalogue())
+        }
+        CatalogueCommand::Export { out } => {
+            let session = cli.session()?;
+            let text = session.catalogue_file()?.unwrap_or_else(|| crate::domain::Catalogue::seed_text().to_string());
+            match out {
+                None => out_raw!("{}", crate::text::safe(&text)),
+                Some(path) => {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(path)
+                        .with_context(|| format!("cannot create {} (it must not exist)", path.display()))?;
+                    f.write_all(text.as_bytes())?;
+                    say!("Wrote the catalogue in use to {}.", path.display());
+                }
+            }
+            Ok(())
+        }
+        CatalogueCommand::Set { file } => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            if bytes.len() > crate::store::catalogue::CATALOGUE_CHARS * 4 {
+                bail!("{} is too long to be a catalogue file; nothing was changed", file.display());
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                bail!("{} is not a text file (UTF-8); nothing was changed", file.display());
+            };
+            let mut session = cli.session()?;
+            let c = session.set_catalogue(&text)?;
+            say!(
+                "Set the school's catalogue: {} categories, {} locations ({} restricted), {} linked policies.",
+                c.categories.len(),
+                c.locations.len(),
+                c.locations.iter().filter(|l| l.restricted).count(),
+                c.linked_policies.len()
+            );
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -813,6 +813,15 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                 Role::Deputy => match batch.writes.iter().find(|w| [MEMBERS, CLASS_KEYS, SETTINGS].contains(&w.tree()))
                 {
                     Some(w) => Err(format!("only the DSL changes {}", w.tree())),
+                    // Issue 13 (P5-g): a deputy adds the marker of a
+                    // restricted concern's new referral, and nothing else
+                    // there: a restriction is the DSL's alone to set or lift.
+                    None if batch.writes.iter().any(|w| {
+                        w.tree() == RESTRICTED && !matches!(w, Write::Put { key, .. } if key.starts_with(b"referral-"))
+                    }) =>
+                    {
+                        Err("only the DSL restricts a concern or lifts a restriction".into())
+                    }
                     None => Ok(()),
                 },
                 Role::Leadership => {
@@ -1137,6 +1146,17 @@ mod tests {
         assert!(permits(Role::Reporter, &read).is_err());
         assert!(permits(Role::Reporter, &Request::NextCounter("member".into())).is_err());
         assert!(permits(Role::Reporter, &Request::NextCounter("case".into())).is_ok());
+    }
+
+    #[test]
+    fn p5g_a_deputy_cannot_set_or_lift_a_restriction() {
+        let restrict = Batch::new().put(RESTRICTED, vec![0, 0, 0, 1], b"sealed".to_vec());
+        assert!(permits(Role::Deputy, &Request::Apply(restrict.clone())).is_err());
+        assert!(permits(Role::Dsl, &Request::Apply(restrict)).is_ok());
+        let lift = Batch::new().delete(RESTRICTED, vec![0, 0, 0, 1]);
+        assert!(permits(Role::Deputy, &Request::Apply(lift)).is_err());
+        let marker = Batch::new().put(RESTRICTED, b"referral-\0\0\0\x02".to_vec(), vec![0, 0, 0, 1]);
+        assert!(permits(Role::Deputy, &Request::Apply(marker)).is_ok());
     }
 
     #[test]

@@ -244,6 +244,49 @@ fn custody_v1() {
     );
 }
 
+/// Issue 13 (P5-f, P5-g): the DSL's restriction of an allegation to named
+/// members, with one excluded as a subject of it.
+#[test]
+fn restriction_v1() {
+    use casebook::domain::restricted::Restriction;
+    golden(
+        "restriction",
+        &Restriction {
+            case_id: 7,
+            allowed: vec![2, 5],
+            excluded: vec![6],
+            reason: "Allegation against a member of staff (P5-g).".into(),
+            set_by: golden_dsl(),
+            set_at: at(9, 17),
+        },
+    );
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry; the visitor
+/// arrangement uses every field.
+#[test]
+fn register_entry_v1() {
+    use casebook::domain::register::{RegisterEntry, RegisterKind};
+    golden(
+        "register-entry",
+        &RegisterEntry {
+            id: 4,
+            kind: RegisterKind::VisitorDevice,
+            who: "Dr Golden Visitor".into(),
+            person: Some(12),
+            organisation: "Fictional NHS Trust".into(),
+            date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            until: NaiveDate::from_ymd_opt(2026, 7, 17),
+            reason: "Speech therapy sessions".into(),
+            permitted: "Laptop in the therapy room only".into(),
+            risk_assessment: "RA-2026-07".into(),
+            granted_by: "Mrs Golden Head".into(),
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 18),
+        },
+    );
+}
+
 /// Issue 13 (P6.1-e, P6.1-f, P6.1-g): a search of a device, its data
 /// erased for a reason, a safeguarding risk found.
 #[test]
@@ -269,6 +312,18 @@ fn device_search_v1() {
             safeguarding_risk: true,
             recorded_by: golden_dsl(),
             recorded_at: at(9, 15),
+        },
+    );
+}
+
+/// Issue 13 (P3-a, P2-a): the school's own catalogue file, kept as written.
+#[test]
+fn catalogue_file_v1() {
+    golden(
+        "catalogue-file",
+        &codec::CatalogueFile {
+            text: "# Golden Primary's catalogue\n[[locations]]\nid = \"changing-room\"\nlabel = \"Changing room\"\nrestricted = true\n"
+                .into(),
         },
     );
 }

@@ -762,6 +762,11 @@ fn dashboard_text(d: &Dashboard, catalogue: &Catalogue) -> String {
             for (category, n) in f.by_category() {
                 out.push_str(&format!("    {n:>4}  {}\n", catalogue.category_label(&category)));
             }
+            // P2-a: reports group by the policy a concern is handled under.
+            out.push_str("  by linked policy (each category's, P2-a):\n");
+            for (policy, n) in f.by_policy(catalogue) {
+                out.push_str(&format!("    {n:>4}  {}\n", catalogue.policy_label(&policy)));
+            }
         }
     }
     out

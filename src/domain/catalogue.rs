@@ -89,6 +89,14 @@ pub enum CatalogueError {
     Parse(#[from] toml::de::Error),
     #[error("the policy catalogue is inconsistent: {0}")]
     Inconsistent(String),
+    /// P3-a, P2-a: a school's own file, with the line that is wrong.
+    #[error("catalogue, line {line}: {message}")]
+    AtLine { line: usize, message: String },
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 impl Default for Catalogue {
@@ -110,23 +118,72 @@ impl Catalogue {
         Ok(catalogue)
     }
 
+    /// The seed catalogue as written: the starting file for a school's own.
+    pub fn seed_text() -> &'static str {
+        SEED
+    }
+
+    /// A school's own catalogue file (P3-a, P2-a): parsed and checked, and
+    /// any problem named by its line (a TOML error by where it is; an
+    /// inconsistency by the line of the id it names).
+    pub fn from_school_file(text: &str) -> Result<Self, CatalogueError> {
+        let catalogue: Catalogue = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_of(text, s.start));
+            CatalogueError::AtLine { line, message: e.message().trim().to_string() }
+        })?;
+        catalogue.validate().map_err(|e| {
+            let message = match e {
+                CatalogueError::Inconsistent(m) => m,
+                other => other.to_string(),
+            };
+            // The line of the first quoted id the message names.
+            let line = message
+                .split('"')
+                .nth(1)
+                .and_then(|id| {
+                    let quoted = format!("\"{id}\"");
+                    // A repeated id: the second one is the wrong line.
+                    if message.contains("share") { text.rfind(&quoted) } else { text.find(&quoted) }
+                })
+                .map_or(1, |at| line_of(text, at));
+            CatalogueError::AtLine { line, message }
+        })?;
+        Ok(catalogue)
+    }
+
     fn validate(&self) -> Result<(), CatalogueError> {
         let bad = |what: String| Err(CatalogueError::Inconsistent(what));
         if self.categories.is_empty() {
             return bad("it has no categories".into());
         }
+        if self.locations.is_empty() {
+            return bad("it has no locations".into());
+        }
         for c in &self.categories {
             if self.linked_policy(&c.default_policy).is_none() {
-                return bad(format!("category {} names unknown policy {}", c.id, c.default_policy));
+                return bad(format!("category {} names unknown policy \"{}\"", c.id, c.default_policy));
             }
             if self.pathway(&c.default_pathway).is_none() {
-                return bad(format!("category {} names unknown pathway {}", c.id, c.default_pathway));
+                return bad(format!("category {} names unknown pathway \"{}\"", c.id, c.default_pathway));
             }
         }
-        let mut ids: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).collect();
-        ids.sort_unstable();
-        if ids.windows(2).any(|w| w[0] == w[1]) {
-            return bad("two categories share an id".into());
+        // Ids are kept inside records: each names one thing, and is a word.
+        let lists: [(&str, Vec<&str>); 5] = [
+            ("categories", self.categories.iter().map(|c| c.id.as_str()).collect()),
+            ("locations", self.locations.iter().map(|c| c.id.as_str()).collect()),
+            ("devices", self.devices.iter().map(|c| c.id.as_str()).collect()),
+            ("pathways", self.pathways.iter().map(|c| c.id.as_str()).collect()),
+            ("linked policies", self.linked_policies.iter().map(|c| c.id.as_str()).collect()),
+        ];
+        for (what, ids) in lists {
+            for (i, id) in ids.iter().enumerate() {
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                    return bad(format!("the id \"{id}\" in {what} must be lower-case letters, digits and -"));
+                }
+                if ids[..i].contains(id) {
+                    return bad(format!("two {what} share the id \"{id}\""));
+                }
+            }
         }
         Ok(())
     }
@@ -174,6 +231,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn p3a_a_schools_file_names_the_wrong_line() {
+        let seed = Catalogue::seed_text();
+        assert!(Catalogue::from_school_file(seed).is_ok());
+        let broken = seed.replacen("restricted = true", "restricted = maybe", 1);
+        let line = broken.lines().position(|l| l.contains("maybe")).unwrap() + 1;
+        let e = Catalogue::from_school_file(&broken).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("catalogue, line {line}: ")), "{e}");
+        let twice = format!("{seed}\n[[locations]]\nid = \"toilets\"\nlabel = \"Toilets again\"\nrestricted = true\n");
+        let line = twice.lines().count() - 2;
+        let e = Catalogue::from_school_file(&twice).unwrap_err().to_string();
+        assert_eq!(e, format!("catalogue, line {line}: two locations share the id \"toilets\""));
+        let unknown = seed.replacen("default_policy = \"behaviour\"", "default_policy = \"nonesuch\"", 1);
+        let line = unknown.lines().position(|l| l.contains("nonesuch")).unwrap() + 1;
+        let e = Catalogue::from_school_file(&unknown).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("catalogue, line {line}: category")), "{e}");
+    }
+
+    #[test]
     fn seed_parses_and_is_consistent() {
         let c = Catalogue::seed();
         assert!(c.categories.len() >= 10);
@@ -218,7 +293,7 @@ mod tests {
     fn inconsistent_catalogue_is_refused() {
         let text = SEED.replace("default_pathway = \"police\"", "default_pathway = \"nowhere\"");
         let err = Catalogue::from_toml(&text).unwrap_err();
-        assert!(err.to_string().contains("unknown pathway nowhere"), "{err}");
+        assert!(err.to_string().contains("unknown pathway \"nowhere\""), "{err}");
     }
 
     #[test]

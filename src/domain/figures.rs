@@ -88,6 +88,19 @@ impl Figures {
     }
 
     /// Categories with any concerns, by id.
+    /// P2-a: the counts grouped by the linked policy each category is
+    /// handled under (the catalogue's default for it; a category the
+    /// catalogue no longer knows, or a restricted allegation's redacted
+    /// row, counts under its own id).
+    pub fn by_policy(&self, catalogue: &super::Catalogue) -> Vec<(String, u32)> {
+        let mut out: BTreeMap<String, u32> = BTreeMap::new();
+        for c in &self.counts {
+            let policy = catalogue.category(&c.category).map_or(c.category.clone(), |cat| cat.default_policy.clone());
+            *out.entry(policy).or_default() += c.count;
+        }
+        out.into_iter().collect()
+    }
+
     pub fn by_category(&self) -> Vec<(String, u32)> {
         let mut out: Vec<(String, u32)> = Vec::new();
         for c in &self.counts {
@@ -120,6 +133,12 @@ mod tests {
         assert_eq!(f.closed_without_debrief, 1, "P9-c: the DSL's decisions are counted");
         assert_eq!(f.count(Status::Closed), 2);
         assert_eq!(f.by_category(), vec![("abusive-messages".to_string(), 1), ("restricted-area".to_string(), 3)]);
+        // P2-a: grouped by the policy each category is handled under.
+        let seed = crate::domain::Catalogue::seed();
+        let by_policy = f.by_policy(&seed);
+        assert_eq!(by_policy.iter().map(|(_, n)| n).sum::<u32>(), 4);
+        let behaviour = seed.category("restricted-area").unwrap().default_policy.clone();
+        assert!(by_policy.iter().any(|(p, n)| *p == behaviour && *n >= 3), "{by_policy:?}");
         assert_eq!(f.by_status()[0], (Status::New, 1));
         assert_eq!(f.by_status().len(), 5, "every status, even with none");
         let json = serde_json::to_string(&f).unwrap();

@@ -16,6 +16,7 @@ use super::calendar::Calendar;
 use super::concern::{Status, Urgency};
 use super::custody::{Custody, CustodyId, custody_label};
 use super::referral::{Deadline, DeadlineKind, Standing};
+use super::register::RegisterEntry;
 use super::summary::CaseSummary;
 
 /// Why a concern is on the list.
@@ -32,6 +33,10 @@ pub enum TodayKind {
     Deadline(DeadlineKind),
     /// P6.1-b: a device held longer than the school's limit.
     DeviceHeld(CustodyId),
+    /// P5-e: a remote-learning approval expired or expiring within
+    /// [`super::register::EXPIRY_NOTICE_DAYS`]; on no concern (its
+    /// `reference` is the entry's label, its `case_id` 0).
+    Approval,
 }
 
 impl TodayKind {
@@ -45,6 +50,7 @@ impl TodayKind {
             // The limit is HELD_LIMIT_WORKING_DAYS school days; "overdue"
             // counts from when it ran out.
             TodayKind::DeviceHeld(id) => format!("device {} held too long (P6.1-b)", custody_label(id)),
+            TodayKind::Approval => "review remote-learning approval".into(),
         }
     }
 
@@ -53,6 +59,7 @@ impl TodayKind {
         match self {
             TodayKind::Deadline(k) => k.short_words(),
             TodayKind::DeviceHeld(id) => format!("device {} held", custody_label(id)),
+            TodayKind::Approval => "review approval".into(),
             other => other.words(),
         }
     }
@@ -75,7 +82,7 @@ impl TodayItem {
     /// waiting to be triaged or assigned, how long it has waited.
     pub fn when_words(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_), s) => s.words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::Approval, s) => s.words(self.due),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),
@@ -85,7 +92,7 @@ impl TodayItem {
     /// The same in at most 9 characters, for 80 columns.
     pub fn short_when(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_), s) => s.short_words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::Approval, s) => s.short_words(self.due),
             (_, Standing::Overdue(n)) => format!("{n}wd"),
             _ => "today".into(),
         }
@@ -93,10 +100,12 @@ impl TodayItem {
 }
 
 /// Everything due today or overdue on the open concerns `rows`, given each
-/// concern's deadlines (see [`super::referral::deadlines`]).
+/// concern's deadlines (see [`super::referral::deadlines`]), and the
+/// remote-learning approvals expired or expiring soon (P5-e).
 pub fn today_list(
     rows: &[CaseSummary],
     deadlines: &[Deadline],
+    approvals: &[RegisterEntry],
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
@@ -129,6 +138,17 @@ pub fn today_list(
             due: d.due,
             standing: d.standing,
             category: r.category.clone(),
+        });
+    }
+    for e in approvals.iter().filter(|e| e.expiring(today)) {
+        let Some(until) = e.until else { continue };
+        out.push(TodayItem {
+            case_id: 0,
+            reference: e.label(),
+            kind: TodayKind::Approval,
+            due: until,
+            standing: Standing::of(until, today, calendar),
+            category: "remote-learning".into(),
         });
     }
     sort_today(&mut out);
@@ -225,7 +245,7 @@ mod tests {
             deadline(4, DeadlineKind::Review, day(30) + chrono::Duration::days(3)),
             deadline(5, DeadlineKind::Lado, day(3)),
         ];
-        let list = today_list(&rows, &deadlines, &cal, today);
+        let list = today_list(&rows, &deadlines, &[], &cal, today);
         let got: Vec<(u32, TodayKind, String)> = list.iter().map(|i| (i.case_id, i.kind, i.when_words())).collect();
         assert_eq!(
             got,
@@ -289,5 +309,39 @@ mod tests {
         assert_eq!(items[0].kind.words(), "device DV-0001 held too long (P6.1-b)");
         assert!(items[0].kind.short_words().chars().count() <= 24);
         assert_eq!(held_devices(&devices, &rows, &cal, day(27)).len(), 2);
+    }
+
+    #[test]
+    fn p5e_expired_and_soon_expiring_approvals_are_on_today() {
+        use crate::domain::register::{RegisterEntry, RegisterKind};
+        let cal = Calendar::weekends_only();
+        let today = day(30);
+        let approval = |id, until: NaiveDate| RegisterEntry {
+            id,
+            kind: RegisterKind::RemoteLearning,
+            who: "Mr Fictional Tutor".into(),
+            person: None,
+            organisation: String::new(),
+            date: day(1),
+            until: Some(until),
+            reason: String::new(),
+            permitted: String::new(),
+            risk_assessment: String::new(),
+            granted_by: String::new(),
+            recorded_by: crate::domain::Author { member: 1, name: "DSL".into() },
+            recorded_at: day(1).and_hms_opt(9, 0, 0).unwrap(),
+        };
+        let far = day(30) + chrono::Duration::days(30);
+        let soon = day(30) + chrono::Duration::days(5);
+        let list = today_list(&[], &[], &[approval(1, day(27)), approval(2, far), approval(3, soon)], &cal, today);
+        let got: Vec<(String, TodayKind, String)> =
+            list.iter().map(|i| (i.reference.clone(), i.kind, i.when_words())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("RL-0001".to_string(), TodayKind::Approval, "overdue 1 working day".to_string()),
+                ("RL-0003".to_string(), TodayKind::Approval, "due Sat 5 Dec 2026".to_string()),
+            ]
+        );
     }
 }

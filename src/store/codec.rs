@@ -43,6 +43,15 @@ pub enum RecordKind {
     DeviceSearch,
     // Issue 13: a file attached to a concern.
     Attachment,
+    // Issue 13 (P5-f, P5-g): who may read a restricted allegation, sealed
+    // to those members alone. Appended after Referral.
+    Restriction,
+    // Issue 13 (P5-a, P5-c, P5-e, P7-b): an entry of a staff or visitor
+    // register. Appended after Restriction.
+    RegisterEntry,
+    // Issue 13 (P3-a, P2-a): the school's own catalogue file (Directory
+    // class, in settings). Appended after RegisterEntry.
+    CatalogueFile,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -183,6 +192,19 @@ impl Record for Custody {
 /// Issue 13: a search of a device (Case class).
 impl Record for DeviceSearch {
     const KIND: RecordKind = RecordKind::DeviceSearch;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13 (P5-g): the DSL's restriction of one concern to named members.
+impl Record for crate::domain::restricted::Restriction {
+    const KIND: RecordKind = RecordKind::Restriction;
+    const VERSION: u16 = 1;
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry (Oversight class;
+/// a disclosure, the DSL(s) alone).
+impl Record for crate::domain::register::RegisterEntry {
+    const KIND: RecordKind = RecordKind::RegisterEntry;
     const VERSION: u16 = 1;
 }
 
@@ -408,6 +430,17 @@ pub struct TermDates {
 }
 impl Record for TermDates {
     const KIND: RecordKind = RecordKind::TermDates;
+    const VERSION: u16 = 1;
+}
+
+/// The school's own catalogue (issue 13: P3-a, P2-a), kept as the DSL's
+/// file and parsed when read, like the term dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueFile {
+    pub text: String,
+}
+impl Record for CatalogueFile {
+    const KIND: RecordKind = RecordKind::CatalogueFile;
     const VERSION: u16 = 1;
 }
 

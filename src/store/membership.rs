@@ -104,6 +104,12 @@ impl Session {
             None => members.retain(|m| m.id != id),
         }
         let fresh: Vec<ClassKey> = lost.iter().map(|c| ClassKey::generate(*c)).collect();
+        // Issue 13 (P5-g): restricted allegations first, while every member
+        // who vouched for one is still known: sealed to the readers among
+        // the members as they will be, vouched for by this DSL.
+        let mut restricted = Rekeyed { classes: Vec::new(), records: 0, left: 0 };
+        self.reseal_restricted(&members, &mut restricted)?;
+        self.reseal_disclosures(&members, &mut restricted)?;
         let old_members = std::mem::replace(&mut self.members, members);
 
         // Step 1: the new keys (and the retired ones) sealed to who remains,
@@ -238,6 +244,12 @@ impl Session {
         for class in classes {
             match class {
                 AccessClass::Case => {
+                    // Issue 13 (P5-g): restricted records have no class
+                    // stanza; they go to the members their restriction
+                    // admits now (a removed member's stanza goes).
+                    self.reseal_restricted(&self.members, &mut done)?;
+                    // P5-c: the disclosure register, to the DSLs as they are.
+                    self.reseal_disclosures(&self.members, &mut done)?;
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
                     // Issue 12: people are case detail too.
@@ -262,10 +274,19 @@ impl Session {
                     self.reseal_tree::<Action>(ACTIONS, *class, &mut done, progress)?;
                     self.reseal_tree::<TrackedPolicy>(POLICIES, *class, &mut done, progress)?;
                     self.reseal_tree::<Figures>(FIGURES, *class, &mut done, progress)?;
+                    // Issue 13: the staff and visitor registers (P5-a, P5-e, P7-b).
+                    self.reseal_tree::<crate::domain::register::RegisterEntry>(REGISTERS, *class, &mut done, progress)?;
                 }
                 AccessClass::Directory => {
                     self.reseal_directory(&mut done, progress)?;
                     self.reseal_tree::<Vec<crate::domain::RollEntry>>(ROLL, *class, &mut done, progress)?;
+                    // Issue 13 (P3-a, P2-a): the school's catalogue.
+                    self.reseal_setting::<codec::CatalogueFile>(
+                        &super::catalogue::catalogue_place(),
+                        *class,
+                        &mut done,
+                        progress,
+                    )?;
                 }
             }
         }
@@ -295,7 +316,12 @@ impl Session {
         };
         let recipients = if tree == INDEX || tree == PEOPLE_INDEX { Vec::new() } else { self.recipients_for(class)? };
         let mut rewrites = Vec::new();
+        let restricted = super::restricted::restricted_keys(self.store.backend.as_ref())?;
         for (k, v) in self.store.backend.scan(tree)? {
+            // Never given the class stanza (P5-g): see reseal_restricted.
+            if Session::restricted_record(&restricted, tree, &k) {
+                continue;
+            }
             // A case without a readable revision record, or under a key
             // that names no case, is left for `verify` to name.
             let revision = if tree == CASES { revisions.get(&k).copied() } else { Some(0) };

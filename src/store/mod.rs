@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backend;
 pub mod backup;
 pub mod calendar;
+pub mod catalogue;
 pub mod client;
 pub mod codec;
 pub mod crypto;
@@ -21,6 +22,8 @@ pub mod oversight;
 pub mod people;
 pub mod pins;
 pub mod referrals;
+pub mod registers;
+pub mod restricted;
 pub mod roster;
 pub mod salvage;
 pub mod searches;
@@ -36,6 +39,7 @@ use age::x25519;
 use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::restricted::redact as domain_redact;
 use crate::domain::summary::board_order;
 use crate::domain::{
     AccessClass, Author, CaseError, CaseFile, CaseSummary, Catalogue, Concern, EntryKind, FieldError, Member, MemberId,
@@ -90,16 +94,37 @@ pub(crate) mod trees {
     /// Searches of devices (issue 13: P6.1-e, P6.1-f, P6.1-g), by id, each
     /// naming its concern; sealed to the Case class.
     pub const SEARCHES: &str = "searches";
+    /// Restricted allegations (issue 13: P5-f, P5-g): a concern's
+    /// restriction under its id, sealed to the members it names; and a
+    /// clear marker `referral-<id>` for each referral of a restricted
+    /// concern (so a member it excludes passes over it in silence).
+    pub const RESTRICTED: &str = "restricted";
+    /// Staff and visitor registers (issue 13: P5-a, P5-e, P7-b), sealed to
+    /// the Oversight class (the headteacher grants and reads them).
+    pub const REGISTERS: &str = "registers";
+    /// The disclosure register (P5-c): the DSL(s) alone.
+    pub const DISCLOSURES: &str = "disclosures";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 10] =
-        [CASES, CASE_META, CASE_REFS, INDEX, PEOPLE, PEOPLE_INDEX, REFERRALS, CUSTODY, SEARCHES, ATTACHMENTS];
+    pub const CASE_TREES: [&str; 11] = [
+        CASES,
+        CASE_META,
+        CASE_REFS,
+        INDEX,
+        PEOPLE,
+        PEOPLE_INDEX,
+        REFERRALS,
+        CUSTODY,
+        SEARCHES,
+        ATTACHMENTS,
+        RESTRICTED,
+    ];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 21] = [
+    pub const ALL: [&str; 24] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -121,6 +146,9 @@ pub(crate) mod trees {
         CUSTODY,
         SEARCHES,
         ATTACHMENTS,
+        RESTRICTED,
+        REGISTERS,
+        DISCLOSURES,
     ];
 }
 use trees::*;
@@ -201,6 +229,10 @@ pub enum StoreError {
     Stale { tree: String, key: Vec<u8> },
     #[error("{0}")]
     Served(String),
+    /// Issue 13 (P5-g): a restricted allegation this member is not among
+    /// the readers of.
+    #[error("{0}")]
+    Restricted(String),
     /// Issue 10: the store's files were changed by someone who is not a
     /// member (the roster, a class key, a record). Nothing is written.
     #[error(
@@ -687,6 +719,8 @@ impl Store {
                 done.records
             ));
         }
+        // Issue 13 (P3-a, P2-a): the school's own catalogue, if it set one.
+        notices.extend(session.load_catalogue());
         session.notices = notices;
         session.seal_audit_to_roster();
         session.store.backend.note_access(my_id, audit::Access::Unlocked);
@@ -1782,7 +1816,8 @@ impl Session {
     /// reference, so `show REF` finds it without the board.
     fn write_case(&mut self, id: u32, expected: Option<CaseMeta>, case: &CaseFile) -> Result<u64, StoreError> {
         let meta = CaseMeta { format: CaseMeta::FORMAT, revision: expected.map_or(1, |m| m.revision + 1) };
-        let sealed = self.seal(AccessClass::Case, &case_place(id, meta.revision), case)?;
+        // Issue 13 (P5-g): a restricted concern is sealed to its readers alone.
+        let sealed = self.seal_for_case(id, &case_place(id, meta.revision), case)?;
         let mut batch = Batch::new()
             .check(CASE_META, be(id), expected.map(|m| codec_clear(&m)))
             .put(CASES, be(id), sealed)
@@ -1833,6 +1868,10 @@ impl Session {
                 StoreError::Corrupt { detail, .. } => {
                     let names = self.case_names().unwrap_or_default();
                     corrupt(case_name(&names, id), detail)
+                }
+                StoreError::Restricted(why) => {
+                    let names = self.case_names().unwrap_or_default();
+                    StoreError::Restricted(format!("{} is not yours to read: {why}", case_name(&names, id)))
                 }
                 other => other,
             })?
@@ -2054,6 +2093,11 @@ impl Session {
     fn save_index_shard(&self, shard: u32, rows: &[CaseSummary]) -> Result<(), StoreError> {
         let key = self.require(AccessClass::Case, "index concerns")?;
         let name = shard_key(shard);
+        // Issue 13 (P5-g): every deputy opens the index, so a restricted
+        // concern's row in it says only "restricted".
+        let restricted = self.restricted_cases()?;
+        let rows: Vec<CaseSummary> = rows.iter().cloned().map(|r| Session::shared_row(&restricted, r)).collect();
+        let rows = rows.as_slice();
         let batch = if rows.is_empty() {
             Batch::new().delete(INDEX, name.clone()).delete(FIGURES, name)
         } else {
@@ -2080,6 +2124,7 @@ impl Session {
 
     /// Puts a case's new summary into its index shard, loaded or not.
     fn index_case(&mut self, summary: CaseSummary) -> Result<(), StoreError> {
+        let summary = if self.is_restricted(summary.id)? { domain_redact(&summary) } else { summary };
         let shard = shard_of(summary.id);
         let rows: Vec<CaseSummary> = match self.index.as_mut() {
             Some(index) => {
@@ -2119,7 +2164,7 @@ impl Session {
     /// revision moved since (written by a reporter or another member, or
     /// before a crash). Cases a reporter wrote without the class stanza gain
     /// it here.
-    pub fn board(&mut self) -> Result<Board, StoreError> {
+    fn board_index(&mut self) -> Result<Board, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
         self.store.backend.note_access(self.me, audit::Access::ReadBoard);
         if let Some(board) = self.board_since_seen()? {
@@ -2200,20 +2245,32 @@ impl Session {
             .chain(unknown_revision.iter().copied())
             .collect();
         let loaded = self.load_cases(&stale);
+        let restricted = self.restricted_cases()?;
         for (id, result) in stale.iter().zip(loaded) {
             match result {
                 Ok((case, sealed_has_class)) => {
                     let Some((rev, meta)) = revisions.get(id) else {
                         // Revision unknown: shown, never cached as current
                         // (and no shard is re-sealed for it on every load).
-                        index.insert(*id, CaseSummary::of(*id, 0, &case, self.catalogue()));
+                        index.insert(
+                            *id,
+                            Session::shared_row(&restricted, CaseSummary::of(*id, 0, &case, self.catalogue())),
+                        );
                         continue;
                     };
-                    index.insert(*id, CaseSummary::of(*id, *rev, &case, self.catalogue()));
+                    index.insert(
+                        *id,
+                        Session::shared_row(&restricted, CaseSummary::of(*id, *rev, &case, self.catalogue())),
+                    );
                     dirty.insert(shard_of(*id));
                     if !sealed_has_class {
                         self.reseal_reported(*id, &case, meta.clone())?;
                     }
+                }
+                // P5-g: a restricted allegation this member may not read
+                // is shown as the index's redacted row, not as damage.
+                Err(StoreError::Restricted(_)) => {
+                    index.insert(*id, self.excluded_row(*id)?);
                 }
                 Err(e) => problems.push((Some(*id), Damaged::from_error("", &e))),
             }
@@ -2298,6 +2355,7 @@ impl Session {
             .filter_map(|(_, key)| id_of(key).ok())
             .collect();
         let mut dirty = std::collections::BTreeSet::new();
+        let restricted = self.restricted_cases()?;
         for id in ids {
             let Some(meta) = self.store.backend.get(CASE_META, &be(id))? else {
                 if index.remove(&id).is_some() {
@@ -2311,10 +2369,16 @@ impl Session {
             if index.get(&id).map(|r| r.revision) == Some(revision) {
                 continue;
             }
-            let Some(Ok((case, sealed_has_class))) = self.load_cases(&[id]).pop() else {
-                return Ok(false);
+            let (case, sealed_has_class) = match self.load_cases(&[id]).pop() {
+                Some(Ok(loaded)) => loaded,
+                // P5-g: not this member's to read; the index's redacted row.
+                Some(Err(StoreError::Restricted(_))) => {
+                    index.insert(id, self.excluded_row(id)?);
+                    continue;
+                }
+                _ => return Ok(false),
             };
-            index.insert(id, CaseSummary::of(id, revision, &case, self.catalogue()));
+            index.insert(id, Session::shared_row(&restricted, CaseSummary::of(id, revision, &case, self.catalogue())));
             dirty.insert(shard_of(id));
             if !sealed_has_class {
                 self.reseal_reported(id, &case, meta)?;
@@ -2388,6 +2452,7 @@ impl Session {
         self.require(AccessClass::Case, "read concerns")?;
         let key = self.class_key(AccessClass::Case).map(ClassKey::duplicate);
         Ok(CaseReader {
+            restricted: Arc::new(self.restricted_cases()?),
             backend: self.store.backend.clone(),
             key: key.map(std::sync::Arc::new),
             identity: self.identity.clone(),
@@ -2400,7 +2465,13 @@ impl Session {
         let reader = self.case_reader()?;
         let ids = reader.ids()?;
         let loaded = reader.load(&ids, &|_, _| ());
-        Ok(ids.into_iter().zip(loaded.into_iter().map(|r| r.map(|(c, _)| c))).collect())
+        // P5-g: a restricted allegation this member may not read is left
+        // out in silence (it is not damage).
+        Ok(ids
+            .into_iter()
+            .zip(loaded.into_iter().map(|r| r.map(|(c, _)| c)))
+            .filter(|(_, r)| !matches!(r, Err(StoreError::Restricted(_))))
+            .collect())
     }
 
     // ---- export -----------------------------------------------------------
@@ -2423,6 +2494,9 @@ impl Session {
 /// to clone, for background work.
 #[derive(Clone)]
 pub struct CaseReader {
+    /// Restricted concerns (issue 13, P5-g): opened with the member's own
+    /// key alone, never the class key.
+    restricted: Arc<std::collections::BTreeSet<u32>>,
     backend: Arc<dyn Backend>,
     key: Option<std::sync::Arc<ClassKey>>,
     identity: x25519::Identity,
@@ -2445,6 +2519,22 @@ impl CaseReader {
             attempts += 1;
             let revision = self.revision(id)?;
             let sealed = self.backend.get(CASES, &be(id))?.ok_or_else(|| StoreError::NoSuchCase(format!("#{id}")))?;
+            if self.restricted.contains(&id) {
+                match restricted::open_restricted::<CaseFile>(
+                    &sealed,
+                    &case_place(id, revision),
+                    &self.identity,
+                    &self.trust,
+                ) {
+                    Ok(case) => {
+                        self.backend.note_access(self.trust.me, audit::Access::OpenedConcern(id));
+                        // Never re-sealed to the class by a board load.
+                        return Ok((case, true));
+                    }
+                    Err(_) if attempts < UPDATE_ATTEMPTS && self.revision(id)? != revision => continue,
+                    Err(e) => return Err(relabel(e, &format!("case #{id}"))),
+                }
+            }
             let opened = open_sealed::<CaseFile>(
                 &sealed,
                 AccessClass::Case,

@@ -81,8 +81,13 @@ impl Session {
             recorded_by: self.author(),
             recorded_at: now,
         };
-        let sealed = self.seal(AccessClass::Case, &referral_place(id), &record)?;
-        let batch = Batch::new().check(REFERRALS, be(id), None::<Vec<u8>>).put(REFERRALS, be(id), sealed);
+        // P5-g: a restricted concern's referral is sealed to its readers
+        // alone, with a clear marker that it is one.
+        let sealed = self.seal_for_case(case_id, &referral_place(id), &record)?;
+        let mut batch = Batch::new().check(REFERRALS, be(id), None::<Vec<u8>>).put(REFERRALS, be(id), sealed);
+        if self.is_restricted(case_id)? {
+            batch = batch.put(super::trees::RESTRICTED, super::restricted::referral_marker(id), be(case_id).to_vec());
+        }
         match self.store.backend.apply(batch) {
             Ok(_) => {}
             // The counter only moves forward: an id in use means it was
@@ -112,6 +117,8 @@ impl Session {
             };
             match self.open_referral(id, &v) {
                 Ok(r) => out.items.push(r),
+                // P5-g: a restricted concern's referral, not this member's.
+                Err(StoreError::Restricted(_)) => {}
                 Err(e) => out.damaged.push(Damaged::from_error(referral_label(id), &e)),
             }
         }
@@ -127,9 +134,14 @@ impl Session {
     }
 
     pub(crate) fn open_referral(&self, id: u32, sealed: &[u8]) -> Result<Referral, StoreError> {
-        let r: Referral = self
-            .open_record(AccessClass::Case, &referral_place(id), sealed)
-            .map_err(|e| super::relabel(e, &referral_label(id)))?;
+        let restricted =
+            self.store.backend.get(super::trees::RESTRICTED, &super::restricted::referral_marker(id))?.is_some();
+        let r: Referral = if restricted {
+            super::restricted::open_restricted(sealed, &referral_place(id), &self.identity, &self.trust)
+        } else {
+            self.open_record(AccessClass::Case, &referral_place(id), sealed)
+        }
+        .map_err(|e| super::relabel(e, &referral_label(id)))?;
         if r.id != id {
             return Err(corrupt(referral_label(id), format!("it holds {}", r.label())));
         }
@@ -166,12 +178,15 @@ impl Session {
             .iter()
             .flat_map(|row| referral::deadlines(row, &now, self.catalogue(), &calendar, today))
             .collect();
-        let mut items = crate::domain::today::today_list(&board.rows, &deadlines, &calendar, today);
+        // P5-e: approvals expired or expiring soon join the list.
+        let approvals = self.register_entries()?;
+        let mut items = crate::domain::today::today_list(&board.rows, &deadlines, &approvals, &calendar, today);
         // P6.1-b: devices held longer than the school's limit.
         let devices = self.custody_register()?;
         items.extend(crate::domain::today::held_devices(&devices, &board.rows, &calendar, today));
         crate::domain::today::sort_today(&mut items);
         let mut out = Listed::new(items);
+        out.damaged.extend(approvals.damaged.iter().cloned());
         out.damaged = board.problems;
         out.damaged.extend(referrals.damaged);
         out.damaged.extend(devices.damaged);

@@ -495,6 +495,9 @@ struct Opened {
     /// Whether it names its own place (issue 10): then `version` is its
     /// revision, and its revision record must say the same.
     bound: bool,
+    /// The concern a referral belongs to (issue 13: a restricted
+    /// concern's referrals get their marker back).
+    of_case: Option<u32>,
 }
 
 fn identify(plain: &[u8]) -> Option<Opened> {
@@ -503,35 +506,63 @@ fn identify(plain: &[u8]) -> Option<Opened> {
     if let Ok((c, place)) = codec::decode_any::<CaseFile>(plain) {
         let bound = place.is_some();
         let version = place.map_or(c.chronology.len() as u64, |p| p.revision);
-        return Some(Opened { tree: CASES, id: None, label: c.concern.reference, version, bound });
+        return Some(Opened { tree: CASES, id: None, label: c.concern.reference, version, bound, of_case: None });
     }
     if let Ok((d, _)) = codec::decode_any::<Debrief>(plain) {
-        return Some(Opened { tree: DEBRIEFS, id: Some(d.id), label: d.reference, version: 0, bound: false });
+        return Some(Opened {
+            tree: DEBRIEFS,
+            id: Some(d.id),
+            label: d.reference,
+            version: 0,
+            bound: false,
+            of_case: None,
+        });
     }
     if let Ok((a, _)) = codec::decode_any::<Action>(plain) {
         let version = a.history.len() as u64;
-        return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false });
+        return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false, of_case: None });
     }
     // Issue 12: a person names their own id; a later version holds more
     // history. Their index and the roll are caches of these records, made
     // again by the first DSL or deputy search in the new store.
     if let Ok((p, _)) = codec::decode_any::<crate::domain::Person>(plain) {
         let version = p.history.len() as u64;
-        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false });
+        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false, of_case: None });
     }
     // Issue 13: a referral names its own id; entries never change.
     if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
-        return Some(Opened { tree: REFERRALS, id: Some(r.id), label: r.label(), version: 0, bound: false });
+        return Some(Opened {
+            tree: REFERRALS,
+            id: Some(r.id),
+            label: r.label(),
+            version: 0,
+            bound: false,
+            of_case: Some(r.case_id),
+        });
     }
     // Issue 13 (P6.1-b): a device in custody names its own id; a later
     // version holds a longer chain.
     if let Ok((c, _)) = codec::decode_any::<crate::domain::Custody>(plain) {
         let version = c.events.len() as u64;
-        return Some(Opened { tree: CUSTODY, id: Some(c.id), label: c.label(), version, bound: false });
+        return Some(Opened {
+            tree: CUSTODY,
+            id: Some(c.id),
+            label: c.label(),
+            version,
+            bound: false,
+            of_case: Some(c.case_id),
+        });
     }
     // Issue 13 (P6.1-e): a search names its own id; it never changes.
     if let Ok((s, _)) = codec::decode_any::<crate::domain::searches::DeviceSearch>(plain) {
-        return Some(Opened { tree: SEARCHES, id: Some(s.id), label: s.label(), version: 0, bound: false });
+        return Some(Opened {
+            tree: SEARCHES,
+            id: Some(s.id),
+            label: s.label(),
+            version: 0,
+            bound: false,
+            of_case: Some(s.case_id),
+        });
     }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
         let version = (p.reviews.len() + p.triggers.len()) as u64;
@@ -541,6 +572,30 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             label: format!("policy {}", p.name),
             version,
             bound: false,
+            of_case: None,
+        });
+    }
+    // Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry names its own id.
+    if let Ok((e, _)) = codec::decode_any::<crate::domain::register::RegisterEntry>(plain) {
+        return Some(Opened {
+            tree: if e.kind.dsl_only() { DISCLOSURES } else { REGISTERS },
+            id: Some(e.id),
+            label: e.label(),
+            version: 0,
+            bound: false,
+            of_case: None,
+        });
+    }
+    // Issue 13 (P5-g): a restricted concern's restriction, kept under its
+    // concern's id; without it the concern would open for nobody.
+    if let Ok((r, _)) = codec::decode_any::<crate::domain::restricted::Restriction>(plain) {
+        return Some(Opened {
+            tree: RESTRICTED,
+            id: Some(r.case_id),
+            label: format!("the restriction of concern #{}", r.case_id),
+            version: 0,
+            bound: false,
+            of_case: None,
         });
     }
     None
@@ -767,6 +822,14 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         .filter(|f| f.key.as_deref() == Some(super::calendar::TERM_DATES.as_bytes()))
         .find(|f| crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<TermDates>(&p).is_ok()))
         .map(|f| f.value.clone());
+    // Issue 13 (P3-a, P2-a): the school's catalogue, likewise (none: the seed).
+    let catalogue = sealed
+        .iter()
+        .filter(|f| f.key.as_deref() == Some(super::catalogue::CATALOGUE.as_bytes()))
+        .find(|f| {
+            crypto::open(&f.value, &ids).ok().is_some_and(|p| codec::decode_any::<codec::CatalogueFile>(&p).is_ok())
+        })
+        .map(|f| f.value.clone());
 
     // Every other sealed value: opened once per distinct ciphertext.
     // None: it did not open; Some(None): it opened, but is no record kept
@@ -784,6 +847,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             Some(k)
                 if k == b"school"
                     || k == super::calendar::TERM_DATES.as_bytes()
+                    || k == super::catalogue::CATALOGUE.as_bytes()
                     || std::str::from_utf8(k).ok().and_then(AccessClass::from_tag).is_some() =>
             {
                 continue;
@@ -866,6 +930,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     if let Some(t) = term_dates {
         put(SETTINGS, super::calendar::TERM_DATES.as_bytes().to_vec(), t);
     }
+    if let Some(c) = catalogue {
+        put(SETTINGS, super::catalogue::CATALOGUE.as_bytes().to_vec(), c);
+    }
     for (id, (_, record)) in &members {
         put(MEMBERS, be(*id).to_vec(), record.clone());
     }
@@ -936,6 +1003,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == PEOPLE {
                     note_highest("person".into(), *id);
                 }
+                if other == REGISTERS || other == DISCLOSURES {
+                    note_highest("register".into(), *id);
+                }
             }
         }
         report.records.push(Recovered {
@@ -947,6 +1017,17 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             carved: !f.intact,
             older,
         });
+    }
+    // Issue 13 (P5-g): each referral of a restricted concern gets its
+    // clear marker back.
+    for ((tree, id), (_, i)) in &best {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        if *tree == REFERRALS
+            && let Some(case) = found.and_then(|o| o.of_case)
+            && best.contains_key(&(RESTRICTED, case))
+        {
+            put(RESTRICTED, super::restricted::referral_marker(*id), be(case).to_vec());
+        }
     }
     if let Some(m) = members.keys().last() {
         note_highest("member".into(), *m);
@@ -1037,9 +1118,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     for tree in ALL {
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
-            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES => {
-                report.records.iter().filter(|r| r.tree == tree).count()
-            }
+            CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES | RESTRICTED
+            | REGISTERS | DISCLOSURES => report.records.iter().filter(|r| r.tree == tree).count(),
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1170,6 +1250,8 @@ pub fn salvage(
                 PEOPLE => format!("person-{}.age", r.label),
                 CUSTODY => format!("custody-{}.age", r.label),
                 SEARCHES => format!("search-{}.age", r.label),
+                RESTRICTED => format!("restriction-{}.age", r.id),
+                REGISTERS | DISCLOSURES => format!("register-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

@@ -50,11 +50,12 @@ pub fn served_tree_readable(role: Role, tree: &str) -> bool {
     match role {
         // Who saw which concern is the DSL's to read (issue 10).
         Role::Dsl => true,
-        Role::Deputy => tree != AUDIT,
+        // The disclosure register (P5-c) is the DSL's alone.
+        Role::Deputy => tree != AUDIT && tree != DISCLOSURES,
         // Nor who opened which concern, nor who was turned away (found in
         // review: the audit entries are sealed to the DSL, but their number
         // and times are not leadership's to see).
-        Role::Leadership => !CASE_TREES.contains(&tree) && tree != AUDIT && tree != REFUSALS,
+        Role::Leadership => !CASE_TREES.contains(&tree) && tree != AUDIT && tree != REFUSALS && tree != DISCLOSURES,
         // The pupil roll (issue 12): a child's name and year group, to pick from.
         Role::Reporter => [SETTINGS, MEMBERS, CLASS_KEYS, ROLL].contains(&tree),
     }
@@ -479,6 +480,17 @@ impl Session {
                 Err(e) => r.problems.push(Damaged::from_error("the term dates", &e)),
             }
         }
+        // Issue 13 (P3-a, P2-a): the school's catalogue opens and reads.
+        if readable(SETTINGS) && !reported(SETTINGS, b"catalogue") && backend.get(SETTINGS, b"catalogue")?.is_some() {
+            match self.catalogue_file() {
+                Ok(Some(text)) => match super::catalogue::check(&text) {
+                    Ok(()) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error("the school's catalogue", &e)),
+                },
+                Ok(None) => {}
+                Err(e) => r.problems.push(Damaged::from_error("the school's catalogue", &e)),
+            }
+        }
         if readable(MEMBERS) {
             each(backend, MEMBERS, |k, v| {
                 let (Ok(id), Ok(m)) = (id_of(k), codec::from_bytes::<MemberRecord>(v)) else { return };
@@ -515,6 +527,9 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation this member is not a
+                    // reader of: checked structurally only.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(case_name(&seen.references, *id), &e)),
                 }
             }
@@ -583,6 +598,7 @@ impl Session {
                             );
                         }
                     }
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(REFERRALS, id), &e)),
                 }
             })?;
@@ -636,6 +652,35 @@ impl Session {
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(SEARCHES, id), &e)),
                 }
             })?;
+        }
+        // Issue 13 (P5-a, P5-c, P5-e, P7-b): each register entry this member
+        // may read opens as itself.
+        for (tree, ok) in
+            [(REGISTERS, self.can_read(AccessClass::Oversight)), (DISCLOSURES, self.me().role == Role::Dsl)]
+        {
+            if !ok || !readable(tree) {
+                continue;
+            }
+            each(backend, tree, |k, v| {
+                let Ok(id) = id_of(k) else {
+                    r.problem(format!("a register entry under a malformed key ({})", show_key(k)), "it names no entry");
+                    return;
+                };
+                match self.open_register(tree, id, v) {
+                    Ok(_) => r.opened += 1,
+                    Err(e) => r.problems.push(Damaged::from_error(format!("register entry #{id}"), &e)),
+                }
+            })?;
+        }
+        // Issue 13 (P5-g): each restriction this member is a reader of opens.
+        if self.can_read(AccessClass::Case) && readable(RESTRICTED) {
+            for id in self.restricted_cases()? {
+                match self.restriction(id) {
+                    Ok(_) => r.opened += 1,
+                    Err(StoreError::Restricted(_)) => {}
+                    Err(e) => r.problems.push(Damaged::from_error(case_name(&seen.references, id), &e)),
+                }
+            }
         }
 
         if self.can_read(AccessClass::Oversight) {

@@ -165,6 +165,8 @@ pub enum Screen {
     People(Box<PeopleScreen>),
     /// Issue 13 (P6.1-b): the device custody register.
     Custody,
+    /// Issue 13: the staff and visitor registers.
+    Registers,
 }
 
 pub struct OpenForm {
@@ -330,6 +332,8 @@ pub struct App {
     pub custody_list: ListState,
     /// Issue 13 (P6.1-e): every search of a device.
     pub searches: Vec<crate::domain::searches::DeviceSearch>,
+    /// Issue 13: the staff and visitor registers, and the screen's place.
+    pub registers: super::registers::RegisterData,
 }
 
 impl App {
@@ -379,6 +383,7 @@ impl App {
             custody: Vec::new(),
             custody_list: ListState::default(),
             searches: Vec::new(),
+            registers: Default::default(),
         };
         let leadership = app.session.me().role == Role::Leadership;
         // The first load also brings the store's change number, from which
@@ -491,6 +496,7 @@ impl App {
             (None, Screen::Person(_)) => Context::Person,
             (None, Screen::People(_)) => Context::People,
             (None, Screen::Custody) => Context::Custody,
+            (None, Screen::Registers) => Context::Registers,
         }
     }
 
@@ -533,6 +539,16 @@ impl App {
         let board_moved = loaded.board.is_some();
         if let Some(board) = loaded.board {
             self.show_board(board);
+        }
+        match loaded.registers {
+            Some(Ok(r)) => {
+                if let Some(first) = r.damaged.first() {
+                    self.fail(damaged_message(&r.damaged, first));
+                }
+                self.registers.entries = r.into_items();
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
         }
         match loaded.referrals {
             Some(Ok(r)) => {
@@ -1135,8 +1151,28 @@ impl App {
                 self.today_list = ListState::default();
                 self.screen = Screen::Today;
             }
+            Action::GoRegisters => {
+                if !self.session.can_read(AccessClass::Oversight) {
+                    return self.fail("Your key cannot open the staff and visitor registers.");
+                }
+                self.registers.selected = 0;
+                self.screen = Screen::Registers;
+            }
+            Action::NextField | Action::PrevField if matches!(self.screen, Screen::Registers) => {
+                let role = self.session.me().role;
+                self.registers.next(role, action == Action::PrevField);
+            }
             Action::Open if matches!(self.screen, Screen::Today) => {
                 let items = super::today::items(self);
+                // P5-e: an approval to review opens its register.
+                if let Some(item) = items.get(self.today_list.selected)
+                    && item.kind == crate::domain::today::TodayKind::Approval
+                {
+                    let role = self.session.me().role;
+                    self.registers.show(role, crate::domain::register::RegisterKind::RemoteLearning);
+                    self.screen = Screen::Registers;
+                    return;
+                }
                 let Some(id) = items.get(self.today_list.selected).map(|i| i.case_id) else { return };
                 self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
                 self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
@@ -1416,6 +1452,14 @@ impl App {
                 ps.suggestion = 0;
             }
             Screen::Custody => self.custody_list.step(self.custody.len(), list_delta(action, page)),
+            Screen::Registers => {
+                let role = self.session.me().role;
+                let kind = self.registers.kind(role);
+                let len = crate::domain::register::in_register(&self.registers.entries, kind).len();
+                let mut list = ListState { selected: self.registers.selected };
+                list.step(len, list_delta(action, page));
+                self.registers.selected = list.selected;
+            }
             Screen::Concern(view) => {
                 let step = page as u16;
                 view.scroll = match action {
@@ -1719,6 +1763,7 @@ impl App {
             | Screen::Dashboard
             | Screen::Today
             | Screen::Custody
+            | Screen::Registers
             | Screen::Person(_)
             | Screen::People(_) => {}
         }
@@ -1929,7 +1974,7 @@ impl App {
                 return self.note("Filter applied.");
             }
             FormKind::Filter => {
-                self.filter = forms::read_filter(&open.form);
+                self.filter = forms::read_filter(&open.form, self.session.catalogue());
                 self.apply_view();
                 let what = self.filter.describe(self.session.catalogue(), self.session.members());
                 return self.note(if what.is_empty() {

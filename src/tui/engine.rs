@@ -432,6 +432,9 @@ pub struct Loaded {
     pub custody: Option<Result<crate::store::Listed<Vec<crate::domain::Custody>>, String>>,
     /// Issue 13 (P6.1-e): every search, read with the board.
     pub searches: Option<Result<crate::store::Listed<Vec<crate::domain::searches::DeviceSearch>>, String>>,
+    /// Issue 13 (P5-a, P5-c, P5-e, P7-b): the staff and visitor registers
+    /// this member may read, with the board or the oversight screens.
+    pub registers: Option<Result<crate::store::Listed<Vec<crate::domain::register::RegisterEntry>>, String>>,
 }
 
 /// Every referral and the school's calendar (Case class), for deadlines.
@@ -656,6 +659,9 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
     }
     if load.oversight && session.can_read(AccessClass::Oversight) {
         out.oversight = Some(oversight(session, load.now));
+    }
+    if (load.board || load.oversight) && session.can_read(AccessClass::Oversight) {
+        out.registers = Some(session.register_entries().map_err(|e| e.to_string()));
     }
     out
 }

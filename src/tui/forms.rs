@@ -543,6 +543,9 @@ pub struct Filter {
     pub risk: Option<Risk>,
     /// Only open concerns whose review is due today or overdue, anyone's.
     pub due: bool,
+    /// P2-a: only concerns handled under this linked policy (by their
+    /// category's), with the categories that are.
+    pub policy: Option<(String, Vec<String>)>,
 }
 
 impl Filter {
@@ -573,6 +576,9 @@ impl Filter {
         if self.due {
             parts.push("review due or overdue".into());
         }
+        if let Some((p, _)) = &self.policy {
+            parts.push(format!("under the {}", catalogue.policy_label(p)));
+        }
         parts.join(", ")
     }
 
@@ -593,6 +599,7 @@ impl Filter {
             && self.subject.is_none_or(|k| k == row.subject_kind)
             && self.risk.is_none_or(|r| row.risk == Some(r))
             && (!self.due || row.is_due(today))
+            && self.policy.as_ref().is_none_or(|(_, categories)| categories.contains(&row.category))
     }
 }
 
@@ -633,6 +640,13 @@ pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Fo
                 pairs([("any", "any"), ("due", "due today or overdue")].into_iter()),
                 if current.due { "due" } else { "any" },
             ),
+            // P2-a: the board groups by the policy a concern is handled under.
+            Field::any_of(
+                "policy",
+                "Linked policy",
+                pairs(catalogue.linked_policies.iter().map(|p| (p.id.as_str(), p.label.as_str()))),
+                current.policy.as_ref().map(|(p, _)| p.clone()),
+            ),
             Field::any_of(
                 "risk",
                 "Risk",
@@ -643,7 +657,7 @@ pub fn filter(current: &Filter, catalogue: &Catalogue, members: &[Member]) -> Fo
     )
 }
 
-pub fn read_filter(form: &Form) -> Filter {
+pub fn read_filter(form: &Form, catalogue: &Catalogue) -> Filter {
     Filter {
         status: form.picked("status"),
         category: form.picked("category"),
@@ -653,6 +667,11 @@ pub fn read_filter(form: &Form) -> Filter {
             .and_then(|a| if a == NOBODY { Some(Assigned::Nobody) } else { a.parse().ok().map(Assigned::To) }),
         risk: form.picked("risk").and_then(|r| Risk::parse(&r)),
         due: form.choice("due") == "due",
+        policy: form.picked("policy").map(|p| {
+            let categories =
+                catalogue.categories.iter().filter(|c| c.default_policy == p).map(|c| c.id.clone()).collect();
+            (p, categories)
+        }),
     }
 }
 

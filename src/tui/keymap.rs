@@ -22,10 +22,12 @@ pub enum Context {
     People,
     /// Issue 13 (P6.1-b): the device custody register.
     Custody,
+    /// Issue 13: the staff and visitor registers.
+    Registers,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -36,6 +38,7 @@ impl Context {
         Context::Person,
         Context::People,
         Context::Custody,
+        Context::Registers,
     ];
 
     pub fn title(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Context {
             Context::Person => "Person",
             Context::People => "People",
             Context::Custody => "Device custody",
+            Context::Registers => "Registers",
         }
     }
 }
@@ -118,6 +122,8 @@ pub enum Action {
     CustodyEvent,
     /// Issue 13 (P6.1-e): record a search of a device on the concern shown.
     RecordSearch,
+    /// Issue 13: the staff and visitor registers (P5-a, P5-c, P5-e, P7-b).
+    GoRegisters,
     NextField,
     PrevField,
     Save,
@@ -189,6 +195,9 @@ impl Action {
             (Action::Confiscate, _) => "record a device confiscated (custody)",
             (Action::CustodyEvent, _) => "device moved, returned to a parent/carer, or to the police",
             (Action::RecordSearch, _) => "record a search of a device (who authorised, witnessed, found)",
+            (Action::GoRegisters, _) => "registers: permissions, approvals, visitors",
+            (Action::NextField, Context::Registers) => "next register",
+            (Action::PrevField, Context::Registers) => "previous register",
             (Action::NextField, _) => "next field",
             (Action::PrevField, _) => "previous field",
             (Action::Save, _) => "save",
@@ -212,6 +221,7 @@ impl Action {
             | Action::AdoptNew
             | Action::LinkSuggested
             | Action::MergePeople => Some("P1-a"),
+            Action::GoRegisters => Some("P5-a"),
             Action::Correct => Some("S-c"),
             Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
             Action::Confiscate => Some("P6.1-a"),
@@ -266,6 +276,7 @@ impl Action {
             Action::Confiscate => "device",
             Action::CustodyEvent => "record",
             Action::RecordSearch => "search",
+            Action::GoRegisters => "registers",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -379,6 +390,8 @@ pub struct KeyConfig {
     pub people: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub custody: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub registers: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -390,7 +403,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody, Person, People] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody, Person, People, Registers] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -438,6 +451,14 @@ impl Default for KeyMap {
         add(Custody, K::Char('1'), GoBoard, false);
         add(Concern, K::Char('D'), Confiscate, false);
         add(Concern, K::Char('S'), RecordSearch, false);
+        add(Board, K::Char('R'), GoRegisters, false);
+        add(Dashboard, K::Char('R'), GoRegisters, false);
+        add(Registers, K::Tab, NextField, true);
+        add(Registers, K::BackTab, PrevField, false);
+        add(Registers, K::Esc, Back, true);
+        add(Registers, K::Char('q'), Quit, false);
+        add(Registers, K::Char('r'), Refresh, false);
+        add(Registers, K::Char('1'), GoBoard, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -504,6 +525,7 @@ impl KeyMap {
             (Context::Person, &config.person),
             (Context::People, &config.people),
             (Context::Custody, &config.custody),
+            (Context::Registers, &config.registers),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

@@ -10,6 +10,7 @@ pub mod hangup;
 pub mod keymap;
 pub mod oversight;
 pub mod referrals;
+pub mod registers;
 pub mod searches;
 pub mod theme;
 pub mod today;

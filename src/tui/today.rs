@@ -20,7 +20,13 @@ use crate::domain::today::{TodayItem, TodayKind, held_devices, sort_today, today
 /// deadlines (worked out when they were loaded).
 pub fn items(app: &App) -> Vec<TodayItem> {
     let today = app.now().date();
-    let mut items = today_list(&app.board.rows, &app.referrals.every_deadline(), &app.referrals.calendar, today);
+    let mut items = today_list(
+        &app.board.rows,
+        &app.referrals.every_deadline(),
+        &app.registers.entries,
+        &app.referrals.calendar,
+        today,
+    );
     // P6.1-b: devices held longer than the school's limit.
     items.extend(held_devices(&app.custody, &app.board.rows, &app.referrals.calendar, today));
     sort_today(&mut items);

@@ -71,6 +71,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::Person(_) => draw_person(frame, app, body),
             Screen::People(ps) => draw_people(frame, app, ps, body),
             Screen::Custody => super::custody::draw(frame, app, body),
+            Screen::Registers => super::registers::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -531,6 +532,7 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
     ));
     if let Some(cat) = catalogue.category(&c.category) {
         lines.push(Line::from(Span::styled(format!("Policy guidance: {}", cat.guidance), t.guidance())));
+        lines.extend(register_links(app, &cat.guidance).into_iter().map(|l| Line::styled(l, t.title())));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("What happened", t.title()));
@@ -1219,6 +1221,8 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
                         lines.push(Line::styled("URGENT", t.urgent()));
                     }
                     lines.push(Line::styled(cat.guidance.clone(), t.guidance()));
+                    // Issue 13: guidance that names a register says where it is.
+                    lines.extend(register_links(app, &cat.guidance).into_iter().map(|l| Line::styled(l, t.title())));
                     lines.push(Line::styled(format!("Policy {}", cat.clause), t.muted()));
                 }
             }
@@ -1344,4 +1348,14 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): the registers a category's guidance
+/// names, with the key that opens them, for a member who can open them.
+fn register_links(app: &App, guidance: &str) -> Vec<String> {
+    if !app.session.can_read(crate::domain::AccessClass::Oversight) {
+        return Vec::new();
+    }
+    let key = app.keys.key_for(Context::Board, Action::GoRegisters);
+    super::registers::guidance_links(guidance, app.session.me().role, &key)
 }

@@ -1,0 +1,161 @@
+//! Issue 13: the staff and visitor registers (P5-a, P5-c, P5-e, P7-b) over
+//! the real binary and a real temp store.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+fn open_raw(store: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(store) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() > deadline => panic!("open raw sled: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
+fn age_opens(env: &Env, sealed: &[u8], key: &Path) -> bool {
+    let file = env.path("record.age");
+    std::fs::write(&file, sealed).unwrap();
+    age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap().status.success()
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[test]
+fn p5a_p5e_p7b_the_registers_record_who_when_why_and_who_granted_it() {
+    let env = Env::new();
+    let school = env.school();
+    let said = ok(env.casebook(&school.dsl).args([
+        "register",
+        "add",
+        "permission",
+        "--who",
+        "Mr Fictional Tutor",
+        "--reason",
+        "Invacuation: phone to call the office.",
+        "--granted-by",
+        "Mrs Head Teacher",
+    ]));
+    assert_eq!(
+        said,
+        "Recorded PL-0001 in the permission log (personal devices in teaching time): Mr Fictional Tutor.\n"
+    );
+    // P5-e: an approval needs a risk assessment, an approver and a review date.
+    let err = fails(env.casebook(&school.deputy).args([
+        "register",
+        "add",
+        "remote-learning",
+        "--who",
+        "Ms Fictional Remote",
+        "--reason",
+        "Online catch-up group",
+    ]));
+    assert!(err.contains("risk assessment is needed (P5-e)") && err.contains("nothing was saved"), "{err}");
+    let soon = (today() + chrono::Duration::days(3)).to_string();
+    ok(env.casebook(&school.deputy).args([
+        "register",
+        "add",
+        "remote-learning",
+        "--who",
+        "Ms Fictional Remote",
+        "--reason",
+        "Online catch-up group",
+        "--risk-assessment",
+        "RA-2026-04, filed in the office",
+        "--granted-by",
+        "Mrs Head Teacher",
+        "--until",
+        &soon,
+    ]));
+    let err = fails(env.casebook(&school.dsl).args(["register", "add", "visitor-device", "--who", "Dr Visiting"]));
+    assert!(err.contains("the visitor's organisation is needed (P7-b)"), "{err}");
+    ok(env.casebook(&school.dsl).args([
+        "register",
+        "add",
+        "visitor-device",
+        "--who",
+        "Dr Visiting Therapist",
+        "--organisation",
+        "Fictional NHS Trust",
+        "--reason",
+        "Speech therapy sessions",
+        "--permitted",
+        "Laptop in the therapy room only; no photos",
+        "--granted-by",
+        "Mrs Head Teacher",
+    ]));
+
+    // P5-e: the approval expiring within the notice is on Today.
+    let today_list = ok(env.casebook(&school.dsl).arg("today"));
+    assert!(today_list.contains("RL-0002") && today_list.contains("review remote-learning approval"), "{today_list}");
+    // Leadership (the headteacher) reads the registers; a reporter does not.
+    let list = ok(env.casebook(&school.leadership).args(["register", "list"]));
+    assert!(list.contains("PL-0001  Mr Fictional Tutor") && list.contains("VA-0003"), "{list}");
+    assert!(list.contains("expires in 3 days"), "{list}");
+    let err = fails(env.casebook(&school.reporter).args(["register", "list"]));
+    assert!(err.contains("cannot read the staff and visitor registers"), "{err}");
+    let err = fails(env.casebook(&school.leadership).args(["register", "add", "permission", "--who", "X"]));
+    assert!(err.contains("cannot record in the permission log"), "{err}");
+    let shown = ok(env.casebook(&school.dsl).args(["register", "show", "VA-0003"]));
+    assert!(shown.contains("What is permitted: Laptop in the therapy room only"), "{shown}");
+    assert!(shown.contains("Agreed by: Mrs Head Teacher"), "{shown}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["register", "list", "permission", "--json"])))
+            .unwrap();
+    assert_eq!(json[0]["granted_by"], "Mrs Head Teacher");
+    ok(env.casebook(&school.dsl).arg("verify"));
+}
+
+#[test]
+fn p5c_the_disclosure_register_is_sealed_to_the_dsl_alone() {
+    let env = Env::new();
+    let school = env.school();
+    let err = fails(env.casebook(&school.deputy).args([
+        "register",
+        "add",
+        "disclosure",
+        "--who",
+        "Mr Fictional Tutor",
+        "--reason",
+        "x",
+        "--permitted",
+        "y",
+    ]));
+    assert!(err.contains("cannot record in the disclosure register"), "{err}");
+    ok(env.casebook(&school.dsl).args([
+        "register",
+        "add",
+        "disclosure",
+        "--who",
+        "Mr Fictional Tutor",
+        "--reason",
+        "Godparent of a pupil in Year 4 (marmalade heron)",
+        "--permitted",
+        "No one-to-one tutoring of that pupil",
+    ]));
+    let list = ok(env.casebook(&school.dsl).args(["register", "list", "disclosure"]));
+    assert!(list.contains("DR-0001") && list.contains("marmalade heron"), "{list}");
+    for other in [&school.deputy, &school.leadership] {
+        let list = ok(env.casebook(other).args(["register", "list"]));
+        assert!(!list.contains("marmalade") && !list.contains("DR-0001"), "{list}");
+        assert!(fails(env.casebook(other).args(["register", "list", "disclosure"])).contains("the DSL's alone"));
+    }
+    let db = open_raw(&env.store());
+    let records: Vec<Vec<u8>> = db.open_tree("disclosures").unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect();
+    drop(db);
+    assert_eq!(records.len(), 1);
+    let text = String::from_utf8_lossy(&records[0]).to_string();
+    assert!(!text.contains("casebook-class"), "no class stanza");
+    assert!(age_opens(&env, &records[0], &school.dsl));
+    for other in [&school.deputy, &school.leadership, &school.reporter] {
+        assert!(!age_opens(&env, &records[0], other));
+    }
+    ok(env.casebook(&school.dsl).arg("verify"));
+    ok(env.casebook(&school.deputy).arg("verify"));
+}

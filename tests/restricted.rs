@@ -1,0 +1,204 @@
+//! Issue 13 (P5-f, P5-g): restricted allegations against staff, over the
+//! real binary and a real temp store, proven with Debian's `age` on the
+//! raw records.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+fn open_raw(store: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(store) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() > deadline => panic!("open raw sled: {e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Every (tree, key, value) of the trees given, read from the raw files.
+fn raw(store: &Path, trees: &[&str]) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let db = open_raw(store);
+    let mut out = Vec::new();
+    for tree in trees {
+        for kv in db.open_tree(tree).unwrap().iter() {
+            let (k, v) = kv.unwrap();
+            out.push((tree.to_string(), k.to_vec(), v.to_vec()));
+        }
+    }
+    out
+}
+
+fn age_opens(env: &Env, sealed: &[u8], key: &Path) -> bool {
+    let file = env.path("record.age");
+    std::fs::write(&file, sealed).unwrap();
+    age_tool("age").args(["-d", "-i"]).arg(key).arg(&file).output().unwrap().status.success()
+}
+
+/// The age header's stanza lines ("-> X25519 …", "-> casebook-class …").
+fn stanzas(sealed: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(sealed);
+    text.lines().take_while(|l| !l.starts_with("---")).filter(|l| l.starts_with("-> ")).map(String::from).collect()
+}
+
+struct Staffroom {
+    school: School,
+    ally: PathBuf,
+    sam: PathBuf,
+}
+
+/// A school with two more deputies: Ms Ally Allowed (#5) and Mr Sam
+/// Subject (#6), against whom an allegation is made.
+fn staffroom(env: &Env) -> Staffroom {
+    let school = env.school();
+    let add = |name: &str, file: &str| {
+        let (path, r) = env.key(file);
+        ok(env.casebook(&school.dsl).args(["member", "add", "--name", name, "--role", "deputy", "--recipient", &r]));
+        path
+    };
+    let ally = add("Ms Ally Allowed", "ally");
+    let sam = add("Mr Sam Subject", "sam");
+    Staffroom { school, ally, sam }
+}
+
+fn allegation(env: &Env, who: &Path) -> String {
+    let out = ok(env.casebook(who).args([
+        "concern",
+        "add",
+        "--subject",
+        "alleged=staff:Mr Sam Subject",
+        "--category",
+        "staff-illegal",
+        "--location",
+        "classroom",
+        "--device",
+        "mobile-phone",
+        "--description",
+        "Indigo heron messages found on a personal phone.",
+        "--action",
+        "Phone handed to the headteacher.",
+        "--occurred",
+        "2026-03-10 10:15",
+    ]));
+    out.trim().lines().last().unwrap().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
+}
+
+#[test]
+fn p5g_an_excluded_deputys_key_opens_none_of_a_restricted_allegations_records() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    ok(env.casebook(&s.school.dsl).args(["referral", "add", &reference, "--kind", "lado", "--reference", "LADO/1"]));
+
+    // Self-exclusion: Mr Sam Subject is a subject, so he is left out even
+    // though the DSL names no one to exclude.
+    let said = ok(env.casebook(&s.school.dsl).args([
+        "restrict",
+        &reference,
+        "--allow",
+        "5",
+        "--reason",
+        "Allegation against a member of staff.",
+    ]));
+    assert!(said.contains("readable only by Ms Dee Ess-Ell (#1), Ms Ally Allowed (#5)"), "{said}");
+    assert!(said.contains("Excluded: Mr Sam Subject (#6)"), "{said}");
+    // A referral recorded after the restriction is restricted too.
+    ok(env.casebook(&s.ally).args(["referral", "add", &reference, "--kind", "police", "--reference", "CR/9"]));
+
+    let records = raw(&env.store(), &["cases", "referrals", "restricted"]);
+    let sealed: Vec<&Vec<u8>> = records
+        .iter()
+        .filter(|(tree, k, _)| !(tree == "restricted" && k.starts_with(b"referral-")))
+        .map(|(_, _, v)| v)
+        .collect();
+    // The concern, two referrals, the restriction.
+    assert_eq!(sealed.len(), 4, "{records:?}");
+    for record in &sealed {
+        let lines = stanzas(record);
+        assert!(lines.iter().all(|l| !l.contains("casebook-class")), "no class stanza: {lines:?}");
+        let x25519 = lines.iter().filter(|l| l.starts_with("-> X25519 ")).count();
+        assert_eq!(x25519, 2, "the DSL and Ms Ally Allowed only: {lines:?}");
+        assert!(age_opens(&env, record, &s.school.dsl));
+        assert!(age_opens(&env, record, &s.ally));
+        for excluded in [&s.sam, &s.school.deputy, &s.school.leadership, &s.school.reporter] {
+            assert!(!age_opens(&env, record, excluded), "{excluded:?} opened a restricted record");
+        }
+    }
+
+    // Removing an allowed member seals it all again without them.
+    ok(env.casebook(&s.school.dsl).args(["member", "remove", "5"]));
+    let records = raw(&env.store(), &["cases", "referrals", "restricted"]);
+    for (tree, k, v) in &records {
+        if tree == "restricted" && k.starts_with(b"referral-") {
+            continue;
+        }
+        assert!(stanzas(v).iter().all(|l| !l.contains("casebook-class")), "{tree}");
+        assert!(age_opens(&env, v, &s.school.dsl), "{tree}");
+        assert!(!age_opens(&env, v, &s.ally), "{tree}: a removed member still opens it");
+    }
+    ok(env.casebook(&s.school.dsl).arg("verify"));
+    ok(env.casebook(&s.school.deputy).arg("verify"));
+    let shown = ok(env.casebook(&s.school.dsl).args(["show", &reference]));
+    assert!(shown.contains("Indigo heron") && shown.contains("Restricted (P5-g): readable only by Ms Dee Ess-Ell"));
+}
+
+#[test]
+fn p5g_an_excluded_deputy_sees_no_name_or_detail_of_a_restricted_allegation() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let other = add_concern(&env, &s.school.reporter, "child:Pupil Plain", "An ordinary concern.");
+    let reference = allegation(&env, &s.school.reporter);
+    ok(env.casebook(&s.school.dsl).args(["referral", "add", &reference, "--kind", "lado", "--reference", "LADO/1"]));
+    // Before: every deputy reads it (the DSL restricts it at triage).
+    assert!(ok(env.casebook(&s.sam).arg("list")).contains("Sam Subject"));
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+
+    for excluded in [&s.sam, &s.school.deputy] {
+        for args in [vec!["list"], vec!["list", "--json"], vec!["today"], vec!["referral", "list", &reference]] {
+            let out = env.casebook(excluded).args(&args).output().unwrap();
+            let (stdout, stderr) = text(&out);
+            for secret in ["Sam Subject", "staff-illegal", "Illegal", "Indigo heron", "LADO/1"] {
+                assert!(!stdout.contains(secret) && !stderr.contains(secret), "{args:?} shows {secret}: {stdout}");
+            }
+        }
+        let list = ok(env.casebook(excluded).arg("list"));
+        assert!(list.contains(&reference) && list.contains("restricted"), "{list}");
+        assert!(list.contains("Pupil Plain"), "other concerns are untouched: {list}");
+        let err = fails(env.casebook(excluded).args(["show", &reference]));
+        assert!(err.contains("is not yours to read") && err.contains("restricted allegation"), "{err}");
+        assert!(!err.contains("Sam Subject"), "{err}");
+        // A deputy cannot write to it either, nor restrict it.
+        let err = fails(env.casebook(excluded).args(["note", &reference, "--text", "Looked."]));
+        assert!(err.contains("restricted"), "{err}");
+        let err = fails(env.casebook(excluded).args(["restrict", &reference]));
+        assert!(err.contains("only the DSL can"), "{err}");
+        ok(env.casebook(excluded).args(["show", &other]));
+    }
+    // The DSL and the named deputy read it as it is, and may add to it.
+    for reader in [&s.school.dsl, &s.ally] {
+        let list = ok(env.casebook(reader).arg("list"));
+        assert!(list.contains("Sam Subject"), "{list}");
+        ok(env.casebook(reader).args(["note", &reference, "--text", "Strategy meeting booked."]));
+    }
+    assert!(ok(env.casebook(&s.ally).args(["referral", "list", &reference])).contains("LADO/1"));
+    // Leadership's figures still count it, under "restricted" alone.
+    ok(env.casebook(&s.school.leadership).arg("figures"));
+    ok(env.casebook(&s.school.deputy).arg("verify"));
+}
+
+#[test]
+fn p5g_only_the_dsl_restricts_and_a_subject_cannot_be_allowed() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    let err = fails(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "6"]));
+    assert!(err.contains("Mr Sam Subject is excluded") && err.contains("nothing was changed"), "{err}");
+    let err = fails(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "3"]));
+    assert!(err.contains("cannot read concerns"), "{err}");
+    let err = fails(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "99"]));
+    assert!(err.contains("no member #99"), "{err}");
+    // Nothing changed: every deputy still reads it.
+    assert!(ok(env.casebook(&s.school.deputy).args(["show", &reference])).contains("Indigo heron"));
+}
