@@ -94,3 +94,29 @@ fn a_departed_deputy_opens_no_attachment() {
     }
     assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &reference])).contains("log.txt"));
 }
+
+/// P5-g: a restricted allegation keeps no file, device or search record
+/// sealed to every deputy: they are refused there, saying where to record
+/// instead, and nothing is saved.
+#[test]
+fn p5g_a_restricted_allegation_takes_no_record_every_deputy_could_open() {
+    let env = Env::new();
+    let school = env.school();
+    let mut args = concern_args("staff:Mr Fictional Tutor:teacher", "An allegation against a member of staff.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "staff-illegal".into();
+    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
+    ok(env.casebook(&school.dsl).args(["restrict", &reference, "--reason", "Allegation against staff."]));
+    let file = env.path("statement.txt");
+    std::fs::write(&file, "PLANTED-STATEMENT").unwrap();
+    let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&file));
+    assert!(err.contains("restricted allegation (P5-g)") && err.contains("Nothing was saved"), "{err}");
+    let err = fails(env.casebook(&school.dsl).args(["custody", "add", &reference, "--device", "mobile-phone"]).args([
+        "--owner",
+        "Mr Fictional Tutor",
+        "--reason",
+        "Allegation.",
+    ]));
+    assert!(err.contains("restricted allegation (P5-g)"), "{err}");
+    assert_no_plaintext(&env.store(), &["PLANTED-STATEMENT"]);
+}

@@ -79,6 +79,7 @@ impl Session {
         if !matches!(self.me().role, Role::Dsl | Role::Deputy) {
             return Err(StoreError::Forbidden { role: self.me().role, action: "attach files to concerns".into() });
         }
+        self.refuse_if_restricted(case_id, "an attached file")?;
         let case = self.case(case_id)?;
         let reference = case.concern.reference.clone();
         if let Some(cat) = self.catalogue().category(&case.concern.category).filter(|c| c.forbids_attachments) {

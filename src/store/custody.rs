@@ -41,6 +41,7 @@ impl Session {
     /// name is taken from it) or a typed name.
     pub fn confiscate(&mut self, case_id: u32, new: NewCustody, now: NaiveDateTime) -> Result<Custody, StoreError> {
         self.require_case_member("record device custody")?;
+        self.refuse_if_restricted(case_id, "a device's custody record")?;
         let errors = new.validate(self.catalogue().device(&new.device).is_some(), now);
         if !errors.is_empty() {
             return Err(StoreError::Input(format!(

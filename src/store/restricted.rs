@@ -125,6 +125,21 @@ impl Session {
     }
 
     /// Whether concern `case_id` is restricted (one clear lookup).
+    /// Device custody, searches and files are sealed to the Case class,
+    /// which every deputy holds: on a restricted allegation they would be
+    /// read by the deputies it excludes (P5-g). Until they are sealed to
+    /// its readers, they are refused there, saying where to record instead.
+    pub(crate) fn refuse_if_restricted(&self, case_id: u32, what: &str) -> Result<(), StoreError> {
+        if self.is_restricted(case_id)? {
+            return Err(StoreError::Input(format!(
+                "this concern is a restricted allegation (P5-g): {what} would be readable by every deputy, so \
+                 casebook does not keep them on it yet; record it in the concern's chronology (a note), which only \
+                 its readers open. Nothing was saved"
+            )));
+        }
+        Ok(())
+    }
+
     pub fn is_restricted(&self, case_id: u32) -> Result<bool, StoreError> {
         Ok(self.store.backend.get(RESTRICTED, &be(case_id))?.is_some())
     }

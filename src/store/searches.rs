@@ -41,6 +41,7 @@ impl Session {
         new: NewSearch,
         now: NaiveDateTime,
     ) -> Result<(DeviceSearch, Escalation), StoreError> {
+        self.refuse_if_restricted(case_id, "a search record")?;
         match self.my_role {
             Role::Dsl | Role::Deputy => {}
             role => return Err(StoreError::Forbidden { role, action: "record searches".into() }),
