@@ -95,6 +95,7 @@ fn main() {
     let (mut session, _) = casebook::demo::create(&dir.path().join("store")).expect("demo store");
     casebook::demo::populate(&mut session, 60, now, 7).expect("demo concerns");
     casebook::demo::populate_oversight(&mut session, now).expect("demo debriefs and actions");
+    casebook::demo::populate_custody(&mut session, now).expect("demo custody");
     casebook::demo::populate_people(&mut session, 210, now, 7).expect("demo people");
     let mut app = App::new(
         session,
@@ -154,6 +155,10 @@ fn main() {
     // Issue 13: what needs the DSL today.
     press(&mut app, KeyCode::Char('T'));
     shoot(&mut app, "today", 110, 30);
+    press(&mut app, KeyCode::Esc);
+    // Issue 13 (P6.1-b): every device held now, longest held first.
+    press(&mut app, KeyCode::Char('D'));
+    shoot(&mut app, "custody", 110, 30);
     press(&mut app, KeyCode::Esc);
     app.load_oversight();
     app.wait_idle();
