@@ -366,6 +366,9 @@ fn a_concern_names_people_by_name_or_number_and_an_ambiguous_name_is_asked() {
     // A name nobody has: the DSL's concern adds a person on the spot.
     let out = ok(env.casebook(&school.dsl).args(concern_args("child:Rowan Birch:Year 2", "x")));
     assert!(out.contains("Added P-") && out.contains("Rowan Birch (child, Year 2) to people."), "{out}");
+    // A near miss is asked about, not made a second record.
+    let err = fails(env.casebook(&school.dsl).args(concern_args("child:Rowan", "near")));
+    assert!(err.contains("did you mean P-") && err.contains("Rowan Birch"), "{err}");
     // Two people of one name: asked, never guessed, nothing recorded.
     ok(env.casebook(&school.dsl).args([
         "people",
@@ -410,7 +413,9 @@ fn the_dsl_links_an_old_concerns_subject_and_merges_duplicates_from_the_cli() {
     let reference = add_concern(&env, &school.reporter, "child:Kit Fenwick:Year 2", "Old concern.");
     let out = ok(env.casebook(&school.dsl).args(["people", "unlinked"]));
     assert!(out.contains("1. Kit Fenwick (child) on ") && out.contains("no one on record"), "{out}");
-    ok(env.casebook(&school.dsl).args(["people", "adopt", "1"]));
+    let err = fails(env.casebook(&school.dsl).args(["people", "adopt", "1"]));
+    assert!(err.contains("no unlinked subjects are named \"1\""), "a position is not a name: {err}");
+    ok(env.casebook(&school.dsl).args(["people", "adopt", "kit fenwick"]));
     assert!(ok(env.casebook(&school.dsl).args(["people", "unlinked"])).contains("Every subject is linked"));
     ok(env.casebook(&school.dsl).args(["people", "add", "--kind", "child", "--name", "Kit Fenwik"]));
     ok(env.casebook(&school.dsl).args(["people", "merge", "Kit Fenwick", "Kit Fenwik"]));

@@ -97,8 +97,12 @@ pub enum PeopleCommand {
     },
     /// Link every subject of an unlinked group (its number in `people unlinked`) to a person, or to a new one
     Adopt {
-        /// The group's number in `casebook people unlinked`
-        group: usize,
+        /// The group's name as `casebook people unlinked` lists it (accents
+        /// and case ignored): a name, not a position that moves
+        group: String,
+        /// child, staff, parent or visitor, when one name has groups of two kinds
+        #[arg(long)]
+        kind: Option<String>,
         /// An existing person [default: a new person from the subject's name]
         #[arg(long = "as", value_name = "PERSON")]
         person: Option<String>,
@@ -213,6 +217,17 @@ pub(crate) fn link_typed_subjects(session: &mut Session, new: &mut NewConcern) -
                 candidates(&ps)
             ),
             SubjectMatch::NoOne if creates => {
+                // A near miss is asked about, never turned into a second
+                // record of the same child (found in review).
+                let near = session.find_people(&s.name, 5)?;
+                if !near.is_empty() {
+                    bail!(
+                        "no one on record is exactly {:?}; did you mean {}? Give the person's number (--subject \
+                         P-…), or add someone new first with `casebook people add`; nothing was recorded",
+                        s.name,
+                        candidates(&near)
+                    );
+                }
                 let p = session.add_person(
                     s.kind,
                     PersonDetails { name: s.name.clone(), detail: s.detail.clone(), ..Default::default() },
@@ -442,15 +457,26 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                 };
                 say!("{:>3}. {} ({}) on {}: {suggest}", n + 1, g.name, g.kind.label(), refs.join(", "));
             }
-            say!("Link a group with `casebook people adopt N [--as P-…]`.");
+            say!("Link a group with `casebook people adopt \"NAME\" [--as P-…]`.");
             Ok(())
         }
-        PeopleCommand::Adopt { group, person } => {
+        PeopleCommand::Adopt { group, kind, person } => {
+            let kind = kind.as_deref().map(kind_of).transpose()?;
             let groups = session.unlinked_subjects()?;
-            let g = group
-                .checked_sub(1)
-                .and_then(|i| groups.get(i))
-                .ok_or_else(|| anyhow!("no group {group}; `casebook people unlinked` lists {}", groups.len()))?;
+            let key = crate::domain::person::name_key(group);
+            let found: Vec<&crate::store::people::UnlinkedGroup> = groups
+                .iter()
+                .filter(|g| crate::domain::person::name_key(&g.name) == key && kind.is_none_or(|k| k == g.kind))
+                .collect();
+            let g = match found.as_slice() {
+                [g] => *g,
+                [] => bail!("no unlinked subjects are named {group:?}; see `casebook people unlinked`"),
+                many => bail!(
+                    "{group:?} names subjects of {} kinds ({}); say which with --kind",
+                    many.len(),
+                    many.iter().map(|g| g.kind.label()).collect::<Vec<_>>().join(", ")
+                ),
+            };
             let target = person.as_deref().map(|p| resolve(&mut session, p)).transpose()?;
             let p = session.adopt_group(g, target, now())?;
             say!("{} concern subject(s) named {} are now {} {}.", g.subjects.len(), g.name, p.label(), p.name);
