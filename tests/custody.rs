@@ -29,27 +29,6 @@ fn age_opens(env: &Env, sealed: &[u8], key: &Path) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
-    let out = ok(env.casebook(who).args([
-        "concern",
-        "add",
-        "--subject",
-        subject,
-        "--category",
-        category,
-        "--location",
-        location,
-        "--device",
-        "mobile-phone",
-        "--description",
-        "Fictional test concern.",
-        "--action",
-        "Device taken to the office.",
-    ]));
-    // A DSL's concern adds its subject to people first: the last line names it.
-    out.trim().lines().last().unwrap_or_default().trim_start_matches("Recorded ").trim_end_matches('.').to_string()
-}
-
 fn next_school_day() -> chrono::NaiveDate {
     casebook::domain::Calendar::weekends_only().next_working_day(chrono::Local::now().date_naive())
 }

@@ -100,27 +100,6 @@ fn the_term_dates_are_sealed_to_the_case_class_and_rotate_when_a_deputy_leaves()
     ok(env.casebook(&school.dsl).arg("verify"));
 }
 
-/// Records a concern of `category` (today, so its deadlines run from today).
-fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
-    let out = ok(env.casebook(who).args([
-        "concern",
-        "add",
-        "--subject",
-        subject,
-        "--category",
-        category,
-        "--location",
-        location,
-        "--device",
-        "mobile-phone",
-        "--description",
-        "Fictional test concern.",
-        "--action",
-        "Device taken to the office.",
-    ]));
-    recorded_reference(&out)
-}
-
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }

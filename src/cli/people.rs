@@ -219,7 +219,14 @@ pub(crate) fn link_typed_subjects(session: &mut Session, new: &mut NewConcern) -
             SubjectMatch::NoOne if creates => {
                 // A near miss is asked about, never turned into a second
                 // record of the same child (found in review).
-                let near = session.find_people(&s.name, 5)?;
+                // Near by name only: "Pupil 5" is not near everyone in Year 5.
+                let query = crate::domain::person::PersonQuery::new(&s.name);
+                let near: Vec<PersonSummary> = session
+                    .find_people(&s.name, 20)?
+                    .into_iter()
+                    .filter(|p| query.fit(p).is_some_and(|f| f <= crate::domain::person::Fit::NameWords))
+                    .take(5)
+                    .collect();
                 if !near.is_empty() {
                     bail!(
                         "no one on record is exactly {:?}; did you mean {}? Give the person's number (--subject \

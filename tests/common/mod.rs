@@ -149,6 +149,28 @@ pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str)
     recorded_reference(&ok(env.casebook(identity).args(concern_args(subject, description))))
 }
 
+/// Records a concern of `category` about `subject` at `location`, now (so
+/// its deadlines run from today); returns its reference (issue 13's tests).
+pub fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
+    let out = ok(env.casebook(who).args([
+        "concern",
+        "add",
+        "--subject",
+        subject,
+        "--category",
+        category,
+        "--location",
+        location,
+        "--device",
+        "mobile-phone",
+        "--description",
+        "Fictional test concern.",
+        "--action",
+        "Device taken to the office.",
+    ]));
+    recorded_reference(&out)
+}
+
 /// The reference `concern add` printed: its last line ("Recorded
 /// C-2026-0001."); a line before it may say a person was added (issue 12).
 pub fn recorded_reference(out: &str) -> String {
