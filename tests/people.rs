@@ -593,3 +593,21 @@ fn the_roll_family_links_ids_and_exports_guess_nothing() {
     assert!(text.contains(&witnessed) && text.contains("its file is not included"), "{text}");
     assert!(!text.contains("Omar saw it."), "{text}");
 }
+
+/// S-c (found in review): a changed detail keeps its earlier value in the
+/// person's history, so a court-order note overwritten by "allergic to
+/// nuts" is still on the record.
+#[test]
+fn a_changed_detail_keeps_its_earlier_value_in_the_history() {
+    let lib = Lib::new();
+    let mut dsl = lib.open(&lib.dsl);
+    let mut details = child("Noor Pell", "Year 1", "N123456789012");
+    details.note = "Father must not collect (court order).".into();
+    let p = dsl.add_person(SubjectKind::Child, details.clone(), t(1, 9)).unwrap();
+    details.note = "Allergic to nuts.".into();
+    details.detail = "Year 2".into();
+    let after = dsl.update_person(p.id, details, t(2, 9)).unwrap();
+    let said = after.history.last().unwrap().change.describe();
+    assert!(said.contains("note (was \u{201c}Father must not collect (court order).\u{201d})"), "{said}");
+    assert!(said.contains("year group (was \u{201c}Year 1\u{201d})"), "{said}");
+}

@@ -519,29 +519,34 @@ impl Session {
         self.update_people(&[id], &person_label(id), |people| {
             let p = &mut people[0];
             refuse_merged(p)?;
-            let mut what = Vec::new();
+            // Each change says what it was before (S-c: a record's history
+            // keeps the earlier value, found in review): the record is
+            // sealed, so the earlier note is as safe here as the new one.
+            let mut what: Vec<String> = Vec::new();
+            let was = |v: &str| if v.is_empty() { "none".to_string() } else { format!("\u{201c}{v}\u{201d}") };
             if details.name.trim() != p.name {
                 p.rename(&details.name, &me, now);
             }
             if let Some(kind) = details.kind.filter(|k| *k != p.kind) {
+                what.push(format!("kind (was {})", p.kind.label()));
                 p.kind = kind;
-                what.push("kind");
             }
             if details.date_of_birth != p.date_of_birth {
+                what.push(format!("date of birth (was {})", p.date_of_birth.map_or("none".into(), |d| d.to_string())));
                 p.date_of_birth = details.date_of_birth;
-                what.push("date of birth");
             }
             if details.detail.trim() != p.detail {
+                let field = if p.kind == SubjectKind::Child { "year group" } else { "role" };
+                what.push(format!("{field} (was {})", was(&p.detail)));
                 p.detail = details.detail.trim().to_string();
-                what.push(if p.kind == SubjectKind::Child { "year group" } else { "role" });
             }
             if details.school_id.trim() != p.school_id {
+                what.push(format!("school id (was {})", was(&p.school_id)));
                 p.school_id = details.school_id.trim().to_string();
-                what.push("school id");
             }
             if details.note != p.note {
+                what.push(format!("note (was {})", was(&p.note)));
                 p.note = details.note.clone();
-                what.push("note");
             }
             for other in &details.other_names {
                 p.add_other_name(other);
