@@ -159,7 +159,17 @@ pub(crate) const RECOVERY: &str = "recovery-key";
 
 /// How often a case update is re-applied to a newer record before giving
 /// up (only under a storm of writes to one case).
-const UPDATE_ATTEMPTS: u32 = 16;
+const UPDATE_ATTEMPTS: u32 = 32;
+
+/// Before re-applying a change a colleague's write beat: a short random
+/// pause, longer each time, so ten writers to one concern take turns
+/// instead of colliding in step until one gives up (seen under load in CI
+/// once audit entries made each served write a little slower).
+fn back_off(attempt: u32) {
+    use rand::Rng;
+    let most = 1u64 << attempt.min(6);
+    std::thread::sleep(std::time::Duration::from_millis(rand::thread_rng().gen_range(0..=most)));
+}
 
 /// Rows per board-index shard (see [`Session::board`]). Each write re-seals
 /// its shard (about 25 KB at 128 rows), and sled keeps the old copy until it
@@ -1934,7 +1944,10 @@ impl Session {
             still(&case)?;
             let out = change(&mut case, &self.store.catalogue, &self.author())?;
             match self.write_case(id, Some(meta), &case) {
-                Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => attempt += 1,
+                Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => {
+                    attempt += 1;
+                    back_off(attempt);
+                }
                 Err(e) => return Err(e),
                 Ok(_) => return Ok(out),
             }

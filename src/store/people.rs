@@ -492,7 +492,10 @@ impl Session {
             let written: Vec<(Person, Option<Vec<u8>>)> =
                 people.into_iter().zip(loaded.into_iter().map(|(_, s)| Some(s))).collect();
             match self.write_people(&written, label) {
-                Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => attempt += 1,
+                Err(StoreError::Conflict(_)) if attempt < UPDATE_ATTEMPTS => {
+                    attempt += 1;
+                    super::back_off(attempt);
+                }
                 Err(e) => return Err(e),
                 Ok(()) => {
                     for &id in ids {
