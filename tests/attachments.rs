@@ -42,10 +42,7 @@ fn a_signed_form_is_attached_listed_exported_and_never_kept_in_clear() {
 fn an_image_category_refuses_every_attachment_and_a_large_file_is_refused() {
     let env = Env::new();
     let school = env.school();
-    let mut args = concern_args("child:Pupil Fictional Wren", "An image of another child is being shared.");
-    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
-    args[category] = "indecent-image".into();
-    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
+    let reference = concern_of(&env, &school.dsl, "indecent-image", "child:Pupil Fictional Wren", "toilets");
     let file = env.path("screenshot.png");
     std::fs::write(&file, b"not really an image").unwrap();
     let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&file));
@@ -71,15 +68,7 @@ fn a_departed_deputy_opens_no_attachment() {
     std::fs::write(&form, "message log").unwrap();
     ok(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&form));
     let raw = || -> Vec<Vec<u8>> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let db = loop {
-            match sled::open(env.store()) {
-                Ok(db) => break db,
-                Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
-            }
-        };
-        db.open_tree("attachments").unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect()
+        raw_db(&env.store()).open_tree("attachments").unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect()
     };
     let sealed = env.path("file.age");
     std::fs::write(&sealed, &raw()[0]).unwrap();
@@ -102,10 +91,7 @@ fn a_departed_deputy_opens_no_attachment() {
 fn p5g_a_restricted_allegation_takes_no_record_every_deputy_could_open() {
     let env = Env::new();
     let school = env.school();
-    let mut args = concern_args("staff:Mr Fictional Tutor:teacher", "An allegation against a member of staff.");
-    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
-    args[category] = "staff-illegal".into();
-    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
+    let reference = concern_of(&env, &school.dsl, "staff-illegal", "staff:Mr Fictional Tutor:teacher", "classroom");
     ok(env.casebook(&school.dsl).args(["restrict", &reference, "--reason", "Allegation against staff."]));
     let file = env.path("statement.txt");
     std::fs::write(&file, "PLANTED-STATEMENT").unwrap();

@@ -217,19 +217,6 @@ fn only_the_dsl_and_deputies_hold_a_key_to_a_person_record() {
     assert_eq!(dsl.person(p.id).unwrap().name, "Tam Quill", "the DSL still reads it");
 }
 
-/// sled's own files, once the session that held them has let go (its
-/// flusher thread may hold the lock a moment longer).
-fn raw_db(path: &std::path::Path) -> sled::Db {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match sled::open(path) {
-            Ok(db) => return db,
-            Err(e) if std::time::Instant::now() > deadline => panic!("{e}"),
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
-        }
-    }
-}
-
 fn raw_record(path: &std::path::Path, tree: &str, key: &[u8]) -> Vec<u8> {
     let db = raw_db(path);
     db.open_tree(tree).unwrap().get(key).unwrap().unwrap().to_vec()

@@ -12,14 +12,7 @@ use std::path::Path;
 /// The store's sled files opened as the attacker would. sled lets go of
 /// its lock a moment after the last handle drops: wait for it.
 fn open_raw(store: &Path) -> sled::Db {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match sled::open(store) {
-            Ok(db) => return db,
-            Err(e) if std::time::Instant::now() > deadline => panic!("open raw sled: {e}"),
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    }
+    raw_db(store)
 }
 
 /// The store's raw sled trees, as the attacker sees them.

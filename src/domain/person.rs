@@ -203,6 +203,15 @@ pub struct Person {
     pub history: Vec<PersonEvent>,
 }
 
+/// "Lena Ashdown (child, Year 5)": a person as every list names them.
+fn described(name: &str, kind: SubjectKind, detail: &str) -> String {
+    if detail.is_empty() {
+        format!("{name} ({})", kind.label())
+    } else {
+        format!("{name} ({}, {detail})", kind.label())
+    }
+}
+
 /// What a form or an import supplies for a new or changed person.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PersonDetails {
@@ -269,11 +278,7 @@ impl Person {
 
     /// "Lena Ashdown (child, Year 5)"
     pub fn summary(&self) -> String {
-        if self.detail.is_empty() {
-            format!("{} ({})", self.name, self.kind.label())
-        } else {
-            format!("{} ({}, {})", self.name, self.kind.label(), self.detail)
-        }
+        described(&self.name, self.kind, &self.detail)
     }
 
     /// Adds a name the person is also known by, once (accent- and
@@ -391,11 +396,7 @@ impl PersonSummary {
 
     /// "Lena Ashdown (child, Year 5)"
     pub fn summary(&self) -> String {
-        if self.detail.is_empty() {
-            format!("{} ({})", self.name, self.kind.label())
-        } else {
-            format!("{} ({}, {})", self.name, self.kind.label(), self.detail)
-        }
+        described(&self.name, self.kind, &self.detail)
     }
 }
 

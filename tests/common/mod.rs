@@ -149,6 +149,19 @@ pub fn add_concern(env: &Env, identity: &Path, subject: &str, description: &str)
     recorded_reference(&ok(env.casebook(identity).args(concern_args(subject, description))))
 }
 
+/// sled's own files of a store, once the session that held them has let go
+/// (its flusher thread may hold the lock a moment longer).
+pub fn raw_db(store: &Path) -> sled::Db {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match sled::open(store) {
+            Ok(db) => return db,
+            Err(e) if Instant::now() > deadline => panic!("open raw sled: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
 /// Records a concern of `category` about `subject` at `location`, now (so
 /// its deadlines run from today); returns its reference (issue 13's tests).
 pub fn concern_of(env: &Env, who: &Path, category: &str, subject: &str, location: &str) -> String {
