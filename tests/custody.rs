@@ -290,6 +290,34 @@ fn a_device_held_past_the_limit_is_on_today() {
     assert!(list.contains("10wd"), "ten school days in two weeks:\n{list}");
 }
 
+/// P6.1-h: a phone that may hold illegal data is due to the police from
+/// the day it was taken ("as soon as is reasonably practicable"), on Today
+/// beside the concern; once the chain says the police have it, it is not.
+#[test]
+fn p61h_a_device_that_may_hold_an_offence_is_on_today_until_the_police_have_it() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "illegal-data", "child:Pupil Fictional Wren:Year 6", "classroom");
+    confiscate(&env, &school.dsl, &reference, "Pupil Fictional Wren", &[]);
+    let on = next_school_day().to_string();
+    let today = ok(env.casebook(&school.deputy).args(["today", "--on", &on]));
+    let line = today.lines().find(|l| l.contains("device DV-0001 to the police (P6.1-h)"));
+    let line = line.unwrap_or_else(|| panic!("{today}"));
+    assert!(line.starts_with(&reference) && line.contains("overdue"), "{today}");
+    let json = ok(env.casebook(&school.dsl).args(["today", "--json", "--on", &on]));
+    assert!(json.contains("to-police"), "{json}");
+
+    // A phone in an exam is not suspected of an offence.
+    let exam = concern_of(&env, &school.dsl, "device-in-exam", "child:Pupil Fictional Rook:Year 6", "exam-room");
+    confiscate(&env, &school.dsl, &exam, "Pupil Fictional Rook", &[]);
+    let today = ok(env.casebook(&school.dsl).args(["today", "--on", &on]));
+    assert!(!today.contains("DV-0002 to the police"), "{today}");
+
+    ok(env.casebook(&school.dsl).args(["custody", "police", "DV-0001", "--reference", "CR/0042/26"]));
+    let today = ok(env.casebook(&school.dsl).args(["today", "--on", &on]));
+    assert!(!today.contains("to the police (P6.1-h)"), "{today}");
+}
+
 /// The custody record (and a search, P6.1-e) is sealed to the Case class: Debian's `age` opens it
 /// with the DSL's and a deputy's key and not leadership's or a reporter's;
 /// after the deputy is removed (the Case class re-keyed), their key opens

@@ -105,6 +105,17 @@ impl Default for Catalogue {
     }
 }
 
+impl Category {
+    /// P6.1-h: the category is about data or files that may be a
+    /// specified offence (indecent images of children P6.1-c, illegal data
+    /// P6.1-d, a member of staff's illegal content P5-g), or the school's
+    /// own catalogue sends it to the police: a device held on such a
+    /// concern goes to the police as soon as reasonably practicable.
+    pub fn suspects_offence(&self) -> bool {
+        matches!(self.clause.as_str(), "P6.1-c" | "P6.1-d" | "P5-g") || self.default_pathway == "police"
+    }
+}
+
 impl Catalogue {
     /// The seed policy (June 2024). The embedded file is checked by a unit
     /// test, so failing to parse it is a build defect, not a user error.

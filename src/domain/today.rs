@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::calendar::Calendar;
+use super::catalogue::Catalogue;
 use super::concern::{Status, Urgency};
 use super::custody::{Custody, CustodyId, custody_label};
 use super::referral::{Deadline, DeadlineKind, Standing};
@@ -33,6 +34,10 @@ pub enum TodayKind {
     Deadline(DeadlineKind),
     /// P6.1-b: a device held longer than the school's limit.
     DeviceHeld(CustodyId),
+    /// P6.1-h: a device still in school on a concern about data that may
+    /// be a specified offence: to the police as soon as practicable, due
+    /// from the day it was confiscated.
+    ToPolice(CustodyId),
     /// P5-e: a remote-learning approval expired or expiring within
     /// [`super::register::EXPIRY_NOTICE_DAYS`]; on no concern (its
     /// `reference` is the entry's label, its `case_id` 0).
@@ -50,6 +55,7 @@ impl TodayKind {
             // The limit is HELD_LIMIT_WORKING_DAYS school days; "overdue"
             // counts from when it ran out.
             TodayKind::DeviceHeld(id) => format!("device {} held too long (P6.1-b)", custody_label(id)),
+            TodayKind::ToPolice(id) => format!("device {} to the police (P6.1-h)", custody_label(id)),
             TodayKind::Approval => "review remote-learning approval".into(),
         }
     }
@@ -59,6 +65,7 @@ impl TodayKind {
         match self {
             TodayKind::Deadline(k) => k.short_words(),
             TodayKind::DeviceHeld(id) => format!("device {} held", custody_label(id)),
+            TodayKind::ToPolice(id) => format!("{} to police", custody_label(id)),
             TodayKind::Approval => "review approval".into(),
             other => other.words(),
         }
@@ -82,7 +89,9 @@ impl TodayItem {
     /// waiting to be triaged or assigned, how long it has waited.
     pub fn when_words(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::Approval, s) => s.words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::ToPolice(_) | TodayKind::Approval, s) => {
+                s.words(self.due)
+            }
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),
@@ -92,7 +101,9 @@ impl TodayItem {
     /// The same in at most 9 characters, for 80 columns.
     pub fn short_when(&self) -> String {
         match (self.kind, self.standing) {
-            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::Approval, s) => s.short_words(self.due),
+            (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::ToPolice(_) | TodayKind::Approval, s) => {
+                s.short_words(self.due)
+            }
             (_, Standing::Overdue(n)) => format!("{n}wd"),
             _ => "today".into(),
         }
@@ -185,6 +196,38 @@ pub fn held_devices(
                 due,
                 standing,
                 category: rows.iter().find(|r| r.id == c.case_id).map(|r| r.category.clone()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// P6.1-h: "data or files … they suspect might constitute a specified
+/// offence … will be delivered to the police as soon as is reasonably
+/// practicable". Every device still held on a concern whose category is
+/// about such data ([`super::catalogue::Category::suspects_offence`]) is due from the day it
+/// was confiscated until the chain says it went to the police (or was
+/// returned, which the custody record then answers for).
+pub fn devices_for_police(
+    devices: &[Custody],
+    rows: &[CaseSummary],
+    catalogue: &Catalogue,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<TodayItem> {
+    devices
+        .iter()
+        .filter(|c| c.is_held())
+        .filter_map(|c| {
+            let row = rows.iter().find(|r| r.id == c.case_id && r.status.is_open())?;
+            catalogue.category(&row.category).filter(|cat| cat.suspects_offence())?;
+            let due = c.confiscated_at.date();
+            Some(TodayItem {
+                case_id: c.case_id,
+                reference: c.case_reference.clone(),
+                kind: TodayKind::ToPolice(c.id),
+                due,
+                standing: Standing::of(due, today, calendar),
+                category: row.category.clone(),
             })
         })
         .collect()
@@ -309,6 +352,75 @@ mod tests {
         assert_eq!(items[0].kind.words(), "device DV-0001 held too long (P6.1-b)");
         assert!(items[0].kind.short_words().chars().count() <= 24);
         assert_eq!(held_devices(&devices, &rows, &cal, day(27)).len(), 2);
+    }
+
+    /// P6.1-h: a phone held on an illegal-data or indecent-image concern
+    /// is due to the police from the day it was taken, overdue in school
+    /// days; one on a phone-in-an-exam concern is not, nor one already
+    /// with the police, nor one on a closed concern.
+    #[test]
+    fn p61h_a_device_that_may_hold_an_offence_is_due_to_the_police_at_once() {
+        use crate::domain::concern::Author;
+        use crate::domain::custody::{CustodyMove, NewCustodyEvent};
+        let cal = Calendar::weekends_only();
+        let catalogue = Catalogue::seed();
+        let with = |id, category: &str, status| {
+            let mut r = row(id, status, Urgency::Urgent, day(16), Some(2));
+            r.category = category.into();
+            r
+        };
+        let rows = vec![
+            with(1, "illegal-data", Status::InProgress),
+            with(2, "indecent-image", Status::InProgress),
+            with(3, "device-in-exam", Status::InProgress),
+            with(4, "illegal-data", Status::InProgress),
+            with(5, "illegal-data", Status::Closed),
+        ];
+        let by = Author { member: 1, name: "Ms Dee Ess-Ell".into() };
+        let device = |id: u32, case_id: u32| Custody {
+            id,
+            case_id,
+            case_reference: format!("C-2026-{case_id:04}"),
+            device: "mobile-phone".into(),
+            description: String::new(),
+            owner: "Fictional Pupil".into(),
+            owner_person: None,
+            confiscated_by: "Mr Teacher Teak".into(),
+            confiscated_at: day(18).and_hms_opt(10, 0, 0).unwrap(),
+            reason: "Suspected illegal images".into(),
+            held_at: "the school office".into(),
+            events: Vec::new(),
+            recorded_by: by.clone(),
+            recorded_at: day(18).and_hms_opt(10, 0, 0).unwrap(),
+        };
+        let mut handed = device(4, 4);
+        handed
+            .extend(
+                NewCustodyEvent {
+                    at: day(19).and_hms_opt(11, 0, 0).unwrap(),
+                    change: CustodyMove::Police { reference: "CR/0042/26".into(), officer: String::new() },
+                    note: String::new(),
+                    corrects: None,
+                },
+                &by,
+                day(19).and_hms_opt(11, 0, 0).unwrap(),
+            )
+            .unwrap();
+        let devices = vec![device(1, 1), device(2, 2), device(3, 3), handed, device(5, 5)];
+        // Wednesday 18th to Monday 23rd: three school days.
+        let items = devices_for_police(&devices, &rows, &catalogue, &cal, day(23));
+        let got: Vec<(TodayKind, String)> = items.iter().map(|i| (i.kind, i.when_words())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (TodayKind::ToPolice(1), "overdue 3 working days".to_string()),
+                (TodayKind::ToPolice(2), "overdue 3 working days".to_string()),
+            ]
+        );
+        assert_eq!(items[0].kind.words(), "device DV-0001 to the police (P6.1-h)");
+        assert!(items[0].kind.short_words().chars().count() <= 24);
+        let on_the_day = devices_for_police(&devices, &rows, &catalogue, &cal, day(18));
+        assert_eq!(on_the_day[0].when_words(), "due today");
     }
 
     #[test]

@@ -184,6 +184,14 @@ impl Session {
         // P6.1-b: devices held longer than the school's limit.
         let devices = self.custody_register()?;
         items.extend(crate::domain::today::held_devices(&devices, &board.rows, &calendar, today));
+        // P6.1-h: devices that may hold an offence go to the police at once.
+        items.extend(crate::domain::today::devices_for_police(
+            &devices,
+            &board.rows,
+            self.catalogue(),
+            &calendar,
+            today,
+        ));
         crate::domain::today::sort_today(&mut items);
         let mut out = Listed::new(items);
         out.damaged.extend(approvals.damaged.iter().cloned());

@@ -14,7 +14,7 @@ use super::app::App;
 use super::keymap::{Action, Context};
 use crate::domain::Standing;
 use crate::domain::summary::{cut, subject_fit};
-use crate::domain::today::{TodayItem, TodayKind, held_devices, sort_today, today_list};
+use crate::domain::today::{TodayItem, TodayKind, devices_for_police, held_devices, sort_today, today_list};
 
 /// Today's list from what the app holds: the board and each concern's
 /// deadlines (worked out when they were loaded).
@@ -29,6 +29,14 @@ pub fn items(app: &App) -> Vec<TodayItem> {
     );
     // P6.1-b: devices held longer than the school's limit.
     items.extend(held_devices(&app.custody, &app.board.rows, &app.referrals.calendar, today));
+    // P6.1-h: devices that may hold an offence go to the police at once.
+    items.extend(devices_for_police(
+        &app.custody,
+        &app.board.rows,
+        app.session.catalogue(),
+        &app.referrals.calendar,
+        today,
+    ));
     sort_today(&mut items);
     items
 }
