@@ -2324,6 +2324,50 @@ fn tab_on_a_short_screen_scrolls_the_selected_concern_into_view() {
     assert!(s.lines().any(|l| l.contains("▶ sibling: Milo Ødegård")), "{s}");
 }
 
+/// P6.1-h: a phone held on an illegal-data concern is on Today to go to
+/// the police from the day it was taken, and the board flags its concern
+/// "⚑ police"; handed over, neither.
+#[test]
+fn p61h_a_device_that_may_hold_an_offence_is_flagged_until_the_police_have_it() {
+    use casebook::domain::today::TodayKind;
+    use casebook::domain::{CustodyMove, NewCustody, NewCustodyEvent};
+    let (_f, mut app) = Fixture::new(6);
+    let (id, reference) = plant_concern(&mut app, "illegal-data", 3, false);
+    let at = fixed_now() - chrono::Duration::days(3);
+    let new = NewCustody {
+        device: "mobile-phone".into(),
+        description: String::new(),
+        owner: "Pupil Fictional Wren".into(),
+        owner_person: None,
+        confiscated_by: "Mr Fictional Teacher".into(),
+        confiscated_at: at,
+        reason: "Suspected illegal images.".into(),
+        held_at: String::new(),
+    };
+    let device = app.session.confiscate(id, new, at).unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    let items = casebook::tui::today::items(&app);
+    let item = items.iter().find(|i| i.kind == TodayKind::ToPolice(device.id));
+    let item = item.unwrap_or_else(|| panic!("{items:?}"));
+    assert_eq!(item.reference, reference);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.lines().any(|l| l.contains(reference.as_str()) && l.contains("⚑ police")), "{s}");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.lines().any(|l| l.contains(reference.as_str()) && l.contains("⚑ police")), "{s}");
+
+    let handed = NewCustodyEvent {
+        at: fixed_now(),
+        change: CustodyMove::Police { reference: "CR/0042/26".into(), officer: String::new() },
+        note: String::new(),
+        corrects: None,
+    };
+    app.session.custody_event(device.id, handed, fixed_now()).unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    assert!(!casebook::tui::today::items(&app).iter().any(|i| matches!(i.kind, TodayKind::ToPolice(_))));
+    let s = screen(&mut app, 120, 40);
+    assert!(!s.contains("⚑ police"), "{s}");
+}
+
 /// Issue 13 (P6.1-a, P6.1-b, P6.1-d): a device recorded from the concern
 /// view (D), the register from the board (D): held devices longest held
 /// first with their concern, then those returned or handed over; e
@@ -2402,6 +2446,12 @@ fn the_custody_register_lists_held_devices_longest_first_and_records_a_return() 
     // Held twelve days (eight school days): on Today, overdue.
     let items = casebook::tui::today::items(&app);
     assert!(items.iter().any(|i| i.kind == casebook::domain::today::TodayKind::DeviceHeld(1)), "{items:?}");
+    // The board flags its concern, and counts it in the title.
+    press(&mut app, KeyCode::Esc);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.lines().any(|l| l.contains(old.as_str()) && l.contains("⚑ device")), "{s}");
+    assert!(s.contains("overdue (T: Today)"), "{s}");
+    shift(&mut app, 'D');
 
     // e: the first (longest held) is returned to a parent who signs.
     press(&mut app, KeyCode::Char('e'));

@@ -41,6 +41,35 @@ pub fn items(app: &App) -> Vec<TodayItem> {
     items
 }
 
+/// Issue 13: the board flags a concern with a device overdue: held past
+/// the school's limit (P6.1-b), or due to the police and not yet with
+/// them (P6.1-h, due from the day it was taken). One item per concern,
+/// the police one first.
+pub fn device_flags(app: &App) -> std::collections::BTreeMap<u32, TodayItem> {
+    let today = app.now().date();
+    let calendar = &app.referrals.calendar;
+    let police = devices_for_police(&app.custody, &app.board.rows, app.session.catalogue(), calendar, today);
+    let held = held_devices(&app.custody, &app.board.rows, calendar, today).into_iter().filter(|i| {
+        matches!(i.standing, Standing::Overdue(_))
+            && app.board.rows.iter().any(|r| r.id == i.case_id && r.status.is_open())
+    });
+    let mut flags = std::collections::BTreeMap::new();
+    for item in police.into_iter().chain(held) {
+        flags.entry(item.case_id).or_insert(item);
+    }
+    flags
+}
+
+/// The board's review cell for a device flag: "⚑ police 3wd" / "⚑ device
+/// 2wd" (wide), "⚑ police" / "⚑ device" (80 columns).
+pub fn device_flag_words(item: &TodayItem, wide: bool) -> String {
+    let what = if matches!(item.kind, TodayKind::ToPolice(_)) { "police" } else { "device" };
+    match (wide, item.standing) {
+        (true, Standing::Overdue(n)) => format!("⚑ {what} {n}wd"),
+        _ => format!("⚑ {what}"),
+    }
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.theme;
     let items = items(app);

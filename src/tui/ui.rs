@@ -292,7 +292,9 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
     let mut title =
         format!(" Triage board: {} of {} concerns, new and urgent first ", app.visible.len(), app.board.rows.len());
     // Issue 13: concerns with something overdue are flagged ⚑; Today lists them.
-    let overdue = app.referrals.overdue_concerns();
+    let devices = super::today::device_flags(app);
+    let overdue =
+        app.referrals.overdue_concerns() + devices.keys().filter(|id| app.referrals.flag(**id).is_none()).count();
     if overdue > 0 {
         title.push_str(&format!(
             "· ⚑ {overdue} overdue ({}: Today) ",
@@ -371,6 +373,9 @@ fn draw_board(frame: &mut Frame, app: &mut App, area: Rect) {
             };
             let review = match (app.referrals.flag(r.id), r.review_lateness(today)) {
                 (Some(d), _) => Span::styled(super::referrals::flag_words(d, wide), t.urgent()),
+                (None, _) if devices.contains_key(&r.id) => {
+                    Span::styled(super::today::device_flag_words(&devices[&r.id], wide), t.urgent())
+                }
                 (None, None) => Span::styled("-", t.muted()),
                 (None, Some(l)) => Span::styled(
                     if wide { l.words() } else { l.short_words() },
