@@ -873,6 +873,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 custody::show_section(&session, id)?;
                 searches::show_section(&session, id)?;
                 restricted::show_line(&session, id)?;
+                people::show_other_concerns(&mut session, id, &case)?;
                 if session.me().role == Role::Dsl {
                     seen_by(&session, id)?;
                 }

@@ -375,6 +375,16 @@ fn a_concern_names_people_by_name_or_number_and_an_ambiguous_name_is_asked() {
     let person = ok(env.casebook(&school.dsl).args(["people", "show", "P-0001"]));
     assert!(person.contains(&witness) && person.contains("witness"), "{person}");
     assert!(person.contains("Concerns (1 about them, 1 open)"), "{person}");
+    // `show` says how many other concerns are about the child, as the TUI
+    // does: a concern she only witnessed is not one of them.
+    let show = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(!show.contains("Other concerns about them"), "{show}");
+    ok(env.casebook(&school.dsl).args(concern_args("P-0001", "Again, in the cloakroom.")));
+    let show = ok(env.casebook(&school.deputy).args(["show", &reference]));
+    assert!(
+        show.contains("Zoë Ødegård (P-0001): 1 other concern about this child (1 open): `casebook people show P-0001`"),
+        "{show}"
+    );
     // JSON takes a person too, and an unknown one is refused.
     let json =
         r#"{"subjects":[{"person":"P-0099"}],"category":"restricted-area","location":"toilets","description":"j"}"#;

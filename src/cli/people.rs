@@ -573,3 +573,33 @@ fn import(
     );
     Ok(())
 }
+
+/// Issue 12: `casebook show REF`'s "other concerns" lines, as the TUI's
+/// concern view says them: for each person the concern is about, how many
+/// other concerns are about them (counted from the board, once), and the
+/// command that shows their whole record. Nothing when there are none.
+pub fn show_other_concerns(session: &mut Session, id: u32, case: &crate::domain::CaseFile) -> Result<()> {
+    let about: Vec<&crate::domain::Subject> =
+        case.concern.subjects.iter().filter(|s| s.person.is_some() && s.part.is_about()).collect();
+    if about.is_empty() {
+        return Ok(());
+    }
+    let board = session.board()?;
+    let Some(row) = board.rows.iter().find(|r| r.id == id) else { return Ok(()) };
+    let counts = crate::domain::summary::AboutCounts::of(&board.rows);
+    let mut lines = Vec::new();
+    for s in about {
+        let person = s.person.expect("filtered above");
+        if let Some(words) = crate::domain::summary::other_concerns_words(counts.others(row, person), s.kind) {
+            let label = person_label(person);
+            lines.push(format!(
+                "  {} ({label}): {words}: `casebook people show {label}`",
+                crate::text::one_line(&s.name)
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        out!("\nOther concerns about them (issue 12):\n{}", lines.join("\n"));
+    }
+    Ok(())
+}
