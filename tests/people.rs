@@ -414,11 +414,23 @@ fn the_dsl_links_an_old_concerns_subject_and_merges_duplicates_from_the_cli() {
     assert!(err.contains("no unlinked subjects are named \"1\""), "a position is not a name: {err}");
     ok(env.casebook(&school.dsl).args(["people", "adopt", "kit fenwick"]));
     assert!(ok(env.casebook(&school.dsl).args(["people", "unlinked"])).contains("Every subject is linked"));
-    ok(env.casebook(&school.dsl).args(["people", "add", "--kind", "child", "--name", "Kit Fenwik"]));
-    ok(env.casebook(&school.dsl).args(["people", "merge", "Kit Fenwick", "Kit Fenwik"]));
+    ok(env.casebook(&school.dsl).args([
+        "people",
+        "add",
+        "--kind",
+        "child",
+        "--name",
+        "Kit Fenwik",
+        "--detail",
+        "Year 3",
+    ]));
+    let said = ok(env.casebook(&school.dsl).args(["people", "merge", "Kit Fenwick", "Kit Fenwik"]));
+    // S-c: what the two records disagreed on is said, and kept.
+    assert!(said.contains("The records disagreed: year group Year 2 kept (P-0002 had Year 3)"), "{said}");
     let show = ok(env.casebook(&school.dsl).args(["people", "show", "Kit Fenwick"]));
     assert!(show.contains("Also known as: Kit Fenwik") && show.contains(&reference), "{show}");
     assert!(show.contains("merged with P-0002 (Kit Fenwik)"), "{show}");
+    assert!(show.contains("year group Year 2 kept (P-0002 had Year 3)"), "{show}");
     let err = fails(env.casebook(&school.deputy).args(["people", "merge", "P-0001", "P-0002"]));
     assert!(err.contains("only the DSL"), "{err}");
 }

@@ -423,6 +423,7 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
         }
         PeopleCommand::Merge { keep, other } => {
             let (k, o) = (resolve(&mut session, keep)?, resolve(&mut session, other)?);
+            let differences = session.person(k)?.differences(&session.person(o)?);
             let p = session.merge_people(k, o, now())?;
             say!(
                 "{} was merged into {} {}; its concerns now name {} and the merge is in both records' history.",
@@ -431,6 +432,14 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                 p.name,
                 p.label()
             );
+            // S-c: the DSL is told what the two records disagreed on.
+            if !differences.is_empty() {
+                say!(
+                    "The records disagreed: {}. Check which is right (`casebook people edit {}`).",
+                    differences.join("; "),
+                    p.label()
+                );
+            }
             Ok(())
         }
         PeopleCommand::Import { file, pupils, staff, dry_run, skip_bad } => {

@@ -323,6 +323,7 @@ impl Person {
     /// its names, missing details and links; the history shows the merge.
     /// `other` is then marked merged into this record by the caller.
     pub fn absorb(&mut self, other: &Person, by: &Author, at: NaiveDateTime) {
+        let differences = self.differences(other);
         self.add_other_name(&other.name);
         for n in &other.other_names {
             self.add_other_name(n);
@@ -351,6 +352,33 @@ impl Person {
             by: by.clone(),
             change: Change::Merged { from: other.id, name: other.name.clone() },
         });
+        // S-c: a detail the two records disagreed on is kept as it was here;
+        // the other record's value stays in the history, not dropped.
+        if !differences.is_empty() {
+            self.history.push(PersonEvent {
+                at,
+                by: by.clone(),
+                change: Change::Updated { what: differences.join("; ") },
+            });
+        }
+    }
+
+    /// What `other` says differently from this record, for a merge: "date
+    /// of birth 2016-02-29 kept (P-0004 had 2016-03-01)". Two records that
+    /// disagree on a date of birth may be two children: the DSL is told.
+    pub fn differences(&self, other: &Person) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut differ = |what: &str, mine: String, theirs: String| {
+            if !mine.is_empty() && !theirs.is_empty() && mine != theirs {
+                out.push(format!("{what} {mine} kept ({} had {theirs})", other.label()));
+            }
+        };
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        differ("date of birth", date(self.date_of_birth), date(other.date_of_birth));
+        differ("school id", self.school_id.clone(), other.school_id.clone());
+        let detail = if self.kind == SubjectKind::Child { "year group" } else { "role" };
+        differ(detail, self.detail.clone(), other.detail.clone());
+        out
     }
 
     /// Keeping Children Safe in Education: a child's safeguarding record is
@@ -702,6 +730,32 @@ mod tests {
         assert_eq!(keep.date_of_birth, other.date_of_birth);
         assert_eq!(keep.siblings().collect::<Vec<_>>(), vec![9]);
         assert_eq!(keep.history.last().unwrap().change.describe(), "merged with P-0004 (Zoey Odegard)");
+    }
+
+    /// S-c: two records that disagree keep this one's details, and the
+    /// other's values are in the history (found in review: a conflicting
+    /// date of birth was dropped silently).
+    #[test]
+    fn a_merge_of_records_that_disagree_keeps_the_other_values_in_the_history() {
+        let mut keep = person(1, "Zoë Ødegård", "Year 5", "A1");
+        keep.date_of_birth = NaiveDate::from_ymd_opt(2016, 2, 29);
+        let mut other = person(4, "Zoey Odegard", "Year 6", "B7");
+        other.date_of_birth = NaiveDate::from_ymd_opt(2016, 3, 1);
+        let said = keep.differences(&other);
+        assert_eq!(
+            said,
+            vec![
+                "date of birth 2016-02-29 kept (P-0004 had 2016-03-01)",
+                "school id A1 kept (P-0004 had B7)",
+                "year group Year 5 kept (P-0004 had Year 6)",
+            ]
+        );
+        keep.absorb(&other, &by(), at());
+        assert_eq!((keep.date_of_birth, keep.school_id.as_str()), (NaiveDate::from_ymd_opt(2016, 2, 29), "A1"));
+        assert_eq!(keep.history.last().unwrap().change, Change::Updated { what: said.join("; ") });
+        // Records that agree, or where one is blank, say nothing.
+        let blank = person(5, "Zoe Odegard", "", "");
+        assert!(keep.differences(&blank).is_empty());
     }
 
     #[test]
