@@ -1739,6 +1739,42 @@ fn the_dsl_adds_a_member_from_the_tui_and_they_can_unlock() {
     assert!(board.contains("C-2026-0001"), "{board}");
 }
 
+/// P6.1-e, P6.1-g: the DSL authorises a deputy from the members form to
+/// record that a device's data was examined or erased, said once before
+/// it is done (no key changes), and withdraws it again.
+#[test]
+fn p61g_the_dsl_authorises_a_member_to_examine_or_erase_data_from_the_tui() {
+    let (_f, mut app) = Fixture::new(2);
+    let deputy = app.session.members().iter().find(|m| m.role == casebook::domain::Role::Deputy).unwrap().clone();
+    assert!(!deputy.authorised_to_erase);
+    press(&mut app, KeyCode::Char('4'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT));
+    app.wait_idle();
+    choose(&mut app, "member", &deputy.id.to_string());
+    choose(&mut app, "change", "authorise");
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().and_then(|o| o.form.error.clone()).unwrap_or_default();
+    assert!(asked.contains("authorise them to examine or erase a device's data (P6.1-g)"), "{asked}");
+    assert!(!asked.contains("sealed again"), "no key changes: {asked}");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "the form closes once saved");
+    let said = app.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(said.contains("may now record that a device's data was examined or erased (P6.1-g)"), "{said}");
+    let now = app.session.member(deputy.id).unwrap().clone();
+    assert!(now.authorised_to_erase, "the member list is read again");
+
+    // The form shows it, and the same form withdraws it.
+    app.handle_key(KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT));
+    app.wait_idle();
+    choose(&mut app, "member", &deputy.id.to_string());
+    let s = screen(&mut app, 120, 30);
+    assert!(s.contains("(deputy; authorised, P6.1-g)"), "{s}");
+    choose(&mut app, "change", "unauthorise");
+    ctrl(&mut app, 's');
+    ctrl(&mut app, 's');
+    assert!(!app.session.member(deputy.id).unwrap().authorised_to_erase);
+}
+
 // ---- issue 13: referrals, deadlines and Today -------------------------------
 
 /// Records a concern of `category` reported `days_ago` days before the

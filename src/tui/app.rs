@@ -1868,10 +1868,17 @@ impl App {
         if !open.warned && open.kind == FormKind::Membership {
             open.warned = true;
             let who = open.form.choice_label("member");
+            // P6.1-g: an authority changes no key; a role or a removal does.
+            let rekeys = !matches!(forms::read_membership(&mut open.form), Some(forms::MemberChange::Authorise { .. }));
             open.form.error = Some(format!(
-                "{who}: {}. What they could read is sealed again to new keys without them; this takes a while on a \
-                 large store. Press {} again to go ahead.",
+                "{who}: {}.{} Press {} again to go ahead.",
                 open.form.choice_label("change"),
+                if rekeys {
+                    " What they could read is sealed again to new keys without them; this takes a while on a large \
+                     store."
+                } else {
+                    ""
+                },
                 self.keys.key_for(Context::Form, Action::Save)
             ));
             self.form = Some(open);
@@ -1944,6 +1951,7 @@ impl App {
             FormKind::Membership => forms::read_membership(&mut open.form).map(|change| match change {
                 forms::MemberChange::Add { name, role, recipient } => Write::AddMember { name, role, recipient },
                 forms::MemberChange::Change { id, to } => Write::Membership { id, to },
+                forms::MemberChange::Authorise { id, authorised } => Write::Authorise { id, authorised },
             }),
             FormKind::Referral { id } => {
                 super::referrals::read_referral(&mut open.form, now.date()).map(|new| Write::Referral { id, new })
@@ -2044,7 +2052,7 @@ impl App {
             Ok(done) => {
                 // The worker's session made the change; this one's member
                 // list (assignees, names) is read again (issue 10).
-                if matches!(done, Done::Membership { .. } | Done::MemberAdded { .. })
+                if matches!(done, Done::Membership { .. } | Done::MemberAdded { .. } | Done::Authorised { .. })
                     && let Err(e) = self.session.reload_members()
                 {
                     self.fail(e.to_string());

@@ -125,6 +125,12 @@ pub enum Write {
         id: u32,
         to: Option<crate::domain::Role>,
     },
+    /// P6.1-g: give or withdraw a member's authority to examine or erase
+    /// a device's data, as with `casebook member authorise`.
+    Authorise {
+        id: u32,
+        authorised: bool,
+    },
     /// Issue 10: a member joins, as with `casebook member add`.
     AddMember {
         name: String,
@@ -220,6 +226,10 @@ pub enum Done {
         name: String,
         role: crate::domain::Role,
     },
+    Authorised {
+        name: String,
+        authorised: bool,
+    },
     Adopted {
         person: crate::domain::Person,
         subjects: usize,
@@ -285,6 +295,12 @@ impl Done {
             Done::TriggerLogged => "Review trigger logged.".into(),
             Done::MemberAdded { name, role } => {
                 format!("Added {name} as {role}; their key opens casebook now.")
+            }
+            Done::Authorised { name, authorised: true } => {
+                format!("{name} may now record that a device's data was examined or erased (P6.1-g).")
+            }
+            Done::Authorised { name, authorised: false } => {
+                format!("{name} may no longer record that a device's data was examined or erased (P6.1-g).")
             }
             Done::Custody { words, .. } => words.clone(),
             Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
@@ -828,6 +844,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             session.begin_change(id, to)?;
             let done = session.finish_rekey(&|_| ())?;
             Done::Membership { name, to, records: done.records }
+        }
+        Write::Authorise { id, authorised } => {
+            let name = session.authorise_member(id, authorised)?;
+            Done::Authorised { name, authorised }
         }
         Write::AddMember { name, role, recipient } => {
             let member = session.add_member(&name, role, &recipient)?;

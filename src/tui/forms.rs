@@ -678,19 +678,26 @@ pub fn read_filter(form: &Form, catalogue: &Catalogue) -> Filter {
 /// The member pick list's choice for someone joining.
 pub const NEW_MEMBER: &str = "new";
 
+/// The members form's changes that give or withdraw the authority to
+/// examine or erase a device's data (P6.1-g).
+const AUTHORISE: &str = "authorise";
+const UNAUTHORISE: &str = "unauthorise";
+
 /// Issue 10 (P1-b): the DSL adds a member (name, role, public key), or
 /// picks one and what becomes of them. Not the DSL themself: another DSL
 /// does that.
 pub fn membership(members: &[Member], me: u32) -> Form {
     let mut who = vec![(NEW_MEMBER.to_string(), "+ a new member (name, role and key below)".to_string())];
-    who.extend(
-        members
-            .iter()
-            .filter(|m| m.id != me)
-            .map(|m| (m.id.to_string(), format!("#{} {} ({})", m.id, m.name, m.role.label()))),
-    );
+    who.extend(members.iter().filter(|m| m.id != me).map(|m| {
+        let authorised = if m.authorised_to_erase { "; authorised, P6.1-g" } else { "" };
+        (m.id.to_string(), format!("#{} {} ({}{authorised})", m.id, m.name, m.role.label()))
+    }));
     let mut changes = vec![("remove".to_string(), "remove from the store (they have left)".to_string())];
     changes.extend(Role::ALL.iter().map(|r| (r.label().to_string(), format!("make them {}", r.label()))));
+    // P6.1-e, P6.1-g: the headteacher and the staff the DSL names may
+    // record that a device's data was examined or erased.
+    changes.push((AUTHORISE.to_string(), "authorise them to examine or erase a device's data (P6.1-g)".to_string()));
+    changes.push((UNAUTHORISE.to_string(), "withdraw that authority (P6.1-g)".to_string()));
     let roles = Role::ALL.iter().map(|r| (r.label().to_string(), r.label().to_string())).collect();
     Form::new(
         "Members",
@@ -712,6 +719,8 @@ pub enum MemberChange {
     Add { name: String, role: Role, recipient: String },
     /// `None` is removal.
     Change { id: u32, to: Option<Role> },
+    /// The same as `casebook member authorise N [--revoke]` (P6.1-g).
+    Authorise { id: u32, authorised: bool },
 }
 
 /// The change asked for, or `None` with each problem at its field (what
@@ -742,6 +751,9 @@ pub fn read_membership(form: &mut Form) -> Option<MemberChange> {
     let change = form.choice("change");
     if change == "remove" {
         return Some(MemberChange::Change { id, to: None });
+    }
+    if change == AUTHORISE || change == UNAUTHORISE {
+        return Some(MemberChange::Authorise { id, authorised: change == AUTHORISE });
     }
     Role::parse(&change).map(|role| MemberChange::Change { id, to: Some(role) })
 }
