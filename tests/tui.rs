@@ -2513,3 +2513,50 @@ fn a_search_is_recorded_from_the_concern_view_and_only_the_authorised_record_an_
     let row = app.board.rows.iter().find(|r| r.id == id).unwrap();
     assert_eq!(row.urgency, Urgency::Urgent);
 }
+
+// ---- issue 13: each procedure in the TUI as in the CLI ---------------------
+
+/// Issue 13 (P6.1-a): the confiscation form's owner is found as part of
+/// their name is typed, as a concern's subject is; the device then names
+/// the child's record. A name matching no one is kept as typed.
+#[test]
+fn the_confiscation_form_finds_the_owner_as_their_name_is_typed() {
+    let (_f, mut app, family) = with_people();
+    let reference = family.concerns[2].clone();
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'D');
+    assert_eq!(form_title(&app), format!("Device confiscated ({reference})"));
+    focus(&mut app, "owner");
+    type_text(&mut app, "milo");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Milo Ødegård (child, Year 3)  P-0002"), "{s}");
+    insta::assert_snapshot!("confiscate_owner_picker_80x24", s);
+    press(&mut app, KeyCode::Enter);
+    let open = app.form.as_ref().unwrap();
+    assert_eq!(open.form.text("owner"), "Milo Ødegård");
+    assert_eq!(open.form.focused_key(), "by", "on past the owner picked");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Owner: Milo Ødegård (child, Year 3)"), "{s}");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Phone out in the toilets at lunch.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let c = app.custody.iter().find(|c| c.case_reference == reference).expect("recorded");
+    assert_eq!((c.owner_person, c.owner.as_str()), (Some(family.milo), "Milo Ødegård"));
+
+    // Typing over the name picked unlinks it: the name typed is kept.
+    shift(&mut app, 'D');
+    focus(&mut app, "owner");
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "y");
+    assert!(app.form.as_ref().unwrap().picker.as_ref().unwrap().picked.is_none());
+    focus(&mut app, "reason");
+    type_text(&mut app, "A second phone.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let last = app.custody.iter().filter(|c| c.case_reference == reference).max_by_key(|c| c.id).unwrap();
+    assert_eq!((last.owner_person, last.owner.as_str()), (None, "Zoë Ødegårdy"));
+}

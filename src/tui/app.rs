@@ -993,10 +993,10 @@ impl App {
             if !open.saving {
                 open.form.paste(text);
                 // Issue 12: a pasted name finds people as a typed one does.
-                if open.form.focused_key() == "name"
-                    && let Some(picker) = &mut open.picker
+                if let Some(picker) = &mut open.picker
+                    && open.form.focused_key() == picker.field
                 {
-                    picker.search(&open.form.text("name"));
+                    picker.search(&open.form.text(picker.field));
                 }
             }
         } else if self.search.editing {
@@ -1076,10 +1076,10 @@ impl App {
                 {
                     open.form.error = None;
                     // Issue 12: the name typed finds people, in memory.
-                    if open.form.focused_key() == "name"
-                        && let Some(picker) = &mut open.picker
+                    if let Some(picker) = &mut open.picker
+                        && open.form.focused_key() == picker.field
                     {
-                        picker.search(&open.form.text("name"));
+                        picker.search(&open.form.text(picker.field));
                     }
                 }
             }
@@ -1703,16 +1703,23 @@ impl App {
     /// while it shows: ↑ ↓ move, Enter picks. Returns whether it took the key.
     fn picker_key(&mut self, key: &KeyEvent) -> bool {
         let Some(open) = &mut self.form else { return false };
-        if open.form.focused_key() != "name" {
+        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
+        if open.form.focused_key() != picker.field {
             return false;
         }
-        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
         match key.code {
             KeyCode::Up => picker.step(false),
             KeyCode::Down => picker.step(true),
             KeyCode::Enter => {
                 if let Some(person) = picker.choose() {
-                    forms::fill_from_person(&mut open.form, &person);
+                    match picker.field {
+                        "name" => forms::fill_from_person(&mut open.form, &person),
+                        // P6.1-a: the owner picked is named as on record.
+                        field => {
+                            open.form.set_text(field, &person.name);
+                            open.form.dirty = true;
+                        }
+                    }
                 }
                 open.form.next();
             }
@@ -1815,8 +1822,15 @@ impl App {
             }
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
-        self.form =
-            Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker: None });
+        // Issue 13 (P6.1-a): the device's owner is found as their name is
+        // typed, as a concern's subject is (issue 12).
+        let picker = matches!(kind, FormKind::Confiscate { .. }).then(|| forms::Picker::on("owner"));
+        let pick = picker.is_some();
+        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker });
+        if pick {
+            self.pending.retain(|(_, p)| *p != Pending::Pickable);
+            self.send(Command::Pickable, Pending::Pickable);
+        }
     }
 
     /// Saves the open form: its fields are read here (a problem shows at
@@ -1956,7 +1970,8 @@ impl App {
                 return;
             }
             FormKind::Confiscate { id } => {
-                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now)
+                let picked = open.picker.as_ref().and_then(|p| p.picked.as_ref()).map(|p| p.id);
+                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now, picked)
                     .map(|new| Write::Confiscate { id, new })
             }
             FormKind::CustodyEvent { custody } => {

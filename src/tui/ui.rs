@@ -1135,9 +1135,9 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     open.form.draw(frame, form_area, &app.theme);
     if let Some(picker) = &open.picker
-        && open.form.focused_key() == "name"
+        && open.form.focused_key() == picker.field
         && picker.showing()
-        && let Some(at) = open.form.drawn_at("name")
+        && let Some(at) = open.form.drawn_at(picker.field)
     {
         draw_picker(frame, picker, at, form_area, &app.theme);
     }
@@ -1343,7 +1343,14 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
         FormKind::Confiscate { .. } | FormKind::CustodyEvent { .. } => {
-            Some(("Device custody".into(), super::custody::form_guidance(t)))
+            let mut lines = Vec::new();
+            // Issue 13 (P6.1-a): whose record the device will name.
+            if let Some(p) = open.picker.as_ref().and_then(|p| p.picked.as_ref().map(|x| p.row_label(x))) {
+                lines.push(Line::styled(format!("Owner: {p}"), t.title()));
+                lines.push(Line::raw(""));
+            }
+            lines.extend(super::custody::form_guidance(t));
+            Some(("Device custody".into(), lines))
         }
         FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
