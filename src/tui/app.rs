@@ -32,6 +32,9 @@ pub struct ConcernView {
     pub from_today: bool,
     /// Opened from the custody register (issue 13, P6.1-b): back goes there.
     pub from_custody: bool,
+    /// Whether it is restricted, and to whom (issue 13, P5-g): `None`
+    /// until the store has said.
+    pub restriction: Option<Result<Option<crate::domain::restricted::Restriction>, String>>,
 }
 
 /// Issue 12 (P1-a): one person's whole record, from the store's
@@ -203,6 +206,8 @@ enum Pending {
     Save,
     /// The people the new-concern form may pick from (issue 12).
     Pickable,
+    /// Whether the concern on screen is restricted (issue 13, P5-g).
+    Restriction,
 }
 
 /// A question that needs y/n before something is lost.
@@ -585,6 +590,9 @@ impl App {
             let today = self.now().date();
             self.referrals.recompute(&self.board.rows, self.session.catalogue(), today);
         }
+        for (id, result) in loaded.restrictions {
+            self.restriction_arrived(id, result);
+        }
         for (id, result) in loaded.cases {
             let shown = matches!(&self.screen, Screen::Concern(view) if view.id == id);
             match result {
@@ -925,6 +933,7 @@ impl App {
                     }
                 }
                 (_, Reply::Pickable(result)) => self.pickable_arrived(result),
+                (_, Reply::Restriction(id, result)) => self.restriction_arrived(id, result),
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -1075,6 +1084,10 @@ impl App {
                     && open.form.input(key) == Outcome::Changed
                 {
                     open.form.error = None;
+                    // Issue 13 (P5-g): the readers named were of the old ticks.
+                    if matches!(open.kind, FormKind::Restrict { .. }) {
+                        open.warned = false;
+                    }
                     // Issue 12: the name typed finds people, in memory.
                     if let Some(picker) = &mut open.picker
                         && open.form.focused_key() == picker.field
@@ -1158,7 +1171,18 @@ impl App {
                 self.registers.selected = 0;
                 self.screen = Screen::Registers;
             }
-            Action::NextField | Action::PrevField if matches!(self.screen, Screen::Registers) => {
+            // Issue 13: an entry in the register shown, as `casebook register add`.
+            Action::NewRegisterEntry if !self.offers(Action::NewRegisterEntry) => {
+                self.fail("Only the DSL and deputies record entries in the registers.")
+            }
+            Action::NewRegisterEntry => {
+                let kind = self.registers.kind(self.session.me().role);
+                let form = super::registers::entry_form(kind, self.now().date());
+                self.open(FormKind::RegisterEntry { kind }, form);
+            }
+            Action::NextField | Action::PrevField
+                if matches!(self.screen, Screen::Registers) && self.form.is_none() =>
+            {
                 let role = self.session.me().role;
                 self.registers.next(role, action == Action::PrevField);
             }
@@ -1297,7 +1321,11 @@ impl App {
             | Action::Export
             | Action::Referral
             | Action::Confiscate
-            | Action::RecordSearch => self.open_case_form(action),
+            | Action::RecordSearch
+            | Action::Attach => self.open_case_form(action),
+            // Issue 13 (P5-f, P5-g): from the concern view, the DSL only.
+            Action::Restrict if !self.offers(Action::Restrict) => self.fail("Only the DSL can restrict a concern."),
+            Action::Restrict => self.open_restrict_form(),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1404,6 +1432,15 @@ impl App {
         if action == Action::Members {
             return self.session.me().role.manages_members();
         }
+        // Issue 13: only the DSL restricts a concern (P5-f, P5-g); the DSL
+        // and deputies record in the registers (the disclosure register,
+        // shown to the DSL alone, is the DSL's: P5-c).
+        if action == Action::Restrict {
+            return self.session.me().role == Role::Dsl;
+        }
+        if action == Action::NewRegisterEntry {
+            return matches!(self.session.me().role, Role::Dsl | Role::Deputy);
+        }
         // People are read by the DSL and deputies only (issue 12, P1-a).
         if matches!(action, Action::OpenPerson | Action::GoPeople) {
             return self.session.can_read(AccessClass::Case)
@@ -1507,7 +1544,10 @@ impl App {
                     seen: None,
                     from_today,
                     from_custody,
+                    restriction: None,
                 })));
+                // Issue 13 (P5-g): whether it is restricted, and to whom.
+                self.send(Command::Restriction(id), Pending::Restriction);
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
@@ -1673,6 +1713,15 @@ impl App {
         }
     }
 
+    /// Whether the concern on screen is restricted (issue 13, P5-g).
+    fn restriction_arrived(&mut self, id: u32, result: Result<Option<crate::domain::restricted::Restriction>, String>) {
+        if let Screen::Concern(view) = &mut self.screen
+            && view.id == id
+        {
+            view.restriction = Some(result);
+        }
+    }
+
     /// The people the new-concern form may pick from have arrived. If they
     /// cannot be read, the form works as before: a name typed is kept as
     /// typed, for the DSL to match later.
@@ -1820,6 +1869,7 @@ impl App {
                     super::searches::search_form(&case.concern.reference, &devices, self.session.catalogue(), now);
                 (FormKind::DeviceSearch { id }, form)
             }
+            Action::Attach => (FormKind::Attach { id }, super::attachments::attach_form(&case.concern.reference)),
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
         // Issue 13 (P6.1-a): the device's owner is found as their name is
@@ -1831,6 +1881,28 @@ impl App {
             self.pending.retain(|(_, p)| *p != Pending::Pickable);
             self.send(Command::Pickable, Pending::Pickable);
         }
+    }
+
+    /// Issue 13 (P5-f, P5-g): the restrict form on the concern shown,
+    /// ticked as its restriction stands.
+    fn open_restrict_form(&mut self) {
+        let Screen::Concern(view) = &self.screen else { return };
+        let current = match &view.restriction {
+            Some(Ok(r)) => r.clone(),
+            Some(Err(e)) => return self.fail(format!("its restriction could not be read: {e}")),
+            None => return self.fail("Still reading whether it is restricted; try again in a moment."),
+        };
+        let case = view.case.clone();
+        let form =
+            super::restrict::restrict_form(&case, self.session.members(), self.session.me().id, current.as_ref());
+        self.form = Some(OpenForm {
+            kind: FormKind::Restrict { id: view.id },
+            form,
+            case: Some(Box::new(case)),
+            warned: false,
+            saving: false,
+            picker: None,
+        });
     }
 
     /// Saves the open form: its fields are read here (a problem shows at
@@ -1888,6 +1960,22 @@ impl App {
                 open.form.choice_label("change"),
                 self.keys.key_for(Context::Form, Action::Save)
             ));
+            self.form = Some(open);
+            return;
+        }
+        // Issue 13 (P5-g): who will be able to read it is said once, and
+        // the next save seals it (a change to the form asks again).
+        if let FormKind::Restrict { .. } = open.kind
+            && !open.warned
+            && let Some(case) = open.case.as_deref()
+        {
+            let members = self.session.members();
+            if let Some((allow, exclude, _)) = super::restrict::read_restrict(&mut open.form, case, members) {
+                let r = super::restrict::proposed(case, members, &allow, &exclude);
+                open.warned = true;
+                let save = self.keys.key_for(Context::Form, Action::Save);
+                open.form.error = Some(super::restrict::confirm_words(&case.concern.reference, &r, members, &save));
+            }
             self.form = Some(open);
             return;
         }
@@ -1982,6 +2070,25 @@ impl App {
                 super::searches::read_search(&mut open.form, self.session.me(), &devices, self.session.catalogue(), now)
                     .map(|new| Write::Search { id, new })
             }
+            FormKind::RegisterEntry { kind } => {
+                super::registers::read_entry(&mut open.form, kind, now.date()).map(Write::Register)
+            }
+            FormKind::Restrict { id } => match open.case.as_deref() {
+                Some(case) => super::restrict::read_restrict(&mut open.form, case, self.session.members()).map(
+                    |(allow, exclude, reason)| Write::Restrict {
+                        id,
+                        reference: case.concern.reference.clone(),
+                        allow,
+                        exclude,
+                        reason,
+                    },
+                ),
+                None => None,
+            },
+            FormKind::Attach { id } => super::attachments::read_attach(&mut open.form).map(|(path, note)| {
+                let reference = open.case.as_ref().map(|c| c.concern.reference.clone()).unwrap_or_default();
+                Write::Attach { id, reference, path, note }
+            }),
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -2015,7 +2122,9 @@ impl App {
             | FormKind::Referral { .. }
             | FormKind::Confiscate { .. }
             | FormKind::CustodyEvent { .. }
-            | FormKind::DeviceSearch { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::DeviceSearch { .. }
+            | FormKind::Restrict { .. }
+            | FormKind::Attach { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {
@@ -2073,6 +2182,11 @@ impl App {
                     }
                 } else {
                     self.show_loaded(loaded);
+                }
+                // Issue 13: the entry just recorded is the one selected.
+                if let Done::Registered(e) = &done {
+                    let shown = crate::domain::register::in_register(&self.registers.entries, e.kind);
+                    self.registers.selected = shown.iter().position(|x| x.id == e.id).unwrap_or(0);
                 }
                 self.note(done.message());
             }

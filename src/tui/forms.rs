@@ -60,6 +60,18 @@ pub enum FormKind {
     DeviceSearch {
         id: u32,
     },
+    /// Issue 13: a new entry in one of the staff and visitor registers.
+    RegisterEntry {
+        kind: crate::domain::register::RegisterKind,
+    },
+    /// Issue 13 (P5-f, P5-g): who may read concern `id` (the DSL).
+    Restrict {
+        id: u32,
+    },
+    /// Issue 13: a file attached to concern `id`.
+    Attach {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

@@ -482,6 +482,15 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         ),
         Span::raw(format!("  status: {}", case.status.label())),
     ]));
+    // Issue 13 (P5-g): restricted, and to whom, before anything else.
+    match &view.restriction {
+        Some(Ok(Some(r))) => {
+            let key = app.offers(Action::Restrict).then(|| app.keys.key_for(Context::Concern, Action::Restrict));
+            lines.extend(super::restrict::concern_lines(r, app.session.members(), key.as_deref(), &t));
+        }
+        Some(Err(e)) => lines.push(Line::styled(format!("Its restriction could not be read: {e}"), t.error())),
+        Some(Ok(None)) | None => {}
+    }
     lines.push(field(
         "Category",
         format!(
@@ -1353,6 +1362,14 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             Some(("Device custody".into(), lines))
         }
         FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
+        FormKind::RegisterEntry { kind } => {
+            Some(("Registers".into(), super::registers::form_guidance(kind, app.now().date(), t)))
+        }
+        FormKind::Restrict { .. } => {
+            let case = open.case.as_ref()?;
+            Some(("Restricted allegation".into(), super::restrict::form_guidance(case, app.session.members(), t)))
+        }
+        FormKind::Attach { .. } => Some(("Files".into(), super::attachments::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
