@@ -2732,3 +2732,27 @@ fn a_file_is_attached_from_the_concern_view_and_the_store_refusals_are_said() {
     assert!(error.contains("casebook never keeps a copy of such content") && error.contains("P6.1-c"), "{error}");
     assert!(!error.contains('\n'), "one line: {error}");
 }
+
+/// Issue 13: the concern view's help names the keys that restrict it and
+/// attach a file, and the registers screen's names the one that records an
+/// entry, each with its clause, on an 80×24 screen.
+#[test]
+fn help_names_restrict_attach_and_new_entry() {
+    let (_f, mut app) = Fixture::new(3);
+    app.selected = 0;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let restrict = s.lines().find(|l| l.contains("restrict who may read it")).unwrap_or_else(|| panic!("{s}"));
+    assert!(restrict.contains("X ") && restrict.contains("P5-f, P5-g"), "{restrict}");
+    let attach = s.lines().find(|l| l.contains("attach a file")).unwrap_or_else(|| panic!("{s}"));
+    assert!(attach.contains("f ") && attach.contains("P6.1-c"), "{attach}");
+    insta::assert_snapshot!("help_concern_80x24", s);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    shift(&mut app, 'R');
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let entry = s.lines().find(|l| l.contains("new entry in the register shown")).unwrap_or_else(|| panic!("{s}"));
+    assert!(entry.contains("n ") && entry.contains("P5-a"), "{entry}");
+}

@@ -1001,6 +1001,11 @@ impl App {
         if let Some(open) = &mut self.form {
             if !open.saving {
                 open.form.paste(text);
+                // Issue 13 (P5-g): the readers named were of the form before.
+                if matches!(open.kind, FormKind::Restrict { .. }) {
+                    open.warned = false;
+                    open.form.error = None;
+                }
                 // Issue 12: a pasted name finds people as a typed one does.
                 if let Some(picker) = &mut open.picker
                     && open.form.focused_key() == picker.field

@@ -156,8 +156,9 @@ pub fn read_entry(form: &mut Form, kind: RegisterKind, today: NaiveDate) -> Opti
     new.risk_assessment = form.text("risk_assessment");
     new.granted_by = form.text("granted_by");
     for e in new.validate() {
-        // A date that could not be read is said as such, not as missing.
-        if form.field(e.field).error.is_none() {
+        // A date that could not be read is said as such, not as missing;
+        // a field this form lacks is said at the top of it.
+        if form.fields.iter().find(|f| f.key == e.field).is_none_or(|f| f.error.is_none()) {
             form.set_error(e.field, e.message);
         }
     }
