@@ -2756,3 +2756,47 @@ fn help_names_restrict_attach_and_new_entry() {
     let entry = s.lines().find(|l| l.contains("new entry in the register shown")).unwrap_or_else(|| panic!("{s}"));
     assert!(entry.contains("n ") && entry.contains("P5-a"), "{entry}");
 }
+
+/// Issue 13 (P5-g): a member named in the concern is kept out whatever is
+/// ticked: the form says so beside it, and ticking them to read it is said
+/// at the field before anything is asked or sealed.
+#[test]
+fn a_member_named_in_the_concern_cannot_be_ticked_to_read_it() {
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let (_f, mut app) = Fixture::new(3);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: fixed_now() - chrono::Duration::hours(2),
+                reported_by: String::new(),
+                subjects: vec![Subject::named(SubjectKind::Staff, "Mr Tobias Fairweather", "deputy")],
+                category: "staff-illegal".into(),
+                location: "classroom".into(),
+                devices: vec!["mobile-phone".into()],
+                description: "Fictional allegation for the restriction test.".into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            fixed_now() - chrono::Duration::hours(1),
+        )
+        .unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    app.selected = board_position(&app, |r| r.reference == recorded.reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'X');
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Named in it, so kept out: Mr Tobias"), "{s}");
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    let error = field_error(&app, "allow");
+    assert!(error.contains("Mr Tobias Fairweather is named in the concern, so is kept out"), "{error}");
+    assert!(app.form.as_ref().unwrap().form.error.is_none(), "not asked");
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert!(asked.contains("never Mr Tobias Fairweather"), "{asked}");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.session.restriction(recorded.id).unwrap().unwrap().excluded.contains(&2));
+}

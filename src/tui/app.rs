@@ -1894,7 +1894,7 @@ impl App {
         let Screen::Concern(view) = &self.screen else { return };
         let current = match &view.restriction {
             Some(Ok(r)) => r.clone(),
-            Some(Err(e)) => return self.fail(format!("its restriction could not be read: {e}")),
+            Some(Err(e)) => return self.fail(format!("Its restriction could not be read: {e}")),
             None => return self.fail("Still reading whether it is restricted; try again in a moment."),
         };
         let case = view.case.clone();
