@@ -2599,3 +2599,290 @@ fn a_search_is_recorded_from_the_concern_view_and_only_the_authorised_record_an_
     let row = app.board.rows.iter().find(|r| r.id == id).unwrap();
     assert_eq!(row.urgency, Urgency::Urgent);
 }
+
+// ---- issue 13: each procedure in the TUI as in the CLI ---------------------
+
+/// Issue 13 (P6.1-a): the confiscation form's owner is found as part of
+/// their name is typed, as a concern's subject is; the device then names
+/// the child's record. A name matching no one is kept as typed.
+#[test]
+fn the_confiscation_form_finds_the_owner_as_their_name_is_typed() {
+    let (_f, mut app, family) = with_people();
+    let reference = family.concerns[2].clone();
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'D');
+    assert_eq!(form_title(&app), format!("Device confiscated ({reference})"));
+    focus(&mut app, "owner");
+    type_text(&mut app, "milo");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Milo Ødegård (child, Year 3)  P-0002"), "{s}");
+    insta::assert_snapshot!("confiscate_owner_picker_80x24", s);
+    press(&mut app, KeyCode::Enter);
+    let open = app.form.as_ref().unwrap();
+    assert_eq!(open.form.text("owner"), "Milo Ødegård");
+    assert_eq!(open.form.focused_key(), "by", "on past the owner picked");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Owner: Milo Ødegård (child, Year 3)"), "{s}");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Phone out in the toilets at lunch.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let c = app.custody.iter().find(|c| c.case_reference == reference).expect("recorded");
+    assert_eq!((c.owner_person, c.owner.as_str()), (Some(family.milo), "Milo Ødegård"));
+
+    // Typing over the name picked unlinks it: the name typed is kept.
+    shift(&mut app, 'D');
+    focus(&mut app, "owner");
+    type_text(&mut app, "zoe");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "y");
+    assert!(app.form.as_ref().unwrap().picker.as_ref().unwrap().picked.is_none());
+    focus(&mut app, "reason");
+    type_text(&mut app, "A second phone.");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let last = app.custody.iter().filter(|c| c.case_reference == reference).max_by_key(|c| c.id).unwrap();
+    assert_eq!((last.owner_person, last.owner.as_str()), (None, "Zoë Ødegårdy"));
+}
+
+/// Ticks (or unticks) the option of a list field whose label starts with `name`.
+fn tick(app: &mut App, field: &str, name: &str) {
+    use casebook::tui::form::Input;
+    focus(app, field);
+    for _ in 0..10 {
+        let open = app.form.as_ref().unwrap();
+        let at = match &open.form.field(field).input {
+            Input::Multi { options, cursor, .. } => options[*cursor].1.starts_with(name),
+            _ => panic!("{field} is not a list"),
+        };
+        if at {
+            return press(app, KeyCode::Char(' '));
+        }
+        press(app, KeyCode::Right);
+    }
+    panic!("no {name} in {field}");
+}
+
+/// Issue 13 (P5-f, P5-g): from the concern view the DSL restricts an
+/// allegation against staff, ticking who may read it and who never, and is
+/// asked once, naming who will be able to read it. The view then says it
+/// is restricted and to whom; a deputy left out no longer opens it; run
+/// again, it replaces the restriction. Only the DSL is offered it.
+#[test]
+fn the_dsl_restricts_a_concern_from_the_concern_view() {
+    let (f, mut app) = Fixture::new(6);
+    let (id, reference) = plant_concern(&mut app, "staff-illegal", 1, true);
+    drop(app);
+    let mut deputy = f.reopen("deputy.txt");
+    deputy.selected = board_position(&deputy, |r| r.reference == reference);
+    press(&mut deputy, KeyCode::Enter);
+    shift(&mut deputy, 'X');
+    assert!(deputy.form.is_none());
+    assert_eq!(deputy.message.as_ref().unwrap().0, "Only the DSL can restrict a concern.");
+    drop(deputy);
+
+    let mut app = f.reopen("dsl.txt");
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'X');
+    assert_eq!(form_title(&app), format!("Restrict who may read {reference}"));
+    insta::assert_snapshot!("restrict_form_80x24", screen(&mut app, 80, 24));
+    // One member in both lists: said at the field.
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    tick(&mut app, "exclude", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    assert!(field_error(&app, "allow").contains("ticked in both lists"), "{}", field_error(&app, "allow"));
+    tick(&mut app, "exclude", "Mr Tobias Fairweather");
+    tick(&mut app, "exclude", "Mrs Nadia Quillfeather");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Allegation against a member of staff.");
+    ctrl(&mut app, 's');
+    let open = app.form.as_ref().expect("asked first");
+    assert_eq!(
+        open.form.error.as_deref().unwrap_or_default(),
+        format!(
+            "Only Ms Aria Pennant and Mr Tobias Fairweather will be able to read {reference} and its referrals; never \
+             Mrs Nadia Quillfeather. Press Ctrl-s again to restrict it."
+        )
+    );
+    assert!(app.session.restriction(id).unwrap().is_none(), "nothing sealed before the answer");
+    insta::assert_snapshot!("restrict_confirm_80x24", screen(&mut app, 80, 24));
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(
+        app.message.as_ref().unwrap().0,
+        format!("{reference} is restricted: readable only by Ms Aria Pennant and Mr Tobias Fairweather.")
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Restricted readable only by Ms Aria Pennant and Mr Tobias Fairweather (P5-g)"), "{s}");
+    assert!(s.contains("never Mrs Nadia Quillfeather"), "{s}");
+    insta::assert_snapshot!("restricted_concern_120x40", mask_last(s));
+    drop(app);
+
+    // The deputy left out sees only "restricted" on the board.
+    let left_out = f.reopen("deputy2.txt");
+    let row = left_out.board.rows.iter().find(|r| r.reference == reference).unwrap();
+    assert!(casebook::domain::restricted::is_redacted(row), "{row:?}");
+    drop(left_out);
+    // The deputy allowed reads it, and is told it is restricted.
+    let mut allowed = f.reopen("deputy.txt");
+    allowed.selected = board_position(&allowed, |r| r.reference == reference);
+    press(&mut allowed, KeyCode::Enter);
+    let s = screen(&mut allowed, 120, 40);
+    assert!(s.contains("Restricted readable only by Ms Aria Pennant and Mr Tobias Fairweather"), "{s}");
+    assert!(!s.contains("changes who may read it"), "offered to the DSL only:\n{s}");
+    drop(allowed);
+
+    // Run again, it replaces the restriction: the deputy is unticked.
+    let mut app = f.reopen("dsl.txt");
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'X');
+    assert_eq!(app.form.as_ref().unwrap().form.ticked("allow"), vec!["2".to_string()], "ticked as it stands");
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert!(asked.starts_with(&format!("Only Ms Aria Pennant will be able to read {reference}")), "{asked}");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.session.restriction(id).unwrap().unwrap().allowed, Vec::<u32>::new());
+    drop(app);
+    let deputy = f.reopen("deputy.txt");
+    let row = deputy.board.rows.iter().find(|r| r.reference == reference).unwrap();
+    assert!(casebook::domain::restricted::is_redacted(row), "no longer theirs: {row:?}");
+}
+
+/// [`retype`] for a long field: a file's path.
+fn retype_long(app: &mut App, key: &str, text: &str) {
+    focus(app, key);
+    for _ in 0..200 {
+        press(app, KeyCode::Backspace);
+    }
+    type_text(app, text);
+}
+
+/// Issue 13: `f` on the concern view attaches a file, as `casebook
+/// attachment add` does. A missing file, a file over the limit and a
+/// category whose content must never be copied (P6.1-c) are each said in
+/// one line at the form, and what was typed stays.
+#[test]
+fn a_file_is_attached_from_the_concern_view_and_the_store_refusals_are_said() {
+    let (_f, mut app) = Fixture::new(6);
+    let (id, reference) = plant_concern(&mut app, "abusive-messages", 1, false);
+    let (_, image) = plant_concern(&mut app, "indecent-image", 1, false);
+    press(&mut app, KeyCode::Char('r'));
+    let files = tempfile::tempdir().unwrap();
+    app.selected = board_position(&app, |r| r.reference == reference);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(form_title(&app), format!("Attach a file to {reference}"));
+    insta::assert_snapshot!("attach_form_80x24", screen(&mut app, 80, 24));
+
+    let missing = files.path().join("no-such-form.pdf");
+    type_text(&mut app, &missing.display().to_string());
+    focus(&mut app, "note");
+    type_text(&mut app, "Signed confiscation form");
+    ctrl(&mut app, 's');
+    let error = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert_eq!(error, format!("there is no file {}; check the path", missing.display()));
+    assert_eq!(app.form.as_ref().unwrap().form.text("note"), "Signed confiscation form", "kept");
+
+    let big = files.path().join("scan.pdf");
+    std::fs::write(&big, vec![0u8; casebook::store::attachments::ATTACHMENT_BYTES + 1]).unwrap();
+    retype_long(&mut app, "path", &big.display().to_string());
+    ctrl(&mut app, 's');
+    let error = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert!(error.contains("over casebook's limit of 1.5 MiB"), "{error}");
+
+    let form = files.path().join("signed-form.txt");
+    std::fs::write(&form, "Signed by Mr Fictional Wren.").unwrap();
+    retype_long(&mut app, "path", &form.display().to_string());
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(app.message.as_ref().unwrap().0, format!("Attached signed-form.txt to {reference} as file 1."));
+    let s = screen(&mut app, 120, 60);
+    assert!(s.contains("Attached signed-form.txt (28 bytes) as file 1: Signed confiscation form"), "{s}");
+    let kept = app.session.attachments(id).unwrap();
+    assert_eq!((kept.len(), kept[0].bytes.as_slice()), (1, &b"Signed by Mr Fictional Wren."[..]));
+    press(&mut app, KeyCode::Esc);
+
+    // P6.1-c: never a copy of such content; the store's reason, at the form.
+    app.selected = board_position(&app, |r| r.reference == image);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('f'));
+    type_text(&mut app, &form.display().to_string());
+    ctrl(&mut app, 's');
+    let error = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert!(error.contains("casebook never keeps a copy of such content") && error.contains("P6.1-c"), "{error}");
+    assert!(!error.contains('\n'), "one line: {error}");
+}
+
+/// Issue 13: the concern view's help names the keys that restrict it and
+/// attach a file, and the registers screen's names the one that records an
+/// entry, each with its clause, on an 80×24 screen.
+#[test]
+fn help_names_restrict_attach_and_new_entry() {
+    let (_f, mut app) = Fixture::new(3);
+    app.selected = 0;
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let restrict = s.lines().find(|l| l.contains("restrict who may read it")).unwrap_or_else(|| panic!("{s}"));
+    assert!(restrict.contains("X ") && restrict.contains("P5-f, P5-g"), "{restrict}");
+    let attach = s.lines().find(|l| l.contains("attach a file")).unwrap_or_else(|| panic!("{s}"));
+    assert!(attach.contains("f ") && attach.contains("P6.1-c"), "{attach}");
+    insta::assert_snapshot!("help_concern_80x24", s);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    shift(&mut app, 'R');
+    press(&mut app, KeyCode::Char('?'));
+    let s = screen(&mut app, 80, 24);
+    let entry = s.lines().find(|l| l.contains("new entry in the register shown")).unwrap_or_else(|| panic!("{s}"));
+    assert!(entry.contains("n ") && entry.contains("P5-a"), "{entry}");
+}
+
+/// Issue 13 (P5-g): a member named in the concern is kept out whatever is
+/// ticked: the form says so beside it, and ticking them to read it is said
+/// at the field before anything is asked or sealed.
+#[test]
+fn a_member_named_in_the_concern_cannot_be_ticked_to_read_it() {
+    use casebook::domain::{NewConcern, Source, Subject, SubjectKind};
+    let (_f, mut app) = Fixture::new(3);
+    let recorded = app
+        .session
+        .record_concern(
+            NewConcern {
+                occurred_at: fixed_now() - chrono::Duration::hours(2),
+                reported_by: String::new(),
+                subjects: vec![Subject::named(SubjectKind::Staff, "Mr Tobias Fairweather", "deputy")],
+                category: "staff-illegal".into(),
+                location: "classroom".into(),
+                devices: vec!["mobile-phone".into()],
+                description: "Fictional allegation for the restriction test.".into(),
+                immediate_action: String::new(),
+                source: Source::StaffReport,
+            },
+            fixed_now() - chrono::Duration::hours(1),
+        )
+        .unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    app.selected = board_position(&app, |r| r.reference == recorded.reference);
+    press(&mut app, KeyCode::Enter);
+    shift(&mut app, 'X');
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Named in it, so kept out: Mr Tobias"), "{s}");
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    let error = field_error(&app, "allow");
+    assert!(error.contains("Mr Tobias Fairweather is named in the concern, so is kept out"), "{error}");
+    assert!(app.form.as_ref().unwrap().form.error.is_none(), "not asked");
+    tick(&mut app, "allow", "Mr Tobias Fairweather");
+    ctrl(&mut app, 's');
+    let asked = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
+    assert!(asked.contains("never Mr Tobias Fairweather"), "{asked}");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.session.restriction(recorded.id).unwrap().unwrap().excluded.contains(&2));
+}

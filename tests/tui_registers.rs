@@ -241,3 +241,144 @@ fn p2a_the_board_filters_by_linked_policy() {
     assert!(app.visible.iter().all(|&i| policy(&app.board.rows[i].category).as_deref() == Some("behaviour")));
     assert!(app.message.as_ref().unwrap().0.contains("under the Behaviour policy"), "{:?}", app.message);
 }
+
+fn reopen(dir: &tempfile::TempDir, key: &str) -> App {
+    use casebook::store::{Store, identity};
+    let id = identity::load(&dir.path().join("store/demo-keys").join(key), &mut || None).unwrap();
+    app(Store::open(&dir.path().join("store")).unwrap().unlock(id).unwrap())
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn focus(app: &mut App, field: &str) {
+    for _ in 0..20 {
+        if app.form.as_ref().unwrap().form.focused_key() == field {
+            return;
+        }
+        press(app, KeyCode::Tab);
+    }
+    panic!("no field {field}");
+}
+
+fn field_error(app: &App, field: &str) -> String {
+    app.form.as_ref().unwrap().form.field(field).error.clone().unwrap_or_default()
+}
+
+fn save(app: &mut App) {
+    key(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+}
+
+/// Issue 13 (P5-a, P5-e): `n` on the registers screen records an entry in
+/// the register shown, with the fields and the rules `casebook register
+/// add` has; each problem is said at its field and nothing typed is lost.
+#[test]
+fn p5a_p5e_an_entry_is_recorded_from_the_registers_screen() {
+    let (_dir, mut app) = school();
+    key(&mut app, KeyCode::Char('R'), KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Char('n'));
+    let title = app.form.as_ref().unwrap().form.title.clone();
+    assert_eq!(title, "New entry: Permission log (personal devices in teaching time)");
+    insta::assert_snapshot!("register_entry_form_100x30", screen(&mut app, 100, 30));
+    save(&mut app);
+    assert_eq!(field_error(&app, "who"), "staff member is needed (P5-a)");
+    assert_eq!(field_error(&app, "reason"), "why is needed (P5-a)");
+    assert_eq!(field_error(&app, "granted_by"), "granted by (headteacher) is needed (P5-a)");
+    focus(&mut app, "who");
+    type_text(&mut app, "Ms Fictional Coach");
+    focus(&mut app, "until");
+    type_text(&mut app, "2026-13-01");
+    focus(&mut app, "reason");
+    type_text(&mut app, "Sports day: phone to reach parents");
+    focus(&mut app, "granted_by");
+    type_text(&mut app, "Mrs Fictional Head");
+    save(&mut app);
+    assert!(
+        field_error(&app, "until").contains("is not a date; write it as YYYY-MM-DD"),
+        "{}",
+        field_error(&app, "until")
+    );
+    assert_eq!(app.form.as_ref().unwrap().form.text("who"), "Ms Fictional Coach", "nothing typed is lost");
+    focus(&mut app, "until");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "2026-11-27");
+    save(&mut app);
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert_eq!(
+        app.message.as_ref().unwrap().0,
+        "Recorded PL-0006 in the permission log (personal devices in teaching time): Ms Fictional Coach."
+    );
+    let s = screen(&mut app, 100, 30);
+    assert!(s.contains("PL-0006 · Ms Fictional Coach") && s.contains("Why: Sports day: phone to reach parents"), "{s}");
+
+    // P5-e: an approval needs its review or expiry date.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('n'));
+    for (field, text) in [
+        ("who", "Mr Fictional Online"),
+        ("reason", "Revision sessions"),
+        ("risk_assessment", "RA-2026-09"),
+        ("granted_by", "Mrs Fictional Head"),
+    ] {
+        focus(&mut app, field);
+        type_text(&mut app, text);
+    }
+    save(&mut app);
+    assert_eq!(field_error(&app, "until"), "a review or expiry date is needed (P5-e)");
+    focus(&mut app, "until");
+    type_text(&mut app, "2027-01-31");
+    save(&mut app);
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(app.message.as_ref().unwrap().0.starts_with("Recorded RL-0007 in the remote-learning approvals"));
+}
+
+/// Issue 13 (P5-c, P7-b): a deputy records a visitor's arrangement but is
+/// never shown the disclosure register; leadership, who read the registers,
+/// are told in one line that they do not record in them.
+#[test]
+fn p5c_p7b_deputies_record_visitor_arrangements_and_leadership_only_read() {
+    let (dir, app) = school();
+    drop(app);
+    let mut deputy = reopen(&dir, "deputy.txt");
+    key(&mut deputy, KeyCode::Char('R'), KeyModifiers::SHIFT);
+    for _ in 0..3 {
+        press(&mut deputy, KeyCode::Tab);
+        assert!(!screen(&mut deputy, 100, 30).contains("Disclosure register ("), "the DSL's alone (P5-c)");
+    }
+    assert_eq!(deputy.registers.kind(casebook::domain::Role::Deputy), RegisterKind::Permission);
+    press(&mut deputy, KeyCode::BackTab);
+    press(&mut deputy, KeyCode::Char('n'));
+    assert_eq!(deputy.form.as_ref().unwrap().form.title, "New entry: Visitor device arrangements");
+    insta::assert_snapshot!("register_entry_visitor_80x24", screen(&mut deputy, 80, 24));
+    for (field, text) in [
+        ("who", "Mx Fictional Social Worker"),
+        ("reason", "Child in need visit"),
+        ("permitted", "Laptop for notes in the meeting room"),
+        ("granted_by", "Ms Aria Pennant"),
+    ] {
+        focus(&mut deputy, field);
+        type_text(&mut deputy, text);
+    }
+    save(&mut deputy);
+    assert_eq!(field_error(&deputy, "organisation"), "the visitor's organisation is needed (P7-b)");
+    focus(&mut deputy, "organisation");
+    type_text(&mut deputy, "Fictional Children's Services");
+    save(&mut deputy);
+    assert!(deputy.form.is_none(), "{:?}", deputy.form.as_ref().map(|o| o.form.error.clone()));
+    assert!(deputy.message.as_ref().unwrap().0.starts_with("Recorded VA-0006 in the visitor device arrangements"));
+    drop(deputy);
+
+    let mut leader = reopen(&dir, "leadership.txt");
+    key(&mut leader, KeyCode::Char('R'), KeyModifiers::SHIFT);
+    assert!(matches!(leader.screen, Screen::Registers));
+    press(&mut leader, KeyCode::Char('n'));
+    assert!(leader.form.is_none());
+    assert_eq!(leader.message.as_ref().unwrap().0, "Only the DSL and deputies record entries in the registers.");
+    let s = screen(&mut leader, 100, 30);
+    assert!(!s.contains("new entry"), "not offered to leadership:\n{s}");
+}

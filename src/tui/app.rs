@@ -32,6 +32,9 @@ pub struct ConcernView {
     pub from_today: bool,
     /// Opened from the custody register (issue 13, P6.1-b): back goes there.
     pub from_custody: bool,
+    /// Whether it is restricted, and to whom (issue 13, P5-g): `None`
+    /// until the store has said.
+    pub restriction: Option<Result<Option<crate::domain::restricted::Restriction>, String>>,
 }
 
 /// Issue 12 (P1-a): one person's whole record, from the store's
@@ -203,6 +206,8 @@ enum Pending {
     Save,
     /// The people the new-concern form may pick from (issue 12).
     Pickable,
+    /// Whether the concern on screen is restricted (issue 13, P5-g).
+    Restriction,
 }
 
 /// A question that needs y/n before something is lost.
@@ -585,6 +590,9 @@ impl App {
             let today = self.now().date();
             self.referrals.recompute(&self.board.rows, self.session.catalogue(), today);
         }
+        for (id, result) in loaded.restrictions {
+            self.restriction_arrived(id, result);
+        }
         for (id, result) in loaded.cases {
             let shown = matches!(&self.screen, Screen::Concern(view) if view.id == id);
             match result {
@@ -925,6 +933,7 @@ impl App {
                     }
                 }
                 (_, Reply::Pickable(result)) => self.pickable_arrived(result),
+                (_, Reply::Restriction(id, result)) => self.restriction_arrived(id, result),
                 (_, Reply::Written(outcome, loaded)) => self.saved(outcome, loaded),
             }
         }
@@ -992,11 +1001,16 @@ impl App {
         if let Some(open) = &mut self.form {
             if !open.saving {
                 open.form.paste(text);
+                // Issue 13 (P5-g): the readers named were of the form before.
+                if matches!(open.kind, FormKind::Restrict { .. }) {
+                    open.warned = false;
+                    open.form.error = None;
+                }
                 // Issue 12: a pasted name finds people as a typed one does.
-                if open.form.focused_key() == "name"
-                    && let Some(picker) = &mut open.picker
+                if let Some(picker) = &mut open.picker
+                    && open.form.focused_key() == picker.field
                 {
-                    picker.search(&open.form.text("name"));
+                    picker.search(&open.form.text(picker.field));
                 }
             }
         } else if self.search.editing {
@@ -1075,11 +1089,15 @@ impl App {
                     && open.form.input(key) == Outcome::Changed
                 {
                     open.form.error = None;
+                    // Issue 13 (P5-g): the readers named were of the old ticks.
+                    if matches!(open.kind, FormKind::Restrict { .. }) {
+                        open.warned = false;
+                    }
                     // Issue 12: the name typed finds people, in memory.
-                    if open.form.focused_key() == "name"
-                        && let Some(picker) = &mut open.picker
+                    if let Some(picker) = &mut open.picker
+                        && open.form.focused_key() == picker.field
                     {
-                        picker.search(&open.form.text("name"));
+                        picker.search(&open.form.text(picker.field));
                     }
                 }
             }
@@ -1158,7 +1176,18 @@ impl App {
                 self.registers.selected = 0;
                 self.screen = Screen::Registers;
             }
-            Action::NextField | Action::PrevField if matches!(self.screen, Screen::Registers) => {
+            // Issue 13: an entry in the register shown, as `casebook register add`.
+            Action::NewRegisterEntry if !self.offers(Action::NewRegisterEntry) => {
+                self.fail("Only the DSL and deputies record entries in the registers.")
+            }
+            Action::NewRegisterEntry => {
+                let kind = self.registers.kind(self.session.me().role);
+                let form = super::registers::entry_form(kind, self.now().date());
+                self.open(FormKind::RegisterEntry { kind }, form);
+            }
+            Action::NextField | Action::PrevField
+                if matches!(self.screen, Screen::Registers) && self.form.is_none() =>
+            {
                 let role = self.session.me().role;
                 self.registers.next(role, action == Action::PrevField);
             }
@@ -1297,7 +1326,11 @@ impl App {
             | Action::Export
             | Action::Referral
             | Action::Confiscate
-            | Action::RecordSearch => self.open_case_form(action),
+            | Action::RecordSearch
+            | Action::Attach => self.open_case_form(action),
+            // Issue 13 (P5-f, P5-g): from the concern view, the DSL only.
+            Action::Restrict if !self.offers(Action::Restrict) => self.fail("Only the DSL can restrict a concern."),
+            Action::Restrict => self.open_restrict_form(),
             Action::Search => {
                 if self.session.can_read(AccessClass::Case) {
                     self.search.editing = true;
@@ -1404,6 +1437,15 @@ impl App {
         if action == Action::Members {
             return self.session.me().role.manages_members();
         }
+        // Issue 13: only the DSL restricts a concern (P5-f, P5-g); the DSL
+        // and deputies record in the registers (the disclosure register,
+        // shown to the DSL alone, is the DSL's: P5-c).
+        if action == Action::Restrict {
+            return self.session.me().role == Role::Dsl;
+        }
+        if action == Action::NewRegisterEntry {
+            return matches!(self.session.me().role, Role::Dsl | Role::Deputy);
+        }
         // People are read by the DSL and deputies only (issue 12, P1-a).
         if matches!(action, Action::OpenPerson | Action::GoPeople) {
             return self.session.can_read(AccessClass::Case)
@@ -1507,7 +1549,10 @@ impl App {
                     seen: None,
                     from_today,
                     from_custody,
+                    restriction: None,
                 })));
+                // Issue 13 (P5-g): whether it is restricted, and to whom.
+                self.send(Command::Restriction(id), Pending::Restriction);
                 // The DSL sees who has opened and changed it (S-c): read
                 // after the concern shows, so it never holds the concern up.
                 if self.session.me().role == Role::Dsl {
@@ -1673,6 +1718,15 @@ impl App {
         }
     }
 
+    /// Whether the concern on screen is restricted (issue 13, P5-g).
+    fn restriction_arrived(&mut self, id: u32, result: Result<Option<crate::domain::restricted::Restriction>, String>) {
+        if let Screen::Concern(view) = &mut self.screen
+            && view.id == id
+        {
+            view.restriction = Some(result);
+        }
+    }
+
     /// The people the new-concern form may pick from have arrived. If they
     /// cannot be read, the form works as before: a name typed is kept as
     /// typed, for the DSL to match later.
@@ -1703,16 +1757,23 @@ impl App {
     /// while it shows: ↑ ↓ move, Enter picks. Returns whether it took the key.
     fn picker_key(&mut self, key: &KeyEvent) -> bool {
         let Some(open) = &mut self.form else { return false };
-        if open.form.focused_key() != "name" {
+        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
+        if open.form.focused_key() != picker.field {
             return false;
         }
-        let Some(picker) = open.picker.as_mut().filter(|p| p.showing()) else { return false };
         match key.code {
             KeyCode::Up => picker.step(false),
             KeyCode::Down => picker.step(true),
             KeyCode::Enter => {
                 if let Some(person) = picker.choose() {
-                    forms::fill_from_person(&mut open.form, &person);
+                    match picker.field {
+                        "name" => forms::fill_from_person(&mut open.form, &person),
+                        // P6.1-a: the owner picked is named as on record.
+                        field => {
+                            open.form.set_text(field, &person.name);
+                            open.form.dirty = true;
+                        }
+                    }
                 }
                 open.form.next();
             }
@@ -1813,10 +1874,40 @@ impl App {
                     super::searches::search_form(&case.concern.reference, &devices, self.session.catalogue(), now);
                 (FormKind::DeviceSearch { id }, form)
             }
+            Action::Attach => (FormKind::Attach { id }, super::attachments::attach_form(&case.concern.reference)),
             _ => (FormKind::Status { id }, forms::status(&case, self.session.catalogue(), self.session.me().role)),
         };
-        self.form =
-            Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker: None });
+        // Issue 13 (P6.1-a): the device's owner is found as their name is
+        // typed, as a concern's subject is (issue 12).
+        let picker = matches!(kind, FormKind::Confiscate { .. }).then(|| forms::Picker::on("owner"));
+        let pick = picker.is_some();
+        self.form = Some(OpenForm { kind, form, case: Some(Box::new(case)), warned: false, saving: false, picker });
+        if pick {
+            self.pending.retain(|(_, p)| *p != Pending::Pickable);
+            self.send(Command::Pickable, Pending::Pickable);
+        }
+    }
+
+    /// Issue 13 (P5-f, P5-g): the restrict form on the concern shown,
+    /// ticked as its restriction stands.
+    fn open_restrict_form(&mut self) {
+        let Screen::Concern(view) = &self.screen else { return };
+        let current = match &view.restriction {
+            Some(Ok(r)) => r.clone(),
+            Some(Err(e)) => return self.fail(format!("Its restriction could not be read: {e}")),
+            None => return self.fail("Still reading whether it is restricted; try again in a moment."),
+        };
+        let case = view.case.clone();
+        let form =
+            super::restrict::restrict_form(&case, self.session.members(), self.session.me().id, current.as_ref());
+        self.form = Some(OpenForm {
+            kind: FormKind::Restrict { id: view.id },
+            form,
+            case: Some(Box::new(case)),
+            warned: false,
+            saving: false,
+            picker: None,
+        });
     }
 
     /// Saves the open form: its fields are read here (a problem shows at
@@ -1881,6 +1972,22 @@ impl App {
                 },
                 self.keys.key_for(Context::Form, Action::Save)
             ));
+            self.form = Some(open);
+            return;
+        }
+        // Issue 13 (P5-g): who will be able to read it is said once, and
+        // the next save seals it (a change to the form asks again).
+        if let FormKind::Restrict { .. } = open.kind
+            && !open.warned
+            && let Some(case) = open.case.as_deref()
+        {
+            let members = self.session.members();
+            if let Some((allow, exclude, _)) = super::restrict::read_restrict(&mut open.form, case, members) {
+                let r = super::restrict::proposed(case, members, &allow, &exclude);
+                open.warned = true;
+                let save = self.keys.key_for(Context::Form, Action::Save);
+                open.form.error = Some(super::restrict::confirm_words(&case.concern.reference, &r, members, &save));
+            }
             self.form = Some(open);
             return;
         }
@@ -1964,7 +2071,8 @@ impl App {
                 return;
             }
             FormKind::Confiscate { id } => {
-                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now)
+                let picked = open.picker.as_ref().and_then(|p| p.picked.as_ref()).map(|p| p.id);
+                super::custody::read_confiscate(&mut open.form, self.session.catalogue(), now, picked)
                     .map(|new| Write::Confiscate { id, new })
             }
             FormKind::CustodyEvent { custody } => {
@@ -1975,6 +2083,25 @@ impl App {
                 super::searches::read_search(&mut open.form, self.session.me(), &devices, self.session.catalogue(), now)
                     .map(|new| Write::Search { id, new })
             }
+            FormKind::RegisterEntry { kind } => {
+                super::registers::read_entry(&mut open.form, kind, now.date()).map(Write::Register)
+            }
+            FormKind::Restrict { id } => match open.case.as_deref() {
+                Some(case) => super::restrict::read_restrict(&mut open.form, case, self.session.members()).map(
+                    |(allow, exclude, reason)| Write::Restrict {
+                        id,
+                        reference: case.concern.reference.clone(),
+                        allow,
+                        exclude,
+                        reason,
+                    },
+                ),
+                None => None,
+            },
+            FormKind::Attach { id } => super::attachments::read_attach(&mut open.form).map(|(path, note)| {
+                let reference = open.case.as_ref().map(|c| c.concern.reference.clone()).unwrap_or_default();
+                Write::Attach { id, reference, path, note }
+            }),
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -2008,7 +2135,9 @@ impl App {
             | FormKind::Referral { .. }
             | FormKind::Confiscate { .. }
             | FormKind::CustodyEvent { .. }
-            | FormKind::DeviceSearch { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::DeviceSearch { .. }
+            | FormKind::Restrict { .. }
+            | FormKind::Attach { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {
@@ -2066,6 +2195,11 @@ impl App {
                     }
                 } else {
                     self.show_loaded(loaded);
+                }
+                // Issue 13: the entry just recorded is the one selected.
+                if let Done::Registered(e) = &done {
+                    let shown = crate::domain::register::in_register(&self.registers.entries, e.kind);
+                    self.registers.selected = shown.iter().position(|x| x.id == e.id).unwrap_or(0);
                 }
                 self.note(done.message());
             }

@@ -14,6 +14,7 @@ use super::app::App;
 use super::form::{Field, Form};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
+use crate::domain::PersonId;
 use crate::domain::custody::{DEFAULT_HELD_AT, HELD_LIMIT_WORKING_DAYS};
 use crate::domain::person::parse_person_id;
 use crate::domain::summary::cut;
@@ -58,7 +59,7 @@ pub fn confiscate_form(reference: &str, catalogue: &Catalogue, now: NaiveDateTim
         vec![
             Field::choice("device", "Device", devices, "mobile-phone"),
             Field::line("description", "Description", "", "make, colour, case: to hand back the right one"),
-            Field::line("owner", "Owner", "", "P-0012 for a person on record, or their name"),
+            Field::line("owner", "Owner", "", "type part of their name to pick them, or P-0012"),
             Field::line("by", "Taken by", "", "you, unless someone else confiscated it"),
             Field::line("when", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
             Field::text("reason", "Why", "", "what it was believed to be used for (P6.1-a)", 3),
@@ -68,12 +69,21 @@ pub fn confiscate_form(reference: &str, catalogue: &Catalogue, now: NaiveDateTim
 }
 
 /// What the confiscation form says; each problem is shown at its field.
-pub fn read_confiscate(form: &mut Form, catalogue: &Catalogue, now: NaiveDateTime) -> Option<NewCustody> {
+/// `picked`: the owner chosen from the people found as their name was
+/// typed (P6.1-a); otherwise "P-0012" names a record, and any other name
+/// is kept as typed.
+pub fn read_confiscate(
+    form: &mut Form,
+    catalogue: &Catalogue,
+    now: NaiveDateTime,
+    picked: Option<PersonId>,
+) -> Option<NewCustody> {
     form.clear_errors();
     let when = parse_when(&form.text("when"), now).map_err(|e| form.set_error("when", e)).ok();
     let owner = form.text("owner");
     let typed = owner.trim();
-    let owner_person = typed.get(..2).filter(|p| p.eq_ignore_ascii_case("P-")).and_then(|_| parse_person_id(typed));
+    let owner_person =
+        picked.or_else(|| typed.get(..2).filter(|p| p.eq_ignore_ascii_case("P-")).and_then(|_| parse_person_id(typed)));
     let new = NewCustody {
         device: form.choice("device"),
         description: form.text("description"),

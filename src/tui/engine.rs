@@ -157,6 +157,25 @@ pub enum Write {
         id: u32,
         new: crate::domain::searches::NewSearch,
     },
+    /// Issue 13: an entry in a staff or visitor register (P5-a, P5-c, P5-e, P7-b).
+    Register(crate::domain::register::NewRegisterEntry),
+    /// Issue 13 (P5-f, P5-g): concern `id` restricted to the DSL(s) and
+    /// `allow`, never `exclude` (replacing any restriction it had).
+    Restrict {
+        id: u32,
+        reference: String,
+        allow: Vec<crate::domain::MemberId>,
+        exclude: Vec<crate::domain::MemberId>,
+        reason: String,
+    },
+    /// Issue 13: the file at `path` attached to concern `id`, read here
+    /// (its size checked first), not on the input thread.
+    Attach {
+        id: u32,
+        reference: String,
+        path: PathBuf,
+        note: String,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -176,6 +195,9 @@ pub enum Command {
     /// Everyone this member may pick as a concern's subject (issue 12):
     /// once, when the new-concern form opens.
     Pickable,
+    /// Whether a concern is restricted, and to whom (issue 13, P5-g): when
+    /// its view opens.
+    Restriction(u32),
     /// A write, then what to read back for the screens. With
     /// `check_names`, a text leadership will read is first checked for the
     /// names of subjects (P9-e) and not saved if it has any.
@@ -252,6 +274,13 @@ pub enum Done {
         id: u32,
         words: String,
     },
+    /// Issue 13: an entry recorded in a register.
+    Registered(crate::domain::register::RegisterEntry),
+    /// Issue 13: concern `id` restricted (P5-g) or a file attached to it, in one line.
+    Concern {
+        id: u32,
+        words: String,
+    },
 }
 
 impl Done {
@@ -265,7 +294,8 @@ impl Done {
             | Done::ClosedWithoutDebrief { id }
             | Done::Corrected { id, .. }
             | Done::Referred { id, .. }
-            | Done::Custody { id, .. } => Some(*id),
+            | Done::Custody { id, .. }
+            | Done::Concern { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -302,7 +332,10 @@ impl Done {
             Done::Authorised { name, authorised: false } => {
                 format!("{name} may no longer record that a device's data was examined or erased (P6.1-g).")
             }
-            Done::Custody { words, .. } => words.clone(),
+            Done::Custody { words, .. } | Done::Concern { words, .. } => words.clone(),
+            Done::Registered(e) => {
+                format!("Recorded {} in the {}: {}.", e.label(), e.kind.title().to_lowercase(), e.who)
+            }
             Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
             Done::Referred { label, corrects: Some(old), .. } => {
                 format!("Recorded {label}; it corrects {old} (both are kept).")
@@ -448,6 +481,8 @@ pub struct Loaded {
     pub custody: Option<Result<crate::store::Listed<Vec<crate::domain::Custody>>, String>>,
     /// Issue 13 (P6.1-e): every search, read with the board.
     pub searches: Option<Result<crate::store::Listed<Vec<crate::domain::searches::DeviceSearch>>, String>>,
+    /// Issue 13 (P5-g): whether each concern read is restricted, and to whom.
+    pub restrictions: Vec<(u32, Result<Option<crate::domain::restricted::Restriction>, String>)>,
     /// Issue 13 (P5-a, P5-c, P5-e, P7-b): the staff and visitor registers
     /// this member may read, with the board or the oversight screens.
     pub registers: Option<Result<crate::store::Listed<Vec<crate::domain::register::RegisterEntry>>, String>>,
@@ -493,6 +528,7 @@ pub enum Reply {
     Case(u32, Result<CaseFile, String>),
     SeenBy(u32, Result<Seen, String>),
     Pickable(Result<Vec<crate::domain::PersonSummary>, String>),
+    Restriction(u32, Result<Option<crate::domain::restricted::Restriction>, String>),
     /// A write's outcome and, after a write that saved, what was read back.
     Written(Result<Done, Refusal>, Loaded),
 }
@@ -556,8 +592,17 @@ impl Engine {
                     // was only to be shown is not read.
                     let closing = quitting.load(Ordering::Relaxed);
                     let reply = match command {
-                        Command::Load(_) | Command::Case(_) | Command::SeenBy(_) | Command::Pickable if closing => {
+                        Command::Load(_)
+                        | Command::Case(_)
+                        | Command::SeenBy(_)
+                        | Command::Pickable
+                        | Command::Restriction(_)
+                            if closing =>
+                        {
                             continue;
+                        }
+                        Command::Restriction(id) => {
+                            Reply::Restriction(id, session.restriction(id).map_err(|e| e.to_string()))
                         }
                         Command::Pickable => Reply::Pickable(session.pickable_people().map_err(|e| e.to_string())),
                         Command::Load(load) => Reply::Loaded(load_for(&mut session, &load, None)),
@@ -665,6 +710,7 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
         ids.dedup();
+        out.restrictions = ids.iter().map(|&id| (id, session.restriction(id).map_err(|e| e.to_string()))).collect();
         out.cases = ids.into_iter().map(|id| (id, session.case(id).map_err(|e| e.to_string()))).collect();
     }
     if load.people && cases {
@@ -848,6 +894,17 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         Write::Authorise { id, authorised } => {
             let name = session.authorise_member(id, authorised)?;
             Done::Authorised { name, authorised }
+        }
+        Write::Register(new) => Done::Registered(session.record_register(new, now)?),
+        Write::Restrict { id, reference, allow, exclude, reason } => {
+            let r = session.restrict(id, &allow, &exclude, &reason, now)?;
+            Done::Concern { id, words: super::restrict::done_words(&reference, &r, session.members()) }
+        }
+        Write::Attach { id, reference, path, note } => {
+            let bytes = super::attachments::load(&path).map_err(Refusal::Failed)?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let a = session.attach(id, &name, bytes, &note, now)?;
+            Done::Concern { id, words: format!("Attached {} to {reference} as file {}.", a.name, a.number) }
         }
         Write::AddMember { name, role, recipient } => {
             let member = session.add_member(&name, role, &recipient)?;

@@ -60,6 +60,18 @@ pub enum FormKind {
     DeviceSearch {
         id: u32,
     },
+    /// Issue 13: a new entry in one of the staff and visitor registers.
+    RegisterEntry {
+        kind: crate::domain::register::RegisterKind,
+    },
+    /// Issue 13 (P5-f, P5-g): who may read concern `id` (the DSL).
+    Restrict {
+        id: u32,
+    },
+    /// Issue 13: a file attached to concern `id`.
+    Attach {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
@@ -177,12 +189,25 @@ pub struct Picker {
     pub create: bool,
     /// The DSL and deputies may make people; a reporter picks from the roll.
     pub can_create: bool,
+    /// The form field whose typing finds people ("name" in the new-concern
+    /// form; "owner" in the confiscation form, issue 13 P6.1-a).
+    pub field: &'static str,
+    /// Only people on record are offered: no row for a new record (a
+    /// device's owner not on record is kept as the name typed).
+    pub pick_only: bool,
     query: String,
 }
 
 impl Picker {
     pub fn new(can_create: bool) -> Self {
-        Picker { can_create, ..Default::default() }
+        Picker { can_create, field: "name", ..Default::default() }
+    }
+
+    /// Issue 13 (P6.1-a): a picker on another form's field for the DSL
+    /// and deputies, who see each match's kind and id; a name matching no
+    /// one stays as typed.
+    pub fn on(field: &'static str) -> Self {
+        Picker { can_create: true, field, pick_only: true, ..Default::default() }
     }
 
     /// The people arrived: search them for what is typed so far.
@@ -209,7 +234,7 @@ impl Picker {
 
     /// Whether "a new person record" is offered under the matches.
     pub fn offers_new(&self) -> bool {
-        self.can_create && !self.query.trim().is_empty()
+        self.can_create && !self.pick_only && !self.query.trim().is_empty()
     }
 
     pub fn rows(&self) -> usize {

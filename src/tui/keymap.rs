@@ -124,6 +124,12 @@ pub enum Action {
     RecordSearch,
     /// Issue 13: the staff and visitor registers (P5-a, P5-c, P5-e, P7-b).
     GoRegisters,
+    /// Issue 13: a new entry in the register shown (as `casebook register add`).
+    NewRegisterEntry,
+    /// Issue 13 (P5-f, P5-g): the DSL restricts who may read the concern shown.
+    Restrict,
+    /// Issue 13: attach a file to the concern shown (refused for P6.1-c).
+    Attach,
     NextField,
     PrevField,
     Save,
@@ -196,6 +202,9 @@ impl Action {
             (Action::CustodyEvent, _) => "device moved, returned to a parent/carer, or to the police",
             (Action::RecordSearch, _) => "record a search of a device (who authorised, witnessed, found)",
             (Action::GoRegisters, _) => "registers: permissions, approvals, visitors",
+            (Action::NewRegisterEntry, _) => "new entry in the register shown (DSL, deputies)",
+            (Action::Restrict, _) => "restrict who may read it (the DSL)",
+            (Action::Attach, _) => "attach a file (a scanned form, a message log)",
             (Action::NextField, Context::Registers) => "next register",
             (Action::PrevField, Context::Registers) => "previous register",
             (Action::NextField, _) => "next field",
@@ -222,6 +231,9 @@ impl Action {
             | Action::LinkSuggested
             | Action::MergePeople => Some("P1-a"),
             Action::GoRegisters => Some("P5-a"),
+            Action::NewRegisterEntry => Some("P5-a, P5-c, P5-e, P7-b"),
+            Action::Restrict => Some("P5-f, P5-g"),
+            Action::Attach => Some("P6.1-c"),
             Action::Correct => Some("S-c"),
             Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
             Action::Confiscate => Some("P6.1-a"),
@@ -277,6 +289,9 @@ impl Action {
             Action::CustodyEvent => "record",
             Action::RecordSearch => "search",
             Action::GoRegisters => "registers",
+            Action::NewRegisterEntry => "new entry",
+            Action::Restrict => "restrict",
+            Action::Attach => "attach",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -451,8 +466,11 @@ impl Default for KeyMap {
         add(Custody, K::Char('1'), GoBoard, false);
         add(Concern, K::Char('D'), Confiscate, false);
         add(Concern, K::Char('S'), RecordSearch, false);
+        add(Concern, K::Char('X'), Restrict, false);
+        add(Concern, K::Char('f'), Attach, false);
         add(Board, K::Char('R'), GoRegisters, false);
         add(Dashboard, K::Char('R'), GoRegisters, false);
+        add(Registers, K::Char('n'), NewRegisterEntry, true);
         add(Registers, K::Tab, NextField, true);
         add(Registers, K::BackTab, PrevField, false);
         add(Registers, K::Esc, Back, true);

@@ -2,6 +2,7 @@
 //! and drawing that tests drive on ratatui's TestBackend.
 
 pub mod app;
+pub mod attachments;
 pub mod custody;
 pub mod engine;
 pub mod form;
@@ -11,6 +12,7 @@ pub mod keymap;
 pub mod oversight;
 pub mod referrals;
 pub mod registers;
+pub mod restrict;
 pub mod searches;
 pub mod theme;
 pub mod today;

@@ -1,9 +1,11 @@
 //! The registers screen (issue 13: P5-a, P5-c, P5-e, P7-b): the
 //! permission log, remote-learning approvals, the disclosure register (the
 //! DSL only) and visitor device arrangements, one at a time (Tab moves
-//! on), each entry's fields below the list. Entries are recorded with
-//! `casebook register add`; the category guidance that names a register
-//! says where it is.
+//! on), each entry's fields below the list. An entry is recorded in the
+//! register shown with the entry form (as `casebook register add`), built
+//! from the register's own field names and rules in the domain, so a new
+//! kind of register needs nothing here; the category guidance that names a
+//! register says where it is.
 
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -12,10 +14,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::app::App;
+use super::form::{Field, Form};
 use super::keymap::{Action, Context};
+use super::theme::Theme;
 use crate::domain::Role;
-use crate::domain::register::{RegisterEntry, RegisterKind, in_register};
+use crate::domain::person::parse_person_id;
+use crate::domain::register::{NewRegisterEntry, RegisterEntry, RegisterKind, in_register};
 use crate::domain::summary::cut;
+use crate::domain::when::parse_date;
 
 /// The registers as loaded, and where the screen is.
 #[derive(Debug, Default)]
@@ -69,6 +75,121 @@ fn short_title(kind: RegisterKind) -> &'static str {
     }
 }
 
+/// The widest label the form shows whole (its label column, less the
+/// focus marker).
+const LABEL_CHARS: usize = 14;
+
+/// The form's fields: (key, the label when the register's own name for it
+/// is too long, its index in [`RegisterKind::field_names`]). The keys are
+/// the ones [`NewRegisterEntry::validate`] names.
+const FIELDS: [(&str, &str, Option<usize>); 8] = [
+    ("who", "Who", Some(0)),
+    ("organisation", "Organisation", None),
+    ("date", "Date", Some(1)),
+    ("until", "Until", Some(2)),
+    ("reason", "Reason", Some(3)),
+    ("permitted", "Permitted", Some(4)),
+    ("risk_assessment", "Assessment", Some(5)),
+    ("granted_by", "Given by", Some(6)),
+];
+
+/// What the register needs, as its own rules say: the fields an empty
+/// entry is refused for.
+fn needed(kind: RegisterKind, today: NaiveDate) -> Vec<&'static str> {
+    NewRegisterEntry::new(kind, today).validate().into_iter().map(|e| e.field).collect()
+}
+
+/// Issue 13 (P5-a, P5-c, P5-e, P7-b): a new entry in `kind`, with the
+/// fields `casebook register add` takes. Each field is labelled with the
+/// register's own name for it (shortened only when it would not fit; the
+/// hint says it whole) and says whether the register needs it.
+pub fn entry_form(kind: RegisterKind, today: NaiveDate) -> Form {
+    let names = kind.field_names();
+    let needed = needed(kind, today);
+    let fields = FIELDS
+        .iter()
+        .map(|&(key, short, index)| {
+            let name = index.map_or("a visitor's organisation or a staff member's role", |i| names[i]);
+            let label = match index.map(|i| names[i]) {
+                Some(n) if n.chars().count() <= LABEL_CHARS => n,
+                _ => short,
+            };
+            let mut hint =
+                if needed.contains(&key) { format!("needed ({})", kind.requirement()) } else { "if any".to_string() };
+            // The register's own name for the field, when the label is not it.
+            if label != name {
+                hint = format!("{name}: {hint}");
+            }
+            match key {
+                "who" => hint.push_str("; or P-0012 for a person on record"),
+                "date" | "until" => hint.push_str("; YYYY-MM-DD"),
+                _ => {}
+            }
+            match key {
+                "date" => Field::line(key, label, &today.format("%Y-%m-%d").to_string(), &hint),
+                "reason" | "permitted" => Field::text(key, label, "", &hint, 2),
+                _ => Field::line(key, label, "", &hint),
+            }
+        })
+        .collect();
+    Form::new(format!("New entry: {}", kind.title()), fields)
+}
+
+/// What the entry form says, checked by the register's own rules; each
+/// problem is shown at its field and everything typed is kept.
+pub fn read_entry(form: &mut Form, kind: RegisterKind, today: NaiveDate) -> Option<NewRegisterEntry> {
+    form.clear_errors();
+    let date = parse_date(&form.text("date")).map_err(|e| form.set_error("date", e)).ok();
+    let until = Some(form.text("until"))
+        .filter(|u| !u.trim().is_empty())
+        .and_then(|u| parse_date(&u).map_err(|e| form.set_error("until", e)).ok());
+    let mut new = NewRegisterEntry::new(kind, date.unwrap_or(today));
+    new.until = until;
+    let who = form.text("who");
+    let typed = who.trim();
+    // As `--person P-0012`: the entry names the person's record.
+    new.person = typed.get(..2).filter(|p| p.eq_ignore_ascii_case("P-")).and_then(|_| parse_person_id(typed));
+    new.who = if new.person.is_some() { "person".into() } else { who };
+    new.organisation = form.text("organisation");
+    new.reason = form.text("reason");
+    new.permitted = form.text("permitted");
+    new.risk_assessment = form.text("risk_assessment");
+    new.granted_by = form.text("granted_by");
+    for e in new.validate() {
+        // A date that could not be read is said as such, not as missing;
+        // a field this form lacks is said at the top of it.
+        if form.fields.iter().find(|f| f.key == e.field).is_none_or(|f| f.error.is_none()) {
+            form.set_error(e.field, e.message);
+        }
+    }
+    (!form.has_errors()).then_some(new)
+}
+
+/// Beside the entry form: the register, what it needs, and who reads it.
+pub fn form_guidance(kind: RegisterKind, today: NaiveDate, t: &Theme) -> Vec<Line<'static>> {
+    let names = kind.field_names();
+    let needed: Vec<String> = needed(kind, today)
+        .into_iter()
+        .filter_map(|key| FIELDS.iter().find(|f| f.0 == key))
+        .map(|&(_, short, index)| index.map_or(short.to_string(), |i| names[i].to_string()))
+        .collect();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw(format!("{} ", kind.title())),
+            Span::styled(format!("({})", kind.requirement()), t.muted()),
+        ]),
+        Line::raw(""),
+        Line::raw(format!("Needed: {}.", needed.join(", "))),
+        Line::raw(""),
+    ];
+    lines.push(Line::raw(if kind.dsl_only() {
+        "Sealed to the DSL(s) alone: no deputy or leader reads it."
+    } else {
+        "Read by the DSL, deputies and leadership."
+    }));
+    lines
+}
+
 fn when(e: &RegisterEntry, today: NaiveDate) -> String {
     match (e.kind, e.until) {
         (RegisterKind::RemoteLearning, Some(_)) => e.expiry_words(today),
@@ -94,19 +215,28 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(if k == kind { Span::styled(label, t.selected()) } else { Span::styled(label, t.muted()) });
     }
     let next = app.keys.key_for(Context::Registers, Action::NextField);
-    let title = format!(" Registers: {} · {next}: next register ", kind.requirement());
+    let title = if app.offers(Action::NewRegisterEntry) {
+        let add = app.keys.key_for(Context::Registers, Action::NewRegisterEntry);
+        format!(" Registers: {} · {next}: next register · {add}: new entry ", kind.requirement())
+    } else {
+        format!(" Registers: {} · {next}: next register ", kind.requirement())
+    };
     frame.render_widget(
         Paragraph::new(Line::from(spans)).block(Block::default().borders(Borders::TOP).title(title)),
         tabs,
     );
 
     if shown.is_empty() {
-        let text = format!(
-            "No entries in the {} yet. Record one with `casebook register add {} …` ({}).",
-            kind.title().to_lowercase(),
-            kind.id(),
-            kind.requirement()
-        );
+        let text = if app.offers(Action::NewRegisterEntry) {
+            format!(
+                "No entries in the {} yet. {} records one ({}).",
+                kind.title().to_lowercase(),
+                app.keys.key_for(Context::Registers, Action::NewRegisterEntry),
+                kind.requirement()
+            )
+        } else {
+            format!("No entries in the {} yet ({}).", kind.title().to_lowercase(), kind.requirement())
+        };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(t.muted()), list);
         return;
     }

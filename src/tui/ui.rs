@@ -487,6 +487,15 @@ pub fn concern_text(app: &App, view: &ConcernView) -> Text<'static> {
         ),
         Span::raw(format!("  status: {}", case.status.label())),
     ]));
+    // Issue 13 (P5-g): restricted, and to whom, before anything else.
+    match &view.restriction {
+        Some(Ok(Some(r))) => {
+            let key = app.offers(Action::Restrict).then(|| app.keys.key_for(Context::Concern, Action::Restrict));
+            lines.extend(super::restrict::concern_lines(r, app.session.members(), key.as_deref(), &t));
+        }
+        Some(Err(e)) => lines.push(Line::styled(format!("Its restriction could not be read: {e}"), t.error())),
+        Some(Ok(None)) | None => {}
+    }
     lines.push(field(
         "Category",
         format!(
@@ -1140,9 +1149,9 @@ fn draw_form(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     open.form.draw(frame, form_area, &app.theme);
     if let Some(picker) = &open.picker
-        && open.form.focused_key() == "name"
+        && open.form.focused_key() == picker.field
         && picker.showing()
-        && let Some(at) = open.form.drawn_at("name")
+        && let Some(at) = open.form.drawn_at(picker.field)
     {
         draw_picker(frame, picker, at, form_area, &app.theme);
     }
@@ -1348,9 +1357,24 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         )),
         FormKind::Referral { .. } => Some(("Referrals".into(), super::referrals::form_guidance(t))),
         FormKind::Confiscate { .. } | FormKind::CustodyEvent { .. } => {
-            Some(("Device custody".into(), super::custody::form_guidance(t)))
+            let mut lines = Vec::new();
+            // Issue 13 (P6.1-a): whose record the device will name.
+            if let Some(p) = open.picker.as_ref().and_then(|p| p.picked.as_ref().map(|x| p.row_label(x))) {
+                lines.push(Line::styled(format!("Owner: {p}"), t.title()));
+                lines.push(Line::raw(""));
+            }
+            lines.extend(super::custody::form_guidance(t));
+            Some(("Device custody".into(), lines))
         }
         FormKind::DeviceSearch { .. } => Some(("Searches".into(), super::searches::form_guidance(t))),
+        FormKind::RegisterEntry { kind } => {
+            Some(("Registers".into(), super::registers::form_guidance(kind, app.now().date(), t)))
+        }
+        FormKind::Restrict { .. } => {
+            let case = open.case.as_ref()?;
+            Some(("Restricted allegation".into(), super::restrict::form_guidance(case, app.session.members(), t)))
+        }
+        FormKind::Attach { .. } => Some(("Files".into(), super::attachments::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
