@@ -517,3 +517,129 @@ fn a_reporter_picks_a_pupil_and_the_dsl_sees_the_childs_whole_history() {
         "the reporter's concern is in her chronology: {person}"
     );
 }
+
+/// Issue 13 end to end, in the TUI as the DSL would do it: a phone found in
+/// an exam (recorded by a reporter, triaged) is confiscated from the
+/// concern view; Today says the examining body is due at once (P6-b) and
+/// the board flags it; the report is recorded from the concern; the
+/// concern cannot close while the phone is held (P6.1-b); a parent
+/// collects it from the custody register; then it closes.
+#[test]
+fn a_phone_in_an_exam_is_confiscated_reported_collected_and_closed_in_the_tui() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.reporter, "device-in-exam", "child:Pupil Fictional Rook:Year 6", "exam-room");
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "exam-body",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "Malpractice: reported to the board; the phone is kept until a parent collects it.",
+    ]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "in-progress", "--reason", "Board told."]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "awaiting-debrief", "--reason", "Done."]));
+
+    let tmux = launch(&env, &school.dsl, "");
+    tmux.wait_for(&reference);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Referrals and contacts");
+    // D: the confiscation form; the owner, then why.
+    tmux.keys(&["D"]);
+    tmux.wait_for("Device confiscated");
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.type_text("Pupil Fictional Rook");
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.type_text("Phone found in the exam room during the paper.");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Recorded DV-0001");
+
+    // Closing is refused while the phone is held, naming it.
+    tmux.keys(&["s"]);
+    tmux.wait_for("Status of");
+    tmux.keys(&["c", "c"]);
+    tmux.wait_for("closed, no debrief needed");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Nothing to learn.");
+    tmux.keys(&["C-s"]);
+    // A status set by a typed letter is asked about once.
+    tmux.wait_for("again to save");
+    tmux.keys(&["C-s"]);
+    let refused = tmux.wait_for("cannot close while a device");
+    assert!(refused.contains("DV-0001"), "{refused}");
+    tmux.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    if tmux.screen().contains("Discard") || tmux.screen().contains("discard") {
+        tmux.keys(&["y"]);
+    }
+
+    // Today: the examining body is due at once (P6-b).
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Triage board");
+    tmux.keys(&["T"]);
+    let today = tmux.wait_for("Today:");
+    // Due the day it was reported, or the next school day at a weekend.
+    let school_day = casebook::domain::Calendar::weekends_only().is_working_day(chrono::Local::now().date_naive());
+    assert!(today.contains(&reference), "{today}");
+    assert!(!school_day || today.contains("examining body"), "{today}");
+    // Enter opens the concern; R records the report.
+    tmux.keys(&["Enter"]);
+    let concern = tmux.wait_for("Referrals and contacts");
+    assert!(concern.contains("report to the examining body (P6-b)"), "{concern}");
+    tmux.keys(&["R"]);
+    tmux.wait_for("Referral or contact for");
+    // From LADO, three along: social care, early help, the examining body.
+    tmux.keys(&["Right", "Right", "Right"]);
+    tmux.wait_for("◀ Examining body");
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.type_text("JCQ/MAL/0099");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Recorded R-0001");
+
+    // The custody register: e records the phone returned to a parent.
+    tmux.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Triage board");
+    tmux.keys(&["D"]);
+    tmux.wait_for("DV-0001");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Collected by");
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.type_text("Mrs Fictional Rook");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("returned to Mrs Fictional Rook");
+
+    // Now it closes.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Referrals and contacts (1");
+    tmux.keys(&["s"]);
+    tmux.wait_for("Status of");
+    tmux.keys(&["c", "c"]);
+    tmux.wait_for("closed, no debrief needed");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("Phone collected; board told.");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("again to save");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("closed");
+    tmux.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(500));
+    drop(tmux);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["show", &reference, "--json"]))).unwrap();
+    assert_eq!(json["status"], "Closed");
+    let chain = ok(env.casebook(&school.dsl).args(["custody", "show", "DV-0001"]));
+    assert!(
+        chain.contains("Phone found in the exam room") && chain.contains("returned to Mrs Fictional Rook"),
+        "{chain}"
+    );
+    let referrals = ok(env.casebook(&school.dsl).args(["referral", "list", &reference]));
+    assert!(referrals.contains("JCQ/MAL/0099") && referrals.contains("Examining body"), "{referrals}");
+}
