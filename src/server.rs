@@ -814,10 +814,12 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                 {
                     Some(w) => Err(format!("only the DSL changes {}", w.tree())),
                     // Issue 13 (P5-g): a deputy adds the marker of a
-                    // restricted concern's new referral, and nothing else
-                    // there: a restriction is the DSL's alone to set or lift.
+                    // restricted concern's new referral, device, search or
+                    // file, and nothing else there: a restriction is the
+                    // DSL's alone to set or lift.
                     None if batch.writes.iter().any(|w| {
-                        w.tree() == RESTRICTED && !matches!(w, Write::Put { key, .. } if key.starts_with(b"referral-"))
+                        w.tree() == RESTRICTED
+                            && !matches!(w, Write::Put { key, .. } if crate::store::restricted::is_record_marker(key))
                     }) =>
                     {
                         Err("only the DSL restricts a concern or lifts a restriction".into())
@@ -1157,6 +1159,13 @@ mod tests {
         assert!(permits(Role::Deputy, &Request::Apply(lift)).is_err());
         let marker = Batch::new().put(RESTRICTED, b"referral-\0\0\0\x02".to_vec(), vec![0, 0, 0, 1]);
         assert!(permits(Role::Deputy, &Request::Apply(marker)).is_ok());
+        // The markers of a restricted concern's device, search and file too.
+        for key in [&b"custody-\0\0\0\x02"[..], b"search-\0\0\0\x02", b"attachment-\0\0\0\x01\0\0\0\x01"] {
+            let marker = Batch::new().put(RESTRICTED, key.to_vec(), vec![0, 0, 0, 1]);
+            assert!(permits(Role::Deputy, &Request::Apply(marker)).is_ok());
+        }
+        let unknown = Batch::new().put(RESTRICTED, b"lifted-\0\0\0\x01".to_vec(), vec![0, 0, 0, 1]);
+        assert!(permits(Role::Deputy, &Request::Apply(unknown)).is_err());
     }
 
     #[test]

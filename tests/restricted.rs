@@ -202,3 +202,137 @@ fn p5g_only_the_dsl_restricts_and_a_subject_cannot_be_allowed() {
     // Nothing changed: every deputy still reads it.
     assert!(ok(env.casebook(&s.school.deputy).args(["show", &reference])).contains("Indigo heron"));
 }
+
+/// Records on `reference` what a deputy may: a confiscated phone, a search
+/// of it and a scanned form (P6.1-a, P6.1-e), each with `tag` in it.
+fn device_search_and_file(env: &Env, who: &Path, reference: &str, device: &str, tag: &str) {
+    ok(env.casebook(who).args([
+        "custody",
+        "add",
+        reference,
+        "--device",
+        "mobile-phone",
+        "--description",
+        &format!("{tag} phone, blue case"),
+        "--owner",
+        "Mr Sam Subject",
+        "--reason",
+        "Handed over for the allegation.",
+    ]));
+    ok(env.casebook(who).args([
+        "search",
+        "add",
+        reference,
+        "--custody",
+        device,
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "The allegation names messages on it.",
+        "--looked-for",
+        "Messages to a pupil.",
+        "--found",
+        &format!("{tag} messages."),
+    ]));
+    let form = env.path(&format!("{tag}.txt"));
+    std::fs::write(&form, format!("{tag} signed form.")).unwrap();
+    ok(env.casebook(who).args(["attachment", "add", reference]).arg(&form));
+}
+
+/// Issue 13 (P5-g, P6.1-b): a restricted allegation's devices in custody,
+/// searches and files are sealed to its readers alone, those recorded
+/// before it was restricted too: the deputy it is about (excluded) opens
+/// none with Debian's age, nor through casebook, while the readers read
+/// them; the register and Today still work for the excluded deputy and
+/// show nothing of them; a member who leaves opens none afterwards.
+#[test]
+fn p5g_a_restricted_allegations_devices_searches_and_files_are_sealed_to_its_readers() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    // Before the restriction: recorded by a deputy it will exclude.
+    device_search_and_file(&env, &s.school.deputy, &reference, "DV-0001", "Kestrel");
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+    // After: recorded by the deputy it allows.
+    device_search_and_file(&env, &s.ally, &reference, "DV-0002", "Plover");
+    ok(env.casebook(&s.ally).args(["custody", "move", "DV-0001", "--to", "the head's safe"]));
+
+    let check = |readers: &[&PathBuf], shut: &[&PathBuf]| {
+        let records = raw(&env.store(), &["custody", "searches", "attachments"]);
+        assert_eq!(records.len(), 6, "two devices, two searches, two files: {records:?}");
+        for (tree, _, v) in &records {
+            let lines = stanzas(v);
+            assert!(lines.iter().all(|l| !l.contains("casebook-class")), "{tree}: no class stanza: {lines:?}");
+            assert_eq!(lines.iter().filter(|l| l.starts_with("-> X25519 ")).count(), readers.len(), "{tree}");
+            for key in readers {
+                assert!(age_opens(&env, v, key), "{tree}: a reader cannot open it");
+            }
+            for key in shut {
+                assert!(!age_opens(&env, v, key), "{tree}: {key:?} opened a restricted record");
+            }
+        }
+        let markers: Vec<Vec<u8>> = raw(&env.store(), &["restricted"]).into_iter().map(|(_, k, _)| k).collect();
+        for prefix in [&b"custody-"[..], b"search-", b"attachment-"] {
+            assert_eq!(markers.iter().filter(|k| k.starts_with(prefix)).count(), 2, "{markers:?}");
+        }
+    };
+    let everyone_else = [&s.sam, &s.school.deputy, &s.school.leadership, &s.school.reporter];
+    check(&[&s.school.dsl, &s.ally], &everyone_else);
+
+    // The readers read them through casebook.
+    for reader in [&s.school.dsl, &s.ally] {
+        let shown = ok(env.casebook(reader).args(["custody", "show", "DV-0001"]));
+        assert!(shown.contains("Kestrel phone") && shown.contains("head's safe"), "{shown}");
+        let held = ok(env.casebook(reader).args(["custody", "list", "--held"]));
+        assert!(held.contains("DV-0001") && held.contains("DV-0002"), "{held}");
+        let searches = ok(env.casebook(reader).args(["search", "list", &reference]));
+        assert!(searches.contains("Kestrel messages") && searches.contains("Plover messages"), "{searches}");
+        let files = ok(env.casebook(reader).args(["attachment", "list", &reference]));
+        assert!(files.contains("Kestrel.txt") && files.contains("Plover.txt"), "{files}");
+    }
+    // The excluded deputies: the register and Today work and show none of it.
+    for excluded in [&s.sam, &s.school.deputy] {
+        for args in [vec!["custody", "list"], vec!["custody", "list", "--json"], vec!["today"]] {
+            let out = ok(env.casebook(excluded).args(&args));
+            for secret in ["Kestrel", "Plover", "Sam Subject", "DV-0001", "DV-0002"] {
+                assert!(!out.contains(secret), "{args:?} shows {secret}: {out}");
+            }
+        }
+        for args in [
+            vec!["custody", "show", "DV-0001"],
+            vec!["search", "list", &reference],
+            vec!["attachment", "list", &reference],
+            vec!["attachment", "export", &reference, "1", "--out", "x.age"],
+        ] {
+            let out = env.casebook(excluded).args(&args).output().unwrap();
+            let (stdout, stderr) = text(&out);
+            for secret in ["Kestrel", "Plover", "Sam Subject"] {
+                assert!(!stdout.contains(secret) && !stderr.contains(secret), "{args:?} shows {secret}: {stdout}");
+            }
+        }
+        let err = fails(env.casebook(excluded).args(["custody", "move", "DV-0001", "--to", "the office"]));
+        assert!(err.contains("restricted"), "{err}");
+    }
+    // P6.1-b still holds for the readers: it cannot close while a device is held.
+    let err = fails(env.casebook(&s.school.dsl).args([
+        "status",
+        &reference,
+        "--to",
+        "closed",
+        "--no-debrief-needed",
+        "--reason",
+        "Done.",
+    ]));
+    assert!(err.contains("cannot close while a device it holds is still in custody"), "{err}");
+    ok(env.casebook(&s.school.dsl).arg("verify"));
+    ok(env.casebook(&s.school.deputy).arg("verify"));
+
+    // Ms Ally Allowed leaves: sealed again without her.
+    ok(env.casebook(&s.school.dsl).args(["member", "remove", "5"]));
+    check(&[&s.school.dsl], &[&s.ally, &s.sam, &s.school.deputy]);
+    let shown = ok(env.casebook(&s.school.dsl).args(["custody", "show", "DV-0002"]));
+    assert!(shown.contains("Plover phone"), "{shown}");
+    ok(env.casebook(&s.school.dsl).arg("verify"));
+}

@@ -624,6 +624,8 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation's, not this member's.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(CUSTODY, id), &e)),
                 }
             })?;
@@ -649,7 +651,28 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation's, not this member's.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(SEARCHES, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13: every file opens as the file its key names (P5-g: a
+        // restricted allegation's with the reader's own key).
+        if self.can_read(AccessClass::Case) && readable(ATTACHMENTS) {
+            each(backend, ATTACHMENTS, |k, v| {
+                let (Ok(case_id), Ok(number)) = (id_of(&k[..k.len().min(4)]), id_of(k.get(4..).unwrap_or_default()))
+                else {
+                    r.problem(format!("a file under a malformed key ({})", show_key(k)), "it names no concern's file");
+                    return;
+                };
+                match self.open_attachment(case_id, number, v) {
+                    Ok(_) => r.opened += 1,
+                    Err(StoreError::Restricted(_)) => {}
+                    Err(e) => r.problems.push(Damaged::from_error(
+                        format!("file {number} of {}", case_name(&seen.references, case_id)),
+                        &e,
+                    )),
                 }
             })?;
         }
