@@ -336,3 +336,71 @@ fn p5g_a_restricted_allegations_devices_searches_and_files_are_sealed_to_its_rea
     assert!(shown.contains("Plover phone"), "{shown}");
     ok(env.casebook(&s.school.dsl).arg("verify"));
 }
+
+/// How often the audit log says `member` opened concern `case`.
+fn opened(dsl: &casebook::store::Session, member: u32, case: u32) -> usize {
+    let trail = dsl.audit(Some(case)).unwrap();
+    trail
+        .entries
+        .iter()
+        .filter(|e| e.member == member && e.access == casebook::store::audit::Access::OpenedConcern(case))
+        .count()
+}
+
+/// Issue 13 (P5-g) through `casebook serve`: the DSL restricts and the
+/// allowed deputy records a device, search and file over the server (it
+/// lets a deputy write their markers); the readers' sessions read them,
+/// the excluded deputy's register is served and shows none of them, and
+/// Debian's age opens none of them with the excluded deputy's key. The
+/// server notes a read of a concern's device, search or file as that
+/// concern opened (S-c), where the clear store says whose it is.
+#[test]
+fn p5g_served_readers_read_a_restricted_allegations_devices_and_files_and_the_server_audits_it() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    device_search_and_file(&env, &s.school.deputy, &reference, "DV-0001", "Kestrel");
+    let mut server = Server::start(&env);
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+    device_search_and_file(&env, &s.ally, &reference, "DV-0002", "Plover");
+    server.terminate();
+
+    // A new server: nothing is noted yet in its quarter of an hour.
+    let server = Server::start(&env);
+    let mut dsl = server.session(&s.school.dsl);
+    let case = dsl.resolve(&reference).unwrap().0;
+    let ally = server.session(&s.ally);
+    let before = opened(&dsl, 5, case);
+    let device = ally.custody(2).unwrap();
+    assert!(device.description.contains("Plover phone"), "{device:?}");
+    assert_eq!(opened(&dsl, 5, case), before + 1, "Ms Ally Allowed's read of DV-0002 is noted against the concern");
+    let held = ally.custody_register().unwrap();
+    assert_eq!(held.items.len(), 2, "{:?}", held.damaged);
+    assert_eq!(ally.searches(case).unwrap().items.len(), 2);
+
+    let before = opened(&dsl, 1, case);
+    let files = dsl.attachments(case).unwrap();
+    assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["Kestrel.txt", "Plover.txt"]);
+    assert_eq!(opened(&dsl, 1, case), before + 1, "the DSL's read of its files is noted against the concern");
+
+    let sam = server.session(&s.sam);
+    let before = opened(&dsl, 6, case);
+    let register = sam.custody_register().unwrap();
+    assert!(register.items.is_empty() && register.damaged.is_empty(), "{register:?}");
+    assert!(sam.all_searches().unwrap().items.is_empty());
+    assert!(sam.attachments(case).is_err());
+    assert!(sam.custody(1).is_err());
+    // Served, though sealed from him: the DSL sees he was sent them.
+    assert_eq!(opened(&dsl, 6, case), before + 1);
+    let shown = ok(env.casebook(&s.ally).args(["custody", "show", "DV-0001"]));
+    assert!(shown.contains("Kestrel phone"), "{shown}");
+    drop((dsl, ally, sam, server));
+
+    let records = raw(&env.store(), &["custody", "searches", "attachments"]);
+    assert_eq!(records.len(), 6);
+    for (tree, _, v) in &records {
+        assert!(age_opens(&env, v, &s.ally), "{tree}");
+        assert!(!age_opens(&env, v, &s.sam), "{tree}: the excluded deputy opened it");
+        assert!(!age_opens(&env, v, &s.school.deputy), "{tree}: the excluded deputy opened it");
+    }
+}

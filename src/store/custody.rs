@@ -163,7 +163,11 @@ impl Session {
             .backend
             .get(CUSTODY, &be(id))?
             .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
-        self.open_custody(id, &sealed)
+        let c = self.open_custody(id, &sealed)?;
+        // S-c: a device's record read is its concern opened (on a store
+        // opened directly; `casebook serve` notes what it serves).
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(c.case_id));
+        Ok(c)
     }
 
     /// The register (P6.1-b): every device that opens, held ones first and
