@@ -51,11 +51,6 @@ pub(crate) fn restriction_place(case_id: u32) -> Place {
     Place::new(RESTRICTED, be(case_id), 0)
 }
 
-/// The marker key of referral `id` of a restricted concern.
-pub(crate) fn referral_marker(id: u32) -> Vec<u8> {
-    [REFERRAL_MARKER, &be(id)].concat()
-}
-
 /// The marker key of the record under `key` in `tree` (one of [`MARKED`]).
 pub(crate) fn marker(tree: &str, key: &[u8]) -> Vec<u8> {
     let prefix = MARKED.iter().find(|(t, _)| *t == tree).map_or(&b"?-"[..], |(_, p)| p);
