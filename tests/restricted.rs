@@ -404,3 +404,35 @@ fn p5g_served_readers_read_a_restricted_allegations_devices_and_files_and_the_se
         assert!(!age_opens(&env, v, &s.school.deputy), "{tree}: the excluded deputy opened it");
     }
 }
+
+/// P5-g, for stores written before a restricted allegation's devices,
+/// searches and files were sealed to its readers: one left sealed to the
+/// Case class (as an older casebook left it) is named by `verify`, and the
+/// DSL's `restrict` run again seals it to the readers.
+#[test]
+fn p5g_verify_names_a_restricted_allegations_device_left_to_every_deputy_and_restrict_seals_it() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    device_search_and_file(&env, &s.school.deputy, &reference, "DV-0001", "Kestrel");
+    let before = raw(&env.store(), &["custody"]);
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+    {
+        // What an older casebook left: the device sealed to the class, unmarked.
+        let db = common::raw_db(&env.store());
+        let (_, key, value) = &before[0];
+        db.open_tree("custody").unwrap().insert(key, value.as_slice()).unwrap();
+        db.open_tree("restricted").unwrap().remove([&b"custody-"[..], key].concat()).unwrap();
+        db.flush().unwrap();
+    }
+    assert!(age_opens(&env, &raw(&env.store(), &["custody"])[0].2, &s.sam), "the leak this test repairs");
+    let out = env.casebook(&s.school.dsl).arg("verify").output().unwrap();
+    let (stdout, _) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("DV-0001") && stdout.contains("sealed to every deputy"), "{stdout}");
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+    ok(env.casebook(&s.school.dsl).arg("verify"));
+    let sealed = &raw(&env.store(), &["custody"])[0].2;
+    assert!(!age_opens(&env, sealed, &s.sam) && !age_opens(&env, sealed, &s.school.deputy));
+    assert!(age_opens(&env, sealed, &s.ally));
+}

@@ -579,6 +579,27 @@ impl Session {
                 }
             })?;
         }
+        // P5-g: a restricted concern's referral, device, search or file
+        // sealed to the Case class (written by a casebook from before they
+        // were sealed to its readers) is readable by every deputy: named,
+        // with the way to seal it again.
+        let marks = if readable(RESTRICTED) {
+            super::restricted::restricted_keys(backend)?
+        } else {
+            super::restricted::RestrictedKeys::default()
+        };
+        let open_to_all =
+            |tree: &str, key: &[u8], case_id: u32| marks.cases.contains(&case_id) && marks.case_of(tree, key).is_none();
+        let unsealed = |what: String, case_id: u32| {
+            Damaged::new(
+                what,
+                format!(
+                    "its concern ({}) is restricted, but it is sealed to every deputy: run `casebook restrict` on \
+                     the concern again (the DSL) to seal it to its readers",
+                    case_name(&seen.references, case_id)
+                ),
+            )
+        };
         if self.can_read(AccessClass::Case) && readable(REFERRALS) {
             each(backend, REFERRALS, |k, v| {
                 let Ok(id) = id_of(k) else { return };
@@ -588,6 +609,9 @@ impl Session {
                 match self.open_referral(id, v) {
                     Ok(referral) => {
                         r.opened += 1;
+                        if open_to_all(REFERRALS, k, referral.case_id) {
+                            r.problems.push(unsealed(referral.label(), referral.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&referral.case_id) {
                             r.problem(
                                 referral.label(),
@@ -614,6 +638,9 @@ impl Session {
                 match self.open_custody(id, v) {
                     Ok(c) => {
                         r.opened += 1;
+                        if open_to_all(CUSTODY, k, c.case_id) {
+                            r.problems.push(unsealed(c.label(), c.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&c.case_id) {
                             r.problem(
                                 c.label(),
@@ -641,6 +668,9 @@ impl Session {
                 match self.open_search(id, v) {
                     Ok(s) => {
                         r.opened += 1;
+                        if open_to_all(SEARCHES, k, s.case_id) {
+                            r.problems.push(unsealed(s.label(), s.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&s.case_id) {
                             r.problem(
                                 s.label(),
@@ -667,7 +697,15 @@ impl Session {
                     return;
                 };
                 match self.open_attachment(case_id, number, v) {
-                    Ok(_) => r.opened += 1,
+                    Ok(_) => {
+                        r.opened += 1;
+                        if open_to_all(ATTACHMENTS, k, case_id) {
+                            r.problems.push(unsealed(
+                                format!("file {number} of {}", case_name(&seen.references, case_id)),
+                                case_id,
+                            ));
+                        }
+                    }
                     Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(
                         format!("file {number} of {}", case_name(&seen.references, case_id)),
