@@ -436,3 +436,34 @@ fn p5g_verify_names_a_restricted_allegations_device_left_to_every_deputy_and_res
     assert!(!age_opens(&env, sealed, &s.sam) && !age_opens(&env, sealed, &s.school.deputy));
     assert!(age_opens(&env, sealed, &s.ally));
 }
+
+/// P5-g: a concern with more files than one served write carries (16 MiB
+/// a frame; each file is checked and written again, up to 1.5 MiB twice)
+/// is still restricted over `casebook serve`: the files beyond one write
+/// go first, each in its own checked write, sealed to the readers.
+#[test]
+fn p5g_a_concern_with_many_large_files_is_restricted_over_the_server() {
+    let env = Env::new();
+    let s = staffroom(&env);
+    let reference = allegation(&env, &s.school.reporter);
+    let mut server = Server::start(&env);
+    for n in 1..=6 {
+        let file = env.path(&format!("scan-{n}.bin"));
+        let mut bytes = format!("PLANTED-SCAN-{n}").into_bytes();
+        bytes.resize(casebook::store::attachments::ATTACHMENT_BYTES, b'.');
+        std::fs::write(&file, bytes).unwrap();
+        ok(env.casebook(&s.school.deputy).args(["attachment", "add", &reference]).arg(&file));
+    }
+    ok(env.casebook(&s.school.dsl).args(["restrict", &reference, "--allow", "5"]));
+    let files = ok(env.casebook(&s.ally).args(["attachment", "list", &reference]));
+    assert!(files.contains("scan-1.bin") && files.contains("scan-6.bin"), "{files}");
+    server.terminate();
+    let records = raw(&env.store(), &["attachments"]);
+    assert_eq!(records.len(), 6);
+    for (_, _, v) in &records {
+        assert!(stanzas(v).iter().all(|l| !l.contains("casebook-class")));
+        assert!(!age_opens(&env, v, &s.school.deputy) && !age_opens(&env, v, &s.sam));
+        assert!(age_opens(&env, v, &s.ally));
+    }
+    assert_no_plaintext(&env.store(), &["PLANTED-SCAN-1", "PLANTED-SCAN-6"]);
+}
