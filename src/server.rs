@@ -616,7 +616,32 @@ fn served(
         _ => None,
     };
     let scans_cases = matches!(&request, Request::Scan { tree, .. } if tree == CASES);
+    // Issue 13 (S-c, P5-g): a concern's referral, device, search or file
+    // read is that concern opened, where the server can tell whose it is.
+    let part_of = match &request {
+        Request::Get { tree, .. } | Request::Scan { tree, .. } if CONCERN_PARTS.contains(&tree.as_str()) => Some((
+            tree.clone(),
+            match &request {
+                Request::Get { key, .. } => Some(key.clone()),
+                _ => None,
+            },
+        )),
+        _ => None,
+    };
     let mut response = carry_out(backend, request);
+    if let Some((tree, key)) = part_of {
+        let keys: Vec<&[u8]> = match (&response, &key) {
+            (Response::Value(Some(_)), Some(key)) => vec![key.as_slice()],
+            (Response::Entries(entries), None) => entries.iter().map(|(k, _)| k.as_slice()).collect(),
+            _ => Vec::new(),
+        };
+        let mut cases: Vec<u32> = keys.into_iter().filter_map(|k| concern_of_part(backend, &tree, k)).collect();
+        cases.sort_unstable();
+        cases.dedup();
+        for case in cases {
+            backend.note_access(member, crate::store::audit::Access::OpenedConcern(case));
+        }
+    }
     // A page of concern records read in one go is each concern opened
     // (found in review: a client could read them all unaudited).
     if scans_cases && let Response::Entries(entries) = &response {
@@ -814,10 +839,12 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                 {
                     Some(w) => Err(format!("only the DSL changes {}", w.tree())),
                     // Issue 13 (P5-g): a deputy adds the marker of a
-                    // restricted concern's new referral, and nothing else
-                    // there: a restriction is the DSL's alone to set or lift.
+                    // restricted concern's new referral, device, search or
+                    // file, and nothing else there: a restriction is the
+                    // DSL's alone to set or lift.
                     None if batch.writes.iter().any(|w| {
-                        w.tree() == RESTRICTED && !matches!(w, Write::Put { key, .. } if key.starts_with(b"referral-"))
+                        w.tree() == RESTRICTED
+                            && !matches!(w, Write::Put { key, .. } if crate::store::restricted::is_record_marker(key))
                     }) =>
                     {
                         Err("only the DSL restricts a concern or lifts a restriction".into())
@@ -1010,6 +1037,24 @@ fn audit_keys_after_roster_write(backend: &SledBackend, role: Role, writer: &str
     }
 }
 
+/// The trees that hold parts of a concern apart from its record.
+const CONCERN_PARTS: [&str; 4] = [REFERRALS, CUSTODY, SEARCHES, ATTACHMENTS];
+
+/// The concern a record of [`CONCERN_PARTS`] belongs to, where the clear
+/// store says: a file's key begins with its concern's id; a restricted
+/// concern's referral, device or search has its clear marker (P5-g). Any
+/// other referral, device or search names its concern only inside its
+/// sealed record, which the server cannot open: its read is not noted
+/// against a concern (no clear index says which concern has one).
+fn concern_of_part(backend: &SledBackend, tree: &str, key: &[u8]) -> Option<u32> {
+    if tree == ATTACHMENTS {
+        return key.get(..4).and_then(|k| <[u8; 4]>::try_from(k).ok()).map(u32::from_be_bytes);
+    }
+    let marker = crate::store::restricted::marker(tree, key);
+    let case = backend.get(RESTRICTED, &marker).ok()??;
+    <[u8; 4]>::try_from(case.as_slice()).ok().map(u32::from_be_bytes)
+}
+
 /// What a request tells the audit log: a concern's record read or
 /// written, the board's first page read.
 fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
@@ -1157,6 +1202,13 @@ mod tests {
         assert!(permits(Role::Deputy, &Request::Apply(lift)).is_err());
         let marker = Batch::new().put(RESTRICTED, b"referral-\0\0\0\x02".to_vec(), vec![0, 0, 0, 1]);
         assert!(permits(Role::Deputy, &Request::Apply(marker)).is_ok());
+        // The markers of a restricted concern's device, search and file too.
+        for key in [&b"custody-\0\0\0\x02"[..], b"search-\0\0\0\x02", b"attachment-\0\0\0\x01\0\0\0\x01"] {
+            let marker = Batch::new().put(RESTRICTED, key.to_vec(), vec![0, 0, 0, 1]);
+            assert!(permits(Role::Deputy, &Request::Apply(marker)).is_ok());
+        }
+        let unknown = Batch::new().put(RESTRICTED, b"lifted-\0\0\0\x01".to_vec(), vec![0, 0, 0, 1]);
+        assert!(permits(Role::Deputy, &Request::Apply(unknown)).is_err());
     }
 
     #[test]

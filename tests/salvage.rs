@@ -390,3 +390,80 @@ fn records_in_sled_blob_files_are_salvaged_and_a_damaged_blob_costs_only_itself(
     let concerns = carved.report.records.iter().filter(|r| r.tree == "cases").count();
     assert!(concerns + 1 >= references.len(), "one damaged blob costs at most a record or so");
 }
+
+/// Issue 13: salvage recovers files (kept under their concern's id and
+/// number, which it did not recover before), and a restricted allegation's
+/// device, search and file come back sealed to its readers with their
+/// clear markers (P5-g): the DSL reads them, and a deputy's `verify` passes
+/// (a missing marker would have them taken for damaged Case records).
+#[test]
+fn files_and_a_restricted_allegations_records_are_salvaged() {
+    let env = Env::new();
+    let school = env.school();
+    let plain = add_concern(&env, &school.dsl, "child:Pupil Fictional Rook", "Phone used in the toilets.");
+    for (name, text) in [("form.txt", "Signed confiscation form."), ("log.txt", "Exported message log.")] {
+        let file = env.path(name);
+        std::fs::write(&file, text).unwrap();
+        ok(env.casebook(&school.deputy).args(["attachment", "add", &plain]).arg(&file));
+    }
+    let allegation = concern_of(&env, &school.dsl, "staff-illegal", "staff:Mr Fictional Tutor:teacher", "classroom");
+    let statement = env.path("statement.txt");
+    std::fs::write(&statement, "Heron statement.").unwrap();
+    ok(env.casebook(&school.deputy).args(["attachment", "add", &allegation]).arg(&statement));
+    ok(env.casebook(&school.deputy).args([
+        "custody",
+        "add",
+        &allegation,
+        "--device",
+        "mobile-phone",
+        "--description",
+        "heron phone",
+        "--owner",
+        "Mr Fictional Tutor",
+        "--reason",
+        "Allegation.",
+    ]));
+    ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &allegation,
+        "--custody",
+        "DV-0001",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Messages.",
+        "--looked-for",
+        "Messages.",
+        "--found",
+        "Heron messages.",
+    ]));
+    ok(env.casebook(&school.dsl).args(["restrict", &allegation]));
+
+    let into = env.path("salvaged");
+    let said = ok(env.casebook(&school.dsl).arg("salvage").arg(env.store()).arg("--into").arg(&into));
+    assert!(!said.contains("Not recovered"), "{said}");
+    let files = ok(env.casebook_at(&into, &school.dsl).args(["attachment", "list", &plain]));
+    assert!(files.contains("form.txt") && files.contains("log.txt"), "{files}");
+    let out = env.path("log.age");
+    ok(env.casebook_at(&into, &school.deputy).args(["attachment", "export", &plain, "2", "--out"]).arg(&out));
+    let opened = age_tool("age").args(["-d", "-i"]).arg(&school.deputy).arg(&out).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&opened.stdout), "Exported message log.");
+
+    let files = ok(env.casebook_at(&into, &school.dsl).args(["attachment", "list", &allegation]));
+    assert!(files.contains("statement.txt"), "{files}");
+    assert!(ok(env.casebook_at(&into, &school.dsl).args(["custody", "show", "DV-0001"])).contains("heron phone"));
+    let searches = ok(env.casebook_at(&into, &school.dsl).args(["search", "list", &allegation]));
+    assert!(searches.contains("Heron messages"), "{searches}");
+    ok(env.casebook_at(&into, &school.dsl).arg("verify"));
+    ok(env.casebook_at(&into, &school.deputy).arg("verify"));
+    let err = fails(env.casebook_at(&into, &school.deputy).args(["custody", "show", "DV-0001"]));
+    assert!(err.contains("restricted") && !err.contains("heron"), "{err}");
+    let db = raw_db(&into);
+    let markers: Vec<Vec<u8>> = db.open_tree("restricted").unwrap().iter().map(|kv| kv.unwrap().0.to_vec()).collect();
+    for prefix in [&b"custody-"[..], b"search-", b"attachment-"] {
+        assert_eq!(markers.iter().filter(|k| k.starts_with(prefix)).count(), 1, "{prefix:?}");
+    }
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{Record, RecordKind};
 use super::trees::ATTACHMENTS;
-use super::{Batch, Place, Session, StoreError, crypto, parse_recipient};
+use super::{Batch, Session, StoreError, crypto, parse_recipient};
 use crate::domain::{AccessClass, Author, Role, limits};
 
 /// The largest file casebook keeps: every record is at most 2 MiB
@@ -38,12 +38,9 @@ impl Record for Attachment {
     const VERSION: u16 = 1;
 }
 
-fn key(case_id: u32, number: u32) -> Vec<u8> {
+/// A file's key: its concern's id and its number on it.
+pub(crate) fn key(case_id: u32, number: u32) -> Vec<u8> {
     [case_id.to_be_bytes(), number.to_be_bytes()].concat()
-}
-
-fn place(case_id: u32, number: u32) -> Place {
-    Place::new(ATTACHMENTS, key(case_id, number), 0)
 }
 
 /// The name a file is kept under: its last path part, without control
@@ -79,7 +76,6 @@ impl Session {
         if !matches!(self.me().role, Role::Dsl | Role::Deputy) {
             return Err(StoreError::Forbidden { role: self.me().role, action: "attach files to concerns".into() });
         }
-        self.refuse_if_restricted(case_id, "an attached file")?;
         let case = self.case(case_id)?;
         let reference = case.concern.reference.clone();
         if let Some(cat) = self.catalogue().category(&case.concern.category).filter(|c| c.forbids_attachments) {
@@ -115,14 +111,17 @@ impl Session {
                 added_by: self.author(),
                 added_at: now,
             };
-            let sealed = self.seal(AccessClass::Case, &place(case_id, number), &attachment)?;
-            let batch = Batch::new().check(ATTACHMENTS, key(case_id, number), None::<Vec<u8>>).put(
+            // P5-g: on a restricted concern, sealed to its readers alone.
+            let batch = self.put_for_case(
+                Batch::new().check(ATTACHMENTS, key(case_id, number), None::<Vec<u8>>),
+                case_id,
                 ATTACHMENTS,
-                key(case_id, number),
-                sealed,
-            );
+                &key(case_id, number),
+                &attachment,
+            )?;
             match self.store.backend.apply(batch) {
                 Ok(_) => break attachment,
+                Err(e) if super::restricted::restriction_moved(&e) => return Err(StoreError::Conflict(reference)),
                 Err(StoreError::Stale { .. }) if number < 10_000 => number += 1,
                 Err(e) => return Err(e),
             }
@@ -170,8 +169,20 @@ impl Session {
             .backend
             .get(ATTACHMENTS, &key(case_id, number))?
             .ok_or_else(|| StoreError::Input(format!("the concern has no file {number}")))?;
-        let a: Attachment = self.open_record(AccessClass::Case, &place(case_id, number), &sealed)?;
+        let a = self.open_attachment(case_id, number, &sealed)?;
         self.store.backend.note_access(self.me, super::audit::Access::Exported(case_id));
+        Ok(a)
+    }
+
+    /// A file's stored bytes opened: with this member's own key when it is
+    /// a restricted concern's (P5-g), and refused when it holds another.
+    pub(crate) fn open_attachment(&self, case_id: u32, number: u32, sealed: &[u8]) -> Result<Attachment, StoreError> {
+        let what = format!("file {number} of concern #{case_id}");
+        let a: Attachment =
+            self.open_for_case(ATTACHMENTS, &key(case_id, number), sealed).map_err(|e| super::relabel(e, &what))?;
+        if (a.case_id, a.number) != (case_id, number) {
+            return Err(super::corrupt(what, format!("it holds file {} of concern #{}", a.number, a.case_id)));
+        }
         Ok(a)
     }
 

@@ -12,15 +12,15 @@
 
 use chrono::NaiveDateTime;
 
+use super::restricted::restriction_moved;
 use super::trees::CUSTODY;
-use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key};
+use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
 use crate::domain::custody::{self, DEFAULT_HELD_AT, custody_label};
 use crate::domain::{AccessClass, Custody, CustodyId, NewCustody, NewCustodyEvent, Role};
 
-/// Where a custody record is kept.
-pub(crate) fn custody_place(id: CustodyId) -> Place {
-    Place::new(CUSTODY, be(id), 0)
-}
+/// Devices left out of a member's register as a restricted allegation's
+/// they do not read: each id, with its concern where its marker names it.
+type Hidden = Vec<(CustodyId, Option<u32>)>;
 
 /// How many times an event is applied again to a record someone else
 /// extended meanwhile.
@@ -41,7 +41,6 @@ impl Session {
     /// name is taken from it) or a typed name.
     pub fn confiscate(&mut self, case_id: u32, new: NewCustody, now: NaiveDateTime) -> Result<Custody, StoreError> {
         self.require_case_member("record device custody")?;
-        self.refuse_if_restricted(case_id, "a device's custody record")?;
         let errors = new.validate(self.catalogue().device(&new.device).is_some(), now);
         if !errors.is_empty() {
             return Err(StoreError::Input(format!(
@@ -88,10 +87,17 @@ impl Session {
             recorded_by: self.author(),
             recorded_at: now,
         };
-        let sealed = self.seal(AccessClass::Case, &custody_place(id), &record)?;
-        let batch = Batch::new().check(CUSTODY, be(id), None::<Vec<u8>>).put(CUSTODY, be(id), sealed);
+        // P5-g: on a restricted concern, sealed to its readers alone.
+        let batch = self.put_for_case(
+            Batch::new().check(CUSTODY, be(id), None::<Vec<u8>>),
+            case_id,
+            CUSTODY,
+            &be(id),
+            &record,
+        )?;
         match self.store.backend.apply(batch) {
             Ok(_) => {}
+            Err(e) if restriction_moved(&e) => return Err(StoreError::Conflict(case.concern.reference.clone())),
             // The counter only moves forward: an id in use means it was
             // set back outside casebook (issue 10).
             Err(StoreError::Stale { .. }) => {
@@ -130,8 +136,13 @@ impl Session {
                 .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
             let mut record = self.open_custody(id, &old)?;
             record.extend(new.clone(), &self.author(), now).map_err(StoreError::Input)?;
-            let sealed = self.seal(AccessClass::Case, &custody_place(id), &record)?;
-            let batch = Batch::new().check(CUSTODY, be(id), Some(old)).put(CUSTODY, be(id), sealed);
+            let batch = self.put_for_case(
+                Batch::new().check(CUSTODY, be(id), Some(old)),
+                record.case_id,
+                CUSTODY,
+                &be(id),
+                &record,
+            )?;
             match self.store.backend.apply(batch) {
                 Ok(_) => {
                     self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(record.case_id));
@@ -152,15 +163,28 @@ impl Session {
             .backend
             .get(CUSTODY, &be(id))?
             .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
-        self.open_custody(id, &sealed)
+        let c = self.open_custody(id, &sealed)?;
+        // S-c: a device's record read is its concern opened (on a store
+        // opened directly; `casebook serve` notes what it serves).
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(c.case_id));
+        Ok(c)
     }
 
     /// The register (P6.1-b): every device that opens, held ones first and
     /// longest held first, then the rest; one that does not open is named
-    /// and skipped (issue 11).
+    /// and skipped (issue 11). A device of a restricted allegation this
+    /// member is not a reader of is left out, as its concern is (P5-g).
     pub fn custody_register(&self) -> Result<Listed<Vec<Custody>>, StoreError> {
+        Ok(self.custody_all()?.0)
+    }
+
+    /// The register, and the devices left out of it as a restricted
+    /// allegation's this member does not read (id, concern).
+    fn custody_all(&self) -> Result<(Listed<Vec<Custody>>, Hidden), StoreError> {
         self.require(AccessClass::Case, "read device custody")?;
         let mut out = Listed::new(Vec::new());
+        let mut hidden = Vec::new();
+        let keys = super::restricted::restricted_keys(self.store.backend.as_ref())?;
         for (k, v) in self.store.backend.scan(CUSTODY)? {
             let Ok(id) = id_of(&k) else {
                 out.damaged.push(Damaged::new(malformed_key("custody record", &k), "it names no device"));
@@ -168,24 +192,25 @@ impl Session {
             };
             match self.open_custody(id, &v) {
                 Ok(c) => out.items.push(c),
+                Err(StoreError::Restricted(_)) => hidden.push((id, keys.case_of(CUSTODY, &k))),
                 Err(e) => out.damaged.push(Damaged::from_error(custody_label(id), &e)),
             }
         }
         custody::register_order(&mut out.items);
-        Ok(out)
+        Ok((out, hidden))
     }
 
     /// One concern's devices, in register order.
     pub fn custody_of(&self, case_id: u32) -> Result<Listed<Vec<Custody>>, StoreError> {
         let mut all = self.custody_register()?;
         all.items.retain(|c| c.case_id == case_id);
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
         Ok(all)
     }
 
     pub(crate) fn open_custody(&self, id: CustodyId, sealed: &[u8]) -> Result<Custody, StoreError> {
-        let c: Custody = self
-            .open_record(AccessClass::Case, &custody_place(id), sealed)
-            .map_err(|e| super::relabel(e, &custody_label(id)))?;
+        let c: Custody =
+            self.open_for_case(CUSTODY, &be(id), sealed).map_err(|e| super::relabel(e, &custody_label(id)))?;
         if c.id != id {
             return Err(corrupt(custody_label(id), format!("it holds {}", c.label())));
         }
@@ -198,7 +223,18 @@ impl Session {
         if self.class_key(AccessClass::Case).is_none() {
             return Ok(());
         }
-        let devices = self.custody_of(case_id)?;
+        let (mut devices, hidden) = self.custody_all()?;
+        devices.items.retain(|c| c.case_id == case_id);
+        // P5-g: a device of this concern sealed to readers this member is
+        // not among (a restriction changed as it was written) still holds
+        // it open: never closed on what the closer cannot see.
+        if let Some((id, _)) = hidden.iter().find(|(_, c)| *c == Some(case_id)) {
+            return Err(StoreError::Input(format!(
+                "{} of this concern is sealed to readers you are not among, so casebook cannot tell whether it is \
+                 still held (P6.1-b); ask the DSL; nothing was changed",
+                custody_label(*id)
+            )));
+        }
         // A custody record that does not open may be this concern's, held:
         // the concern does not close until it is put right (issue 11: it is
         // named; PRODUCT.md 7b: damaging it must not be a way to close).

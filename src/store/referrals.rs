@@ -11,14 +11,9 @@
 use chrono::NaiveDateTime;
 
 use super::trees::REFERRALS;
-use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key};
+use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
 use crate::domain::referral::{self, referral_label};
 use crate::domain::{AccessClass, Deadline, NewReferral, Referral, Role};
-
-/// Where a referral is kept.
-pub(crate) fn referral_place(id: u32) -> Place {
-    Place::new(REFERRALS, be(id), 0)
-}
 
 impl Session {
     /// Records a referral or contact on concern `case_id` (DSL or deputy).
@@ -83,13 +78,18 @@ impl Session {
         };
         // P5-g: a restricted concern's referral is sealed to its readers
         // alone, with a clear marker that it is one.
-        let sealed = self.seal_for_case(case_id, &referral_place(id), &record)?;
-        let mut batch = Batch::new().check(REFERRALS, be(id), None::<Vec<u8>>).put(REFERRALS, be(id), sealed);
-        if self.is_restricted(case_id)? {
-            batch = batch.put(super::trees::RESTRICTED, super::restricted::referral_marker(id), be(case_id).to_vec());
-        }
+        let batch = self.put_for_case(
+            Batch::new().check(REFERRALS, be(id), None::<Vec<u8>>),
+            case_id,
+            REFERRALS,
+            &be(id),
+            &record,
+        )?;
         match self.store.backend.apply(batch) {
             Ok(_) => {}
+            Err(e) if super::restricted::restriction_moved(&e) => {
+                return Err(StoreError::Conflict(case.concern.reference.clone()));
+            }
             // The counter only moves forward: an id in use means it was
             // set back outside casebook (issue 10).
             Err(StoreError::Stale { .. }) => {
@@ -130,18 +130,13 @@ impl Session {
     pub fn referrals(&self, case_id: u32) -> Result<Listed<Vec<Referral>>, StoreError> {
         let mut all = self.all_referrals()?;
         all.items.retain(|r| r.case_id == case_id);
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
         Ok(all)
     }
 
     pub(crate) fn open_referral(&self, id: u32, sealed: &[u8]) -> Result<Referral, StoreError> {
-        let restricted =
-            self.store.backend.get(super::trees::RESTRICTED, &super::restricted::referral_marker(id))?.is_some();
-        let r: Referral = if restricted {
-            super::restricted::open_restricted(sealed, &referral_place(id), &self.identity, &self.trust)
-        } else {
-            self.open_record(AccessClass::Case, &referral_place(id), sealed)
-        }
-        .map_err(|e| super::relabel(e, &referral_label(id)))?;
+        let r: Referral =
+            self.open_for_case(REFERRALS, &be(id), sealed).map_err(|e| super::relabel(e, &referral_label(id)))?;
         if r.id != id {
             return Err(corrupt(referral_label(id), format!("it holds {}", r.label())));
         }

@@ -28,7 +28,7 @@ use chrono::NaiveDateTime;
 use super::codec::{self, Record};
 use super::crypto::{self, CryptoError};
 use super::membership::Rekeyed;
-use super::trees::{CASE_META, CASES, INDEX, REFERRALS, RESTRICTED};
+use super::trees::{ATTACHMENTS, CASE_META, CASES, CUSTODY, INDEX, REFERRALS, RESTRICTED, SEARCHES};
 use super::{
     Batch, Board, CaseMeta, Place, Session, StoreError, Trust, be, case_place, codec_clear, corrupt, id_of, roster,
 };
@@ -38,32 +38,82 @@ use crate::domain::{AccessClass, CaseSummary, EntryKind, Member, MemberId, Role}
 /// The clear marker of a restricted concern's referral.
 const REFERRAL_MARKER: &[u8] = b"referral-";
 
+/// The trees whose records of a restricted concern are sealed to its
+/// readers, each with the prefix of its clear marker in the `restricted`
+/// tree (`<prefix><the record's key>` → the concern's id). Referrals since
+/// the restriction came in; custody, searches and files since they were
+/// sealed like them (P5-g, P6.1-b).
+pub(crate) const MARKED: [(&str, &[u8]); 4] =
+    [(REFERRALS, REFERRAL_MARKER), (CUSTODY, b"custody-"), (SEARCHES, b"search-"), (ATTACHMENTS, b"attachment-")];
+
 /// Where a concern's restriction is kept.
 pub(crate) fn restriction_place(case_id: u32) -> Place {
     Place::new(RESTRICTED, be(case_id), 0)
 }
 
-/// The marker key of referral `id` of a restricted concern.
-pub(crate) fn referral_marker(id: u32) -> Vec<u8> {
-    [REFERRAL_MARKER, &be(id)].concat()
+/// The marker key of the record under `key` in `tree` (one of [`MARKED`]).
+pub(crate) fn marker(tree: &str, key: &[u8]) -> Vec<u8> {
+    let prefix = MARKED.iter().find(|(t, _)| *t == tree).map_or(&b"?-"[..], |(_, p)| p);
+    [prefix, key].concat()
 }
 
-/// The restricted concerns' ids and the restricted referrals' ids (with
-/// their concern), from the clear keys of the `restricted` tree.
-pub(crate) fn restricted_keys(backend: &dyn super::Backend) -> Result<(BTreeSet<u32>, BTreeMap<u32, u32>), StoreError> {
-    let mut cases = BTreeSet::new();
-    let mut referrals = BTreeMap::new();
+/// Whether a key of the `restricted` tree is a record's marker, which a
+/// deputy writes beside a restricted concern's new record (the server lets
+/// a deputy write these and nothing else there).
+pub fn is_record_marker(key: &[u8]) -> bool {
+    MARKED.iter().any(|(_, p)| key.starts_with(p))
+}
+
+/// The clear keys of the `restricted` tree: the restricted concerns, and
+/// each marked record (tree, key) with its concern.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RestrictedKeys {
+    pub cases: BTreeSet<u32>,
+    pub records: BTreeMap<(&'static str, Vec<u8>), u32>,
+}
+
+impl RestrictedKeys {
+    /// The concern a marked record belongs to.
+    pub fn case_of(&self, tree: &str, key: &[u8]) -> Option<u32> {
+        MARKED.iter().find(|(t, _)| *t == tree).and_then(|(t, _)| self.records.get(&(*t, key.to_vec())).copied())
+    }
+}
+
+/// The restricted concerns' ids and the marked records, from the clear
+/// keys of the `restricted` tree.
+pub(crate) fn restricted_keys(backend: &dyn super::Backend) -> Result<RestrictedKeys, StoreError> {
+    let mut out = RestrictedKeys::default();
     for (k, v) in backend.scan(RESTRICTED)? {
-        if let Some(rest) = k.strip_prefix(REFERRAL_MARKER) {
-            if let (Ok(id), Ok(case)) = (id_of(rest), id_of(&v)) {
-                referrals.insert(id, case);
+        if let Some((tree, rest)) = MARKED.iter().find_map(|(t, p)| k.strip_prefix(*p).map(|r| (*t, r))) {
+            if let Ok(case) = id_of(&v) {
+                out.records.insert((tree, rest.to_vec()), case);
             }
         } else if let Ok(id) = id_of(&k) {
-            cases.insert(id);
+            out.cases.insert(id);
         }
     }
-    Ok((cases, referrals))
+    Ok(out)
 }
+
+/// Whether a write failed because a concern's restriction changed while
+/// the record was sealed (see [`Session::put_for_case`]).
+pub(crate) fn restriction_moved(e: &StoreError) -> bool {
+    matches!(e, StoreError::Stale { tree, .. } if tree == RESTRICTED)
+}
+
+/// One record of a restricted concern sealed again: its stored bytes (the
+/// write checks them) and the new ones.
+struct Resealed {
+    tree: &'static str,
+    key: Vec<u8>,
+    old: Vec<u8>,
+    new: Vec<u8>,
+}
+
+/// How many bytes of records (checked and written) one batch carries when
+/// a concern is sealed again: well inside a served frame (16 MiB), so
+/// files are the only records that may go in batches of their own.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
 /// The refusal a member the restriction does not admit gets.
 pub(crate) fn not_admitted() -> StoreError {
@@ -121,25 +171,10 @@ pub(crate) fn open_restricted_by<T: Record>(
 impl Session {
     /// The restricted concerns' ids.
     pub(crate) fn restricted_cases(&self) -> Result<BTreeSet<u32>, StoreError> {
-        Ok(restricted_keys(self.store.backend.as_ref())?.0)
+        Ok(restricted_keys(self.store.backend.as_ref())?.cases)
     }
 
     /// Whether concern `case_id` is restricted (one clear lookup).
-    /// Device custody, searches and files are sealed to the Case class,
-    /// which every deputy holds: on a restricted allegation they would be
-    /// read by the deputies it excludes (P5-g). Until they are sealed to
-    /// its readers, they are refused there, saying where to record instead.
-    pub(crate) fn refuse_if_restricted(&self, case_id: u32, what: &str) -> Result<(), StoreError> {
-        if self.is_restricted(case_id)? {
-            return Err(StoreError::Input(format!(
-                "this concern is a restricted allegation (P5-g): {what} would be readable by every deputy, so \
-                 casebook does not keep them on it yet; record it in the concern's chronology (a note), which only \
-                 its readers open. Nothing was saved"
-            )));
-        }
-        Ok(())
-    }
-
     pub fn is_restricted(&self, case_id: u32) -> Result<bool, StoreError> {
         Ok(self.store.backend.get(RESTRICTED, &be(case_id))?.is_some())
     }
@@ -184,6 +219,43 @@ impl Session {
             None => self.seal(AccessClass::Case, place, value),
             Some(r) => self.seal_restricted(&r, place, value),
         }
+    }
+
+    /// Opens a record of a concern kept under `key` in `tree` (one of
+    /// [`MARKED`]): with this member's own key when its clear marker says
+    /// it is a restricted concern's (P5-g), else with the Case class key.
+    pub(crate) fn open_for_case<T: Record>(&self, tree: &str, key: &[u8], sealed: &[u8]) -> Result<T, StoreError> {
+        let place = Place::new(tree, key.to_vec(), 0);
+        if self.store.backend.get(RESTRICTED, &marker(tree, key))?.is_some() {
+            open_restricted(sealed, &place, &self.identity, &self.trust)
+        } else {
+            self.open_record(AccessClass::Case, &place, sealed)
+        }
+    }
+
+    /// Adds a record of concern `case_id` to `batch`, kept under `key` in
+    /// `tree` (one of [`MARKED`]): sealed by [`Session::seal_for_case`],
+    /// with its clear marker when the concern is restricted (P5-g), and a
+    /// check that the concern's restriction is still the one it was sealed
+    /// for. A restriction set meanwhile makes the batch stale on the
+    /// `restricted` tree (see [`restriction_moved`]): a record of a
+    /// restricted concern is never left sealed to the Case class.
+    pub(crate) fn put_for_case<T: Record>(
+        &self,
+        batch: Batch,
+        case_id: u32,
+        tree: &str,
+        key: &[u8],
+        value: &T,
+    ) -> Result<Batch, StoreError> {
+        let held = self.store.backend.get(RESTRICTED, &be(case_id))?;
+        let sealed = self.seal_for_case(case_id, &Place::new(tree, key.to_vec(), 0), value)?;
+        let restricted = held.is_some();
+        let mut batch = batch.check(RESTRICTED, be(case_id), held).put(tree, key.to_vec(), sealed);
+        if restricted {
+            batch = batch.put(RESTRICTED, marker(tree, key), be(case_id).to_vec());
+        }
+        Ok(batch)
     }
 
     /// Seals `value` to the members `r` admits and the recovery key, with
@@ -309,7 +381,7 @@ impl Session {
         }
         let revision = meta.revision + 1;
         let new_meta = CaseMeta { format: CaseMeta::FORMAT, revision };
-        let mut batch = Batch::new()
+        let batch = Batch::new()
             .check(CASE_META, be(case_id), Some(codec_clear(&meta)))
             .put(CASES, be(case_id), self.seal_restricted(&restriction, &case_place(case_id, revision), &case)?)
             .put(CASE_META, be(case_id), codec_clear(&new_meta))
@@ -318,15 +390,22 @@ impl Session {
                 be(case_id),
                 self.seal_restricted(&restriction, &restriction_place(case_id), &restriction)?,
             );
-        let referrals = self.referrals(case_id)?;
-        for referral in referrals.iter() {
-            let place = super::referrals::referral_place(referral.id);
-            let old = self.store.backend.get(REFERRALS, &be(referral.id))?;
-            batch = batch
-                .check(REFERRALS, be(referral.id), old)
-                .put(REFERRALS, be(referral.id), self.seal_restricted(&restriction, &place, referral)?)
-                .put(RESTRICTED, referral_marker(referral.id), be(case_id).to_vec());
+        // P5-g: its referrals, devices in custody, searches and files go
+        // with it, recorded before the restriction too (a phone confiscated
+        // before the allegation was restricted is not left to every deputy).
+        let mut left = 0;
+        let records = self.case_records_resealed(case_id, &restriction, &self.members, &mut left)?;
+        if left > 0 {
+            return Err(StoreError::Input(format!(
+                "{left} record(s) of {} (a referral, device, search or file) could not be read, so they could not be \
+                 sealed to its readers; run `casebook verify`; nothing was changed",
+                case.concern.reference
+            )));
         }
+        let batch = self.with_resealed(batch, records, case_id).map_err(|e| match e {
+            StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
+            other => other,
+        })?;
         self.store.backend.apply(batch).map_err(|e| match e {
             StoreError::Stale { .. } => StoreError::Conflict(case.concern.reference.clone()),
             other => other,
@@ -382,7 +461,7 @@ impl Session {
     /// restriction that excludes this DSL is left for another DSL (counted
     /// in `left`).
     pub(crate) fn reseal_restricted(&self, members: &[Member], done: &mut Rekeyed) -> Result<(), StoreError> {
-        let (cases, referrals) = restricted_keys(self.store.backend.as_ref())?;
+        let cases = restricted_keys(self.store.backend.as_ref())?.cases;
         for case_id in cases {
             let Ok(Some(r)) = self.restriction(case_id) else {
                 done.left += 1;
@@ -397,20 +476,14 @@ impl Session {
                 batch = batch.check(CASES, be(case_id), Some(old)).put(CASES, be(case_id), sealed);
                 n += 1;
             }
-            for (&id, _) in referrals.iter().filter(|(_, c)| **c == case_id) {
-                let Some(old) = self.store.backend.get(REFERRALS, &be(id))? else { continue };
-                let Ok(referral) = self.open_referral(id, &old) else {
-                    done.left += 1;
-                    continue;
-                };
-                let place = super::referrals::referral_place(id);
-                batch = batch.check(REFERRALS, be(id), Some(old)).put(
-                    REFERRALS,
-                    be(id),
-                    self.seal_restricted_to(&r, members, &place, &referral)?,
-                );
-                n += 1;
-            }
+            let records = self.case_records_resealed(case_id, &r, members, &mut done.left)?;
+            n += records.len();
+            batch = match self.with_resealed(batch, records, case_id) {
+                Ok(batch) => batch,
+                // Someone wrote one meanwhile: theirs is sealed to the members now.
+                Err(StoreError::Stale { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             let old = self.store.backend.get(RESTRICTED, &be(case_id))?;
             batch = batch.check(RESTRICTED, be(case_id), old).put(
                 RESTRICTED,
@@ -429,12 +502,120 @@ impl Session {
 
     /// Whether a key in `tree` belongs to a restricted record (left alone by
     /// a class re-seal: it has no class stanza to move).
-    pub(crate) fn restricted_record(keys: &(BTreeSet<u32>, BTreeMap<u32, u32>), tree: &str, key: &[u8]) -> bool {
+    pub(crate) fn restricted_record(keys: &RestrictedKeys, tree: &str, key: &[u8]) -> bool {
         match (tree, id_of(key)) {
-            (CASES, Ok(id)) => keys.0.contains(&id),
-            (REFERRALS, Ok(id)) => keys.1.contains_key(&id),
+            (CASES, Ok(id)) => keys.cases.contains(&id),
             (INDEX, _) => false,
-            _ => false,
+            _ => keys.case_of(tree, key).is_some(),
         }
+    }
+
+    /// Each referral, device in custody, search and file of concern
+    /// `case_id` that opens for this member, with its stored bytes, sealed
+    /// again to the readers `r` admits among `members` (P5-g). One marked
+    /// as this concern's that does not open is counted in `left`; one that
+    /// opens for no one is no one's to seal again.
+    fn case_records_resealed(
+        &self,
+        case_id: u32,
+        r: &Restriction,
+        members: &[Member],
+        left: &mut usize,
+    ) -> Result<Vec<Resealed>, StoreError> {
+        let keys = restricted_keys(self.store.backend.as_ref())?;
+        let mut out = Vec::new();
+        let mut add = |tree: &'static str, key: Vec<u8>, old: Vec<u8>, new: Vec<u8>| {
+            out.push(Resealed { tree, key, old, new });
+        };
+        let place = |tree: &str, key: &[u8]| Place::new(tree, key.to_vec(), 0);
+        let mut failed = |tree: &str, key: &[u8]| {
+            if keys.case_of(tree, key) == Some(case_id) {
+                *left += 1;
+            }
+        };
+        for (k, v) in self.store.backend.scan(REFERRALS)? {
+            let Ok(id) = id_of(&k) else { continue };
+            match self.open_referral(id, &v) {
+                Ok(x) if x.case_id == case_id => {
+                    let new = self.seal_restricted_to(r, members, &place(REFERRALS, &k), &x)?;
+                    add(REFERRALS, k, v, new);
+                }
+                Ok(_) => {}
+                Err(_) => failed(REFERRALS, &k),
+            }
+        }
+        for (k, v) in self.store.backend.scan(CUSTODY)? {
+            let Ok(id) = id_of(&k) else { continue };
+            match self.open_custody(id, &v) {
+                Ok(x) if x.case_id == case_id => {
+                    let new = self.seal_restricted_to(r, members, &place(CUSTODY, &k), &x)?;
+                    add(CUSTODY, k, v, new);
+                }
+                Ok(_) => {}
+                Err(_) => failed(CUSTODY, &k),
+            }
+        }
+        for (k, v) in self.store.backend.scan(SEARCHES)? {
+            let Ok(id) = id_of(&k) else { continue };
+            match self.open_search(id, &v) {
+                Ok(x) if x.case_id == case_id => {
+                    let new = self.seal_restricted_to(r, members, &place(SEARCHES, &k), &x)?;
+                    add(SEARCHES, k, v, new);
+                }
+                Ok(_) => {}
+                Err(_) => failed(SEARCHES, &k),
+            }
+        }
+        // Files are kept under their concern's id and number: only this
+        // concern's are read.
+        let mut number = 1;
+        while let Some(v) = self.store.backend.get(ATTACHMENTS, &super::attachments::key(case_id, number))? {
+            let k = super::attachments::key(case_id, number);
+            match self.open_attachment(case_id, number, &v) {
+                Ok(x) => {
+                    let new = self.seal_restricted_to(r, members, &place(ATTACHMENTS, &k), &x)?;
+                    add(ATTACHMENTS, k, v, new);
+                }
+                Err(_) => failed(ATTACHMENTS, &k),
+            }
+            number += 1;
+        }
+        Ok(out)
+    }
+
+    /// `batch` with `records` of concern `case_id` written in it, each
+    /// checked unchanged and marked restricted. Files that would take the
+    /// batch past [`BATCH_BYTES`] are written first, each in a checked
+    /// batch of its own: sealed to the readers before the rest, so an
+    /// interruption leaves them closed to the members the restriction
+    /// excludes, never open to them.
+    fn with_resealed(&self, batch: Batch, records: Vec<Resealed>, case_id: u32) -> Result<Batch, StoreError> {
+        let size = |b: &Batch| -> usize {
+            b.checks.iter().map(|c| c.expected.as_ref().map_or(0, Vec::len)).sum::<usize>()
+                + b.writes
+                    .iter()
+                    .map(|w| match w {
+                        super::backend::Write::Put { value, .. } => value.len(),
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        };
+        let mut batch = batch;
+        let mut used = size(&batch);
+        for rec in records {
+            let bytes = rec.old.len() + rec.new.len();
+            let one = |b: Batch| {
+                b.check(rec.tree, rec.key.clone(), Some(rec.old.clone()))
+                    .put(rec.tree, rec.key.clone(), rec.new.clone())
+                    .put(RESTRICTED, marker(rec.tree, &rec.key), be(case_id).to_vec())
+            };
+            if rec.tree == ATTACHMENTS && used + bytes > BATCH_BYTES {
+                self.store.backend.apply(one(Batch::new()))?;
+            } else {
+                used += bytes;
+                batch = one(batch);
+            }
+        }
+        Ok(batch)
     }
 }

@@ -495,9 +495,12 @@ struct Opened {
     /// Whether it names its own place (issue 10): then `version` is its
     /// revision, and its revision record must say the same.
     bound: bool,
-    /// The concern a referral belongs to (issue 13: a restricted
-    /// concern's referrals get their marker back).
+    /// The concern a referral, device, search or file belongs to (issue
+    /// 13: a restricted concern's get their marker back).
     of_case: Option<u32>,
+    /// A file's number on its concern (`id` is the concern's): files are
+    /// kept under both.
+    file: Option<u32>,
 }
 
 fn identify(plain: &[u8]) -> Option<Opened> {
@@ -506,7 +509,15 @@ fn identify(plain: &[u8]) -> Option<Opened> {
     if let Ok((c, place)) = codec::decode_any::<CaseFile>(plain) {
         let bound = place.is_some();
         let version = place.map_or(c.chronology.len() as u64, |p| p.revision);
-        return Some(Opened { tree: CASES, id: None, label: c.concern.reference, version, bound, of_case: None });
+        return Some(Opened {
+            tree: CASES,
+            id: None,
+            label: c.concern.reference,
+            version,
+            bound,
+            of_case: None,
+            file: None,
+        });
     }
     if let Ok((d, _)) = codec::decode_any::<Debrief>(plain) {
         return Some(Opened {
@@ -516,18 +527,35 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version: 0,
             bound: false,
             of_case: None,
+            file: None,
         });
     }
     if let Ok((a, _)) = codec::decode_any::<Action>(plain) {
         let version = a.history.len() as u64;
-        return Some(Opened { tree: ACTIONS, id: Some(a.id), label: a.label(), version, bound: false, of_case: None });
+        return Some(Opened {
+            tree: ACTIONS,
+            id: Some(a.id),
+            label: a.label(),
+            version,
+            bound: false,
+            of_case: None,
+            file: None,
+        });
     }
     // Issue 12: a person names their own id; a later version holds more
     // history. Their index and the roll are caches of these records, made
     // again by the first DSL or deputy search in the new store.
     if let Ok((p, _)) = codec::decode_any::<crate::domain::Person>(plain) {
         let version = p.history.len() as u64;
-        return Some(Opened { tree: PEOPLE, id: Some(p.id), label: p.label(), version, bound: false, of_case: None });
+        return Some(Opened {
+            tree: PEOPLE,
+            id: Some(p.id),
+            label: p.label(),
+            version,
+            bound: false,
+            of_case: None,
+            file: None,
+        });
     }
     // Issue 13: a referral names its own id; entries never change.
     if let Ok((r, _)) = codec::decode_any::<Referral>(plain) {
@@ -538,6 +566,7 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version: 0,
             bound: false,
             of_case: Some(r.case_id),
+            file: None,
         });
     }
     // Issue 13 (P6.1-b): a device in custody names its own id; a later
@@ -551,6 +580,7 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version,
             bound: false,
             of_case: Some(c.case_id),
+            file: None,
         });
     }
     // Issue 13 (P6.1-e): a search names its own id; it never changes.
@@ -562,6 +592,19 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version: 0,
             bound: false,
             of_case: Some(s.case_id),
+            file: None,
+        });
+    }
+    // Issue 13: a file names its concern and its number on it.
+    if let Ok((a, _)) = codec::decode_any::<super::attachments::Attachment>(plain) {
+        return Some(Opened {
+            tree: ATTACHMENTS,
+            id: Some(a.case_id),
+            label: format!("file {} of concern #{}", a.number, a.case_id),
+            version: 0,
+            bound: false,
+            of_case: Some(a.case_id),
+            file: Some(a.number),
         });
     }
     if let Ok((p, _)) = codec::decode_any::<TrackedPolicy>(plain) {
@@ -573,6 +616,7 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version,
             bound: false,
             of_case: None,
+            file: None,
         });
     }
     // Issue 13 (P5-a, P5-c, P5-e, P7-b): a register entry names its own id.
@@ -584,6 +628,7 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version: 0,
             bound: false,
             of_case: None,
+            file: None,
         });
     }
     // Issue 13 (P5-g): a restricted concern's restriction, kept under its
@@ -596,6 +641,7 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             version: 0,
             bound: false,
             of_case: None,
+            file: None,
         });
     }
     None
@@ -839,6 +885,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     let mut opened_at: BTreeSet<Place> = BTreeSet::new();
     // (tree, id) -> (version, lsn, intact), index into `sealed`.
     let mut best: BTreeMap<(&'static str, u32), (Rank, usize)> = BTreeMap::new();
+    // (concern, number) -> the same, for files.
+    let mut files: BTreeMap<(u32, u32), (Rank, usize)> = BTreeMap::new();
     let mut mismatched = BTreeSet::new();
     let mut unplaced: BTreeMap<String, Place> = BTreeMap::new();
     for (i, f) in sealed.iter().enumerate() {
@@ -869,6 +917,19 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         };
         opened_at.insert(f.place);
         let Some(o) = o else { continue };
+        // Issue 13: a file is kept under its concern's id and its number.
+        if let (Some(number), Some(case)) = (o.file, o.id) {
+            let own = super::attachments::key(case, number);
+            if f.key.as_deref().is_some_and(|k| k != own.as_slice()) {
+                mismatched.insert(format!("{} at {}", o.label, f.place));
+            } else {
+                let rank = (o.version, f.lsn, f.intact);
+                if files.get(&(case, number)).is_none_or(|(r, _)| *r < rank) {
+                    files.insert((case, number), (rank, i));
+                }
+            }
+            continue;
+        }
         let id = match (o.tree, o.id, key_id) {
             (CASES, _, _) => match (reference_ids.get(o.label.as_str()), key_id) {
                 (Some(r), Some(k)) if *r != k => None,
@@ -1018,15 +1079,45 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
             older,
         });
     }
-    // Issue 13 (P5-g): each referral of a restricted concern gets its
-    // clear marker back.
+    // Issue 13: each file under its concern's id and its number. casebook
+    // lists a concern's files up to the first number missing, so a file
+    // lost before others is named.
+    for ((case, number), (_, i)) in &files {
+        let f = &sealed[*i];
+        let of = references.iter().find(|(_, (_, id))| id == case).map(|(r, _)| crate::text::one_line(r));
+        let label = format!("file {number} of {}", of.unwrap_or_else(|| format!("concern #{case}")));
+        put(ATTACHMENTS, super::attachments::key(*case, *number), f.value.clone());
+        report.records.push(Recovered {
+            tree: ATTACHMENTS,
+            id: *case,
+            label,
+            sealed: f.value.clone(),
+            place: f.place,
+            carved: !f.intact,
+            older: None,
+        });
+        for missing in (1..*number).filter(|n| !files.contains_key(&(*case, *n))) {
+            report.lost.push(format!(
+                "file {missing} of concern #{case}: no intact copy found (file {number} and any after it are kept, \
+                 but listed only once a file {missing} is attached again)"
+            ));
+        }
+    }
+    // Issue 13 (P5-g): each referral, device, search and file of a
+    // restricted concern gets its clear marker back.
     for ((tree, id), (_, i)) in &best {
         let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
-        if *tree == REFERRALS
+        if matches!(*tree, REFERRALS | CUSTODY | SEARCHES)
             && let Some(case) = found.and_then(|o| o.of_case)
             && best.contains_key(&(RESTRICTED, case))
         {
-            put(RESTRICTED, super::restricted::referral_marker(*id), be(case).to_vec());
+            put(RESTRICTED, super::restricted::marker(tree, &be(*id)), be(case).to_vec());
+        }
+    }
+    for (case, number) in files.keys() {
+        if best.contains_key(&(RESTRICTED, *case)) {
+            let key = super::attachments::key(*case, *number);
+            put(RESTRICTED, super::restricted::marker(ATTACHMENTS, &key), be(*case).to_vec());
         }
     }
     if let Some(m) = members.keys().last() {
@@ -1119,7 +1210,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
             CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES | RESTRICTED
-            | REGISTERS | DISCLOSURES => report.records.iter().filter(|r| r.tree == tree).count(),
+            | REGISTERS | DISCLOSURES | ATTACHMENTS => report.records.iter().filter(|r| r.tree == tree).count(),
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1251,6 +1342,7 @@ pub fn salvage(
                 CUSTODY => format!("custody-{}.age", r.label),
                 SEARCHES => format!("search-{}.age", r.label),
                 RESTRICTED => format!("restriction-{}.age", r.id),
+                ATTACHMENTS => format!("{}.age", r.label),
                 REGISTERS | DISCLOSURES => format!("register-{}.age", r.label),
                 _ => format!("policy-{}.age", r.id),
             };

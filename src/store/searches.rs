@@ -8,13 +8,9 @@
 use chrono::NaiveDateTime;
 
 use super::trees::SEARCHES;
-use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of, malformed_key};
+use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
 use crate::domain::searches::{DeviceSearch, NewSearch, may_record, search_label};
 use crate::domain::{AccessClass, EntryKind, MemberId, Role, Status, Urgency};
-
-pub(crate) fn search_place(id: u32) -> Place {
-    Place::new(SEARCHES, be(id), 0)
-}
 
 /// What recording a search did to its concern (P6.1-f).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +37,6 @@ impl Session {
         new: NewSearch,
         now: NaiveDateTime,
     ) -> Result<(DeviceSearch, Escalation), StoreError> {
-        self.refuse_if_restricted(case_id, "a search record")?;
         match self.my_role {
             Role::Dsl | Role::Deputy => {}
             role => return Err(StoreError::Forbidden { role, action: "record searches".into() }),
@@ -95,10 +90,19 @@ impl Session {
             recorded_by: self.author(),
             recorded_at: now,
         };
-        let sealed = self.seal(AccessClass::Case, &search_place(id), &record)?;
-        let batch = Batch::new().check(SEARCHES, be(id), None::<Vec<u8>>).put(SEARCHES, be(id), sealed);
+        // P5-g: on a restricted concern, sealed to its readers alone.
+        let batch = self.put_for_case(
+            Batch::new().check(SEARCHES, be(id), None::<Vec<u8>>),
+            case_id,
+            SEARCHES,
+            &be(id),
+            &record,
+        )?;
         match self.store.backend.apply(batch) {
             Ok(_) => {}
+            Err(e) if super::restricted::restriction_moved(&e) => {
+                return Err(StoreError::Conflict(case.concern.reference.clone()));
+            }
             Err(StoreError::Stale { .. }) => {
                 return Err(StoreError::Tampered(format!(
                     "the store's numbering is behind its records: {} is already in use, so the search was not recorded",
@@ -158,6 +162,8 @@ impl Session {
             };
             match self.open_search(id, &v) {
                 Ok(s) => out.items.push(s),
+                // P5-g: a restricted concern's search, not this member's.
+                Err(StoreError::Restricted(_)) => {}
                 Err(e) => out.damaged.push(Damaged::from_error(search_label(id), &e)),
             }
         }
@@ -169,13 +175,13 @@ impl Session {
     pub fn searches(&self, case_id: u32) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
         let mut all = self.all_searches()?;
         all.items.retain(|s| s.case_id == case_id);
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
         Ok(all)
     }
 
     pub(crate) fn open_search(&self, id: u32, sealed: &[u8]) -> Result<DeviceSearch, StoreError> {
-        let s: DeviceSearch = self
-            .open_record(AccessClass::Case, &search_place(id), sealed)
-            .map_err(|e| super::relabel(e, &search_label(id)))?;
+        let s: DeviceSearch =
+            self.open_for_case(SEARCHES, &be(id), sealed).map_err(|e| super::relabel(e, &search_label(id)))?;
         if s.id != id {
             return Err(corrupt(search_label(id), format!("it holds {}", s.label())));
         }

@@ -579,6 +579,27 @@ impl Session {
                 }
             })?;
         }
+        // P5-g: a restricted concern's referral, device, search or file
+        // sealed to the Case class (written by a casebook from before they
+        // were sealed to its readers) is readable by every deputy: named,
+        // with the way to seal it again.
+        let marks = if readable(RESTRICTED) {
+            super::restricted::restricted_keys(backend)?
+        } else {
+            super::restricted::RestrictedKeys::default()
+        };
+        let open_to_all =
+            |tree: &str, key: &[u8], case_id: u32| marks.cases.contains(&case_id) && marks.case_of(tree, key).is_none();
+        let unsealed = |what: String, case_id: u32| {
+            Damaged::new(
+                what,
+                format!(
+                    "its concern ({}) is restricted, but it is sealed to every deputy: run `casebook restrict` on \
+                     the concern again (the DSL) to seal it to its readers",
+                    case_name(&seen.references, case_id)
+                ),
+            )
+        };
         if self.can_read(AccessClass::Case) && readable(REFERRALS) {
             each(backend, REFERRALS, |k, v| {
                 let Ok(id) = id_of(k) else { return };
@@ -588,6 +609,9 @@ impl Session {
                 match self.open_referral(id, v) {
                     Ok(referral) => {
                         r.opened += 1;
+                        if open_to_all(REFERRALS, k, referral.case_id) {
+                            r.problems.push(unsealed(referral.label(), referral.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&referral.case_id) {
                             r.problem(
                                 referral.label(),
@@ -614,6 +638,9 @@ impl Session {
                 match self.open_custody(id, v) {
                     Ok(c) => {
                         r.opened += 1;
+                        if open_to_all(CUSTODY, k, c.case_id) {
+                            r.problems.push(unsealed(c.label(), c.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&c.case_id) {
                             r.problem(
                                 c.label(),
@@ -624,6 +651,8 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation's, not this member's.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(CUSTODY, id), &e)),
                 }
             })?;
@@ -639,6 +668,9 @@ impl Session {
                 match self.open_search(id, v) {
                     Ok(s) => {
                         r.opened += 1;
+                        if open_to_all(SEARCHES, k, s.case_id) {
+                            r.problems.push(unsealed(s.label(), s.case_id));
+                        }
                         if readable(CASES) && !seen.cases.contains(&s.case_id) {
                             r.problem(
                                 s.label(),
@@ -649,7 +681,36 @@ impl Session {
                             );
                         }
                     }
+                    // P5-g: a restricted allegation's, not this member's.
+                    Err(StoreError::Restricted(_)) => {}
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(SEARCHES, id), &e)),
+                }
+            })?;
+        }
+        // Issue 13: every file opens as the file its key names (P5-g: a
+        // restricted allegation's with the reader's own key).
+        if self.can_read(AccessClass::Case) && readable(ATTACHMENTS) {
+            each(backend, ATTACHMENTS, |k, v| {
+                let (Ok(case_id), Ok(number)) = (id_of(&k[..k.len().min(4)]), id_of(k.get(4..).unwrap_or_default()))
+                else {
+                    r.problem(format!("a file under a malformed key ({})", show_key(k)), "it names no concern's file");
+                    return;
+                };
+                match self.open_attachment(case_id, number, v) {
+                    Ok(_) => {
+                        r.opened += 1;
+                        if open_to_all(ATTACHMENTS, k, case_id) {
+                            r.problems.push(unsealed(
+                                format!("file {number} of {}", case_name(&seen.references, case_id)),
+                                case_id,
+                            ));
+                        }
+                    }
+                    Err(StoreError::Restricted(_)) => {}
+                    Err(e) => r.problems.push(Damaged::from_error(
+                        format!("file {number} of {}", case_name(&seen.references, case_id)),
+                        &e,
+                    )),
                 }
             })?;
         }
