@@ -640,9 +640,12 @@ fn field_error(app: &App, key: &str) -> String {
     app.form.as_ref().expect("the form stays open").form.field(key).error.clone().unwrap_or_default()
 }
 
+/// Clears field `key` (as many backspaces as it holds characters, the
+/// cursor at its end) and types `text`.
 fn retype(app: &mut App, key: &str, text: &str) {
     focus(app, key);
-    for _ in 0..30 {
+    let held = app.form.as_ref().unwrap().form.text(key).chars().count();
+    for _ in 0..held {
         press(app, KeyCode::Backspace);
     }
     type_text(app, text);
@@ -2754,15 +2757,6 @@ fn the_dsl_restricts_a_concern_from_the_concern_view() {
     assert!(casebook::domain::restricted::is_redacted(row), "no longer theirs: {row:?}");
 }
 
-/// [`retype`] for a long field: a file's path.
-fn retype_long(app: &mut App, key: &str, text: &str) {
-    focus(app, key);
-    for _ in 0..200 {
-        press(app, KeyCode::Backspace);
-    }
-    type_text(app, text);
-}
-
 /// Issue 13: `f` on the concern view attaches a file, as `casebook
 /// attachment add` does. A missing file, a file over the limit and a
 /// category whose content must never be copied (P6.1-c) are each said in
@@ -2791,14 +2785,14 @@ fn a_file_is_attached_from_the_concern_view_and_the_store_refusals_are_said() {
 
     let big = files.path().join("scan.pdf");
     std::fs::write(&big, vec![0u8; casebook::store::attachments::ATTACHMENT_BYTES + 1]).unwrap();
-    retype_long(&mut app, "path", &big.display().to_string());
+    retype(&mut app, "path", &big.display().to_string());
     ctrl(&mut app, 's');
     let error = app.form.as_ref().unwrap().form.error.clone().unwrap_or_default();
     assert!(error.contains("over casebook's limit of 1.5 MiB"), "{error}");
 
     let form = files.path().join("signed-form.txt");
     std::fs::write(&form, "Signed by Mr Fictional Wren.").unwrap();
-    retype_long(&mut app, "path", &form.display().to_string());
+    retype(&mut app, "path", &form.display().to_string());
     ctrl(&mut app, 's');
     assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
     assert_eq!(app.message.as_ref().unwrap().0, format!("Attached signed-form.txt to {reference} as file 1."));
