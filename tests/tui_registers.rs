@@ -134,6 +134,12 @@ fn p5a_p5c_p5e_p7b_the_registers_screen_shows_each_register() {
         insta::assert_snapshot!(format!("{name}_100x30"), screen(&mut app, 100, 30));
         press(&mut app, KeyCode::Tab);
     }
+    // The optional registers (P4-a, P8-c), empty here: each says how to record one.
+    for (id, requirement) in [("school-device", "P4-a"), ("awareness", "P8-c")] {
+        let s = screen(&mut app, 100, 30);
+        assert!(s.contains(&format!("{id} …` ({requirement})")) && s.contains("No entries in the"), "{s}");
+        press(&mut app, KeyCode::Tab);
+    }
     // Back round to the permission log; Esc goes back to the board.
     let s = screen(&mut app, 100, 30);
     assert!(s.contains("PL-0001") && s.contains("Granted by (headteacher): Mrs Fictional Head"), "{s}");

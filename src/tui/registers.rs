@@ -66,6 +66,8 @@ fn short_title(kind: RegisterKind) -> &'static str {
         RegisterKind::RemoteLearning => "Remote-learning approvals",
         RegisterKind::Disclosure => "Disclosure register",
         RegisterKind::VisitorDevice => "Visitor devices",
+        RegisterKind::SchoolDevice => "School devices",
+        RegisterKind::Awareness => "Awareness log",
     }
 }
 
@@ -85,7 +87,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let kind = data.kind(role);
     let shown = in_register(&data.entries, kind);
     let [tabs, list, detail] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(4), Constraint::Length(11)]).areas(area);
+        // Three lines for the tabs: six registers (P4-a, P8-c) wrap onto a
+        // second line on a narrow terminal.
+        Layout::vertical([Constraint::Length(3), Constraint::Min(4), Constraint::Length(11)]).areas(area);
 
     let mut spans = vec![Span::raw(" ")];
     for k in kinds(role) {
@@ -96,7 +100,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let next = app.keys.key_for(Context::Registers, Action::NextField);
     let title = format!(" Registers: {} · {next}: next register ", kind.requirement());
     frame.render_widget(
-        Paragraph::new(Line::from(spans)).block(Block::default().borders(Borders::TOP).title(title)),
+        Paragraph::new(Line::from(spans))
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::TOP).title(title)),
         tabs,
     );
 
