@@ -1028,6 +1028,10 @@ fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
             .filter_map(|w| match w {
                 Write::Put { tree, key, .. } if tree == CASES => id(key).map(Access::ChangedConcern),
                 Write::Put { tree, key, .. } if tree == PEOPLE => id(key).map(Access::Person),
+                // S-d, S-e: casebook deletes a concern or a person only to
+                // dispose of them.
+                Write::Delete { tree, key } if tree == CASES => id(key).map(Access::Disposed),
+                Write::Delete { tree, key } if tree == PEOPLE => id(key).map(Access::Erased),
                 _ => None,
             })
             .collect(),

@@ -184,12 +184,16 @@ impl Session {
         // P6.1-b: devices held longer than the school's limit.
         let devices = self.custody_register()?;
         items.extend(crate::domain::today::held_devices(&devices, &board.rows, &calendar, today));
+        // S-d: the closed concerns past retention, one line for them all.
+        let past = self.past_retention(today)?;
+        items.extend(crate::domain::today::past_retention(past.len(), today));
         crate::domain::today::sort_today(&mut items);
         let mut out = Listed::new(items);
         out.damaged.extend(approvals.damaged.iter().cloned());
         out.damaged = board.problems;
         out.damaged.extend(referrals.damaged);
         out.damaged.extend(devices.damaged);
+        out.damaged.extend(past.damaged);
         Ok(out)
     }
 }

@@ -586,6 +586,18 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             of_case: None,
         });
     }
+    // S-d, S-e: a disposal record; its number is its key (the record does
+    // not hold it), so salvage keeps it under the number it was found at.
+    if let Ok((d, place)) = codec::decode_any::<crate::domain::retention::Disposal>(plain) {
+        return Some(Opened {
+            tree: DISPOSALS,
+            id: place.and_then(|p| id_of(&p.key).ok()),
+            label: format!("the disposal of {}", d.label()),
+            version: 0,
+            bound: false,
+            of_case: None,
+        });
+    }
     // Issue 13 (P5-g): a restricted concern's restriction, kept under its
     // concern's id; without it the concern would open for nobody.
     if let Ok((r, _)) = codec::decode_any::<crate::domain::restricted::Restriction>(plain) {
@@ -1006,6 +1018,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 if other == REGISTERS || other == DISCLOSURES {
                     note_highest("register".into(), *id);
                 }
+                if other == DISPOSALS {
+                    note_highest("disposal".into(), *id);
+                }
             }
         }
         report.records.push(Recovered {
@@ -1119,7 +1134,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
             CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES | RESTRICTED
-            | REGISTERS | DISCLOSURES => report.records.iter().filter(|r| r.tree == tree).count(),
+            | REGISTERS | DISCLOSURES | DISPOSALS => report.records.iter().filter(|r| r.tree == tree).count(),
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1252,6 +1267,7 @@ pub fn salvage(
                 SEARCHES => format!("search-{}.age", r.label),
                 RESTRICTED => format!("restriction-{}.age", r.id),
                 REGISTERS | DISCLOSURES => format!("register-{}.age", r.label),
+                DISPOSALS => format!("disposal-{}.age", r.id),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name
