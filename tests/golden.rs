@@ -480,3 +480,20 @@ fn attachment_v1() {
         },
     );
 }
+
+/// S-d, S-e: a disposal record (an early one, so every field is used).
+#[test]
+fn disposal_v1() {
+    use casebook::domain::retention::{Disposal, Disposed};
+    golden(
+        "disposal",
+        &Disposal {
+            what: Disposed::Concern { case_id: 7, reference: "C-2001-0007".into() },
+            disposed_at: at(20, 16),
+            by: golden_dsl(),
+            reason: "Retention ended".into(),
+            basis: "kept until 2026-03-01: the 25th birthday of the child P-0003 (S-d)".into(),
+            early: Some("A duplicate".into()),
+        },
+    );
+}

@@ -245,3 +245,72 @@ fn se_a_persons_record_is_erased_only_when_no_concern_names_them_and_retention_e
     assert!(said.contains("P-0002: its number was handed out, but neither it nor a disposal record"), "{said}");
     assert!(!said.contains("P-0001") && !said.contains("P-0003"), "{said}");
 }
+
+/// S-d: a disposed concern's debrief and its lessons-learned actions stay
+/// (leadership's learning, written without names, P9-e), naming the concern
+/// by reference alone; no list or verify names anything missing.
+#[test]
+fn sd_a_disposed_concerns_debrief_and_actions_stay_naming_it_by_reference() {
+    let env = Env::new();
+    let school = env.school();
+    child(&env, &school.dsl, "Pupil Fictional Aged", "1990-01-01", "A000000000021");
+    let r = add_concern(&env, &school.dsl, "P-0001", "Filmed over the cubicle wall.");
+    ok(env.casebook(&school.dsl).args(["triage", &r, "--risk", "medium", "--pathway", "behaviour-sanctions"]).args([
+        "--policy",
+        "behaviour",
+        "--assignee",
+        "Mr Deputy Dunn",
+        "--review",
+        &(chrono::Local::now().date_naive() + chrono::Duration::days(7)).to_string(),
+        "--reasoning",
+        "Restricted area breach (P3-a).",
+    ]));
+    ok(env.casebook(&school.dsl).args(["status", &r, "--to", "in-progress", "--reason", "Investigating."]));
+    ok(env.casebook(&school.dsl).args(["status", &r, "--to", "awaiting-debrief", "--reason", "Sanction applied."]));
+    let out = ok(env
+        .casebook(&school.dsl)
+        .args(["debrief", "add", "--concern", &r, "--summary", "A pupil filmed over a cubicle wall at lunch."])
+        .args(["--lesson", "Toilets need a lunchtime presence."]));
+    let debrief = out.split_whitespace().nth(1).unwrap().to_string();
+    ok(env.casebook(&school.dsl).args(["action", "add", "--debrief", &debrief, "--lesson", "1"]).args([
+        "--kind",
+        "staff-training",
+        "--owner",
+        "Dr Lead Ership",
+        "--due",
+        "2099-06-30",
+        "--confirm-far-date",
+        "--description",
+        "Lunchtime supervision briefing.",
+    ]));
+    ok(env.casebook(&school.dsl).args(["dispose", &r, "--reason", "Retention ended."]));
+    add_concern(&env, &school.dsl, "child:Pupil Fictional Later:Year 1", "A later concern.");
+    for who in [&school.dsl, &school.leadership] {
+        for args in [vec!["debrief", "list"], vec!["action", "list"], vec!["debrief", "show", &debrief]] {
+            let out = env.casebook(who).args(&args).output().unwrap();
+            let (stdout, stderr) = text(&out);
+            assert!(out.status.success() && stderr.is_empty(), "{args:?}: {stdout}{stderr}");
+            if args[0] == "debrief" {
+                assert!(stdout.contains(&r), "the reference stays: {args:?}: {stdout}");
+            } else {
+                assert!(stdout.contains("Lunchtime supervision briefing"), "{stdout}");
+            }
+        }
+    }
+    assert!(ok(env.casebook(&school.dsl).arg("verify")).contains("no problems"));
+    assert!(ok(env.casebook(&school.leadership).arg("verify")).contains("no problems"));
+    // A disposal record that is not one casebook wrote proves nothing: with
+    // it damaged, the disposed number is named again.
+    {
+        let db = raw_db(&env.store());
+        db.open_tree("disposals")
+            .unwrap()
+            .insert(1u32.to_be_bytes(), b"age-encryption.org/v1\nforged".to_vec())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let said = format!("{}{}", text(&out).0, text(&out).1);
+    assert!(!out.status.success() && said.contains("disposal record #1"), "{said}");
+    assert!(said.contains("concern #1: its number was handed out"), "{said}");
+}

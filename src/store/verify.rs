@@ -695,7 +695,12 @@ impl Session {
         if dsl && readable(DISPOSALS) {
             let (cases, people, damaged) = self.disposed_numbers()?;
             r.opened += cases.len() + people.len();
-            r.problems.extend(damaged);
+            // One not even an age file was named by the structural pass.
+            for d in damaged {
+                if !r.problems.iter().any(|p| p.what == d.what) {
+                    r.problems.push(d);
+                }
+            }
             disposed = (cases, people);
         }
         if dsl && readable(COUNTERS) {
