@@ -80,7 +80,7 @@ fn sd_a_closed_concern_past_retention_is_listed_flagged_and_disposed_of_with_its
     assert!(later.contains(&young) && later.contains("2 closed concerns are past retention"), "{later}");
     // Today flags them.
     let today = ok(env.casebook(&school.dsl).arg("today"));
-    assert!(today.contains("1 record past retention: dispose (S-d)"), "{today}");
+    assert!(today.contains("1 record past retention (S-d)"), "{today}");
 
     // The DSL alone disposes, with a reason; an open concern never; one not
     // past retention only with --early.

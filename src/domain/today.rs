@@ -55,7 +55,7 @@ impl TodayKind {
             TodayKind::DeviceHeld(id) => format!("device {} held too long (P6.1-b)", custody_label(id)),
             TodayKind::Approval => "review remote-learning approval".into(),
             TodayKind::PastRetention(n) => {
-                format!("{n} record{} past retention: dispose (S-d)", if n == 1 { "" } else { "s" })
+                format!("{n} record{} past retention (S-d)", if n == 1 { "" } else { "s" })
             }
         }
     }
@@ -90,7 +90,7 @@ impl TodayItem {
     pub fn when_words(&self) -> String {
         match (self.kind, self.standing) {
             (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::Approval, s) => s.words(self.due),
-            (TodayKind::PastRetention(_), _) => "see casebook retention".into(),
+            (TodayKind::PastRetention(_), _) => "due for disposal".into(),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),

@@ -60,6 +60,10 @@ pub enum FormKind {
     DeviceSearch {
         id: u32,
     },
+    /// S-d: concern `id` disposed of (the DSL, typing its reference).
+    Dispose {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

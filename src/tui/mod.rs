@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod oversight;
 pub mod referrals;
 pub mod registers;
+pub mod retention;
 pub mod searches;
 pub mod theme;
 pub mod today;

@@ -29,6 +29,8 @@ pub fn items(app: &App) -> Vec<TodayItem> {
     );
     // P6.1-b: devices held longer than the school's limit.
     items.extend(held_devices(&app.custody, &app.board.rows, &app.referrals.calendar, today));
+    // S-d: the closed concerns past retention, one line (Enter lists them).
+    items.extend(crate::domain::today::past_retention(app.retention.len(), today));
     sort_today(&mut items);
     items
 }
