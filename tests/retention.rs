@@ -314,3 +314,27 @@ fn sd_a_disposed_concerns_debrief_and_actions_stay_naming_it_by_reference() {
     assert!(!out.status.success() && said.contains("disposal record #1"), "{said}");
     assert!(said.contains("concern #1: its number was handed out"), "{said}");
 }
+
+/// S-d: salvage reads old bytes sled has not yet reused; a concern
+/// disposed of must not come back through it.
+#[test]
+fn sd_salvage_does_not_bring_back_a_disposed_concern() {
+    let env = Env::new();
+    let school = env.school();
+    child(&env, &school.dsl, "Pupil Fictional Salvaged", "1990-05-05", "A000000000031");
+    let r = add_concern(&env, &school.dsl, "P-0001", "PLANTED-SALVAGE-DETAIL in the toilets.");
+    let kept = add_concern(&env, &school.dsl, "child:Pupil Fictional Kept:Year 3", "Messages.");
+    close(&env, &school.dsl, &r);
+    ok(env.casebook(&school.dsl).args(["dispose", &r, "--reason", "Retention ended."]));
+    let into = env.path("salvaged");
+    let out = env.casebook(&school.dsl).arg("salvage").arg(env.store()).arg("--into").arg(&into).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let said = format!("{stdout}{stderr}");
+    assert!(said.contains("1 concern(s) and 0 person record(s) were disposed of (S-d, S-e)"), "{said}");
+    assert!(!said.contains(&format!("concern {r}")), "not named as lost: {said}");
+    let board = ok(env.casebook_at(&into, &school.dsl).arg("list"));
+    assert!(board.contains(&kept), "{board}");
+    assert!(!board.contains(&r), "the disposed concern came back through salvage: {board}");
+    assert!(ok(env.casebook_at(&into, &school.dsl).arg("verify")).contains("no problems"));
+}

@@ -592,7 +592,15 @@ fn identify(plain: &[u8]) -> Option<Opened> {
         return Some(Opened {
             tree: DISPOSALS,
             id: place.and_then(|p| id_of(&p.key).ok()),
-            label: format!("the disposal of {}", d.label()),
+            // What it disposed of, by number: what salvage leaves out.
+            label: match &d.what {
+                crate::domain::retention::Disposed::Concern { case_id, reference } => {
+                    format!("the disposal of {reference} (#{case_id})")
+                }
+                crate::domain::retention::Disposed::Person { person_id } => {
+                    format!("the disposal of {}", crate::domain::person::person_label(*person_id))
+                }
+            },
             version: 0,
             bound: false,
             of_case: None,
@@ -930,6 +938,44 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         }
     }
 
+    // S-d, S-e: sled keeps old bytes until it reuses their space, so a
+    // concern or person disposed of may still be found here. What a
+    // disposal record found says was disposed of is not brought back, nor
+    // are the records of that concern (`casebook verify`, run on the new
+    // store, checks each disposal record is a DSL's).
+    let mut gone_cases: BTreeSet<u32> = BTreeSet::new();
+    let mut gone_people: BTreeSet<u32> = BTreeSet::new();
+    for ((tree, _), (_, i)) in &best {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        let Some(what) = found.filter(|_| *tree == DISPOSALS).and_then(|o| o.label.strip_prefix("the disposal of "))
+        else {
+            continue;
+        };
+        match what.split_once(" (#") {
+            Some((_, id)) => gone_cases.extend(id.trim_end_matches(')').parse::<u32>().ok()),
+            None => gone_people.extend(crate::domain::person::parse_person_id(what)),
+        }
+    }
+    let mut dropped: BTreeSet<(&'static str, u32)> = BTreeSet::new();
+    best.retain(|(tree, id), (_, i)| {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        let gone = (matches!(*tree, CASES | RESTRICTED) && gone_cases.contains(id))
+            || (*tree == PEOPLE && gone_people.contains(id))
+            || found.and_then(|o| o.of_case).is_some_and(|c| gone_cases.contains(&c));
+        if gone {
+            dropped.insert((tree, *id));
+        }
+        !gone
+    });
+    if !gone_cases.is_empty() || !gone_people.is_empty() {
+        report.notes.push(format!(
+            "{} concern(s) and {} person record(s) were disposed of (S-d, S-e): their disposal records were found, \
+             so they are not brought back",
+            gone_cases.len(),
+            gone_people.len()
+        ));
+    }
+
     // The entries of the new store.
     let mut entries: BTreeMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
     let mut put = |tree: &'static str, key: Vec<u8>, value: Vec<u8>| {
@@ -1087,7 +1133,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         .chain(1..=all_counters.get("case").copied().unwrap_or(0).min(10_000_000))
         .collect();
     for id in known_cases {
-        if !got(CASES, id) {
+        if !got(CASES, id) && !gone_cases.contains(&id) {
             report.lost.push(match names.get(&id) {
                 Some(r) => format!("concern {} (#{id}): no intact copy found", crate::text::one_line(r)),
                 None => format!("concern #{id}: no intact copy found (or it was never completed)"),
@@ -1103,7 +1149,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         (SEARCHES, "search"),
     ] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
-            if !got(tree, id) {
+            let disposed = dropped.contains(&(tree, id)) || (tree == PEOPLE && gone_people.contains(&id));
+            if !got(tree, id) && !disposed {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
                     REFERRALS => crate::domain::referral::referral_label(id),
