@@ -225,7 +225,20 @@ fn se_a_persons_record_is_erased_only_when_no_concern_names_them_and_retention_e
     assert!(!people.contains("Elder") && people.contains("Pupil Fictional Pupil"), "{people}");
     let parent = ok(env.casebook(&school.dsl).args(["people", "show", "P-0003"]));
     assert!(!parent.contains("Elder") && parent.contains("family link to P-0001 removed"), "{parent}");
-    // An adult no concern names and not on the roll is erasable at once.
+    // An adult no concern names and not on the roll is erasable at once,
+    // unless a register entry names them.
+    ok(env
+        .casebook(&school.dsl)
+        .args(["register", "add", "awareness", "--person", "P-0003"])
+        .args(["--reason", "Read the parents' bulletin"]));
+    let err = fails(env.casebook(&school.dsl).args(["people", "erase", "P-0003", "--reason", "No longer needed."]));
+    assert!(err.contains("register entry AW-0001 names P-0003"), "{err}");
+    // (Registers have no deletion of their own yet: taken out here.)
+    {
+        let db = raw_db(&env.store());
+        db.open_tree("registers").unwrap().clear().unwrap();
+        db.flush().unwrap();
+    }
     ok(env.casebook(&school.dsl).args(["people", "erase", "P-0003", "--reason", "No longer needed."]));
     let audit = ok(env.casebook(&school.dsl).arg("audit"));
     assert!(audit.contains("erased person P-0001 (S-e)"), "{audit}");

@@ -909,6 +909,14 @@ impl Session {
                 }
             }
         }
+        // A register entry (P5-a, P5-c, P5-e, P7-b, P4-a, P8-c) that names
+        // them keeps the record: the registers are kept on their own terms.
+        if let Some(e) = self.register_entries()?.iter().find(|e| e.person == Some(id)) {
+            return Err(StoreError::Input(format!(
+                "register entry {} names {label}; the record stays while it does. Nothing was erased",
+                e.label()
+            )));
+        }
         let today = now.date();
         let on_the_roll = on_roll(person.kind, &person.school_id, person.merged_into);
         if !person_past_retention(&person, today) && on_the_roll {
