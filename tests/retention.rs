@@ -351,3 +351,24 @@ fn sd_salvage_does_not_bring_back_a_disposed_concern() {
     assert!(!board.contains(&r), "the disposed concern came back through salvage: {board}");
     assert!(ok(env.casebook_at(&into, &school.dsl).arg("verify")).contains("no problems"));
 }
+
+/// S-d through `casebook serve`: the DSL disposes of a concern; the server
+/// notes it in the audit log; a deputy's client cannot delete one.
+#[test]
+fn sd_a_disposal_through_serve_is_audited_and_the_dsls_alone() {
+    let env = Env::new();
+    let school = env.school();
+    child(&env, &school.dsl, "Pupil Fictional Served", "1990-05-05", "A000000000041");
+    let r = add_concern(&env, &school.dsl, "P-0001", "Messages.");
+    close(&env, &school.dsl, &r);
+    let server = Server::start(&env);
+    let mut deputy = server.session(&school.deputy);
+    let err = deputy.dispose_concern(1, "Retention ended.", None, chrono::Local::now().naive_local()).unwrap_err();
+    assert!(err.to_string().contains("only the DSL can"), "{err}");
+    let said = ok(env.casebook(&school.dsl).args(["dispose", &r, "--reason", "Retention ended."]));
+    assert!(said.contains(&format!("Disposed of {r}")), "{said}");
+    let audit = ok(env.casebook(&school.dsl).arg("audit"));
+    assert!(audit.contains("disposed of concern #1"), "{audit}");
+    assert!(ok(env.casebook(&school.dsl).arg("verify")).contains("no problems"));
+    drop(server);
+}
