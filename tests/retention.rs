@@ -372,3 +372,26 @@ fn sd_a_disposal_through_serve_is_audited_and_the_dsls_alone() {
     assert!(ok(env.casebook(&school.dsl).arg("verify")).contains("no problems"));
     drop(server);
 }
+
+/// S-d: a DSL who joins after a disposal opens its record (sealed again to
+/// the DSLs as they are), and their verify accounts for the disposed number.
+#[test]
+fn sd_a_dsl_who_joins_later_reads_the_disposal_records() {
+    let env = Env::new();
+    let school = env.school();
+    child(&env, &school.dsl, "Pupil Fictional Earlier", "1990-05-05", "A000000000051");
+    let r = add_concern(&env, &school.dsl, "P-0001", "Messages.");
+    add_concern(&env, &school.dsl, "child:Pupil Fictional Later:Year 2", "Messages at lunch.");
+    close(&env, &school.dsl, &r);
+    ok(env.casebook(&school.dsl).args(["dispose", &r, "--reason", "Retention ended."]));
+    let (second, recipient) = env.key("second-dsl");
+    ok(env
+        .casebook(&school.dsl)
+        .args(["member", "add", "--name", "Mx Second Dsl", "--role", "dsl"])
+        .args(["--recipient", &recipient]));
+    let records = ok(env.casebook(&second).args(["retention", "--disposed"]));
+    assert!(records.contains(&r) && records.contains("Retention ended."), "{records}");
+    assert!(ok(env.casebook(&second).arg("verify")).contains("no problems"));
+    // A deputy's verify does not check numbers against them (it cannot open them).
+    assert!(ok(env.casebook(&school.deputy).arg("verify")).contains("no problems"));
+}
