@@ -497,3 +497,28 @@ fn disposal_v1() {
         },
     );
 }
+
+/// Issue 13 item 3 (P4-a): the appended register kinds keep their place
+/// (bincode numbers variants by position): a school device's entry.
+#[test]
+fn register_entry_school_device_v1() {
+    use casebook::domain::register::{RegisterEntry, RegisterKind};
+    golden(
+        "register-entry-school-device",
+        &RegisterEntry {
+            id: 9,
+            kind: RegisterKind::SchoolDevice,
+            who: "Ms Golden Teacher".into(),
+            person: None,
+            organisation: String::new(),
+            date: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            until: None,
+            reason: "iPad (asset 17)".into(),
+            permitted: "yes".into(),
+            risk_assessment: "yes".into(),
+            granted_by: "no".into(),
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 18),
+        },
+    );
+}
