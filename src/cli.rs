@@ -69,6 +69,7 @@ mod people;
 mod referrals;
 mod registers;
 mod restricted;
+mod retention;
 /// Issue 13: searches of devices and who may examine or erase data (P6.1-e, P6.1-f, P6.1-g).
 mod searches;
 
@@ -324,6 +325,35 @@ pub enum Command {
         /// Why, for the chronology
         #[arg(long, default_value = "")]
         reason: String,
+    },
+    /// Closed concerns past retention, with the basis (S-d): a child's record until their 25th birthday,
+    /// an allegation against staff until retirement age or 10 years, whichever is longer
+    Retention {
+        #[arg(long)]
+        json: bool,
+        /// As of this day instead of today, YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// The disposal records instead (DSL only): what was disposed of, when, by whom, why
+        #[arg(long)]
+        disposed: bool,
+    },
+    /// Dispose of a closed concern past retention and every record of it, leaving a disposal record (DSL only; S-d)
+    ///
+    /// Deletes the case and its chronology, its reference, board row,
+    /// referrals, device custody, searches, files and restriction in one
+    /// write, and keeps a disposal record (reference, date, who, reason,
+    /// retention basis; no name or detail) sealed to the DSL(s), and an
+    /// audit entry. Its debriefs and their lessons-learned actions stay,
+    /// naming the concern by reference alone.
+    Dispose {
+        reference: String,
+        /// Why it is disposed of now (kept in the disposal record)
+        #[arg(long)]
+        reason: String,
+        /// Dispose of it before its retention ends, with the reason (recorded)
+        #[arg(long, value_name = "REASON")]
+        early: Option<String>,
     },
     /// The leadership dashboard: actions, debriefs, policy review, concerns as counts (P9-e)
     Figures {
@@ -948,6 +978,10 @@ pub fn run(cli: Cli) -> Result<()> {
             restricted::restrict(&cli, reference, allow, exclude, reason)
         }
         Some(Command::Today { json, on }) => referrals::today(&cli, *json, on.as_deref()),
+        Some(Command::Retention { json, on, disposed }) => retention::retention(&cli, *json, on.as_deref(), *disposed),
+        Some(Command::Dispose { reference, reason, early }) => {
+            retention::dispose(&cli, reference, reason, early.as_deref())
+        }
         Some(Command::Demo(args)) => demo(&cli, args),
         Some(Command::Catalogue { action: Some(action) }) => catalogue_command(&cli, action),
         Some(Command::Catalogue { action: None }) => {
@@ -1115,6 +1149,8 @@ fn audit(cli: &Cli, reference: Option<&str>, json: bool) -> Result<()> {
             format!("was refused opening casebook{}", uid.map(|u| format!(" (OS account uid {u})")).unwrap_or_default())
         }
         Access::Person(p) => format!("opened or changed person {}", crate::domain::person::person_label(p)),
+        Access::Disposed(c) => format!("disposed of concern #{c} (S-d; see `casebook retention --disposed`)"),
+        Access::Erased(p) => format!("erased person {} (S-e)", crate::domain::person::person_label(p)),
     };
     if verify_only {
         if trail.breaks.is_empty() {

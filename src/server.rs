@@ -849,6 +849,16 @@ pub fn permits(role: Role, request: &Request) -> Result<(), String> {
                     {
                         Err("only the DSL restricts a concern or lifts a restriction".into())
                     }
+                    // S-d, S-e: casebook deletes a concern or a person only
+                    // in the DSL's disposal, which leaves its record.
+                    None if batch.writes.iter().any(|w| {
+                        w.tree() == DISPOSALS
+                            || matches!(w, Write::Delete { tree, .. }
+                                if [CASES, CASE_META, CASE_REFS, PEOPLE].contains(&tree.as_str()))
+                    }) =>
+                    {
+                        Err("only the DSL disposes of a concern or erases a person".into())
+                    }
                     None => Ok(()),
                 },
                 Role::Leadership => {
@@ -1073,6 +1083,10 @@ fn accesses(request: &Request) -> Vec<crate::store::audit::Access> {
             .filter_map(|w| match w {
                 Write::Put { tree, key, .. } if tree == CASES => id(key).map(Access::ChangedConcern),
                 Write::Put { tree, key, .. } if tree == PEOPLE => id(key).map(Access::Person),
+                // S-d, S-e: casebook deletes a concern or a person only to
+                // dispose of them.
+                Write::Delete { tree, key } if tree == CASES => id(key).map(Access::Disposed),
+                Write::Delete { tree, key } if tree == PEOPLE => id(key).map(Access::Erased),
                 _ => None,
             })
             .collect(),
@@ -1172,6 +1186,20 @@ mod tests {
             .put(CASES, vec![0, 0, 0, 9], b"sealed".to_vec())
             .put(CASE_META, vec![0, 0, 0, 9], crate::store::new_case_meta())
             .put(CASE_REFS, b"C-2026-0009".to_vec(), vec![0, 0, 0, 9])
+    }
+
+    #[test]
+    fn sd_only_the_dsl_deletes_a_concern_or_person_or_writes_a_disposal_record() {
+        for batch in [
+            Batch::new().delete(CASES, vec![0, 0, 0, 1]),
+            Batch::new().delete(PEOPLE, vec![0, 0, 0, 1]),
+            Batch::new().put(DISPOSALS, vec![0, 0, 0, 1], b"x".to_vec()),
+        ] {
+            assert!(permits(Role::Deputy, &Request::Apply(batch.clone())).is_err());
+            assert!(permits(Role::Dsl, &Request::Apply(batch)).is_ok());
+        }
+        // A deputy still empties an index shard.
+        assert!(permits(Role::Deputy, &Request::Apply(Batch::new().delete(INDEX, b"shard-x".to_vec()))).is_ok());
     }
 
     #[test]

@@ -480,3 +480,45 @@ fn attachment_v1() {
         },
     );
 }
+
+/// S-d, S-e: a disposal record (an early one, so every field is used).
+#[test]
+fn disposal_v1() {
+    use casebook::domain::retention::{Disposal, Disposed};
+    golden(
+        "disposal",
+        &Disposal {
+            what: Disposed::Concern { case_id: 7, reference: "C-2001-0007".into() },
+            disposed_at: at(20, 16),
+            by: golden_dsl(),
+            reason: "Retention ended".into(),
+            basis: "kept until 2026-03-01: the 25th birthday of the child P-0003 (S-d)".into(),
+            early: Some("A duplicate".into()),
+        },
+    );
+}
+
+/// Issue 13 item 3 (P4-a): the appended register kinds keep their place
+/// (bincode numbers variants by position): a school device's entry.
+#[test]
+fn register_entry_school_device_v1() {
+    use casebook::domain::register::{RegisterEntry, RegisterKind};
+    golden(
+        "register-entry-school-device",
+        &RegisterEntry {
+            id: 9,
+            kind: RegisterKind::SchoolDevice,
+            who: "Ms Golden Teacher".into(),
+            person: None,
+            organisation: String::new(),
+            date: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            until: None,
+            reason: "iPad (asset 17)".into(),
+            permitted: "yes".into(),
+            risk_assessment: "yes".into(),
+            granted_by: "no".into(),
+            recorded_by: golden_dsl(),
+            recorded_at: at(9, 18),
+        },
+    );
+}

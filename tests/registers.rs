@@ -159,3 +159,72 @@ fn p5c_the_disclosure_register_is_sealed_to_the_dsl_alone() {
     ok(env.casebook(&school.dsl).arg("verify"));
     ok(env.casebook(&school.deputy).arg("verify"));
 }
+
+/// Issue 13 item 3: the optional registers beside the four the policy
+/// requires: school devices and who holds them (P4-a), and the staff
+/// awareness log (P8-c). Leadership reads them; a reporter does not.
+#[test]
+fn p4a_p8c_the_school_device_register_and_the_awareness_log() {
+    let env = Env::new();
+    let school = env.school();
+    // P4-a: the three questions need a yes or no.
+    let err = fails(env.casebook(&school.dsl).args([
+        "register",
+        "add",
+        "school-device",
+        "--who",
+        "Ms Fictional Teacher",
+        "--reason",
+        "iPad (asset 17)",
+        "--permitted",
+        "maybe",
+    ]));
+    assert!(err.contains("passcode protected: answer yes or no (P4-a)") && err.contains("nothing was saved"), "{err}");
+    let said = ok(env.casebook(&school.deputy).args([
+        "register",
+        "add",
+        "school-device",
+        "--who",
+        "Ms Fictional Teacher",
+        "--reason",
+        "iPad (asset 17)",
+        "--permitted",
+        "Y",
+        "--risk-assessment",
+        "yes",
+        "--granted-by",
+        "no",
+        "--date",
+        "2026-09-01",
+    ]));
+    assert!(said.starts_with("Recorded SD-0001 in the school devices (who holds them)"), "{said}");
+    let said = ok(env.casebook(&school.dsl).args([
+        "register",
+        "add",
+        "awareness",
+        "--who",
+        "All teaching staff",
+        "--reason",
+        "Annual child-protection training",
+        "--date",
+        "2026-09-02",
+        "--until",
+        "2027-09-02",
+        "--granted-by",
+        "Fictional LA trainer",
+    ]));
+    assert!(said.starts_with("Recorded AW-0002 in the awareness log"), "{said}");
+    let shown = ok(env.casebook(&school.leadership).args(["register", "show", "SD-0001"]));
+    for line in ["Held by: Ms Fictional Teacher", "Device: iPad (asset 17)", "Issued: 2026-09-01"] {
+        assert!(shown.contains(line), "{line}: {shown}");
+    }
+    // Kept as a plain yes or no, however it was typed.
+    assert!(shown.contains("Passcode protected: yes") && shown.contains("Staff only: yes"), "{shown}");
+    assert!(shown.contains("Users told activity may be monitored: no"), "{shown}");
+    let listed = ok(env.casebook(&school.leadership).args(["register", "list", "awareness"]));
+    assert!(listed.contains("Awareness log") && listed.contains("(P8-c): 1 entry"), "{listed}");
+    assert!(listed.contains("AW-0002  All teaching staff  2026-09-02 to 2027-09-02"), "{listed}");
+    let all = ok(env.casebook(&school.dsl).args(["register", "list"]));
+    assert!(all.contains("(P4-a): 1 entry") && all.contains("(P8-c): 1 entry"), "{all}");
+    fails(env.casebook(&school.reporter).args(["register", "list", "school-device"]));
+}

@@ -44,6 +44,15 @@ pub enum PeopleCommand {
         #[arg(long = "recipient", value_name = "AGE1…")]
         recipients: Vec<String>,
     },
+    /// Erase a person's record when retention ends (DSL only; S-e): once every concern naming them is disposed
+    /// of (or none did) and they are past retention or not on the pupil roll
+    Erase {
+        /// P-0012
+        person: String,
+        /// Why (kept in the disposal record)
+        #[arg(long)]
+        reason: String,
+    },
     /// Add a person (DSL or deputy)
     Add(PersonArgs),
     /// Change a person's details; only the flags given change
@@ -368,6 +377,23 @@ pub fn run(cli: &Cli, command: &PeopleCommand) -> Result<()> {
                     crate::text::one_line(&e.text)
                 );
             }
+            Ok(())
+        }
+        PeopleCommand::Erase { person, reason } => {
+            // S-e: by number only, never a guess from a name.
+            let Some(id) = crate::domain::person::parse_person_id(person) else {
+                anyhow::bail!(
+                    "{:?}: name the record to erase by its number (P-0012); nothing was erased",
+                    crate::text::safe(person)
+                );
+            };
+            let d = session.erase_person(id, reason, super::now())?;
+            say!(
+                "Erased {}'s record, index entry, roll entry and family links; the disposal record keeps the number, \
+                 the date, you, the reason and the basis ({}).",
+                person_label(id),
+                d.basis
+            );
             Ok(())
         }
         PeopleCommand::Export { person, out, recipients } => {

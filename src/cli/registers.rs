@@ -1,7 +1,8 @@
 //! `casebook register add|list|show`: the staff and visitor registers
 //! (issue 13): the permission log (P5-a), remote-learning approvals
 //! (P5-e), the disclosure register (P5-c, the DSL only) and visitor device
-//! arrangements (P7-b). Everything goes through the store's session.
+//! arrangements (P7-b), and the optional school-device register (P4-a)
+//! and awareness log (P8-c). Everything goes through the store's session.
 
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
@@ -18,11 +19,16 @@ pub enum RegisterCommand {
     /// remote-learning (P5-e): --who --reason --risk-assessment --granted-by (approver) --until (review/expiry);
     /// disclosure (P5-c): --who --reason (nature) --permitted (outcome) [--date (discussed on)];
     /// visitor-device (P7-b): --who --organisation --reason (purpose) --permitted --granted-by (agreed by)
-    /// [--risk-assessment --date --until].
+    /// [--risk-assessment --date --until];
+    /// school-device (P4-a): --who (held by) --reason (the device) --permitted (passcode protected: yes/no)
+    /// --risk-assessment (staff only: yes/no) --granted-by (users told activity may be monitored: yes/no)
+    /// [--date (issued) --until (returned)];
+    /// awareness (P8-c): --who --reason (what: training, AUP signed, code of conduct, bulletin) [--date
+    /// --until (renewal due) --permitted (detail) --risk-assessment (evidence) --granted-by (given by)].
     Add(Box<RegisterArgs>),
     /// The entries of one register, or of every register you may read
     List {
-        /// permission, remote-learning, disclosure or visitor-device
+        /// permission, remote-learning, disclosure, visitor-device, school-device or awareness
         #[arg(value_parser = super::Listed(kinds))]
         kind: Option<String>,
         #[arg(long)]
@@ -38,7 +44,7 @@ pub enum RegisterCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct RegisterArgs {
-    /// permission, remote-learning, disclosure or visitor-device
+    /// permission, remote-learning, disclosure, visitor-device, school-device or awareness
     #[arg(value_parser = super::Listed(kinds))]
     pub kind: String,
     /// The staff member or visitor, as a name

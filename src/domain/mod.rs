@@ -20,6 +20,7 @@ pub mod referral;
 pub mod register;
 pub mod report;
 pub mod restricted;
+pub mod retention;
 pub mod searches;
 pub mod summary;
 pub mod today;

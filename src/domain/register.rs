@@ -1,7 +1,9 @@
 //! The staff and visitor registers the policy asks for (issue 13): the
 //! teaching-time permission log (P5-a), remote-learning approvals (P5-e),
 //! pre-existing relationship disclosures (P5-c, the DSL only) and visitor
-//! device arrangements (P7-b). One entry type with the fields each
+//! device arrangements (P7-b); and two optional registers the policy
+//! suggests (issue 13 item 3): school devices and who holds them (P4-a)
+//! and the staff awareness log (P8-c). One entry type with the fields each
 //! register needs; each register says which it requires.
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -33,11 +35,26 @@ pub enum RegisterKind {
     Disclosure,
     /// P7-b: a visitor's device use for multi-agency work, agreed first.
     VisitorDevice,
+    // Appended (bincode numbers variants by position): issue 13 item 3.
+    /// P4-a (optional): a school device, who holds it, whether it is
+    /// passcode protected and for staff only, and whether its users were
+    /// told that activity may be monitored; issued and returned dates.
+    SchoolDevice,
+    /// P8-c (optional): staff awareness: annual child-protection training,
+    /// the acceptable use policy signed, the code of conduct, bulletins;
+    /// who, what and when.
+    Awareness,
 }
 
 impl RegisterKind {
-    pub const ALL: [RegisterKind; 4] =
-        [RegisterKind::Permission, RegisterKind::RemoteLearning, RegisterKind::Disclosure, RegisterKind::VisitorDevice];
+    pub const ALL: [RegisterKind; 6] = [
+        RegisterKind::Permission,
+        RegisterKind::RemoteLearning,
+        RegisterKind::Disclosure,
+        RegisterKind::VisitorDevice,
+        RegisterKind::SchoolDevice,
+        RegisterKind::Awareness,
+    ];
 
     /// The word the CLI takes.
     pub fn id(self) -> &'static str {
@@ -46,6 +63,8 @@ impl RegisterKind {
             RegisterKind::RemoteLearning => "remote-learning",
             RegisterKind::Disclosure => "disclosure",
             RegisterKind::VisitorDevice => "visitor-device",
+            RegisterKind::SchoolDevice => "school-device",
+            RegisterKind::Awareness => "awareness",
         }
     }
 
@@ -60,6 +79,8 @@ impl RegisterKind {
             RegisterKind::RemoteLearning => "Remote-learning approvals",
             RegisterKind::Disclosure => "Disclosure register (DSL only)",
             RegisterKind::VisitorDevice => "Visitor device arrangements",
+            RegisterKind::SchoolDevice => "School devices (who holds them)",
+            RegisterKind::Awareness => "Awareness log (training, AUP, code of conduct, bulletins)",
         }
     }
 
@@ -69,6 +90,8 @@ impl RegisterKind {
             RegisterKind::RemoteLearning => "P5-e",
             RegisterKind::Disclosure => "P5-c",
             RegisterKind::VisitorDevice => "P7-b",
+            RegisterKind::SchoolDevice => "P4-a",
+            RegisterKind::Awareness => "P8-c",
         }
     }
 
@@ -78,6 +101,8 @@ impl RegisterKind {
             RegisterKind::RemoteLearning => "RL",
             RegisterKind::Disclosure => "DR",
             RegisterKind::VisitorDevice => "VA",
+            RegisterKind::SchoolDevice => "SD",
+            RegisterKind::Awareness => "AW",
         }
     }
 
@@ -120,6 +145,24 @@ impl RegisterKind {
             RegisterKind::VisitorDevice => {
                 ["Visitor", "From", "Until", "Purpose", "What is permitted", "Risk assessment", "Agreed by"]
             }
+            RegisterKind::SchoolDevice => [
+                "Held by",
+                "Issued",
+                "Returned",
+                "Device",
+                "Passcode protected",
+                "Staff only",
+                "Users told activity may be monitored",
+            ],
+            RegisterKind::Awareness => [
+                "Who",
+                "When",
+                "Renewal due",
+                "What (training, AUP, code of conduct, bulletin)",
+                "Detail",
+                "Evidence",
+                "Given by",
+            ],
         }
     }
 
@@ -131,6 +174,8 @@ impl RegisterKind {
             RegisterKind::RemoteLearning => &["remote learning", "remote-learning"],
             RegisterKind::Disclosure => &["disclosure register", "pre-existing relationship"],
             RegisterKind::VisitorDevice => &["visitor arrangement", "multi-agency"],
+            RegisterKind::SchoolDevice => &["device register", "school device register"],
+            RegisterKind::Awareness => &["awareness log"],
         };
         words.iter().any(|w| g.contains(w))
     }
@@ -245,6 +290,19 @@ impl NewRegisterEntry {
                 need("permitted", &self.permitted, names[4]);
                 need("granted_by", &self.granted_by, names[6]);
             }
+            // P4-a: the three questions are answered yes or no, never left open.
+            RegisterKind::SchoolDevice => {
+                for (field, value, name) in [
+                    ("permitted", &self.permitted, names[4]),
+                    ("risk_assessment", &self.risk_assessment, names[5]),
+                    ("granted_by", &self.granted_by, names[6]),
+                ] {
+                    if yes_no(value).is_none() {
+                        err(field, format!("{}: answer yes or no ({req})", name.to_lowercase()));
+                    }
+                }
+            }
+            RegisterKind::Awareness => {}
         }
         if self.kind == RegisterKind::RemoteLearning && self.until.is_none() {
             errors.push(FieldError { field: "until", message: format!("a review or expiry date is needed ({req})") });
@@ -267,6 +325,15 @@ impl NewRegisterEntry {
             }
         }
         errors
+    }
+}
+
+/// "yes"/"no" (y/n, true/false) as an answer; anything else is none.
+pub fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
     }
 }
 
@@ -328,6 +395,32 @@ mod tests {
         assert!(entry(day(24)).expiring(today));
         assert!(!entry(day(25)).expiring(today));
         assert_eq!(entry(day(10)).expiry_words(today), "expires today");
+    }
+
+    #[test]
+    fn p4a_a_school_device_answers_passcode_staff_only_and_monitoring_yes_or_no() {
+        let mut new = NewRegisterEntry::new(RegisterKind::SchoolDevice, day(2));
+        new.who = "Ms Fictional Teacher".into();
+        new.reason = "iPad SD-17".into();
+        new.permitted = "maybe".into();
+        let fields: Vec<&str> = new.validate().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["permitted", "risk_assessment", "granted_by"]);
+        new.permitted = "yes".into();
+        new.risk_assessment = "Y".into();
+        new.granted_by = "no".into();
+        assert!(new.validate().is_empty());
+        assert_eq!(register_label(RegisterKind::SchoolDevice, 7), "SD-0007");
+    }
+
+    #[test]
+    fn p8c_an_awareness_entry_needs_who_and_what() {
+        let mut new = NewRegisterEntry::new(RegisterKind::Awareness, day(2));
+        let fields: Vec<&str> = new.validate().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["who", "reason"]);
+        new.who = "All staff".into();
+        new.reason = "Annual child-protection training".into();
+        assert!(new.validate().is_empty());
+        assert_eq!(RegisterKind::parse("awareness"), Some(RegisterKind::Awareness));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum TodayKind {
     /// [`super::register::EXPIRY_NOTICE_DAYS`]; on no concern (its
     /// `reference` is the entry's label, its `case_id` 0).
     Approval,
+    /// S-d: this many closed concerns past retention, one line for them
+    /// all; on no concern (`reference` "retention", `case_id` 0).
+    PastRetention(u32),
 }
 
 impl TodayKind {
@@ -57,6 +60,9 @@ impl TodayKind {
             TodayKind::DeviceHeld(id) => format!("device {} held too long (P6.1-b)", custody_label(id)),
             TodayKind::ToPolice(id) => format!("device {} to the police (P6.1-h)", custody_label(id)),
             TodayKind::Approval => "review remote-learning approval".into(),
+            TodayKind::PastRetention(n) => {
+                format!("{n} record{} past retention (S-d)", if n == 1 { "" } else { "s" })
+            }
         }
     }
 
@@ -67,6 +73,7 @@ impl TodayKind {
             TodayKind::DeviceHeld(id) => format!("device {} held", custody_label(id)),
             TodayKind::ToPolice(id) => format!("{} to police", custody_label(id)),
             TodayKind::Approval => "review approval".into(),
+            TodayKind::PastRetention(n) => format!("{n} past retention"),
             other => other.words(),
         }
     }
@@ -92,6 +99,7 @@ impl TodayItem {
             (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::ToPolice(_) | TodayKind::Approval, s) => {
                 s.words(self.due)
             }
+            (TodayKind::PastRetention(_), _) => "due for disposal".into(),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
             _ => "reported today".into(),
@@ -104,6 +112,7 @@ impl TodayItem {
             (TodayKind::Deadline(_) | TodayKind::DeviceHeld(_) | TodayKind::ToPolice(_) | TodayKind::Approval, s) => {
                 s.short_words(self.due)
             }
+            (TodayKind::PastRetention(_), _) => "due".into(),
             (_, Standing::Overdue(n)) => format!("{n}wd"),
             _ => "today".into(),
         }
@@ -164,6 +173,18 @@ pub fn today_list(
     }
     sort_today(&mut out);
     out
+}
+
+/// S-d: one line for the closed concerns past retention, if any.
+pub fn past_retention(count: usize, today: NaiveDate) -> Option<TodayItem> {
+    (count > 0).then(|| TodayItem {
+        case_id: 0,
+        reference: "retention".into(),
+        kind: TodayKind::PastRetention(u32::try_from(count).unwrap_or(u32::MAX)),
+        due: today,
+        standing: Standing::DueToday,
+        category: String::new(),
+    })
 }
 
 /// Urgent untriaged concerns first, then soonest first.

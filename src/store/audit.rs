@@ -71,19 +71,26 @@ pub enum Access {
     FailedUnlock { uid: Option<u32> },
     /// Opened or changed a person's record (issue 12), by number.
     Person(u32),
+    // Appended (bincode numbers variants by position).
+    /// S-d: disposed of a concern past retention (or early, with a reason),
+    /// by number; its disposal record says why.
+    Disposed(u32),
+    /// S-e: erased a person's record, by number.
+    Erased(u32),
 }
 
 impl Access {
     /// The concern this access was to, if it was to one.
     pub fn concern(self) -> Option<u32> {
         match self {
-            Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) => Some(c),
+            Access::OpenedConcern(c) | Access::ChangedConcern(c) | Access::Exported(c) | Access::Disposed(c) => Some(c),
             Access::ReadBoard
             | Access::Unlocked
             | Access::Membership(_)
             | Access::TookBackup
             | Access::FailedUnlock { .. }
-            | Access::Person(_) => None,
+            | Access::Person(_)
+            | Access::Erased(_) => None,
         }
     }
 }

@@ -52,6 +52,9 @@ pub enum RecordKind {
     // Issue 13 (P3-a, P2-a): the school's own catalogue file (Directory
     // class, in settings). Appended after RegisterEntry.
     CatalogueFile,
+    // S-d, S-e: a disposal's record (DSL(s) alone). Appended after
+    // CatalogueFile.
+    Disposal,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -110,6 +110,8 @@ impl Session {
         let mut restricted = Rekeyed { classes: Vec::new(), records: 0, left: 0 };
         self.reseal_restricted(&members, &mut restricted)?;
         self.reseal_disclosures(&members, &mut restricted)?;
+        // S-d, S-e: the disposal records, to the DSLs as they will be.
+        self.reseal_disposals(&members, &mut restricted)?;
         let old_members = std::mem::replace(&mut self.members, members);
 
         // Step 1: the new keys (and the retired ones) sealed to who remains,
@@ -250,6 +252,7 @@ impl Session {
                     self.reseal_restricted(&self.members, &mut done)?;
                     // P5-c: the disclosure register, to the DSLs as they are.
                     self.reseal_disclosures(&self.members, &mut done)?;
+                    self.reseal_disposals(&self.members, &mut done)?;
                     self.reseal_tree::<CaseFile>(CASES, *class, &mut done, progress)?;
                     self.reseal_tree::<Vec<CaseSummary>>(INDEX, *class, &mut done, progress)?;
                     // Issue 12: people are case detail too.

@@ -16,6 +16,7 @@ pub mod client;
 pub mod codec;
 pub mod crypto;
 pub mod custody;
+pub mod disposals;
 pub mod identity;
 pub mod membership;
 pub mod oversight;
@@ -104,12 +105,16 @@ pub(crate) mod trees {
     pub const REGISTERS: &str = "registers";
     /// The disclosure register (P5-c): the DSL(s) alone.
     pub const DISCLOSURES: &str = "disclosures";
+    /// Disposals (S-d, S-e): what was disposed of, when, by whom, why and
+    /// on what retention basis (no name, no detail), sealed to the DSL(s)
+    /// and the recovery key like the audit, by number.
+    pub const DISPOSALS: &str = "disposals";
     /// Keys of the sharded board index and its figures.
     pub const SHARD_PREFIX: &[u8] = b"shard-";
 
     /// Trees whose contents are case detail (even as ciphertext) or its
     /// index: only the DSL and deputies are served them.
-    pub const CASE_TREES: [&str; 11] = [
+    pub const CASE_TREES: [&str; 12] = [
         CASES,
         CASE_META,
         CASE_REFS,
@@ -121,10 +126,11 @@ pub(crate) mod trees {
         SEARCHES,
         ATTACHMENTS,
         RESTRICTED,
+        DISPOSALS,
     ];
 
     /// Every tree a store has; a served client may name no other.
-    pub const ALL: [&str; 24] = [
+    pub const ALL: [&str; 25] = [
         SETTINGS,
         MEMBERS,
         CLASS_KEYS,
@@ -149,6 +155,7 @@ pub(crate) mod trees {
         RESTRICTED,
         REGISTERS,
         DISCLOSURES,
+        DISPOSALS,
     ];
 }
 use trees::*;
@@ -1778,11 +1785,8 @@ impl Session {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let id = self.store.next_counter("case")?;
-        let seq = self.store.next_counter(&format!("case-ref-{}", now.year()))?;
-        let reference = format!("C-{}-{:04}", now.year(), seq);
-        let concern = Concern {
-            reference: reference.clone(),
+        let mut concern = Concern {
+            reference: format!("C-{}-0000", now.year()),
             occurred_at: new.occurred_at,
             reported_at: now,
             reported_by: if new.reported_by.trim().is_empty() {
@@ -1799,6 +1803,21 @@ impl Session {
             immediate_action: new.immediate_action,
             source: new.source,
         };
+        // A concern too large to keep is refused before it takes a number:
+        // a number handed out and never used reads to `casebook verify` as
+        // a concern deleted outside casebook (S-d).
+        let probe = codec::encode_at(&CaseFile::open(concern.clone()), &case_place(u32::MAX, 1), |_| None);
+        if probe.len() > limits::RECORD_BYTES {
+            return Err(StoreError::Input(format!(
+                "the record would be {}, over casebook's limit of {} for one record; nothing was saved",
+                limits::size(probe.len()),
+                limits::size(limits::RECORD_BYTES)
+            )));
+        }
+        let id = self.store.next_counter("case")?;
+        let seq = self.store.next_counter(&format!("case-ref-{}", now.year()))?;
+        let reference = format!("C-{}-{:04}", now.year(), seq);
+        concern.reference = reference.clone();
         let case = CaseFile::open(concern);
         let urgent = case.urgency(self.catalogue()) == crate::domain::Urgency::Urgent;
         match self.write_case(id, None, &case) {
@@ -2104,6 +2123,13 @@ impl Session {
     /// it, not the board. P9-e: leadership cannot open the index, so the
     /// shard's counts (and only its counts) go to an Oversight record too.
     fn save_index_shard(&self, shard: u32, rows: &[CaseSummary]) -> Result<(), StoreError> {
+        self.store.backend.apply(self.index_shard_batch(Batch::new(), shard, rows)?)?;
+        Ok(())
+    }
+
+    /// [`Session::save_index_shard`]'s writes, added to `batch` (a disposal
+    /// takes a concern's row out in the same write as its records, S-d).
+    fn index_shard_batch(&self, batch: Batch, shard: u32, rows: &[CaseSummary]) -> Result<Batch, StoreError> {
         let key = self.require(AccessClass::Case, "index concerns")?;
         let name = shard_key(shard);
         // Issue 13 (P5-g): every deputy opens the index, so a restricted
@@ -2111,17 +2137,15 @@ impl Session {
         let restricted = self.restricted_cases()?;
         let rows: Vec<CaseSummary> = rows.iter().cloned().map(|r| Session::shared_row(&restricted, r)).collect();
         let rows = rows.as_slice();
-        let batch = if rows.is_empty() {
-            Batch::new().delete(INDEX, name.clone()).delete(FIGURES, name)
+        Ok(if rows.is_empty() {
+            batch.delete(INDEX, name.clone()).delete(FIGURES, name)
         } else {
             let plain = codec::encode_at(&rows.to_vec(), &Place::new(INDEX, name.clone(), 0), |_| None);
             let sealed = crypto::seal(&zeroize::Zeroizing::new(plain), &[], Some(key))?;
             let figures = crate::domain::Figures::from_rows(rows, chrono::Local::now().naive_local());
             let figures = self.seal(AccessClass::Oversight, &Place::new(FIGURES, name.clone(), 0), &figures)?;
-            Batch::new().put(INDEX, name.clone(), sealed).put(FIGURES, name, figures)
-        };
-        self.store.backend.apply(batch)?;
-        Ok(())
+            batch.put(INDEX, name.clone(), sealed).put(FIGURES, name, figures)
+        })
     }
 
     /// The rows of one index shard as stored (empty when it is missing or

@@ -851,6 +851,157 @@ impl Session {
     }
 }
 
+impl Session {
+    /// S-e: erases a person's record when retention ends (DSL only): when
+    /// no concern names them (every one disposed of, or none ever did) and
+    /// they are past retention (a child's 25th birthday) or not on the
+    /// roll. Their record, index row and roll entry, and every family link
+    /// to them, go in one checked write with a disposal record (sealed to
+    /// the DSL(s)) and an audit entry; `casebook verify` then knows the
+    /// number was erased, not deleted outside casebook.
+    pub fn erase_person(
+        &mut self,
+        id: PersonId,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<crate::domain::retention::Disposal, StoreError> {
+        use crate::domain::retention::{Disposal, Disposed, person_past_retention};
+        if self.my_role != Role::Dsl {
+            return Err(StoreError::Forbidden {
+                role: self.my_role,
+                action: "erase a person's record (only the DSL can)".into(),
+            });
+        }
+        let reason = Session::disposal_reason(reason, "erasure")?;
+        let (person, sealed) = self.load_person(id)?;
+        let label = person.label();
+        if let Some(into) = person.merged_into {
+            return Err(StoreError::Input(format!(
+                "{label} was merged into {}; erase that record, which holds this one's names. Nothing was erased",
+                person_label(into)
+            )));
+        }
+        let all = self.people()?;
+        if let Some(m) = all.iter().find(|p| p.merged_into == Some(id)) {
+            return Err(StoreError::Input(format!(
+                "{} was merged into {label} and is kept as its history; nothing was erased",
+                m.label()
+            )));
+        }
+        // Every concern is opened (the board's rows may be behind): one that
+        // names them, or that does not open, keeps the record.
+        for (case_id, loaded) in self.all_cases()? {
+            match loaded {
+                Ok(case) if case.concern.subjects.iter().any(|s| s.person == Some(id)) => {
+                    return Err(StoreError::Input(format!(
+                        "{} names {label}: a person's record is erased only when every concern naming them has \
+                         been disposed of (S-d, S-e). Nothing was erased",
+                        case.concern.reference
+                    )));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(StoreError::Input(format!(
+                        "concern #{case_id} does not open ({}), so whether it names {label} cannot be told; \
+                         nothing was erased (see `casebook verify`)",
+                        super::Damaged::from_error("", &e).detail
+                    )));
+                }
+            }
+        }
+        // A register entry (P5-a, P5-c, P5-e, P7-b, P4-a, P8-c) that names
+        // them keeps the record: the registers are kept on their own terms.
+        if let Some(e) = self.register_entries()?.iter().find(|e| e.person == Some(id)) {
+            return Err(StoreError::Input(format!(
+                "register entry {} names {label}; the record stays while it does. Nothing was erased",
+                e.label()
+            )));
+        }
+        let today = now.date();
+        let on_the_roll = on_roll(person.kind, &person.school_id, person.merged_into);
+        if !person_past_retention(&person, today) && on_the_roll {
+            let why = match person.retain_until() {
+                Some(until) => format!("kept until {until}, their 25th birthday"),
+                None => "no date of birth is recorded".into(),
+            };
+            return Err(StoreError::Input(format!(
+                "{label} is on the pupil roll and not past retention ({why}); nothing was erased"
+            )));
+        }
+        let basis = if person_past_retention(&person, today) {
+            format!("past retention: kept until {}", person.retain_until().map_or_else(String::new, |d| d.to_string()))
+        } else {
+            "not on the pupil roll, and no concern names them".to_string()
+        };
+
+        let mut batch = Batch::new().check(PEOPLE, be(id), Some(sealed)).delete(PEOPLE, be(id));
+        // Family links to them, on the other records, go too.
+        let mut rewritten: Vec<Person> = Vec::new();
+        for l in &person.links {
+            let Ok((mut other, old)) = self.load_person(l.person) else { continue };
+            other.links.retain(|x| x.person != id);
+            other.history.push(event(
+                &self.author(),
+                now,
+                crate::domain::person::Change::Updated {
+                    what: format!("family link to {label} removed (erased, S-e)"),
+                },
+            ));
+            let sealed = self.seal(AccessClass::Case, &person_place(other.id), &other)?;
+            batch = batch.check(PEOPLE, be(other.id), Some(old)).put(PEOPLE, be(other.id), sealed);
+            rewritten.push(other);
+        }
+        // Their index row out, the rewritten ones' rows up to date.
+        let key = self.require(AccessClass::Case, "index people")?;
+        let mut shards: BTreeSet<Vec<u8>> = rewritten.iter().map(|p| shard_key(p.id)).collect();
+        shards.insert(shard_key(id));
+        for k in shards {
+            let old = self.store.backend.get(PEOPLE_INDEX, &k)?;
+            let mut rows: Vec<PersonSummary> = match &old {
+                Some(sealed) => self
+                    .open_record(AccessClass::Case, &Place::new(PEOPLE_INDEX, k.clone(), 0), sealed)
+                    .or_else(|_| self.rebuild_shard(&k))?,
+                None => Vec::new(),
+            };
+            rows.retain(|r| r.id != id && !rewritten.iter().any(|p| p.id == r.id));
+            rows.extend(rewritten.iter().filter(|p| shard_key(p.id) == k).map(Person::summary_row));
+            rows.sort_by_key(|r| r.id);
+            let plain = super::codec::encode_at(&rows, &Place::new(PEOPLE_INDEX, k.clone(), 0), |_| None);
+            let sealed = crypto::seal(&zeroize::Zeroizing::new(plain), &[], Some(key))?;
+            batch = batch.check(PEOPLE_INDEX, k.clone(), old).put(PEOPLE_INDEX, k, sealed);
+        }
+        // Off the roll.
+        if let Some(old) = self.store.backend.get(ROLL, ROLL_KEY)? {
+            let place = Place::new(ROLL, ROLL_KEY.to_vec(), 0);
+            let roll: Vec<RollEntry> = self.open_record(AccessClass::Directory, &place, &old)?;
+            if roll.iter().any(|r| r.id == id) {
+                let roll: Vec<RollEntry> = roll.into_iter().filter(|r| r.id != id).collect();
+                let sealed = self.seal(AccessClass::Directory, &place, &roll)?;
+                batch = batch.check(ROLL, ROLL_KEY, Some(old)).put(ROLL, ROLL_KEY, sealed);
+            }
+        }
+        let disposal = Disposal {
+            what: Disposed::Person { person_id: id },
+            disposed_at: now,
+            by: self.author(),
+            reason,
+            basis,
+            early: None,
+        };
+        let (n, sealed) = self.seal_disposal(&disposal)?;
+        let disposals = super::trees::DISPOSALS;
+        batch = batch.check(disposals, be(n), None::<Vec<u8>>).put(disposals, be(n), sealed);
+        match self.store.backend.apply(batch) {
+            Ok(_) => {}
+            Err(StoreError::Stale { .. }) => return Err(StoreError::Conflict(label)),
+            Err(e) => return Err(e),
+        }
+        self.people_cache = None;
+        self.store.backend.note_access(self.me, super::audit::Access::Erased(id));
+        Ok(disposal)
+    }
+}
+
 fn event(
     by: &crate::domain::Author,
     at: NaiveDateTime,

@@ -187,12 +187,18 @@ impl Session {
             &calendar,
             today,
         ));
+        // S-d: the closed concerns past retention, one line for them all.
+        let past = self.past_retention(today)?;
+        items.extend(crate::domain::today::past_retention(past.len(), today));
         crate::domain::today::sort_today(&mut items);
         let mut out = Listed::new(items);
-        out.damaged.extend(approvals.damaged.iter().cloned());
+        // Each list's damaged records are named (the registers' were lost
+        // when the board's replaced them; found in review).
         out.damaged = board.problems;
+        out.damaged.extend(approvals.damaged.iter().cloned());
         out.damaged.extend(referrals.damaged);
         out.damaged.extend(devices.damaged);
+        out.damaged.extend(past.damaged);
         Ok(out)
     }
 }

@@ -48,6 +48,14 @@ impl Session {
                 errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
             )));
         }
+        // P4-a: the yes/no answers kept as "yes" or "no", however typed.
+        let mut new = new;
+        if new.kind == RegisterKind::SchoolDevice {
+            for answer in [&mut new.permitted, &mut new.risk_assessment, &mut new.granted_by] {
+                let yes = crate::domain::register::yes_no(answer).unwrap_or(false);
+                *answer = if yes { "yes" } else { "no" }.to_string();
+            }
+        }
         let who = match new.person {
             Some(p) => self.current_person(p)?.name,
             None => new.who.trim().to_string(),

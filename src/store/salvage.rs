@@ -631,6 +631,27 @@ fn identify(plain: &[u8]) -> Option<Opened> {
             file: None,
         });
     }
+    // S-d, S-e: a disposal record; its number is its key (the record does
+    // not hold it), so salvage keeps it under the number it was found at.
+    if let Ok((d, place)) = codec::decode_any::<crate::domain::retention::Disposal>(plain) {
+        return Some(Opened {
+            tree: DISPOSALS,
+            id: place.and_then(|p| id_of(&p.key).ok()),
+            // What it disposed of, by number: what salvage leaves out.
+            label: match &d.what {
+                crate::domain::retention::Disposed::Concern { case_id, reference } => {
+                    format!("the disposal of {reference} (#{case_id})")
+                }
+                crate::domain::retention::Disposed::Person { person_id } => {
+                    format!("the disposal of {}", crate::domain::person::person_label(*person_id))
+                }
+            },
+            version: 0,
+            bound: false,
+            of_case: None,
+            file: None,
+        });
+    }
     // Issue 13 (P5-g): a restricted concern's restriction, kept under its
     // concern's id; without it the concern would open for nobody.
     if let Ok((r, _)) = codec::decode_any::<crate::domain::restricted::Restriction>(plain) {
@@ -979,6 +1000,44 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         }
     }
 
+    // S-d, S-e: sled keeps old bytes until it reuses their space, so a
+    // concern or person disposed of may still be found here. What a
+    // disposal record found says was disposed of is not brought back, nor
+    // are the records of that concern (`casebook verify`, run on the new
+    // store, checks each disposal record is a DSL's).
+    let mut gone_cases: BTreeSet<u32> = BTreeSet::new();
+    let mut gone_people: BTreeSet<u32> = BTreeSet::new();
+    for ((tree, _), (_, i)) in &best {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        let Some(what) = found.filter(|_| *tree == DISPOSALS).and_then(|o| o.label.strip_prefix("the disposal of "))
+        else {
+            continue;
+        };
+        match what.split_once(" (#") {
+            Some((_, id)) => gone_cases.extend(id.trim_end_matches(')').parse::<u32>().ok()),
+            None => gone_people.extend(crate::domain::person::parse_person_id(what)),
+        }
+    }
+    let mut dropped: BTreeSet<(&'static str, u32)> = BTreeSet::new();
+    best.retain(|(tree, id), (_, i)| {
+        let found = opened[&hash_of(&sealed[*i].value)].as_ref().and_then(Option::as_ref);
+        let gone = (matches!(*tree, CASES | RESTRICTED) && gone_cases.contains(id))
+            || (*tree == PEOPLE && gone_people.contains(id))
+            || found.and_then(|o| o.of_case).is_some_and(|c| gone_cases.contains(&c));
+        if gone {
+            dropped.insert((tree, *id));
+        }
+        !gone
+    });
+    if !gone_cases.is_empty() || !gone_people.is_empty() {
+        report.notes.push(format!(
+            "{} concern(s) and {} person record(s) were disposed of (S-d, S-e): their disposal records were found, \
+             so they are not brought back",
+            gone_cases.len(),
+            gone_people.len()
+        ));
+    }
+
     // The entries of the new store.
     let mut entries: BTreeMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
     let mut put = |tree: &'static str, key: Vec<u8>, value: Vec<u8>| {
@@ -1066,6 +1125,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
                 }
                 if other == REGISTERS || other == DISCLOSURES {
                     note_highest("register".into(), *id);
+                }
+                if other == DISPOSALS {
+                    note_highest("disposal".into(), *id);
                 }
             }
         }
@@ -1163,7 +1225,7 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         .chain(1..=all_counters.get("case").copied().unwrap_or(0).min(10_000_000))
         .collect();
     for id in known_cases {
-        if !got(CASES, id) {
+        if !got(CASES, id) && !gone_cases.contains(&id) {
             report.lost.push(match names.get(&id) {
                 Some(r) => format!("concern {} (#{id}): no intact copy found", crate::text::one_line(r)),
                 None => format!("concern #{id}: no intact copy found (or it was never completed)"),
@@ -1179,7 +1241,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         (SEARCHES, "search"),
     ] {
         for id in 1..=counters.get(counter).map_or(0, |c| c.1).min(10_000_000) {
-            if !got(tree, id) {
+            let disposed = dropped.contains(&(tree, id)) || (tree == PEOPLE && gone_people.contains(&id));
+            if !got(tree, id) && !disposed {
                 let name = match tree {
                     ACTIONS => crate::domain::action::action_label(id),
                     REFERRALS => crate::domain::referral::referral_label(id),
@@ -1210,7 +1273,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         let n = match tree {
             SETTINGS | INDEX | FIGURES | CASE_META | CASE_REFS | PEOPLE_INDEX | ROLL => continue,
             CASES | DEBRIEFS | ACTIONS | POLICIES | REFERRALS | PEOPLE | CUSTODY | SEARCHES | RESTRICTED
-            | REGISTERS | DISCLOSURES | ATTACHMENTS => report.records.iter().filter(|r| r.tree == tree).count(),
+            | REGISTERS | DISCLOSURES | ATTACHMENTS | DISPOSALS => {
+                report.records.iter().filter(|r| r.tree == tree).count()
+            }
             CLASS_KEYS => class_keys.len(),
             other => entries.get(other).map_or(0, BTreeMap::len),
         };
@@ -1344,6 +1409,7 @@ pub fn salvage(
                 RESTRICTED => format!("restriction-{}.age", r.id),
                 ATTACHMENTS => format!("{}.age", r.label),
                 REGISTERS | DISCLOSURES => format!("register-{}.age", r.label),
+                DISPOSALS => format!("disposal-{}.age", r.id),
                 _ => format!("policy-{}.age", r.id),
             };
             let name: String = name

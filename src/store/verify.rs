@@ -330,6 +330,7 @@ fn structure_into(
         (PEOPLE, "person"),
         (CUSTODY, "custody"),
         (SEARCHES, "search"),
+        (DISPOSALS, "disposal"),
     ] {
         if !readable(tree) {
             continue;
@@ -432,6 +433,7 @@ fn oversight_name(tree: &str, id: u32) -> String {
         CUSTODY => crate::domain::custody::custody_label(id),
         SEARCHES => crate::domain::searches::search_label(id),
         PEOPLE => crate::domain::person::person_label(id),
+        DISPOSALS => format!("disposal record #{id}"),
         _ => format!("policy #{id}"),
     }
 }
@@ -744,6 +746,58 @@ impl Session {
             }
         }
 
+        // S-d, S-e: the DSL's disposal records, each opened and checked as
+        // a DSL's; then every concern and person number handed out is a
+        // record, or disposed of by one of them. A number with neither was
+        // deleted outside casebook (a deputy's key can re-seal the board
+        // index without its row, so the index alone does not show it).
+        let mut disposed: (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        let dsl = self.me().role == Role::Dsl;
+        if dsl && readable(DISPOSALS) {
+            let (cases, people, damaged) = self.disposed_numbers()?;
+            r.opened += cases.len() + people.len();
+            // One not even an age file was named by the structural pass.
+            for d in damaged {
+                if !r.problems.iter().any(|p| p.what == d.what) {
+                    r.problems.push(d);
+                }
+            }
+            disposed = (cases, people);
+        }
+        if dsl && readable(COUNTERS) {
+            let counter = |name: &str| -> Result<u32, StoreError> {
+                Ok(backend
+                    .get(COUNTERS, name.as_bytes())?
+                    .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+                    .map_or(0, u32::from_be_bytes))
+            };
+            let gone = "its number was handed out, but neither it nor a disposal record is in the store: deleted \
+                        outside casebook, or its saving never finished (interrupted); a backup from before may \
+                        hold it";
+            // Only numbers below the highest one accounted for: the last
+            // few may be saves still under way (a backup taken while
+            // members write holds the counter a moment ahead of them).
+            let below = |counter: u32, present: &BTreeSet<u32>, disposed: &[u32]| {
+                let highest = present.last().copied().into_iter().chain(disposed.iter().copied()).max().unwrap_or(0);
+                1..counter.min(highest).min(10_000_000)
+            };
+            if readable(CASES) && readable(CASE_META) {
+                let present: BTreeSet<u32> = seen.cases.union(&seen.metas).copied().collect();
+                for id in below(counter("case")?, &present, &disposed.0) {
+                    if !present.contains(&id) && !disposed.0.contains(&id) {
+                        r.problem(format!("concern #{id}"), gone);
+                    }
+                }
+            }
+            if readable(PEOPLE) {
+                for id in below(counter("person")?, &seen.people, &disposed.1) {
+                    if !seen.people.contains(&id) && !disposed.1.contains(&id) {
+                        r.problem(oversight_name(PEOPLE, id), gone);
+                    }
+                }
+            }
+        }
+
         if self.can_read(AccessClass::Oversight) {
             let mut debriefs = BTreeSet::new();
             let mut links: Vec<(String, u32, String)> = Vec::new();
@@ -763,7 +817,9 @@ impl Session {
             })?;
             if readable(CASES) {
                 for (debrief, id, reference) in links {
-                    if !seen.cases.contains(&id) {
+                    // S-d: a debrief outlives the concern it learnt from
+                    // (its link then holds the reference alone, number 0).
+                    if id != 0 && !seen.cases.contains(&id) && !disposed.0.contains(&id) {
                         r.problem(
                             format!("debrief {debrief}"),
                             format!("it links {reference} (#{id}), which is not in the store"),

@@ -170,6 +170,8 @@ pub enum Screen {
     Custody,
     /// Issue 13: the staff and visitor registers.
     Registers,
+    /// S-d: the closed concerns past retention, to dispose of.
+    Retention,
 }
 
 pub struct OpenForm {
@@ -335,6 +337,9 @@ pub struct App {
     /// first (longest held first), and the register screen's selection.
     pub custody: Vec<crate::domain::Custody>,
     pub custody_list: ListState,
+    /// S-d: the closed concerns past retention, read with the board.
+    pub retention: Vec<crate::store::disposals::PastRetention>,
+    pub retention_list: ListState,
     /// Issue 13 (P6.1-e): every search of a device.
     pub searches: Vec<crate::domain::searches::DeviceSearch>,
     /// Issue 13: the staff and visitor registers, and the screen's place.
@@ -387,6 +392,8 @@ impl App {
             today_list: ListState::default(),
             custody: Vec::new(),
             custody_list: ListState::default(),
+            retention: Vec::new(),
+            retention_list: ListState::default(),
             searches: Vec::new(),
             registers: Default::default(),
         };
@@ -502,6 +509,7 @@ impl App {
             (None, Screen::People(_)) => Context::People,
             (None, Screen::Custody) => Context::Custody,
             (None, Screen::Registers) => Context::Registers,
+            (None, Screen::Retention) => Context::Retention,
         }
     }
 
@@ -562,6 +570,16 @@ impl App {
                 }
                 self.referrals.all = r.all;
                 self.referrals.calendar = r.calendar;
+            }
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+        match loaded.retention {
+            Some(Ok(r)) => {
+                if let Some(first) = r.damaged.first() {
+                    self.fail(damaged_message(&r.damaged, first));
+                }
+                self.retention = r.into_items();
             }
             Some(Err(e)) => self.fail(e),
             None => {}
@@ -1191,8 +1209,29 @@ impl App {
                 let role = self.session.me().role;
                 self.registers.next(role, action == Action::PrevField);
             }
+            Action::GoRetention if !self.offers(Action::GoRetention) => {
+                self.fail("Only the DSL and deputies see records past retention (S-d).")
+            }
+            Action::GoRetention => {
+                self.retention_list = ListState::default();
+                self.go_to(Screen::Retention);
+            }
+            Action::Dispose if !self.offers(Action::Dispose) => self.fail("Only the DSL disposes of a concern (S-d)."),
+            Action::Dispose => {
+                let Some(p) = self.retention.get(self.retention_list.selected) else { return };
+                let form = super::retention::dispose_form(p);
+                self.open(FormKind::Dispose { id: p.case_id }, form);
+            }
             Action::Open if matches!(self.screen, Screen::Today) => {
                 let items = super::today::items(self);
+                // S-d: the records past retention open their screen.
+                if let Some(item) = items.get(self.today_list.selected)
+                    && matches!(item.kind, crate::domain::today::TodayKind::PastRetention(_))
+                {
+                    self.retention_list = ListState::default();
+                    self.go_to(Screen::Retention);
+                    return;
+                }
                 // P5-e: an approval to review opens its register.
                 if let Some(item) = items.get(self.today_list.selected)
                     && item.kind == crate::domain::today::TodayKind::Approval
@@ -1446,6 +1485,14 @@ impl App {
         if action == Action::NewRegisterEntry {
             return matches!(self.session.me().role, Role::Dsl | Role::Deputy);
         }
+        // S-d: the DSL and deputies see what is past retention; the DSL
+        // alone disposes of it.
+        if action == Action::GoRetention {
+            return self.session.can_read(AccessClass::Case);
+        }
+        if action == Action::Dispose {
+            return self.session.me().role == Role::Dsl;
+        }
         // People are read by the DSL and deputies only (issue 12, P1-a).
         if matches!(action, Action::OpenPerson | Action::GoPeople) {
             return self.session.can_read(AccessClass::Case)
@@ -1494,6 +1541,7 @@ impl App {
                 ps.suggestion = 0;
             }
             Screen::Custody => self.custody_list.step(self.custody.len(), list_delta(action, page)),
+            Screen::Retention => self.retention_list.step(self.retention.len(), list_delta(action, page)),
             Screen::Registers => {
                 let role = self.session.me().role;
                 let kind = self.registers.kind(role);
@@ -1825,6 +1873,7 @@ impl App {
             | Screen::Today
             | Screen::Custody
             | Screen::Registers
+            | Screen::Retention
             | Screen::Person(_)
             | Screen::People(_) => {}
         }
@@ -2102,6 +2151,15 @@ impl App {
                 let reference = open.case.as_ref().map(|c| c.concern.reference.clone()).unwrap_or_default();
                 Write::Attach { id, reference, path, note }
             }),
+            FormKind::Dispose { id } => {
+                let reference =
+                    self.retention.iter().find(|p| p.case_id == id).map(|p| p.reference.clone()).unwrap_or_default();
+                super::retention::read_dispose(&mut open.form, &reference).map(|(reason, early)| Write::Dispose {
+                    id,
+                    reason,
+                    early,
+                })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -2137,7 +2195,8 @@ impl App {
             | FormKind::CustodyEvent { .. }
             | FormKind::DeviceSearch { .. }
             | FormKind::Restrict { .. }
-            | FormKind::Attach { .. } => Load { board: cases, ..self.load_now() },
+            | FormKind::Attach { .. }
+            | FormKind::Dispose { .. } => Load { board: cases, ..self.load_now() },
             FormKind::Export { .. } => self.load_now(),
             // A debrief closes concerns, the one on screen too.
             _ => Load {

@@ -176,6 +176,13 @@ pub enum Write {
         path: PathBuf,
         note: String,
     },
+    /// S-d: concern `id` disposed of (the DSL only), `early` with its reason
+    /// when it is not yet past retention.
+    Dispose {
+        id: u32,
+        reason: String,
+        early: Option<String>,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -281,6 +288,10 @@ pub enum Done {
         id: u32,
         words: String,
     },
+    /// S-d: a concern disposed of, by reference (it no longer exists).
+    Disposed {
+        reference: String,
+    },
 }
 
 impl Done {
@@ -335,6 +346,9 @@ impl Done {
             Done::Custody { words, .. } | Done::Concern { words, .. } => words.clone(),
             Done::Registered(e) => {
                 format!("Recorded {} in the {}: {}.", e.label(), e.kind.title().to_lowercase(), e.who)
+            }
+            Done::Disposed { reference } => {
+                format!("Disposed of {reference} and every record of it; the disposal record is kept (S-d).")
             }
             Done::Referred { label, corrects: None, .. } => format!("Recorded {label}."),
             Done::Referred { label, corrects: Some(old), .. } => {
@@ -486,6 +500,8 @@ pub struct Loaded {
     /// Issue 13 (P5-a, P5-c, P5-e, P7-b): the staff and visitor registers
     /// this member may read, with the board or the oversight screens.
     pub registers: Option<Result<crate::store::Listed<Vec<crate::domain::register::RegisterEntry>>, String>>,
+    /// S-d: the closed concerns past retention, read with the board.
+    pub retention: Option<Result<crate::store::Listed<Vec<crate::store::disposals::PastRetention>>, String>>,
 }
 
 /// Every referral and the school's calendar (Case class), for deadlines.
@@ -706,6 +722,7 @@ fn load_for(session: &mut Session, load: &Load, written: Option<u32>) -> Loaded 
         out.referrals = Some(referrals(session));
         out.custody = Some(session.custody_register().map_err(|e| e.to_string()));
         out.searches = Some(session.all_searches().map_err(|e| e.to_string()));
+        out.retention = Some(session.past_retention(load.now.date()).map_err(|e| e.to_string()));
     }
     if cases {
         let mut ids: Vec<u32> = written.into_iter().chain(load.case).collect();
@@ -867,6 +884,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             let c = session.custody_event(custody, new, now)?;
             let words = format!("{}: {}.", c.label(), c.whereabouts().words());
             Done::Custody { id: c.case_id, words }
+        }
+        Write::Dispose { id, reason, early } => {
+            let d = session.dispose_concern(id, &reason, early.as_deref(), now)?;
+            Done::Disposed { reference: d.label() }
         }
         Write::Search { id, new } => {
             let (s, escalation) = session.record_search(id, new, now)?;

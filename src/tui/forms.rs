@@ -72,6 +72,10 @@ pub enum FormKind {
     Attach {
         id: u32,
     },
+    /// S-d: concern `id` disposed of (the DSL, typing its reference).
+    Dispose {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

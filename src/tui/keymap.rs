@@ -24,10 +24,12 @@ pub enum Context {
     Custody,
     /// Issue 13: the staff and visitor registers.
     Registers,
+    /// S-d: the closed concerns past retention (the DSL disposes of them).
+    Retention,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Board,
         Context::Concern,
         Context::Form,
@@ -39,6 +41,7 @@ impl Context {
         Context::People,
         Context::Custody,
         Context::Registers,
+        Context::Retention,
     ];
 
     pub fn title(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Context {
             Context::People => "People",
             Context::Custody => "Device custody",
             Context::Registers => "Registers",
+            Context::Retention => "Past retention",
         }
     }
 }
@@ -130,6 +134,10 @@ pub enum Action {
     Restrict,
     /// Issue 13: attach a file to the concern shown (refused for P6.1-c).
     Attach,
+    /// S-d: the closed concerns past retention.
+    GoRetention,
+    /// S-d: dispose of the concern selected (the DSL; the reference typed to confirm).
+    Dispose,
     NextField,
     PrevField,
     Save,
@@ -143,7 +151,7 @@ impl Action {
             (Action::Down, Context::Board) => "next concern",
             (Action::Up, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "previous",
             (Action::Down, Context::Actions | Context::Debriefs | Context::Today | Context::Custody) => "next",
-            (Action::Back, Context::Today | Context::Custody) => "back to the board",
+            (Action::Back, Context::Today | Context::Custody | Context::Retention) => "back to the board",
             (Action::Open, Context::People) => "open the person's whole record",
             (Action::Search, Context::People) => "find by name, other name, year group or id",
             (Action::NextField, Context::People) => "unlinked: the next person suggested",
@@ -205,6 +213,8 @@ impl Action {
             (Action::NewRegisterEntry, _) => "new entry in the register shown (DSL, deputies)",
             (Action::Restrict, _) => "restrict who may read it (the DSL)",
             (Action::Attach, _) => "attach a file (a scanned form, a message log)",
+            (Action::GoRetention, _) => "retention: closed concerns past retention, to dispose of",
+            (Action::Dispose, _) => "dispose of the concern and every record of it (DSL; type its reference)",
             (Action::NextField, Context::Registers) => "next register",
             (Action::PrevField, Context::Registers) => "previous register",
             (Action::NextField, _) => "next field",
@@ -234,6 +244,7 @@ impl Action {
             Action::NewRegisterEntry => Some("P5-a, P5-c, P5-e, P7-b"),
             Action::Restrict => Some("P5-f, P5-g"),
             Action::Attach => Some("P6.1-c"),
+            Action::GoRetention | Action::Dispose => Some("S-d"),
             Action::Correct => Some("S-c"),
             Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
             Action::Confiscate => Some("P6.1-a"),
@@ -292,6 +303,8 @@ impl Action {
             Action::NewRegisterEntry => "new entry",
             Action::Restrict => "restrict",
             Action::Attach => "attach",
+            Action::GoRetention => "retention",
+            Action::Dispose => "dispose",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -407,6 +420,8 @@ pub struct KeyConfig {
     pub custody: std::collections::HashMap<Action, Vec<String>>,
     #[serde(default)]
     pub registers: std::collections::HashMap<Action, Vec<String>>,
+    #[serde(default)]
+    pub retention: std::collections::HashMap<Action, Vec<String>>,
 }
 
 impl Default for KeyMap {
@@ -418,7 +433,7 @@ impl Default for KeyMap {
         let mut add =
             |context, code, action, footer| b.push(Binding { context, key: Key::plain(code), action, footer });
         add(Dashboard, K::Char('?'), Help, true);
-        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody, Person, People, Registers] {
+        for ctx in [Board, Concern, Actions, Debriefs, Today, Custody, Person, People, Registers, Retention] {
             add(ctx, K::Up, Up, false);
             add(ctx, K::Char('k'), Up, false);
             add(ctx, K::Down, Down, true);
@@ -477,6 +492,14 @@ impl Default for KeyMap {
         add(Registers, K::Char('q'), Quit, false);
         add(Registers, K::Char('r'), Refresh, false);
         add(Registers, K::Char('1'), GoBoard, false);
+        // S-d: the closed concerns past retention, from the board and Today.
+        add(Board, K::Char('X'), GoRetention, false);
+        add(Today, K::Char('X'), GoRetention, false);
+        add(Retention, K::Char('d'), Dispose, true);
+        add(Retention, K::Esc, Back, true);
+        add(Retention, K::Char('q'), Quit, false);
+        add(Retention, K::Char('r'), Refresh, false);
+        add(Retention, K::Char('1'), GoBoard, false);
         add(Actions, K::Char('n'), NewAction, true);
         add(Actions, K::Char('u'), UpdateAction, true);
         add(Actions, K::Char('f'), Filter, true);
@@ -544,6 +567,7 @@ impl KeyMap {
             (Context::People, &config.people),
             (Context::Custody, &config.custody),
             (Context::Registers, &config.registers),
+            (Context::Retention, &config.retention),
         ] {
             for (action, keys) in table {
                 let footer = map.bindings.iter().any(|b| b.context == ctx && b.action == *action && b.footer);

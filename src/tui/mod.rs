@@ -13,6 +13,7 @@ pub mod oversight;
 pub mod referrals;
 pub mod registers;
 pub mod restrict;
+pub mod retention;
 pub mod searches;
 pub mod theme;
 pub mod today;

@@ -72,6 +72,8 @@ fn short_title(kind: RegisterKind) -> &'static str {
         RegisterKind::RemoteLearning => "Remote-learning approvals",
         RegisterKind::Disclosure => "Disclosure register",
         RegisterKind::VisitorDevice => "Visitor devices",
+        RegisterKind::SchoolDevice => "School devices",
+        RegisterKind::Awareness => "Awareness log",
     }
 }
 
@@ -206,7 +208,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let kind = data.kind(role);
     let shown = in_register(&data.entries, kind);
     let [tabs, list, detail] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(4), Constraint::Length(11)]).areas(area);
+        // Three lines for the tabs: six registers (P4-a, P8-c) wrap onto a
+        // second line on a narrow terminal.
+        Layout::vertical([Constraint::Length(3), Constraint::Min(4), Constraint::Length(11)]).areas(area);
 
     let mut spans = vec![Span::raw(" ")];
     for k in kinds(role) {
@@ -222,7 +226,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         format!(" Registers: {} · {next}: next register ", kind.requirement())
     };
     frame.render_widget(
-        Paragraph::new(Line::from(spans)).block(Block::default().borders(Borders::TOP).title(title)),
+        Paragraph::new(Line::from(spans))
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::TOP).title(title)),
         tabs,
     );
 

@@ -37,6 +37,8 @@ pub fn items(app: &App) -> Vec<TodayItem> {
         &app.referrals.calendar,
         today,
     ));
+    // S-d: the closed concerns past retention, one line (Enter lists them).
+    items.extend(crate::domain::today::past_retention(app.retention.len(), today));
     sort_today(&mut items);
     items
 }

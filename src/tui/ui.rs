@@ -72,6 +72,7 @@ fn draw_screen(frame: &mut Frame, app: &mut App) {
             Screen::People(ps) => draw_people(frame, app, ps, body),
             Screen::Custody => super::custody::draw(frame, app, body),
             Screen::Registers => super::registers::draw(frame, app, body),
+            Screen::Retention => super::retention::draw(frame, app, body),
             Screen::Actions => {
                 let shown = app.shown_actions();
                 let title = if app.action_filter == Default::default() {
@@ -1375,6 +1376,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
             Some(("Restricted allegation".into(), super::restrict::form_guidance(case, app.session.members(), t)))
         }
         FormKind::Attach { .. } => Some(("Files".into(), super::attachments::form_guidance(t))),
+        FormKind::Dispose { .. } => Some(("Disposal".into(), super::retention::form_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
