@@ -191,6 +191,20 @@ fn a_phone_in_an_exam_is_confiscated_collected_and_then_the_concern_closes() {
     assert_eq!(json[0]["label"], "DV-0001");
     assert_eq!(json[0]["held"], false);
     assert_eq!(json[0]["events"].as_array().unwrap().len(), 2);
+    // P6.1-b: correcting the return of a closed concern's phone would hold
+    // it again where nothing lists it: refused until the concern reopens
+    // (found in review).
+    let err = fails(env.casebook(&school.dsl).args([
+        "custody",
+        "correct",
+        "DV-0001",
+        "--event",
+        "3",
+        "--note",
+        "Returned by mistake.",
+    ]));
+    assert!(err.contains(&format!("{reference} is closed, and this would make DV-0001 held again")), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["custody", "list", "--held"])).contains("No device is held now"));
     ok(env.casebook(&school.dsl).arg("verify"));
 }
 

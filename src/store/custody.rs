@@ -135,7 +135,22 @@ impl Session {
                 .get(CUSTODY, &be(id))?
                 .ok_or_else(|| StoreError::Input(format!("no device {} in custody records", custody_label(id))))?;
             let mut record = self.open_custody(id, &old)?;
+            let was_held = record.is_held();
             record.extend(new.clone(), &self.author(), now).map_err(StoreError::Input)?;
+            // P6.1-b: a device held again (a return or handover corrected)
+            // on a closed concern would be held where nothing lists it as
+            // due: the concern is reopened first (found in review).
+            if record.is_held() && !was_held {
+                let case = self.case(record.case_id)?;
+                if case.status == crate::domain::Status::Closed {
+                    return Err(StoreError::Input(format!(
+                        "{} is closed, and this would make {} held again (P6.1-b): reopen the concern first, then \
+                         record it. Nothing was saved",
+                        case.concern.reference,
+                        custody_label(id)
+                    )));
+                }
+            }
             let batch = self.put_for_case(
                 Batch::new().check(CUSTODY, be(id), Some(old)),
                 record.case_id,
