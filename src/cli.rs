@@ -425,8 +425,9 @@ pub struct ServeArgs {
     /// The time of day for the nightly backup, HH:MM (local time)
     #[arg(long = "backup-at", default_value = "02:00", requires = "backup_dir", value_parser = parse_time_of_day)]
     pub backup_at: chrono::NaiveTime,
-    /// Run this shell command when an urgent concern is recorded (a mail or chat hook); it is given only
-    /// "an urgent concern was recorded at HH:MM: open casebook", as $1 and $CASEBOOK_MESSAGE (at most one a minute)
+    /// Run this shell command, or this script, when an urgent concern is recorded (a mail or chat hook); it is
+    /// given only "an urgent concern was recorded at HH:MM: open casebook", as $1 and $CASEBOOK_MESSAGE (at most
+    /// one a minute)
     #[arg(long = "notify-command", value_name = "COMMAND", env = "CASEBOOK_NOTIFY_COMMAND")]
     pub notify_command: Option<String>,
 }

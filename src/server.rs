@@ -101,12 +101,19 @@ impl Notifier {
             *last = Some(Instant::now());
         }
         let message = Notifier::message(chrono::Local::now().naive_local());
-        // `sh -c COMMAND casebook-notify MESSAGE`: the message is "$1" and
-        // $CASEBOOK_MESSAGE, never spliced into the command's text.
-        let spawned = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .arg("casebook-notify")
+        // A script's path is run with the message as its argument ($1 in
+        // it; found in review: `sh -c /path/hook.sh` gave it none).
+        // Otherwise `sh -c COMMAND casebook-notify MESSAGE`: the message is
+        // "$1" in the command line. Either way it is also
+        // $CASEBOOK_MESSAGE, and never spliced into the command's text.
+        let mut run = if std::path::Path::new(command).is_file() {
+            std::process::Command::new(command)
+        } else {
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c").arg(command).arg("casebook-notify");
+            sh
+        };
+        let spawned = run
             .arg(&message)
             .env("CASEBOOK_MESSAGE", &message)
             .stdin(std::process::Stdio::null())

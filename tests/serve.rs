@@ -1084,3 +1084,35 @@ fn an_urgent_concern_runs_the_schools_notification_command_with_no_detail() {
         assert!(!text.contains(secret), "the page says nothing of the concern: {text}");
     }
 }
+
+/// The school's hook as a script's path: it is run with the message as its
+/// argument, as a command line gets it in "$1" (found in review: `sh -c
+/// /path/hook.sh` ran the script with no argument).
+#[test]
+fn a_notification_script_is_given_the_message_as_its_argument() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let school = env.school();
+    let pages = env.path("pages.txt");
+    let script = env.path("page-the-dsl.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$CASEBOOK_MESSAGE\" >> '{}'\n", pages.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _server = Server::start_with(&env, &["--notify-command", script.to_str().unwrap()]);
+    let mut args = concern_args("child:Pupil Quillon Vantage", "An image of another child is being shared.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "indecent-image".into();
+    ok(env.casebook(&school.reporter).args(&args));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&pages).is_ok_and(|t| t.ends_with('\n')) {
+        assert!(Instant::now() < deadline, "the notification script did not run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&pages).unwrap();
+    let (arg, from_env) = text.trim().split_once('|').unwrap();
+    assert_eq!(arg, from_env, "$1 is the message: {text}");
+    assert!(arg.starts_with("an urgent concern was recorded at ") && arg.ends_with(": open casebook"), "{arg}");
+}
