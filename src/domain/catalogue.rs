@@ -94,6 +94,26 @@ pub enum CatalogueError {
     AtLine { line: usize, message: String },
 }
 
+/// The longest id a catalogue may give anything: ids are kept inside
+/// every record that names them.
+const ID_CHARS: usize = 40;
+
+/// The policy's clauses whose categories are always urgent (with P6.1-c).
+const URGENT_CLAUSES: [&str; 4] = ["P6.1-c", "P6.1-d", "P6.1-f", "P5-g"];
+
+/// The line where `id` is given as an id (`id = "aup"`), the `nth` such
+/// line (0: the first).
+fn id_line(text: &str, id: &str, nth: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.trim().strip_prefix("id").map(str::trim_start).and_then(|r| r.strip_prefix('=')).map(str::trim)
+                == Some(&format!("\"{id}\""))
+        })
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+}
+
 /// The 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -147,16 +167,18 @@ impl Catalogue {
                 CatalogueError::Inconsistent(m) => m,
                 other => other.to_string(),
             };
-            // The line of the first quoted id the message names.
+            // The line of the first quoted id the message names: where it
+            // is given as an id (`id = "aup"`), the second such line for a
+            // repeated one (found in review: the last mention anywhere was
+            // named, e.g. a category's default_policy).
             let line = message
                 .split('"')
                 .nth(1)
                 .and_then(|id| {
-                    let quoted = format!("\"{id}\"");
-                    // A repeated id: the second one is the wrong line.
-                    if message.contains("share") { text.rfind(&quoted) } else { text.find(&quoted) }
+                    let nth = usize::from(message.contains("share"));
+                    id_line(text, id, nth).or_else(|| text.find(&format!("\"{id}\"")).map(|at| line_of(text, at)))
                 })
-                .map_or(1, |at| line_of(text, at));
+                .unwrap_or(1);
             CatalogueError::AtLine { line, message }
         })?;
         Ok(catalogue)
@@ -170,15 +192,9 @@ impl Catalogue {
         if self.locations.is_empty() {
             return bad("it has no locations".into());
         }
-        for c in &self.categories {
-            if self.linked_policy(&c.default_policy).is_none() {
-                return bad(format!("category {} names unknown policy \"{}\"", c.id, c.default_policy));
-            }
-            if self.pathway(&c.default_pathway).is_none() {
-                return bad(format!("category {} names unknown pathway \"{}\"", c.id, c.default_pathway));
-            }
-        }
-        // Ids are kept inside records: each names one thing, and is a word.
+        // Ids are kept inside records: each names one thing, and is a short
+        // word. Checked before the references to them, so a repeated id is
+        // named as such (found in review).
         let lists: [(&str, Vec<&str>); 5] = [
             ("categories", self.categories.iter().map(|c| c.id.as_str()).collect()),
             ("locations", self.locations.iter().map(|c| c.id.as_str()).collect()),
@@ -189,11 +205,43 @@ impl Catalogue {
         for (what, ids) in lists {
             for (i, id) in ids.iter().enumerate() {
                 if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                    return bad(format!("the id \"{id}\" in {what} must be lower-case letters, digits and -"));
+                    return bad(format!(
+                        "the id \"{}\" in {what} must be lower-case letters, digits and -",
+                        id.escape_debug()
+                    ));
+                }
+                if id.len() > ID_CHARS {
+                    return bad(format!("the id \"{id}\" in {what} is longer than {ID_CHARS} characters"));
                 }
                 if ids[..i].contains(id) {
                     return bad(format!("two {what} share the id \"{id}\""));
                 }
+            }
+        }
+        for c in &self.categories {
+            if self.linked_policy(&c.default_policy).is_none() {
+                return bad(format!("category {} names unknown policy \"{}\"", c.id, c.default_policy));
+            }
+            if self.pathway(&c.default_pathway).is_none() {
+                return bad(format!("category {} names unknown pathway \"{}\"", c.id, c.default_pathway));
+            }
+            // The policy's own safeguards are not the school's to switch off
+            // (found in review): an indecent image of a child is referred
+            // urgently and never copied (P6.1-c); illegal data (P6.1-d), a
+            // search that found a risk (P6.1-f) and a member of staff's
+            // illegal content (P5-g) are urgent.
+            if c.clause == "P6.1-c" && !(c.urgent && c.forbids_attachments) {
+                return bad(format!(
+                    "category \"{}\" ({}) must keep urgent = true and forbids_attachments = true: the policy refers it \
+                     urgently and casebook never stores such content",
+                    c.id, c.clause
+                ));
+            }
+            if URGENT_CLAUSES.contains(&c.clause.as_str()) && !c.urgent {
+                return bad(format!(
+                    "category \"{}\" ({}) must keep urgent = true: the policy refers it urgently",
+                    c.id, c.clause
+                ));
             }
         }
         Ok(())
@@ -257,6 +305,51 @@ mod tests {
         let line = unknown.lines().position(|l| l.contains("nonesuch")).unwrap() + 1;
         let e = Catalogue::from_school_file(&unknown).unwrap_err().to_string();
         assert!(e.starts_with(&format!("catalogue, line {line}: category")), "{e}");
+    }
+
+    /// Found in review: a repeated linked policy was named at a category
+    /// that refers to it, a repeated pathway as an unknown one, an id with
+    /// a newline broke the one-line message, and ids had no length limit.
+    #[test]
+    fn p3a_a_repeated_id_is_named_at_its_second_definition_and_ids_are_short_words() {
+        let seed = Catalogue::seed_text();
+        let twice = seed.replacen("id = \"staff-conduct\"", "id = \"aup\"", 1);
+        let line = twice.lines().enumerate().filter(|(_, l)| l.trim() == "id = \"aup\"").nth(1).unwrap().0 + 1;
+        let e = Catalogue::from_school_file(&twice).unwrap_err().to_string();
+        assert_eq!(e, format!("catalogue, line {line}: two linked policies share the id \"aup\""));
+        let pathway = seed.replacen("id = \"police\"", "id = \"advice\"", 1);
+        let e = Catalogue::from_school_file(&pathway).unwrap_err().to_string();
+        assert!(e.contains("two pathways share the id \"advice\""), "{e}");
+        let newline = seed.replacen("id = \"toilets\"", "id = \"toi\\nlets\"", 1);
+        let e = Catalogue::from_school_file(&newline).unwrap_err().to_string();
+        assert!(!e.contains('\n') && e.contains("toi\\nlets"), "{e}");
+        let long = seed.replacen("id = \"toilets\"", &format!("id = \"{}\"", "t".repeat(500)), 1);
+        let e = Catalogue::from_school_file(&long).unwrap_err().to_string();
+        assert!(e.contains("longer than 40 characters"), "{e}");
+    }
+
+    /// Found in review: a school's file could switch off the policy's own
+    /// safeguards: P6.1-c's refusal of every attachment, and the urgency of
+    /// P6.1-c, P6.1-d, P6.1-f and P5-g. The wrong category's line is named.
+    #[test]
+    fn p61c_the_policys_safeguards_cannot_be_switched_off_by_a_schools_file() {
+        let seed = Catalogue::seed_text();
+        let category_line =
+            |text: &str, id: &str| text.lines().position(|l| l.trim() == format!("id = \"{id}\"")).unwrap() + 1;
+        let no_refusal = seed.replacen("forbids_attachments = true", "forbids_attachments = false", 1);
+        let e = Catalogue::from_school_file(&no_refusal).unwrap_err().to_string();
+        let line = category_line(&no_refusal, "indecent-image");
+        assert!(
+            e.starts_with(&format!("catalogue, line {line}: category \"indecent-image\" (P6.1-c) must keep")),
+            "{e}"
+        );
+        for id in ["indecent-image", "illegal-data", "search-risk", "staff-illegal"] {
+            let at = seed.find(&format!("id = \"{id}\"")).unwrap();
+            let urgent = at + seed[at..].find("urgent = true").unwrap();
+            let routine = format!("{}urgent = false{}", &seed[..urgent], &seed[urgent + "urgent = true".len()..]);
+            let e = Catalogue::from_school_file(&routine).unwrap_err().to_string();
+            assert!(e.contains(&format!("category \"{id}\"")) && e.contains("must keep urgent = true"), "{id}: {e}");
+        }
     }
 
     #[test]
