@@ -593,8 +593,7 @@ fn a_phone_in_an_exam_is_confiscated_reported_collected_and_closed_in_the_tui() 
     assert!(concern.contains("report to the examining body (P6-b)"), "{concern}");
     tmux.keys(&["R"]);
     tmux.wait_for("Referral or contact for");
-    // From LADO, three along: social care, early help, the examining body.
-    tmux.keys(&["Right", "Right", "Right"]);
+    // The form starts at whom the triage's pathway reports to.
     tmux.wait_for("◀ Examining body");
     tmux.keys(&["Tab", "Tab", "Tab"]);
     tmux.type_text("JCQ/MAL/0099");

@@ -1898,7 +1898,16 @@ impl App {
             }
             Action::Referral => {
                 let entries: Vec<crate::domain::Referral> = self.referrals.of_case(id).cloned().collect();
-                let form = super::referrals::referral_form(&case.concern.reference, &entries, now.date());
+                // The triage's pathway, else the category's.
+                let pathway = case.current_triage().map(|t| t.pathway.clone()).unwrap_or_else(|| {
+                    self.session
+                        .catalogue()
+                        .category(&case.concern.category)
+                        .map(|c| c.default_pathway.clone())
+                        .unwrap_or_default()
+                });
+                let kind = super::referrals::likely_kind(&pathway);
+                let form = super::referrals::referral_form(&case.concern.reference, kind, &entries, now.date());
                 (FormKind::Referral { id }, form)
             }
             Action::Confiscate => {

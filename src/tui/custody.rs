@@ -63,7 +63,9 @@ pub fn confiscate_form(reference: &str, catalogue: &Catalogue, now: NaiveDateTim
             Field::line("by", "Taken by", "", "you, unless someone else confiscated it"),
             Field::line("when", "When", &now.format(DATE_TIME_INPUT).to_string(), "YYYY-MM-DD HH:MM"),
             Field::text("reason", "Why", "", "what it was believed to be used for (P6.1-a)", 3),
-            Field::line("held_at", "Held in", DEFAULT_HELD_AT, "where it is kept (P6.1-b)"),
+            // Empty is the school office: typing names somewhere else
+            // rather than adding to it (found in review).
+            Field::line("held_at", "Held in", "", &format!("{DEFAULT_HELD_AT}, unless somewhere else (P6.1-b)")),
         ],
     )
 }

@@ -127,9 +127,24 @@ const YES: &str = "yes";
 const NO: &str = "no";
 const NONE: &str = "-";
 
-/// The form that records a referral or contact on a concern. `entries`:
-/// the concern's referrals, offered for a correction.
-pub fn referral_form(reference: &str, entries: &[Referral], today: NaiveDate) -> Form {
+/// Whom a concern on `pathway` is most likely referred to: the form
+/// starts there (found in review: it started at LADO on a phone in an
+/// exam). The DSL changes it in one key.
+pub fn likely_kind(pathway: &str) -> ReferralKind {
+    match pathway {
+        "exam-body" => ReferralKind::ExaminingBody,
+        "police" => ReferralKind::Police,
+        "child-protection" => ReferralKind::SocialCare,
+        "pastoral-support" => ReferralKind::EarlyHelp,
+        "advice" => ReferralKind::Advice,
+        "behaviour-sanctions" | "no-further-action" => ReferralKind::Parents,
+        _ => ReferralKind::Lado,
+    }
+}
+
+/// The form that records a referral or contact on a concern, starting at
+/// `kind`. `entries`: the concern's referrals, offered for a correction.
+pub fn referral_form(reference: &str, kind: ReferralKind, entries: &[Referral], today: NaiveDate) -> Form {
     let kinds = pairs(ReferralKind::ALL.iter().map(|k| (k.id(), k.label())));
     let mut corrects = vec![(NONE.to_string(), "nothing: a new entry".to_string())];
     corrects.extend(
@@ -138,7 +153,7 @@ pub fn referral_form(reference: &str, entries: &[Referral], today: NaiveDate) ->
     Form::new(
         format!("Referral or contact for {reference}"),
         vec![
-            Field::choice("kind", "To", kinds, ReferralKind::Lado.id()),
+            Field::choice("kind", "To", kinds, kind.id()),
             Field::line("date", "When", &today.to_string(), "YYYY-MM-DD"),
             Field::line("by", "By whom", "", "you, unless someone else made it"),
             Field::line("reference", "Their ref", "", "crime number, LADO reference …"),
