@@ -2508,6 +2508,24 @@ fn the_custody_register_lists_held_devices_longest_first_and_records_a_return() 
         !casebook::tui::today::items(&app).iter().any(|i| i.kind == casebook::domain::today::TodayKind::DeviceHeld(1))
     );
 
+    // `/` finds a device as its owner is typed, returned ones too (P6.1-b);
+    // e and Enter act on the device found; Esc clears the search.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "jay");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("find: jay") && s.contains("DV-0003") && !s.contains("DV-0002"), "{s}");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('e'));
+    assert!(form_title(&app).starts_with("DV-0003"), "{}", form_title(&app));
+    press(&mut app, KeyCode::Esc);
+    // `/` again goes on with the search kept.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "nobody");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("No device matches \"jaynobody\""), "{s}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.custody_search.query.is_empty());
+
     // Enter opens the selected device's concern; Esc comes back.
     app.custody_list.selected = 1;
     press(&mut app, KeyCode::Enter);

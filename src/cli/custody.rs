@@ -235,20 +235,8 @@ pub fn custody(cli: &Cli, command: &CustodyCommand) -> Result<()> {
             if *held {
                 register.items.retain(Custody::is_held);
             }
-            if let Some(q) = search.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()) {
-                register.items.retain(|c| {
-                    [
-                        &c.owner,
-                        &c.description,
-                        &c.device,
-                        &c.case_reference,
-                        &c.held_at,
-                        &c.label(),
-                        &c.whereabouts().words(),
-                    ]
-                    .iter()
-                    .any(|t| t.to_lowercase().contains(&q))
-                });
+            if let Some(q) = search {
+                register.items.retain(|c| c.mentions(q));
             }
             if *json {
                 let rows: Vec<CustodyJson> = register.items.iter().map(|c| json_of(c, &session)).collect();

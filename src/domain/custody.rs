@@ -276,6 +276,26 @@ impl Custody {
         self.whereabouts().is_held()
     }
 
+    /// Whether the register's search finds it: `query` (accent- and
+    /// case-blind) in its owner, description, device, concern, label, where
+    /// it was put or where it is now. Released and handed-over devices stay
+    /// findable (P6.1-b): "the phone Mrs Rook collected".
+    pub fn mentions(&self, query: &str) -> bool {
+        let query = super::fold::fold(query.trim());
+        query.is_empty()
+            || [
+                &self.owner,
+                &self.description,
+                &self.device,
+                &self.case_reference,
+                &self.held_at,
+                &self.label(),
+                &self.whereabouts().words(),
+            ]
+            .iter()
+            .any(|t| super::fold::fold(t).contains(&query))
+    }
+
     /// The device as people say it: "Mobile phone (black, cracked case)".
     pub fn device_words(&self, device_label: &str) -> String {
         if self.description.is_empty() {

@@ -254,6 +254,34 @@ pub struct Options {
     pub clock: Option<NaiveDateTime>,
 }
 
+/// A list's find-as-you-type line (the custody register's `/`).
+#[derive(Debug, Default, Clone)]
+pub struct ListSearch {
+    pub query: String,
+    /// Typing into it.
+    pub editing: bool,
+}
+
+impl ListSearch {
+    /// A key typed into the line: Enter keeps the search, Esc clears it.
+    /// Whether the key was the line's.
+    fn key(&mut self, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Enter | KeyCode::Up | KeyCode::Down => self.editing = false,
+            KeyCode::Esc => {
+                self.editing = false;
+                self.query.clear();
+            }
+            KeyCode::Backspace => {
+                self.query.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.query.push(c),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// Full-text search over every decrypted case, built off the input loop.
 #[derive(Default)]
 pub struct Search {
@@ -337,6 +365,9 @@ pub struct App {
     /// first (longest held first), and the register screen's selection.
     pub custody: Vec<crate::domain::Custody>,
     pub custody_list: ListState,
+    /// Issue 13 (P6.1-b): the register's search (`/`): released and
+    /// handed-over devices stay findable.
+    pub custody_search: ListSearch,
     /// S-d: the closed concerns past retention, read with the board.
     pub retention: Vec<crate::store::disposals::PastRetention>,
     pub retention_list: ListState,
@@ -392,6 +423,7 @@ impl App {
             today_list: ListState::default(),
             custody: Vec::new(),
             custody_list: ListState::default(),
+            custody_search: ListSearch::default(),
             retention: Vec::new(),
             retention_list: ListState::default(),
             searches: Vec::new(),
@@ -1088,6 +1120,12 @@ impl App {
         {
             return people_search_key(ps, key);
         }
+        if matches!(self.screen, Screen::Custody) && self.custody_search.editing && self.form.is_none() {
+            if self.custody_search.key(key) {
+                self.custody_list = ListState::default();
+            }
+            return;
+        }
         if self.picker_key(&key) {
             return;
         }
@@ -1254,12 +1292,12 @@ impl App {
                 self.screen = Screen::Custody;
             }
             Action::Open if matches!(self.screen, Screen::Custody) => {
-                let Some(id) = self.custody.get(self.custody_list.selected).map(|c| c.case_id) else { return };
+                let Some(id) = super::custody::selected(self).map(|c| c.case_id) else { return };
                 self.pending.retain(|(_, p)| !matches!(p, Pending::Case { .. }));
                 self.send(Command::Case(id), Pending::Case { id, then: Action::Open });
             }
             Action::CustodyEvent => {
-                let Some(c) = self.custody.get(self.custody_list.selected).cloned() else { return };
+                let Some(c) = super::custody::selected(self).cloned() else { return };
                 let form = super::custody::event_form(&c, self.session.catalogue(), self.now());
                 self.open(FormKind::CustodyEvent { custody: c.id }, form);
             }
@@ -1327,6 +1365,7 @@ impl App {
             Action::AdoptNew => self.adopt(false),
             Action::LinkSuggested => self.adopt(true),
             Action::MergePeople => self.merge_key(),
+            Action::Search if matches!(self.screen, Screen::Custody) => self.custody_search.editing = true,
             Action::Search if matches!(self.screen, Screen::People(_)) => {
                 if let Screen::People(ps) = &mut self.screen {
                     ps.tab = PeopleTab::Everyone;
@@ -1540,7 +1579,10 @@ impl App {
                 ps.selected = (ps.selected as isize + delta).clamp(0, len.saturating_sub(1) as isize) as usize;
                 ps.suggestion = 0;
             }
-            Screen::Custody => self.custody_list.step(self.custody.len(), list_delta(action, page)),
+            Screen::Custody => {
+                let len = super::custody::register(self).len();
+                self.custody_list.step(len, list_delta(action, page))
+            }
             Screen::Retention => self.retention_list.step(self.retention.len(), list_delta(action, page)),
             Screen::Registers => {
                 let role = self.session.me().role;

@@ -195,8 +195,14 @@ pub fn form_guidance(t: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The register in screen order (held first, longest held first).
-pub fn register(app: &App) -> &[Custody] {
-    &app.custody
+/// The register as shown: every device, or those the search finds.
+pub fn register(app: &App) -> Vec<&Custody> {
+    app.custody.iter().filter(|c| c.mentions(&app.custody_search.query)).collect()
+}
+
+/// The device selected in the register, as shown.
+pub fn selected(app: &App) -> Option<&Custody> {
+    register(app).get(app.custody_list.selected).copied()
 }
 
 /// The register screen (P6.1-b): every device held now, longest held
@@ -206,7 +212,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let all = register(app);
     let held = all.iter().filter(|c| c.is_held()).count();
     let wide = area.width >= 110;
-    let title = if wide {
+    let mut title = if wide {
         format!(
             " Device custody: {held} held now, longest first; {} returned or handed over (limit \
              {HELD_LIMIT_WORKING_DAYS} school days) ",
@@ -215,6 +221,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         format!(" Devices: {held} held, longest first; {} returned or handed over ", all.len() - held)
     };
+    // The search, as typed (`/`): owner, device, concern or place.
+    let search = &app.custody_search;
+    if search.editing || !search.query.is_empty() {
+        title.push_str(&format!(
+            "· find: {}{} ",
+            crate::text::one_line(&search.query),
+            if search.editing { "▏" } else { "" }
+        ));
+    }
+    if all.is_empty() && !app.custody.is_empty() {
+        let p = Paragraph::new(format!(
+            "No device matches \"{}\". Esc clears the search.",
+            crate::text::one_line(&search.query)
+        ))
+        .block(Block::default().borders(Borders::TOP).title(title));
+        frame.render_widget(p, area);
+        return;
+    }
     if all.is_empty() {
         let text = if app.board_loaded {
             format!(

@@ -154,6 +154,9 @@ impl Action {
             (Action::Back, Context::Today | Context::Custody | Context::Retention) => "back to the board",
             (Action::Open, Context::People) => "open the person's whole record",
             (Action::Search, Context::People) => "find by name, other name, year group or id",
+            (Action::Search, Context::Custody) => {
+                "find a device by owner, device, concern or place (Enter keeps, Esc clears)"
+            }
             (Action::NextField, Context::People) => "unlinked: the next person suggested",
             (Action::PrevField, Context::People) => "unlinked: the previous person suggested",
             (Action::Back, Context::People) => "back",
@@ -474,6 +477,7 @@ impl Default for KeyMap {
         add(Today, K::Char('1'), GoBoard, false);
         add(Board, K::Char('D'), GoCustody, false);
         add(Custody, K::Char('e'), CustodyEvent, true);
+        add(Custody, K::Char('/'), Search, true);
         add(Custody, K::Enter, Open, true);
         add(Custody, K::Esc, Back, true);
         add(Custody, K::Char('q'), Quit, false);
