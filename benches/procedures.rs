@@ -86,7 +86,7 @@ fn main() {
                 }
                 if i % 4 == 0 {
                     let mut new = NewReferral::of(ReferralKind::EarlyHelp, reported.date());
-                    new.follow_up = Some(now.date() + chrono::Duration::days((i % 21) as i64 - 10));
+                    new.follow_up = Some(reported.date() + chrono::Duration::days((i % 21) as i64));
                     session.record_referral(*id, new, now).expect("referral");
                     referrals += 1;
                 }

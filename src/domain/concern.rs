@@ -186,8 +186,10 @@ pub struct NewConcern {
     pub source: Source,
 }
 
+/// One problem at one field. Said as "follow up: …", not the field's key
+/// (found in review: `risk_assessment:` reached users).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{}: {}", .field.replace('_', " "), .message)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
