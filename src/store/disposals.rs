@@ -98,9 +98,14 @@ impl Session {
                         ruled = true;
                         dob.is_some_and(|dob| dob + chrono::Months::new(25 * 12) < today)
                     }
+                    // Kept at least until their 67th birthday and ten years
+                    // after it closed (it closed after it was reported): most
+                    // are ruled out here without opening them (measured: at
+                    // 100,000 concerns Today took 14 s opening each one).
                     Some((SubjectKind::Staff, dob)) if *part == Part::Alleged => {
                         ruled = true;
-                        dob.is_some()
+                        let decade = r.reported_at.date() + chrono::Months::new(10 * 12);
+                        dob.is_some_and(|dob| dob + chrono::Months::new(67 * 12) < today) && decade < today
                     }
                     _ => true,
                 });
