@@ -111,6 +111,25 @@ fn main() {
                 s.today(now.date()).unwrap();
             })
         );
+        // Where Today's time goes: each of what it reads, again.
+        println!(
+            "  of which the board                              {}",
+            times(5, || {
+                s.board().unwrap();
+            })
+        );
+        println!(
+            "  of which past retention (S-d)                   {}",
+            times(5, || {
+                s.past_retention(now.date()).unwrap();
+            })
+        );
+        println!(
+            "  of which the registers                          {}",
+            times(5, || {
+                s.register_entries().unwrap();
+            })
+        );
         let register = s.custody_register().unwrap().into_items();
         println!(
             "custody register ({} devices, {} held)           {}",
