@@ -18,10 +18,12 @@
 //! link's number set to 0), so it names what it learnt from and reaches
 //! for nothing that is gone.
 //!
-//! `casebook verify` (the DSL's) checks the case and person counters
-//! against the records: a number handed out with no record and no
-//! authenticated disposal record is named as deleted outside casebook; a
-//! disposed one is not.
+//! `casebook verify` (the DSL's) checks the case, person, referral,
+//! custody and search counters against the records: a number handed out
+//! with no record and no authenticated disposal record is named as deleted
+//! outside casebook (PRODUCT.md 7b); a disposed one is not. A concern's
+//! disposal record lists the referral, device, search and file numbers it
+//! deleted with it for this.
 
 use std::collections::{BTreeSet, HashMap};
 
