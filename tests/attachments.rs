@@ -5,6 +5,8 @@
 mod common;
 use common::*;
 
+use std::path::Path;
+
 #[test]
 fn a_signed_form_is_attached_listed_exported_and_never_kept_in_clear() {
     let env = Env::new();
@@ -117,4 +119,45 @@ fn p5g_a_restricted_allegation_takes_no_record_every_deputy_could_open() {
     drop(db);
     assert_no_plaintext(&env.store(), &["PLANTED-STATEMENT", "PLANTED-REASON"]);
     assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &reference])).contains("statement.txt"));
+}
+
+/// Issue 13 review: `attachment add` takes a regular file only. A device
+/// that never ends (/dev/zero: its size says 0, and reading it filled the
+/// memory) and a named pipe (opening one waits for a writer) are refused
+/// in one line, at once; nothing is attached.
+#[test]
+fn a_device_or_a_named_pipe_is_refused_in_one_line_and_never_read() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = add_concern(&env, &school.dsl, "child:Pupil Fictional Rook", "Messages.");
+    let pipe = env.path("form.pdf");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status().expect("mkfifo");
+    assert!(made.success());
+    // The pipe first: before, it waited; /dev/zero filled the memory.
+    for file in [pipe.as_path(), Path::new("/dev/zero")] {
+        let mut child = env
+            .casebook(&school.dsl)
+            .args(["attachment", "add", &reference])
+            .arg(file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{}: still reading after 20 s", file.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let (_, err) = text(&out);
+        assert!(!out.status.success() && err.trim_end().lines().count() == 1, "{err}");
+        assert!(err.contains("is not a regular file") && err.contains("nothing was attached"), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+    }
+    let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(env.path("")));
+    assert!(err.contains("is a folder"), "{err}");
+    assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &reference])).contains("no files attached"));
 }

@@ -484,7 +484,7 @@ fn attachment_v1() {
 /// S-d, S-e: a disposal record (an early one, so every field is used).
 #[test]
 fn disposal_v1() {
-    use casebook::domain::retention::{Disposal, Disposed};
+    use casebook::domain::retention::{Disposal, Disposed, Removed};
     golden(
         "disposal",
         &Disposal {
@@ -494,6 +494,7 @@ fn disposal_v1() {
             reason: "Retention ended".into(),
             basis: "kept until 2026-03-01: the 25th birthday of the child P-0003 (S-d)".into(),
             early: Some("A duplicate".into()),
+            removed: Removed { referrals: vec![3, 5], custody: vec![2], searches: vec![1], files: vec![1, 2] },
         },
     );
 }

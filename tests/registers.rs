@@ -148,7 +148,15 @@ fn p5c_the_disclosure_register_is_sealed_to_the_dsl_alone() {
         assert!(fails(env.casebook(other).args(["register", "list", "disclosure"])).contains("the DSL's alone"));
     }
     let db = open_raw(&env.store());
-    let records: Vec<Vec<u8>> = db.open_tree("disclosures").unwrap().iter().map(|kv| kv.unwrap().1.to_vec()).collect();
+    // The entries, by number (beside them, where its own numbering starts).
+    let records: Vec<Vec<u8>> = db
+        .open_tree("disclosures")
+        .unwrap()
+        .iter()
+        .map(|kv| kv.unwrap())
+        .filter(|(k, _)| k.len() == 4)
+        .map(|(_, v)| v.to_vec())
+        .collect();
     drop(db);
     assert_eq!(records.len(), 1);
     let text = String::from_utf8_lossy(&records[0]).to_string();
@@ -228,4 +236,100 @@ fn p4a_p8c_the_school_device_register_and_the_awareness_log() {
     let all = ok(env.casebook(&school.dsl).args(["register", "list"]));
     assert!(all.contains("(P4-a): 1 entry") && all.contains("(P8-c): 1 entry"), "{all}");
     fails(env.casebook(&school.reporter).args(["register", "list", "school-device"]));
+}
+
+/// P5-c (issue 13 review): the disclosure register is numbered on its own,
+/// so a deputy's or leadership's list shows no gap where a disclosure was
+/// recorded (PL-0001, RL-0003 told them DR-0002 existed, and when). Its
+/// entries and the others' are still told apart by their labels.
+#[test]
+fn p5c_a_disclosure_leaves_no_gap_in_the_other_registers_numbers() {
+    let env = Env::new();
+    let school = env.school();
+    let add = |who: &Path, kind: &str, name: &str, extra: &[&str]| {
+        ok(env.casebook(who).args(["register", "add", kind, "--who", name, "--reason", "Fictional reason"]).args(extra))
+    };
+    add(&school.dsl, "permission", "Mr Fictional Tutor", &["--granted-by", "Mrs Head Teacher"]);
+    let said = add(&school.dsl, "disclosure", "Ms Fictional Godparent", &["--permitted", "No one-to-one time"]);
+    assert!(said.contains("DR-0001"), "{said}");
+    let said = add(&school.deputy, "permission", "Mr Fictional Coach", &["--granted-by", "Mrs Head Teacher"]);
+    assert!(said.contains("PL-0002"), "the permission log goes on from 1 to 2: {said}");
+    for other in [&school.deputy, &school.leadership] {
+        let list = ok(env.casebook(other).args(["register", "list"]));
+        assert!(list.contains("PL-0001") && list.contains("PL-0002") && !list.contains("-0003"), "{list}");
+    }
+    // The DSL reads both entries numbered 1, each by its label.
+    let shown = ok(env.casebook(&school.dsl).args(["register", "show", "DR-0001"]));
+    assert!(shown.contains("Ms Fictional Godparent"), "{shown}");
+    let shown = ok(env.casebook(&school.dsl).args(["register", "show", "PL-0001"]));
+    assert!(shown.contains("Mr Fictional Tutor") && !shown.contains("Godparent"), "{shown}");
+    let said = add(&school.dsl, "disclosure", "Mr Fictional Neighbour", &["--permitted", "None"]);
+    assert!(said.contains("DR-0002"), "{said}");
+    for who in [&school.dsl, &school.deputy, &school.leadership] {
+        assert!(ok(env.casebook(who).arg("verify")).contains("no problems"));
+    }
+    // Nothing any other member is served counts the disclosures.
+    let db = open_raw(&env.store());
+    for tree in ["counters", "settings"] {
+        for kv in db.open_tree(tree).unwrap().iter() {
+            let key = String::from_utf8_lossy(&kv.unwrap().0).into_owned();
+            assert!(!key.contains("disclos"), "{tree}: {key}");
+        }
+    }
+}
+
+/// P5-c: a disclosure recorded before the register had numbers of its own
+/// (its number from the shared register counter) keeps it; the next
+/// disclosure is numbered past it, and verify accounts for both.
+#[test]
+fn p5c_an_older_disclosure_keeps_its_shared_number_and_the_next_is_numbered_past_it() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args(["register", "add", "disclosure", "--who", "Ms Fictional Godparent"]).args([
+        "--reason",
+        "Godparent",
+        "--permitted",
+        "None",
+    ]));
+    // As a store from before: DR-0001 took the register counter's 1.
+    {
+        let db = open_raw(&env.store());
+        let marker = db.open_tree("disclosures").unwrap().remove(b"disclosures-numbered-from").unwrap();
+        assert!(marker.is_some(), "noted in the disclosure register's own tree");
+        db.open_tree("counters").unwrap().insert(b"register", &1u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let add = |kind: &str, extra: &[&str]| {
+        ok(env
+            .casebook(&school.dsl)
+            .args(["register", "add", kind, "--who", "Mr Fictional Tutor"])
+            .args(["--reason", "Fictional reason"])
+            .args(extra))
+    };
+    assert!(add("permission", &["--granted-by", "Mrs Head"]).contains("PL-0002"));
+    for who in [&school.dsl, &school.deputy] {
+        assert!(ok(env.casebook(who).arg("verify")).contains("no problems"));
+    }
+    assert!(add("disclosure", &["--permitted", "None"]).contains("DR-0002"));
+    assert!(add("permission", &["--granted-by", "Mrs Head"]).contains("PL-0003"));
+    let list = ok(env.casebook(&school.dsl).args(["register", "list", "disclosure"]));
+    assert!(list.contains("DR-0001") && list.contains("DR-0002"), "{list}");
+    for who in [&school.dsl, &school.deputy] {
+        assert!(ok(env.casebook(who).arg("verify")).contains("no problems"));
+    }
+    // A disclosure of the register's own numbering deleted on disk is named.
+    ok(env.casebook(&school.dsl).args(["register", "add", "disclosure", "--who", "Mr Fictional Third"]).args([
+        "--reason",
+        "Neighbour",
+        "--permitted",
+        "None",
+    ]));
+    {
+        let db = open_raw(&env.store());
+        db.open_tree("disclosures").unwrap().remove(2u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("disclosure register entry #2: its number was handed out"), "{stdout}");
 }

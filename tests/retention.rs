@@ -395,3 +395,72 @@ fn sd_a_dsl_who_joins_later_reads_the_disposal_records() {
     // A deputy's verify does not check numbers against them (it cannot open them).
     assert!(ok(env.casebook(&school.deputy).arg("verify")).contains("no problems"));
 }
+
+/// S-d, PRODUCT.md 7b: a disposal record lists the referral, device and
+/// search numbers it deleted with its concern, so the DSL's verify excuses
+/// them and still names one deleted on disk. A deputy cannot open the
+/// disposal records: once anything was disposed of, their verify does not
+/// check those numbers (the DSL's does).
+#[test]
+fn sd_a_disposals_referrals_devices_and_searches_are_excused_and_no_other_number() {
+    let env = Env::new();
+    let school = env.school();
+    child(&env, &school.dsl, "Pupil Fictional Earlier", "1990-05-05", "A000000000061");
+    let old = add_concern(&env, &school.dsl, "P-0001", "Messages.");
+    let kept = add_concern(&env, &school.dsl, "child:Pupil Fictional Later:Year 2", "Messages at lunch.");
+    for r in [&old, &kept, &kept] {
+        ok(env
+            .casebook(&school.dsl)
+            .args(["referral", "add", r, "--kind", "advice", "--agency", "LA adviser"])
+            .args(["--contact", "Ms Fictional Adviser", "--outcome", "No further action."]));
+    }
+    for (r, device) in [(&old, "DV-0001"), (&kept, "DV-0002")] {
+        ok(env.casebook(&school.dsl).args(["custody", "add", r, "--device", "mobile-phone"]).args([
+            "--owner",
+            "Pupil Fictional Owner",
+            "--reason",
+            "Phone out in class.",
+        ]));
+        ok(env.casebook(&school.dsl).args(["search", "add", r, "--custody", device]).args([
+            "--authorised-by",
+            "Mrs Fictional Head",
+            "--witnessed-by",
+            "Mr Fictional Witness",
+            "--grounds",
+            "Suspected messages.",
+            "--looked-for",
+            "Messages.",
+            "--found",
+            "Nothing.",
+        ]));
+    }
+    let form = env.path("form.txt");
+    std::fs::write(&form, "Signed.").unwrap();
+    ok(env.casebook(&school.dsl).args(["attachment", "add", &old]).arg(&form));
+    ok(env
+        .casebook(&school.dsl)
+        .args(["custody", "return", "DV-0001", "--collected-by", "Mrs Fictional Rook"])
+        .args(["--released-by", "Ms Fictional Office", "--signature", "yes"]));
+    close(&env, &school.dsl, &old);
+    ok(env.casebook(&school.dsl).args(["dispose", &old, "--reason", "Retention ended."]));
+    {
+        let db = raw_db(&env.store());
+        for tree in ["referrals", "custody", "searches"] {
+            assert!(db.open_tree(tree).unwrap().get(1u32.to_be_bytes()).unwrap().is_none(), "{tree} #1 went");
+        }
+    }
+    for who in [&school.dsl, &school.deputy] {
+        let said = ok(env.casebook(who).arg("verify"));
+        assert!(said.contains("no problems"), "{said}");
+    }
+    // One of the kept concern's referrals deleted on disk: the DSL's verify names it.
+    {
+        let db = raw_db(&env.store());
+        db.open_tree("referrals").unwrap().remove(2u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("R-0002: its number was handed out") && !stdout.contains("R-0001"), "{stdout}{stderr}");
+}

@@ -1124,3 +1124,97 @@ fn a_debrief_or_action_deleted_on_disk_is_named_on_every_list() {
         );
     }
 }
+
+/// A device logged for `reference` (P6.1-b), and a search of it (P6.1-e).
+fn device_and_search(env: &Env, who: &Path, reference: &str, device: &str) {
+    ok(env.casebook(who).args(["custody", "add", reference, "--device", "mobile-phone"]).args([
+        "--owner",
+        "Pupil Fictional Wren",
+        "--reason",
+        "Phone out in class.",
+    ]));
+    ok(env.casebook(who).args(["search", "add", reference, "--custody", device]).args([
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Suspected messages.",
+        "--looked-for",
+        "Messages.",
+        "--found",
+        "Nothing.",
+    ]));
+}
+
+/// PRODUCT.md 7b (issue 13 review): a referral, device, search, register
+/// entry or file deleted on disk by someone with no key is named by the
+/// next DSL's and deputy's verify (before, "no problems", and the concern
+/// whose phone record vanished could be closed). Each number is one the
+/// counter handed out, below one still kept, with no disposal record; a
+/// file is one its concern's chronology says was attached.
+#[test]
+fn a_referral_device_search_register_entry_or_file_deleted_on_disk_is_named_by_verify() {
+    let env = Env::new();
+    let school = env.school();
+    let first = add_concern(&env, &school.dsl, "child:Pupil Fictional Wren:Year 6", "Phone out in class.");
+    let second = add_concern(&env, &school.dsl, "child:Pupil Fictional Ash:Year 6", "Phone out at lunch.");
+    for r in [&first, &second] {
+        ok(env
+            .casebook(&school.dsl)
+            .args(["referral", "add", r, "--kind", "advice", "--agency", "LA adviser"])
+            .args(["--contact", "Ms Fictional Adviser", "--outcome", "No further action."]));
+    }
+    device_and_search(&env, &school.dsl, &first, "DV-0001");
+    device_and_search(&env, &school.dsl, &second, "DV-0002");
+    for name in ["Mr Fictional Tutor", "Mr Fictional Coach"] {
+        ok(env.casebook(&school.dsl).args(["register", "add", "permission", "--who", name]).args([
+            "--reason",
+            "Fictional reason",
+            "--granted-by",
+            "Mrs Head Teacher",
+        ]));
+    }
+    let form = env.path("form.txt");
+    std::fs::write(&form, "Signed by the parent.").unwrap();
+    for _ in 0..2 {
+        ok(env.casebook(&school.dsl).args(["attachment", "add", &first]).arg(&form));
+    }
+    for who in [&school.dsl, &school.deputy] {
+        assert!(ok(env.casebook(who).arg("verify")).contains("no problems"));
+    }
+
+    let file = |n: u32| [1u32.to_be_bytes(), n.to_be_bytes()].concat();
+    let cases: [(&str, Vec<u8>, String); 6] = [
+        ("referrals", 1u32.to_be_bytes().to_vec(), "R-0001: its number was handed out".into()),
+        ("custody", 1u32.to_be_bytes().to_vec(), "DV-0001: its number was handed out".into()),
+        ("searches", 1u32.to_be_bytes().to_vec(), "SR-0001: its number was handed out".into()),
+        ("registers", 1u32.to_be_bytes().to_vec(), "register entry #1: its number was handed out".into()),
+        (
+            "attachments",
+            file(1),
+            format!("file 1 of concern {first} (#1): its concern's chronology says it was attached"),
+        ),
+        // The last file: its number is the highest, but the chronology says it.
+        (
+            "attachments",
+            file(2),
+            format!("file 2 of concern {first} (#1): its concern's chronology says it was attached"),
+        ),
+    ];
+    for (i, (tree, key, named)) in cases.iter().enumerate() {
+        let copy = env.path(&format!("copy-{i}"));
+        copy_dir(&env.store(), &copy);
+        {
+            let db = raw_db(&copy);
+            assert!(db.open_tree(tree).unwrap().remove(key).unwrap().is_some(), "{tree}");
+            db.flush().unwrap();
+        }
+        for who in [&school.dsl, &school.deputy] {
+            let out = env.casebook_at(&copy, who).arg("verify").output().unwrap();
+            let (stdout, stderr) = text(&out);
+            assert!(!out.status.success(), "{tree}: {stdout}");
+            assert!(format!("{stdout}{stderr}").contains(named.as_str()), "{tree}: {named}\n{stdout}{stderr}");
+        }
+    }
+}

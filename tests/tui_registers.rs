@@ -317,10 +317,10 @@ fn p5a_p5e_an_entry_is_recorded_from_the_registers_screen() {
     assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
     assert_eq!(
         app.message.as_ref().unwrap().0,
-        "Recorded PL-0006 in the permission log (personal devices in teaching time): Ms Fictional Coach."
+        "Recorded PL-0005 in the permission log (personal devices in teaching time): Ms Fictional Coach."
     );
     let s = screen(&mut app, 100, 30);
-    assert!(s.contains("PL-0006 · Ms Fictional Coach") && s.contains("Why: Sports day: phone to reach parents"), "{s}");
+    assert!(s.contains("PL-0005 · Ms Fictional Coach") && s.contains("Why: Sports day: phone to reach parents"), "{s}");
 
     // P5-e: an approval needs its review or expiry date.
     press(&mut app, KeyCode::Tab);
@@ -340,7 +340,7 @@ fn p5a_p5e_an_entry_is_recorded_from_the_registers_screen() {
     type_text(&mut app, "2027-01-31");
     save(&mut app);
     assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
-    assert!(app.message.as_ref().unwrap().0.starts_with("Recorded RL-0007 in the remote-learning approvals"));
+    assert!(app.message.as_ref().unwrap().0.starts_with("Recorded RL-0006 in the remote-learning approvals"));
 }
 
 /// Issue 13 (P5-c, P7-b): a deputy records a visitor's arrangement but is
@@ -380,7 +380,7 @@ fn p5c_p7b_deputies_record_visitor_arrangements_and_leadership_only_read() {
     type_text(&mut deputy, "Fictional Children's Services");
     save(&mut deputy);
     assert!(deputy.form.is_none(), "{:?}", deputy.form.as_ref().map(|o| o.form.error.clone()));
-    assert!(deputy.message.as_ref().unwrap().0.starts_with("Recorded VA-0006 in the visitor device arrangements"));
+    assert!(deputy.message.as_ref().unwrap().0.starts_with("Recorded VA-0005 in the visitor device arrangements"));
     drop(deputy);
 
     let mut leader = reopen(&dir, "leadership.txt");

@@ -1,15 +1,14 @@
 //! `casebook attachment add|list|export` (issue 13): files on a concern,
-//! through the store's attachments API. A file is read in whole only after
-//! its size is checked, and leaves casebook only as an age file.
+//! through the store's attachments API. A regular file only is read, and at
+//! most the limit of it; a file leaves casebook only as an age file.
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use clap::Subcommand;
 
 use super::{Cli, now};
 use crate::domain::limits;
-use crate::store::attachments::ATTACHMENT_BYTES;
 use crate::store::identity;
 
 #[derive(Debug, Subcommand)]
@@ -45,16 +44,8 @@ pub enum AttachmentCommand {
 pub fn attachment(cli: &Cli, command: &AttachmentCommand) -> Result<()> {
     match command {
         AttachmentCommand::Add { reference, file, note } => {
-            let size = std::fs::metadata(file).map_err(|e| anyhow!("cannot read {}: {e}", file.display()))?.len();
-            if size > ATTACHMENT_BYTES as u64 {
-                bail!(
-                    "{} is {}, over casebook's limit of {} for an attachment; nothing was attached",
-                    file.display(),
-                    limits::size(size as usize),
-                    limits::size(ATTACHMENT_BYTES)
-                );
-            }
-            let bytes = std::fs::read(file).map_err(|e| anyhow!("cannot read {}: {e}", file.display()))?;
+            // A regular file only, at most the limit read (issue 13 review).
+            let bytes = crate::store::attachments::read_file(file).map_err(|e| anyhow!(e))?;
             let mut session = cli.session()?;
             let (id, reference) = session.resolve(reference)?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -158,6 +158,22 @@ pub struct Disposal {
     pub basis: String,
     /// Disposed before retention ran out: the DSL's recorded reason.
     pub early: Option<String>,
+    /// The concern's other records it deleted, by number: `casebook
+    /// verify` excuses their absence, and names any other number missing
+    /// (PRODUCT.md 7b).
+    pub removed: Removed,
+}
+
+/// The numbers of the records a concern's disposal deleted with it (S-d):
+/// its referrals, devices in custody, searches and files. A person's
+/// disposal (S-e) deletes none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    pub referrals: Vec<u32>,
+    pub custody: Vec<u32>,
+    pub searches: Vec<u32>,
+    /// The concern's files, by their number on it.
+    pub files: Vec<u32>,
 }
 
 impl Disposal {

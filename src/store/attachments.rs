@@ -19,6 +19,54 @@ use crate::domain::{AccessClass, Author, Role, limits};
 /// at 150 dpi is well under it.
 pub const ATTACHMENT_BYTES: usize = 1536 * 1024;
 
+/// A file to attach, read from the member's disk (`attachment add`, the
+/// TUI's attach form): a regular file only, and at most
+/// [`ATTACHMENT_BYTES`] of it. A device (`/dev/zero`) or a named pipe is
+/// refused before anything is read: one never ends, the other waits for a
+/// writer and would hold the screen. The file is opened without waiting
+/// (a pipe put in its place after it was looked at opens at once, and is
+/// refused), and at most one byte past the limit is read, whatever size it
+/// claims. Each problem is one line naming the file.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let shown = path.display();
+    let not_a_file = |meta: &std::fs::Metadata| -> Option<String> {
+        if meta.is_dir() {
+            Some(format!("{shown} is a folder: give the path of one file in it"))
+        } else if !meta.is_file() {
+            Some(format!("{shown} is not a regular file (a device, a pipe or a socket); nothing was attached"))
+        } else {
+            None
+        }
+    };
+    let cannot = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("there is no file {shown}; check the path"),
+        _ => format!("cannot read {shown}: {e}"),
+    };
+    if let Some(m) = not_a_file(&std::fs::metadata(path).map_err(cannot)?) {
+        return Err(m);
+    }
+    let nonblocking = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(nonblocking).open(path).map_err(cannot)?;
+    // What was opened, not what the path named a moment before.
+    if let Some(m) = not_a_file(&file.metadata().map_err(cannot)?) {
+        return Err(m);
+    }
+    let mut bytes = Vec::new();
+    file.take(ATTACHMENT_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() > ATTACHMENT_BYTES {
+        let size = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(bytes.len()).max(bytes.len());
+        return Err(format!(
+            "{shown} is {}, over casebook's limit of {} for an attachment; nothing was attached",
+            limits::size(size),
+            limits::size(ATTACHMENT_BYTES)
+        ));
+    }
+    Ok(bytes)
+}
+
 /// A file attached to a concern.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {

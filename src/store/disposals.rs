@@ -18,12 +18,14 @@
 //! link's number set to 0), so it names what it learnt from and reaches
 //! for nothing that is gone.
 //!
-//! `casebook verify` (the DSL's) checks the case and person counters
-//! against the records: a number handed out with no record and no
-//! authenticated disposal record is named as deleted outside casebook; a
-//! disposed one is not.
+//! `casebook verify` (the DSL's) checks the case, person, referral,
+//! custody and search counters against the records: a number handed out
+//! with no record and no authenticated disposal record is named as deleted
+//! outside casebook (PRODUCT.md 7b); a disposed one is not. A concern's
+//! disposal record lists the referral, device, search and file numbers it
+//! deleted with it for this.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -32,7 +34,7 @@ use super::trees::{
     ATTACHMENTS, CASE_META, CASE_REFS, CASES, CUSTODY, DEBRIEFS, DISPOSALS, INDEX, REFERRALS, RESTRICTED, SEARCHES,
 };
 use super::{Batch, Damaged, Listed, Place, Session, StoreError, be, corrupt, id_of};
-use crate::domain::retention::{self, Disposal, Disposed, Retention};
+use crate::domain::retention::{self, Disposal, Disposed, Removed, Retention};
 use crate::domain::{
     AccessClass, CaseFile, CaseSummary, Debrief, Member, MemberId, Part, PersonId, Role, Status, SubjectKind, limits,
 };
@@ -51,9 +53,19 @@ fn dsls(members: &[Member]) -> Vec<(MemberId, String)> {
     members.iter().filter(|m| m.role == Role::Dsl).map(|m| (m.id, m.recipient.clone())).collect()
 }
 
-/// The concern and person numbers disposal records account for, and the
-/// disposal records that did not open or check.
-pub(crate) type Accounted = (Vec<u32>, Vec<u32>, Vec<Damaged>);
+/// The numbers the disposal records account for (deleted through
+/// casebook), and the disposal records that did not open or check.
+#[derive(Debug, Default)]
+pub(crate) struct Accounted {
+    /// Disposal records opened.
+    pub records: usize,
+    pub cases: BTreeSet<u32>,
+    pub people: BTreeSet<u32>,
+    pub referrals: BTreeSet<u32>,
+    pub custody: BTreeSet<u32>,
+    pub searches: BTreeSet<u32>,
+    pub damaged: Vec<Damaged>,
+}
 
 /// A closed concern past retention, for `casebook retention` and Today.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -240,7 +252,9 @@ impl Session {
         if let Some(v) = self.store.backend.get(CASE_REFS, reference.as_bytes())? {
             batch = batch.check(CASE_REFS, reference.as_bytes(), Some(v)).delete(CASE_REFS, reference.as_bytes());
         }
-        let mut removed: BTreeMap<&str, usize> = BTreeMap::new();
+        // PRODUCT.md 7b: the numbers deleted go in the disposal record, so
+        // verify excuses them and names any other missing.
+        let mut removed = Removed::default();
         // A record marked as another restricted concern's is not this
         // one's, and may not open for this DSL (P5-g): left unopened.
         let marks = super::restricted::restricted_keys(self.store.backend.as_ref())?;
@@ -265,14 +279,20 @@ impl Session {
                 })?;
                 if of == case_id {
                     batch = batch.check(tree, k.clone(), Some(v)).delete(tree, k);
-                    *removed.entry(tree).or_default() += 1;
+                    match tree {
+                        REFERRALS => removed.referrals.push(id),
+                        CUSTODY => removed.custody.push(id),
+                        _ => removed.searches.push(id),
+                    }
                 }
             }
         }
         for (k, v) in self.store.backend.scan(ATTACHMENTS)? {
             if k.starts_with(&be(case_id)) {
+                if let Ok(number) = id_of(&k[4..]) {
+                    removed.files.push(number);
+                }
                 batch = batch.check(ATTACHMENTS, k.clone(), Some(v)).delete(ATTACHMENTS, k);
-                *removed.entry(ATTACHMENTS).or_default() += 1;
             }
         }
         for (k, v) in self.store.backend.scan(RESTRICTED)? {
@@ -311,6 +331,7 @@ impl Session {
             reason,
             basis: kept.basis(),
             early,
+            removed,
         };
         let (id, sealed) = self.seal_disposal(&disposal)?;
         batch = batch.check(DISPOSALS, be(id), None::<Vec<u8>>).put(DISPOSALS, be(id), sealed);
@@ -326,19 +347,22 @@ impl Session {
         Ok(disposal)
     }
 
-    /// The case and person numbers the authenticated disposal records
-    /// account for (the DSL's verify).
+    /// The numbers the authenticated disposal records account for (the
+    /// DSL's verify): concerns, people, and a concern's referrals, devices
+    /// and searches deleted with it (PRODUCT.md 7b).
     pub(crate) fn disposed_numbers(&self) -> Result<Accounted, StoreError> {
         let listed = self.disposals()?;
-        let mut cases = Vec::new();
-        let mut people = Vec::new();
+        let mut out = Accounted { records: listed.len(), damaged: listed.damaged.clone(), ..Default::default() };
         for (_, d) in listed.iter() {
             match d.what {
-                Disposed::Concern { case_id, .. } => cases.push(case_id),
-                Disposed::Person { person_id } => people.push(person_id),
-            }
+                Disposed::Concern { case_id, .. } => out.cases.insert(case_id),
+                Disposed::Person { person_id } => out.people.insert(person_id),
+            };
+            out.referrals.extend(&d.removed.referrals);
+            out.custody.extend(&d.removed.custody);
+            out.searches.extend(&d.removed.searches);
         }
-        Ok((cases, people, listed.damaged.clone()))
+        Ok(out)
     }
 
     /// The disposal records sealed again to the DSLs among `members`

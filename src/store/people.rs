@@ -987,6 +987,7 @@ impl Session {
             reason,
             basis,
             early: None,
+            removed: Default::default(),
         };
         let (n, sealed) = self.seal_disposal(&disposal)?;
         let disposals = super::trees::DISPOSALS;

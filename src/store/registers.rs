@@ -22,6 +22,22 @@ pub(crate) fn register_place(tree: &str, id: u32) -> Place {
     Place::new(tree, be(id), 0)
 }
 
+/// Where the disclosure register notes the first number of its own
+/// numbering, in its own tree (served to the DSL alone, so its presence
+/// tells no one else a disclosure was recorded). Entries below it were
+/// numbered with the other registers, before it had numbers of its own,
+/// and keep them.
+pub(crate) const DISCLOSURES_NUMBERED_FROM: &[u8] = b"disclosures-numbered-from";
+
+/// The first disclosure number of the register's own numbering, once one
+/// has been handed out (verify tells the older entries by it).
+pub(crate) fn disclosures_numbered_from(backend: &dyn super::backend::Backend) -> Result<Option<u32>, StoreError> {
+    Ok(backend
+        .get(DISCLOSURES, DISCLOSURES_NUMBERED_FROM)?
+        .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+        .map(u32::from_be_bytes))
+}
+
 /// The DSLs among `members`, as (id, public key): the disclosure register's readers.
 fn dsls(members: &[Member]) -> Vec<(MemberId, String)> {
     members.iter().filter(|m| m.role == Role::Dsl).map(|m| (m.id, m.recipient.clone())).collect()
@@ -60,38 +76,77 @@ impl Session {
             Some(p) => self.current_person(p)?.name,
             None => new.who.trim().to_string(),
         };
-        let id = self.store.next_counter("register")?;
-        let entry = RegisterEntry {
-            id,
-            kind: new.kind,
-            who,
-            person: new.person,
-            organisation: new.organisation.trim().to_string(),
-            date: new.date,
-            until: new.until,
-            reason: new.reason.trim().to_string(),
-            permitted: new.permitted.trim().to_string(),
-            risk_assessment: new.risk_assessment.trim().to_string(),
-            granted_by: new.granted_by.trim().to_string(),
-            recorded_by: self.author(),
-            recorded_at: now,
-        };
-        let tree = tree_of(entry.kind);
-        let place = register_place(tree, id);
-        let sealed = if entry.kind.dsl_only() {
-            self.seal_to_readers(&dsls(&self.members), &place, &entry)?
-        } else {
-            self.seal(AccessClass::Oversight, &place, &entry)?
-        };
-        let batch = Batch::new().check(tree, be(id), None::<Vec<u8>>).put(tree, be(id), sealed);
-        match self.store.backend.apply(batch) {
-            Ok(_) => Ok(entry),
-            Err(StoreError::Stale { .. }) => Err(StoreError::Tampered(format!(
-                "the store's numbering is behind its records: {} is already in use, so the entry was not recorded",
-                entry.label()
-            ))),
-            Err(e) => Err(e),
+        // P5-c: the disclosure register is numbered on its own, so the other
+        // registers' numbers show no gap where a disclosure was recorded.
+        // Its next number is the one after its highest entry: a counter in
+        // the counters tree would be served to deputies and leadership and
+        // tell them how many there are. A colleague DSL recording at the
+        // same moment takes it first, and this one tries the next.
+        let own = new.kind.dsl_only();
+        let mut attempts = 0;
+        loop {
+            let (id, first_own) =
+                if own { self.next_disclosure_number()? } else { (self.store.next_counter("register")?, false) };
+            let entry = RegisterEntry {
+                id,
+                kind: new.kind,
+                who: who.clone(),
+                person: new.person,
+                organisation: new.organisation.trim().to_string(),
+                date: new.date,
+                until: new.until,
+                reason: new.reason.trim().to_string(),
+                permitted: new.permitted.trim().to_string(),
+                risk_assessment: new.risk_assessment.trim().to_string(),
+                granted_by: new.granted_by.trim().to_string(),
+                recorded_by: self.author(),
+                recorded_at: now,
+            };
+            let tree = tree_of(entry.kind);
+            let place = register_place(tree, id);
+            let sealed = if own {
+                self.seal_to_readers(&dsls(&self.members), &place, &entry)?
+            } else {
+                self.seal(AccessClass::Oversight, &place, &entry)?
+            };
+            let mut batch = Batch::new().check(tree, be(id), None::<Vec<u8>>).put(tree, be(id), sealed);
+            if first_own {
+                batch = batch.check(DISCLOSURES, DISCLOSURES_NUMBERED_FROM, None::<Vec<u8>>).put(
+                    DISCLOSURES,
+                    DISCLOSURES_NUMBERED_FROM,
+                    be(id),
+                );
+            }
+            match self.store.backend.apply(batch) {
+                Ok(_) => return Ok(entry),
+                Err(StoreError::Stale { .. }) if own && attempts < 10 => attempts += 1,
+                Err(StoreError::Stale { .. }) => {
+                    return Err(StoreError::Tampered(format!(
+                        "the store's numbering is behind its records: {} is already in use, so the entry was not \
+                         recorded",
+                        entry.label()
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
         }
+    }
+
+    /// The next disclosure number (one past the register's highest entry,
+    /// so the entries numbered with the other registers before keep
+    /// theirs), and whether it is the first of its own numbering.
+    fn next_disclosure_number(&self) -> Result<(u32, bool), StoreError> {
+        let first = disclosures_numbered_from(self.store.backend.as_ref())?.is_none();
+        let mut highest = 0;
+        for (k, _) in self.store.backend.scan(DISCLOSURES)? {
+            if let Ok(id) = id_of(&k) {
+                highest = highest.max(id);
+            }
+        }
+        let id = highest.checked_add(1).ok_or_else(|| {
+            StoreError::Tampered("the disclosure register holds an entry numbered past any casebook hands out".into())
+        })?;
+        Ok((id, first))
     }
 
     /// Every entry this member may read: the Oversight registers, and the
@@ -105,6 +160,9 @@ impl Session {
         }
         for tree in trees {
             for (k, v) in self.store.backend.scan(tree)? {
+                if tree == DISCLOSURES && k == DISCLOSURES_NUMBERED_FROM {
+                    continue;
+                }
                 let Ok(id) = id_of(&k) else {
                     out.damaged.push(Damaged::new(malformed_key("register", &k), "it names no entry"));
                     continue;
@@ -121,10 +179,21 @@ impl Session {
 
     /// One entry by its label ("PL-0003") or number.
     pub fn register_entry(&self, label: &str) -> Result<RegisterEntry, StoreError> {
-        // Numbers are shared by every register, so the number alone is enough.
-        let number = label.trim().rsplit('-').next().and_then(|n| n.parse::<u32>().ok());
+        // P5-c: the disclosure register is numbered on its own, so DR-0001
+        // and PL-0001 may both be: the label's letters tell them apart (the
+        // number alone, when only one entry has it).
+        let label_ = label.trim();
+        let (prefix, number) = match label_.rsplit_once('-') {
+            Some((p, n)) => (Some(p.to_ascii_uppercase()), n.parse::<u32>().ok()),
+            None => (None, label_.parse::<u32>().ok()),
+        };
         let entries = self.register_entries()?;
-        number.and_then(|n| entries.iter().find(|e| e.id == n)).cloned().ok_or_else(|| {
+        let matching: Vec<&RegisterEntry> = entries
+            .iter()
+            .filter(|e| Some(e.id) == number)
+            .filter(|e| prefix.as_ref().is_none_or(|p| e.label().rsplit_once('-').is_some_and(|(q, _)| q == p)))
+            .collect();
+        (matching.len() == 1).then(|| matching[0].clone()).ok_or_else(|| {
             StoreError::Input(format!(
                 "no register entry {label:?} you can read; see `casebook register list`",
                 label = crate::text::one_line(label)

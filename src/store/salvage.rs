@@ -805,6 +805,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     // Issue 10: the DSL's authenticated roster and the recovery key's
     // public half, carried over as they are (members verify the roster).
     let mut settings: BTreeMap<Vec<u8>, (u64, Vec<u8>)> = BTreeMap::new();
+    // P5-c: where the disclosure register's own numbering starts (kept in
+    // its tree, under a name).
+    let mut numbered_from: BTreeMap<Vec<u8>, (u64, Vec<u8>)> = BTreeMap::new();
     let mut sealed: Vec<Found> = Vec::new();
     for f in found {
         if f.value.starts_with(AGE_MAGIC) {
@@ -817,7 +820,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         let v = &f.value;
         // Counters are named ("case", "member"…): the name comes first, as
         // "case" is four bytes like a record's id.
-        if key == super::roster::ROSTER.as_bytes() || key == super::RECOVERY.as_bytes() {
+        if key == super::registers::DISCLOSURES_NUMBERED_FROM {
+            keep_newest(&mut numbered_from, key.to_vec(), f.lsn, v.clone());
+        } else if key == super::roster::ROSTER.as_bytes() || key == super::RECOVERY.as_bytes() {
             keep_newest(&mut settings, key.to_vec(), f.lsn, v.clone());
         } else if counter_name(key) && v.len() == 4 {
             let n = u32::from_be_bytes(v.as_slice().try_into().expect("4 bytes"));
@@ -1213,6 +1218,9 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
     }
     for (k, (_, v)) in settings {
         put(SETTINGS, k, v);
+    }
+    for (k, (_, v)) in numbered_from {
+        put(DISCLOSURES, k, v);
     }
 
     // What once existed and is not here.

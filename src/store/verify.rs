@@ -19,7 +19,7 @@ use super::backend::{Backend, SCAN_PAGE};
 use super::codec::{MemberName, School, TermDates};
 use super::trees::*;
 use super::{CaseMeta, Damaged, MemberRecord, Place, STORE_FORMAT, Session, StoreError, case_name, codec, id_of};
-use crate::domain::{AccessClass, Action, CaseSummary, Debrief, Figures, Role, TrackedPolicy};
+use crate::domain::{AccessClass, Action, CaseSummary, Debrief, EntryKind, Figures, Role, TrackedPolicy};
 
 /// What a verification found.
 #[derive(Debug, Default, Clone)]
@@ -510,6 +510,9 @@ impl Session {
             })?;
         }
 
+        // PRODUCT.md 7b: how many files each concern's chronology says
+        // were attached (one entry each), for the file check below.
+        let mut attached: BTreeMap<u32, u32> = BTreeMap::new();
         if self.can_read(AccessClass::Case) && readable(CASES) {
             let reader = self.case_reader()?;
             let ids: Vec<u32> = seen.cases.iter().copied().filter(|id| !reported(CASES, &id.to_be_bytes())).collect();
@@ -517,6 +520,8 @@ impl Session {
                 match result {
                     Ok((case, _)) => {
                         r.opened += 1;
+                        let files = case.chronology.iter().filter(|e| e.kind == EntryKind::Attachment).count();
+                        attached.insert(*id, u32::try_from(files).unwrap_or(u32::MAX));
                         if let Some(reference) = seen.references.get(id)
                             && *reference != case.concern.reference
                         {
@@ -725,6 +730,9 @@ impl Session {
                 continue;
             }
             each(backend, tree, |k, v| {
+                if tree == DISCLOSURES && k == super::registers::DISCLOSURES_NUMBERED_FROM {
+                    return;
+                }
                 let Ok(id) = id_of(k) else {
                     r.problem(format!("a register entry under a malformed key ({})", show_key(k)), "it names no entry");
                     return;
@@ -746,56 +754,26 @@ impl Session {
             }
         }
 
-        // S-d, S-e: the DSL's disposal records, each opened and checked as
-        // a DSL's; then every concern and person number handed out is a
-        // record, or disposed of by one of them. A number with neither was
+        // S-d, S-e, PRODUCT.md 7b: the DSL's disposal records, each opened
+        // and checked as a DSL's; then every number handed out (concerns,
+        // people, referrals, devices, searches, register entries) is a
+        // record, or was deleted by one of them. A number with neither was
         // deleted outside casebook (a deputy's key can re-seal the board
         // index without its row, so the index alone does not show it).
-        let mut disposed: (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         let dsl = self.me().role == Role::Dsl;
+        let mut disposed = super::disposals::Accounted::default();
         if dsl && readable(DISPOSALS) {
-            let (cases, people, damaged) = self.disposed_numbers()?;
-            r.opened += cases.len() + people.len();
+            disposed = self.disposed_numbers()?;
+            r.opened += disposed.records;
             // One not even an age file was named by the structural pass.
-            for d in damaged {
+            for d in std::mem::take(&mut disposed.damaged) {
                 if !r.problems.iter().any(|p| p.what == d.what) {
                     r.problems.push(d);
                 }
             }
-            disposed = (cases, people);
         }
-        if dsl && readable(COUNTERS) {
-            let counter = |name: &str| -> Result<u32, StoreError> {
-                Ok(backend
-                    .get(COUNTERS, name.as_bytes())?
-                    .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
-                    .map_or(0, u32::from_be_bytes))
-            };
-            let gone = "its number was handed out, but neither it nor a disposal record is in the store: deleted \
-                        outside casebook, or its saving never finished (interrupted); a backup from before may \
-                        hold it";
-            // Only numbers below the highest one accounted for: the last
-            // few may be saves still under way (a backup taken while
-            // members write holds the counter a moment ahead of them).
-            let below = |counter: u32, present: &BTreeSet<u32>, disposed: &[u32]| {
-                let highest = present.last().copied().into_iter().chain(disposed.iter().copied()).max().unwrap_or(0);
-                1..counter.min(highest).min(10_000_000)
-            };
-            if readable(CASES) && readable(CASE_META) {
-                let present: BTreeSet<u32> = seen.cases.union(&seen.metas).copied().collect();
-                for id in below(counter("case")?, &present, &disposed.0) {
-                    if !present.contains(&id) && !disposed.0.contains(&id) {
-                        r.problem(format!("concern #{id}"), gone);
-                    }
-                }
-            }
-            if readable(PEOPLE) {
-                for id in below(counter("person")?, &seen.people, &disposed.1) {
-                    if !seen.people.contains(&id) && !disposed.1.contains(&id) {
-                        r.problem(oversight_name(PEOPLE, id), gone);
-                    }
-                }
-            }
+        if readable(COUNTERS) {
+            self.missing_numbers(backend, &readable, &seen, &disposed, &attached, r)?;
         }
 
         if self.can_read(AccessClass::Oversight) {
@@ -819,7 +797,7 @@ impl Session {
                 for (debrief, id, reference) in links {
                     // S-d: a debrief outlives the concern it learnt from
                     // (its link then holds the reference alone, number 0).
-                    if id != 0 && !seen.cases.contains(&id) && !disposed.0.contains(&id) {
+                    if id != 0 && !seen.cases.contains(&id) && !disposed.cases.contains(&id) {
                         r.problem(
                             format!("debrief {debrief}"),
                             format!("it links {reference} (#{id}), which is not in the store"),
@@ -868,5 +846,145 @@ impl Session {
             })?;
         }
         Ok(report)
+    }
+}
+
+impl Session {
+    /// PRODUCT.md 7b: someone who can write the store's files but holds no
+    /// key must not delete a record unnoticed. Names every number handed
+    /// out (by its counter) that has neither a record nor a disposal
+    /// record accounting for it, and every file a concern's chronology
+    /// says was attached, or numbered below one kept, that is not in the
+    /// store.
+    ///
+    /// Only numbers below the highest one accounted for are checked: the
+    /// last few may be saves still under way (a backup taken while members
+    /// write holds a counter a moment ahead of them). What each member
+    /// checks: the DSL, every number (they read the disposal records, S-d,
+    /// S-e). A deputy cannot open those, so a number a disposal may have
+    /// removed (a concern, person, referral, device or search) is checked
+    /// only when nothing was ever disposed of. Register entries are never
+    /// disposed of: whoever reads both register trees checks them (a
+    /// served deputy or leadership is not served the disclosure register,
+    /// whose entries from before it was numbered on its own share the
+    /// register's numbers). A concern still in the store had no file
+    /// disposed of: whoever reads the files checks them.
+    fn missing_numbers(
+        &self,
+        backend: &dyn Backend,
+        readable: &dyn Fn(&str) -> bool,
+        seen: &Seen,
+        disposed: &super::disposals::Accounted,
+        attached: &BTreeMap<u32, u32>,
+        r: &mut Report,
+    ) -> Result<(), StoreError> {
+        let counter = |name: &str| -> Result<u32, StoreError> {
+            Ok(backend
+                .get(COUNTERS, name.as_bytes())?
+                .and_then(|b| <[u8; 4]>::try_from(b.as_slice()).ok())
+                .map_or(0, u32::from_be_bytes))
+        };
+        let keys = |tree: &str| -> Result<BTreeSet<u32>, StoreError> {
+            let mut out = BTreeSet::new();
+            each(backend, tree, |k, _| {
+                if let Ok(id) = id_of(k) {
+                    out.insert(id);
+                }
+            })?;
+            Ok(out)
+        };
+        let gone = "its number was handed out, but neither it nor a disposal record is in the store: deleted \
+                    outside casebook, or its saving never finished (interrupted); a backup from before may hold it";
+        let below = |counter: u32, present: &BTreeSet<u32>, disposed: &BTreeSet<u32>| {
+            let highest = present.last().into_iter().chain(disposed.last()).copied().max().unwrap_or(0);
+            1..counter.min(highest).min(10_000_000)
+        };
+        let dsl = self.me().role == Role::Dsl;
+        let none_disposed =
+            readable(DISPOSALS) && backend.scan_page(DISPOSALS, None, 1)?.is_empty() && counter("disposal")? == 0;
+        if dsl || none_disposed {
+            let cases: BTreeSet<u32> = seen.cases.union(&seen.metas).copied().collect();
+            let trees = [
+                (readable(CASES) && readable(CASE_META), "case", CASES, &cases, &disposed.cases),
+                (readable(PEOPLE), "person", PEOPLE, &seen.people, &disposed.people),
+                (readable(REFERRALS), "referral", REFERRALS, &seen.referrals, &disposed.referrals),
+                (readable(CUSTODY), "custody", CUSTODY, &seen.custody, &disposed.custody),
+                (readable(SEARCHES), "search", SEARCHES, &seen.searches, &disposed.searches),
+            ];
+            for (ok, name, tree, present, excused) in trees {
+                if !ok {
+                    continue;
+                }
+                for id in below(counter(name)?, present, excused) {
+                    if !present.contains(&id) && !excused.contains(&id) {
+                        let what = if tree == CASES { format!("concern #{id}") } else { oversight_name(tree, id) };
+                        r.problem(what, gone);
+                    }
+                }
+            }
+        }
+
+        // P5-a, P5-c, P5-e, P7-b: register entries are never deleted. The
+        // disclosure register's entries from before it was numbered on its
+        // own (issue 13: its numbers told others it existed) hold register
+        // numbers; those since, numbers of their own.
+        if readable(REGISTERS) && readable(DISCLOSURES) {
+            let none = BTreeSet::new();
+            let registers = keys(REGISTERS)?;
+            let disclosures = keys(DISCLOSURES)?;
+            let own_from = super::registers::disclosures_numbered_from(backend)?;
+            let shared: BTreeSet<u32> =
+                disclosures.iter().copied().filter(|d| own_from.is_none_or(|from| *d < from)).collect();
+            let accounted: BTreeSet<u32> = registers.union(&shared).copied().collect();
+            for id in below(counter("register")?, &accounted, &none) {
+                if !accounted.contains(&id) {
+                    r.problem(format!("register entry #{id}"), gone);
+                }
+            }
+            // Its own numbers run on from the first with no gap (each the
+            // one after the highest entry).
+            if dsl && let Some(from) = own_from {
+                let own: BTreeSet<u32> = disclosures.iter().copied().filter(|d| *d >= from).collect();
+                let highest = own.last().copied().unwrap_or(0).min(from.saturating_add(10_000_000));
+                for id in from..highest {
+                    if !own.contains(&id) {
+                        r.problem(format!("disclosure register entry #{id}"), gone);
+                    }
+                }
+            }
+        }
+
+        // A concern's files are numbered 1, 2, … and each attachment is a
+        // chronology entry; only a disposal (the whole concern) deletes one.
+        if readable(ATTACHMENTS) && readable(CASES) {
+            let mut files: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+            each(backend, ATTACHMENTS, |k, _| {
+                if let (Some(case), Some(number)) = (k.get(..4), k.get(4..))
+                    && let (Ok(case), Ok(number)) = (id_of(case), id_of(number))
+                {
+                    files.entry(case).or_default().insert(number);
+                }
+            })?;
+            let none = BTreeSet::new();
+            for case_id in &seen.cases {
+                let kept = files.get(case_id).unwrap_or(&none);
+                let said = attached.get(case_id).copied().unwrap_or(0);
+                let highest = kept.last().copied().unwrap_or(0).max(said).min(10_000);
+                for number in 1..=highest {
+                    if kept.contains(&number) {
+                        continue;
+                    }
+                    let detail = if number <= said {
+                        "its concern's chronology says it was attached, but it is not in the store: deleted \
+                         outside casebook; a backup from before may hold it"
+                    } else {
+                        "a later file of its concern is in the store, but it is not: deleted outside casebook; a \
+                         backup from before may hold it"
+                    };
+                    r.problem(format!("file {number} of {}", case_name(&seen.references, *case_id)), detail);
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -1,8 +1,8 @@
 //! Attaching a file to a concern in the TUI (issue 13), as
 //! `casebook attachment add REF FILE --note …` does: a scanned signed form,
 //! an exported message log. The path may start with `~`. The file is read
-//! by the store's worker, never on the input thread, after its size is
-//! checked; the store refuses a category whose content must never be
+//! by the store's worker, never on the input thread: a regular file only,
+//! at most the limit read (a named pipe would wait); the store refuses a category whose content must never be
 //! copied (P6.1-c) and says why, in one line at the form.
 
 use std::path::{Path, PathBuf};
@@ -42,25 +42,11 @@ pub fn read_attach(form: &mut Form) -> Option<(PathBuf, String)> {
     (!form.has_errors()).then(|| (expand_home(&typed, home.as_deref()), form.text("note")))
 }
 
-/// The file's bytes, its size checked before it is read; each problem in
-/// one line naming the file.
+/// The file's bytes: a regular file only, at most the limit read (a
+/// named pipe would freeze the screen; a device never ends); each problem
+/// in one line naming the file.
 pub fn load(path: &Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("there is no file {shown}; check the path"),
-        _ => format!("cannot read {shown}: {e}"),
-    })?;
-    if meta.is_dir() {
-        return Err(format!("{shown} is a folder: give the path of one file in it"));
-    }
-    if meta.len() > ATTACHMENT_BYTES as u64 {
-        return Err(format!(
-            "{shown} is {}, over casebook's limit of {} for an attachment; nothing was attached",
-            limits::size(meta.len() as usize),
-            limits::size(ATTACHMENT_BYTES)
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))
+    crate::store::attachments::read_file(path)
 }
 
 /// Beside the form.
@@ -91,5 +77,32 @@ mod tests {
         assert_eq!(expand_home("~other/form.pdf", Some(home)), PathBuf::from("~other/form.pdf"));
         assert_eq!(expand_home("~/form.pdf", None), PathBuf::from("~/form.pdf"));
         assert_eq!(expand_home("/tmp/form.pdf", Some(home)), PathBuf::from("/tmp/form.pdf"));
+    }
+
+    /// `load` on another thread, given a few seconds (before, a named
+    /// pipe waited for a writer for ever: the attach form froze the TUI).
+    fn load_soon(path: &Path) -> Result<Vec<u8>, String> {
+        let path = path.to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(load(&path)));
+        rx.recv_timeout(std::time::Duration::from_secs(10)).expect("load returns at once")
+    }
+
+    #[test]
+    fn a_named_pipe_or_a_device_is_refused_at_once_in_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("scan.pdf");
+        rustix::fs::mknodat(rustix::fs::CWD, &pipe, rustix::fs::FileType::Fifo, rustix::fs::Mode::RUSR, 0).unwrap();
+        for path in [pipe.as_path(), Path::new("/dev/zero")] {
+            let err = load_soon(path).unwrap_err();
+            assert!(err.contains("is not a regular file") && !err.contains('\n'), "{err}");
+        }
+        assert!(load_soon(dir.path()).unwrap_err().contains("is a folder"));
+        let form = dir.path().join("form.txt");
+        std::fs::write(&form, b"Signed.").unwrap();
+        assert_eq!(load_soon(&form).unwrap(), b"Signed.");
+        let big = dir.path().join("big.pdf");
+        std::fs::write(&big, vec![b'x'; ATTACHMENT_BYTES + 1]).unwrap();
+        assert!(load_soon(&big).unwrap_err().contains("over casebook's limit"));
     }
 }
