@@ -469,9 +469,21 @@ fn a_backup_taken_while_others_write_restores_completely() {
     let restored = env.path("restored");
     let said = ok(env.casebook(&school.dsl).args(["restore"]).arg(&backup).arg("--into").arg(&restored));
     assert!(said.contains("Restored"), "{said}");
-    // The restored store passes verify, every record opened.
-    let verified = ok(env.casebook_at(&restored, &school.dsl).arg("verify"));
-    assert!(verified.contains("no problems"), "{verified}");
+    // The restored store passes verify, every record opened. One thing it
+    // may rightly say: a concern whose number a writer had taken but whose
+    // record was still being saved when the backup was taken (another's,
+    // numbered after it, was saved first) is not in the backup: verify
+    // names it ("its saving never finished"), so the DSL can ask who was
+    // recording a concern then. At most one a writer, and never one
+    // acknowledged before the backup began (checked below).
+    let out = env.casebook_at(&restored, &school.dsl).arg("verify").output().unwrap();
+    let verified = String::from_utf8_lossy(&out.stdout).into_owned();
+    let problems: Vec<&str> = verified.lines().filter(|l| !l.starts_with("Checked ")).collect();
+    assert!(problems.len() <= 2, "{verified}");
+    for p in &problems {
+        assert!(p.starts_with("concern #") && p.contains("its saving never finished"), "{verified}");
+    }
+    assert_eq!(out.status.success(), problems.is_empty(), "{verified}");
     // Every concern acknowledged before the backup began is in it, with
     // every debrief and action; nothing in it is half a write.
     let mut s = session(&restored, &school.dsl);
