@@ -278,8 +278,8 @@ pub fn parse_referral_label(text: &str) -> Option<ReferralId> {
 
 /// The entries no later entry corrects, oldest first.
 pub fn current(referrals: &[Referral]) -> Vec<&Referral> {
-    let mut out: Vec<&Referral> =
-        referrals.iter().filter(|r| !referrals.iter().any(|o| o.supersedes == Some(r.id))).collect();
+    let superseded: std::collections::HashSet<ReferralId> = referrals.iter().filter_map(|o| o.supersedes).collect();
+    let mut out: Vec<&Referral> = referrals.iter().filter(|r| !superseded.contains(&r.id)).collect();
     out.sort_by_key(|r| (r.date, r.id));
     out
 }
@@ -402,6 +402,17 @@ pub const EXAM_PATHWAY: &str = "exam-body";
 ///
 /// A LADO or examining-body referral on the concern clears its deadline.
 /// A closed concern has none.
+/// The current referrals grouped by their concern, once, so each
+/// concern's deadlines look only at its own (measured: every concern
+/// scanning every referral was most of Today's time on a large store).
+pub fn by_case<'a>(referrals: &[&'a Referral]) -> std::collections::HashMap<u32, Vec<&'a Referral>> {
+    let mut out: std::collections::HashMap<u32, Vec<&'a Referral>> = std::collections::HashMap::new();
+    for r in referrals {
+        out.entry(r.case_id).or_default().push(r);
+    }
+    out
+}
+
 pub fn deadlines(
     row: &CaseSummary,
     referrals: &[&Referral],

@@ -149,8 +149,10 @@ pub fn today_list(
             });
         }
     }
+    // Each deadline's concern found by id, not by a pass over every row.
+    let by_id: std::collections::HashMap<u32, &CaseSummary> = rows.iter().map(|r| (r.id, r)).collect();
     for d in deadlines.iter().filter(|d| d.standing.is_due()) {
-        let Some(r) = rows.iter().find(|r| r.id == d.case_id && r.status.is_open()) else { continue };
+        let Some(r) = by_id.get(&d.case_id).filter(|r| r.status.is_open()) else { continue };
         out.push(TodayItem {
             case_id: d.case_id,
             reference: d.case_reference.clone(),
@@ -204,6 +206,7 @@ pub fn held_devices(
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
+    let by_id: std::collections::HashMap<u32, &CaseSummary> = rows.iter().map(|r| (r.id, r)).collect();
     devices
         .iter()
         .filter(|c| c.is_held())
@@ -216,7 +219,7 @@ pub fn held_devices(
                 kind: TodayKind::DeviceHeld(c.id),
                 due,
                 standing,
-                category: rows.iter().find(|r| r.id == c.case_id).map(|r| r.category.clone()).unwrap_or_default(),
+                category: by_id.get(&c.case_id).map(|r| r.category.clone()).unwrap_or_default(),
             })
         })
         .collect()
@@ -235,11 +238,12 @@ pub fn devices_for_police(
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
+    let by_id: std::collections::HashMap<u32, &CaseSummary> = rows.iter().map(|r| (r.id, r)).collect();
     devices
         .iter()
         .filter(|c| c.is_held())
         .filter_map(|c| {
-            let row = rows.iter().find(|r| r.id == c.case_id && r.status.is_open())?;
+            let row = by_id.get(&c.case_id).filter(|r| r.status.is_open())?;
             catalogue.category(&row.category).filter(|cat| cat.suspects_offence())?;
             let due = c.confiscated_at.date();
             Some(TodayItem {

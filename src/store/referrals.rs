@@ -167,11 +167,14 @@ impl Session {
         let board = self.board()?;
         let referrals = self.all_referrals()?;
         let calendar = self.calendar()?;
-        let now = referral::current(&referrals);
+        let by_case = referral::by_case(&referral::current(&referrals));
         let deadlines: Vec<Deadline> = board
             .rows
             .iter()
-            .flat_map(|row| referral::deadlines(row, &now, self.catalogue(), &calendar, today))
+            .flat_map(|row| {
+                let mine = by_case.get(&row.id).map_or(&[][..], Vec::as_slice);
+                referral::deadlines(row, mine, self.catalogue(), &calendar, today)
+            })
             .collect();
         // P5-e: approvals expired or expiring soon join the list.
         let approvals = self.register_entries()?;

@@ -29,10 +29,13 @@ pub struct ReferralData {
 impl ReferralData {
     /// Works out every open concern's deadlines on `today`.
     pub fn recompute(&mut self, rows: &[CaseSummary], catalogue: &Catalogue, today: NaiveDate) {
-        let now = current(&self.all);
+        let by_case = referral::by_case(&current(&self.all));
         self.deadlines = rows
             .iter()
-            .map(|r| (r.id, referral::deadlines(r, &now, catalogue, &self.calendar, today)))
+            .map(|r| {
+                let mine = by_case.get(&r.id).map_or(&[][..], Vec::as_slice);
+                (r.id, referral::deadlines(r, mine, catalogue, &self.calendar, today))
+            })
             .filter(|(_, d)| !d.is_empty())
             .collect();
     }

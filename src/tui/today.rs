@@ -48,13 +48,23 @@ pub fn items(app: &App) -> Vec<TodayItem> {
 /// them (P6.1-h, due from the day it was taken). One item per concern,
 /// the police one first.
 pub fn device_flags(app: &App) -> std::collections::BTreeMap<u32, TodayItem> {
+    // Drawn with every frame of the board: nothing to do without a device held.
+    if !app.custody.iter().any(|c| c.is_held()) {
+        return std::collections::BTreeMap::new();
+    }
     let today = app.now().date();
     let calendar = &app.referrals.calendar;
     let police = devices_for_police(&app.custody, &app.board.rows, app.session.catalogue(), calendar, today);
-    let held = held_devices(&app.custody, &app.board.rows, calendar, today).into_iter().filter(|i| {
-        matches!(i.standing, Standing::Overdue(_))
-            && app.board.rows.iter().any(|r| r.id == i.case_id && r.status.is_open())
-    });
+    let held: Vec<TodayItem> = held_devices(&app.custody, &app.board.rows, calendar, today)
+        .into_iter()
+        .filter(|i| matches!(i.standing, Standing::Overdue(_)))
+        .collect();
+    let open: std::collections::HashSet<u32> = if held.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        app.board.rows.iter().filter(|r| r.status.is_open()).map(|r| r.id).collect()
+    };
+    let held = held.into_iter().filter(|i| open.contains(&i.case_id));
     let mut flags = std::collections::BTreeMap::new();
     for item in police.into_iter().chain(held) {
         flags.entry(item.case_id).or_insert(item);
