@@ -588,6 +588,52 @@ fn a_search_that_reveals_a_safeguarding_risk_makes_the_concern_urgent() {
     let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
     assert!(shown.contains("SR-0001 revealed a safeguarding risk (P6.1-f): urgent"), "{shown}");
     assert!(shown.contains("revealed a SAFEGUARDING RISK"), "{shown}");
+    // S-c: the deputy made no triage decision, and none is written in
+    // their name: the DSL's one decision stands, the escalation is its own
+    // entry.
+    assert!(shown.contains("Triage (1 decision)"), "{shown}");
+    assert!(shown.contains("made urgent"), "{shown}");
+}
+
+/// P6.1-f on a concern nobody has triaged yet: it becomes urgent (Today
+/// says triage it now, the board puts it first, above a newer routine
+/// concern) with no triage decision written for anyone.
+#[test]
+fn a_search_that_reveals_a_risk_makes_an_untriaged_concern_urgent() {
+    let env = Env::new();
+    let school = env.school();
+    let first = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Curlew:Year 6", "classroom");
+    let second = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Dunlin:Year 6", "classroom");
+    let said = ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &first,
+        "--device",
+        "the pupil's phone",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Messages reported.",
+        "--looked-for",
+        "The messages.",
+        "--found",
+        "Messages suggesting the pupil is being groomed online.",
+        "--safeguarding-risk",
+    ]));
+    assert!(said.contains(&format!("{first} is now URGENT (P6.1-f)")), "{said}");
+    let today = ok(env.casebook(&school.dsl).arg("today"));
+    let urgent_line = today.lines().find(|l| l.contains(first.as_str())).unwrap();
+    assert!(urgent_line.contains("URGENT: triage now"), "{today}");
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!(board[0]["reference"], first.as_str(), "{board}");
+    assert_eq!(board[0]["urgency"], "URGENT", "{board}");
+    assert_eq!(board[1]["reference"], second.as_str(), "{board}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
+    assert!(!shown.contains("Triage ("), "no triage decision was invented: {shown}");
+    assert!(shown.contains("Mr Deputy Dunn"), "{shown}");
 }
 
 fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {

@@ -186,14 +186,22 @@ pub fn age_label(from: NaiveDateTime, now: NaiveDateTime) -> String {
     }
 }
 
-/// The board's order: open before closed, untriaged before triaged (a new
-/// concern has had nobody's eyes on it yet), urgent before routine, then
-/// newest first.
+/// The board's order: open before closed, urgent before routine (P6.1-f:
+/// a concern made urgent, say by a search that revealed a risk, goes to
+/// the top of the board, above routine concerns not yet triaged), then
+/// untriaged before triaged (a new concern has had nobody's eyes on it
+/// yet), then newest first.
 pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
-    let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
+    let key = board_group;
     // `then_with`: the later keys are compared only on a tie (sorting a
     // board of 100,000 rows compares a few million pairs; issue 9).
     key(a).cmp(&key(b)).then_with(|| b.reported_at.cmp(&a.reported_at)).then_with(|| b.reference.cmp(&a.reference))
+}
+
+/// The board's groups, first to last: open urgent (untriaged first), open
+/// routine (untriaged first), closed.
+fn board_group(s: &CaseSummary) -> (bool, bool, bool) {
+    (!s.status.is_open(), s.urgency != Urgency::Urgent, s.status != Status::New)
 }
 
 /// The board's order on `today`: as `board_order`, but within each group a
@@ -201,7 +209,7 @@ pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
 /// is not lost among reviews due today (issue 8 item 8).
 pub fn board_order_on(today: NaiveDate) -> impl Fn(&CaseSummary, &CaseSummary) -> std::cmp::Ordering {
     move |a, b| {
-        let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
+        let key = board_group;
         // Largest lateness first; a review still to come sorts with no review.
         let late = |s: &CaseSummary| s.review_lateness(today).filter(|l| l.is_due()).map(Lateness::days_late);
         key(a).cmp(&key(b)).then_with(|| late(b).cmp(&late(a))).then_with(|| board_order(a, b))
@@ -245,8 +253,9 @@ mod tests {
     }
 
     #[test]
-    fn new_then_urgent_come_first_closed_last() {
+    fn urgent_then_new_come_first_closed_last() {
         let mut rows = [
+            row("new-urgent", 3, Urgency::Urgent, Status::New),
             row("old-routine", 1, Urgency::Routine, Status::Triaged),
             row("closed-urgent", 9, Urgency::Urgent, Status::Closed),
             row("new-routine", 5, Urgency::Routine, Status::New),
@@ -255,7 +264,9 @@ mod tests {
         ];
         rows.sort_by(board_order);
         let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-        assert_eq!(order, vec!["new-routine", "urgent", "newer-routine", "old-routine", "closed-urgent"]);
+        // P6.1-f: an urgent concern is at the top of the board, a triaged one
+        // too, above a routine one still to triage.
+        assert_eq!(order, vec!["new-urgent", "urgent", "new-routine", "newer-routine", "old-routine", "closed-urgent"]);
     }
 
     #[test]
