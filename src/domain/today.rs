@@ -129,6 +129,9 @@ pub fn today_list(
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
+    // P5-g: a restricted allegation this member cannot read (its redacted
+    // row) is passed over in silence: they may be its subject.
+    let rows: Vec<&CaseSummary> = rows.iter().filter(|r| !super::restricted::is_redacted(r)).collect();
     let mut out = Vec::new();
     for r in rows.iter().filter(|r| r.status.is_open()) {
         let kind = match (r.status, r.urgency, r.assignee_id) {
@@ -321,6 +324,27 @@ mod tests {
                 (4, TodayKind::Deadline(DeadlineKind::Review), "due today".to_string()),
             ]
         );
+    }
+
+    /// P5-g: a restricted allegation this member cannot read (its redacted
+    /// row) is not on their Today, nor are its deadlines.
+    #[test]
+    fn a_restricted_allegation_the_member_cannot_read_is_left_out() {
+        let cal = Calendar::weekends_only();
+        let today = day(30);
+        let shown = row(1, Status::New, Urgency::Routine, day(30), None);
+        let hidden = crate::domain::restricted::redact(&row(2, Status::New, Urgency::Urgent, day(30), None));
+        let deadline = Deadline {
+            case_id: 2,
+            case_reference: "C-2026-0002".into(),
+            kind: DeadlineKind::Lado,
+            due: day(27),
+            standing: Standing::of(day(27), today, &cal),
+            referral: None,
+        };
+        let list = today_list(&[shown, hidden], &[deadline], &[], &cal, today);
+        let got: Vec<u32> = list.iter().map(|i| i.case_id).collect();
+        assert_eq!(got, vec![1]);
     }
 
     /// P6.1-b: a device held past the school's limit is on Today, from the

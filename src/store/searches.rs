@@ -169,7 +169,12 @@ impl Session {
     }
 
     /// One concern's searches, oldest first.
+    /// P5-g: a restricted concern's, to a member it does not admit, is
+    /// refused as the concern is ("not yours to read"), never "none".
     pub fn searches(&self, case_id: u32) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
+        if self.is_restricted(case_id)? {
+            self.case(case_id)?;
+        }
         let mut all = self.all_searches()?;
         all.items.retain(|s| s.case_id == case_id);
         self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
