@@ -299,7 +299,10 @@ fn p61h_a_device_that_may_hold_an_offence_is_on_today_until_the_police_have_it()
     let school = env.school();
     let reference = concern_of(&env, &school.dsl, "illegal-data", "child:Pupil Fictional Wren:Year 6", "classroom");
     confiscate(&env, &school.dsl, &reference, "Pupil Fictional Wren", &[]);
-    let on = next_school_day().to_string();
+    // Due the day it was taken, or the next school day when taken while
+    // the school was shut (a Sunday's is due Monday): overdue the school
+    // day after that.
+    let on = casebook::domain::Calendar::weekends_only().add_working_days(next_school_day(), 1).to_string();
     let today = ok(env.casebook(&school.deputy).args(["today", "--on", &on]));
     let line = today.lines().find(|l| l.contains("device DV-0001 to the police (P6.1-h)"));
     let line = line.unwrap_or_else(|| panic!("{today}"));

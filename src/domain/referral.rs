@@ -326,10 +326,13 @@ impl DeadlineKind {
 pub enum Standing {
     /// Past its date by this many working days (at least 1).
     Overdue(u32),
-    /// Due today, or past it by closed days only (due Friday, seen Sunday).
+    /// Due today.
     DueToday,
     /// Not yet due.
     Upcoming,
+    /// Past its date by closed days only (due Friday, seen on Sunday):
+    /// no working day lost yet, but not "due today" either. Appended.
+    PastDue,
 }
 
 impl Standing {
@@ -337,8 +340,11 @@ impl Standing {
         if today < due {
             return Standing::Upcoming;
         }
+        if today == due {
+            return Standing::DueToday;
+        }
         match calendar.working_days_overdue(due, today) {
-            0 => Standing::DueToday,
+            0 => Standing::PastDue,
             n => Standing::Overdue(n),
         }
     }
@@ -347,21 +353,25 @@ impl Standing {
         self != Standing::Upcoming
     }
 
-    /// "overdue 2 working days", "due today", "due".
+    /// "overdue 2 working days", "due today", "due since Fri 27 Nov",
+    /// "due Mon 30 Nov 2026".
     pub fn words(self, due: NaiveDate) -> String {
         match self {
             Standing::Overdue(1) => "overdue 1 working day".into(),
             Standing::Overdue(n) => format!("overdue {n} working days"),
             Standing::DueToday => "due today".into(),
+            Standing::PastDue => format!("due since {}", due.format("%a %-d %b")),
             Standing::Upcoming => format!("due {}", due.format("%a %-d %b %Y")),
         }
     }
 
-    /// At most 8 characters, for an 80-column table: "2wd late", "today".
+    /// At most 8 characters, for an 80-column table: "2wd late", "today",
+    /// "Fri late".
     pub fn short_words(self, due: NaiveDate) -> String {
         match self {
             Standing::Overdue(n) => format!("{n}wd late"),
             Standing::DueToday => "today".into(),
+            Standing::PastDue => due.format("%a late").to_string(),
             Standing::Upcoming => due.format("%-d %b").to_string(),
         }
     }
@@ -566,7 +576,11 @@ mod tests {
             (DeadlineKind::ExaminingBody, day(2026, 11, 27), Standing::DueToday)
         );
         // Friday's report still undone on Sunday is due, not yet late; Monday it is.
-        assert_eq!(deadlines(&r, &[], &cat, &cal, day(2026, 11, 29))[0].standing, Standing::DueToday);
+        // Sunday: past its Friday by closed days only, not "due today".
+        let sunday = deadlines(&r, &[], &cat, &cal, day(2026, 11, 29));
+        assert_eq!(sunday[0].standing, Standing::PastDue);
+        assert_eq!(sunday[0].standing.words(sunday[0].due), "due since Fri 27 Nov");
+        assert_eq!(sunday[0].standing.short_words(sunday[0].due), "Fri late");
         assert_eq!(deadlines(&r, &[], &cat, &cal, day(2026, 11, 30))[0].standing, Standing::Overdue(1));
         let exam = referral(1, 5, ReferralKind::ExaminingBody, day(2026, 11, 27));
         assert!(deadlines(&r, &[&exam], &cat, &cal, day(2026, 11, 30)).is_empty());

@@ -111,7 +111,7 @@ pub fn concern_lines(data: &ReferralData, id: u32, open: bool, key: &str, theme:
         for d in deadlines {
             let style = match d.standing {
                 Standing::Overdue(_) => t.urgent(),
-                Standing::DueToday => t.high(),
+                Standing::DueToday | Standing::PastDue => t.high(),
                 Standing::Upcoming => ratatui::style::Style::default(),
             };
             lines.push(Line::from(vec![
