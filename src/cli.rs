@@ -640,6 +640,23 @@ fn parse_date(text: &str) -> Result<NaiveDate> {
     crate::domain::when::parse_date(text).map_err(|e| anyhow!(e))
 }
 
+/// A day to look at things as of (`today --on`): within ten years of
+/// today, so a slip (or +262142-12-31) is refused in one line rather than
+/// counted to (issue 13 review).
+fn parse_on(text: &str) -> Result<NaiveDate> {
+    let day = parse_date(text)?;
+    let today = now().date();
+    let span = chrono::Months::new(120);
+    let (earliest, latest) = (
+        today.checked_sub_months(span).unwrap_or(NaiveDate::MIN),
+        today.checked_add_months(span).unwrap_or(NaiveDate::MAX),
+    );
+    if day < earliest || day > latest {
+        bail!("--on {day}: give a day within ten years of today ({today})");
+    }
+    Ok(day)
+}
+
 fn default_store() -> Result<PathBuf> {
     crate::paths::store().ok_or_else(|| anyhow!("no home directory: pass --store DIR"))
 }
@@ -1499,6 +1516,19 @@ fn check_due(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
             bail!("{}; nothing was recorded", far_date_question(what, date, "pass --confirm-far-date"))
         }
         Ok(_) => Ok(()),
+    }
+}
+
+/// A date that ends or follows something up (a referral's follow-up, a
+/// register entry's expiry): one more than a year away only with
+/// --confirm-far-date, as a review date (issue 13 review). A past one is
+/// the caller's rule.
+fn check_far_date(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
+    match check_due_date(what, date, now().date()) {
+        Ok(DueDate::Far) if !confirmed => {
+            bail!("{}; nothing was saved", far_date_question(what, date, "pass --confirm-far-date"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -201,6 +201,7 @@ pub fn custody(cli: &Cli, command: &CustodyCommand) -> Result<()> {
             };
             let mut session = cli.session()?;
             let (id, reference) = session.resolve(&args.reference)?;
+            new.check_against(&session.case(id)?.concern).map_err(|e| anyhow!(e))?;
             let c = session.confiscate(id, new, now)?;
             say!(
                 "Recorded {} on {reference}: {} of {}, held in {}.",

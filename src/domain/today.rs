@@ -536,5 +536,12 @@ mod tests {
                 ("RL-0003".to_string(), TodayKind::Approval, "due Sat 5 Dec 2026".to_string()),
             ]
         );
+        // At the end of the calendar nothing panics (`today --on=+262142-12-31`
+        // once overflowed here); the count is a true one.
+        let rows = vec![row(1, Status::New, Urgency::Routine, day(27), None)];
+        let end = today_list(&rows, &[], &[approval(1, day(27))], &cal, NaiveDate::MAX);
+        assert_eq!(end.len(), 2);
+        assert_eq!(end[0].standing, Standing::Overdue(cal.working_days_overdue(day(27), NaiveDate::MAX)));
+        assert!(cal.working_days_overdue(day(27), NaiveDate::MAX) > 60_000_000);
     }
 }

@@ -875,6 +875,8 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
         }
         Write::Merge { keep, other } => Done::Merged { kept: session.merge_people(keep, other, now)?, other },
         Write::Confiscate { id, new } => {
+            // P6.1-a: not dated before the concern happened.
+            new.check_against(&session.case(id)?.concern).map_err(StoreError::Input)?;
             let c = session.confiscate(id, new, now)?;
             let device = session.catalogue().device_label(&c.device).to_string();
             let words = format!("Recorded {}: {} of {}, held in {}.", c.label(), device, c.owner, c.held_at);
