@@ -277,10 +277,16 @@ fn a_device_handed_to_the_police_and_a_correction_from_the_command_line() {
 fn a_device_held_past_the_limit_is_on_today() {
     let env = Env::new();
     let school = env.school();
-    let reference =
-        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Plover:Year 4", "classroom");
     let taken = chrono::Local::now().date_naive() - chrono::Duration::days(14);
     let when = format!("{taken} 09:00");
+    // Recorded today, about what happened two weeks ago: a confiscation
+    // is not dated before its concern happened (P6.1-a).
+    let mut args = concern_args("child:Pupil Fictional Plover:Year 4", "Abusive messages.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "abusive-messages".into();
+    let occurred = args.iter().position(|a| a == "--occurred").unwrap() + 1;
+    args[occurred] = format!("{taken} 08:30");
+    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
     confiscate(&env, &school.dsl, &reference, "Pupil Fictional Plover", &["--when", &when]);
     let today = ok(env.casebook(&school.deputy).arg("today"));
     let line = today.lines().find(|l| l.contains("device DV-0001 held too long (P6.1-b)"));

@@ -417,3 +417,41 @@ fn implausible_dates_are_refused_with_one_line() {
         assert!(err.contains("--on"), "{on}: {err}");
     }
 }
+
+/// S-b, P5-g, P6-b: the DSL's triage decides the pathway, and the
+/// deadline follows it: a concern about a member of staff's personal
+/// contact triaged as an allegation to the LADO is due to the LADO within
+/// a working day; one triaged to the examining body is due to it at once.
+#[test]
+fn the_triage_pathway_starts_the_lado_and_exam_body_clocks() {
+    let env = Env::new();
+    let school = env.school();
+    let lado =
+        concern_of(&env, &school.dsl, "staff-contact-personal", "staff:Mr Fictional Staffer:Teacher", "classroom");
+    let exam = concern_of(&env, &school.dsl, "restricted-area", "child:Pupil Fictional Gannet:Year 6", "classroom");
+    let before = ok(env.casebook(&school.dsl).args(["referral", "list", &lado]));
+    assert!(!before.contains("inform the LADO"), "not before triage: {before}");
+    for (reference, pathway, policy) in [(&lado, "allegation-lado", "allegations"), (&exam, "exam-body", "behaviour")] {
+        ok(env.casebook(&school.dsl).args([
+            "triage",
+            reference,
+            "--risk",
+            "medium",
+            "--pathway",
+            pathway,
+            "--policy",
+            policy,
+            "--reasoning",
+            "The DSL's reading of it.",
+        ]));
+    }
+    let listed = ok(env.casebook(&school.dsl).args(["referral", "list", &lado]));
+    assert!(listed.contains("inform the LADO (S-b)"), "{listed}");
+    let listed = ok(env.casebook(&school.dsl).args(["referral", "list", &exam]));
+    assert!(listed.contains("report to the examining body (P6-b)"), "{listed}");
+    let on =
+        casebook::domain::Calendar::weekends_only().add_working_days(chrono::Local::now().date_naive(), 2).to_string();
+    let today = ok(env.casebook(&school.dsl).args(["today", "--on", &on]));
+    assert!(today.contains(lado.as_str()) && today.contains("inform the LADO (S-b)"), "{today}");
+    assert!(today.contains("report to the examining body (P6-b)"), "{today}");
+}

@@ -397,13 +397,16 @@ pub const EXAM_PATHWAY: &str = "exam-body";
 
 /// A concern's open deadlines on `today`, soonest first. Rules:
 ///
-/// - LADO (S-b, P5-g): a concern whose category's default pathway is the
+/// The pathway is the current triage decision's, or before triage the
+/// category's default.
+///
+/// - LADO (S-b, P5-g): a concern whose pathway is the
 ///   allegations pathway (`allegation-lado`: an allegation about staff,
 ///   such as staff images of children or a staff offence) is due to be
 ///   told to the LADO within one working day of being reported. The
 ///   category decides, not the subject's kind alone: a member of staff
 ///   using a phone in a lesson is a conduct matter, not an allegation.
-/// - Examining body (P6-b): a concern whose category's default pathway is
+/// - Examining body (P6-b): a concern whose pathway is
 ///   `exam-body` (a device in an exam) is due the day it was reported (the
 ///   next working day if reported when the school was shut).
 /// - The review date the current triage set.
@@ -425,7 +428,11 @@ pub fn deadlines(
     let mine: Vec<&Referral> = referrals.iter().copied().filter(|r| r.case_id == row.id).collect();
     let has = |kind: ReferralKind| mine.iter().any(|r| r.kind == kind);
     let reported = row.reported_at.date();
-    let pathway = catalogue.category(&row.category).map(|c| c.default_pathway.as_str());
+    // The DSL's triage decides the pathway (an allegation triaged to the
+    // LADO whatever its category, a device in an exam triaged to the
+    // examining body); before triage, the category's default stands.
+    let pathway =
+        row.pathway.as_deref().or_else(|| catalogue.category(&row.category).map(|c| c.default_pathway.as_str()));
     let mut out = Vec::new();
     let mut push = |kind, due, referral| {
         out.push(Deadline {
@@ -519,6 +526,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 
@@ -586,6 +594,27 @@ mod tests {
         assert!(deadlines(&r, &[&exam], &cat, &cal, day(2026, 11, 30)).is_empty());
         // A concern that is not an allegation or an exam has no such clock.
         assert!(deadlines(&row(6, "restricted-area", day(2026, 11, 27)), &[], &cat, &cal, day(2026, 12, 7)).is_empty());
+    }
+
+    /// S-b, P5-g, P6-b: the DSL's triage decides the pathway, so its
+    /// deadline follows the triage, not the category's default alone.
+    #[test]
+    fn a_triage_to_the_lado_or_the_exam_body_starts_its_clock() {
+        let cat = Catalogue::seed();
+        let cal = Calendar::weekends_only();
+        let mut lado = row(7, "staff-contact-personal", day(2026, 11, 26));
+        assert!(deadlines(&lado, &[], &cat, &cal, day(2026, 11, 26)).is_empty(), "untriaged: its category's default");
+        lado.pathway = Some(LADO_PATHWAY.into());
+        let d = deadlines(&lado, &[], &cat, &cal, day(2026, 11, 26));
+        assert_eq!((d[0].kind, d[0].due), (DeadlineKind::Lado, day(2026, 11, 27)));
+        let mut exam = row(8, "restricted-area", day(2026, 11, 26));
+        exam.pathway = Some(EXAM_PATHWAY.into());
+        let d = deadlines(&exam, &[], &cat, &cal, day(2026, 11, 26));
+        assert_eq!((d[0].kind, d[0].standing), (DeadlineKind::ExaminingBody, Standing::DueToday));
+        // Triaged away from the LADO (not an allegation after all): no clock.
+        let mut not = row(9, "staff-illegal", day(2026, 11, 26));
+        not.pathway = Some("no-further-action".into());
+        assert!(deadlines(&not, &[], &cat, &cal, day(2026, 11, 30)).is_empty());
     }
 
     #[test]

@@ -36,6 +36,11 @@ pub struct CaseSummary {
     /// the board's "other concerns about this child" marker and a
     /// person's list of concerns come from here without opening a case.
     pub people: Vec<(PersonId, Part)>,
+    /// The current triage decision's pathway (format 4, issue 13 review):
+    /// the LADO's and the examining body's deadlines follow the pathway
+    /// the DSL chose (S-b, P5-g, P6-b); `None` before triage, when the
+    /// category's default pathway stands.
+    pub pathway: Option<String>,
 }
 
 impl CaseSummary {
@@ -64,7 +69,16 @@ impl CaseSummary {
             restricted_location: catalogue.location(&c.location).is_some_and(|l| l.restricted),
             closed_without_debrief: case.closed_without_debrief(),
             people: c.subjects.iter().filter_map(|s| s.person.map(|p| (p, s.part))).collect(),
+            pathway: triage.map(|t| t.pathway.clone()),
         }
+    }
+
+    /// The row as an older index format kept it, to be read again from
+    /// its concern: revision 0, which no concern has (a stored index
+    /// migration; see `store::codec`).
+    pub fn stale(mut self) -> Self {
+        self.revision = 0;
+        self
     }
 
     /// Review due on or before `today` for an open case.
@@ -239,6 +253,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 

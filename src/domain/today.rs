@@ -291,6 +291,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 
