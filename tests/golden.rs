@@ -174,6 +174,18 @@ fn case_index_v4() {
     golden("case-index", &rows);
 }
 
+/// P6.1-f (issue 13 review): a search's escalation is its own appended
+/// entry kind, not a triage decision; its place is pinned (bincode numbers
+/// variants by position).
+#[test]
+fn case_file_escalated_v2() {
+    let mut case = sample_case_v2();
+    let deputy = Author { member: 2, name: "Mr Deputy Golden".into() };
+    case.escalate(at(11, 10), "SR-0001 revealed a safeguarding risk (P6.1-f).", &deputy, at(11, 10)).unwrap();
+    assert_eq!(case.chronology.last().unwrap().kind, EntryKind::Escalation);
+    golden("case-escalated", &case);
+}
+
 /// Issue 8 (P9-c): a case closed without a debrief, its own entry kind.
 #[test]
 fn case_file_closed_without_debrief_v1() {
