@@ -558,8 +558,9 @@ pub struct TriageArgs {
     pub reference: String,
     #[arg(long, value_parser = Listed(values::risks))]
     pub risk: String,
-    #[arg(long, default_value = "routine", value_parser = Listed(values::urgencies))]
-    pub urgency: String,
+    /// [default: routine; urgent when a search made it urgent since its last triage (P6.1-f)]
+    #[arg(long, value_parser = Listed(values::urgencies))]
+    pub urgency: Option<String>,
     /// The response pathway
     #[arg(long, value_parser = Listed(values::pathways))]
     pub pathway: String,
@@ -1470,8 +1471,11 @@ fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: O
 fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
     let risk = Risk::parse(&args.risk)
         .ok_or_else(|| anyhow!("{:?} is not a risk level; use low, medium or high", args.risk))?;
-    let urgency = Urgency::parse(&args.urgency)
-        .ok_or_else(|| anyhow!("{:?} is not an urgency; use routine or urgent", args.urgency))?;
+    let urgency = args
+        .urgency
+        .as_deref()
+        .map(|u| Urgency::parse(u).ok_or_else(|| anyhow!("{u:?} is not an urgency; use routine or urgent")))
+        .transpose()?;
     let review = args.review.as_deref().map(parse_date).transpose()?;
     if let Some(date) = review {
         check_due("the review date", date, args.confirm_far_date)?;
@@ -1490,6 +1494,13 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
         }
     };
     let (id, reference) = session.resolve(&args.reference)?;
+    // P6.1-f: a triage that does not say is not what undoes a search's
+    // escalation; saying --urgency routine does.
+    let urgency = match urgency {
+        Some(u) => u,
+        None if session.case(id)?.escalated_since_triage() => Urgency::Urgent,
+        None => Urgency::Routine,
+    };
     session.triage(
         id,
         TriageInput {

@@ -643,6 +643,22 @@ fn a_search_that_reveals_a_risk_makes_an_untriaged_concern_urgent() {
     let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
     assert!(!shown.contains("Triage ("), "no triage decision was invented: {shown}");
     assert!(shown.contains("Mr Deputy Dunn"), "{shown}");
+    // The DSL's triage that does not name an urgency keeps it urgent.
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &first,
+        "--risk",
+        "high",
+        "--pathway",
+        "child-protection",
+        "--policy",
+        "child-protection",
+        "--reasoning",
+        "Grooming: child protection.",
+    ]));
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!((&board[0]["reference"], &board[0]["urgency"]), (&first.as_str().into(), &"URGENT".into()), "{board}");
 }
 
 fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {

@@ -317,11 +317,9 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
     let category = catalogue.category(&case.concern.category);
     let current = case.current_triage();
     let risk = current.map_or("medium", |t| t.risk.label());
-    let urgency = match (current, category) {
-        (Some(t), _) => t.urgency,
-        (None, Some(c)) if c.urgent => Urgency::Urgent,
-        _ => Urgency::Routine,
-    };
+    // As the board shows it: a search's escalation since the last triage
+    // (P6.1-f) is not silently undone by saving the form unchanged.
+    let urgency = case.urgency(catalogue);
     let pathway =
         current.map(|t| t.pathway.clone()).or(category.map(|c| c.default_pathway.clone())).unwrap_or_default();
     let policy =
