@@ -559,8 +559,9 @@ pub struct TriageArgs {
     pub reference: String,
     #[arg(long, value_parser = Listed(values::risks))]
     pub risk: String,
-    #[arg(long, default_value = "routine", value_parser = Listed(values::urgencies))]
-    pub urgency: String,
+    /// [default: routine; urgent when a search made it urgent since its last triage (P6.1-f)]
+    #[arg(long, value_parser = Listed(values::urgencies))]
+    pub urgency: Option<String>,
     /// The response pathway
     #[arg(long, value_parser = Listed(values::pathways))]
     pub pathway: String,
@@ -639,6 +640,23 @@ fn parse_when(text: &str) -> Result<NaiveDateTime> {
 
 fn parse_date(text: &str) -> Result<NaiveDate> {
     crate::domain::when::parse_date(text).map_err(|e| anyhow!(e))
+}
+
+/// A day to look at things as of (`today --on`): within ten years of
+/// today, so a slip (or +262142-12-31) is refused in one line rather than
+/// counted to (issue 13 review).
+fn parse_on(text: &str) -> Result<NaiveDate> {
+    let day = parse_date(text)?;
+    let today = now().date();
+    let span = chrono::Months::new(120);
+    let (earliest, latest) = (
+        today.checked_sub_months(span).unwrap_or(NaiveDate::MIN),
+        today.checked_add_months(span).unwrap_or(NaiveDate::MAX),
+    );
+    if day < earliest || day > latest {
+        bail!("--on {day}: give a day within ten years of today ({today})");
+    }
+    Ok(day)
 }
 
 fn default_store() -> Result<PathBuf> {
@@ -1454,8 +1472,11 @@ fn salvage(cli: &Cli, damaged: &std::path::Path, into: &std::path::Path, dump: O
 fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
     let risk = Risk::parse(&args.risk)
         .ok_or_else(|| anyhow!("{:?} is not a risk level; use low, medium or high", args.risk))?;
-    let urgency = Urgency::parse(&args.urgency)
-        .ok_or_else(|| anyhow!("{:?} is not an urgency; use routine or urgent", args.urgency))?;
+    let urgency = args
+        .urgency
+        .as_deref()
+        .map(|u| Urgency::parse(u).ok_or_else(|| anyhow!("{u:?} is not an urgency; use routine or urgent")))
+        .transpose()?;
     let review = args.review.as_deref().map(parse_date).transpose()?;
     if let Some(date) = review {
         check_due("the review date", date, args.confirm_far_date)?;
@@ -1474,6 +1495,13 @@ fn triage(cli: &Cli, args: &TriageArgs) -> Result<()> {
         }
     };
     let (id, reference) = session.resolve(&args.reference)?;
+    // P6.1-f: a triage that does not say is not what undoes a search's
+    // escalation; saying --urgency routine does.
+    let urgency = match urgency {
+        Some(u) => u,
+        None if session.case(id)?.escalated_since_triage() => Urgency::Urgent,
+        None => Urgency::Routine,
+    };
     session.triage(
         id,
         TriageInput {
@@ -1500,6 +1528,19 @@ fn check_due(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
             bail!("{}; nothing was recorded", far_date_question(what, date, "pass --confirm-far-date"))
         }
         Ok(_) => Ok(()),
+    }
+}
+
+/// A date that ends or follows something up (a referral's follow-up, a
+/// register entry's expiry): one more than a year away only with
+/// --confirm-far-date, as a review date (issue 13 review). A past one is
+/// the caller's rule.
+fn check_far_date(what: &str, date: NaiveDate, confirmed: bool) -> Result<()> {
+    match check_due_date(what, date, now().date()) {
+        Ok(DueDate::Far) if !confirmed => {
+            bail!("{}; nothing was saved", far_date_question(what, date, "pass --confirm-far-date"))
+        }
+        _ => Ok(()),
     }
 }
 

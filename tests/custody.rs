@@ -291,10 +291,16 @@ fn a_device_handed_to_the_police_and_a_correction_from_the_command_line() {
 fn a_device_held_past_the_limit_is_on_today() {
     let env = Env::new();
     let school = env.school();
-    let reference =
-        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Plover:Year 4", "classroom");
     let taken = chrono::Local::now().date_naive() - chrono::Duration::days(14);
     let when = format!("{taken} 09:00");
+    // Recorded today, about what happened two weeks ago: a confiscation
+    // is not dated before its concern happened (P6.1-a).
+    let mut args = concern_args("child:Pupil Fictional Plover:Year 4", "Abusive messages.");
+    let category = args.iter().position(|a| a == "--category").unwrap() + 1;
+    args[category] = "abusive-messages".into();
+    let occurred = args.iter().position(|a| a == "--occurred").unwrap() + 1;
+    args[occurred] = format!("{taken} 08:30");
+    let reference = recorded_reference(&ok(env.casebook(&school.dsl).args(&args)));
     confiscate(&env, &school.dsl, &reference, "Pupil Fictional Plover", &["--when", &when]);
     let today = ok(env.casebook(&school.deputy).arg("today"));
     let line = today.lines().find(|l| l.contains("device DV-0001 held too long (P6.1-b)"));
@@ -313,7 +319,10 @@ fn p61h_a_device_that_may_hold_an_offence_is_on_today_until_the_police_have_it()
     let school = env.school();
     let reference = concern_of(&env, &school.dsl, "illegal-data", "child:Pupil Fictional Wren:Year 6", "classroom");
     confiscate(&env, &school.dsl, &reference, "Pupil Fictional Wren", &[]);
-    let on = next_school_day().to_string();
+    // Due the day it was taken, or the next school day when taken while
+    // the school was shut (a Sunday's is due Monday): overdue the school
+    // day after that.
+    let on = casebook::domain::Calendar::weekends_only().add_working_days(next_school_day(), 1).to_string();
     let today = ok(env.casebook(&school.deputy).args(["today", "--on", &on]));
     let line = today.lines().find(|l| l.contains("device DV-0001 to the police (P6.1-h)"));
     let line = line.unwrap_or_else(|| panic!("{today}"));
@@ -602,6 +611,68 @@ fn a_search_that_reveals_a_safeguarding_risk_makes_the_concern_urgent() {
     let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
     assert!(shown.contains("SR-0001 revealed a safeguarding risk (P6.1-f): urgent"), "{shown}");
     assert!(shown.contains("revealed a SAFEGUARDING RISK"), "{shown}");
+    // S-c: the deputy made no triage decision, and none is written in
+    // their name: the DSL's one decision stands, the escalation is its own
+    // entry.
+    assert!(shown.contains("Triage (1 decision)"), "{shown}");
+    assert!(shown.contains("made urgent"), "{shown}");
+}
+
+/// P6.1-f on a concern nobody has triaged yet: it becomes urgent (Today
+/// says triage it now, the board puts it first, above a newer routine
+/// concern) with no triage decision written for anyone.
+#[test]
+fn a_search_that_reveals_a_risk_makes_an_untriaged_concern_urgent() {
+    let env = Env::new();
+    let school = env.school();
+    let first = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Curlew:Year 6", "classroom");
+    let second = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Dunlin:Year 6", "classroom");
+    let said = ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &first,
+        "--device",
+        "the pupil's phone",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Messages reported.",
+        "--looked-for",
+        "The messages.",
+        "--found",
+        "Messages suggesting the pupil is being groomed online.",
+        "--safeguarding-risk",
+    ]));
+    assert!(said.contains(&format!("{first} is now URGENT (P6.1-f)")), "{said}");
+    let today = ok(env.casebook(&school.dsl).arg("today"));
+    let urgent_line = today.lines().find(|l| l.contains(first.as_str())).unwrap();
+    assert!(urgent_line.contains("URGENT: triage now"), "{today}");
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!(board[0]["reference"], first.as_str(), "{board}");
+    assert_eq!(board[0]["urgency"], "URGENT", "{board}");
+    assert_eq!(board[1]["reference"], second.as_str(), "{board}");
+    let shown = ok(env.casebook(&school.dsl).args(["show", &first]));
+    assert!(!shown.contains("Triage ("), "no triage decision was invented: {shown}");
+    assert!(shown.contains("Mr Deputy Dunn"), "{shown}");
+    // The DSL's triage that does not name an urgency keeps it urgent.
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &first,
+        "--risk",
+        "high",
+        "--pathway",
+        "child-protection",
+        "--policy",
+        "child-protection",
+        "--reasoning",
+        "Grooming: child protection.",
+    ]));
+    let board: serde_json::Value =
+        serde_json::from_str(&ok(env.casebook(&school.dsl).args(["list", "--json"]))).unwrap();
+    assert_eq!((&board[0]["reference"], &board[0]["urgency"]), (&first.as_str().into(), &"URGENT".into()), "{board}");
 }
 
 fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {

@@ -108,10 +108,17 @@ fn case_file_v2() {
     golden("case", &sample_case_v2());
 }
 
+/// A row of an index before format 4: no pathway, and revision 0 so the
+/// next board load reads its concern again and learns it.
+fn migrated(row: CaseSummary) -> CaseSummary {
+    CaseSummary { pathway: None, ..row.stale() }
+}
+
 #[test]
 fn case_index_v1_migrates() {
     let case = sample_case();
-    golden_old("case-index", 1, &vec![CaseSummary::of(7, 3, &case, &Catalogue::seed())]);
+    // Rows of an older index are read again from their concern (format 4).
+    golden_old("case-index", 1, &vec![migrated(CaseSummary::of(7, 3, &case, &Catalogue::seed()))]);
 }
 
 /// Issue 8 (P9-c): format 2 of the index adds `closed_without_debrief`.
@@ -122,18 +129,61 @@ fn case_index_v2_migrates() {
     closed
         .close_without_debrief("A one-off; nothing for the school to learn.", &case.concern.recorded_by, at(11, 9))
         .unwrap();
-    let rows =
-        vec![CaseSummary::of(7, 3, &case, &Catalogue::seed()), CaseSummary::of(8, 5, &closed, &Catalogue::seed())];
+    let rows = vec![
+        migrated(CaseSummary::of(7, 3, &case, &Catalogue::seed())),
+        migrated(CaseSummary::of(8, 5, &closed, &Catalogue::seed())),
+    ];
     assert!(rows[1].closed_without_debrief);
     golden_old("case-index", 2, &rows);
 }
 
-/// Issue 12: format 3 of the index names each concern's people.
+/// Issue 12: format 3 of the index names each concern's people; its rows
+/// migrate to be read again (format 4 adds the triage's pathway).
 #[test]
-fn case_index_v3() {
-    let rows = vec![CaseSummary::of(7, 3, &sample_case_v2(), &Catalogue::seed())];
+fn case_index_v3_migrates() {
+    let rows = vec![migrated(CaseSummary::of(7, 3, &sample_case_v2(), &Catalogue::seed()))];
     assert_eq!(rows[0].people, vec![(12, Part::Subject), (40, Part::Witness)]);
+    golden_old("case-index", 3, &rows);
+}
+
+/// Issue 13 review: format 4 of the index keeps the current triage's
+/// pathway, which the LADO's and the examining body's deadlines follow.
+#[test]
+fn case_index_v4() {
+    let case = sample_case_v2();
+    let mut triaged = sample_case_v2();
+    triaged
+        .record_triage(
+            Triage {
+                risk: Risk::High,
+                urgency: Urgency::Urgent,
+                pathway: "allegation-lado".into(),
+                linked_policy: "allegations".into(),
+                assignee: None,
+                next_review: None,
+                reasoning: "An allegation about a member of staff.".into(),
+                decided_by: case.concern.recorded_by.clone(),
+                decided_at: at(11, 9),
+            },
+            &Catalogue::seed(),
+        )
+        .unwrap();
+    let rows =
+        vec![CaseSummary::of(7, 3, &case, &Catalogue::seed()), CaseSummary::of(8, 5, &triaged, &Catalogue::seed())];
+    assert_eq!(rows[1].pathway.as_deref(), Some("allegation-lado"));
     golden("case-index", &rows);
+}
+
+/// P6.1-f (issue 13 review): a search's escalation is its own appended
+/// entry kind, not a triage decision; its place is pinned (bincode numbers
+/// variants by position).
+#[test]
+fn case_file_escalated_v2() {
+    let mut case = sample_case_v2();
+    let deputy = Author { member: 2, name: "Mr Deputy Golden".into() };
+    case.escalate(at(11, 10), "SR-0001 revealed a safeguarding risk (P6.1-f).", &deputy, at(11, 10)).unwrap();
+    assert_eq!(case.chronology.last().unwrap().kind, EntryKind::Escalation);
+    golden("case-escalated", &case);
 }
 
 /// Issue 8 (P9-c): a case closed without a debrief, its own entry kind.

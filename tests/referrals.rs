@@ -357,3 +357,101 @@ fn verify_names_a_damaged_or_moved_referral_and_the_rest_still_list() {
     assert!(out.status.success() && listed.contains("R-0001 Examining body"), "{listed}");
     assert!(warned.contains("R-0002") && warned.contains("R-0003"), "{warned}");
 }
+
+/// Issue 13 review: implausible dates are refused with one line and
+/// nothing saved, never a panic: a confiscation before the concern
+/// happened; a follow-up or a register entry's end more than a year away
+/// without --confirm-far-date (as the review date at triage); Today on a
+/// day no one means.
+#[test]
+fn implausible_dates_are_refused_with_one_line() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = add_concern(&env, &school.dsl, "child:Pupil Fictional Teal", "Messages at lunch.");
+    let custody = |when: &str| {
+        let mut args =
+            vec!["custody", "add", &reference, "--device", "mobile-phone", "--owner", "Pupil Fictional Teal"];
+        args.extend(["--reason", "Used to send the messages.", "--when", when]);
+        env.casebook(&school.dsl).args(args).output().unwrap()
+    };
+    let out = custody("1900-01-01 10:00");
+    let (_, err) = text(&out);
+    assert!(!out.status.success() && err.contains("before the concern happened"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let out = custody("2999-01-01 10:00");
+    assert!(!out.status.success(), "a confiscation in the future");
+    let list = ok(env.casebook(&school.dsl).args(["custody", "list"]));
+    assert!(!list.contains("DV-0001"), "nothing was saved: {list}");
+
+    let far = (chrono::Local::now().date_naive() + chrono::Duration::days(800)).to_string();
+    let referral = |follow_up: &str, extra: &[&str]| {
+        let mut args = vec!["referral", "add", &reference, "--kind", "mash", "--follow-up", follow_up];
+        args.extend_from_slice(extra);
+        let mut cmd = env.casebook(&school.dsl);
+        cmd.args(args);
+        cmd
+    };
+    let err = fails(&mut referral(&far, &[]));
+    assert!(err.contains("more than a year away") && err.contains("--confirm-far-date"), "{err}");
+    let err = fails(&mut referral("2099-01-01", &[]));
+    assert!(err.contains("more than a year away"), "{err}");
+    ok(&mut referral(&far, &["--confirm-far-date"]));
+
+    let register = |until: &str, extra: &[&str]| {
+        let mut args = vec!["register", "add", "remote-learning", "--who", "Ms Fictional Remote"];
+        args.extend(["--reason", "Catch-up group", "--risk-assessment", "RA-1", "--granted-by", "Mrs Head"]);
+        args.extend(["--until", until]);
+        args.extend_from_slice(extra);
+        env.casebook(&school.dsl).args(args).output().unwrap()
+    };
+    for until in ["+262142-12-31", &far] {
+        let out = register(until, &[]);
+        let (_, err) = text(&out);
+        assert!(!out.status.success() && err.contains("more than a year away"), "{until}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    assert!(register(&far, &["--confirm-far-date"]).status.success());
+
+    for on in ["+262142-12-31", "-0001-01-01", "1900-01-01", "2999-12-31"] {
+        let err = fails(env.casebook(&school.dsl).args(["today", &format!("--on={on}")]));
+        assert!(err.contains("--on"), "{on}: {err}");
+    }
+}
+
+/// S-b, P5-g, P6-b: the DSL's triage decides the pathway, and the
+/// deadline follows it: a concern about a member of staff's personal
+/// contact triaged as an allegation to the LADO is due to the LADO within
+/// a working day; one triaged to the examining body is due to it at once.
+#[test]
+fn the_triage_pathway_starts_the_lado_and_exam_body_clocks() {
+    let env = Env::new();
+    let school = env.school();
+    let lado =
+        concern_of(&env, &school.dsl, "staff-contact-personal", "staff:Mr Fictional Staffer:Teacher", "classroom");
+    let exam = concern_of(&env, &school.dsl, "restricted-area", "child:Pupil Fictional Gannet:Year 6", "classroom");
+    let before = ok(env.casebook(&school.dsl).args(["referral", "list", &lado]));
+    assert!(!before.contains("inform the LADO"), "not before triage: {before}");
+    for (reference, pathway, policy) in [(&lado, "allegation-lado", "allegations"), (&exam, "exam-body", "behaviour")] {
+        ok(env.casebook(&school.dsl).args([
+            "triage",
+            reference,
+            "--risk",
+            "medium",
+            "--pathway",
+            pathway,
+            "--policy",
+            policy,
+            "--reasoning",
+            "The DSL's reading of it.",
+        ]));
+    }
+    let listed = ok(env.casebook(&school.dsl).args(["referral", "list", &lado]));
+    assert!(listed.contains("inform the LADO (S-b)"), "{listed}");
+    let listed = ok(env.casebook(&school.dsl).args(["referral", "list", &exam]));
+    assert!(listed.contains("report to the examining body (P6-b)"), "{listed}");
+    let on =
+        casebook::domain::Calendar::weekends_only().add_working_days(chrono::Local::now().date_naive(), 2).to_string();
+    let today = ok(env.casebook(&school.dsl).args(["today", "--on", &on]));
+    assert!(today.contains(lado.as_str()) && today.contains("inform the LADO (S-b)"), "{today}");
+    assert!(today.contains("report to the examining body (P6-b)"), "{today}");
+}

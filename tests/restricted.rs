@@ -165,6 +165,9 @@ fn p5g_an_excluded_deputy_sees_no_name_or_detail_of_a_restricted_allegation() {
         }
         let list = ok(env.casebook(excluded).arg("list"));
         assert!(list.contains(&reference) && list.contains("restricted"), "{list}");
+        // Their Today passes over it in silence (they may be its subject).
+        let today = ok(env.casebook(excluded).arg("today"));
+        assert!(!today.contains(&reference), "{today}");
         assert!(list.contains("Pupil Plain"), "other concerns are untouched: {list}");
         let err = fails(env.casebook(excluded).args(["show", &reference]));
         assert!(err.contains("is not yours to read") && err.contains("restricted allegation"), "{err}");
@@ -312,6 +315,9 @@ fn p5g_a_restricted_allegations_devices_searches_and_files_are_sealed_to_its_rea
                 assert!(!stdout.contains(secret) && !stderr.contains(secret), "{args:?} shows {secret}: {stdout}");
             }
         }
+        // Not "none recorded" while searches exist: not theirs to read.
+        let err = fails(env.casebook(excluded).args(["search", "list", &reference]));
+        assert!(err.contains("is not yours to read"), "{err}");
         let err = fails(env.casebook(excluded).args(["custody", "move", "DV-0001", "--to", "the office"]));
         assert!(err.contains("restricted"), "{err}");
     }

@@ -1116,3 +1116,45 @@ fn a_notification_script_is_given_the_message_as_its_argument() {
     assert_eq!(arg, from_env, "$1 is the message: {text}");
     assert!(arg.starts_with("an urgent concern was recorded at ") && arg.ends_with(": open casebook"), "{arg}");
 }
+
+/// P6.1-f, issue 13: a search that reveals a safeguarding risk makes its
+/// concern urgent, and through `casebook serve` that pages the DSL as an
+/// urgent concern recorded does, with the same message that says nothing.
+#[test]
+fn a_search_that_makes_a_concern_urgent_pages_the_dsl() {
+    let env = Env::new();
+    let school = env.school();
+    let pages = env.path("pages.txt");
+    let hook = format!("printf '%s\\n' \"$1\" >> '{}'", pages.display());
+    let _server = Server::start_with(&env, &["--notify-command", &hook]);
+    let reference = add_concern(&env, &school.reporter, "child:Pupil Quillon Vantage", "Phone seen in the toilets.");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!pages.exists(), "a routine concern pages nobody");
+    ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &reference,
+        "--device",
+        "the pupil's phone",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Filming reported.",
+        "--looked-for",
+        "Images.",
+        "--found",
+        "Messages from an adult asking to meet.",
+        "--safeguarding-risk",
+    ]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pages.exists() {
+        assert!(Instant::now() < deadline, "the notification command did not run");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let text = std::fs::read_to_string(&pages).unwrap();
+    assert!(text.starts_with("an urgent concern was recorded at "), "{text}");
+    assert!(!text.contains("Quillon") && !text.contains("C-20"), "{text}");
+}

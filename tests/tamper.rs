@@ -1004,6 +1004,7 @@ fn a_board_shard_vouched_for_by_a_reporter_or_leader_is_never_shown() {
         restricted_location: false,
         closed_without_debrief: true,
         people: Vec::new(),
+        pathway: None,
     };
     let key = [b"shard-".as_slice(), &0u32.to_be_bytes()].concat();
     for (who, author) in [(&school.reporter, 4u32), (&school.leadership, 3u32)] {

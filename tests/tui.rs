@@ -863,6 +863,9 @@ fn reviews_say_how_late_in_words_latest_first() {
     let due: Vec<_> = app.visible.iter().map(|&i| &app.board.rows[i]).collect();
     assert!(!due.is_empty() && due.iter().all(|r| r.is_due(today)));
     assert_eq!(due.len(), app.board.rows.iter().filter(|r| r.is_due(today)).count());
+    // The first of them: the latest review (the selection kept from the
+    // whole board may be another; urgent concerns lead it, P6.1-f).
+    press(&mut app, KeyCode::Home);
     insta::assert_snapshot!("due_80x24", screen(&mut app, 80, 24));
     // The concern itself says how late its review is.
     press(&mut app, KeyCode::Enter);

@@ -112,6 +112,9 @@ pub struct ReferralArgs {
     /// The entry this one corrects (R-0003); both are kept
     #[arg(long)]
     pub corrects: Option<String>,
+    /// Keep a follow-up date more than a year away
+    #[arg(long = "confirm-far-date")]
+    pub confirm_far_date: bool,
 }
 
 fn kinds() -> Vec<String> {
@@ -141,6 +144,10 @@ fn new_referral(args: &ReferralArgs, today: chrono::NaiveDate) -> Result<NewRefe
         .map(|t| parse_referral_label(t).ok_or_else(|| anyhow!("{t:?} is not a referral; write it as R-0003")))
         .transpose()?;
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    let follow_up = args.follow_up.as_deref().map(super::parse_date).transpose()?;
+    if let Some(d) = follow_up {
+        super::check_far_date("the follow-up date", d, args.confirm_far_date)?;
+    }
     Ok(NewReferral {
         kind,
         date,
@@ -151,7 +158,7 @@ fn new_referral(args: &ReferralArgs, today: chrono::NaiveDate) -> Result<NewRefe
         outcome: text(&args.outcome),
         informed,
         why_not: text(&args.why_not),
-        follow_up: args.follow_up.as_deref().map(super::parse_date).transpose()?,
+        follow_up,
         supersedes,
     })
 }
@@ -243,7 +250,7 @@ struct TodayJson<'a> {
 
 /// `casebook today`: what needs doing today, soonest first (issue 13).
 pub fn today(cli: &Cli, json: bool, on: Option<&str>) -> Result<()> {
-    let today = on.map(super::parse_date).transpose()?.unwrap_or_else(|| super::now().date());
+    let today = on.map(super::parse_on).transpose()?.unwrap_or_else(|| super::now().date());
     let mut session = cli.session()?;
     let items = session.today(today)?;
     super::warn_damaged(&items.damaged);

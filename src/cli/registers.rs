@@ -74,6 +74,9 @@ pub struct RegisterArgs {
     /// The headteacher who granted it, the approver, who agreed it
     #[arg(long = "granted-by")]
     pub granted_by: Option<String>,
+    /// Keep an until date more than a year away
+    #[arg(long = "confirm-far-date")]
+    pub confirm_far_date: bool,
 }
 
 fn kinds() -> Vec<String> {
@@ -92,6 +95,9 @@ pub fn register(cli: &Cli, command: &RegisterCommand) -> Result<()> {
             let date = args.date.as_deref().map(super::parse_date).transpose()?.unwrap_or(today);
             let mut new = NewRegisterEntry::new(kind, date);
             new.until = args.until.as_deref().map(super::parse_date).transpose()?;
+            if let Some(until) = new.until {
+                super::check_far_date("the until date", until, args.confirm_far_date)?;
+            }
             new.person = match args.person.as_deref() {
                 None => None,
                 Some(p) => Some(

@@ -121,7 +121,9 @@ pub fn search(cli: &Cli, command: &SearchCommand) -> Result<()> {
                     format!(" It revealed a safeguarding risk: {reference} is now URGENT (P6.1-f).")
                 }
                 Escalation::Noted => {
-                    format!(" It revealed a safeguarding risk: noted in {reference}'s chronology for the DSL (P6.1-f).")
+                    format!(
+                        " It revealed a safeguarding risk: {reference} was urgent already; noted in its chronology (P6.1-f)."
+                    )
                 }
             };
             say!("Recorded {} on {reference}.{then}", s.label());

@@ -60,15 +60,6 @@ fn parse_day(text: &str, line: usize) -> Result<NaiveDate, CalendarError> {
     })
 }
 
-/// How many weekdays (Monday to Friday) there are from an early Monday
-/// up to and including `day`: the weekdays between two days are the
-/// difference.
-fn weekdays_through(day: NaiveDate) -> i64 {
-    // 0001-01-01 (day 1 of the common era) was a Monday.
-    let x = i64::from(day.num_days_from_ce()) - 1;
-    x.div_euclid(7) * 5 + (x.rem_euclid(7) + 1).min(5)
-}
-
 impl Calendar {
     /// No closures: weekends only.
     pub fn weekends_only() -> Calendar {
@@ -173,26 +164,38 @@ impl Calendar {
     /// Working days from `due` to `today`: the working days after `due` up
     /// to and including `today`. 0 when `today` is on or before `due`, or
     /// only closed days lie between (due on a Friday, looked at on Sunday).
+    /// Counted, not walked, so a date years away gives the true number
+    /// (a ten-year walk once stopped at 2614; issue 13 review).
     pub fn working_days_overdue(&self, due: NaiveDate, today: NaiveDate) -> u32 {
         if today <= due {
             return 0;
         }
-        // Counted, not walked (measured: Today at 100,000 concerns spent
-        // 2.5 s walking day by day): the weekdays in (due, today], less the
-        // weekdays the school's closures take from them (overlapping
-        // closures counted once).
-        let mut count = weekdays_through(today) - weekdays_through(due);
-        let mut covered = due;
+        let mut count = weekdays_after(due, today);
+        // Closures may overlap one another: each closed weekday once.
+        let mut counted_to = due;
         for c in &self.closures {
-            let first = c.first.max(covered.succ_opt().unwrap_or(covered));
+            let first = c.first.max(counted_to.succ_opt().unwrap_or(counted_to));
             let last = c.last.min(today);
-            if first <= last {
-                count -= weekdays_through(last) - weekdays_through(first.pred_opt().unwrap_or(first));
-                covered = last;
+            if first > last || first <= counted_to {
+                continue;
             }
+            count -= weekdays_after(first.pred_opt().unwrap_or(first), last).min(count);
+            counted_to = last;
         }
-        u32::try_from(count.max(0)).unwrap_or(u32::MAX)
+        u32::try_from(count).unwrap_or(u32::MAX)
     }
+}
+
+/// Monday-to-Friday days in `(from, to]`: none when `to <= from`.
+fn weekdays_after(from: NaiveDate, to: NaiveDate) -> i64 {
+    let to_monday = |d: NaiveDate| i64::from(d.weekday().num_days_from_monday());
+    // Weekdays in [epoch week start, d], by whole weeks and the rest.
+    let upto = |d: NaiveDate| {
+        let days = i64::from(d.num_days_from_ce()) - to_monday(d);
+        let weeks = days.div_euclid(7);
+        weeks * 5 + (to_monday(d) + 1).min(5)
+    };
+    if to <= from { 0 } else { upto(to) - upto(from) }
 }
 
 #[cfg(test)]
@@ -321,5 +324,33 @@ mod tests {
         let _ = c.add_working_days(NaiveDate::MAX, 3);
         let _ = c.next_working_day(NaiveDate::MAX);
         assert!(c.working_days_overdue(NaiveDate::MIN, NaiveDate::MAX) > 0);
+    }
+
+    /// The count is exact at any distance, not capped by a ten-year walk
+    /// (which stopped at 2614 for anything further).
+    #[test]
+    fn overdue_counts_are_exact_years_away_and_with_overlapping_closures() {
+        let c = Calendar::weekends_only();
+        let walked = |due: NaiveDate, today: NaiveDate| {
+            let mut n = 0;
+            let mut d = due;
+            while d < today {
+                d = d.succ_opt().unwrap();
+                if c.is_working_day(d) {
+                    n += 1;
+                }
+            }
+            n
+        };
+        let due = day(2026, 11, 27);
+        for today in [day(2026, 11, 28), day(2026, 12, 4), day(2036, 11, 27), day(2046, 1, 3), day(2046, 11, 27)] {
+            assert_eq!(c.working_days_overdue(due, today), walked(due, today), "{today}");
+        }
+        let term = Calendar::parse(&format!("{FILE}2026-12-28..2027-01-06 Overlapping closure\n")).unwrap();
+        // Due 18 December; closed to 6 January (overlaps counted once):
+        // 7 and 8 January are the working days.
+        assert_eq!(term.working_days_overdue(day(2026, 12, 18), day(2027, 1, 8)), 2);
+        // Half term inside the range: 19-23 and 2-6 November.
+        assert_eq!(term.working_days_overdue(day(2026, 10, 16), day(2026, 11, 6)), 10);
     }
 }

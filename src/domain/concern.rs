@@ -410,6 +410,12 @@ pub enum EntryKind {
     People,
     /// Issue 13: a file attached to the concern (its name, size and number).
     Attachment,
+    /// P6.1-f: something other than a triage decision made the concern
+    /// urgent (a search that revealed a safeguarding risk), written by
+    /// casebook under the name of the member who recorded it. It is not a
+    /// triage decision: the concern is urgent until the DSL's next triage
+    /// decides again. Appended, like the ones above.
+    Escalation,
 }
 
 impl EntryKind {
@@ -440,6 +446,7 @@ impl EntryKind {
             EntryKind::ClosedWithoutDebrief => "no debrief",
             EntryKind::People => "people",
             EntryKind::Attachment => "attachment",
+            EntryKind::Escalation => "made urgent",
         }
     }
 
@@ -513,12 +520,43 @@ impl CaseFile {
 
     /// Urgency as the board shows it: the latest triage, or for an
     /// untriaged concern the category's rule (P6.1-c is urgent from the start).
+    /// P6.1-f: an escalation since the latest triage decision makes it
+    /// urgent whatever that decision said, as an urgent category does,
+    /// until the DSL triages it again.
     pub fn urgency(&self, catalogue: &Catalogue) -> Urgency {
+        if self.escalated_since_triage() {
+            return Urgency::Urgent;
+        }
         match self.current_triage() {
             Some(t) => t.urgency,
             None if catalogue.category(&self.concern.category).is_some_and(|c| c.urgent) => Urgency::Urgent,
             None => Urgency::Routine,
         }
+    }
+
+    /// Whether an escalation (P6.1-f) came after the latest triage decision.
+    pub fn escalated_since_triage(&self) -> bool {
+        let triaged = self.chronology.iter().rev().find(|e| e.kind == EntryKind::Triage).map(|e| e.seq);
+        self.chronology.iter().any(|e| e.kind == EntryKind::Escalation && Some(e.seq) > triaged)
+    }
+
+    /// P6.1-f: makes an open concern urgent without anyone's triage
+    /// decision: a chronology entry by `author` saying why. The triage
+    /// decisions stay as their deciders made them.
+    pub fn escalate(
+        &mut self,
+        at: NaiveDateTime,
+        why: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<u32, CaseError> {
+        if self.status == Status::Closed {
+            return Err(refused("make the concern urgent", "the concern is closed; reopen it first"));
+        }
+        if let Some(problem) = limits::over_bytes(why.trim(), ENTRY_BYTES) {
+            return Err(CaseError::Invalid(format!("the entry: {problem}")));
+        }
+        Ok(self.append(EntryKind::Escalation, at, now, author, why.trim().to_string(), None))
     }
 
     fn next_seq(&self) -> u32 {
@@ -937,6 +975,28 @@ mod tests {
         assert!(!c.closed_without_debrief());
         c.transition(Status::InProgress, "New evidence from a parent.", &dsl(), at(15), &cat).unwrap();
         assert_eq!(c.status, Status::InProgress);
+    }
+
+    #[test]
+    fn an_escalation_makes_it_urgent_without_a_triage_decision_until_the_next_triage() {
+        // P6.1-f: a search that revealed a risk; S-c: nobody's decision is invented.
+        let cat = Catalogue::seed();
+        let deputy = Author { member: 2, name: "Deputy Dee".into() };
+        let mut c = case("restricted-area");
+        assert_eq!(c.urgency(&cat), Urgency::Routine);
+        c.escalate(at(12), "SR-0001 revealed a safeguarding risk (P6.1-f).", &deputy, at(12)).unwrap();
+        assert_eq!(c.urgency(&cat), Urgency::Urgent, "untriaged, urgent all the same");
+        assert!(c.triage.is_empty(), "no triage decision was made");
+        assert_eq!(c.status, Status::New, "it still needs triage");
+        let entry = c.chronology.last().unwrap();
+        assert_eq!((entry.kind, entry.author.name.as_str()), (EntryKind::Escalation, "Deputy Dee"));
+        // The DSL's triage after it decides again.
+        c.record_triage(triage("behaviour-sanctions", Urgency::Routine), &cat).unwrap();
+        assert_eq!(c.urgency(&cat), Urgency::Routine);
+        c.escalate(at(13), "SR-0002 revealed a safeguarding risk (P6.1-f).", &deputy, at(13)).unwrap();
+        assert_eq!(c.urgency(&cat), Urgency::Urgent);
+        assert_eq!(c.triage.len(), 1, "still the DSL's one decision");
+        assert_eq!(c.triage[0].urgency, Urgency::Routine);
     }
 
     #[test]

@@ -241,6 +241,24 @@ impl NewCustody {
     }
 }
 
+impl NewCustody {
+    /// P6.1-a: a device is confiscated in connection with its concern, so
+    /// not before the day the concern happened (1900-01-01 is a slip; issue
+    /// 13 review). A confiscation in the future is refused by
+    /// [`NewCustody::validate`]. The store's caller checks it with the case.
+    pub fn check_against(&self, concern: &super::concern::Concern) -> Result<(), String> {
+        let happened = concern.occurred_at.date().min(concern.reported_at.date());
+        if self.confiscated_at.date() < happened {
+            return Err(format!(
+                "the confiscation ({}) is dated before the concern happened ({}): check the date; nothing was saved",
+                self.confiscated_at.format("%Y-%m-%d %H:%M"),
+                happened
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Custody {
     pub fn label(&self) -> String {
         custody_label(self.id)

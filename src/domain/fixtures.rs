@@ -84,5 +84,6 @@ pub fn row(category: &str, status: Status) -> CaseSummary {
         restricted_location: false,
         closed_without_debrief: false,
         people: Vec::new(),
+        pathway: None,
     }
 }

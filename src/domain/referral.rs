@@ -326,10 +326,13 @@ impl DeadlineKind {
 pub enum Standing {
     /// Past its date by this many working days (at least 1).
     Overdue(u32),
-    /// Due today, or past it by closed days only (due Friday, seen Sunday).
+    /// Due today.
     DueToday,
     /// Not yet due.
     Upcoming,
+    /// Past its date by closed days only (due Friday, seen on Sunday):
+    /// no working day lost yet, but not "due today" either. Appended.
+    PastDue,
 }
 
 impl Standing {
@@ -337,8 +340,11 @@ impl Standing {
         if today < due {
             return Standing::Upcoming;
         }
+        if today == due {
+            return Standing::DueToday;
+        }
         match calendar.working_days_overdue(due, today) {
-            0 => Standing::DueToday,
+            0 => Standing::PastDue,
             n => Standing::Overdue(n),
         }
     }
@@ -347,21 +353,25 @@ impl Standing {
         self != Standing::Upcoming
     }
 
-    /// "overdue 2 working days", "due today", "due".
+    /// "overdue 2 working days", "due today", "due since Fri 27 Nov",
+    /// "due Mon 30 Nov 2026".
     pub fn words(self, due: NaiveDate) -> String {
         match self {
             Standing::Overdue(1) => "overdue 1 working day".into(),
             Standing::Overdue(n) => format!("overdue {n} working days"),
             Standing::DueToday => "due today".into(),
+            Standing::PastDue => format!("due since {}", due.format("%a %-d %b")),
             Standing::Upcoming => format!("due {}", due.format("%a %-d %b %Y")),
         }
     }
 
-    /// At most 8 characters, for an 80-column table: "2wd late", "today".
+    /// At most 8 characters, for an 80-column table: "2wd late", "today",
+    /// "Fri late".
     pub fn short_words(self, due: NaiveDate) -> String {
         match self {
             Standing::Overdue(n) => format!("{n}wd late"),
             Standing::DueToday => "today".into(),
+            Standing::PastDue => due.format("%a late").to_string(),
             Standing::Upcoming => due.format("%-d %b").to_string(),
         }
     }
@@ -387,13 +397,16 @@ pub const EXAM_PATHWAY: &str = "exam-body";
 
 /// A concern's open deadlines on `today`, soonest first. Rules:
 ///
-/// - LADO (S-b, P5-g): a concern whose category's default pathway is the
+/// The pathway is the current triage decision's, or before triage the
+/// category's default.
+///
+/// - LADO (S-b, P5-g): a concern whose pathway is the
 ///   allegations pathway (`allegation-lado`: an allegation about staff,
 ///   such as staff images of children or a staff offence) is due to be
 ///   told to the LADO within one working day of being reported. The
 ///   category decides, not the subject's kind alone: a member of staff
 ///   using a phone in a lesson is a conduct matter, not an allegation.
-/// - Examining body (P6-b): a concern whose category's default pathway is
+/// - Examining body (P6-b): a concern whose pathway is
 ///   `exam-body` (a device in an exam) is due the day it was reported (the
 ///   next working day if reported when the school was shut).
 /// - The review date the current triage set.
@@ -426,7 +439,11 @@ pub fn deadlines(
     let mine: Vec<&Referral> = referrals.iter().copied().filter(|r| r.case_id == row.id).collect();
     let has = |kind: ReferralKind| mine.iter().any(|r| r.kind == kind);
     let reported = row.reported_at.date();
-    let pathway = catalogue.category(&row.category).map(|c| c.default_pathway.as_str());
+    // The DSL's triage decides the pathway (an allegation triaged to the
+    // LADO whatever its category, a device in an exam triaged to the
+    // examining body); before triage, the category's default stands.
+    let pathway =
+        row.pathway.as_deref().or_else(|| catalogue.category(&row.category).map(|c| c.default_pathway.as_str()));
     let mut out = Vec::new();
     let mut push = |kind, due, referral| {
         out.push(Deadline {
@@ -520,6 +537,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 
@@ -577,12 +595,37 @@ mod tests {
             (DeadlineKind::ExaminingBody, day(2026, 11, 27), Standing::DueToday)
         );
         // Friday's report still undone on Sunday is due, not yet late; Monday it is.
-        assert_eq!(deadlines(&r, &[], &cat, &cal, day(2026, 11, 29))[0].standing, Standing::DueToday);
+        // Sunday: past its Friday by closed days only, not "due today".
+        let sunday = deadlines(&r, &[], &cat, &cal, day(2026, 11, 29));
+        assert_eq!(sunday[0].standing, Standing::PastDue);
+        assert_eq!(sunday[0].standing.words(sunday[0].due), "due since Fri 27 Nov");
+        assert_eq!(sunday[0].standing.short_words(sunday[0].due), "Fri late");
         assert_eq!(deadlines(&r, &[], &cat, &cal, day(2026, 11, 30))[0].standing, Standing::Overdue(1));
         let exam = referral(1, 5, ReferralKind::ExaminingBody, day(2026, 11, 27));
         assert!(deadlines(&r, &[&exam], &cat, &cal, day(2026, 11, 30)).is_empty());
         // A concern that is not an allegation or an exam has no such clock.
         assert!(deadlines(&row(6, "restricted-area", day(2026, 11, 27)), &[], &cat, &cal, day(2026, 12, 7)).is_empty());
+    }
+
+    /// S-b, P5-g, P6-b: the DSL's triage decides the pathway, so its
+    /// deadline follows the triage, not the category's default alone.
+    #[test]
+    fn a_triage_to_the_lado_or_the_exam_body_starts_its_clock() {
+        let cat = Catalogue::seed();
+        let cal = Calendar::weekends_only();
+        let mut lado = row(7, "staff-contact-personal", day(2026, 11, 26));
+        assert!(deadlines(&lado, &[], &cat, &cal, day(2026, 11, 26)).is_empty(), "untriaged: its category's default");
+        lado.pathway = Some(LADO_PATHWAY.into());
+        let d = deadlines(&lado, &[], &cat, &cal, day(2026, 11, 26));
+        assert_eq!((d[0].kind, d[0].due), (DeadlineKind::Lado, day(2026, 11, 27)));
+        let mut exam = row(8, "restricted-area", day(2026, 11, 26));
+        exam.pathway = Some(EXAM_PATHWAY.into());
+        let d = deadlines(&exam, &[], &cat, &cal, day(2026, 11, 26));
+        assert_eq!((d[0].kind, d[0].standing), (DeadlineKind::ExaminingBody, Standing::DueToday));
+        // Triaged away from the LADO (not an allegation after all): no clock.
+        let mut not = row(9, "staff-illegal", day(2026, 11, 26));
+        not.pathway = Some("no-further-action".into());
+        assert!(deadlines(&not, &[], &cat, &cal, day(2026, 11, 30)).is_empty());
     }
 
     #[test]

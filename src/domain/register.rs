@@ -219,7 +219,10 @@ impl RegisterEntry {
     /// [`EXPIRY_NOTICE_DAYS`] of `today` (P5-e): on the Today list.
     pub fn expiring(&self, today: NaiveDate) -> bool {
         self.kind == RegisterKind::RemoteLearning
-            && self.until.is_some_and(|u| u <= today + chrono::Duration::days(EXPIRY_NOTICE_DAYS))
+            // Saturating at the end of the calendar: no date may panic (issue 13 review).
+            && self.until.is_some_and(|u| {
+                u <= today.checked_add_signed(chrono::Duration::days(EXPIRY_NOTICE_DAYS)).unwrap_or(NaiveDate::MAX)
+            })
     }
 
     /// "expired 3 Nov", "expires in 5 days", "expires today".

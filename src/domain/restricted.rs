@@ -84,6 +84,7 @@ pub fn redact(row: &CaseSummary) -> CaseSummary {
         restricted_location: false,
         closed_without_debrief: row.closed_without_debrief,
         people: Vec::new(),
+        pathway: None,
     }
 }
 
@@ -113,6 +114,7 @@ pub fn placeholder(id: u32, reference: &str, reported_at: NaiveDateTime) -> Case
         restricted_location: false,
         closed_without_debrief: false,
         people: Vec::new(),
+        pathway: None,
     }
 }
 

@@ -36,6 +36,11 @@ pub struct CaseSummary {
     /// the board's "other concerns about this child" marker and a
     /// person's list of concerns come from here without opening a case.
     pub people: Vec<(PersonId, Part)>,
+    /// The current triage decision's pathway (format 4, issue 13 review):
+    /// the LADO's and the examining body's deadlines follow the pathway
+    /// the DSL chose (S-b, P5-g, P6-b); `None` before triage, when the
+    /// category's default pathway stands.
+    pub pathway: Option<String>,
 }
 
 impl CaseSummary {
@@ -64,7 +69,16 @@ impl CaseSummary {
             restricted_location: catalogue.location(&c.location).is_some_and(|l| l.restricted),
             closed_without_debrief: case.closed_without_debrief(),
             people: c.subjects.iter().filter_map(|s| s.person.map(|p| (p, s.part))).collect(),
+            pathway: triage.map(|t| t.pathway.clone()),
         }
+    }
+
+    /// The row as an older index format kept it, to be read again from
+    /// its concern: revision 0, which no concern has (a stored index
+    /// migration; see `store::codec`).
+    pub fn stale(mut self) -> Self {
+        self.revision = 0;
+        self
     }
 
     /// Review due on or before `today` for an open case.
@@ -186,14 +200,22 @@ pub fn age_label(from: NaiveDateTime, now: NaiveDateTime) -> String {
     }
 }
 
-/// The board's order: open before closed, untriaged before triaged (a new
-/// concern has had nobody's eyes on it yet), urgent before routine, then
-/// newest first.
+/// The board's order: open before closed, urgent before routine (P6.1-f:
+/// a concern made urgent, say by a search that revealed a risk, goes to
+/// the top of the board, above routine concerns not yet triaged), then
+/// untriaged before triaged (a new concern has had nobody's eyes on it
+/// yet), then newest first.
 pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
-    let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
+    let key = board_group;
     // `then_with`: the later keys are compared only on a tie (sorting a
     // board of 100,000 rows compares a few million pairs; issue 9).
     key(a).cmp(&key(b)).then_with(|| b.reported_at.cmp(&a.reported_at)).then_with(|| b.reference.cmp(&a.reference))
+}
+
+/// The board's groups, first to last: open urgent (untriaged first), open
+/// routine (untriaged first), closed.
+fn board_group(s: &CaseSummary) -> (bool, bool, bool) {
+    (!s.status.is_open(), s.urgency != Urgency::Urgent, s.status != Status::New)
 }
 
 /// The board's order on `today`: as `board_order`, but within each group a
@@ -201,7 +223,7 @@ pub fn board_order(a: &CaseSummary, b: &CaseSummary) -> std::cmp::Ordering {
 /// is not lost among reviews due today (issue 8 item 8).
 pub fn board_order_on(today: NaiveDate) -> impl Fn(&CaseSummary, &CaseSummary) -> std::cmp::Ordering {
     move |a, b| {
-        let key = |s: &CaseSummary| (!s.status.is_open(), s.status != Status::New, s.urgency != Urgency::Urgent);
+        let key = board_group;
         // Largest lateness first; a review still to come sorts with no review.
         let late = |s: &CaseSummary| s.review_lateness(today).filter(|l| l.is_due()).map(Lateness::days_late);
         key(a).cmp(&key(b)).then_with(|| late(b).cmp(&late(a))).then_with(|| board_order(a, b))
@@ -231,6 +253,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 
@@ -245,8 +268,9 @@ mod tests {
     }
 
     #[test]
-    fn new_then_urgent_come_first_closed_last() {
+    fn urgent_then_new_come_first_closed_last() {
         let mut rows = [
+            row("new-urgent", 3, Urgency::Urgent, Status::New),
             row("old-routine", 1, Urgency::Routine, Status::Triaged),
             row("closed-urgent", 9, Urgency::Urgent, Status::Closed),
             row("new-routine", 5, Urgency::Routine, Status::New),
@@ -255,7 +279,9 @@ mod tests {
         ];
         rows.sort_by(board_order);
         let order: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-        assert_eq!(order, vec!["new-routine", "urgent", "newer-routine", "old-routine", "closed-urgent"]);
+        // P6.1-f: an urgent concern is at the top of the board, a triaged one
+        // too, above a routine one still to triage.
+        assert_eq!(order, vec!["new-urgent", "urgent", "new-routine", "newer-routine", "old-routine", "closed-urgent"]);
     }
 
     #[test]

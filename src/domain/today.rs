@@ -102,6 +102,9 @@ impl TodayItem {
             (TodayKind::PastRetention(_), _) => "due for disposal".into(),
             (_, Standing::Overdue(1)) => "waiting 1 working day".into(),
             (_, Standing::Overdue(n)) => format!("waiting {n} working days"),
+            // Reported before a closure, seen during it: no working day
+            // yet, but not today either.
+            (_, Standing::PastDue) => format!("waiting since {}", self.due.format("%a %-d %b")),
             _ => "reported today".into(),
         }
     }
@@ -114,6 +117,7 @@ impl TodayItem {
             }
             (TodayKind::PastRetention(_), _) => "due".into(),
             (_, Standing::Overdue(n)) => format!("{n}wd"),
+            (_, Standing::PastDue) => self.due.format("since %a").to_string(),
             _ => "today".into(),
         }
     }
@@ -129,6 +133,9 @@ pub fn today_list(
     calendar: &Calendar,
     today: NaiveDate,
 ) -> Vec<TodayItem> {
+    // P5-g: a restricted allegation this member cannot read (its redacted
+    // row) is passed over in silence: they may be its subject.
+    let rows: Vec<&CaseSummary> = rows.iter().filter(|r| !super::restricted::is_redacted(r)).collect();
     let mut out = Vec::new();
     for r in rows.iter().filter(|r| r.status.is_open()) {
         let kind = match (r.status, r.urgency, r.assignee_id) {
@@ -150,7 +157,7 @@ pub fn today_list(
         }
     }
     // Each deadline's concern found by id, not by a pass over every row.
-    let by_id: std::collections::HashMap<u32, &CaseSummary> = rows.iter().map(|r| (r.id, r)).collect();
+    let by_id: std::collections::HashMap<u32, &CaseSummary> = rows.iter().map(|r| (r.id, *r)).collect();
     for d in deadlines.iter().filter(|d| d.standing.is_due()) {
         let Some(r) = by_id.get(&d.case_id).filter(|r| r.status.is_open()) else { continue };
         out.push(TodayItem {
@@ -245,7 +252,10 @@ pub fn devices_for_police(
         .filter_map(|c| {
             let row = by_id.get(&c.case_id).filter(|r| r.status.is_open())?;
             catalogue.category(&row.category).filter(|cat| cat.suspects_offence())?;
-            let due = c.confiscated_at.date();
+            // Due the day it was confiscated, or the next working day
+            // when the school was shut (as the LADO's and the examining
+            // body's are): Sunday's is due Monday, not overdue on Monday.
+            let due = calendar.next_working_day(c.confiscated_at.date());
             Some(TodayItem {
                 case_id: c.case_id,
                 reference: c.case_reference.clone(),
@@ -285,6 +295,7 @@ mod tests {
             restricted_location: false,
             closed_without_debrief: false,
             people: Vec::new(),
+            pathway: None,
         }
     }
 
@@ -325,6 +336,27 @@ mod tests {
                 (4, TodayKind::Deadline(DeadlineKind::Review), "due today".to_string()),
             ]
         );
+    }
+
+    /// P5-g: a restricted allegation this member cannot read (its redacted
+    /// row) is not on their Today, nor are its deadlines.
+    #[test]
+    fn a_restricted_allegation_the_member_cannot_read_is_left_out() {
+        let cal = Calendar::weekends_only();
+        let today = day(30);
+        let shown = row(1, Status::New, Urgency::Routine, day(30), None);
+        let hidden = crate::domain::restricted::redact(&row(2, Status::New, Urgency::Urgent, day(30), None));
+        let deadline = Deadline {
+            case_id: 2,
+            case_reference: "C-2026-0002".into(),
+            kind: DeadlineKind::Lado,
+            due: day(27),
+            standing: Standing::of(day(27), today, &cal),
+            referral: None,
+        };
+        let list = today_list(&[shown, hidden], &[deadline], &[], &cal, today);
+        let got: Vec<u32> = list.iter().map(|i| i.case_id).collect();
+        assert_eq!(got, vec![1]);
     }
 
     /// P6.1-b: a device held past the school's limit is on Today, from the
@@ -377,6 +409,27 @@ mod tests {
         assert_eq!(items[0].kind.words(), "device DV-0001 held too long (P6.1-b)");
         assert!(items[0].kind.short_words().chars().count() <= 24);
         assert_eq!(held_devices(&devices, &rows, &cal, day(27)).len(), 2);
+        // The 20th's was due back Friday 27th: on Sunday it is past due,
+        // not "due today".
+        let sunday = held_devices(&devices, &rows, &cal, day(29));
+        let second = sunday.iter().find(|i| i.kind == TodayKind::DeviceHeld(2)).unwrap();
+        assert_eq!((second.when_words(), second.short_when()), ("due since Fri 27 Nov".into(), "Fri late".into()));
+    }
+
+    /// A concern reported on a Friday before a Monday-to-Wednesday closure
+    /// has not waited a working day by Wednesday, but it was not reported
+    /// "today" either.
+    #[test]
+    fn waiting_through_a_closure_says_since_when() {
+        let cal = Calendar::parse("2026-11-30..2026-12-02 INSET days\n").unwrap();
+        let rows = vec![row(1, Status::New, Urgency::Routine, day(27), None)];
+        let on = |d: NaiveDate| today_list(&rows, &[], &[], &cal, d)[0].when_words();
+        assert_eq!(on(day(27)), "reported today");
+        assert_eq!(on(day(29)), "waiting since Fri 27 Nov");
+        assert_eq!(on(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()), "waiting since Fri 27 Nov");
+        assert_eq!(on(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "waiting 1 working day");
+        let item = &today_list(&rows, &[], &[], &cal, day(29))[0];
+        assert!(item.short_when().chars().count() <= 9, "{}", item.short_when());
     }
 
     /// P6.1-h: a phone held on an illegal-data or indecent-image concern
@@ -446,6 +499,14 @@ mod tests {
         assert!(items[0].kind.short_words().chars().count() <= 24);
         let on_the_day = devices_for_police(&devices, &rows, &catalogue, &cal, day(18));
         assert_eq!(on_the_day[0].when_words(), "due today");
+        // Taken on Sunday 22nd: due Monday, the next school day, so not
+        // overdue on Monday (as the LADO's deadline moves).
+        let mut sunday = device(1, 1);
+        sunday.confiscated_at = day(22).and_hms_opt(15, 0, 0).unwrap();
+        let monday = devices_for_police(&[sunday.clone()], &rows, &catalogue, &cal, day(23));
+        assert_eq!((monday[0].due, monday[0].when_words()), (day(23), "due today".to_string()));
+        let tuesday = devices_for_police(&[sunday], &rows, &catalogue, &cal, day(24));
+        assert_eq!(tuesday[0].when_words(), "overdue 1 working day");
     }
 
     #[test]
@@ -480,5 +541,12 @@ mod tests {
                 ("RL-0003".to_string(), TodayKind::Approval, "due Sat 5 Dec 2026".to_string()),
             ]
         );
+        // At the end of the calendar nothing panics (`today --on=+262142-12-31`
+        // once overflowed here); the count is a true one.
+        let rows = vec![row(1, Status::New, Urgency::Routine, day(27), None)];
+        let end = today_list(&rows, &[], &[approval(1, day(27))], &cal, NaiveDate::MAX);
+        assert_eq!(end.len(), 2);
+        assert_eq!(end[0].standing, Standing::Overdue(cal.working_days_overdue(day(27), NaiveDate::MAX)));
+        assert!(cal.working_days_overdue(day(27), NaiveDate::MAX) > 60_000_000);
     }
 }

@@ -147,14 +147,19 @@ impl Record for CaseFile {
 /// `closed_without_debrief`; format 1 indexes migrate with it false, since
 /// no concern could be closed that way before. Format 3 (issue 12) adds
 /// the people each concern names; older rows name none until their
-/// concern is next written.
+/// concern is next written. Format 4 (issue 13 review) adds the current
+/// triage's pathway, which the LADO's and the examining body's deadlines
+/// follow: an older row migrates with revision 0, which no concern has,
+/// so the next board load reads its concern again rather than miss a
+/// deadline (the index is a cache; nothing is lost).
 impl Record for Vec<CaseSummary> {
     const KIND: RecordKind = RecordKind::CaseIndex;
-    const VERSION: u16 = 3;
+    const VERSION: u16 = 4;
 
     fn from_version(format: u16, body: &[u8]) -> Result<Self, CodecError> {
         match format {
-            3 => from_bytes(body),
+            4 => from_bytes(body),
+            3 => Ok(from_bytes::<Vec<v3::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
             2 => Ok(from_bytes::<Vec<v2::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
             1 => Ok(from_bytes::<Vec<v1::CaseSummary>>(body)?.into_iter().map(Into::into).collect()),
             other => too_new_or_unknown(other, Self::VERSION),
@@ -400,7 +405,62 @@ mod v2 {
                 restricted_location: o.restricted_location,
                 closed_without_debrief: o.closed_without_debrief,
                 people: Vec::new(),
+                pathway: None,
             }
+            .stale()
+        }
+    }
+}
+
+/// Bodies as format 3 wrote them (issue 12). Never change these either.
+mod v3 {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use serde::Deserialize;
+
+    use crate::domain::{Part, PersonId, Risk, Status, SubjectKind, Urgency};
+
+    #[derive(Deserialize)]
+    pub struct CaseSummary {
+        pub id: u32,
+        pub revision: u64,
+        pub reference: String,
+        pub reported_at: NaiveDateTime,
+        pub category: String,
+        pub subject: String,
+        pub subject_kind: SubjectKind,
+        pub risk: Option<Risk>,
+        pub urgency: Urgency,
+        pub status: Status,
+        pub assignee: Option<String>,
+        pub assignee_id: Option<u32>,
+        pub next_review: Option<NaiveDate>,
+        pub restricted_location: bool,
+        pub closed_without_debrief: bool,
+        pub people: Vec<(PersonId, Part)>,
+    }
+
+    impl From<CaseSummary> for crate::domain::CaseSummary {
+        fn from(o: CaseSummary) -> Self {
+            crate::domain::CaseSummary {
+                id: o.id,
+                revision: o.revision,
+                reference: o.reference,
+                reported_at: o.reported_at,
+                category: o.category,
+                subject: o.subject,
+                subject_kind: o.subject_kind,
+                risk: o.risk,
+                urgency: o.urgency,
+                status: o.status,
+                assignee: o.assignee,
+                assignee_id: o.assignee_id,
+                next_review: o.next_review,
+                restricted_location: o.restricted_location,
+                closed_without_debrief: o.closed_without_debrief,
+                people: o.people,
+                pathway: None,
+            }
+            .stale()
         }
     }
 }

@@ -55,6 +55,8 @@ impl Session {
                 case.concern.reference
             )));
         }
+        // P6.1-a: not dated before the concern happened (every caller).
+        new.check_against(&case.concern).map_err(StoreError::Input)?;
         let owner = match new.owner_person {
             Some(p) => self.current_person(p)?.name,
             None => new.owner.trim().to_string(),

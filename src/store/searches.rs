@@ -10,17 +10,17 @@ use chrono::NaiveDateTime;
 use super::trees::SEARCHES;
 use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
 use crate::domain::searches::{DeviceSearch, NewSearch, may_record, search_label};
-use crate::domain::{AccessClass, EntryKind, MemberId, Role, Status, Urgency};
+use crate::domain::{AccessClass, EntryKind, MemberId, Role, Urgency};
 
 /// What recording a search did to its concern (P6.1-f).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Escalation {
     /// No safeguarding risk was recorded.
     None,
-    /// A new triage decision made the concern urgent.
+    /// The concern was made urgent: a chronology entry (not a triage
+    /// decision) by whoever recorded the search.
     MadeUrgent,
-    /// The concern was urgent already, or not yet triaged: a chronology
-    /// entry says what the search revealed.
+    /// The concern was urgent already: a note says what the search revealed.
     Noted,
 }
 
@@ -28,9 +28,9 @@ impl Session {
     /// Records a search on concern `case_id` (DSL or deputy). P6.1-g: only
     /// a member the DSL has marked as authorised records that data was
     /// examined or erased. P6.1-f: a search that revealed a safeguarding
-    /// risk makes a triaged concern urgent (a new triage decision, which
-    /// puts it first among open concerns on the board) or, for one not yet
-    /// triaged, says so in its chronology for the triage.
+    /// risk makes the concern urgent, triaged or not (an escalation entry
+    /// in its chronology, not a triage decision: see `CaseFile::escalate`),
+    /// which puts it first on the board and pages the DSL.
     pub fn record_search(
         &mut self,
         case_id: u32,
@@ -123,24 +123,16 @@ impl Session {
                 let why = format!(
                     "{label} revealed a safeguarding risk (P6.1-f): urgent; the DSL is involved without delay."
                 );
-                match case.current_triage() {
-                    Some(t) if t.urgency != Urgency::Urgent && case.status != Status::Closed => {
-                        let mut t = t.clone();
-                        t.urgency = Urgency::Urgent;
-                        t.reasoning = why;
-                        t.decided_by = me.clone();
-                        t.decided_at = now;
-                        t.next_review = t.next_review.filter(|d| *d >= now.date());
-                        case.record_triage(t, catalogue)?;
-                        Ok(Escalation::MadeUrgent)
-                    }
-                    _ => {
-                        let text =
-                            if case.current_triage().is_none() { format!("{why} Triage it as urgent.") } else { why };
-                        case.add_entry(EntryKind::Note, now, &text, me, now)?;
-                        Ok(Escalation::Noted)
-                    }
+                if case.urgency(catalogue) == Urgency::Urgent {
+                    case.add_entry(EntryKind::Note, now, &format!("{why} It was urgent already."), me, now)?;
+                    return Ok(Escalation::Noted);
                 }
+                // Not a triage decision (S-c: nobody decided one): an
+                // entry by whoever recorded the search, which makes the
+                // concern urgent until the DSL next triages it.
+                let text = if case.current_triage().is_none() { format!("{why} Triage it now.") } else { why };
+                case.escalate(now, &text, me, now)?;
+                Ok(Escalation::MadeUrgent)
             })
             .map_err(|e| {
                 StoreError::Input(format!(
@@ -148,6 +140,11 @@ impl Session {
                     record.case_reference
                 ))
             })?;
+        if escalation == Escalation::MadeUrgent {
+            // Issue 13: `serve --notify-command` pages the DSL, as for an
+            // urgent concern recorded; the page carries nothing of it.
+            self.store.backend.urgent_recorded();
+        }
         Ok((record, escalation))
     }
 
@@ -172,7 +169,12 @@ impl Session {
     }
 
     /// One concern's searches, oldest first.
+    /// P5-g: a restricted concern's, to a member it does not admit, is
+    /// refused as the concern is ("not yours to read"), never "none".
     pub fn searches(&self, case_id: u32) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
+        if self.is_restricted(case_id)? {
+            self.case(case_id)?;
+        }
         let mut all = self.all_searches()?;
         all.items.retain(|s| s.case_id == case_id);
         self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));

@@ -901,7 +901,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
                     )
                 }
                 crate::store::searches::Escalation::Noted => {
-                    format!("Recorded {}: a safeguarding risk, noted in the chronology (P6.1-f).", s.label())
+                    format!(
+                        "Recorded {}: a safeguarding risk; urgent already, noted in the chronology (P6.1-f).",
+                        s.label()
+                    )
                 }
             };
             Done::Custody { id, words }

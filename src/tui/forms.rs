@@ -317,11 +317,9 @@ pub fn triage(case: &CaseFile, catalogue: &Catalogue, members: &[Member], now: N
     let category = catalogue.category(&case.concern.category);
     let current = case.current_triage();
     let risk = current.map_or("medium", |t| t.risk.label());
-    let urgency = match (current, category) {
-        (Some(t), _) => t.urgency,
-        (None, Some(c)) if c.urgent => Urgency::Urgent,
-        _ => Urgency::Routine,
-    };
+    // As the board shows it: a search's escalation since the last triage
+    // (P6.1-f) is not silently undone by saving the form unchanged.
+    let urgency = case.urgency(catalogue);
     let pathway =
         current.map(|t| t.pathway.clone()).or(category.map(|c| c.default_pathway.clone())).unwrap_or_default();
     let policy =
@@ -396,6 +394,27 @@ pub fn read_triage(form: &mut Form, today: NaiveDate) -> Option<TriageInput> {
 /// The question a far date gets at its field before it is saved.
 fn far_question(what: &str, date: NaiveDate) -> String {
     far_date_question(what, date, "save again to keep it")
+}
+
+/// A date that follows something up or ends it (a referral's follow-up,
+/// a register entry's until date): more than a year away gets the same
+/// question at its field as a review date, and the next save keeps it
+/// (issue 13 review). Whether a past one is allowed is the form's rule.
+/// `asked`: the field's message before this save, as for
+/// [`check_due_at_field`].
+pub(crate) fn check_far_at_field(
+    form: &mut Form,
+    key: &str,
+    what: &str,
+    date: NaiveDate,
+    today: NaiveDate,
+    asked: Option<String>,
+) {
+    if check_due_date(what, date, today) == Ok(DueDate::Far)
+        && asked.as_deref() != Some(far_question(what, date).as_str())
+    {
+        form.set_error(key, far_question(what, date));
+    }
 }
 
 /// A review or due date at its form field (issue 8): a past one is refused
@@ -806,6 +825,37 @@ pub fn read_pick_person(form: &Form) -> Option<crate::domain::PersonId> {
 mod tests {
     use super::*;
     use crate::domain::person::{Person, PersonDetails};
+
+    /// Issue 13 review: a follow-up or until date more than a year away
+    /// gets the question at its field; saving again keeps it.
+    #[test]
+    fn a_far_follow_up_or_until_date_is_asked_about_once() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let mut form = super::super::referrals::referral_form("C-2026-0001", &[], today);
+        form.set_text("reference", "LADO/1");
+        form.set_text("follow_up", "2099-01-01");
+        assert!(super::super::referrals::read_referral(&mut form, today).is_none());
+        let said = form.field("follow_up").error.clone().unwrap_or_default();
+        assert!(said.contains("more than a year away"), "{said}");
+        let kept = super::super::referrals::read_referral(&mut form, today).expect("the second save keeps it");
+        assert_eq!(kept.follow_up, chrono::NaiveDate::from_ymd_opt(2099, 1, 1));
+
+        let kind = crate::domain::register::RegisterKind::RemoteLearning;
+        let mut form = super::super::registers::entry_form(kind, today);
+        for (key, text) in [
+            ("who", "Ms Fictional Remote"),
+            ("reason", "Catch-up group"),
+            ("risk_assessment", "RA-1"),
+            ("granted_by", "Mrs Head"),
+            ("until", "2099-01-01"),
+        ] {
+            form.set_text(key, text);
+        }
+        assert!(super::super::registers::read_entry(&mut form, kind, today).is_none());
+        let said = form.field("until").error.clone().unwrap_or_default();
+        assert!(said.contains("more than a year away"), "{said}");
+        assert!(super::super::registers::read_entry(&mut form, kind, today).is_some());
+    }
 
     fn people() -> Vec<PersonSummary> {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();

@@ -114,7 +114,7 @@ pub fn concern_lines(data: &ReferralData, id: u32, open: bool, key: &str, theme:
         for d in deadlines {
             let style = match d.standing {
                 Standing::Overdue(_) => t.urgent(),
-                Standing::DueToday => t.high(),
+                Standing::DueToday | Standing::PastDue => t.high(),
                 Standing::Upcoming => ratatui::style::Style::default(),
             };
             lines.push(Line::from(vec![
@@ -183,6 +183,7 @@ pub fn referral_form(reference: &str, kind: ReferralKind, entries: &[Referral], 
 /// What the referral form says, checked by the domain's rules; each
 /// problem is shown at its field.
 pub fn read_referral(form: &mut Form, today: NaiveDate) -> Option<NewReferral> {
+    let asked = form.field("follow_up").error.clone();
     form.clear_errors();
     let kind = ReferralKind::parse(&form.choice("kind")).unwrap_or(ReferralKind::Lado);
     let date = parse_date(&form.text("date")).map_err(|e| form.set_error("date", e)).ok();
@@ -190,6 +191,9 @@ pub fn read_referral(form: &mut Form, today: NaiveDate) -> Option<NewReferral> {
         "" => None,
         text => parse_date(text).map_err(|e| form.set_error("follow_up", e)).ok(),
     };
+    if let Some(d) = follow_up {
+        super::forms::check_far_at_field(form, "follow_up", "the follow-up date", d, today, asked);
+    }
     let informed = match form.choice("informed").as_str() {
         YES => Some(true),
         NO => Some(false),

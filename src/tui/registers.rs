@@ -140,11 +140,15 @@ pub fn entry_form(kind: RegisterKind, today: NaiveDate) -> Form {
 /// What the entry form says, checked by the register's own rules; each
 /// problem is shown at its field and everything typed is kept.
 pub fn read_entry(form: &mut Form, kind: RegisterKind, today: NaiveDate) -> Option<NewRegisterEntry> {
+    let asked = form.field("until").error.clone();
     form.clear_errors();
     let date = parse_date(&form.text("date")).map_err(|e| form.set_error("date", e)).ok();
     let until = Some(form.text("until"))
         .filter(|u| !u.trim().is_empty())
         .and_then(|u| parse_date(&u).map_err(|e| form.set_error("until", e)).ok());
+    if let Some(d) = until {
+        super::forms::check_far_at_field(form, "until", "the until date", d, today, asked);
+    }
     let mut new = NewRegisterEntry::new(kind, date.unwrap_or(today));
     new.until = until;
     let who = form.text("who");

@@ -112,7 +112,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map(|i| {
             let style = match (i.kind, i.standing) {
                 (TodayKind::UrgentUntriaged, _) | (_, Standing::Overdue(_)) => t.urgent(),
-                (_, Standing::DueToday) => t.high(),
+                (_, Standing::DueToday | Standing::PastDue) => t.high(),
                 _ => Style::default(),
             };
             let row = app.board.rows.iter().find(|r| r.id == i.case_id);
