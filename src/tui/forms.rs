@@ -831,7 +831,8 @@ mod tests {
     #[test]
     fn a_far_follow_up_or_until_date_is_asked_about_once() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        let mut form = super::super::referrals::referral_form("C-2026-0001", &[], today);
+        let mut form =
+            super::super::referrals::referral_form("C-2026-0001", crate::domain::ReferralKind::Lado, &[], today);
         form.set_text("reference", "LADO/1");
         form.set_text("follow_up", "2099-01-01");
         assert!(super::super::referrals::read_referral(&mut form, today).is_none());
