@@ -96,6 +96,7 @@ fn main() {
     casebook::demo::populate(&mut session, 60, now, 7).expect("demo concerns");
     casebook::demo::populate_oversight(&mut session, now).expect("demo debriefs and actions");
     casebook::demo::populate_custody(&mut session, now).expect("demo custody");
+    casebook::demo::populate_registers(&mut session, now).expect("demo registers");
     casebook::demo::populate_people(&mut session, 210, now, 7).expect("demo people");
     let mut app = App::new(
         session,
@@ -159,6 +160,14 @@ fn main() {
     // Issue 13 (P6.1-b): every device held now, longest held first.
     press(&mut app, KeyCode::Char('D'));
     shoot(&mut app, "custody", 110, 30);
+    press(&mut app, KeyCode::Esc);
+    // Issue 13 (P5-a, P5-c, P5-e, P7-b, P4-a, P8-c): the staff and visitor registers.
+    press(&mut app, KeyCode::Char('R'));
+    shoot(&mut app, "registers", 110, 30);
+    press(&mut app, KeyCode::Esc);
+    // S-d: closed concerns past retention, to dispose of.
+    press(&mut app, KeyCode::Char('X'));
+    shoot(&mut app, "retention", 110, 24);
     press(&mut app, KeyCode::Esc);
     app.load_oversight();
     app.wait_idle();

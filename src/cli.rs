@@ -1579,6 +1579,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     crate::demo::populate(&mut session, args.concerns, now(), 2024)?;
     crate::demo::populate_oversight(&mut session, now())?;
     crate::demo::populate_custody(&mut session, now())?;
+    crate::demo::populate_registers(&mut session, now())?;
     crate::demo::populate_people(&mut session, crate::demo::DEFAULT_ROLL.max(args.concerns / 10), now(), 2024)?;
     session.board()?;
     if args.keep || cli.store.is_some() {

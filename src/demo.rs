@@ -1190,3 +1190,109 @@ pub fn populate_custody(session: &mut Session, now: NaiveDateTime) -> Result<(),
     }
     Ok(())
 }
+
+/// Issue 13: the staff and visitor registers (P5-a, P5-c, P5-e, P7-b) and
+/// the optional school-device register and awareness log (P4-a, P8-c),
+/// with fictional entries: one approval due for review within the fortnight
+/// so Today shows it. Recorded by the demo's DSL (the disclosure register
+/// is the DSL's alone).
+pub fn populate_registers(session: &mut Session, now: NaiveDateTime) -> Result<(), StoreError> {
+    use crate::domain::register::{NewRegisterEntry, RegisterKind};
+    let today = now.date();
+    let days = |n: i64| today + chrono::Duration::days(n);
+    let head = "Mrs Odile Brackenbury (headteacher)";
+    let entry = |kind, date, who: &str, reason: &str, permitted: &str, risk: &str, granted: &str| {
+        let mut e = NewRegisterEntry::new(kind, date);
+        e.who = who.into();
+        e.reason = reason.into();
+        e.permitted = permitted.into();
+        e.risk_assessment = risk.into();
+        e.granted_by = granted.into();
+        e
+    };
+    let mut entries = vec![
+        entry(
+            RegisterKind::Permission,
+            days(-12),
+            "Mr Fenwick Aldous",
+            "Invacuation drill: phoned the office from the locked classroom",
+            "His own phone, for that call only",
+            "",
+            head,
+        ),
+        entry(
+            RegisterKind::Permission,
+            days(-40),
+            "Ms Juniper Tallis",
+            "A pupil's medical emergency on the field",
+            "A call to 999 and the office",
+            "",
+            head,
+        ),
+        entry(
+            RegisterKind::Disclosure,
+            days(-70),
+            "Mr Fenwick Aldous",
+            "Godparent of a pupil in Year 3",
+            "No 1:1 tutoring of the pupil; contact with the family through the class teacher",
+            "",
+            "",
+        ),
+        entry(
+            RegisterKind::Awareness,
+            days(-85),
+            "All staff",
+            "Annual child-protection training (P8-c)",
+            "Online safety and the mobile phone policy; 41 of 43 staff attended",
+            "Sign-in sheet in the office",
+            "Ms Aria Pennant (DSL)",
+        ),
+        entry(
+            RegisterKind::Awareness,
+            days(-20),
+            "Year 5 and 6 parents",
+            "Bulletin: phones in school bags",
+            "Phones handed in at the office on arrival",
+            "Newsletter, week 8",
+            "Ms Aria Pennant (DSL)",
+        ),
+    ];
+    let mut remote = entry(
+        RegisterKind::RemoteLearning,
+        days(-170),
+        "Ms Linnea Carraway",
+        "Online catch-up group for Year 6, Tuesdays after school",
+        "Her own laptop, with the school's platform only, camera on, a second adult present",
+        "RA-2026-07 (in the office)",
+        head,
+    );
+    remote.until = Some(days(9));
+    entries.push(remote);
+    let mut visitor = entry(
+        RegisterKind::VisitorDevice,
+        days(-30),
+        "Dr Saffi Okonkwo-Reyes",
+        "Speech and language therapy sessions",
+        "Her laptop in the therapy room only; no photographs of pupils",
+        "RA-2026-11",
+        head,
+    );
+    visitor.organisation = "Northvale Children's Therapy Service".into();
+    visitor.until = Some(days(120));
+    entries.push(visitor);
+    let mut ipad = entry(
+        RegisterKind::SchoolDevice,
+        days(-200),
+        "Ms Juniper Tallis",
+        "Class iPad 3 (Year 2)",
+        "yes",
+        "yes",
+        "yes",
+    );
+    ipad.until = None;
+    entries.push(ipad);
+    for e in entries {
+        session.record_register(e, now)?;
+    }
+    Ok(())
+}

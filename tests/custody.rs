@@ -774,5 +774,13 @@ fn the_demo_has_devices_in_custody_and_a_search() {
     let searched = json[0]["case_reference"].as_str().unwrap().to_string();
     let searches = ok(env.casebook_at(&store, &dsl).args(["search", "list", &searched]));
     assert!(searches.contains("SR-0001"), "{searches}");
+    // Every register has fictional entries (the screenshot showed them
+    // empty); the approval due for review is on Today (P5-e).
+    for kind in ["permission", "remote-learning", "disclosure", "visitor-device", "school-device", "awareness"] {
+        let list = ok(env.casebook_at(&store, &dsl).args(["register", "list", kind]));
+        assert!(!list.contains(": 0 entries"), "{kind}: {list}");
+    }
+    let today = ok(env.casebook_at(&store, &dsl).arg("today"));
+    assert!(today.contains("review remote-learning approval"), "{today}");
     ok(env.casebook_at(&store, &dsl).arg("verify"));
 }
