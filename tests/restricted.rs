@@ -318,6 +318,9 @@ fn p5g_a_restricted_allegations_devices_searches_and_files_are_sealed_to_its_rea
         // Not "none recorded" while searches exist: not theirs to read.
         let err = fails(env.casebook(excluded).args(["search", "list", &reference]));
         assert!(err.contains("is not yours to read"), "{err}");
+        // Nor are its referrals (found in review: "none recorded").
+        let err = fails(env.casebook(excluded).args(["referral", "list", &reference]));
+        assert!(err.contains("is not yours to read"), "{err}");
         let err = fails(env.casebook(excluded).args(["custody", "move", "DV-0001", "--to", "the office"]));
         assert!(err.contains("restricted"), "{err}");
     }

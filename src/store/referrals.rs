@@ -128,6 +128,11 @@ impl Session {
 
     /// One concern's referrals, every entry (corrected ones too), oldest first.
     pub fn referrals(&self, case_id: u32) -> Result<Listed<Vec<Referral>>, StoreError> {
+        // P5-g: a restricted concern's, to a member it does not admit, is
+        // refused as the concern is, never "none recorded" (found in review).
+        if self.is_restricted(case_id)? {
+            self.case(case_id)?;
+        }
         let mut all = self.all_referrals()?;
         all.items.retain(|r| r.case_id == case_id);
         self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
