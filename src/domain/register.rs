@@ -225,6 +225,20 @@ impl RegisterEntry {
             })
     }
 
+    /// P5-e: whether a later approval for the same member of staff (their
+    /// person record, else their name, accent- and case-blind) is among
+    /// `entries`: a renewal answers the review of this one, which then no
+    /// longer nags on Today (found in review: it did for ever).
+    pub fn renewed_in(&self, entries: &[RegisterEntry]) -> bool {
+        let same = |o: &RegisterEntry| match (self.person, o.person) {
+            (Some(a), Some(b)) => a == b,
+            _ => super::fold::fold(self.who.trim()) == super::fold::fold(o.who.trim()),
+        };
+        entries.iter().any(|o| {
+            o.kind == self.kind && o.id != self.id && (o.date, o.id) > (self.date, self.id) && same(o)
+        })
+    }
+
     /// "expired 3 Nov", "expires in 5 days", "expires today".
     pub fn expiry_words(&self, today: NaiveDate) -> String {
         match self.until {

@@ -169,7 +169,7 @@ pub fn today_list(
             category: r.category.clone(),
         });
     }
-    for e in approvals.iter().filter(|e| e.expiring(today)) {
+    for e in approvals.iter().filter(|e| e.expiring(today) && !e.renewed_in(approvals)) {
         let Some(until) = e.until else { continue };
         out.push(TodayItem {
             case_id: 0,
@@ -517,7 +517,7 @@ mod tests {
         let approval = |id, until: NaiveDate| RegisterEntry {
             id,
             kind: RegisterKind::RemoteLearning,
-            who: "Mr Fictional Tutor".into(),
+            who: format!("Mr Fictional Tutor {id}"),
             person: None,
             organisation: String::new(),
             date: day(1),
@@ -541,6 +541,18 @@ mod tests {
                 ("RL-0003".to_string(), TodayKind::Approval, "due Sat 5 Dec 2026".to_string()),
             ]
         );
+        // A renewal for the same member of staff (their name, accent- and
+        // case-blind) answers the review: the expired one no longer nags
+        // (found in review), and the renewal is on Today when it is due.
+        let mut renewal = approval(4, far);
+        renewal.who = "mr fictional TUTOR 1".into();
+        renewal.date = day(28);
+        let list = today_list(&[], &[], &[approval(1, day(27)), renewal.clone()], &cal, today);
+        assert!(list.is_empty(), "{list:?}");
+        renewal.until = Some(soon);
+        let list = today_list(&[], &[], &[approval(1, day(27)), renewal], &cal, today);
+        let got: Vec<&str> = list.iter().map(|i| i.reference.as_str()).collect();
+        assert_eq!(got, vec!["RL-0004"]);
         // At the end of the calendar nothing panics (`today --on=+262142-12-31`
         // once overflowed here); the count is a true one.
         let rows = vec![row(1, Status::New, Urgency::Routine, day(27), None)];
