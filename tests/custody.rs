@@ -525,6 +525,14 @@ fn only_members_the_dsl_authorises_record_an_examination_or_erasure() {
     let members = ok(env.casebook(&school.dsl).args(["member", "list"]));
     let deputy = members.lines().find(|l| l.starts_with("2 ")).unwrap_or_default();
     assert!(deputy.ends_with("(may examine/erase data, P6.1-g)"), "{members}");
+    // A reporter or leadership, whose key opens no concern, could never
+    // record a search: refused (found in review).
+    for role in ["reporter", "leadership"] {
+        let line = members.lines().find(|l| l.contains(role)).unwrap_or_else(|| panic!("{members}"));
+        let id = line.split_whitespace().next().unwrap();
+        let err = fails(env.casebook(&school.dsl).args(["member", "authorise", id]));
+        assert!(err.contains("their key opens no concern, so they cannot record a search"), "{role}: {err}");
+    }
     // The reason is required (P6.1-g: for a good reason).
     let out = search(&school.deputy, "erased", &[]);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -203,6 +203,18 @@ impl Session {
         let Some(member) = self.members.iter().find(|m| m.id == id).cloned() else {
             return Err(StoreError::Input(format!("no member #{id}; see `casebook member list`")));
         };
+        // Only a member who records searches can use the authority (found
+        // in review: a reporter was accepted). Withdrawing it is always
+        // allowed.
+        if authorised && !member.role.reads(AccessClass::Case) {
+            return Err(StoreError::Input(format!(
+                "{} is {}: their key opens no concern, so they cannot record a search. Authorise the DSL or the \
+                 deputy who searches devices (the search record names who authorised it, e.g. the headteacher); \
+                 nothing was changed",
+                member.name,
+                member.role.label()
+            )));
+        }
         if member.authorised_to_erase == authorised {
             return Ok(member.name);
         }
