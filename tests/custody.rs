@@ -696,6 +696,49 @@ fn raw_put(store: &Path, tree: &str, key: &[u8], value: Vec<u8>) {
     db.flush().unwrap();
 }
 
+/// PRODUCT.md 7b (found in review): someone who can write the store's
+/// files puts back an earlier copy of a device's record (before it went to
+/// the police), or deletes the newest device with its counter: the
+/// concern's chronology says each custody event (S-a), so `verify` names
+/// the chain that lost one and the device that is gone.
+#[test]
+fn a_device_record_set_back_or_deleted_on_disk_is_named_by_verify() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "illegal-data", "child:Pupil Fictional Wren:Year 6", "classroom");
+    confiscate(&env, &school.dsl, &reference, "Pupil Fictional Wren", &[]);
+    let before = raw_get(&env.store(), "custody", &1u32.to_be_bytes()).unwrap();
+    ok(env.casebook(&school.dsl).args(["custody", "police", "DV-0001", "--reference", "CR/0042/26"]));
+    // The concern's own file says what happened to its phone.
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(shown.contains("DV-0001 event 1: confiscated by"), "{shown}");
+    assert!(shown.contains("DV-0001 event 2: handed to the police (ref CR/0042/26)"), "{shown}");
+    ok(env.casebook(&school.dsl).arg("verify"));
+
+    raw_put(&env.store(), "custody", &1u32.to_be_bytes(), before);
+    let out = env.casebook(&school.deputy).arg("verify").output().unwrap();
+    let (said, _) = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("DV-0001") && said.contains("names its event 2, which its chain of custody does not hold"),
+        "{said}"
+    );
+
+    // The newest device deleted with its counter set back: no gap to see,
+    // but the chronology names it.
+    let other = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Knot:Year 5", "classroom");
+    confiscate(&env, &school.dsl, &other, "Pupil Fictional Knot", &[]);
+    {
+        let db = raw_db(&env.store());
+        db.open_tree("custody").unwrap().remove(2u32.to_be_bytes()).unwrap();
+        db.open_tree("counters").unwrap().insert("custody", &1u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = env.casebook(&school.dsl).arg("verify").output().unwrap();
+    let (said, _) = text(&out);
+    assert!(said.contains("DV-0002") && said.contains("the store holds no such device"), "{said}");
+}
+
 /// `casebook verify` names a damaged custody record and one copied to
 /// another id outside casebook (issue 10, 11); the register still lists the
 /// rest and names them; and while a custody record cannot be read no

@@ -186,6 +186,18 @@ fn case_file_escalated_v2() {
     golden("case-escalated", &case);
 }
 
+/// Issue 13 (P6.1-b, PRODUCT 7b): a device's custody event in the
+/// concern's chronology, its own appended entry kind; its place is pinned.
+#[test]
+fn case_file_custody_entry_v2() {
+    let mut case = sample_case_v2();
+    let deputy = Author { member: 2, name: "Mr Deputy Golden".into() };
+    let text = format!("{}returned to Mrs Golden Carer", casebook::domain::concern::custody_entry_prefix(1, 2));
+    case.note_custody(at(11, 12), &text, &deputy, at(11, 12)).unwrap();
+    assert_eq!(case.custody_events(), vec![(1, 2)]);
+    golden("case-custody-entry", &case);
+}
+
 /// Issue 8 (P9-c): a case closed without a debrief, its own entry kind.
 #[test]
 fn case_file_closed_without_debrief_v1() {

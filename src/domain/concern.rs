@@ -416,6 +416,13 @@ pub enum EntryKind {
     /// triage decision: the concern is urgent until the DSL's next triage
     /// decides again. Appended, like the ones above.
     Escalation,
+    /// Issue 13 (P6.1-a, P6.1-b, P6.1-d): a device's custody event
+    /// (confiscated, moved, returned, handed to the police, corrected),
+    /// written by casebook: the concern's own file shows each, and
+    /// `verify` checks the device's chain still holds every event its
+    /// concern's chronology names (PRODUCT 7b: a chain set back on disk).
+    /// Its text begins "DV-0001 event 2:". Appended, like the ones above.
+    Custody,
 }
 
 impl EntryKind {
@@ -447,6 +454,7 @@ impl EntryKind {
             EntryKind::People => "people",
             EntryKind::Attachment => "attachment",
             EntryKind::Escalation => "made urgent",
+            EntryKind::Custody => "custody",
         }
     }
 
@@ -701,6 +709,30 @@ impl CaseFile {
         Ok(())
     }
 
+    /// Says in the chronology what happened to a device (issue 13): casebook
+    /// writes this entry itself. `text` begins with [`custody_entry_prefix`].
+    pub fn note_custody(
+        &mut self,
+        at: NaiveDateTime,
+        text: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<u32, CaseError> {
+        if self.status == Status::Closed {
+            return Err(refused("record a device's custody", "the concern is closed; reopen it first"));
+        }
+        Ok(self.append(EntryKind::Custody, at, now, author, text.to_string(), None))
+    }
+
+    /// The custody events the chronology names: (device id, event number).
+    pub fn custody_events(&self) -> Vec<(u32, u32)> {
+        self.chronology
+            .iter()
+            .filter(|e| e.kind == EntryKind::Custody)
+            .filter_map(|e| parse_custody_entry(&e.text))
+            .collect()
+    }
+
     /// Says in the chronology that a file was attached (issue 13): casebook
     /// writes this entry itself, as it does a triage's.
     pub fn note_attachment(&mut self, text: &str, author: &Author, now: NaiveDateTime) -> Result<u32, CaseError> {
@@ -912,6 +944,19 @@ impl CaseFile {
     }
 }
 
+/// "DV-0001 event 2: ": how a custody entry in a concern's chronology
+/// begins (event 1 is the confiscation).
+pub fn custody_entry_prefix(device: u32, event: u32) -> String {
+    format!("DV-{device:04} event {event}: ")
+}
+
+/// The device and event a custody entry names, from its prefix.
+pub fn parse_custody_entry(text: &str) -> Option<(u32, u32)> {
+    let rest = text.strip_prefix("DV-")?;
+    let (device, rest) = rest.split_once(" event ")?;
+    let (event, _) = rest.split_once(':')?;
+    Some((device.parse().ok()?, event.parse().ok()?))
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,9 +234,9 @@ impl RegisterEntry {
             (Some(a), Some(b)) => a == b,
             _ => super::fold::fold(self.who.trim()) == super::fold::fold(o.who.trim()),
         };
-        entries.iter().any(|o| {
-            o.kind == self.kind && o.id != self.id && (o.date, o.id) > (self.date, self.id) && same(o)
-        })
+        entries
+            .iter()
+            .any(|o| o.kind == self.kind && o.id != self.id && (o.date, o.id) > (self.date, self.id) && same(o))
     }
 
     /// "expired 3 Nov", "expires in 5 days", "expires today".

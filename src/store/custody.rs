@@ -15,6 +15,7 @@ use chrono::NaiveDateTime;
 use super::restricted::restriction_moved;
 use super::trees::CUSTODY;
 use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
+use crate::domain::concern::custody_entry_prefix;
 use crate::domain::custody::{self, DEFAULT_HELD_AT, custody_label};
 use crate::domain::{AccessClass, Custody, CustodyId, NewCustody, NewCustodyEvent, Role};
 
@@ -111,7 +112,36 @@ impl Session {
             Err(e) => return Err(e),
         }
         self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(case_id));
+        let text = format!(
+            "{}confiscated by {} ({}) and held in {}: {}",
+            custody_entry_prefix(id, 1),
+            record.confiscated_by,
+            record.device_words(self.catalogue().device_label(&record.device)),
+            record.held_at,
+            record.reason
+        );
+        self.note_custody(&record, record.confiscated_at, &text, now)?;
         Ok(record)
+    }
+
+    /// Issue 13: the concern's chronology says what happened to its device
+    /// (S-a; PRODUCT 7b: `verify` checks the chain still holds each event
+    /// the chronology names). The device is saved already: a concern that
+    /// cannot take the entry says so without losing it.
+    fn note_custody(
+        &mut self,
+        record: &Custody,
+        at: NaiveDateTime,
+        text: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.update_case(record.case_id, |case, _, me| case.note_custody(at, text, me, now)).map(|_| ()).map_err(|e| {
+            StoreError::Input(format!(
+                "{} was recorded, but the chronology of {} does not say so: {e}",
+                record.label(),
+                record.case_reference
+            ))
+        })
     }
 
     /// P6.1-b, P6.1-d: appends an event to device `id`'s chain (moved,
@@ -163,6 +193,20 @@ impl Session {
             match self.store.backend.apply(batch) {
                 Ok(_) => {
                     self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(record.case_id));
+                    if let Some(e) = record.events.last() {
+                        let text = format!(
+                            "{}{}{}{}",
+                            custody_entry_prefix(id, e.seq),
+                            e.change.words(),
+                            e.corrects.map(|n| format!(" (corrects event {n})")).unwrap_or_default(),
+                            if e.note.is_empty() { String::new() } else { format!(": {}", e.note) }
+                        );
+                        // A device moved after its concern closed (never held
+                        // again: refused above) has no chronology to join.
+                        if self.case(record.case_id)?.status != crate::domain::Status::Closed {
+                            self.note_custody(&record, e.at, &text, now)?;
+                        }
+                    }
                     return Ok(record);
                 }
                 Err(StoreError::Stale { .. }) => continue,

@@ -513,6 +513,10 @@ impl Session {
         // PRODUCT.md 7b: how many files each concern's chronology says
         // were attached (one entry each), for the file check below.
         let mut attached: BTreeMap<u32, u32> = BTreeMap::new();
+        // Issue 13 (PRODUCT.md 7b): the device events each concern's
+        // chronology names, (device, event) with the concern's id, for the
+        // custody check below: a chain set back on disk holds fewer.
+        let mut custody_named: Vec<(u32, u32, u32)> = Vec::new();
         if self.can_read(AccessClass::Case) && readable(CASES) {
             let reader = self.case_reader()?;
             let ids: Vec<u32> = seen.cases.iter().copied().filter(|id| !reported(CASES, &id.to_be_bytes())).collect();
@@ -522,6 +526,7 @@ impl Session {
                         r.opened += 1;
                         let files = case.chronology.iter().filter(|e| e.kind == EntryKind::Attachment).count();
                         attached.insert(*id, u32::try_from(files).unwrap_or(u32::MAX));
+                        custody_named.extend(case.custody_events().into_iter().map(|(d, e)| (d, e, *id)));
                         if let Some(reference) = seen.references.get(id)
                             && *reference != case.concern.reference
                         {
@@ -648,6 +653,21 @@ impl Session {
                         if open_to_all(CUSTODY, k, c.case_id) {
                             r.problems.push(unsealed(c.label(), c.case_id));
                         }
+                        // Every event its concern's chronology names is in
+                        // the chain (event 1 is the confiscation itself).
+                        let named = custody_named.iter().filter(|(d, _, case)| *d == id && *case == c.case_id);
+                        if let Some((_, missing, _)) =
+                            named.filter(|(_, e, _)| *e > 1 && !c.events.iter().any(|x| x.seq == *e)).max()
+                        {
+                            r.problem(
+                                c.label(),
+                                format!(
+                                    "{}'s chronology names its event {missing}, which its chain of custody does not \
+                                     hold: the record was set back outside casebook (a backup holds the rest)",
+                                    c.case_reference
+                                ),
+                            );
+                        }
                         if readable(CASES) && !seen.cases.contains(&c.case_id) {
                             r.problem(
                                 c.label(),
@@ -663,6 +683,26 @@ impl Session {
                     Err(e) => r.problems.push(Damaged::from_error(oversight_name(CUSTODY, id), &e)),
                 }
             })?;
+        }
+        // A device its concern's chronology names is in the store (the
+        // highest-numbered deleted with its counter set back is not a gap).
+        if readable(CUSTODY) {
+            let mut gone: Vec<(u32, u32)> = custody_named
+                .iter()
+                .filter(|(d, _, _)| !seen.custody.contains(d))
+                .map(|(d, _, case)| (*d, *case))
+                .collect();
+            gone.sort_unstable();
+            gone.dedup();
+            for (d, case) in gone {
+                r.problem(
+                    oversight_name(CUSTODY, d),
+                    format!(
+                        "{}'s chronology names it, but the store holds no such device: deleted outside casebook",
+                        case_name(&seen.references, case)
+                    ),
+                );
+            }
         }
         // Issue 13 (P6.1-e): every search opens, names itself, and names a
         // concern that is in the store.
