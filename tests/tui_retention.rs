@@ -145,3 +145,61 @@ fn sd_the_retention_screen_lists_past_retention_and_disposes_once_the_reference_
     key(&mut app, KeyCode::Char('X'), KeyModifiers::SHIFT);
     assert!(matches!(app.screen, Screen::Retention));
 }
+
+/// S-e: the DSL erases a former pupil's record from their person view
+/// (E), once their number is typed; a person a concern names is refused
+/// by the store, said at the form. (Only the DSL is offered E: the store
+/// refuses anyone else, tested in tests/retention.rs.)
+#[test]
+fn se_the_dsl_erases_a_persons_record_from_their_view_once_their_number_is_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut session, _) = casebook::demo::create(&dir.path().join("store")).unwrap();
+    let details = PersonDetails {
+        name: "Pupil Fictional Bygone".into(),
+        date_of_birth: NaiveDate::from_ymd_opt(1994, 6, 1),
+        school_id: "A19940601".into(),
+        ..Default::default()
+    };
+    let gone = session.add_person(SubjectKind::Child, details, fixed_now()).unwrap();
+    let named =
+        closed_concern_about(&mut session, NaiveDate::from_ymd_opt(1995, 3, 1).unwrap(), "Pupil Fictional Named");
+    let named_person = session.case(named).unwrap().concern.subjects[0].person.unwrap();
+    let mut app = app(session);
+
+    app.open_person(named_person);
+    app.wait_idle();
+    key(&mut app, KeyCode::Char('E'), KeyModifiers::SHIFT);
+    let label = casebook::domain::person::person_label(named_person);
+    typed(&mut app, &label);
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Retention ended.");
+    key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let s = screen(&mut app, 120, 30);
+    assert!(s.contains("names") && s.contains("Nothing was erased"), "a concern names them: {s}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+
+    app.open_person(gone.id);
+    app.wait_idle();
+    key(&mut app, KeyCode::Char('E'), KeyModifiers::SHIFT);
+    let form = screen(&mut app, 120, 30);
+    assert!(form.contains(&format!("Erase {} Pupil Fictional Bygone (S-e)", gone.label())), "{form}");
+    typed(&mut app, "P-9999");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "Left in 2011; retention ended.");
+    key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let s = screen(&mut app, 120, 30);
+    assert!(s.contains(&format!("type {} exactly", gone.label())), "{s}");
+    assert!(app.session.person(gone.id).is_ok(), "nothing erased yet");
+    // The form is back at the field that is wrong.
+    for _ in 0.."P-9999".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, &gone.label());
+    key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none(), "{:?}", app.form.as_ref().map(|o| o.form.error.clone()));
+    let said = app.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(said.contains(&format!("Erased {}'s record", gone.label())), "{said}");
+    assert!(matches!(app.screen, Screen::People(_)), "back to the people screen, read again");
+    assert!(app.session.person(gone.id).is_err(), "erased");
+}

@@ -1255,6 +1255,16 @@ impl App {
                 self.go_to(Screen::Retention);
             }
             Action::Dispose if !self.offers(Action::Dispose) => self.fail("Only the DSL disposes of a concern (S-d)."),
+            Action::ErasePerson if !self.offers(Action::ErasePerson) => {
+                self.fail("Only the DSL erases a person's record (S-e).")
+            }
+            Action::ErasePerson => {
+                let Screen::Person(p) = &self.screen else { return };
+                let Some(view) = &p.view else { return };
+                let person = &view.person;
+                let form = super::retention::erase_form(&person.label(), &person.name);
+                self.open(FormKind::ErasePerson { id: person.id }, form);
+            }
             Action::Dispose => {
                 let Some(p) = self.retention.get(self.retention_list.selected) else { return };
                 let form = super::retention::dispose_form(p);
@@ -1529,7 +1539,7 @@ impl App {
         if action == Action::GoRetention {
             return self.session.can_read(AccessClass::Case);
         }
-        if action == Action::Dispose {
+        if action == Action::Dispose || action == Action::ErasePerson {
             return self.session.me().role == Role::Dsl;
         }
         // People are read by the DSL and deputies only (issue 12, P1-a).
@@ -2211,6 +2221,10 @@ impl App {
                     early,
                 })
             }
+            FormKind::ErasePerson { id } => {
+                let label = crate::domain::person::person_label(id);
+                super::retention::read_erase(&mut open.form, &label).map(|reason| Write::ErasePerson { id, reason })
+            }
             // The filters are the app's own: nothing to save.
             FormKind::ActionFilter => {
                 self.action_filter = oversight::read_action_filter(&open.form);
@@ -2305,6 +2319,13 @@ impl App {
                     }
                 } else {
                     self.show_loaded(loaded);
+                }
+                // S-e: the erased person's record is gone: back to the
+                // people screen, read again, rather than a view of no one.
+                if matches!(done, Done::Erased { .. }) {
+                    self.back.clear();
+                    self.screen = Screen::Board;
+                    self.open_people();
                 }
                 // Issue 13: the entry just recorded is the one selected.
                 if let Done::Registered(e) = &done {

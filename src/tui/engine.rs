@@ -183,6 +183,11 @@ pub enum Write {
         reason: String,
         early: Option<String>,
     },
+    /// S-e: person `id`'s record erased (the DSL only).
+    ErasePerson {
+        id: u32,
+        reason: String,
+    },
 }
 
 /// The tracked policy the TUI's review and trigger forms act on (the
@@ -292,6 +297,10 @@ pub enum Done {
     Disposed {
         reference: String,
     },
+    /// S-e: a person's record erased, by number.
+    Erased {
+        label: String,
+    },
 }
 
 impl Done {
@@ -347,6 +356,10 @@ impl Done {
             Done::Registered(e) => {
                 format!("Recorded {} in the {}: {}.", e.label(), e.kind.title().to_lowercase(), e.who)
             }
+            Done::Erased { label } => format!(
+                "Erased {label}'s record, its index entry and family links; the disposal record keeps the number, \
+                 the date, you and the reason (S-e)."
+            ),
             Done::Disposed { reference } => {
                 format!("Disposed of {reference} and every record of it; the disposal record is kept (S-d).")
             }
@@ -884,6 +897,10 @@ fn save(session: &mut Session, write: Write, now: NaiveDateTime, check_names: bo
             let c = session.custody_event(custody, new, now)?;
             let words = format!("{}: {}.", c.label(), c.whereabouts().words());
             Done::Custody { id: c.case_id, words }
+        }
+        Write::ErasePerson { id, reason } => {
+            session.erase_person(id, &reason, now)?;
+            Done::Erased { label: crate::domain::person::person_label(id) }
         }
         Write::Dispose { id, reason, early } => {
             let d = session.dispose_concern(id, &reason, early.as_deref(), now)?;

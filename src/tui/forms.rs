@@ -76,6 +76,10 @@ pub enum FormKind {
     Dispose {
         id: u32,
     },
+    /// S-e: person `id`'s record erased (the DSL, typing their number).
+    ErasePerson {
+        id: u32,
+    },
 }
 
 pub(super) fn pairs<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {

@@ -138,6 +138,9 @@ pub enum Action {
     GoRetention,
     /// S-d: dispose of the concern selected (the DSL; the reference typed to confirm).
     Dispose,
+    /// S-e: erase the person shown once retention has ended (the DSL; their
+    /// number typed to confirm).
+    ErasePerson,
     NextField,
     PrevField,
     Save,
@@ -218,6 +221,9 @@ impl Action {
             (Action::Attach, _) => "attach a file (a scanned form, a message log)",
             (Action::GoRetention, _) => "retention: closed concerns past retention, to dispose of",
             (Action::Dispose, _) => "dispose of the concern and every record of it (DSL; type its reference)",
+            (Action::ErasePerson, _) => {
+                "erase this person's record once no concern names them (DSL; type their number)"
+            }
             (Action::NextField, Context::Registers) => "next register",
             (Action::PrevField, Context::Registers) => "previous register",
             (Action::NextField, _) => "next field",
@@ -248,6 +254,7 @@ impl Action {
             Action::Restrict => Some("P5-f, P5-g"),
             Action::Attach => Some("P6.1-c"),
             Action::GoRetention | Action::Dispose => Some("S-d"),
+            Action::ErasePerson => Some("S-e"),
             Action::Correct => Some("S-c"),
             Action::GoCustody | Action::CustodyEvent => Some("P6.1-b"),
             Action::Confiscate => Some("P6.1-a"),
@@ -308,6 +315,7 @@ impl Action {
             Action::Attach => "attach",
             Action::GoRetention => "retention",
             Action::Dispose => "dispose",
+            Action::ErasePerson => "erase",
             Action::NextField => "next",
             Action::PrevField => "previous",
             Action::Save => "save",
@@ -529,6 +537,7 @@ impl Default for KeyMap {
         add(Person, K::Tab, NextField, true);
         add(Person, K::BackTab, PrevField, false);
         add(Person, K::Esc, Back, true);
+        add(Person, K::Char('E'), ErasePerson, false);
         add(Person, K::Char('q'), Back, false);
         add(Board, K::Char('P'), GoPeople, false);
         add(Dashboard, K::Char('P'), GoPeople, false);

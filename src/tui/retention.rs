@@ -42,6 +42,46 @@ pub fn read_dispose(form: &mut Form, reference: &str) -> Option<(String, Option<
     (!form.has_errors()).then_some((reason, early))
 }
 
+/// S-e: the form that erases a person's record, asking for their number
+/// typed to confirm and a reason.
+pub fn erase_form(label: &str, name: &str) -> Form {
+    Form::new(
+        format!("Erase {label} {name} (S-e)"),
+        vec![
+            Field::line("confirm", "Confirm", "", &format!("type {label} to confirm")),
+            Field::line("reason", "Reason", "", "e.g. retention ended; left the school in 2019"),
+        ],
+    )
+}
+
+/// What the erase form says: the reason, once the number typed is theirs.
+pub fn read_erase(form: &mut Form, label: &str) -> Option<String> {
+    form.clear_errors();
+    if !form.text("confirm").trim().eq_ignore_ascii_case(label) {
+        form.set_error("confirm", format!("type {label} exactly to confirm; nothing is erased until then"));
+    }
+    let reason = form.required("reason", "say why it is erased; the disposal record keeps it");
+    (!form.has_errors()).then_some(reason)
+}
+
+/// Beside the erase form: what an erasure does and when it is refused.
+pub fn erase_guidance(t: &Theme) -> Vec<Line<'static>> {
+    vec![
+        Line::styled("An erasure cannot be undone.", t.urgent()),
+        Line::raw(""),
+        Line::raw(
+            "It removes the person's record, their entry in the people index and the roll, and the family links \
+             to them. A disposal record keeps their number, the date, you and the reason, sealed to the DSL(s); \
+             the audit log notes it.",
+        ),
+        Line::raw(""),
+        Line::raw(
+            "casebook refuses while any concern or register entry names them, or their record is part of a merge, \
+             and until they are past retention (a child's 25th birthday) or, named by no concern, off the roll.",
+        ),
+    ]
+}
+
 /// Beside the form: what a disposal does.
 pub fn form_guidance(t: &Theme) -> Vec<Line<'static>> {
     vec![

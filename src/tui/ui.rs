@@ -1377,6 +1377,7 @@ fn side_panel(app: &App) -> Option<(String, Vec<Line<'static>>)> {
         }
         FormKind::Attach { .. } => Some(("Files".into(), super::attachments::form_guidance(t))),
         FormKind::Dispose { .. } => Some(("Disposal".into(), super::retention::form_guidance(t))),
+        FormKind::ErasePerson { .. } => Some(("Erasure (S-e)".into(), super::retention::erase_guidance(t))),
         FormKind::FollowUp { .. } | FormKind::Filter | FormKind::ActionFilter | FormKind::PickPerson => None,
     }
 }
