@@ -97,6 +97,7 @@ fn main() {
     casebook::demo::populate_oversight(&mut session, now).expect("demo debriefs and actions");
     casebook::demo::populate_custody(&mut session, now).expect("demo custody");
     casebook::demo::populate_registers(&mut session, now).expect("demo registers");
+    casebook::demo::populate_retention(&mut session).expect("demo retention");
     casebook::demo::populate_people(&mut session, 210, now, 7).expect("demo people");
     let mut app = App::new(
         session,

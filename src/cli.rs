@@ -1580,6 +1580,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<()> {
     crate::demo::populate_oversight(&mut session, now())?;
     crate::demo::populate_custody(&mut session, now())?;
     crate::demo::populate_registers(&mut session, now())?;
+    crate::demo::populate_retention(&mut session)?;
     crate::demo::populate_people(&mut session, crate::demo::DEFAULT_ROLL.max(args.concerns / 10), now(), 2024)?;
     session.board()?;
     if args.keep || cli.store.is_some() {

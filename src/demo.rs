@@ -1296,3 +1296,49 @@ pub fn populate_registers(session: &mut Session, now: NaiveDateTime) -> Result<(
     }
     Ok(())
 }
+
+/// S-d: one concern about a former pupil, closed long ago and past
+/// retention (she turned 25 in 2021), so the demo's retention screen has
+/// something to dispose of and a DSL can try it on fictional data.
+pub fn populate_retention(session: &mut Session) -> Result<(), StoreError> {
+    use crate::domain::person::PersonDetails;
+    use crate::store::TriageInput;
+    use chrono::NaiveDate;
+    let at = |y, m, d, h| NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).expect("a date");
+    let then = at(2011, 3, 14, 10);
+    let details = PersonDetails {
+        name: "Pupil Fictional Ashgrove".into(),
+        date_of_birth: NaiveDate::from_ymd_opt(1996, 4, 2),
+        detail: "left in 2011".into(),
+        ..Default::default()
+    };
+    let person = session.add_person(SubjectKind::Child, details, then)?;
+    let mut subject = Subject::named(SubjectKind::Child, "Pupil Fictional Ashgrove", "Year 9");
+    subject.person = Some(person.id);
+    let new = NewConcern {
+        occurred_at: then - chrono::Duration::hours(2),
+        reported_by: String::new(),
+        subjects: vec![subject],
+        category: "abusive-messages".into(),
+        location: "classroom".into(),
+        devices: vec!["mobile-phone".into()],
+        description: "Unkind messages about a classmate in a group chat (fictional, long ago).".into(),
+        immediate_action: "Spoke with both pupils; parents informed.".into(),
+        source: Source::StaffReport,
+    };
+    let id = session.record_concern(new, then)?.id;
+    let input = TriageInput {
+        risk: Risk::Low,
+        urgency: Urgency::Routine,
+        pathway: "no-further-action".into(),
+        linked_policy: "anti-bullying".into(),
+        assignee: None,
+        next_review: None,
+        reasoning: "Resolved with both pupils and their parents under the anti-bullying policy.".into(),
+    };
+    session.triage(id, input, then)?;
+    if session.case(id)?.status != Status::Closed {
+        session.transition(id, Status::Closed, "Resolved; no further action.", at(2011, 3, 21, 15))?;
+    }
+    Ok(())
+}

@@ -833,5 +833,8 @@ fn the_demo_has_devices_in_custody_and_a_search() {
     }
     let today = ok(env.casebook_at(&store, &dsl).arg("today"));
     assert!(today.contains("review remote-learning approval"), "{today}");
+    // S-d: a former pupil's concern, closed long ago, to try disposal on.
+    let past = ok(env.casebook_at(&store, &dsl).arg("retention"));
+    assert!(past.contains("C-2011-0001  kept until 2021-04-02"), "{past}");
     ok(env.casebook_at(&store, &dsl).arg("verify"));
 }
