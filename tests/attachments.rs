@@ -161,3 +161,35 @@ fn a_device_or_a_named_pipe_is_refused_in_one_line_and_never_read() {
     assert!(err.contains("is a folder"), "{err}");
     assert!(ok(env.casebook(&school.dsl).args(["attachment", "list", &reference])).contains("no files attached"));
 }
+
+/// Found in review: a file attached to a closed concern was kept although
+/// its chronology entry was refused. Refused before anything is written.
+#[test]
+fn a_closed_concern_takes_no_file_and_keeps_none() {
+    let env = Env::new();
+    let school = env.school();
+    let reference = concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Teal:Year 4", "classroom");
+    ok(env.casebook(&school.dsl).args([
+        "triage",
+        &reference,
+        "--risk",
+        "low",
+        "--pathway",
+        "no-further-action",
+        "--policy",
+        "behaviour",
+        "--reasoning",
+        "Handled under behaviour.",
+    ]));
+    ok(env.casebook(&school.dsl).args(["status", &reference, "--to", "closed", "--reason", "NFA."]));
+    let form = env.path("late-form.txt");
+    std::fs::write(&form, "A fictional form, too late.").unwrap();
+    let err = fails(env.casebook(&school.dsl).args(["attachment", "add", &reference]).arg(&form));
+    assert!(
+        err.contains("is closed: reopen it before attaching a file") && err.contains("nothing was attached"),
+        "{err}"
+    );
+    let list = ok(env.casebook(&school.dsl).args(["attachment", "list", &reference]));
+    assert!(!list.contains("late-form.txt"), "{list}");
+    ok(env.casebook(&school.dsl).arg("verify"));
+}

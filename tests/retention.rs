@@ -464,3 +464,31 @@ fn sd_a_disposals_referrals_devices_and_searches_are_excused_and_no_other_number
     assert!(!out.status.success(), "{stdout}");
     assert!(stdout.contains("R-0002: its number was handed out") && !stdout.contains("R-0001"), "{stdout}{stderr}");
 }
+
+/// S-e (found in review): a person a device in custody names as its owner
+/// is not erased, even with no concern naming them.
+#[test]
+fn se_a_person_a_device_names_as_its_owner_is_not_erased() {
+    let env = Env::new();
+    let school = env.school();
+    ok(env.casebook(&school.dsl).args(["people", "add", "--kind", "parent", "--name", "Mx Fictional Thistle"]));
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Burdock:Year 4", "classroom");
+    ok(env.casebook(&school.dsl).args([
+        "custody",
+        "add",
+        &reference,
+        "--device",
+        "mobile-phone",
+        "--owner",
+        "P-0001",
+        "--reason",
+        "The parent's phone, used to film in class.",
+    ]));
+    let err = fails(env.casebook(&school.dsl).args(["people", "erase", "P-0001", "--reason", "No longer needed."]));
+    assert!(
+        err.contains("DV-0001") && err.contains("names P-0001 as its owner") && err.contains("Nothing was erased"),
+        "{err}"
+    );
+    assert!(ok(env.casebook(&school.dsl).args(["people", "show", "P-0001"])).contains("Mx Fictional Thistle"));
+}

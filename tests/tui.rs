@@ -2491,7 +2491,7 @@ fn the_custody_register_lists_held_devices_longest_first_and_records_a_return() 
     // The board flags its concern, and counts it in the title.
     press(&mut app, KeyCode::Esc);
     let s = screen(&mut app, 120, 40);
-    assert!(s.lines().any(|l| l.contains(old.as_str()) && l.contains("⚑ device")), "{s}");
+    assert!(s.lines().any(|l| l.contains(old.as_str()) && l.contains("⚑ held")), "{s}");
     assert!(s.contains("overdue (T: Today)"), "{s}");
     shift(&mut app, 'D');
 

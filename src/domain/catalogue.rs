@@ -101,6 +101,18 @@ const ID_CHARS: usize = 40;
 /// The policy's clauses whose categories are always urgent (with P6.1-c).
 const URGENT_CLAUSES: [&str; 4] = ["P6.1-c", "P6.1-d", "P6.1-f", "P5-g"];
 
+/// The clause the seed catalogue gives category `id`, if it is one of
+/// the seed's.
+fn seed_clause(id: &str) -> Option<String> {
+    static CLAUSES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    let seed = CLAUSES.get_or_init(|| {
+        toml::from_str::<Catalogue>(SEED)
+            .map(|c| c.categories.into_iter().map(|c| (c.id, c.clause)).collect())
+            .unwrap_or_default()
+    });
+    seed.iter().find(|(i, _)| i == id).map(|(_, c)| c.clone())
+}
+
 /// The line where `id` is given as an id (`id = "aup"`), the `nth` such
 /// line (0: the first).
 fn id_line(text: &str, id: &str, nth: usize) -> Option<usize> {
@@ -230,6 +242,18 @@ impl Catalogue {
             // urgently and never copied (P6.1-c); illegal data (P6.1-d), a
             // search that found a risk (P6.1-f) and a member of staff's
             // illegal content (P5-g) are urgent.
+            // A category the seed defines keeps the policy's clause, so the
+            // rules below cannot be slipped by relabelling it (found in
+            // review: indecent-image given clause P6-a lost both).
+            if let Some(seed) = seed_clause(&c.id)
+                && seed != c.clause
+            {
+                return bad(format!(
+                    "category \"{}\" keeps the policy's clause {seed} (it was given {}): the clause is the \
+                     policy's, not the school's to change",
+                    c.id, c.clause
+                ));
+            }
             if c.clause == "P6.1-c" && !(c.urgent && c.forbids_attachments) {
                 return bad(format!(
                     "category \"{}\" ({}) must keep urgent = true and forbids_attachments = true: the policy refers it \
@@ -343,6 +367,10 @@ mod tests {
             e.starts_with(&format!("catalogue, line {line}: category \"indecent-image\" (P6.1-c) must keep")),
             "{e}"
         );
+        // Nor by giving the category another clause.
+        let relabelled = seed.replacen("clause = \"P6.1-c\"", "clause = \"P6-a\"", 1);
+        let e = Catalogue::from_school_file(&relabelled).unwrap_err().to_string();
+        assert!(e.contains("category \"indecent-image\" keeps the policy's clause P6.1-c"), "{e}");
         for id in ["indecent-image", "illegal-data", "search-risk", "staff-illegal"] {
             let at = seed.find(&format!("id = \"{id}\"")).unwrap();
             let urgent = at + seed[at..].find("urgent = true").unwrap();

@@ -126,6 +126,13 @@ impl Session {
         }
         let case = self.case(case_id)?;
         let reference = case.concern.reference.clone();
+        // Refused before anything is written (found in review: the file was
+        // kept and only its chronology entry refused).
+        if case.status == crate::domain::Status::Closed {
+            return Err(StoreError::Input(format!(
+                "{reference} is closed: reopen it before attaching a file to it; nothing was attached"
+            )));
+        }
         if let Some(cat) = self.catalogue().category(&case.concern.category).filter(|c| c.forbids_attachments) {
             return Err(StoreError::Input(format!(
                 "{reference} is a concern of \u{201c}{}\u{201d}: casebook never keeps a copy of such content \

@@ -917,6 +917,22 @@ impl Session {
                 e.label()
             )));
         }
+        // A device in custody that names them as its owner keeps the record
+        // (found in review: erased while their phone was held, P6.1-b).
+        let devices = self.custody_register()?;
+        if !devices.damaged.is_empty() {
+            return Err(StoreError::Input(format!(
+                "a device record does not open, so casebook cannot tell whether it names {label}; see `casebook \
+                 verify`. Nothing was erased"
+            )));
+        }
+        if let Some(c) = devices.iter().find(|c| c.owner_person == Some(id)) {
+            return Err(StoreError::Input(format!(
+                "{} ({}) names {label} as its owner; the record stays while it does. Nothing was erased",
+                c.label(),
+                c.case_reference
+            )));
+        }
         let today = now.date();
         let on_the_roll = on_roll(person.kind, &person.school_id, person.merged_into);
         if !person_past_retention(&person, today) && on_the_roll {

@@ -72,12 +72,14 @@ pub fn device_flags(app: &App) -> std::collections::BTreeMap<u32, TodayItem> {
     flags
 }
 
-/// The board's review cell for a device flag: "⚑ police 3wd" / "⚑ device
-/// 2wd" (wide), "⚑ police" / "⚑ device" (80 columns).
+/// The board's review cell for a device flag: "⚑ police 3wd" / "⚑ held
+/// 12wd" (wide), "⚑ police" / "⚑ held" (80 columns).
 pub fn device_flag_words(item: &TodayItem, wide: bool) -> String {
-    let what = if matches!(item.kind, TodayKind::ToPolice(_)) { "police" } else { "device" };
+    let what = if matches!(item.kind, TodayKind::ToPolice(_)) { "police" } else { "held" };
+    // The review column holds 12: the count only when it fits whole
+    // (found in review: "⚑ device 58w").
     match (wide, item.standing) {
-        (true, Standing::Overdue(n)) => format!("⚑ {what} {n}wd"),
+        (true, Standing::Overdue(n)) if format!("⚑ {what} {n}wd").chars().count() <= 12 => format!("⚑ {what} {n}wd"),
         _ => format!("⚑ {what}"),
     }
 }
