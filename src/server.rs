@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter};
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -193,6 +194,11 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
             .map_err(|e| StoreError::Input(format!("cannot keep backups in {}: {e}", rolling.dir.display())))?;
     }
     let listener = bind(&options.socket, options.mode)?;
+    // Which store this socket serves, beside it, for clients to check
+    // (found in review: two stores in one folder share the default socket,
+    // and a command for one silently wrote to the other).
+    let _ =
+        std::fs::write(served_store_file(&options.socket), store_name(&options.store).as_os_str().as_encoded_bytes());
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, stop.clone())?;
@@ -301,6 +307,7 @@ pub fn serve(options: &ServeOptions, ready: impl FnOnce()) -> Result<(), StoreEr
     }
     backend.flush()?;
     let _ = std::fs::remove_file(&options.socket);
+    let _ = std::fs::remove_file(served_store_file(&options.socket));
     Ok(())
 }
 
@@ -1146,7 +1153,41 @@ pub fn listening(socket: &Path) -> bool {
 
 /// Opens the store the way a member's casebook should: through the server
 /// when one is listening on `socket`, directly otherwise.
+/// The file beside `socket` naming the store it serves.
+fn served_store_file(socket: &Path) -> std::path::PathBuf {
+    let mut name = socket.as_os_str().to_owned();
+    name.push(".store");
+    std::path::PathBuf::from(name)
+}
+
+/// A store's path as the server and its clients both name it: resolved
+/// when it can be, else made absolute.
+fn store_name(store: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(store).unwrap_or_else(|_| std::path::absolute(store).unwrap_or_else(|_| store.to_path_buf()))
+}
+
+/// Refuses a server that says it serves another store than `store`.
+fn check_served_store(store: &Path, socket: &Path) -> Result<(), StoreError> {
+    let Ok(served) = std::fs::read(served_store_file(socket)) else { return Ok(()) };
+    let served = std::path::PathBuf::from(std::ffi::OsString::from_vec(served));
+    let wanted = store_name(store);
+    if served != wanted {
+        return Err(StoreError::Served(format!(
+            "the casebook serve on {} serves the store at {}, not {}: give this store's own --socket, or stop that \
+             server to open this store directly",
+            socket.display(),
+            crate::text::one_line(&served.display().to_string()),
+            crate::text::one_line(&wanted.display().to_string())
+        )));
+    }
+    Ok(())
+}
+
 pub fn open_store(store: &Path, socket: &Path) -> Result<Store, StoreError> {
+    match socket.try_exists() {
+        Ok(true) if listening(socket) => check_served_store(store, socket)?,
+        _ => {}
+    }
     match socket.try_exists() {
         Ok(true) => match Store::connect(socket) {
             Ok(s) => return Ok(s),
