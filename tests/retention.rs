@@ -337,6 +337,10 @@ fn sd_salvage_does_not_bring_back_a_disposed_concern() {
     child(&env, &school.dsl, "Pupil Fictional Salvaged", "1990-05-05", "A000000000031");
     let r = add_concern(&env, &school.dsl, "P-0001", "PLANTED-SALVAGE-DETAIL in the toilets.");
     let kept = add_concern(&env, &school.dsl, "child:Pupil Fictional Kept:Year 3", "Messages.");
+    // A file on it, which salvage once brought back (found in review).
+    let form = env.path("form.txt");
+    std::fs::write(&form, "A fictional signed form.").unwrap();
+    ok(env.casebook(&school.dsl).args(["attachment", "add", &r]).arg(&form));
     close(&env, &school.dsl, &r);
     ok(env.casebook(&school.dsl).args(["dispose", &r, "--reason", "Retention ended."]));
     let into = env.path("salvaged");
@@ -346,6 +350,10 @@ fn sd_salvage_does_not_bring_back_a_disposed_concern() {
     let said = format!("{stdout}{stderr}");
     assert!(said.contains("1 concern(s) and 0 person record(s) were disposed of (S-d, S-e)"), "{said}");
     assert!(!said.contains(&format!("concern {r}")), "not named as lost: {said}");
+    assert!(!said.contains("file 1 of") && said.contains(" 0 attachments"), "its file stays disposed of: {said}");
+    let db = raw_db(&into);
+    assert_eq!(db.open_tree("attachments").unwrap().len(), 0, "no file of a disposed concern in the new store");
+    drop(db);
     let board = ok(env.casebook_at(&into, &school.dsl).arg("list"));
     assert!(board.contains(&kept), "{board}");
     assert!(!board.contains(&r), "the disposed concern came back through salvage: {board}");

@@ -1034,6 +1034,8 @@ pub fn carve(dir: &Path, identity: &x25519::Identity) -> Result<Carved, StoreErr
         }
         !gone
     });
+    // A disposed concern's files too (found in review: they came back).
+    files.retain(|(case, _), _| !gone_cases.contains(case));
     if !gone_cases.is_empty() || !gone_people.is_empty() {
         report.notes.push(format!(
             "{} concern(s) and {} person record(s) were disposed of (S-d, S-e): their disposal records were found, \
