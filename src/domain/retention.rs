@@ -75,7 +75,34 @@ pub fn closed_on(case: &CaseFile) -> Option<NaiveDate> {
 /// S-d: the concern's retention, from its subjects' dates of birth
 /// (`dob` looks one up by person record; `None` when none is recorded or
 /// the record is not in the store).
+/// Whether a concern is an allegation against staff (P5-g, S-d): triaged to
+/// the LADO pathway, or, before triage, of a category that goes there or
+/// comes from P5-g. Its staff subject is then the one alleged against,
+/// whatever part was typed (found in review: `--subject staff:NAME` gave
+/// a P5-g allegation no retention date).
+pub fn is_allegation(pathway: Option<&str>, category: Option<&super::catalogue::Category>) -> bool {
+    const LADO: &str = "allegation-lado";
+    match pathway {
+        Some(p) => p == LADO,
+        None => category.is_some_and(|c| c.default_pathway == LADO || c.clause == "P5-g"),
+    }
+}
+
+/// [`concern_retention`] as the store works it out: `allegation` from
+/// [`is_allegation`].
+pub fn concern_retention_of(
+    case: &CaseFile,
+    allegation: bool,
+    dob: &dyn Fn(PersonId) -> Option<NaiveDate>,
+) -> Retention {
+    retention_with(case, allegation, dob)
+}
+
 pub fn concern_retention(case: &CaseFile, dob: &dyn Fn(PersonId) -> Option<NaiveDate>) -> Retention {
+    retention_with(case, false, dob)
+}
+
+fn retention_with(case: &CaseFile, allegation: bool, dob: &dyn Fn(PersonId) -> Option<NaiveDate>) -> Retention {
     let Some(closed) = closed_on(case) else { return Retention::Open };
     let mut until: Option<(NaiveDate, String)> = None;
     let mut later = |date: NaiveDate, why: String| {
@@ -85,7 +112,8 @@ pub fn concern_retention(case: &CaseFile, dob: &dyn Fn(PersonId) -> Option<Naive
     };
     for s in &case.concern.subjects {
         let child = s.kind == SubjectKind::Child;
-        let accused_staff = s.kind == SubjectKind::Staff && s.part == Part::Alleged;
+        let accused_staff =
+            s.kind == SubjectKind::Staff && (s.part == Part::Alleged || (allegation && s.part == Part::Subject));
         if !child && !accused_staff {
             continue;
         }
@@ -271,6 +299,22 @@ mod tests {
         let r = concern_retention(&c, &people);
         assert!(matches!(&r, Retention::Until { until, .. } if *until == d(2057, 1, 10)), "{r:?}");
         assert!(r.basis().contains("retirement age (67)"), "{}", r.basis());
+    }
+
+    /// Found in review: a P5-g allegation whose member of staff was typed
+    /// as the subject (`--subject staff:NAME`) had no retention date.
+    #[test]
+    fn sd_an_allegation_is_kept_as_one_whatever_part_its_member_of_staff_was_given() {
+        let catalogue = crate::domain::Catalogue::seed();
+        let staff_illegal = catalogue.category("staff-illegal");
+        assert!(is_allegation(None, staff_illegal));
+        assert!(is_allegation(Some("allegation-lado"), catalogue.category("staff-contact-personal")));
+        assert!(!is_allegation(Some("staff-conduct"), staff_illegal), "triaged elsewhere: the DSL decided");
+        assert!(!is_allegation(None, catalogue.category("staff-device-teaching")));
+        let c = case(&[(SubjectKind::Staff, Part::Subject, Some(3))], Some(d(2020, 5, 4)));
+        assert!(matches!(concern_retention(&c, &people), Retention::Unknown { .. }));
+        let r = concern_retention_of(&c, true, &people);
+        assert!(matches!(&r, Retention::Until { until, .. } if *until == d(2030, 5, 4)), "{r:?}");
     }
 
     #[test]

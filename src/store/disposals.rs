@@ -89,10 +89,20 @@ impl Session {
         Ok(self.people()?.iter().map(|p| (p.id, (p.kind, p.date_of_birth))).collect())
     }
 
+    /// S-d: whether `case` is an allegation against staff (see
+    /// [`retention::is_allegation`]).
+    fn allegation(&self, case: &CaseFile) -> bool {
+        retention::is_allegation(
+            case.current_triage().map(|t| t.pathway.as_str()),
+            self.catalogue().category(&case.concern.category),
+        )
+    }
+
     /// S-d: a concern's retention, from its subjects' dates of birth.
     pub fn retention_of(&mut self, case: &CaseFile) -> Result<Retention, StoreError> {
         let people = self.dates_of_birth()?;
-        Ok(retention::concern_retention(case, &|id| people.get(&id).and_then(|p| p.1)))
+        let allegation = self.allegation(case);
+        Ok(retention::concern_retention_of(case, allegation, &|id| people.get(&id).and_then(|p| p.1)))
     }
 
     /// S-d: the closed concerns past retention on `today`, with the basis.
@@ -102,6 +112,7 @@ impl Session {
     pub fn past_retention(&mut self, today: NaiveDate) -> Result<Listed<Vec<PastRetention>>, StoreError> {
         self.require(AccessClass::Case, "read concerns")?;
         let people = self.dates_of_birth()?;
+        let catalogue = self.catalogue().clone();
         let rows = self.rows_where(|r| {
             let mut ruled = false;
             let can_be_past = r.status == Status::Closed
@@ -114,7 +125,11 @@ impl Session {
                     // after it closed (it closed after it was reported): most
                     // are ruled out here without opening them (measured: at
                     // 100,000 concerns Today took 14 s opening each one).
-                    Some((SubjectKind::Staff, dob)) if *part == Part::Alleged => {
+                    Some((SubjectKind::Staff, dob))
+                        if *part == Part::Alleged
+                            || (*part == Part::Subject
+                                && retention::is_allegation(r.pathway.as_deref(), catalogue.category(&r.category))) =>
+                    {
                         ruled = true;
                         let decade = r.reported_at.date() + chrono::Months::new(10 * 12);
                         dob.is_some_and(|dob| dob + chrono::Months::new(67 * 12) < today) && decade < today
@@ -128,7 +143,9 @@ impl Session {
         for (id, loaded) in ids.iter().zip(self.load_cases(&ids)) {
             match loaded {
                 Ok((case, _)) => {
-                    let kept = retention::concern_retention(&case, &|p| people.get(&p).and_then(|p| p.1));
+                    let allegation = self.allegation(&case);
+                    let kept =
+                        retention::concern_retention_of(&case, allegation, &|p| people.get(&p).and_then(|p| p.1));
                     if kept.past(today) {
                         out.items.push(PastRetention {
                             case_id: *id,
