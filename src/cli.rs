@@ -1284,7 +1284,7 @@ fn print_report(report: &crate::store::verify::Report, quick: bool, started: std
     }
     if !report.not_checked.is_empty() {
         say!(
-            "Not checked: {} (casebook serve shows your role only what it may read; run verify as the DSL or a deputy)",
+            "Not checked: {} (casebook serve shows your role only what it may read; the DSL's verify checks them)",
             report.not_checked.join(", ")
         );
     }
