@@ -838,3 +838,63 @@ fn the_demo_has_devices_in_custody_and_a_search() {
     assert!(past.contains("C-2011-0001  kept until 2021-04-02"), "{past}");
     ok(env.casebook_at(&store, &dsl).arg("verify"));
 }
+
+/// PRODUCT.md 7b (second review): the newest referral and search deleted
+/// on disk with their counters set back leave no gap in the numbers, but
+/// each is written in its concern's chronology ("R-0001: …", "SR-0001:
+/// …"), so `verify` names them.
+#[test]
+fn the_newest_referral_and_search_deleted_on_disk_are_named_from_the_chronology() {
+    let env = Env::new();
+    let school = env.school();
+    let reference =
+        concern_of(&env, &school.dsl, "abusive-messages", "child:Pupil Fictional Merlin:Year 6", "classroom");
+    ok(env.casebook(&school.dsl).args([
+        "referral",
+        "add",
+        &reference,
+        "--kind",
+        "early-help",
+        "--reference",
+        "EH/0007",
+    ]));
+    ok(env.casebook(&school.deputy).args([
+        "search",
+        "add",
+        &reference,
+        "--device",
+        "the pupil's phone",
+        "--authorised-by",
+        "Mrs Fictional Head",
+        "--witnessed-by",
+        "Mr Fictional Witness",
+        "--grounds",
+        "Messages reported.",
+        "--looked-for",
+        "The messages.",
+        "--found",
+        "Two unkind messages.",
+    ]));
+    let shown = ok(env.casebook(&school.dsl).args(["show", &reference]));
+    assert!(
+        shown.contains("R-0001: Early help") && shown.contains("SR-0001: the pupil's phone searched by"),
+        "{shown}"
+    );
+    ok(env.casebook(&school.dsl).arg("verify"));
+    {
+        let db = raw_db(&env.store());
+        db.open_tree("referrals").unwrap().remove(1u32.to_be_bytes()).unwrap();
+        db.open_tree("searches").unwrap().remove(1u32.to_be_bytes()).unwrap();
+        let counters = db.open_tree("counters").unwrap();
+        counters.insert("referral", &0u32.to_be_bytes()).unwrap();
+        counters.insert("search", &0u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = env.casebook(&school.deputy).arg("verify").output().unwrap();
+    let (said, _) = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("R-0001") && said.contains("SR-0001") && said.contains("the store holds no such record"),
+        "{said}"
+    );
+}

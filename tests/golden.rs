@@ -198,6 +198,17 @@ fn case_file_custody_entry_v2() {
     golden("case-custody-entry", &case);
 }
 
+/// Issue 13 (S-a, PRODUCT 7b): a referral or search written in the
+/// concern's chronology, its own appended entry kind; its place is pinned.
+#[test]
+fn case_file_record_entry_v2() {
+    let mut case = sample_case_v2();
+    let deputy = Author { member: 2, name: "Mr Deputy Golden".into() };
+    case.note_record(at(11, 13), "R-0001: LADO: 2026-03-11 by Mr Deputy Golden", &deputy, at(11, 13)).unwrap();
+    assert_eq!(case.records_named(), vec![("R", 1)]);
+    golden("case-record-entry", &case);
+}
+
 /// Issue 8 (P9-c): a case closed without a debrief, its own entry kind.
 #[test]
 fn case_file_closed_without_debrief_v1() {

@@ -423,6 +423,11 @@ pub enum EntryKind {
     /// concern's chronology names (PRODUCT 7b: a chain set back on disk).
     /// Its text begins "DV-0001 event 2:". Appended, like the ones above.
     Custody,
+    /// Issue 13 (S-a, PRODUCT 7b): a referral or a search of a device
+    /// recorded on the concern, written by casebook ("R-0003: LADO …",
+    /// "SR-0002: searched …"), so the concern's own file shows it and
+    /// `verify` names one the store no longer holds. Appended.
+    Record,
 }
 
 impl EntryKind {
@@ -455,6 +460,7 @@ impl EntryKind {
             EntryKind::Attachment => "attachment",
             EntryKind::Escalation => "made urgent",
             EntryKind::Custody => "custody",
+            EntryKind::Record => "recorded",
         }
     }
 
@@ -722,6 +728,40 @@ impl CaseFile {
             return Err(refused("record a device's custody", "the concern is closed; reopen it first"));
         }
         Ok(self.append(EntryKind::Custody, at, now, author, text.to_string(), None))
+    }
+
+    /// Says in the chronology that a referral or search was recorded on the
+    /// concern (issue 13): casebook writes this entry itself; `text` begins
+    /// with the record's label ("R-0003: ").
+    pub fn note_record(
+        &mut self,
+        at: NaiveDateTime,
+        text: &str,
+        author: &Author,
+        now: NaiveDateTime,
+    ) -> Result<u32, CaseError> {
+        if self.status == Status::Closed {
+            return Err(refused("record it", "the concern is closed; reopen it first"));
+        }
+        Ok(self.append(EntryKind::Record, at, now, author, text.to_string(), None))
+    }
+
+    /// The referrals and searches the chronology names: ("R" or "SR", id).
+    pub fn records_named(&self) -> Vec<(&'static str, u32)> {
+        self.chronology
+            .iter()
+            .filter(|e| e.kind == EntryKind::Record)
+            .filter_map(|e| {
+                let (label, _) = e.text.split_once(':')?;
+                let (prefix, digits) = label.split_once('-')?;
+                let prefix = match prefix {
+                    "R" => "R",
+                    "SR" => "SR",
+                    _ => return None,
+                };
+                Some((prefix, digits.parse().ok()?))
+            })
+            .collect()
     }
 
     /// The custody events the chronology names: (device id, event number).

@@ -102,7 +102,30 @@ impl Session {
             Err(e) => return Err(e),
         }
         self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(case_id));
+        // S-a, PRODUCT 7b: the concern's chronology says so; a closed
+        // concern (an outcome recorded later) has no chronology to join.
+        let text = format!("{}: {}: {}", record.label(), record.kind.label(), record.details());
+        let at = record.date.and_hms_opt(12, 0, 0).unwrap_or(now).min(now);
+        self.note_record(case_id, &record.label(), at, &text, now)?;
         Ok(record)
+    }
+
+    /// Writes a referral's or search's entry in its concern's chronology
+    /// (issue 13). The record is saved already: a failure says so.
+    pub(crate) fn note_record(
+        &mut self,
+        case_id: u32,
+        label: &str,
+        at: chrono::NaiveDateTime,
+        text: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        if self.case(case_id)?.status == crate::domain::Status::Closed {
+            return Ok(());
+        }
+        self.update_case(case_id, |case, _, me| case.note_record(at, text, me, now)).map(|_| ()).map_err(|e| {
+            StoreError::Input(format!("{label} was recorded, but its concern's chronology does not say so: {e}"))
+        })
     }
 
     /// Every referral that opens; one that does not is named and skipped

@@ -112,6 +112,17 @@ impl Session {
             Err(e) => return Err(e),
         }
         self.store.backend.note_access(self.me, super::audit::Access::ChangedConcern(case_id));
+        // S-a, PRODUCT 7b: the concern's chronology says so.
+        let text = format!(
+            "{}: {} searched by {}, witnessed by {}, authorised by {}; found: {}",
+            record.label(),
+            record.device,
+            record.searched_by,
+            record.witnessed_by,
+            record.authorised_by,
+            record.found
+        );
+        self.note_record(case_id, &record.label(), record.at.min(now), &text, now)?;
         if !record.safeguarding_risk {
             return Ok((record, Escalation::None));
         }

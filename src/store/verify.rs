@@ -517,6 +517,8 @@ impl Session {
         // chronology names, (device, event) with the concern's id, for the
         // custody check below: a chain set back on disk holds fewer.
         let mut custody_named: Vec<(u32, u32, u32)> = Vec::new();
+        // The referrals and searches each concern's chronology names.
+        let mut records_named: Vec<(&'static str, u32, u32)> = Vec::new();
         if self.can_read(AccessClass::Case) && readable(CASES) {
             let reader = self.case_reader()?;
             let ids: Vec<u32> = seen.cases.iter().copied().filter(|id| !reported(CASES, &id.to_be_bytes())).collect();
@@ -527,6 +529,7 @@ impl Session {
                         let files = case.chronology.iter().filter(|e| e.kind == EntryKind::Attachment).count();
                         attached.insert(*id, u32::try_from(files).unwrap_or(u32::MAX));
                         custody_named.extend(case.custody_events().into_iter().map(|(d, e)| (d, e, *id)));
+                        records_named.extend(case.records_named().into_iter().map(|(p, n)| (p, n, *id)));
                         if let Some(reference) = seen.references.get(id)
                             && *reference != case.concern.reference
                         {
@@ -707,6 +710,30 @@ impl Session {
                     ),
                 );
             }
+        }
+        // A referral or search its concern's chronology names is in the
+        // store (PRODUCT 7b: the highest-numbered one deleted with its
+        // counter set back leaves no gap), looked up again as above.
+        let mut missing: Vec<(&'static str, u32, u32)> = records_named
+            .iter()
+            .copied()
+            .filter(|(prefix, n, _)| {
+                let (tree, seen_ids) =
+                    if *prefix == "R" { (REFERRALS, &seen.referrals) } else { (SEARCHES, &seen.searches) };
+                readable(tree) && !seen_ids.contains(n) && backend.get(tree, &n.to_be_bytes()).ok().flatten().is_none()
+            })
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        for (prefix, n, case) in missing {
+            let tree = if prefix == "R" { REFERRALS } else { SEARCHES };
+            r.problem(
+                oversight_name(tree, n),
+                format!(
+                    "{}'s chronology names it, but the store holds no such record: deleted outside casebook",
+                    case_name(&seen.references, case)
+                ),
+            );
         }
         // Issue 13 (P6.1-e): every search opens, names itself, and names a
         // concern that is in the store.
