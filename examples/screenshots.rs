@@ -117,7 +117,12 @@ fn main() {
     press(&mut app, KeyCode::Char('?'));
     shoot(&mut app, "help", 100, 30);
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::End);
+    // A concern with a device in custody: its procedures show with it.
+    let with_device = app.custody.first().map(|c| c.case_id);
+    match with_device.and_then(|id| app.visible.iter().position(|&i| app.board.rows[i].id == id)) {
+        Some(pos) => app.selected = pos,
+        None => press(&mut app, KeyCode::End),
+    }
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::PageDown);
     shoot(&mut app, "concern", 110, 40);
