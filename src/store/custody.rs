@@ -263,14 +263,7 @@ impl Session {
 
     /// One concern's devices, in register order.
     pub fn custody_of(&self, case_id: u32) -> Result<Listed<Vec<Custody>>, StoreError> {
-        // P5-g: refused as the concern is to a member it does not admit.
-        if self.is_restricted(case_id)? {
-            self.case(case_id)?;
-        }
-        let mut all = self.custody_register()?;
-        all.items.retain(|c| c.case_id == case_id);
-        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
-        Ok(all)
+        self.of_case(case_id, Self::custody_register, |c| c.case_id)
     }
 
     pub(crate) fn open_custody(&self, id: CustodyId, sealed: &[u8]) -> Result<Custody, StoreError> {

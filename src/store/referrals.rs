@@ -11,7 +11,7 @@
 use chrono::NaiveDateTime;
 
 use super::trees::REFERRALS;
-use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
+use super::{Batch, Listed, Session, StoreError, be, corrupt};
 use crate::domain::referral::{self, referral_label};
 use crate::domain::{AccessClass, Deadline, NewReferral, Referral, Role};
 
@@ -106,21 +106,23 @@ impl Session {
         // concern (an outcome recorded later) has no chronology to join.
         let text = format!("{}: {}: {}", record.label(), record.kind.label(), record.details());
         let at = record.date.and_hms_opt(12, 0, 0).unwrap_or(now).min(now);
-        self.note_record(case_id, &record.label(), at, &text, now)?;
+        self.note_record(case_id, case.status, &record.label(), at, &text, now)?;
         Ok(record)
     }
 
     /// Writes a referral's or search's entry in its concern's chronology
     /// (issue 13). The record is saved already: a failure says so.
+    /// `status`: the concern's, as the caller read it (not read again).
     pub(crate) fn note_record(
         &mut self,
         case_id: u32,
+        status: crate::domain::Status,
         label: &str,
         at: chrono::NaiveDateTime,
         text: &str,
         now: chrono::NaiveDateTime,
     ) -> Result<(), StoreError> {
-        if self.case(case_id)?.status == crate::domain::Status::Closed {
+        if status == crate::domain::Status::Closed {
             return Ok(());
         }
         self.update_case(case_id, |case, _, me| case.note_record(at, text, me, now)).map(|_| ()).map_err(|e| {
@@ -132,34 +134,14 @@ impl Session {
     /// (issue 11).
     pub fn all_referrals(&self) -> Result<Listed<Vec<Referral>>, StoreError> {
         self.require(AccessClass::Case, "read referrals")?;
-        let mut out = Listed::new(Vec::new());
-        for (k, v) in self.store.backend.scan(REFERRALS)? {
-            let Ok(id) = id_of(&k) else {
-                out.damaged.push(Damaged::new(malformed_key("referral", &k), "it names no referral"));
-                continue;
-            };
-            match self.open_referral(id, &v) {
-                Ok(r) => out.items.push(r),
-                // P5-g: a restricted concern's referral, not this member's.
-                Err(StoreError::Restricted(_)) => {}
-                Err(e) => out.damaged.push(Damaged::from_error(referral_label(id), &e)),
-            }
-        }
+        let mut out = self.open_each(REFERRALS, "referral", Self::open_referral, referral_label)?;
         out.items.sort_by_key(|r| (r.date, r.id));
         Ok(out)
     }
 
     /// One concern's referrals, every entry (corrected ones too), oldest first.
     pub fn referrals(&self, case_id: u32) -> Result<Listed<Vec<Referral>>, StoreError> {
-        // P5-g: a restricted concern's, to a member it does not admit, is
-        // refused as the concern is, never "none recorded" (found in review).
-        if self.is_restricted(case_id)? {
-            self.case(case_id)?;
-        }
-        let mut all = self.all_referrals()?;
-        all.items.retain(|r| r.case_id == case_id);
-        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
-        Ok(all)
+        self.of_case(case_id, Self::all_referrals, |r| r.case_id)
     }
 
     pub(crate) fn open_referral(&self, id: u32, sealed: &[u8]) -> Result<Referral, StoreError> {

@@ -30,7 +30,8 @@ use super::crypto::{self, CryptoError};
 use super::membership::Rekeyed;
 use super::trees::{ATTACHMENTS, CASE_META, CASES, CUSTODY, INDEX, REFERRALS, RESTRICTED, SEARCHES};
 use super::{
-    Batch, Board, CaseMeta, Place, Session, StoreError, Trust, be, case_place, codec_clear, corrupt, id_of, roster,
+    Batch, Board, CaseMeta, Damaged, Listed, Place, Session, StoreError, Trust, be, case_place, codec_clear, corrupt,
+    id_of, roster,
 };
 use crate::domain::restricted::{self as rules, Restriction};
 use crate::domain::{AccessClass, CaseSummary, EntryKind, Member, MemberId, Role};
@@ -231,6 +232,50 @@ impl Session {
         } else {
             self.open_record(AccessClass::Case, &place, sealed)
         }
+    }
+
+    /// Every record of `tree` (referrals, searches) that opens with
+    /// `open`; one that does not is named by `label` and skipped, and a
+    /// restricted concern's this member does not read is left out (P5-g).
+    pub(crate) fn open_each<T>(
+        &self,
+        tree: &str,
+        noun: &str,
+        open: impl Fn(&Self, u32, &[u8]) -> Result<T, StoreError>,
+        label: fn(u32) -> String,
+    ) -> Result<Listed<Vec<T>>, StoreError> {
+        let mut out = Listed::new(Vec::new());
+        for (k, v) in self.store.backend.scan(tree)? {
+            let Ok(id) = id_of(&k) else {
+                out.damaged.push(Damaged::new(super::malformed_key(noun, &k), format!("it names no {noun}")));
+                continue;
+            };
+            match open(self, id, &v) {
+                Ok(r) => out.items.push(r),
+                Err(StoreError::Restricted(_)) => {}
+                Err(e) => out.damaged.push(Damaged::from_error(label(id), &e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Concern `case_id`'s records of a kind (`all` lists every one, `of`
+    /// names its concern), noted as a read of the concern. P5-g: a
+    /// restricted concern's, to a member it does not admit, is refused as
+    /// the concern is ("not yours to read"), never "none recorded".
+    pub(crate) fn of_case<T>(
+        &self,
+        case_id: u32,
+        all: impl Fn(&Self) -> Result<Listed<Vec<T>>, StoreError>,
+        of: impl Fn(&T) -> u32,
+    ) -> Result<Listed<Vec<T>>, StoreError> {
+        if self.is_restricted(case_id)? {
+            self.case(case_id)?;
+        }
+        let mut out = all(self)?;
+        out.items.retain(|r| of(r) == case_id);
+        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
+        Ok(out)
     }
 
     /// Adds a record of concern `case_id` to `batch`, kept under `key` in

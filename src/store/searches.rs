@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 
 use super::trees::SEARCHES;
-use super::{Batch, Damaged, Listed, Session, StoreError, be, corrupt, id_of, malformed_key};
+use super::{Batch, Listed, Session, StoreError, be, corrupt};
 use crate::domain::searches::{DeviceSearch, NewSearch, may_record, search_label};
 use crate::domain::{AccessClass, EntryKind, MemberId, Role, Urgency};
 
@@ -122,7 +122,7 @@ impl Session {
             record.authorised_by,
             record.found
         );
-        self.note_record(case_id, &record.label(), record.at.min(now), &text, now)?;
+        self.note_record(case_id, case.status, &record.label(), record.at.min(now), &text, now)?;
         if !record.safeguarding_risk {
             return Ok((record, Escalation::None));
         }
@@ -162,34 +162,14 @@ impl Session {
     /// Every search that opens; one that does not is named and skipped.
     pub fn all_searches(&self) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
         self.require(AccessClass::Case, "read searches")?;
-        let mut out = Listed::new(Vec::new());
-        for (k, v) in self.store.backend.scan(SEARCHES)? {
-            let Ok(id) = id_of(&k) else {
-                out.damaged.push(Damaged::new(malformed_key("search", &k), "it names no search"));
-                continue;
-            };
-            match self.open_search(id, &v) {
-                Ok(s) => out.items.push(s),
-                // P5-g: a restricted concern's search, not this member's.
-                Err(StoreError::Restricted(_)) => {}
-                Err(e) => out.damaged.push(Damaged::from_error(search_label(id), &e)),
-            }
-        }
+        let mut out = self.open_each(SEARCHES, "search", Self::open_search, search_label)?;
         out.items.sort_by_key(|s| (s.at, s.id));
         Ok(out)
     }
 
     /// One concern's searches, oldest first.
-    /// P5-g: a restricted concern's, to a member it does not admit, is
-    /// refused as the concern is ("not yours to read"), never "none".
     pub fn searches(&self, case_id: u32) -> Result<Listed<Vec<DeviceSearch>>, StoreError> {
-        if self.is_restricted(case_id)? {
-            self.case(case_id)?;
-        }
-        let mut all = self.all_searches()?;
-        all.items.retain(|s| s.case_id == case_id);
-        self.store.backend.note_access(self.me, super::audit::Access::OpenedConcern(case_id));
-        Ok(all)
+        self.of_case(case_id, Self::all_searches, |s| s.case_id)
     }
 
     pub(crate) fn open_search(&self, id: u32, sealed: &[u8]) -> Result<DeviceSearch, StoreError> {
